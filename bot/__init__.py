@@ -1,0 +1,1 @@
+"""The shell: settings, the aiohttp application, platform adapters, scheduler and the CLI."""

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Developer entry point that needs nothing but Python 3.11+: sets up .venv, then runs or tests.
+
+    python3 dev.py run     set up, create the SQLite demo organisation, serve on http://localhost:3978/
+    python3 dev.py test    set up with the test tools, run the test suite
+    python3 dev.py check   ruff, mypy, import-linter and alembic check
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _stamp(extras: str) -> Path:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    return VENV / f".installed-{extras or 'base'}-{digest}"
+
+
+def setup(extras: str = "") -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Supervision Assistant needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PY.exists():
+        print("Creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = _stamp(extras)
+    if stamp.exists():
+        return
+    target = f".[{extras}]" if extras else "."
+    print(f"Installing supervision-bot{f'[{extras}]' if extras else ''} into .venv ...", flush=True)
+    subprocess.run(
+        [str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target],
+        cwd=ROOT,
+        check=True,
+    )
+    for old in VENV.glob(".installed-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def run_in_venv(*args: str) -> int:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.run(list(args), cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "help"
+    rest = argv[1:]
+    if command == "run":
+        setup()
+        for step in (["init"], ["demo", "--if-empty"]):
+            code = run_in_venv(str(BIN / "supervision-bot"), *step)
+            if code:
+                return code
+        return run_in_venv(str(BIN / "supervision-bot"), "serve", "--demo", *rest)
+    if command == "test":
+        setup("dev")
+        code = run_in_venv(str(PY), "-m", "pytest", *rest)
+        # pytest exits 5 when it collected nothing: that is a failure, not a pass.
+        return 1 if code == 5 else code
+    if command == "check":
+        setup("dev")
+        checks = [
+            [str(BIN / "ruff"), "check", "."],
+            [str(BIN / "ruff"), "format", "--check", "."],
+            [str(BIN / "mypy"), "scoring", "policy", "dialogs", "storage", "bot"],
+            [str(BIN / "lint-imports")],
+        ]
+        failed = [" ".join(c[:2]) for c in checks if run_in_venv(*c)]
+        if failed:
+            print("Failed: " + ", ".join(failed))
+            return 1
+        return 0
+    print(__doc__)
+    return 0 if command in {"help", "-h", "--help"} else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

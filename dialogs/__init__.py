@@ -1,0 +1,1 @@
+"""Platform-neutral conversations: inbound and outbound values and one state machine per flow."""

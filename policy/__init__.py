@@ -1,0 +1,1 @@
+"""Supervision policy: council policy packs, due dates, compliance figures and digests as values."""

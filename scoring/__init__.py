@@ -1,0 +1,1 @@
+"""Caseload weighting: councils' points schemes as data, scored exactly, every point explained."""

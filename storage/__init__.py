@@ -1,0 +1,1 @@
+"""Database tables, repositories and Alembic migrations (SQLite or PostgreSQL)."""

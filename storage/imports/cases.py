@@ -1,0 +1,232 @@
+"""Case rows from the case management system: references and weighting facts, never names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from scoring.vocabulary import AllocationRole, CaseCategory
+from storage.imports.base import (
+    CellError,
+    ImportReport,
+    Row,
+    RowError,
+    optional,
+    parse_date,
+    parse_email,
+    parse_int,
+)
+from storage.imports.staff import apply_changes
+from storage.models import Case, CaseAllocation, Staff
+
+KNOWN = {
+    "reference",
+    "system",
+    "category",
+    "children",
+    "opened",
+    "closed",
+    "worker_email",
+    "co_worker_email",
+}
+REQUIRED = {"reference", "category", "opened"}
+FACT_PREFIX = "fact_"
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,63}")
+_CATEGORY_ALIASES = {
+    "child_in_need": CaseCategory.CIN,
+    "child_protection": CaseCategory.CP,
+    "lac": CaseCategory.CLA,
+    "cic": CaseCategory.CLA,
+    "child_in_care": CaseCategory.CLA,
+    "looked_after": CaseCategory.CLA,
+    "16_plus": CaseCategory.SIXTEEN_PLUS,
+    "16+": CaseCategory.SIXTEEN_PLUS,
+    "eh": CaseCategory.EARLY_HELP,
+}
+
+
+def parse_category(value: str) -> CaseCategory:
+    key = value.strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        return _CATEGORY_ALIASES.get(key) or CaseCategory(key)
+    except ValueError:
+        names = ", ".join(c.value for c in CaseCategory)
+        raise CellError(f"unknown category; use one of: {names}") from None
+
+
+def parse_reference(value: str) -> str:
+    if not _REFERENCE.fullmatch(value.strip()):
+        raise CellError(
+            "not a case reference: letters, digits and - _ . / only, as the case management "
+            "system writes it (e.g. C-1042); never a child's name"
+        )
+    return value.strip()
+
+
+def parse_fact(value: str) -> Any:
+    """Weighting facts: whole numbers, ISO or UK dates (kept as ISO text), yes/no, or short text."""
+    text = value.strip()
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}", text):
+        return parse_date(text).isoformat()
+    if text.lower() in {"yes", "true"}:
+        return True
+    if text.lower() in {"no", "false"}:
+        return False
+    if len(text) > 100:
+        raise CellError("a weighting fact is a short value; free text does not belong here")
+    return text
+
+
+@dataclass
+class CaseRow:
+    line: int
+    values: dict[str, Any]
+    worker: str | None
+    co_worker: str | None
+
+
+def parse_cases(rows: list[Row], file: str, errors: list[RowError]) -> list[CaseRow]:
+    parsed: list[CaseRow] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        before = len(errors)
+
+        def cell(name: str, parser: Any, row: Row = row) -> Any:
+            raw = row.cells.get(name, "")
+            try:
+                return parser(raw)
+            except CellError as exc:
+                errors.append(RowError(file, row.line, name, raw, str(exc)))
+                return None
+
+        values: dict[str, Any] = {
+            "reference": cell("reference", parse_reference),
+            "category": cell("category", lambda raw: parse_category(raw).value),
+            "children": cell("children", lambda raw: parse_int(raw, 1, 20) if raw else 1),
+            "system": (row.cells.get("system") or "mosaic").lower(),
+            "opened": cell("opened", parse_date),
+            "closed": cell("closed", optional(parse_date)),
+        }
+        facts = {
+            name.removeprefix(FACT_PREFIX): cell(name, parse_fact)
+            for name, raw in row.cells.items()
+            if name.startswith(FACT_PREFIX) and raw
+        }
+        values["facts"] = facts
+        worker = cell("worker_email", optional(parse_email))
+        co_worker = cell("co_worker_email", optional(parse_email))
+        opened: date | None = values["opened"]
+        closed: date | None = values["closed"]
+        if opened and closed and closed < opened:
+            errors.append(RowError(file, row.line, "closed", str(closed), "is before opened"))
+        ref = values["reference"]
+        if ref and ref in seen:
+            errors.append(RowError(file, row.line, "reference", ref, f"repeats line {seen[ref]}"))
+        elif ref:
+            seen[ref] = row.line
+        if len(errors) == before:
+            parsed.append(CaseRow(row.line, values, worker, co_worker))
+    return parsed
+
+
+async def upsert_cases(
+    session: AsyncSession,
+    organisation_id: int,
+    rows: list[CaseRow],
+    report: ImportReport,
+    file: str,
+    today: date,
+) -> None:
+    existing = {
+        c.reference: c
+        for c in (
+            await session.exec(select(Case).where(Case.organisation_id == organisation_id))
+        ).all()
+    }
+    staff = {
+        s.email: s
+        for s in (
+            await session.exec(select(Staff).where(Staff.organisation_id == organisation_id))
+        ).all()
+    }
+    case_ids = [c.id for c in existing.values()]
+    open_allocations: dict[int, list[CaseAllocation]] = {}
+    if case_ids:
+        result = await session.exec(
+            select(CaseAllocation).where(
+                col(CaseAllocation.case_id).in_(case_ids),
+                col(CaseAllocation.end_date).is_(None),
+            )
+        )
+        for allocation in result.all():
+            open_allocations.setdefault(allocation.case_id, []).append(allocation)
+    for row in rows:
+        wanted: dict[int, AllocationRole] = {}
+        pairs = ((row.worker, AllocationRole.LEAD), (row.co_worker, AllocationRole.CO_WORKER))
+        for email, role in pairs:
+            if email is None:
+                continue
+            person = staff.get(email)
+            if person is None or person.id is None:
+                column = "worker_email" if role is AllocationRole.LEAD else "co_worker_email"
+                report.errors.append(
+                    RowError(
+                        file,
+                        row.line,
+                        column,
+                        email,
+                        "no staff member has this email; import staff first",
+                    )
+                )
+                break
+            wanted[person.id] = role
+        else:
+            case = existing.get(row.values["reference"])
+            is_new = case is None
+            if case is None:
+                case = Case(organisation_id=organisation_id, **row.values)
+                session.add(case)
+                await session.flush()
+                existing[case.reference] = case
+                changed = True
+            else:
+                changed = apply_changes(case, row.values)
+            assert case.id is not None
+            current = open_allocations.get(case.id, [])
+            changed |= _reallocate(session, case.id, current, wanted, today)
+            report.created += is_new
+            report.updated += changed and not is_new
+            report.unchanged += not changed
+
+
+def _reallocate(
+    session: AsyncSession,
+    case_id: int,
+    current: list[CaseAllocation],
+    wanted: dict[int, AllocationRole],
+    today: date,
+) -> bool:
+    """End allocations that no longer hold and start the new ones; True when anything changed."""
+    changed = False
+    held = {a.staff_id: a for a in current}
+    for staff_id, allocation in held.items():
+        if wanted.get(staff_id) != AllocationRole(allocation.role):
+            allocation.end_date = today
+            changed = True
+    for staff_id, role in wanted.items():
+        previous = held.get(staff_id)
+        if previous is None or AllocationRole(previous.role) != role:
+            session.add(
+                CaseAllocation(
+                    case_id=case_id, staff_id=staff_id, role=role.value, start_date=today
+                )
+            )
+            changed = True
+    return changed

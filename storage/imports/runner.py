@@ -1,0 +1,76 @@
+"""Runs one import in a single transaction: any bad row and nothing is committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from storage.db import session_factory
+from storage.imports import absences, cases, staff
+from storage.imports.base import ImportError_, ImportReport, Row, RowError, read_rows
+from storage.models import Organisation
+
+Kind = Literal["staff", "cases", "absences"]
+Progress = Callable[[Iterator[Row]], Iterable[Row]]
+
+
+async def import_file(
+    engine: AsyncEngine,
+    kind: Kind,
+    path: Path,
+    organisation: str,
+    *,
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
+    today: date,
+    progress: Progress = lambda rows: rows,
+) -> ImportReport:
+    """Validate every row, then upsert them all, or nothing when any row is wrong."""
+    report = ImportReport(kind=kind, dry_run=dry_run)
+    file = str(path)
+    mapping = mapping or {}
+    errors: list[RowError] = report.errors
+    if kind == "staff":
+        _, rows = read_rows(
+            path, staff.KNOWN, staff.REQUIRED, mapping, allowed_personal=staff.ALLOWED_PERSONAL
+        )
+        all_rows = list(progress(rows))
+        parsed_staff = staff.parse_staff(all_rows, file, errors)
+    elif kind == "cases":
+        _, rows = read_rows(
+            path, cases.KNOWN, cases.REQUIRED, mapping, prefixes=(cases.FACT_PREFIX,)
+        )
+        all_rows = list(progress(rows))
+        parsed_cases = cases.parse_cases(all_rows, file, errors)
+    else:
+        _, rows = read_rows(path, absences.KNOWN, absences.REQUIRED, mapping)
+        all_rows = list(progress(rows))
+        parsed_absences = absences.parse_absences(all_rows, file, errors)
+    report.rows = len(all_rows)
+    if errors:
+        return report
+    async with session_factory(engine)() as session:
+        org = (
+            await session.exec(select(Organisation).where(Organisation.slug == organisation))
+        ).first()
+        if org is None or org.id is None:
+            raise ImportError_(
+                f"no organisation {organisation!r}; create it with "
+                f"`supervision-bot init --org {organisation} --pack PACK --name NAME`"
+            )
+        if kind == "staff":
+            await staff.upsert_staff(session, org.id, parsed_staff, report, file)
+        elif kind == "cases":
+            await cases.upsert_cases(session, org.id, parsed_cases, report, file, today)
+        else:
+            await absences.upsert_absences(session, org.id, parsed_absences, report, file)
+        if report.errors or dry_run:
+            await session.rollback()
+        else:
+            await session.commit()
+    return report

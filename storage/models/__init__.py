@@ -1,0 +1,47 @@
+"""All tables, imported together so SQLModel.metadata (and Alembic) sees every one."""
+
+from storage.models.base import metadata, utcnow
+from storage.models.cases import Case, CaseAllocation, OverCapApproval
+from storage.models.decisions import InformalSupervision, ManagerDecision
+from storage.models.operations import (
+    AuditEvent,
+    ConversationReference,
+    DialogState,
+    OutboxMessage,
+    ProcessedInbound,
+)
+from storage.models.organisation import Organisation, Team
+from storage.models.people import Absence, Staff
+from storage.models.supervision import (
+    RecordAction,
+    RecordCaseDiscussion,
+    RecordDecision,
+    SessionAttendee,
+    SupervisionRecord,
+    SupervisionSession,
+)
+
+__all__ = [
+    "Absence",
+    "AuditEvent",
+    "Case",
+    "CaseAllocation",
+    "ConversationReference",
+    "DialogState",
+    "InformalSupervision",
+    "ManagerDecision",
+    "Organisation",
+    "OutboxMessage",
+    "OverCapApproval",
+    "ProcessedInbound",
+    "RecordAction",
+    "RecordCaseDiscussion",
+    "RecordDecision",
+    "SessionAttendee",
+    "Staff",
+    "SupervisionRecord",
+    "SupervisionSession",
+    "Team",
+    "metadata",
+    "utcnow",
+]

@@ -1,0 +1,56 @@
+"""Cases by their case management system reference (never a child's name) and who holds them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.models.base import utcnow
+from storage.types import UTCDateTime
+
+
+class Case(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("organisation_id", "reference", name="uq_case_org_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    reference: str = Field(max_length=64)  # Mosaic / LCS / Eclipse id, e.g. "C-1042"
+    system: str = Field(default="mosaic", max_length=20)
+    category: str = Field(max_length=20)  # scoring.vocabulary.CaseCategory
+    children: int = 1
+    # Weighting facts the scoring schemes read: court stage, assessment / S47 start, travel band,
+    # tasks with end dates ... (scoring.model.CaseFacts documents the keys).
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    opened: date
+    closed: date | None = None
+    # LAM 3.1 (004:260): a recorded extension for matched, stable placements.
+    case_supervision_extension_until: date | None = None
+
+
+class CaseAllocation(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("case_id", "staff_id", "start_date", name="uq_allocation_case_staff"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    role: str = Field(default="lead", max_length=20)  # scoring.vocabulary.AllocationRole
+    start_date: date
+    end_date: date | None = None
+
+
+class OverCapApproval(SQLModel, table=True):
+    """policy_rules §10: allocation above the cap needs a reason, an approver and a maximum end."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    approver_id: int = Field(foreign_key="staff.id")
+    recorded_by_id: int = Field(foreign_key="staff.id")
+    reason: str
+    start_date: date
+    max_end_date: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,36 @@
+"""Decisions and supervision outside formal sessions (DCC 000:180-184, LAM 004:290-296)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from storage.models.base import utcnow
+from storage.types import UTCDateTime
+
+
+class ManagerDecision(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    decided_by_id: int = Field(foreign_key="staff.id", index=True)
+    worker_id: int | None = Field(default=None, foreign_key="staff.id")
+    decision: str
+    rationale: str
+    decided_on: date
+    note_type: str = Field(max_length=80)  # the pack's term, e.g. "Managers Decision"
+    exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InformalSupervision(SQLModel, table=True):
+    """Kept apart from formal supervision in the compliance figures (DCC 000:60)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor_id: int = Field(foreign_key="staff.id", index=True)
+    supervisee_id: int = Field(foreign_key="staff.id", index=True)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    discussed: str
+    decided: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

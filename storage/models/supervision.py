@@ -1,0 +1,79 @@
+"""Supervision sessions and their records: sections, cases discussed, decisions and actions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from storage.models.base import utcnow
+from storage.types import UTCDateTime
+
+
+class SupervisionSession(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    type: str = Field(max_length=40)  # policy.vocabulary.SessionType
+    supervisor_id: int = Field(foreign_key="staff.id", index=True)
+    planned_start: datetime = Field(sa_type=UTCDateTime, index=True)
+    planned_end: datetime = Field(sa_type=UTCDateTime)
+    venue: str = Field(default="", max_length=200)
+    virtual: bool = False
+    status: str = Field(default="booked", max_length=20)  # policy.vocabulary.SessionStatus
+    cancel_reason: str | None = Field(default=None, max_length=20)  # CancelReason; DCC 000:93
+    cancel_note: str | None = None
+    rescheduled_from_id: int | None = Field(default=None, foreign_key="supervisionsession.id")
+    agenda: list[str] = Field(default_factory=list, sa_type=JSON)
+    ical_uid: str = Field(max_length=200)
+    ical_sequence: int = 0
+    created_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SessionAttendee(SQLModel, table=True):
+    """The supervisee(s): one for 1:1, several for group supervision."""
+
+    session_id: int = Field(foreign_key="supervisionsession.id", primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True, index=True)
+
+
+class SupervisionRecord(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="supervisionsession.id", unique=True)
+    template_id: str = Field(max_length=64)
+    # Section id -> text, following the pack's template (encrypted at rest by the repository).
+    sections: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    next_meeting_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    written_by_id: int = Field(foreign_key="staff.id")
+    written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    supervisor_signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    supervisee_signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    changes_requested: str | None = None
+
+
+class RecordCaseDiscussion(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="supervisionrecord.id", index=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    headings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RecordDecision(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="supervisionrecord.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    decision: str
+    rationale: str  # LAM 004:543: any decision needs its rationale
+
+
+class RecordAction(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="supervisionrecord.id", index=True)
+    description: str
+    owner_id: int = Field(foreign_key="staff.id", index=True)
+    due_date: date
+    review_date: date | None = None
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

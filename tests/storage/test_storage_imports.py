@@ -1,0 +1,230 @@
+"""CSV imports: good files upsert, bad rows are reported precisely, and nothing is half-imported."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, func, select
+
+from storage.db import session_factory
+from storage.imports import ImportError_, import_file
+from storage.models import Absence, Case, CaseAllocation, Organisation, Staff, Team
+
+TODAY = date(2026, 11, 23)
+
+STAFF = """\
+external_ref,name,email,role,grade,fte,agency,team,service,line_manager_email,start_date,asye_start
+E100,Priya Shah,Priya.Shah@council.gov.uk,Team Manager,Grade 12,1,no,Safeguarding North,Safeguarding,,2019-04-01,
+E101,Tom Evans,tom.evans@council.gov.uk,social worker,Grade 11,0.6,no,Safeguarding North,Safeguarding,priya.shah@council.gov.uk,01/09/2021,
+E102,Aled Rhys,aled.rhys@council.gov.uk,NQSW,Grade 10,1,no,Safeguarding North,Safeguarding,priya.shah@council.gov.uk,2026-09-01,2026-09-06
+E103,Jo Bloggs,jo.bloggs@agency.co.uk,social_worker,,1,yes,Safeguarding North,Safeguarding,priya.shah@council.gov.uk,2026-06-01,
+"""
+
+CASES = """\
+reference,category,children,opened,worker_email,co_worker_email,fact_court_stage,fact_travel_band
+C-1042,CP,3,2026-05-01,tom.evans@council.gov.uk,,issued,2
+C-1043,child in need,1,2026-08-12,aled.rhys@council.gov.uk,tom.evans@council.gov.uk,,
+C-1044,CLA,1,2025-01-20,jo.bloggs@agency.co.uk,,,
+"""
+
+ABSENCES = """\
+staff_email,kind,start_date,end_date,note
+tom.evans@council.gov.uk,annual leave,2026-10-19,2026-10-30,
+jo.bloggs@agency.co.uk,sick,2026-11-02,2026-11-06,
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def org(engine: AsyncEngine) -> str:
+    async with session_factory(engine)() as session:
+        session.add(Organisation(slug="north", name="North Council", pack_id="derbyshire"))
+        await session.commit()
+    return "north"
+
+
+async def count(engine: AsyncEngine, model: type) -> int:
+    async with session_factory(engine)() as session:
+        return (await session.exec(select(func.count()).select_from(model))).one()
+
+
+async def load(engine: AsyncEngine, kind: str, path: Path, **kw: object):  # type: ignore[no-untyped-def]
+    return await import_file(engine, kind, path, "north", today=TODAY, **kw)  # type: ignore[arg-type]
+
+
+async def test_staff_import_creates_people_teams_and_managers(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    report = await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))
+    assert report.ok, report.errors
+    assert (report.created, report.updated, report.unchanged) == (4, 0, 0)
+    async with session_factory(engine)() as session:
+        people = {s.external_ref: s for s in (await session.exec(select(Staff))).all()}
+        team = (await session.exec(select(Team))).one()
+    assert people["E100"].email == "priya.shah@council.gov.uk"  # lower-cased join key
+    assert people["E101"].line_manager_id == people["E100"].id
+    assert people["E101"].start_date == date(2021, 9, 1)  # UK day-first date
+    assert str(people["E101"].fte) == "0.6"
+    assert people["E102"].role == "nqsw"
+    assert people["E102"].asye_start == date(2026, 9, 6)
+    assert people["E103"].agency is True
+    assert team.name == "Safeguarding North"
+    assert team.manager_id == people["E100"].id
+
+
+async def test_rerunning_the_same_file_changes_nothing(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "staff.csv", STAFF)
+    await load(engine, "staff", path)
+    again = await load(engine, "staff", path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
+    assert await count(engine, Staff) == 4
+    changed = write(tmp_path, "staff2.csv", STAFF.replace("Grade 11,0.6", "Grade 11,0.8"))
+    third = await load(engine, "staff", changed)
+    assert (third.created, third.updated, third.unchanged) == (0, 1, 3)
+
+
+async def test_partly_bad_file_imports_nothing_and_names_each_problem(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    bad = (
+        STAFF.replace("Grade 11,0.6", "Grade 11,1.6").replace(
+            "aled.rhys@council.gov.uk,NQSW", "aled.rhys-at-council,NQSW"
+        )
+        + "E104,Sam Lee,sam.lee@council.gov.uk,wizard,,,,,,,2026-01-01,\n"
+    )
+    path = write(tmp_path, "staff.csv", bad)
+    report = await load(engine, "staff", path)
+    assert not report.ok
+    messages = [str(e) for e in report.errors]
+    assert any(m.startswith(f"{path}:3: column 'fte', value '1.6'") for m in messages), messages
+    assert any(f"{path}:4: column 'email'" in m and "not an email" in m for m in messages)
+    assert any(f"{path}:6: column 'role', value 'wizard'" in m and "social_worker" in m
+               for m in messages)  # fmt: skip
+    assert "nothing was imported" in report.summary()
+    assert await count(engine, Staff) == 0
+    assert await count(engine, Team) == 0
+
+
+async def test_missing_required_column_is_refused(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "staff.csv", "external_ref,name,role\nE1,A,social_worker\n")
+    with pytest.raises(ImportError_, match=r"staff\.csv:1: required column\(s\) missing: email"):
+        await load(engine, "staff", path)
+
+
+async def test_child_name_column_refused_unless_mapped(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))
+    cases = (
+        CASES.replace("reference,category", "reference,Child Name,category")
+        .replace("C-1042,CP", "C-1042,Jane Doe,CP")
+        .replace("C-1043,child", "C-1043,John Doe,child")
+        .replace("C-1044,CLA", "C-1044,Amy Doe,CLA")
+    )
+    path = write(tmp_path, "cases.csv", cases)
+    with pytest.raises(ImportError_, match="looks like a child's name"):
+        await load(engine, "cases", path)
+    assert await count(engine, Case) == 0
+    dob = write(
+        tmp_path, "dob.csv", "reference,category,opened,DOB\nC-1,cp,2026-01-01,2015-02-02\n"
+    )
+    with pytest.raises(ImportError_, match="'DOB' looks like a child's name or date of birth"):
+        await load(engine, "cases", dob)
+    report = await load(engine, "cases", path, mapping={"Child Name": "ignore"})
+    assert report.ok, report.errors
+    assert await count(engine, Case) == 3
+
+
+async def test_cases_import_allocations_and_facts(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))
+    report = await load(engine, "cases", write(tmp_path, "cases.csv", CASES))
+    assert report.ok, report.errors
+    assert report.created == 3
+    async with session_factory(engine)() as session:
+        case = (await session.exec(select(Case).where(Case.reference == "C-1042"))).one()
+        allocations = (
+            await session.exec(select(CaseAllocation).order_by(col(CaseAllocation.id)))
+        ).all()
+    assert case.category == "cp"
+    assert case.children == 3
+    assert case.facts == {"court_stage": "issued", "travel_band": 2}
+    assert len(allocations) == 4
+    assert {a.role for a in allocations} == {"lead", "co_worker"}
+    again = await load(engine, "cases", write(tmp_path, "cases.csv", CASES))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    moved = CASES.replace(
+        "C-1044,CLA,1,2025-01-20,jo.bloggs@agency.co.uk",
+        "C-1044,CLA,1,2025-01-20,tom.evans@council.gov.uk",
+    )
+    third = await load(engine, "cases", write(tmp_path, "cases.csv", moved))
+    assert third.updated == 1
+    async with session_factory(engine)() as session:
+        open_for_1044 = (
+            await session.exec(
+                select(CaseAllocation)
+                .join(Case, col(Case.id) == CaseAllocation.case_id)
+                .where(Case.reference == "C-1044", col(CaseAllocation.end_date).is_(None))
+            )
+        ).all()
+    assert len(open_for_1044) == 1
+
+
+async def test_cases_with_unknown_worker_import_nothing(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))
+    bad = CASES.replace("jo.bloggs@agency.co.uk", "nobody@council.gov.uk")
+    report = await load(engine, "cases", write(tmp_path, "cases.csv", bad))
+    assert [e.line for e in report.errors] == [4]
+    assert report.errors[0].column == "worker_email"
+    assert await count(engine, Case) == 0
+
+
+async def test_absences_import_and_dry_run(engine: AsyncEngine, org: str, tmp_path: Path) -> None:
+    await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))
+    path = write(tmp_path, "absences.csv", ABSENCES)
+    dry = await load(engine, "absences", path, dry_run=True)
+    assert dry.ok
+    assert dry.created == 2
+    assert "would be created" in dry.summary()
+    assert await count(engine, Absence) == 0
+    real = await load(engine, "absences", path)
+    assert real.created == 2
+    async with session_factory(engine)() as session:
+        kinds = sorted(a.kind for a in (await session.exec(select(Absence))).all())
+    assert kinds == ["annual_leave", "sickness"]
+    backwards = write(
+        tmp_path,
+        "bad.csv",
+        "staff_email,kind,start_date,end_date\nx@y.uk,sick,2026-02-10,2026-02-01\n",
+    )
+    report = await load(engine, "absences", backwards)
+    assert [(e.line, e.column) for e in report.errors] == [(2, "end_date")]
+
+
+async def test_malformed_csv_reports_instead_of_crashing(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    empty = write(tmp_path, "empty.csv", "")
+    with pytest.raises(ImportError_, match="empty"):
+        await load(engine, "staff", empty)
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x01garbage")
+    with pytest.raises(ImportError_, match="header row cannot be read"):
+        await load(engine, "staff", binary)
+    with pytest.raises(ImportError_, match="cannot open"):
+        await load(engine, "staff", tmp_path / "missing.csv")
