@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Developer entry point that needs nothing but Python 3.11+: sets up .venv, then runs or tests.
 
-    python3 dev.py run     set up, create the SQLite demo organisation, serve on http://localhost:3978/
-    python3 dev.py test    set up with the test tools, run the test suite
-    python3 dev.py check   ruff, mypy, import-linter and alembic check
+python3 dev.py run     set up, create the SQLite demo organisation, serve on http://localhost:3978/
+python3 dev.py test    set up with the test tools, run the test suite
+python3 dev.py check   ruff, mypy, import-linter and alembic check
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def _stamp(extras: str) -> Path:
 
 def setup(extras: str = "") -> None:
     if sys.version_info < (3, 11):
-        sys.exit(f"Supervision Assistant needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+        found = sys.version.split()[0]
+        sys.exit(f"Supervision Assistant needs Python 3.11 or newer; this is {found}.")
     if not PY.exists():
         print("Creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)

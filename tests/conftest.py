@@ -25,9 +25,12 @@ def _admin_execute(url: str, statement: str) -> None:
     async def run() -> None:
         parsed = make_url(normalise_url(url))
         connection = await asyncpg.connect(
-            host=parsed.host, port=parsed.port, user=parsed.username,
-            password=parsed.password, database=parsed.database,
-        )  # fmt: skip
+            host=parsed.host,
+            port=parsed.port,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
         try:
             await connection.execute(statement)
         finally:

@@ -57,7 +57,7 @@ async def test_datetimes_come_back_aware_and_in_utc(engine: AsyncEngine) -> None
 async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
     async with session_factory(engine)() as session:
         session.add(
-            models.DialogState(key="k", flow="book", step="who", expires_at=datetime(2026, 1, 1))  # noqa: DTZ001
+            models.DialogState(key="k", flow="book", step="who", expires_at=datetime(2026, 1, 1))
         )
         with pytest.raises(Exception, match="naive datetime"):
             await session.commit()
@@ -77,7 +77,7 @@ async def test_decimal_fte_is_exact(engine: AsyncEngine) -> None:
                 email="a@x.gov.uk",
                 role="social_worker",
                 fte=Decimal("0.6"),
-            )  # fmt: skip
+            )
         )
         await session.commit()
     async with session_factory(engine)() as session:

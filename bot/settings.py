@@ -1,0 +1,113 @@
+"""One typed settings object, read once at start-up from the environment or a git-ignored .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import DEFAULT_URL
+
+
+class SettingsError(Exception):
+    """Every missing or invalid setting at once, each on its own line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    # Core
+    database_url: str = Field(default=DEFAULT_URL, description="SQLAlchemy URL of the database")
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    timezone: str = "Europe/London"
+    environment: Literal["development", "production"] = "development"
+    default_pack: str = "derbyshire"
+    packs_dir: Path | None = None  # extra council packs beside the built-in ones
+    schemes_dir: Path | None = None  # extra weighting schemes beside the built-in ones
+    demo_mode: bool = False  # enables the local playground (never in production)
+    scheduler_enabled: bool = True
+    record_encryption_key: SecretStr | None = None  # Fernet key for record text at rest
+
+    # Slack (bot/slack): HTTP mode needs the signing secret and either a bot token or OAuth.
+    slack_signing_secret: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None  # xapp- token, for Socket Mode
+    slack_socket_mode: bool = False
+    slack_api_url: str = "https://slack.com/api/"
+
+    # Microsoft Teams (bot/teams): the Azure Bot registration, single tenant.
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgres")):
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        return value
+
+    @model_validator(mode="after")
+    def _platforms_complete(self) -> Settings:
+        problems: list[str] = []
+        if self.slack_socket_mode and not self.slack_app_token:
+            problems.append("SLACK_APP_TOKEN is required when SLACK_SOCKET_MODE is on (xapp-...)")
+        if (self.slack_bot_token or self.slack_client_id) and not self.slack_signing_secret:
+            problems.append("SLACK_SIGNING_SECRET is required when Slack is configured")
+        if self.slack_client_id and not self.slack_client_secret:
+            problems.append("SLACK_CLIENT_SECRET is required with SLACK_CLIENT_ID (OAuth install)")
+        if self.teams_app_id and not self.teams_app_password:
+            problems.append("TEAMS_APP_PASSWORD is required when TEAMS_APP_ID is set")
+        if self.teams_app_id and not self.teams_tenant_id:
+            problems.append("TEAMS_TENANT_ID is required: new bot registrations are single tenant")
+        if self.environment == "production" and self.demo_mode:
+            problems.append("DEMO_MODE must be off in production: the playground has no sign-in")
+        if self.environment == "production" and not self.record_encryption_key:
+            problems.append("RECORD_ENCRYPTION_KEY is required in production")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_signing_secret is not None
+
+    @property
+    def teams_enabled(self) -> bool:
+        return self.teams_app_id is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, or raise SettingsError listing every problem with its variable name."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines: list[str] = []
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if name == "settings":
+                lines.extend(f"- {part}" for part in message.split("; "))
+            elif any(word in name for word in ("SECRET", "TOKEN", "PASSWORD", "KEY")):
+                lines.append(f"- {name}: {message}")  # never echo a secret back
+            else:
+                lines.append(f"- {name}: {message} (got {error.get('input')!r})")
+        raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None

@@ -1,0 +1,56 @@
+"""What a flow is: a small state machine taking a turn, returning replies and its next state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from dialogs.messages import Notify, Payload, Reply
+from dialogs.ports import Ports
+from dialogs.views import StaffView
+from policy.packs import Pack
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """Everything a step sees: who is speaking, their council's pack, the clock and the ports."""
+
+    ports: Ports
+    actor: StaffView
+    pack: Pack
+    now: datetime
+    platform: str
+    zone: ZoneInfo
+
+    @property
+    def today(self) -> Any:
+        return self.now.astimezone(self.zone).date()
+
+
+@dataclass(slots=True)
+class FlowState:
+    """A flow's progress: which step it waits at and what has been answered so far (JSON-safe)."""
+
+    flow: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    notifications: list[Notify] = field(default_factory=list)
+    state: FlowState | None = None  # None: the conversation is finished
+
+
+class Flow(Protocol):
+    name: str  # the command word: "book", "caseload"
+    title: str  # "Book supervision"
+    summary: str  # one line for help and the app manifests
+    usage: str  # "book [person] [when]"
+
+    async def start(self, turn: Turn, argument: str) -> Outcome: ...
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome: ...

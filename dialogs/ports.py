@@ -1,0 +1,223 @@
+"""What dialogs need from the outside world, as Protocols that storage implements.
+
+One `Ports` value is one unit of work: everything a turn reads and writes shares a transaction,
+committed by the engine when the turn has been handled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from dialogs.views import (
+    ActionView,
+    CaseView,
+    RecordView,
+    SessionView,
+    StaffView,
+    TeamView,
+)
+from policy.packs import Pack
+from policy.vocabulary import AbsenceKind, CancelReason, SessionType
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    flow: str
+    step: str
+    data: Mapping[str, Any]
+    version: int
+    expires_at: datetime
+
+
+class ConcurrentUpdate(Exception):
+    """Another instance saved this conversation first; the turn is retried from the new state."""
+
+
+class StateStore(Protocol):
+    async def load(self, key: str) -> StoredState | None: ...
+
+    async def save(
+        self,
+        key: str,
+        flow: str,
+        step: str,
+        data: Mapping[str, Any],
+        expires_at: datetime,
+        expected_version: int | None,
+    ) -> int: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def claim_message(self, platform: str, message_id: str) -> bool:
+        """True the first time a platform message id is seen; False for a duplicate delivery."""
+        ...
+
+
+class Directory(Protocol):
+    async def staff(self, staff_id: int) -> StaffView | None: ...
+
+    async def find_staff(self, organisation_id: int, text: str) -> Sequence[StaffView]:
+        """People whose name or email matches what was typed (case-insensitive, partial)."""
+        ...
+
+    async def supervisees(self, supervisor_id: int) -> Sequence[StaffView]: ...
+
+    async def team(self, team_id: int) -> TeamView | None: ...
+
+    async def team_members(self, team_id: int) -> Sequence[StaffView]: ...
+
+    async def teams_managed_by(self, staff_id: int) -> Sequence[TeamView]: ...
+
+    async def management_chain(self, staff_id: int) -> Sequence[int]:
+        """Line manager, their line manager, and so on upwards."""
+        ...
+
+
+class Cases(Protocol):
+    async def open_cases(self, staff_id: int, on: date) -> Sequence[CaseView]: ...
+
+    async def by_reference(self, organisation_id: int, reference: str) -> CaseView | None: ...
+
+    async def workers(self, case_id: int, on: date) -> Sequence[int]: ...
+
+    async def update_facts(self, case_id: int, facts: Mapping[str, Any]) -> None: ...
+
+
+class Sessions(Protocol):
+    async def book(
+        self,
+        *,
+        organisation_id: int,
+        type: SessionType,
+        supervisor_id: int,
+        supervisee_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        venue: str,
+        virtual: bool,
+        agenda: Sequence[str],
+        created_by_id: int,
+        rescheduled_from_id: int | None = None,
+    ) -> SessionView: ...
+
+    async def get(self, session_id: int) -> SessionView | None: ...
+
+    async def between(self, staff_id: int, start: datetime, end: datetime) -> Sequence[SessionView]:
+        """Booked or held sessions of this person (either side) overlapping [start, end)."""
+        ...
+
+    async def upcoming(self, staff_id: int, after: datetime) -> Sequence[SessionView]: ...
+
+    async def recent(self, staff_id: int, since: datetime) -> Sequence[SessionView]: ...
+
+    async def cancel(self, session_id: int, reason: CancelReason, note: str) -> None: ...
+
+    async def mark_held(self, session_id: int) -> None: ...
+
+
+class Records(Protocol):
+    async def save(
+        self,
+        *,
+        session_id: int,
+        template_id: str,
+        sections: Mapping[str, str],
+        case_discussions: Mapping[int, Mapping[str, str]],
+        decisions: Sequence[tuple[int | None, str, str]],
+        actions: Sequence[tuple[str, int, date, date | None]],
+        next_meeting_at: datetime | None,
+        written_by_id: int,
+        written_at: datetime,
+    ) -> RecordView: ...
+
+    async def get(self, record_id: int) -> RecordView | None: ...
+
+    async def for_session(self, session_id: int) -> RecordView | None: ...
+
+    async def last_for(self, supervisee_id: int) -> RecordView | None: ...
+
+    async def sign(self, record_id: int, staff_id: int, at: datetime) -> RecordView: ...
+
+    async def request_changes(self, record_id: int, text: str) -> None: ...
+
+    async def awaiting_signature(self, staff_id: int) -> Sequence[RecordView]: ...
+
+    async def open_actions(self, staff_id: int) -> Sequence[ActionView]: ...
+
+
+class Notes(Protocol):
+    """Decisions and supervision outside sessions, absences, over-cap approvals."""
+
+    async def manager_decision(
+        self,
+        *,
+        organisation_id: int,
+        case_id: int,
+        decided_by_id: int,
+        worker_id: int | None,
+        decision: str,
+        rationale: str,
+        decided_on: date,
+        note_type: str,
+    ) -> int: ...
+
+    async def informal(
+        self,
+        *,
+        supervisor_id: int,
+        supervisee_id: int,
+        occurred_at: datetime,
+        discussed: str,
+        decided: str,
+    ) -> int: ...
+
+    async def absence(
+        self, *, staff_id: int, kind: AbsenceKind, start: date, end: date, note: str
+    ) -> int: ...
+
+    async def over_cap_approval(
+        self,
+        *,
+        staff_id: int,
+        approver_id: int,
+        recorded_by_id: int,
+        reason: str,
+        start: date,
+        max_end: date,
+    ) -> int: ...
+
+
+class Audit(Protocol):
+    async def record(
+        self,
+        *,
+        actor_id: int,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        target_staff_id: int | None,
+        reason: str = "",
+        detail: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+
+class Packs(Protocol):
+    def for_organisation(self, organisation_id: int) -> Pack: ...
+
+
+class Ports(Protocol):
+    """One unit of work; the engine commits it once the turn has been handled."""
+
+    state: StateStore
+    directory: Directory
+    cases: Cases
+    sessions: Sessions
+    records: Records
+    notes: Notes
+    audit: Audit
+    packs: Packs
+
+    async def commit(self) -> None: ...

@@ -1,0 +1,107 @@
+"""What dialogs read from storage: small frozen views, never database rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from policy.vocabulary import SessionStatus, SessionType
+from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    id: int
+    organisation_id: int
+    name: str
+    email: str
+    role: StaffRole
+    team_id: int | None = None
+    line_manager_id: int | None = None
+    grade: str | None = None
+    fte: Decimal = Decimal(1)
+    agency: bool = False
+    asye_start: date | None = None
+    start_date: date | None = None
+    leaving_date: date | None = None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamView:
+    id: int
+    organisation_id: int
+    name: str
+    service: str
+    manager_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    id: int
+    reference: str
+    category: CaseCategory
+    children: int
+    opened: date
+    closed: date | None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    allocation: AllocationRole = AllocationRole.LEAD  # the worker's part, where asked for a worker
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    id: int
+    type: SessionType
+    supervisor_id: int
+    supervisee_ids: tuple[int, ...]
+    start: datetime
+    end: datetime
+    venue: str
+    virtual: bool
+    status: SessionStatus
+    cancel_reason: str | None = None
+    rescheduled_from_id: int | None = None
+    agenda: tuple[str, ...] = ()
+    ical_uid: str = ""
+    ical_sequence: int = 0
+    has_record: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ActionView:
+    id: int
+    description: str
+    owner_id: int
+    due_date: date
+    review_date: date | None
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionView:
+    case_reference: str | None
+    decision: str
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    id: int
+    session_id: int
+    template_id: str
+    sections: Mapping[str, str]
+    case_references: tuple[str, ...]
+    decisions: tuple[DecisionView, ...]
+    actions: tuple[ActionView, ...]
+    next_meeting_at: datetime | None
+    written_by_id: int
+    written_at: datetime
+    supervisor_signed_at: datetime | None
+    supervisee_signed_at: datetime | None
+    changes_requested: str | None = None

@@ -1,0 +1,1 @@
+"""Repositories: the dialogs' ports implemented on one AsyncSession (a unit of work)."""

@@ -1,0 +1,95 @@
+"""Manager decisions, informal supervision, absences and over-cap approvals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from policy.vocabulary import AbsenceKind
+from storage.models import Absence, InformalSupervision, ManagerDecision, OverCapApproval
+
+
+class SqlNotes:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _add(
+        self, row: ManagerDecision | InformalSupervision | Absence | OverCapApproval
+    ) -> int:
+        self._session.add(row)
+        await self._session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def manager_decision(
+        self,
+        *,
+        organisation_id: int,
+        case_id: int,
+        decided_by_id: int,
+        worker_id: int | None,
+        decision: str,
+        rationale: str,
+        decided_on: date,
+        note_type: str,
+    ) -> int:
+        return await self._add(
+            ManagerDecision(
+                organisation_id=organisation_id,
+                case_id=case_id,
+                decided_by_id=decided_by_id,
+                worker_id=worker_id,
+                decision=decision,
+                rationale=rationale,
+                decided_on=decided_on,
+                note_type=note_type,
+            )
+        )
+
+    async def informal(
+        self,
+        *,
+        supervisor_id: int,
+        supervisee_id: int,
+        occurred_at: datetime,
+        discussed: str,
+        decided: str,
+    ) -> int:
+        return await self._add(
+            InformalSupervision(
+                supervisor_id=supervisor_id,
+                supervisee_id=supervisee_id,
+                occurred_at=occurred_at,
+                discussed=discussed,
+                decided=decided,
+            )
+        )
+
+    async def absence(
+        self, *, staff_id: int, kind: AbsenceKind, start: date, end: date, note: str
+    ) -> int:
+        return await self._add(
+            Absence(staff_id=staff_id, kind=kind.value, start_date=start, end_date=end, note=note)
+        )
+
+    async def over_cap_approval(
+        self,
+        *,
+        staff_id: int,
+        approver_id: int,
+        recorded_by_id: int,
+        reason: str,
+        start: date,
+        max_end: date,
+    ) -> int:
+        return await self._add(
+            OverCapApproval(
+                staff_id=staff_id,
+                approver_id=approver_id,
+                recorded_by_id=recorded_by_id,
+                reason=reason,
+                start_date=start,
+                max_end_date=max_end,
+            )
+        )

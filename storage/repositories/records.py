@@ -1,0 +1,216 @@
+"""Supervision records: written section by section, then signed by both parties."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogs.views import ActionView, DecisionView, RecordView
+from storage.models import (
+    Case,
+    RecordAction,
+    RecordCaseDiscussion,
+    RecordDecision,
+    SessionAttendee,
+    SupervisionRecord,
+    SupervisionSession,
+)
+
+_SESSION_JOIN = col(SupervisionSession.id) == col(SupervisionRecord.session_id)
+_ATTENDEE_JOIN = col(SessionAttendee.session_id) == col(SupervisionRecord.session_id)
+
+
+class SqlRecords:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def save(
+        self,
+        *,
+        session_id: int,
+        template_id: str,
+        sections: Mapping[str, str],
+        case_discussions: Mapping[int, Mapping[str, str]],
+        decisions: Sequence[tuple[int | None, str, str]],
+        actions: Sequence[tuple[str, int, date, date | None]],
+        next_meeting_at: datetime | None,
+        written_by_id: int,
+        written_at: datetime,
+    ) -> RecordView:
+        record = SupervisionRecord(
+            session_id=session_id,
+            template_id=template_id,
+            sections=dict(sections),
+            next_meeting_at=next_meeting_at,
+            written_by_id=written_by_id,
+            written_at=written_at,
+        )
+        self._session.add(record)
+        await self._session.flush()
+        assert record.id is not None
+        for case_id, headings in case_discussions.items():
+            self._session.add(
+                RecordCaseDiscussion(record_id=record.id, case_id=case_id, headings=dict(headings))
+            )
+        for decided_case, decision, rationale in decisions:
+            self._session.add(
+                RecordDecision(
+                    record_id=record.id,
+                    case_id=decided_case,
+                    decision=decision,
+                    rationale=rationale,
+                )
+            )
+        for description, owner_id, due, review in actions:
+            self._session.add(
+                RecordAction(
+                    record_id=record.id,
+                    description=description,
+                    owner_id=owner_id,
+                    due_date=due,
+                    review_date=review,
+                )
+            )
+        await self._session.flush()
+        return await self._view(record)
+
+    async def _view(self, record: SupervisionRecord) -> RecordView:
+        assert record.id is not None
+        refs = (
+            await self._session.exec(
+                select(Case.reference)
+                .join(RecordCaseDiscussion, col(RecordCaseDiscussion.case_id) == Case.id)
+                .where(RecordCaseDiscussion.record_id == record.id)
+                .order_by(col(Case.reference))
+            )
+        ).all()
+        decisions = (
+            await self._session.exec(
+                select(RecordDecision, Case.reference)
+                .outerjoin(Case, col(Case.id) == RecordDecision.case_id)
+                .where(RecordDecision.record_id == record.id)
+                .order_by(col(RecordDecision.id))
+            )
+        ).all()
+        actions = (
+            await self._session.exec(
+                select(RecordAction)
+                .where(RecordAction.record_id == record.id)
+                .order_by(col(RecordAction.id))
+            )
+        ).all()
+        return RecordView(
+            id=record.id,
+            session_id=record.session_id,
+            template_id=record.template_id,
+            sections={k: str(v) for k, v in record.sections.items()},
+            case_references=tuple(refs),
+            decisions=tuple(DecisionView(ref, d.decision, d.rationale) for d, ref in decisions),
+            actions=tuple(_action_view(a) for a in actions),
+            next_meeting_at=record.next_meeting_at,
+            written_by_id=record.written_by_id,
+            written_at=record.written_at,
+            supervisor_signed_at=record.supervisor_signed_at,
+            supervisee_signed_at=record.supervisee_signed_at,
+            changes_requested=record.changes_requested,
+        )
+
+    async def get(self, record_id: int) -> RecordView | None:
+        row = await self._session.get(SupervisionRecord, record_id)
+        return await self._view(row) if row else None
+
+    async def for_session(self, session_id: int) -> RecordView | None:
+        row = (
+            await self._session.exec(
+                select(SupervisionRecord).where(SupervisionRecord.session_id == session_id)
+            )
+        ).first()
+        return await self._view(row) if row else None
+
+    async def last_for(self, supervisee_id: int) -> RecordView | None:
+        row = (
+            await self._session.exec(
+                select(SupervisionRecord)
+                .join(
+                    SessionAttendee, col(SessionAttendee.session_id) == SupervisionRecord.session_id
+                )
+                .join(
+                    SupervisionSession, col(SupervisionSession.id) == SupervisionRecord.session_id
+                )
+                .where(SessionAttendee.staff_id == supervisee_id)
+                .order_by(col(SupervisionSession.planned_start).desc())
+                .limit(1)
+            )
+        ).first()
+        return await self._view(row) if row else None
+
+    async def sign(self, record_id: int, staff_id: int, at: datetime) -> RecordView:
+        record = await self._session.get(SupervisionRecord, record_id)
+        if record is None:
+            raise LookupError(f"no record {record_id}")
+        session = await self._session.get(SupervisionSession, record.session_id)
+        assert session is not None
+        if session.supervisor_id == staff_id:
+            record.supervisor_signed_at = record.supervisor_signed_at or at
+        else:
+            record.supervisee_signed_at = record.supervisee_signed_at or at
+            record.changes_requested = None
+        self._session.add(record)
+        await self._session.flush()
+        return await self._view(record)
+
+    async def request_changes(self, record_id: int, text: str) -> None:
+        record = await self._session.get(SupervisionRecord, record_id)
+        if record is not None:
+            record.changes_requested = text
+            self._session.add(record)
+
+    async def awaiting_signature(self, staff_id: int) -> Sequence[RecordView]:
+        """Records this person has still to sign, on either side."""
+        attending = select(SessionAttendee.session_id).where(SessionAttendee.staff_id == staff_id)
+        rows = (
+            await self._session.exec(
+                select(SupervisionRecord)
+                .join(
+                    SupervisionSession, col(SupervisionSession.id) == SupervisionRecord.session_id
+                )
+                .where(
+                    or_(
+                        and_(
+                            col(SupervisionSession.supervisor_id) == staff_id,
+                            col(SupervisionRecord.supervisor_signed_at).is_(None),
+                        ),
+                        and_(
+                            col(SupervisionRecord.session_id).in_(attending),
+                            col(SupervisionRecord.supervisee_signed_at).is_(None),
+                        ),
+                    )
+                )
+                .order_by(col(SupervisionRecord.written_at))
+            )
+        ).all()
+        return [await self._view(r) for r in rows]
+
+    async def open_actions(self, staff_id: int) -> Sequence[ActionView]:
+        rows = await self._session.exec(
+            select(RecordAction)
+            .where(RecordAction.owner_id == staff_id, col(RecordAction.done_at).is_(None))
+            .order_by(col(RecordAction.due_date))
+        )
+        return [_action_view(a) for a in rows.all()]
+
+
+def _action_view(row: RecordAction) -> ActionView:
+    assert row.id is not None
+    return ActionView(
+        row.id,
+        row.description,
+        row.owner_id,
+        row.due_date,
+        row.review_date,
+        row.done_at is not None,
+    )

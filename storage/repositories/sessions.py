@@ -1,0 +1,152 @@
+"""Supervision sessions: booking, clashes, cancellation and what is coming up."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogs.views import SessionView
+from policy.vocabulary import CancelReason, SessionStatus, SessionType
+from storage.models import SessionAttendee, SupervisionRecord, SupervisionSession
+from storage.repositories.mapping import session_view
+
+ACTIVE = (SessionStatus.BOOKED.value, SessionStatus.HELD.value)
+
+
+class SqlSessions:
+    def __init__(self, session: AsyncSession, uid_domain: str = "supervision-assistant") -> None:
+        self._session = session
+        self._uid_domain = uid_domain
+
+    async def book(
+        self,
+        *,
+        organisation_id: int,
+        type: SessionType,
+        supervisor_id: int,
+        supervisee_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        venue: str,
+        virtual: bool,
+        agenda: Sequence[str],
+        created_by_id: int,
+        rescheduled_from_id: int | None = None,
+    ) -> SessionView:
+        uid, sequence = f"{uuid.uuid4()}@{self._uid_domain}", 0
+        if rescheduled_from_id is not None:
+            previous = await self._session.get(SupervisionSession, rescheduled_from_id)
+            if previous is not None:
+                # RFC 5545: a rearranged meeting keeps its UID and raises SEQUENCE.
+                uid, sequence = previous.ical_uid, previous.ical_sequence + 1
+        row = SupervisionSession(
+            organisation_id=organisation_id,
+            type=type.value,
+            supervisor_id=supervisor_id,
+            planned_start=start,
+            planned_end=end,
+            venue=venue,
+            virtual=virtual,
+            agenda=list(agenda),
+            ical_uid=uid,
+            ical_sequence=sequence,
+            created_by_id=created_by_id,
+            rescheduled_from_id=rescheduled_from_id,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        assert row.id is not None
+        for staff_id in supervisee_ids:
+            self._session.add(SessionAttendee(session_id=row.id, staff_id=staff_id))
+        await self._session.flush()
+        return session_view(row, tuple(supervisee_ids), False)
+
+    async def _views(self, rows: Sequence[SupervisionSession]) -> list[SessionView]:
+        ids = [r.id for r in rows if r.id is not None]
+        if not ids:
+            return []
+        attendees: dict[int, list[int]] = {}
+        for attendee in (
+            await self._session.exec(
+                select(SessionAttendee).where(col(SessionAttendee.session_id).in_(ids))
+            )
+        ).all():
+            attendees.setdefault(attendee.session_id, []).append(attendee.staff_id)
+        recorded = set(
+            (
+                await self._session.exec(
+                    select(SupervisionRecord.session_id).where(
+                        col(SupervisionRecord.session_id).in_(ids)
+                    )
+                )
+            ).all()
+        )
+        return [
+            session_view(r, tuple(sorted(attendees.get(r.id or 0, []))), r.id in recorded)
+            for r in rows
+        ]
+
+    def _involving(self, staff_id: int):  # type: ignore[no-untyped-def]
+        attending = select(SessionAttendee.session_id).where(SessionAttendee.staff_id == staff_id)
+        return or_(
+            SupervisionSession.supervisor_id == staff_id,  # type: ignore[arg-type]
+            col(SupervisionSession.id).in_(attending),
+        )
+
+    async def get(self, session_id: int) -> SessionView | None:
+        row = await self._session.get(SupervisionSession, session_id)
+        return (await self._views([row]))[0] if row else None
+
+    async def between(self, staff_id: int, start: datetime, end: datetime) -> Sequence[SessionView]:
+        rows = await self._session.exec(
+            select(SupervisionSession).where(
+                self._involving(staff_id),
+                col(SupervisionSession.status).in_(ACTIVE),
+                col(SupervisionSession.planned_start) < end,
+                col(SupervisionSession.planned_end) > start,
+            )
+        )
+        return await self._views(rows.all())
+
+    async def upcoming(self, staff_id: int, after: datetime) -> Sequence[SessionView]:
+        rows = await self._session.exec(
+            select(SupervisionSession)
+            .where(
+                self._involving(staff_id),
+                SupervisionSession.status == SessionStatus.BOOKED.value,
+                col(SupervisionSession.planned_start) >= after,
+            )
+            .order_by(col(SupervisionSession.planned_start))
+            .limit(20)
+        )
+        return await self._views(rows.all())
+
+    async def recent(self, staff_id: int, since: datetime) -> Sequence[SessionView]:
+        rows = await self._session.exec(
+            select(SupervisionSession)
+            .where(self._involving(staff_id), col(SupervisionSession.planned_start) >= since)
+            .order_by(col(SupervisionSession.planned_start))
+        )
+        return await self._views(rows.all())
+
+    async def cancel(self, session_id: int, reason: CancelReason, note: str) -> None:
+        row = await self._session.get(SupervisionSession, session_id)
+        if row is None:
+            return
+        # DCC 000:93: the reason for any cancellation MUST be recorded.
+        row.status = SessionStatus.CANCELLED.value
+        row.cancel_reason = reason.value
+        row.cancel_note = note
+        row.ical_sequence += 1
+        self._session.add(row)
+
+    async def mark_held(self, session_id: int) -> None:
+        row = await self._session.get(SupervisionSession, session_id)
+        if row is not None and row.status == SessionStatus.BOOKED.value:
+            row.status = SessionStatus.HELD.value
+            self._session.add(row)

@@ -1,0 +1,66 @@
+"""One unit of work: every repository on one AsyncSession, committed once per turn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from policy.packs import Pack
+from storage.db import session_factory
+from storage.models import Organisation
+from storage.repositories.audit import SqlAudit
+from storage.repositories.notes import SqlNotes
+from storage.repositories.people import SqlCases, SqlDirectory
+from storage.repositories.records import SqlRecords
+from storage.repositories.sessions import SqlSessions
+from storage.repositories.state import SqlStateStore
+
+
+class OrganisationPacks:
+    """Which pack each organisation follows, read once per unit of work."""
+
+    def __init__(self, packs: Mapping[str, Pack], pack_ids: Mapping[int, str]) -> None:
+        self._packs = packs
+        self._pack_ids = pack_ids
+
+    def for_organisation(self, organisation_id: int) -> Pack:
+        return self._packs[self._pack_ids[organisation_id]]
+
+
+class SqlUnitOfWork:
+    def __init__(self, session: AsyncSession, packs: OrganisationPacks) -> None:
+        self.session = session
+        self.state = SqlStateStore(session)
+        self.directory = SqlDirectory(session)
+        self.cases = SqlCases(session)
+        self.sessions = SqlSessions(session)
+        self.records = SqlRecords(session)
+        self.notes = SqlNotes(session)
+        self.audit = SqlAudit(session)
+        self.packs = packs
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+
+def unit_of_work_factory(
+    engine: AsyncEngine, packs: Mapping[str, Pack]
+) -> Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]]:
+    make_session = session_factory(engine)
+
+    @asynccontextmanager
+    async def unit_of_work() -> AsyncIterator[SqlUnitOfWork]:
+        async with make_session() as session:
+            rows = (await session.exec(select(Organisation.id, Organisation.pack_id))).all()
+            pack_ids = {org_id: pack_id for org_id, pack_id in rows if org_id is not None}
+            try:
+                yield SqlUnitOfWork(session, OrganisationPacks(packs, pack_ids))
+            except BaseException:
+                await session.rollback()
+                raise
+
+    return unit_of_work
