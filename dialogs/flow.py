@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ class Turn:
     zone: ZoneInfo
 
     @property
-    def today(self) -> Any:
+    def today(self) -> date:
         return self.now.astimezone(self.zone).date()
 
 
@@ -46,10 +46,25 @@ class Outcome:
 
 
 class Flow(Protocol):
-    name: str  # the command word: "book", "caseload"
-    title: str  # "Book supervision"
-    summary: str  # one line for help and the app manifests
-    usage: str  # "book [person] [when]"
+    @property
+    def name(self) -> str:
+        """The command word: "book", "caseload"."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """"Book supervision"."""
+        ...
+
+    @property
+    def summary(self) -> str:
+        """One line for help and the app manifests."""
+        ...
+
+    @property
+    def usage(self) -> str:
+        """"book [person] [when]"."""
+        ...
 
     async def start(self, turn: Turn, argument: str) -> Outcome: ...
 

@@ -62,15 +62,18 @@ class Understanding:
         if not tokens:
             return None
         corrected = [self._correct(t) for t in tokens]
-        # A leading command word: "decision C-1042 step down ..." keeps the rest as typed.
-        first = corrected[0]
-        if first in self._commands:
-            rest = raw.split(None, 1)[1] if len(raw.split(None, 1)) > 1 else ""
-            return Intent(self._commands[first], rest.strip())
         joined = " " + " ".join(corrected) + " "
+        leading = self._commands.get(corrected[0])
         best: tuple[int, str] | None = None
         for phrases in self._phrases:
             score = sum(len(k.split()) for k in phrases.keywords if f" {k} " in joined)
+            if phrases.flow == leading:
+                score += 1  # "decision C-1042 ..." leads with its command word
             if score and (best is None or score > best[0]):
                 best = (score, phrases.flow)
-        return Intent(best[1], raw) if best else None
+        if best is None:
+            return None
+        if best[1] == leading:
+            parts = raw.split(None, 1)
+            return Intent(best[1], parts[1].strip() if len(parts) > 1 else "")
+        return Intent(best[1], raw)

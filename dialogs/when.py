@@ -78,6 +78,8 @@ def parse_day(text: str, today: date) -> date:
         return today
     if cleaned == "tomorrow":
         return today + timedelta(days=1)
+    if cleaned == "yesterday":
+        return today - timedelta(days=1)
     if match := re.fullmatch(r"in (\d{1,3}) (day|days|week|weeks)", cleaned):
         count = int(match[1]) * (7 if match[2].startswith("week") else 1)
         return today + timedelta(days=count)

@@ -162,7 +162,7 @@ async def seed_demo(
             for member in members:
                 assert member.id is not None
                 target = _caseload_size(rng, StaffRole(member.role), member)
-                for index in range(target + rng.randint(1, 3)):  # a few closed ones too
+                for index in range(target + rng.randint(2, 6)):  # closed ones too
                     case_number += rng.randint(1, 7)
                     category = rng.choices(list(mix), weights=list(mix.values()))[0]
                     opened = today - timedelta(days=rng.randint(10, 700))
@@ -214,8 +214,11 @@ async def seed_demo(
         everyone = [m for _, _, members in staff_by_team for m in members]
         for member in everyone:
             assert member.id is not None
-            for _ in range(rng.randint(1, 3)):
-                start = _weekday_on_or_after(today - timedelta(days=rng.randint(5, 180)))
+            starts = {
+                _weekday_on_or_after(today - timedelta(days=rng.randint(5, 180)))
+                for _ in range(rng.randint(1, 3))
+            }
+            for start in sorted(starts):
                 session.add(
                     Absence(
                         staff_id=member.id,
@@ -421,7 +424,8 @@ async def _record(
     assert supervisee.id is not None
     written = row.planned_end + timedelta(hours=rng.choice([2, 20, 26, 50, 70, 120]))
     recent = written > _at(today, 0) - timedelta(days=5)
-    discussed = rng.sample([c for c in cases if c.closed is None], k=min(3, len(cases)))
+    open_cases = [c for c in cases if c.closed is None]
+    discussed = rng.sample(open_cases, k=min(3, len(open_cases)))
     next_day = _weekday_on_or_after(row.planned_start.astimezone(LONDON).date() + timedelta(step))
     record = SupervisionRecord(
         session_id=row.id,

@@ -41,6 +41,7 @@ TEAMS = (
             MemberSpec("Jo Bloggs", SW, "Agency", agency=True),
             MemberSpec("Aled Rhys", StaffRole.NQSW, "Grade 10", asye_days=45),
             MemberSpec("Chloe Martin", StaffRole.STUDENT, None),
+            MemberSpec("Megan Price", SW, "Grade 10"),
         ),
     ),
     TeamSpec(
@@ -54,6 +55,7 @@ TEAMS = (
             MemberSpec("Ffion Davies", SW),
             MemberSpec("Kwame Mensah", StaffRole.NQSW, "Grade 10", asye_days=200),
             MemberSpec("Ruth Campbell", SW, fte="0.8"),
+            MemberSpec("Joseph Adeyemi", SW, "Agency", agency=True),
         ),
     ),
     TeamSpec(
@@ -66,6 +68,8 @@ TEAMS = (
             MemberSpec("Ben Carter", SW, "Grade 10"),
             MemberSpec("Zara Ahmed", StaffRole.NQSW, "Grade 10", asye_days=310),
             MemberSpec("Ellie Wright", StaffRole.CONSULTANT_SOCIAL_WORKER, "Grade 12"),
+            MemberSpec("Harry Green", SW),
+            MemberSpec("Lucy Patel", StaffRole.ADMIN_SUPPORT, "Grade 6"),
         ),
     ),
 )

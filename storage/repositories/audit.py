@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,6 +44,11 @@ class SqlAudit:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def _run(self, statement: Executable) -> CursorResult[Any]:
+        """Core statements (insert, update, delete) on the unit of work's connection."""
+        connection = await self._session.connection()
+        return await connection.execute(statement)
+
     async def record(
         self,
         *,
@@ -57,7 +64,7 @@ class SqlAudit:
         bind = self._session.bind
         if bind is not None and bind.dialect.name == "postgresql":
             # Serialise appends across instances so the chain never forks.
-            await self._session.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"))
+            await self._run(text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"))
         last = (
             await self._session.exec(
                 select(AuditEvent.id, AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql import Executable
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +21,11 @@ from storage.models import DialogState, ProcessedInbound, utcnow
 class SqlStateStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def _run(self, statement: Executable) -> CursorResult[Any]:
+        """Core statements (insert, update, delete) on the unit of work's connection."""
+        connection = await self._session.connection()
+        return await connection.execute(statement)
 
     async def load(self, key: str) -> StoredState | None:
         row = await self._session.get(DialogState, key)
@@ -46,20 +53,20 @@ class SqlStateStore:
             existing = await self._session.get(DialogState, key)
             if existing is not None:
                 raise ConcurrentUpdate(key)
-            await self._session.execute(insert(DialogState).values(key=key, version=1, **values))
+            await self._run(insert(DialogState).values(key=key, version=1, **values))
             return 1
-        result = await self._session.execute(
+        result = await self._run(
             update(DialogState)
             .where(DialogState.key == key, DialogState.version == expected_version)  # type: ignore[arg-type]
             .values(version=expected_version + 1, **values)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise ConcurrentUpdate(key)
         self._session.expire_all()
         return expected_version + 1
 
     async def delete(self, key: str) -> None:
-        await self._session.execute(delete(DialogState).where(DialogState.key == key))  # type: ignore[arg-type]
+        await self._run(delete(DialogState).where(DialogState.key == key))  # type: ignore[arg-type]
 
     async def claim_message(self, platform: str, message_id: str) -> bool:
         dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
@@ -69,15 +76,15 @@ class SqlStateStore:
             .values(platform=platform, message_id=message_id, seen_at=utcnow())
             .on_conflict_do_nothing(index_elements=["platform", "message_id"])
         )
-        result = await self._session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        result = await self._run(statement)
+        return bool(result.rowcount)
 
     async def expired(self, now: datetime) -> int:
         """Housekeeping: drop conversations nobody came back to."""
-        result = await self._session.execute(
+        result = await self._run(
             delete(DialogState).where(DialogState.expires_at < now)  # type: ignore[arg-type]
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)
 
     async def has(self, key: str) -> bool:
         return (

@@ -1,0 +1,163 @@
+"""What every flow needs: form fields with validation, finding people and cases, checking access."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from dialogs.access import Relation, relation
+from dialogs.flow import Turn
+from dialogs.messages import AskForm, FieldKind, FormField, Option
+from dialogs.views import CaseView, StaffView
+from dialogs.when import WhenError, parse_day, parse_when
+
+LONG_TEXT = 10_000  # a record section: generous, but a pasted document is refused, not cut
+SHORT_TEXT = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """Keep what people typed (Welsh, emoji, markup as text) but drop invisible control bytes."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A form's answers after validation: the form again with errors, or the parsed values."""
+
+    form: AskForm
+    values: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.form.has_errors
+
+
+def check_form(
+    form: AskForm,
+    submitted: Mapping[str, str],
+    turn: Turn,
+    *,
+    future_only: Sequence[str] = (),
+) -> Checked:
+    """Validate each field by its kind; every typed value is kept, errors say what to write."""
+    fields: list[FormField] = []
+    values: dict[str, str] = {}
+    for field in form.fields:
+        raw = clean(str(submitted.get(field.name, "")))
+        error = ""
+        if not raw:
+            if field.required:
+                error = f"{field.label} is required."
+        elif len(raw) > field.max_length:
+            error = (
+                f"{field.label} is {len(raw):,} characters; the limit is {field.max_length:,}. "
+                "Shorten it (your text is kept here)."
+            )
+        elif field.kind is FieldKind.DATETIME:
+            try:
+                moment = parse_when(raw, turn.now, turn.zone)
+                if field.name in future_only and moment <= turn.now:
+                    error = f"{field.label}: that time has passed. Choose a time in the future."
+            except WhenError as exc:
+                error = f"{field.label}: {exc}."
+        elif field.kind is FieldKind.DATE:
+            try:
+                parse_day(raw, turn.today)
+            except WhenError as exc:
+                error = f"{field.label}: {exc}."
+        elif field.kind is FieldKind.NUMBER and not re.fullmatch(r"\d{1,4}", raw):
+            error = f"{field.label}: write a whole number, such as 90."
+        elif field.kind is FieldKind.SELECT and raw not in {o.value for o in field.options}:
+            error = f"{field.label}: choose one of the options."
+        fields.append(replace(field, value=raw, error=error))
+        values[field.name] = raw
+    return Checked(replace(form, fields=tuple(fields)), values)
+
+
+def when_value(values: Mapping[str, str], name: str, turn: Turn) -> datetime:
+    return parse_when(values[name], turn.now, turn.zone)
+
+
+def day_value(values: Mapping[str, str], name: str, turn: Turn) -> date:
+    return parse_day(values[name], turn.today)
+
+
+def with_error(form: AskForm, name: str, error: str) -> AskForm:
+    fields = tuple(replace(f, error=error) if f.name == name else f for f in form.fields)
+    return replace(form, fields=fields)
+
+
+def prefilled(form: AskForm, values: Mapping[str, str]) -> AskForm:
+    fields = tuple(replace(f, value=values.get(f.name, f.value)) for f in form.fields)
+    return replace(form, fields=fields)
+
+
+def people_options(people: Sequence[StaffView]) -> tuple[Option, ...]:
+    return tuple(Option(str(p.id), f"{p.name} ({p.role.value.replace('_', ' ')})") for p in people)
+
+
+async def resolve_person(turn: Turn, typed: str) -> tuple[StaffView | None, str]:
+    """One person from a typed name or email, or why not ("2 people match 'Sam': ...")."""
+    text = typed.strip()
+    if text.isdigit():
+        person = await turn.ports.directory.staff(int(text))
+        if person is not None and person.organisation_id == turn.actor.organisation_id:
+            return person, ""
+    found = await turn.ports.directory.find_staff(turn.actor.organisation_id, text)
+    if not found:
+        return None, f"Nobody called '{text}' works here. Check the spelling or use their email."
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found[:5])
+        return None, f"{len(found)} people match '{text}': {names}. Type more of the name."
+    return found[0], ""
+
+
+async def relation_to(turn: Turn, subject: StaffView) -> Relation:
+    chain = await turn.ports.directory.management_chain(subject.id)
+    teams = await turn.ports.directory.teams_managed_by(turn.actor.id)
+    return relation(turn.actor, subject, chain, [t.id for t in teams])
+
+
+_CASE_REF = re.compile(r"\b([A-Za-z]{1,4}-?\d{2,10})\b")
+
+
+def find_case_reference(text: str) -> str | None:
+    match = _CASE_REF.search(text)
+    return match.group(1).upper() if match else None
+
+
+async def resolve_case(turn: Turn, reference: str) -> tuple[CaseView | None, str]:
+    case = await turn.ports.cases.by_reference(turn.actor.organisation_id, reference)
+    if case is None:
+        return None, (
+            f"There is no case {reference} here. Use the case reference from the case "
+            "management system, such as C-1042."
+        )
+    return case, ""
+
+
+def field(
+    name: str,
+    label: str,
+    kind: FieldKind = FieldKind.TEXT,
+    *,
+    required: bool = True,
+    help: str = "",
+    options: tuple[Option, ...] = (),
+    max_length: int = SHORT_TEXT,
+    value: str = "",
+) -> FormField:
+    return FormField(
+        name=name,
+        label=label,
+        kind=kind,
+        required=required,
+        help=help,
+        options=options,
+        max_length=max_length,
+        value=value,
+    )

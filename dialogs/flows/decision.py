@@ -1,0 +1,204 @@
+"""Manager decision in one message: "decision C-1042 step down to CIN because risks reduced".
+
+DCC 000:180-184: decisions taken outside supervision are recorded on the child's record with the
+note type "Managers Decision"; LAM 004:292-294 calls it case management oversight and requires the
+rationale. The pack's `terms.manager_decision` names it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dialogs.access import may_act_for
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.common import (
+    LONG_TEXT,
+    check_form,
+    day_value,
+    field,
+    find_case_reference,
+    prefilled,
+    relation_to,
+    resolve_case,
+    with_error,
+)
+from dialogs.messages import (
+    AskForm,
+    Card,
+    Choice,
+    Fact,
+    FieldKind,
+    FormSubmit,
+    Notify,
+    Option,
+    Payload,
+    Say,
+    Text,
+    Tone,
+)
+from dialogs.when import describe_day
+
+_BECAUSE = re.compile(r"\s+(?:because|as|since|rationale:?|reason:?)\s+", re.IGNORECASE)
+
+
+def split_decision(text: str) -> dict[str, str]:
+    """'C-1042 step down to CIN because risks reduced' -> case, decision and rationale."""
+    values: dict[str, str] = {}
+    reference = find_case_reference(text)
+    rest = text
+    if reference:
+        values["case"] = reference
+        rest = re.sub(re.escape(reference), "", text, count=1, flags=re.IGNORECASE)
+    rest = rest.lstrip(" :-,.").rstrip()
+    parts = _BECAUSE.split(rest, maxsplit=1)
+    if parts and parts[0].strip():
+        values["decision"] = parts[0].strip()
+    if len(parts) > 1 and parts[1].strip():
+        values["rationale"] = parts[1].strip()
+    return values
+
+
+@dataclass(frozen=True)
+class DecisionFlow:
+    name: str = "decision"
+    title: str = "Record a manager decision"
+    summary: str = "record a decision on a case with its rationale, in one message"
+    usage: str = "decision C-1042 <decision> because <rationale>"
+
+    def form(self, turn: Turn) -> AskForm:
+        term = turn.pack.terms.manager_decision.value
+        return AskForm(
+            form_id="decision",
+            title=f"Record a {term}",
+            intro="Case references only: never a child's name.",
+            fields=(
+                field(
+                    "case", "Case reference", help="As in the case management system, e.g. C-1042"
+                ),
+                field("decision", "Decision", FieldKind.TEXTAREA, max_length=2000),
+                field(
+                    "rationale",
+                    "Rationale",
+                    FieldKind.TEXTAREA,
+                    max_length=LONG_TEXT,
+                    help="Why: every decision needs its rationale (LAM 004:543)",
+                ),
+                field("decided_on", "Date of the decision", FieldKind.DATE, value="today"),
+            ),
+            submit_label="Check and confirm",
+        )
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        values = split_decision(argument) if argument else {}
+        values.setdefault("decided_on", "today")
+        return await self._check(turn, values)
+
+    async def _check(self, turn: Turn, values: dict[str, str]) -> Outcome:
+        checked = check_form(self.form(turn), values, turn)
+        form = checked.form
+        state = FlowState(self.name, "form", {"values": checked.values})
+        if not checked.ok:
+            if not any(values.get(k) for k in ("case", "decision", "rationale")):
+                form = prefilled(self.form(turn), checked.values)  # a fresh start shows no errors
+            return Outcome(replies=[form], state=state)
+        case, problem = await resolve_case(turn, checked.values["case"])
+        if case is None:
+            return Outcome(replies=[with_error(form, "case", problem)], state=state)
+        workers = await turn.ports.cases.workers(case.id, turn.today)
+        allowed = turn.actor.id in workers
+        for worker_id in workers:
+            worker = await turn.ports.directory.staff(worker_id)
+            if worker is not None and may_act_for(await relation_to(turn, worker)):
+                allowed = True
+        if not allowed:
+            why = f"You are not allocated to {case.reference} or managing its worker."
+            return Outcome(replies=[with_error(form, "case", why)], state=state)
+        decided_on = day_value(checked.values, "decided_on", turn)
+        if decided_on > turn.today:
+            return Outcome(
+                replies=[
+                    with_error(form, "decided_on", "A decision cannot be dated in the future.")
+                ],
+                state=state,
+            )
+        data: dict[str, Any] = {
+            "values": checked.values,
+            "case_id": case.id,
+            "reference": case.reference,
+            "decided_on": decided_on.isoformat(),
+            "workers": list(workers),
+        }
+        term = turn.pack.terms.manager_decision.value
+        card = Card(
+            title=f"{term}: {case.reference}",
+            subtitle="Check, then confirm to add it to the case record.",
+            facts=(
+                Fact("Decision", checked.values["decision"]),
+                Fact("Rationale", checked.values["rationale"]),
+                Fact("Date", describe_day(decided_on)),
+                Fact("Recorded by", turn.actor.name),
+            ),
+            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+        )
+        return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        values: dict[str, str] = dict(state.data.get("values", {}))
+        match payload:
+            case FormSubmit(values=submitted):
+                return await self._check(turn, dict(submitted))
+            case Choice(value="edit"):
+                return Outcome(
+                    replies=[prefilled(self.form(turn), values)],
+                    state=FlowState(self.name, "form", {"values": values}),
+                )
+            case Choice(value="confirm") if state.step == "confirm":
+                return await self._save(turn, state)
+            case Text(text=text) if state.step == "confirm" and text.strip().lower() in {
+                "yes",
+                "y",
+                "confirm",
+            }:
+                return await self._save(turn, state)
+        prompt = "Use Confirm or Change on the card above, or type cancel."
+        return Outcome(replies=[Say(prompt, Tone.WARNING)], state=state)
+
+    async def _save(self, turn: Turn, state: FlowState) -> Outcome:
+        data = state.data
+        values = data["values"]
+        term = turn.pack.terms.manager_decision.value
+        decided_on = date.fromisoformat(data["decided_on"])
+        workers = [w for w in data["workers"] if w != turn.actor.id]
+        decision_id = await turn.ports.notes.manager_decision(
+            organisation_id=turn.actor.organisation_id,
+            case_id=data["case_id"],
+            decided_by_id=turn.actor.id,
+            worker_id=workers[0] if workers else turn.actor.id,
+            decision=values["decision"],
+            rationale=values["rationale"],
+            decided_on=decided_on,
+            note_type=term,
+        )
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="write",
+            subject_type="manager_decision",
+            subject_id=str(decision_id),
+            target_staff_id=workers[0] if workers else None,
+        )
+        notes = [
+            Notify(
+                staff_id=worker,
+                messages=(Say(f"{turn.actor.name} recorded a {term} on {data['reference']}."),),
+                key=f"decision:{decision_id}:{worker}",
+            )
+            for worker in workers
+        ]
+        done = Say(
+            f"Recorded: {term} on {data['reference']}, ready to export to the case record.",
+            Tone.SUCCESS,
+        )
+        return Outcome(replies=[done], notifications=notes)

@@ -1,0 +1,56 @@
+"""The shape shared by one-form flows: ask, validate (keeping every answer), save."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.common import check_form, prefilled, with_error
+from dialogs.messages import AskForm, FormSubmit, Payload, Say, Text, Tone
+
+
+class FormFlow:
+    """Subclasses give the form, extra checks and what saving does."""
+
+    name: str
+    title: str
+    summary: str
+    usage: str
+    future_only: tuple[str, ...] = ()
+
+    def form(self, turn: Turn) -> AskForm:
+        raise NotImplementedError
+
+    async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
+        return {}
+
+    async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
+        """Field name -> what is wrong, beyond what the field kinds check."""
+        return {}
+
+    async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
+        raise NotImplementedError
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        values = await self.prefill(turn, argument)
+        form = prefilled(self.form(turn), values)
+        return Outcome(replies=[form], state=FlowState(self.name, "form", {"values": values}))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        if isinstance(payload, Text) and len(self.form(turn).fields) == 1:
+            payload = FormSubmit(self.name, {self.form(turn).fields[0].name: payload.text})
+        if not isinstance(payload, FormSubmit):
+            form = prefilled(self.form(turn), state.data.get("values", {}))
+            hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
+            return Outcome(replies=[hint, form], state=state)
+        checked = check_form(self.form(turn), payload.values, turn, future_only=self.future_only)
+        kept = FlowState(self.name, "form", {"values": checked.values})
+        if not checked.ok:
+            return Outcome(replies=[checked.form], state=kept)
+        form = checked.form
+        problems = await self.problems(turn, checked.values)
+        if problems:
+            for name, error in problems.items():
+                form = with_error(form, name, error)
+            return Outcome(replies=[form], state=kept)
+        return await self.save(turn, checked.values)

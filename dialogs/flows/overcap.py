@@ -1,0 +1,96 @@
+"""Over-cap allocation: reason, approver and a maximum end date (policy_rules §10).
+
+WSX/LUT 001:85: allocation above the maximum needs the reason explained and recorded and a clear
+maximum timescale; CAP003 003:70-71: more than 22 cases needs the operations manager's agreement
+before allocation. The pack says who approves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dialogs.access import Relation
+from dialogs.flow import Outcome, Turn
+from dialogs.flows.common import LONG_TEXT, day_value, field, relation_to, resolve_person
+from dialogs.flows.form_flow import FormFlow
+from dialogs.messages import AskForm, FieldKind, Notify, Say, Tone
+from dialogs.when import describe_day
+
+
+class OverCapFlow(FormFlow):
+    name = "overcap"
+    title = "Record an over-cap allocation"
+    summary = "record why a worker is allocated above the caseload cap, who agreed, and until when"
+    usage = "overcap [person]"
+
+    def form(self, turn: Turn) -> AskForm:
+        approver = turn.pack.caseload.over_cap.approver
+        return AskForm(
+            form_id=self.name,
+            title=self.title,
+            intro=f"Your policy: agreed by the {approver}, with a maximum timescale.",
+            fields=(
+                field("person", "Worker", help="Name or email"),
+                field("approver", "Agreed by", help=f"The {approver} who agreed it"),
+                field("reason", "Reason", FieldKind.TEXTAREA, max_length=LONG_TEXT),
+                field("start", "From", FieldKind.DATE, value="today"),
+                field(
+                    "max_end",
+                    "Back within the cap by",
+                    FieldKind.DATE,
+                    help="The latest date; it will be reviewed in supervision",
+                ),
+            ),
+        )
+
+    async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
+        return {"person": argument, "start": "today"} if argument else {"start": "today"}
+
+    async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
+        worker, problem = await resolve_person(turn, values["person"])
+        if worker is None:
+            return {"person": problem}
+        if await relation_to(turn, worker) not in (Relation.LINE_MANAGER, Relation.TEAM_MANAGER):
+            return {"person": f"Only {worker.first_name}'s managers can record this."}
+        approver, problem = await resolve_person(turn, values["approver"])
+        if approver is None:
+            return {"approver": problem}
+        if not approver.role.is_manager:
+            return {"approver": f"{approver.name} is not a manager."}
+        start, end = day_value(values, "start", turn), day_value(values, "max_end", turn)
+        if end <= start:
+            return {"max_end": "The end date must be after the start date."}
+        return {}
+
+    async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
+        worker, _ = await resolve_person(turn, values["person"])
+        approver, _ = await resolve_person(turn, values["approver"])
+        assert worker is not None
+        assert approver is not None
+        start, end = day_value(values, "start", turn), day_value(values, "max_end", turn)
+        approval_id = await turn.ports.notes.over_cap_approval(
+            staff_id=worker.id,
+            approver_id=approver.id,
+            recorded_by_id=turn.actor.id,
+            reason=values["reason"],
+            start=start,
+            max_end=end,
+        )
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="write",
+            subject_type="over_cap_approval",
+            subject_id=str(approval_id),
+            target_staff_id=worker.id,
+        )
+        text = (
+            f"Recorded: {worker.name} may hold cases above the cap until {describe_day(end)}, "
+            f"agreed by {approver.name}. You will be reminded before that date."
+        )
+        tell = Say(
+            f"{turn.actor.name} recorded that your caseload may be above the cap until "
+            f"{describe_day(end)} (agreed by {approver.name}). Talk to them in supervision if "
+            "this worries you."
+        )
+        notes = [Notify(worker.id, (tell,), key=f"overcap:{approval_id}")]
+        return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes)
