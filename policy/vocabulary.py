@@ -1,4 +1,4 @@
-"""Words of supervision: session types and statuses, absence kinds, cancellation reasons, nations."""
+"""Words of supervision: session types, statuses, absence kinds, cancel reasons, nations."""
 
 from __future__ import annotations
 

@@ -1,0 +1,128 @@
+"""A team's weekly digest as a value: figures, who is overdue, records, caps and the trend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from policy.calendar import WorkingCalendar, month_from_index, month_index
+from policy.caps import CapBreach, RatioBreach, cap_breaches, ratio_breaches
+from policy.compliance import CaseCompliance, Figure, case_compliance, monthly_compliance
+from policy.facts import AbsenceFacts, CaseFacts, OverCapApproval, SessionFacts, StaffFacts
+from policy.frequencies import DueItem
+from policy.history import SessionIndex
+from policy.obligations import due_items
+from policy.packs.schema import Pack
+from policy.recording import RecordStatus, record_status
+
+RECORD_LOOKBACK = timedelta(weeks=12)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonItem:
+    """A due item with the person's name, for listing."""
+
+    name: str
+    item: DueItem
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    label: str  # "2024-03"
+    percent: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamDigest:
+    team_id: int
+    week_start: date
+    week_end: date
+    target: Decimal
+    month_to_date: Figure
+    last_month: Figure
+    case_supervision: CaseCompliance
+    overdue: tuple[PersonItem, ...]  # most overdue first
+    late_records: tuple[RecordStatus, ...]
+    due_next_week: tuple[PersonItem, ...]  # falling due in week_start .. week_end
+    cap_breaches: tuple[CapBreach, ...]
+    ratio_breaches: tuple[RatioBreach, ...]
+    trend: tuple[TrendPoint, ...]  # oldest first
+
+
+def team_digest(
+    team_id: int,
+    pack: Pack,
+    staff: Sequence[StaffFacts],
+    sessions: Iterable[SessionFacts] | SessionIndex,
+    absences: Sequence[AbsenceFacts],
+    cases: Sequence[CaseFacts],
+    caseload_counts: Iterable[tuple[int, int]],
+    approvals: Iterable[OverCapApproval],
+    week_start: date,
+    over_since: Mapping[int, date] | None = None,
+) -> TeamDigest:
+    """Everything the weekly digest shows for one team, as of the morning of `week_start`."""
+    on = week_start
+    week_end = week_start + timedelta(days=6)
+    history = sessions if isinstance(sessions, SessionIndex) else SessionIndex(sessions, pack.zone)
+    calendar = WorkingCalendar(pack.nation)
+    team = [s for s in staff if s.team_id == team_id and s.in_post(on)]
+    team_ids = {s.id for s in team}
+    by_id = {s.id: s for s in team}
+
+    overdue: list[PersonItem] = []
+    upcoming: list[PersonItem] = []
+    for person in team:
+        mine = [c for c in cases if c.worker_id == person.id]
+        for item in due_items(person, pack, history, absences, mine, on, calendar):
+            if item.overdue_days > 0:
+                overdue.append(PersonItem(person.name, item))
+            elif item.due is not None and on <= item.due <= week_end:
+                upcoming.append(PersonItem(person.name, item))
+    overdue.sort(key=lambda p: (-p.item.overdue_days, p.name))
+    upcoming.sort(key=lambda p: (p.item.due or date.max, p.name))
+
+    seen: set[int] = set()
+    late: list[RecordStatus] = []
+    for person_id in sorted(team_ids):
+        for held in history.by_supervisor.get(person_id, ()):
+            if held.session.id in seen or held.day < on - RECORD_LOOKBACK:
+                continue
+            seen.add(held.session.id)
+            status = record_status(held.session, pack, calendar, on)
+            if status is not None and (status.late or _unsigned_past_due(status, on)):
+                late.append(status)
+
+    this_month = month_index(on)
+    team_absences = [a for a in absences if a.staff_id in team_ids]
+    members = [s for s in staff if s.team_id == team_id]
+
+    def figure(index: int) -> Figure:
+        first = month_from_index(index)
+        report = monthly_compliance(members, history, team_absences, pack, first.year, first.month)
+        return report.by_team.get(team_id, Figure())
+
+    periods = range(this_month - pack.digest.trend_periods, this_month)
+    trend = tuple(TrendPoint(f"{month_from_index(i):%Y-%m}", figure(i).percent) for i in periods)
+    team_counts = [(sid, n) for sid, n in caseload_counts if sid in team_ids]
+    return TeamDigest(
+        team_id,
+        week_start,
+        week_end,
+        pack.compliance.target.percent,
+        figure(this_month),
+        figure(this_month - 1),
+        case_compliance([c for c in cases if c.worker_id in team_ids], by_id, pack, history, on),
+        tuple(overdue),
+        tuple(late),
+        tuple(upcoming),
+        tuple(cap_breaches(team_counts, by_id, approvals, pack, on, over_since)),
+        tuple(r for r in ratio_breaches(staff, pack, on) if r.supervisor_id in team_ids),
+        trend,
+    )
+
+
+def _unsigned_past_due(status: RecordStatus, on: date) -> bool:
+    return bool(status.unsigned_by) and status.due is not None and on > status.due

@@ -1,0 +1,101 @@
+"""Inputs to the policy engine: plain frozen values the storage layer builds from its rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from policy.vocabulary import AbsenceKind, CancelReason, SessionStatus, SessionType
+from scoring.vocabulary import CaseCategory, StaffRole
+
+
+@dataclass(frozen=True, slots=True)
+class StaffFacts:
+    """A member of staff as the policy needs them (dates are Europe/London calendar dates)."""
+
+    id: int
+    name: str
+    role: StaffRole
+    team_id: int
+    supervisor_id: int | None
+    start_date: date
+    leaving_date: date | None = None  # last day in post, inclusive
+    agency: bool = False
+    asye_start: date | None = None
+    fte: Decimal = Decimal(1)
+    service_id: int | None = None
+
+    def in_post(self, day: date) -> bool:
+        return self.start_date <= day and (self.leaving_date is None or day <= self.leaving_date)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFacts:
+    """The written record of a session: when written, who signed, which children were discussed."""
+
+    written_at: datetime | None = None
+    supervisor_signed_at: datetime | None = None
+    supervisee_signed_at: datetime | None = None
+    case_refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFacts:
+    """One supervision session; start and end are timezone-aware."""
+
+    id: int
+    type: SessionType
+    supervisor_id: int
+    supervisee_ids: tuple[int, ...]
+    start: datetime
+    end: datetime
+    status: SessionStatus
+    rescheduled_from_id: int | None = None
+    record: RecordFacts | None = None
+    cancel_reason: CancelReason | None = None
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+@dataclass(frozen=True, slots=True)
+class AbsenceFacts:
+    """A period of absence, both ends inclusive."""
+
+    staff_id: int
+    kind: AbsenceKind
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """A child's case (or family, per the council's unit of count) allocated to a worker."""
+
+    reference: str
+    category: CaseCategory
+    worker_id: int
+    opened: date
+    closed: date | None = None
+    last_case_supervision: date | None = None
+    matched_stable_extension_until: date | None = None  # LAM 3.1 (004:260): SM-agreed extension
+    counts_towards_cap: bool = True
+
+    def open_on(self, day: date) -> bool:
+        return self.opened <= day and (self.closed is None or day < self.closed)
+
+
+@dataclass(frozen=True, slots=True)
+class OverCapApproval:
+    """Agreement to hold more cases than the cap, with a reason and a maximum timescale."""
+
+    staff_id: int
+    approver_id: int
+    reason: str
+    start: date
+    max_end: date
+
+    def active_on(self, day: date) -> bool:
+        return self.start <= day <= self.max_end

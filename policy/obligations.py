@@ -1,0 +1,125 @@
+"""What a staff member owes on a date under their council's pack, and how late each item is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from policy.asye import asye_items, in_asye
+from policy.calendar import WorkingCalendar
+from policy.case_supervision import case_items
+from policy.facts import AbsenceFacts, CaseFacts, SessionFacts, StaffFacts
+from policy.frequencies import Absences, DueItem, adjust, next_due, overdue_days
+from policy.history import Held, SessionIndex
+from policy.packs.schema import Frequency, Pack
+from policy.recording import record_items
+
+
+def periodic_rules(pack: Pack) -> tuple[Frequency, ...]:
+    """Every recurring rule: supervision, agreement, My Plan, file audits, caseload analysis."""
+    extra = (
+        pack.supervision.agreement_review,  # LAM 004:385: reviewed twice a year
+        pack.supervision.my_plan,  # DCC 000:81: My Plan twice yearly
+        pack.supervision.file_audit,  # DCC 000:172: District Managers audit files 6-monthly
+        pack.caseload.analysis,  # WSX/LUT 001:86: caseload analysis at least every 12 weeks
+    )
+    return (*pack.supervision.frequencies, *(rule for rule in extra if rule is not None))
+
+
+def absences_for(staff: StaffFacts, pack: Pack, absences: Iterable[AbsenceFacts]) -> Absences:
+    exclusion = pack.compliance.absence_exclusion
+    mine = [a for a in absences if a.staff_id == staff.id]
+    return Absences(staff, mine, exclusion.days if exclusion else None)
+
+
+def due_items(
+    staff: StaffFacts,
+    pack: Pack,
+    sessions: Iterable[SessionFacts] | SessionIndex,
+    absences: Iterable[AbsenceFacts],
+    cases: Sequence[CaseFacts],
+    on: date,
+    calendar: WorkingCalendar | None = None,
+) -> list[DueItem]:
+    """Everything `staff` owes on `on`, soonest first. Pass a SessionIndex to reuse one."""
+    if not staff.in_post(on):
+        return []
+    calendar = calendar or WorkingCalendar(pack.nation)
+    history = sessions if isinstance(sessions, SessionIndex) else SessionIndex(sessions, pack.zone)
+    away = absences_for(staff, pack, absences)
+    held = [h for h in history.by_supervisee.get(staff.id, ()) if staff.start_date <= h.day <= on]
+    asye_now = in_asye(staff, pack.asye, on)
+    holds_cases = any(c.worker_id == staff.id and c.open_on(on) for c in cases)
+    adjustment = pack.supervision.due_date_adjustment
+
+    items: list[DueItem] = []
+    for rule in periodic_rules(pack):
+        if not rule.applies(staff.role, asye_now, holds_cases):
+            continue
+        days = [h.day for h in held if h.type in rule.satisfied_by]
+        anchor = days[-1] if days else staff.start_date
+        due = adjust(
+            next_due(rule.period, rule.interval, anchor, bool(days), away), adjustment, calendar
+        )
+        items.append(
+            DueItem(
+                rule.obligation, rule.description, staff.id, due, overdue_days(due, on), rule.source
+            )
+        )
+    if asye_now and pack.asye is not None:
+        for item in asye_items(staff, pack.asye, held, away, on):
+            asye_due = adjust(item.due, adjustment, calendar) if item.due else None
+            items.append(
+                DueItem(
+                    item.kind,
+                    item.description,
+                    item.staff_id,
+                    asye_due,
+                    overdue_days(asye_due, on),
+                    item.source,
+                )
+            )
+    observation = _observation_item(staff, pack, held, items, asye_now)
+    if observation is not None:
+        items.append(
+            DueItem(
+                *observation[:3], observation[3], overdue_days(observation[3], on), observation[4]
+            )
+        )
+    if pack.case_supervision is not None:
+        items += case_items(
+            staff, pack.case_supervision, cases, history, on, asye_now, adjustment, calendar
+        )
+    mine = {h.session.id: h.session for h in history.by_supervisor.get(staff.id, ())}
+    mine.update({h.session.id: h.session for h in held})
+    items += record_items(mine.values(), staff.id, pack, calendar, on)
+    items.sort(key=lambda i: (i.due or date.max, i.kind, i.case_reference or ""))
+    return items
+
+
+def _observation_item(
+    staff: StaffFacts, pack: Pack, held: Sequence[Held], items: Sequence[DueItem], asye_now: bool
+) -> tuple[str, str, int, date, str | None] | None:
+    """LAM 004:218: one in three professional supervisions is a direct observation of practice.
+    Due with the next professional session once the count since the last observation says so."""
+    rule = pack.supervision.direct_observation
+    if rule is None or (rule.roles is not None and staff.role not in rule.roles):
+        return None
+    since = 0
+    for h in held:
+        if h.type in rule.satisfied_by:
+            since = 0
+        elif h.type in rule.counted:
+            since += 1
+    if since < rule.every_nth - 1:
+        return None
+    carriers = {
+        r.obligation for r in periodic_rules(pack) if set(r.satisfied_by) & set(rule.counted)
+    }
+    if asye_now and pack.asye is not None and set(pack.asye.satisfied_by) & set(rule.counted):
+        carriers.add("asye_supervision")
+    dues = [i.due for i in items if i.kind in carriers and i.due is not None]
+    if not dues:
+        return None
+    description = f"Direct observation of practice ({since} professional sessions since the last)"
+    return ("direct_observation", description, staff.id, min(dues), rule.source)

@@ -1,0 +1,326 @@
+"""Policy pack model: every rule a council can set, each value with the clause it comes from."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from policy.packs.rules import (
+    WEIGHTING_SCHEMES,
+    BoolRule,
+    Document,
+    Id,
+    IntRule,
+    Model,
+    PeriodKind,
+    Sourced,
+    TextRule,
+)
+from policy.vocabulary import Nation, SessionType
+from scoring.vocabulary import CaseCategory, StaffRole
+
+
+class Frequency(Sourced):
+    """An obligation recurring per period for some roles, met by a held session of listed types."""
+
+    obligation: Id
+    description: str
+    roles: tuple[StaffRole, ...] | None = None  # None: everyone
+    asye: bool | None = None  # True: only during the ASYE; False: only outside it
+    case_holding: bool | None = None  # False: only staff holding no open cases (LAM 004:271)
+    satisfied_by: tuple[SessionType, ...] = Field(min_length=1)
+    period: PeriodKind
+    interval: int = Field(gt=0)
+    counts_for_compliance: bool = False
+
+    def applies(self, role: StaffRole, in_asye: bool, holds_cases: bool) -> bool:
+        return (
+            (self.roles is None or role in self.roles)
+            and self.asye in (None, in_asye)
+            and self.case_holding in (None, holds_cases)
+        )
+
+
+class DueDateAdjustment(Sourced):
+    value: Literal["previous_working_day", "next_working_day", "none"] = "previous_working_day"
+
+
+class DirectObservation(Sourced):
+    every_nth: int = Field(gt=1)
+    roles: tuple[StaffRole, ...] | None = None
+    counted: tuple[SessionType, ...] = (SessionType.PROFESSIONAL,)
+    satisfied_by: tuple[SessionType, ...] = (SessionType.DIRECT_OBSERVATION,)
+
+
+class Supervision(Model):
+    frequencies: tuple[Frequency, ...] = Field(min_length=1)
+    due_date_adjustment: DueDateAdjustment = DueDateAdjustment(basis="product")
+    ratio_max: IntRule | None = None
+    agreement_review: Frequency | None = None
+    my_plan: Frequency | None = None
+    file_audit: Frequency | None = None
+    direct_observation: DirectObservation | None = None
+
+    @field_validator("frequencies")
+    @classmethod
+    def _no_overlap(cls, value: tuple[Frequency, ...]) -> tuple[Frequency, ...]:
+        seen: set[tuple[str, StaffRole | None, bool | None, bool | None]] = set()
+        for freq in value:
+            for role in freq.roles or (None,):
+                key = (freq.obligation, role, freq.asye, freq.case_holding)
+                if key in seen:
+                    raise ValueError(
+                        f"obligation {freq.obligation!r} is given twice for role {role}; "
+                        "give each role one frequency per obligation"
+                    )
+                seen.add(key)
+        return value
+
+
+class Asye(Sourced):
+    """LAM 3.3 (004:317-319): weekly 6 weeks, fortnightly to the 6-month review, then monthly."""
+
+    weekly_weeks: int = Field(gt=0)
+    fortnightly_until_month: int = Field(gt=0)
+    monthly_requires_review: bool = True
+    duration_months: int = Field(gt=0)
+    review_months: tuple[int, ...] = Field(min_length=1)
+    session_minutes: int = Field(gt=0)
+    satisfied_by: tuple[SessionType, ...] = Field(min_length=1)
+
+    @field_validator("review_months")
+    @classmethod
+    def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if list(value) != sorted(set(value)) or value[0] <= 0:
+            raise ValueError("review months must be positive and ascending, e.g. [3, 6, 9, 11]")
+        return value
+
+
+class CaseInterval(Sourced):
+    category: CaseCategory
+    weeks: int = Field(gt=0)
+
+
+class WeeksRule(Sourced):
+    weeks: int = Field(gt=0)
+
+
+class Extension(Sourced):
+    allowed: bool
+    categories: tuple[CaseCategory, ...] = (CaseCategory.CLA,)
+    approver: StaffRole | None = None
+
+
+class CaseSupervision(Model):
+    intervals: tuple[CaseInterval, ...] = Field(min_length=1)
+    nqsw_override: WeeksRule | None = None
+    matched_stable_extension: Extension | None = None
+    satisfied_by: tuple[SessionType, ...] = Field(min_length=1)
+
+    @field_validator("intervals")
+    @classmethod
+    def _one_per_category(cls, value: tuple[CaseInterval, ...]) -> tuple[CaseInterval, ...]:
+        categories = [item.category for item in value]
+        if len(categories) != len(set(categories)):
+            raise ValueError("each case category may appear once")
+        return value
+
+
+class Recording(Model):
+    deadline_working_days: IntRule | None  # None: "as soon as possible" (DCC 000:103)
+    deadline_note: TextRule | None = None
+    both_parties_sign: BoolRule
+    check_in_recorded: BoolRule
+    applies_to: tuple[SessionType, ...] = Field(min_length=1)
+
+
+class Target(Sourced):
+    percent: Decimal = Field(ge=0, le=100)
+
+
+class ExclusionDays(Sourced):
+    days: int = Field(gt=0)
+
+
+class Compliance(Model):
+    target: Target
+    absence_exclusion: ExclusionDays | None
+    period: Literal["calendar_month"] = "calendar_month"
+    unit: Literal["person", "fte"] = "person"
+    roles: tuple[StaffRole, ...] = Field(min_length=1)
+    session_types: tuple[SessionType, ...] = Field(min_length=1)
+
+
+class CapRule(Sourced):
+    role: StaffRole
+    max: int = Field(ge=0)
+    kind: Literal["hard", "benchmark"] = "hard"
+
+
+class OverCap(Sourced):
+    approver: str
+    before_allocation: bool
+    max_timescale_required: bool = True
+
+
+class Escalation(Sourced):
+    after_months: int = Field(gt=0)
+    to: str
+
+
+class Caseload(Model):
+    weighting_scheme: TextRule | None
+    unit: TextRule
+    caps_preset: Literal["cap003"] | None = None
+    caps: tuple[CapRule, ...] = ()
+    prorate_caps_by_fte: bool = False
+    over_cap: OverCap
+    escalation: Escalation
+    analysis: Frequency | None = None
+
+    @field_validator("weighting_scheme")
+    @classmethod
+    def _known_scheme(cls, value: TextRule | None) -> TextRule | None:
+        if value is not None and value.value not in WEIGHTING_SCHEMES:
+            known = ", ".join(sorted(WEIGHTING_SCHEMES))
+            raise ValueError(f"unknown weighting scheme {value.value!r}; known: {known}")
+        return value
+
+    @model_validator(mode="after")
+    def _has_some_measure(self) -> Self:
+        if self.weighting_scheme is None and self.caps_preset is None and not self.caps:
+            raise ValueError("with no weighting scheme, give count caps (caps_preset or caps)")
+        return self
+
+
+class Reminders(Sourced):
+    days_before_due: tuple[int, ...] = (7, 1)
+    overdue_reminders_per_day: int = Field(default=1, ge=0)
+    escalate_after_overdue_days: int = Field(default=14, gt=0)
+
+
+class Digest(Sourced):
+    day: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
+    time: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    trend_periods: int = Field(default=12, gt=0)
+
+
+class Terms(Model):
+    manager_decision: TextRule
+    case_discussion_note: TextRule
+    supervision_record: TextRule
+    supervision_agreement: TextRule
+    development_plan: TextRule
+
+
+class TemplateSection(Model):
+    id: Id
+    title: str
+    required: bool = True
+    per_case: bool = False
+    help: str | None = None
+
+
+class RecordTemplate(Sourced):
+    id: Id
+    title: str
+    used_for: tuple[SessionType, ...] = ()
+    per_case: bool = False
+    sections: tuple[TemplateSection, ...] = Field(min_length=1)
+
+    @field_validator("sections")
+    @classmethod
+    def _unique_ids(cls, value: tuple[TemplateSection, ...]) -> tuple[TemplateSection, ...]:
+        ids = [s.id for s in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("section ids must be unique within a template")
+        return value
+
+
+class RecordAccess(Model):
+    consent_required: BoolRule
+    chain_levels: IntRule
+    notify_on_access_without_consent: BoolRule
+
+
+class Retention(Sourced):
+    value: Literal["length_of_employment"] | int
+
+
+class Choice(Sourced):
+    """Where the council's own documents disagree (reference §19.6), the pack says what it chose."""
+
+    topic: str
+    decision: str
+
+
+class Pack(Model):
+    id: Id
+    council: str
+    nation: Nation
+    timezone: str = "Europe/London"
+    documents: tuple[Document, ...] = Field(min_length=1)
+    provenance: str
+    supervision: Supervision
+    asye: Asye | None
+    case_supervision: CaseSupervision | None
+    recording: Recording
+    compliance: Compliance
+    caseload: Caseload
+    reminders: Reminders = Reminders(basis="product")
+    digest: Digest = Digest(basis="product")
+    terms: Terms
+    templates: tuple[RecordTemplate, ...] = Field(min_length=1)
+    record_access: RecordAccess
+    retention: Retention
+    choices: tuple[Choice, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use e.g. Europe/London") from exc
+        return value
+
+    @field_validator("templates")
+    @classmethod
+    def _unique_templates(cls, value: tuple[RecordTemplate, ...]) -> tuple[RecordTemplate, ...]:
+        ids = [t.id for t in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("template ids must be unique")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def template(self, template_id: str) -> RecordTemplate:
+        for item in self.templates:
+            if item.id == template_id:
+                return item
+        raise KeyError(template_id)
+
+    def cap_for(self, role: StaffRole) -> CapRule | None:
+        """The pack's own cap for a role, else the preset's."""
+        for cap in self.caseload.caps:
+            if cap.role == role:
+                return cap
+        preset = CAP_PRESETS.get(self.caseload.caps_preset or "", ())
+        return next((cap for cap in preset if cap.role == role), None)
+
+
+# CAP003 (003:52-81): a case is one child; hard caps per role.
+CAP_PRESETS: dict[str, tuple[CapRule, ...]] = {
+    "cap003": (
+        CapRule(role=StaffRole.SOCIAL_WORKER, max=22, source="003:68", basis="default"),
+        CapRule(role=StaffRole.SENIOR_PRACTITIONER, max=22, source="003:68", basis="default"),
+        CapRule(role=StaffRole.NQSW, max=18, source="003:56", basis="default"),
+        CapRule(role=StaffRole.CONSULTANT_SOCIAL_WORKER, max=8, source="003:77", basis="default"),
+        CapRule(role=StaffRole.TEAM_MANAGER, max=0, source="003:81", basis="default"),
+    )
+}

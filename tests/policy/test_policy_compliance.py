@@ -1,0 +1,229 @@
+"""Compliance figures (POWYS KPI), per-child compliance, caps, ratios and the team digest."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from policy_factories import away, case, held, staff
+
+from policy.caps import cap_breaches, ratio_breaches
+from policy.compliance import case_compliance, monthly_compliance
+from policy.digest import team_digest
+from policy.facts import OverCapApproval, SessionFacts, StaffFacts
+from policy.history import SessionIndex
+from policy.packs import builtin_pack
+from policy.vocabulary import SessionStatus, SessionType
+from scoring.vocabulary import CaseCategory, StaffRole
+
+POWYS = builtin_pack("powys")
+MARCH = (2024, 3)
+
+
+def report(people: list[StaffFacts], sessions: list[SessionFacts], absences=()):  # type: ignore[no-untyped-def]
+    return monthly_compliance(people, sessions, list(absences), POWYS, *MARCH)
+
+
+def test_powys_kpi_supervised_over_in_post_minus_absent() -> None:
+    # POWYS 002:20-33: 3 supervised of 5 in post, 1 absent 2+ weeks: 3 / (5 - 1) = 75%.
+    people = [staff(id=n) for n in range(1, 6)]
+    sessions = [held(date(2024, 3, 5), supervisees=(n,)) for n in (1, 2, 3)]
+    absences = [away(5, date(2024, 3, 1), date(2024, 3, 20))]
+    result = report(people, sessions, absences)
+    figure = result.organisation
+    assert (figure.supervised, figure.in_post, figure.excluded, figure.denominator) == (3, 5, 1, 4)
+    assert figure.percent == Decimal("75.0")
+    assert result.meets_target() is False  # target 90% (002:24)
+    assert result.not_supervised == (4,)
+    assert result.excluded == (5,)
+
+
+@pytest.mark.parametrize(
+    ("clause", "sessions", "absences", "people", "expected"),
+    [
+        # 002:45: a session rescheduled from 28 March to 2 April misses March's cut-off.
+        (
+            "002:45 rescheduled past cut-off",
+            [
+                held(date(2024, 3, 28), status=SessionStatus.CANCELLED),
+                held(date(2024, 4, 2), rescheduled_from=1),
+            ],
+            [],
+            [staff()],
+            (0, 1),
+        ),
+        # 23:30 UTC on 31 March 2024 is 00:30 on 1 April in London: not March.
+        ("London date", [held(datetime(2024, 3, 31, 23, 30, tzinfo=UTC))], [], [staff()], (0, 1)),
+        (
+            "London date, GMT",
+            [held(datetime(2024, 3, 30, 23, 30, tzinfo=UTC))],
+            [],
+            [staff()],
+            (1, 1),
+        ),
+        # 002:33: absent under 2 weeks stays in the denominator.
+        (
+            "002:33 short absence",
+            [],
+            [away(1, date(2024, 3, 1), date(2024, 3, 13))],
+            [staff()],
+            (0, 1),
+        ),
+        (
+            "002:33 14 days excluded",
+            [],
+            [away(1, date(2024, 3, 1), date(2024, 3, 14))],
+            [staff()],
+            (0, 0),
+        ),
+        # Absence 20 Feb - 10 Mar spans two months: 10 days in March, still counted.
+        (
+            "002:33 spanning months",
+            [],
+            [away(1, date(2024, 2, 20), date(2024, 3, 10))],
+            [staff()],
+            (0, 1),
+        ),
+        # 002:33 "end of employment": left 10 March (21 days out of post) - excluded.
+        ("002:33 leaver", [], [], [staff(leaving=date(2024, 3, 10))], (0, 0)),
+        ("002:31 joiner on 25th", [], [], [staff(start=date(2024, 3, 25))], (0, 0)),
+        ("002:31 joiner on 4th", [], [], [staff(start=date(2024, 3, 4))], (0, 1)),
+        ("left before the month", [], [], [staff(leaving=date(2024, 2, 28))], (0, 0)),
+        # Excluded staff are out of both sides even if supervised (never above 100%).
+        (
+            "002:33 supervised but excluded",
+            [held(date(2024, 3, 25))],
+            [away(1, date(2024, 3, 1), date(2024, 3, 20))],
+            [staff()],
+            (0, 0),
+        ),
+    ],
+)
+def test_kpi_edges(clause: str, sessions, absences, people, expected) -> None:  # type: ignore[no-untyped-def]
+    figure = report(people, sessions, absences).organisation
+    assert (figure.supervised, figure.denominator) == expected, clause
+
+
+def test_breakdown_by_team_service_and_group() -> None:
+    # POWYS 002:13,29,31: qualified, newly qualified and agency; per person, not FTE.
+    people = [
+        staff(id=1, team=1, service=7),
+        staff(id=2, team=1, service=7, agency=True),
+        staff(id=3, team=2, service=7, role=StaffRole.NQSW),
+        staff(id=4, team=2, service=8),
+    ]
+    sessions = [held(date(2024, 3, 5), supervisees=(1, 3))]
+    result = report(people, sessions)
+    assert result.by_team[1].percent == Decimal("50.0")
+    assert result.by_service[7].denominator == 3
+    assert result.by_service[8].supervised == 0
+    assert result.by_group["agency"].in_post == 1
+    assert result.by_group["newly_qualified"].supervised == 1
+    assert result.by_group["qualified"].denominator == 2
+
+
+def test_index_and_raw_sessions_agree() -> None:
+    people = [staff(id=n) for n in range(1, 4)]
+    sessions = [
+        held(date(2024, 3, 5), supervisees=(1, 2)),
+        held(date(2024, 2, 5), supervisees=(3,)),
+    ]
+    raw = monthly_compliance(people, sessions, [], POWYS, *MARCH)
+    indexed = monthly_compliance(people, SessionIndex(sessions), [], POWYS, *MARCH)
+    assert raw.organisation == indexed.organisation
+
+
+def test_no_one_in_post_gives_no_percent() -> None:
+    assert report([], []).organisation.percent is None
+
+
+def test_case_compliance_lambeth() -> None:
+    # LAM 3.1 (004:257-258) tracked per child (004:352).
+    pack = builtin_pack("lambeth")
+    worker = staff()
+    cases = [
+        case("A", CaseCategory.CP, date(2024, 1, 1), last=date(2024, 2, 1)),  # due 29 Feb: late
+        case("B", CaseCategory.CIN, date(2024, 1, 1), last=date(2024, 2, 26)),  # due 8 Apr
+    ]
+    result = case_compliance(cases, {1: worker}, pack, SessionIndex([]), date(2024, 3, 5))
+    assert (result.open_cases, result.in_time, result.percent) == (2, 1, Decimal("50.0"))
+    assert result.overdue[0].case_reference == "A"
+
+
+def test_cap_breach_with_approval_and_escalation() -> None:
+    # CAP003 003:68-71: social workers max 22; over needs ops manager agreement and a timescale.
+    # WSX/LUT 001:92: over for longer than three months -> Group Manager.
+    pack = builtin_pack("lambeth")
+    people = {1: staff(id=1), 2: staff(id=2), 3: staff(id=3, role=StaffRole.TEAM_MANAGER)}
+    approval = OverCapApproval(1, 50, "covering vacancy", date(2024, 1, 1), date(2024, 2, 29))
+    on = date(2024, 4, 2)
+    breaches = cap_breaches([(1, 24), (2, 22), (3, 1)], people, [approval], pack, on)
+    by_id = {b.staff_id: b for b in breaches}
+    assert set(by_id) == {1, 3}  # exactly 22 is not a breach; a team manager holds none (003:81)
+    first = by_id[1]
+    assert (first.cap, first.approval_status, first.months_over) == (22, "expired", 3)
+    assert first.escalate_to == "group_manager"
+    assert by_id[3].cap == 0
+    assert by_id[3].approval_status == "none"
+
+
+def test_no_escalation_within_three_months() -> None:
+    pack = builtin_pack("lambeth")
+    breaches = cap_breaches(
+        [(1, 23)], {1: staff()}, [], pack, date(2024, 4, 1), {1: date(2024, 1, 1)}
+    )
+    assert breaches[0].escalate_to is None  # exactly three months: not "longer than"
+    later = cap_breaches([(1, 23)], {1: staff()}, [], pack, date(2024, 4, 2), {1: date(2024, 1, 1)})
+    assert later[0].escalate_to == "group_manager"
+
+
+def test_rbwm_benchmark_caps() -> None:
+    # RBWM 001:5062: NQSWs 8-10 cases (benchmark, not a hard cap).
+    pack = builtin_pack("rbwm")
+    breach = cap_breaches([(1, 11)], {1: staff(role=StaffRole.NQSW)}, [], pack, date(2024, 3, 1))
+    assert breach[0].kind == "benchmark"
+    assert breach[0].cap == 10
+
+
+def test_supervisor_ratio_over_eight() -> None:
+    # LAM 3.2 (004:304): maximum 1 supervisor to 6-8 supervisees.
+    people = [staff(id=n, supervisor=99) for n in range(1, 10)] + [
+        staff(id=n, supervisor=98) for n in range(10, 18)
+    ]
+    found = ratio_breaches(people, builtin_pack("lambeth"), date(2024, 3, 1))
+    assert [(r.supervisor_id, r.supervisees, r.max) for r in found] == [(99, 9, 8)]
+
+
+def test_team_digest_is_a_value() -> None:
+    pack = builtin_pack("powys")
+    people = [staff(id=1, team=5), staff(id=2, team=5), staff(id=3, team=6)]
+    sessions = [
+        held(date(2024, 2, 6), supervisees=(1,), supervisor=2, written=False),
+        held(date(2024, 1, 10), supervisees=(2,)),
+        held(date(2024, 3, 1), supervisees=(3,)),
+    ]
+    digest = team_digest(
+        5, pack, people, sessions, [], [], [(1, 25)], [], week_start=date(2024, 3, 4)
+    )
+    assert digest.week_end == date(2024, 3, 10)
+    overdue = {(p.item.staff_id, p.item.kind): p.item.overdue_days for p in digest.overdue}
+    assert overdue[(2, "one_to_one")] == 4  # due 29 Feb (Feb missed), 4 days late on 4 Mar
+    assert overdue[(2, "record")] > 0  # 2 working days from 6 Feb
+    assert [r.session_id for r in digest.late_records] == [sessions[0].id]
+    assert {p.item.kind for p in digest.due_next_week} == set()
+    assert digest.cap_breaches[0].staff_id == 1
+    assert len(digest.trend) == 12
+    assert digest.trend[-1].label == "2024-02"
+    assert digest.trend[-1].percent == Decimal("50.0")  # person 1 in Feb, person 2 not
+    assert digest.last_month.denominator == 2
+    assert digest.target == Decimal(90)
+
+
+def test_digest_lists_what_falls_due_this_week() -> None:
+    pack = builtin_pack("lambeth")
+    sessions = [held(date(2024, 1, 29), SessionType.PROFESSIONAL)]  # 6 weeks -> 11 March
+    digest = team_digest(
+        10, pack, [staff()], sessions, [], [], [], [], week_start=date(2024, 3, 11)
+    )
+    assert "professional" in {p.item.kind for p in digest.due_next_week}
