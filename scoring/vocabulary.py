@@ -60,6 +60,8 @@ class CaseCategory(StrEnum):
     CLA = "cla"  # child looked after / child in care
     SIXTEEN_PLUS = "sixteen_plus"
     CARE_LEAVER = "care_leaver"
+    PRIVATE_FOSTERING = "private_fostering"  # privately fostered child (WARR 001:5717, NOTTS 2100)
+    FOSTERING_HOUSEHOLD = "fostering_household"  # approved foster carers (WARR 001:5701)
 
 
 class AllocationRole(StrEnum):
