@@ -136,7 +136,13 @@ class Engine:
                 name, _, argument = value.removeprefix("start:").partition(":")
                 return await self._start(turn, name, argument)
         if state is not None and state.flow in self.flows:
-            return await self.flows[state.flow].resume(turn, state, payload)
+            flow = self.flows[state.flow]
+            if isinstance(payload, Text) and not getattr(flow, "captures_text", True):
+                # A view (a score, a list) is not waiting for an answer: a new question wins.
+                intent = self.understanding.match(payload.text)
+                if intent is not None:
+                    return await self._start(turn, intent.flow, intent.argument)
+            return await flow.resume(turn, state, payload)
         if isinstance(payload, Text):
             intent = self.understanding.match(payload.text)
             if intent is not None:

@@ -53,7 +53,7 @@ class Flow(Protocol):
 
     @property
     def title(self) -> str:
-        """"Book supervision"."""
+        """ "Book supervision"."""
         ...
 
     @property
@@ -63,7 +63,7 @@ class Flow(Protocol):
 
     @property
     def usage(self) -> str:
-        """"book [person] [when]"."""
+        """ "book [person] [when]"."""
         ...
 
     async def start(self, turn: Turn, argument: str) -> Outcome: ...

@@ -19,8 +19,11 @@ from dialogs.views import (
     StaffView,
     TeamView,
 )
+from policy.facts import AbsenceFacts, OverCapApproval, SessionFacts, StaffFacts
+from policy.facts import CaseFacts as PolicyCaseFacts
 from policy.packs import Pack
 from policy.vocabulary import AbsenceKind, CancelReason, SessionType
+from scoring.scheme_model import Scheme
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,26 @@ class Notes(Protocol):
     ) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PolicyInputs:
+    """What the policy engine reads for some staff: built by storage, never a database row."""
+
+    staff: tuple[StaffFacts, ...]
+    sessions: tuple[SessionFacts, ...]
+    absences: tuple[AbsenceFacts, ...]
+    cases: tuple[PolicyCaseFacts, ...]
+    approvals: tuple[OverCapApproval, ...]
+    caseload_counts: tuple[tuple[int, int], ...]  # (staff id, open cases counted towards caps)
+
+
+class Facts(Protocol):
+    async def for_staff(self, staff_ids: Sequence[int], on: date) -> PolicyInputs:
+        """These people with their sessions, absences, cases and approvals."""
+        ...
+
+    async def for_organisation(self, organisation_id: int, on: date) -> PolicyInputs: ...
+
+
 class Audit(Protocol):
     async def record(
         self,
@@ -207,6 +230,10 @@ class Audit(Protocol):
 class Packs(Protocol):
     def for_organisation(self, organisation_id: int) -> Pack: ...
 
+    def scheme(self, scheme_id: str) -> Scheme:
+        """A weighting scheme: the council's own (SCHEMES_DIR) or a built-in one."""
+        ...
+
 
 class Ports(Protocol):
     """One unit of work; the engine commits it once the turn has been handled."""
@@ -217,6 +244,7 @@ class Ports(Protocol):
     sessions: Sessions
     records: Records
     notes: Notes
+    facts: Facts
     audit: Audit
     packs: Packs
 

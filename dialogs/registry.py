@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from dialogs.flow import Flow
 from dialogs.flows.absence import AbsenceFlow
+from dialogs.flows.caseload import CaseloadFlow
 from dialogs.flows.decision import DecisionFlow
 from dialogs.flows.informal import InformalFlow
 from dialogs.flows.overcap import OverCapFlow
@@ -53,6 +54,9 @@ PHRASES: tuple[Phrases, ...] = (
 def flows() -> Mapping[str, Flow]:
     """The flows by command word, in the order help lists them."""
     available: list[Flow] = [
+        CaseloadFlow(),
+        # booking flows
+        # recording flows
         DecisionFlow(),
         InformalFlow(),
         AbsenceFlow(),

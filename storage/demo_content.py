@@ -112,21 +112,34 @@ _SECTION_TEXT = (
 
 
 def case_facts(rng: random.Random, category: CaseCategory, today: date) -> dict[str, Any]:
-    """Weighting facts as the case management export would give them (see scoring.facts)."""
+    """Weighting facts in the Derbyshire WMS's terms (scoring/schemes/derbyshire_wms.yaml)."""
     facts: dict[str, Any] = {}
-    if rng.random() < 0.3:
+
+    def days_ago(low: int, high: int) -> str:
+        return (today - timedelta(days=rng.randint(low, high))).isoformat()
+
+    if category in (C.CP, C.CLA) and rng.random() < 0.25:
         facts["complex"] = True
-    if category in (C.CP, C.CLA) and rng.random() < 0.15:
-        facts["court_stage"] = rng.choice(["pre_proceedings", "issued", "final_hearing"])
+    if category in (C.CP, C.CLA) and rng.random() < 0.12:
+        facts["in_proceedings"] = True
+        if rng.random() < 0.5:
+            facts["court_papers_start"] = days_ago(0, 20)
     if category in (C.CIN, C.EARLY_HELP) and rng.random() < 0.2:
-        facts["assessment_start"] = (today - timedelta(days=rng.randint(0, 40))).isoformat()
+        facts["assessment_start"] = days_ago(0, 40)  # some still inside the 35 days
     if category is C.CP and rng.random() < 0.1:
-        facts["s47_start"] = (today - timedelta(days=rng.randint(0, 14))).isoformat()
+        facts["s47_start"] = days_ago(0, 14)
     if category is C.CLA and rng.random() < 0.1:
-        facts["placement_start"] = (today - timedelta(days=rng.randint(0, 45))).isoformat()
-    facts["travel_band"] = rng.choices(["none", "local", "county", "out_of_area"], [55, 25, 15, 5])[
-        0
-    ]
+        facts["placement_start"] = days_ago(0, 45)
+    if rng.random() < 0.1:
+        start = today - timedelta(days=rng.randint(5, 60))
+        end = start + timedelta(days=rng.randint(30, 85))
+        facts["tasks"] = [
+            {"kind": "specific_task", "start": start.isoformat(), "end": end.isoformat()}
+        ]
+    facts["travel"] = rng.choices(
+        ["within_15_miles", "outside_15_miles", "one_to_two_hours", "over_two_hours"],
+        [60, 25, 12, 3],
+    )[0]
     return facts
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from policy.packs import Pack
+from scoring.scheme_model import Scheme
+from scoring.schemes import find_scheme
 from storage.db import session_factory
 from storage.models import Organisation
 from storage.repositories.audit import SqlAudit
+from storage.repositories.facts import SqlFacts
 from storage.repositories.notes import SqlNotes
 from storage.repositories.people import SqlCases, SqlDirectory
 from storage.repositories.records import SqlRecords
@@ -20,15 +25,29 @@ from storage.repositories.sessions import SqlSessions
 from storage.repositories.state import SqlStateStore
 
 
+@cache
+def _scheme(scheme_id: str, scheme_dirs: tuple[Path, ...]) -> Scheme:
+    return find_scheme(scheme_id, scheme_dirs)
+
+
 class OrganisationPacks:
     """Which pack each organisation follows, read once per unit of work."""
 
-    def __init__(self, packs: Mapping[str, Pack], pack_ids: Mapping[int, str]) -> None:
+    def __init__(
+        self,
+        packs: Mapping[str, Pack],
+        pack_ids: Mapping[int, str],
+        scheme_dirs: Sequence[Path] = (),
+    ) -> None:
         self._packs = packs
         self._pack_ids = pack_ids
+        self._scheme_dirs = scheme_dirs
 
     def for_organisation(self, organisation_id: int) -> Pack:
         return self._packs[self._pack_ids[organisation_id]]
+
+    def scheme(self, scheme_id: str) -> Scheme:
+        return _scheme(scheme_id, tuple(self._scheme_dirs))
 
 
 class SqlUnitOfWork:
@@ -40,6 +59,7 @@ class SqlUnitOfWork:
         self.sessions = SqlSessions(session)
         self.records = SqlRecords(session)
         self.notes = SqlNotes(session)
+        self.facts = SqlFacts(session)
         self.audit = SqlAudit(session)
         self.packs = packs
 
@@ -48,7 +68,7 @@ class SqlUnitOfWork:
 
 
 def unit_of_work_factory(
-    engine: AsyncEngine, packs: Mapping[str, Pack]
+    engine: AsyncEngine, packs: Mapping[str, Pack], scheme_dirs: Sequence[Path] = ()
 ) -> Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]]:
     make_session = session_factory(engine)
 
@@ -58,7 +78,7 @@ def unit_of_work_factory(
             rows = (await session.exec(select(Organisation.id, Organisation.pack_id))).all()
             pack_ids = {org_id: pack_id for org_id, pack_id in rows if org_id is not None}
             try:
-                yield SqlUnitOfWork(session, OrganisationPacks(packs, pack_ids))
+                yield SqlUnitOfWork(session, OrganisationPacks(packs, pack_ids, scheme_dirs))
             except BaseException:
                 await session.rollback()
                 raise

@@ -1,0 +1,270 @@
+""" "What's my caseload score": the score, band, capacity used, top contributors, what drops off.
+
+A manager can ask for a team member ("caseload Sam Taylor") or the whole team ("caseload team");
+anyone else's score is refused, and every look at someone else's score is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from difflib import get_close_matches
+
+from dialogs.access import Relation, may_see_score
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.common import relation_to, resolve_person
+from dialogs.messages import Card, CardSection, Choice, Fact, Option, Payload, Say, Tone
+from dialogs.scores import CaseloadResult, caseload_of
+from dialogs.when import describe_day
+from scoring.explain import points_text
+
+_ME = {"", "mine", "myself"}
+_TEAM = {"team"}
+SOON = timedelta(days=31)
+
+
+def _cap_text(result: CaseloadResult) -> str:
+    caps = result.score.caps if result.score else None
+    count = caps.count if caps else result.case_count
+    cap = caps.cap if caps else result.cap
+    if cap is None:
+        return f"{count} (your council sets no count cap for this role)"
+    text = f"{count} of {cap}"
+    if count > cap:
+        approved = caps.approval_in_force if caps else False
+        text += " — over the cap" + (" (approved)" if approved else ", no approval recorded")
+    return text
+
+
+def summary_card(result: CaseloadResult, own: bool) -> Card:
+    who = "Your caseload" if own else f"Caseload: {result.person.name}"
+    score = result.score
+    if score is None:
+        return Card(
+            title=who,
+            subtitle="Your council counts cases rather than weighting them.",
+            facts=(Fact("Cases (children)", _cap_text(result)),),
+        )
+    facts = [Fact("Score", f"{points_text(score.total)} points")]
+    if score.band is not None:
+        facts.append(Fact("Band", score.band.label))
+    if score.percent_of_capacity is not None:
+        facts.append(Fact("Capacity used", f"{points_text(score.percent_of_capacity)}%"))
+    facts.append(Fact("Cases (children)", _cap_text(result)))
+    top = sorted(score.cases, key=lambda c: c.points, reverse=True)[:5]
+    sections = [
+        CardSection(
+            "Biggest contributors",
+            tuple(
+                f"{c.reference} ({c.category.value.replace('_', ' ').upper()}"
+                f"{f', {c.children} children' if c.children > 1 else ''}): "
+                f"{points_text(c.points)} points"
+                for c in top
+            ),
+        )
+    ]
+    if score.personal:
+        sections.append(
+            CardSection(
+                "Your own elements",
+                tuple(f"{line.name}: {points_text(line.points)}" for line in score.personal),
+            )
+        )
+    soon = [c for c in score.changes if c.on <= score.on + SOON]
+    sections.append(
+        CardSection(
+            "Changes coming",
+            tuple(c.text for c in soon[:6]) or ("Nothing drops off in the next month.",),
+        )
+    )
+    if result.unused_facts:
+        sections.append(
+            CardSection("Recorded but not scored by your scheme", result.unused_facts[:5])
+        )
+    return Card(
+        title=f"{who}: {points_text(score.total)} points",
+        subtitle=f"{score.scheme_name}, on {describe_day(score.on)}",
+        facts=tuple(facts),
+        sections=tuple(sections),
+        actions=(Option(f"breakdown:{result.person.id}", "Show every point"),),
+    )
+
+
+def breakdown_card(result: CaseloadResult) -> Card:
+    """Every point with the rule it comes from: what makes people trust the score."""
+    assert result.score is not None
+    sections = []
+    for case in result.score.cases:
+        lines = tuple(
+            f"{points_text(line.points)} — {line.name}: {line.detail or line.rule} "
+            f"[{line.source}]"
+            + (f" (until {describe_day(line.expires_on)})" if line.expires_on else "")
+            for line in case.lines
+        )
+        sections.append(CardSection(f"{case.reference}: {points_text(case.points)}", lines))
+    if result.score.personal:
+        personal = tuple(
+            f"{points_text(line.points)} — {line.name} [{line.source}]"
+            for line in result.score.personal
+        )
+        sections.append(CardSection("Personal elements", personal))
+    return Card(
+        title=f"Every point: {result.person.name}",
+        subtitle=f"{points_text(result.score.total)} points in all",
+        sections=tuple(sections),
+    )
+
+
+class CaseloadFlow:
+    name = "caseload"
+    title = "Caseload score"
+    summary = "your weighted caseload score, band and what drops off soon"
+    usage = "caseload [me | person | team]"
+    captures_text = False
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        target = _target(argument)
+        if target.lower() in _ME:
+            result = await caseload_of(turn, turn.actor)
+            return Outcome(
+                replies=[summary_card(result, own=True)],
+                state=FlowState(self.name, "shown", {"people": [turn.actor.id]}),
+            )
+        if target in _TEAM:
+            return await self._team(turn)
+        person, problem = await resolve_person(turn, target)
+        if person is None:
+            return Outcome(replies=[Say(problem, Tone.WARNING)])
+        return await self._other(turn, person.id)
+
+    async def _other(self, turn: Turn, person_id: int) -> Outcome:
+        person = await turn.ports.directory.staff(person_id)
+        if person is None:
+            return Outcome(replies=[Say("That person is no longer here.", Tone.WARNING)])
+        rel = await relation_to(turn, person)
+        if not may_see_score(rel):
+            return Outcome(
+                replies=[
+                    Say(
+                        f"Only {person.first_name} and their managers can see their score.",
+                        Tone.WARNING,
+                    )
+                ]
+            )
+        result = await caseload_of(turn, person)
+        if rel is not Relation.SELF:
+            await turn.ports.audit.record(
+                actor_id=turn.actor.id,
+                action="read",
+                subject_type="caseload_score",
+                subject_id=str(person.id),
+                target_staff_id=person.id,
+            )
+        own = rel is Relation.SELF
+        return Outcome(
+            replies=[summary_card(result, own)],
+            state=FlowState(self.name, "shown", {"people": [person.id]}),
+        )
+
+    async def _team(self, turn: Turn) -> Outcome:
+        teams = await turn.ports.directory.teams_managed_by(turn.actor.id)
+        if not teams:
+            return Outcome(replies=[Say("Team views are for team managers.", Tone.WARNING)])
+        cards = []
+        people: list[int] = []
+        for team in teams:
+            lines = []
+            for member in await turn.ports.directory.team_members(team.id):
+                if member.id == turn.actor.id:
+                    continue
+                result = await caseload_of(turn, member)
+                people.append(member.id)
+                await turn.ports.audit.record(
+                    actor_id=turn.actor.id,
+                    action="read",
+                    subject_type="caseload_score",
+                    subject_id=str(member.id),
+                    target_staff_id=member.id,
+                )
+                if result.score is None:
+                    lines.append(f"{member.name}: {_cap_text(result)} cases")
+                    continue
+                band = result.score.band.label if result.score.band else "no band"
+                lines.append(
+                    f"{member.name}: {points_text(result.score.total)} points ({band}); "
+                    f"cases {_cap_text(result)}"
+                )
+            cards.append(
+                Card(title=f"Caseloads: {team.name}", sections=(CardSection("Team", tuple(lines)),))
+            )
+        return Outcome(replies=list(cards), state=FlowState(self.name, "shown", {"people": people}))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        if isinstance(payload, Choice) and payload.value.startswith("breakdown:"):
+            person_id = int(payload.value.split(":", 1)[1])
+            if person_id not in state.data.get("people", []):
+                return Outcome(replies=[Say("Ask for that score first.", Tone.WARNING)])
+            person = await turn.ports.directory.staff(person_id)
+            assert person is not None
+            result = await caseload_of(turn, person)
+            if result.score is None:
+                return Outcome(replies=[Say("Your council counts cases; there are no points.")])
+            return Outcome(replies=[breakdown_card(result)], state=state)
+        # Anything else starts afresh: the score view is not a form to fill in.
+        return Outcome(replies=[Say("Ask me again, or type help.")])
+
+
+_FILLER = frozenset(
+    {
+        "a",
+        "am",
+        "at",
+        "caseload",
+        "cases",
+        "casload",
+        "current",
+        "currently",
+        "do",
+        "for",
+        "have",
+        "how",
+        "i",
+        "i'm",
+        "is",
+        "many",
+        "me",
+        "much",
+        "my",
+        "now",
+        "of",
+        "on",
+        "please",
+        "points",
+        "score",
+        "scores",
+        "show",
+        "tell",
+        "the",
+        "weighted",
+        "weighting",
+        "what",
+        "what's",
+        "whats",
+        "workload",
+    }
+)
+
+
+def _target(argument: str) -> str:
+    """Who is asked about: '' for me, 'team', or the name typed ("caseload Sam Taylor")."""
+    words = argument.lower().replace("?", " ").replace("!", " ").split()
+    if {"team", "everyone"} & set(words):
+        return "team"
+    remaining = [w for w in argument.replace("?", " ").split() if not _filler(w.lower())]
+    return " ".join(remaining)
+
+
+def _filler(word: str) -> bool:
+    """Words of the question itself, typos included ("casload scroe"), are not a name."""
+    if word in _FILLER:
+        return True
+    return len(word) >= 4 and bool(get_close_matches(word, _FILLER, n=1, cutoff=0.75))

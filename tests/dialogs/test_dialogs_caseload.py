@@ -1,0 +1,95 @@
+"""Transcript: "what's my caseload score" for a worker, a manager's views, and refusals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from dialogs.messages import Card, Say
+from storage.db import session_factory
+from storage.models import AuditEvent
+
+
+def card(replies: list) -> Card:  # type: ignore[type-arg]
+    cards = [r for r in replies if isinstance(r, Card)]
+    assert cards, replies
+    return cards[0]
+
+
+@pytest.mark.parametrize(
+    "question", ["what's my caseload score", "whats my casload scroe?", "how many points am I on"]
+)
+async def test_worker_gets_score_band_and_breakdown(chat_as, question: str) -> None:  # type: ignore[no-untyped-def]
+    worker = await chat_as("Sam Taylor")
+    reply = card(await worker.send(question))
+    assert reply.title.startswith("Your caseload: ")
+    facts = {f.label: f.value for f in reply.facts}
+    assert re.fullmatch(r"\d+(\.\d+)? points", facts["Score"])
+    assert "Band" in facts
+    assert facts["Capacity used"].endswith("%")
+    # Derbyshire weighs cases in points and sets no count cap (000:554 "no maximum").
+    assert re.fullmatch(
+        r"\d+ \(your council sets no count cap for this role\)", facts["Cases (children)"]
+    )
+    headings = [s.heading for s in reply.sections]
+    assert headings[:1] == ["Biggest contributors"]
+    assert "Changes coming" in headings
+    contributors = reply.sections[0].lines
+    assert contributors
+    assert all(line.startswith("C-") for line in contributors)
+    detail = card(await worker.choose(reply.actions[0].value))
+    assert detail.title == "Every point: Sam Taylor"
+    total = sum(float(s.heading.rsplit(": ", 1)[1]) for s in detail.sections)
+    assert f"{total:g}" == facts["Score"].split()[0]  # the breakdown adds up to the score
+    assert all(re.search(r"\[\d{3}:\d", line) for s in detail.sections for line in s.lines)
+
+
+async def test_manager_sees_a_team_member_and_it_is_audited(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    manager = await chat_as("Priya Shah")
+    reply = card(await manager.command("caseload", "Sam Taylor"))
+    assert reply.title.startswith("Caseload: Sam Taylor")
+    async with session_factory(database)() as session:
+        events = (await session.exec(select(AuditEvent))).all()
+    assert events[-1].action == "read"
+    assert events[-1].subject_type == "caseload_score"
+
+
+async def test_manager_team_view(chat_as) -> None:  # type: ignore[no-untyped-def]
+    manager = await chat_as("Priya Shah")
+    reply = card(await manager.send("caseload team"))
+    assert reply.title == "Caseloads: Safeguarding North"
+    lines = reply.sections[0].lines
+    assert any(line.startswith("Sam Taylor: ") for line in lines)
+    assert not any(line.startswith("Priya Shah") for line in lines)
+
+
+async def test_colleague_cannot_see_another_workers_score(chat_as) -> None:  # type: ignore[no-untyped-def]
+    worker = await chat_as("Tom Evans")
+    replies = await worker.command("caseload", "Sam Taylor")
+    assert isinstance(replies[0], Say)
+    assert replies[0].text == "Only Sam and their managers can see their score."
+    other_team_manager = await chat_as("Daniel Hughes")
+    replies = await other_team_manager.command("caseload", "Sam Taylor")
+    assert "Only Sam" in replies[0].text  # type: ignore[union-attr]
+
+
+async def test_unknown_person_and_breakdown_of_someone_not_shown(chat_as) -> None:  # type: ignore[no-untyped-def]
+    manager = await chat_as("Priya Shah")
+    replies = await manager.command("caseload", "Nobody Atall")
+    assert "Nobody called 'Nobody Atall' works here" in replies[0].text  # type: ignore[union-attr]
+    await manager.send("what's my caseload score")
+    replies = await manager.choose("breakdown:1")
+    assert "Ask for that score first" in replies[0].text  # type: ignore[union-attr]
+
+
+async def test_a_new_question_after_a_score_is_understood(chat_as) -> None:  # type: ignore[no-untyped-def]
+    worker = await chat_as("Sam Taylor")
+    await worker.send("what's my caseload score")
+    replies = await worker.send("record my annual leave")
+    assert replies[0].title == "Record an absence"  # type: ignore[union-attr]
