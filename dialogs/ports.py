@@ -238,14 +238,31 @@ class Packs(Protocol):
 class Ports(Protocol):
     """One unit of work; the engine commits it once the turn has been handled."""
 
-    state: StateStore
-    directory: Directory
-    cases: Cases
-    sessions: Sessions
-    records: Records
-    notes: Notes
-    facts: Facts
-    audit: Audit
-    packs: Packs
+    @property
+    def state(self) -> StateStore: ...
+
+    @property
+    def directory(self) -> Directory: ...
+
+    @property
+    def cases(self) -> Cases: ...
+
+    @property
+    def sessions(self) -> Sessions: ...
+
+    @property
+    def records(self) -> Records: ...
+
+    @property
+    def notes(self) -> Notes: ...
+
+    @property
+    def facts(self) -> Facts: ...
+
+    @property
+    def audit(self) -> Audit: ...
+
+    @property
+    def packs(self) -> Packs: ...
 
     async def commit(self) -> None: ...

@@ -8,6 +8,7 @@ from dialogs.flow import Flow
 from dialogs.flows.absence import AbsenceFlow
 from dialogs.flows.caseload import CaseloadFlow
 from dialogs.flows.decision import DecisionFlow
+from dialogs.flows.due import DueFlow
 from dialogs.flows.informal import InformalFlow
 from dialogs.flows.overcap import OverCapFlow
 from dialogs.understanding import Phrases, Understanding
@@ -58,6 +59,7 @@ def flows() -> Mapping[str, Flow]:
         # booking flows
         # recording flows
         DecisionFlow(),
+        DueFlow(),
         InformalFlow(),
         AbsenceFlow(),
         OverCapFlow(),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogs.ports import Ports
 from policy.packs import Pack
 from scoring.scheme_model import Scheme
 from scoring.schemes import find_scheme
@@ -84,3 +85,8 @@ def unit_of_work_factory(
                 raise
 
     return unit_of_work
+
+
+def _conforms(unit: SqlUnitOfWork) -> Ports:
+    """mypy proves here that storage implements every port the dialogs declare."""
+    return unit

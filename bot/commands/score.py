@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.person_score import score_person
+from bot.runtime import settings_or_exit, with_engine
 from scoring.caps import CountCapsError, builtin_count_caps
 from scoring.document import DataFileError
 from scoring.engine import score
@@ -56,16 +59,14 @@ def _fail(message: str) -> int:
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.person:
-        return _fail(
-            "scoring from the database arrives with the storage layer; use --scheme ID FILE"
-        )
-    if not args.scheme or args.file is None:
-        return _fail("give --scheme ID and a workload FILE")
     try:
         on = date.fromisoformat(args.on) if args.on else datetime.now(_LONDON).date()
     except ValueError:
         return _fail(f"--on {args.on!r} is not a date; write it as YYYY-MM-DD")
+    if args.person:
+        return _from_database(args, on)
+    if not args.scheme or args.file is None:
+        return _fail("give --scheme ID and a workload FILE, or --person EMAIL")
     try:
         scheme = find_scheme(args.scheme, args.schemes_dir)
         caps = None if args.caps == "none" else builtin_count_caps(args.caps)
@@ -77,4 +78,21 @@ def handle(args: argparse.Namespace) -> int:
         sys.stdout.write(to_table(result))
     else:
         sys.stdout.write(json.dumps(to_json_dict(result), indent=2) + "\n")
+    return 0
+
+
+def _from_database(args: argparse.Namespace, on: date) -> int:
+    """The person's own council scheme and cases, exactly as the chat reply scores them."""
+    settings = settings_or_exit()
+    result = asyncio.run(
+        with_engine(settings, lambda engine: score_person(settings, engine, args.person, on))
+    )
+    if result.score is None:
+        cap = "no count cap" if result.cap is None else f"cap {result.cap}"
+        print(f"{result.person.name}: {result.case_count} cases ({cap}); no weighting scheme")
+        return 0
+    if args.format == "table":
+        sys.stdout.write(to_table(result.score))
+    else:
+        sys.stdout.write(json.dumps(to_json_dict(result.score), indent=2) + "\n")
     return 0

@@ -1,0 +1,104 @@
+"""`supervision-bot import staff|cases|absences FILE.csv`: load a council's exports, safely."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from tqdm import tqdm
+
+from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
+from storage.imports import ImportError_, ImportReport, import_file
+from storage.imports.base import Row
+
+COLUMNS = {
+    "staff": (
+        "external_ref, name, email, role (required); grade, fte, agency, team, service, "
+        "line_manager_email, start_date, leaving_date, asye_start, slack_user_id, "
+        "teams_aad_object_id"
+    ),
+    "cases": (
+        "reference, category, opened (required); system, children, closed, worker_email, "
+        "co_worker_email, and fact_* columns for weighting facts (e.g. fact_court_stage)"
+    ),
+    "absences": "staff_email, kind, start_date, end_date (required); note",
+}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "import",
+        help="load staff, cases or absences from a CSV export",
+        description=(
+            "Loads a CSV file exported from your HR or case management system. Rows are matched "
+            "by reference, so running the same file again changes nothing. If any row is wrong, "
+            "nothing is imported and every problem is listed with its line and column. Columns "
+            "that look like a child's name or date of birth are refused.\n\nColumns:\n"
+            + "\n".join(f"  {kind}: {cols}" for kind, cols in COLUMNS.items())
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("kind", choices=sorted(COLUMNS), help="what the file holds")
+    parser.add_argument("file", type=Path, help="the CSV file")
+    parser.add_argument("--org", help="organisation short name (needed if there are several)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check the file and report, but change nothing"
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="read a column under another name, or COLUMN=ignore to skip it (repeatable)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, sep, field = pair.partition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise UserError(f"--map {pair!r}: write it as COLUMN=FIELD or COLUMN=ignore")
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+def _progress(rows: Iterator[Row]) -> Iterable[Row]:
+    # tqdm shows itself only on a terminal; large files show a running count there.
+    bar: Iterable[Row] = tqdm(
+        rows, desc="Reading rows", unit=" rows", file=sys.stderr, disable=None, delay=1
+    )
+    return bar
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+    mapping = _mapping(args.map)
+
+    async def work(engine: AsyncEngine) -> ImportReport:
+        organisation = await resolve_organisation(engine, args.org)
+        return await import_file(
+            engine,
+            args.kind,
+            args.file,
+            organisation.slug,
+            dry_run=args.dry_run,
+            mapping=mapping,
+            today=today(settings),
+            progress=_progress,
+        )
+
+    try:
+        report = asyncio.run(with_engine(settings, work))
+    except ImportError_ as exc:
+        print(f"supervision-bot import: {exc}", file=sys.stderr)
+        return 2
+    for error in report.errors:
+        print(str(error), file=sys.stderr)
+    print(report.summary(), file=sys.stderr if report.errors else sys.stdout)
+    return 1 if report.errors else 0

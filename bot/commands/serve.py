@@ -1,0 +1,39 @@
+"""`supervision-bot serve`: run the web application (and, by default, the scheduler)."""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.runtime import settings_or_exit
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "serve",
+        help="run the bot (Slack, Teams and, with --demo, the web playground)",
+        description=(
+            "Runs the bot's web server. With --demo it also serves the playground at "
+            "http://localhost:3978/ where you can try every conversation without Slack or Teams."
+        ),
+    )
+    parser.add_argument("--demo", action="store_true", help="serve the local playground")
+    parser.add_argument("--host", help="address to listen on (default from HOST, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default from PORT, 3978)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides: dict[str, object] = {}
+    if args.demo:
+        overrides["demo_mode"] = True
+    settings = settings_or_exit()
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Supervision Assistant on http://{'localhost' if host == '127.0.0.1' else host}:{port}/")
+    web.run_app(create_app(settings), host=host, port=port, print=None)
+    return 0

@@ -1,0 +1,64 @@
+"""Composition helpers shared by the CLI commands: settings, engine, clock, organisation lookup."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from bot.settings import Settings, SettingsError, load_settings
+from storage.db import create_engine, session_factory
+from storage.models import Organisation
+
+T = TypeVar("T")
+
+
+class UserError(Exception):
+    """A problem the person running the command can fix; printed as one clear message."""
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        print("Set these in the environment or in .env (see .env.example).", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def today(settings: Settings) -> date:
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+async def with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    engine = create_engine(settings.database_url)
+    try:
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
+async def resolve_organisation(engine: AsyncEngine, slug: str | None) -> Organisation:
+    """The organisation named, or the only one there is."""
+    async with session_factory(engine)() as session:
+        organisations = (await session.exec(select(Organisation))).all()
+    if slug is not None:
+        for organisation in organisations:
+            if organisation.slug == slug:
+                return organisation
+        known = ", ".join(o.slug for o in organisations) or "none yet"
+        raise UserError(f"no organisation {slug!r} (known: {known})")
+    if len(organisations) == 1:
+        return organisations[0]
+    if not organisations:
+        raise UserError(
+            "there is no organisation yet: run `supervision-bot init --org SLUG --name NAME "
+            "--pack PACK` or `supervision-bot demo`"
+        )
+    known = ", ".join(o.slug for o in organisations)
+    raise UserError(f"there are several organisations ({known}); choose one with --org")

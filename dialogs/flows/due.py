@@ -1,0 +1,124 @@
+""" "What's due": my next supervision, what is overdue, records to write or sign, my actions.
+
+Built on the policy engine's due items for the person's council pack (policy/obligations.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.messages import Card, CardSection, Fact, Option, Payload
+from dialogs.when import describe, describe_day
+from policy.obligations import due_items
+
+HORIZON = timedelta(days=14)
+
+
+class DueFlow:
+    name = "due"
+    title = "What's due"
+    summary = "your next supervision, anything overdue, records to write or sign, your actions"
+    usage = "due"
+    captures_text = False
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        actor = turn.actor
+        inputs = await turn.ports.facts.for_staff([actor.id], turn.today)
+        me = next((s for s in inputs.staff if s.id == actor.id), None)
+        items = []
+        if me is not None:
+            items = due_items(
+                me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, turn.today
+            )
+        overdue = [i for i in items if i.overdue_days > 0]
+        soon = [
+            i
+            for i in items
+            if i.overdue_days == 0 and i.due is not None and i.due <= turn.today + HORIZON
+        ]
+        upcoming = await turn.ports.sessions.upcoming(actor.id, turn.now)
+        to_sign = await turn.ports.records.awaiting_signature(actor.id)
+        actions = await turn.ports.records.open_actions(actor.id)
+
+        facts = []
+        if upcoming:
+            first = upcoming[0]
+            with_whom = (
+                first.supervisee_ids if first.supervisor_id == actor.id else (first.supervisor_id,)
+            )
+            names = []
+            for staff_id in with_whom:
+                person = await turn.ports.directory.staff(staff_id)
+                names.append(person.name if person else "someone who has left")
+            facts.append(
+                Fact(
+                    "Next supervision",
+                    f"{describe(first.start, turn.zone)} with {', '.join(names)}",
+                )
+            )
+        else:
+            facts.append(Fact("Next supervision", "none booked"))
+        facts.append(Fact("Overdue", str(len(overdue)) if overdue else "nothing"))
+
+        sections = []
+        if overdue:
+            sections.append(
+                CardSection(
+                    "Overdue",
+                    tuple(
+                        f"{i.description}{f' ({i.case_reference})' if i.case_reference else ''}: "
+                        f"due {describe_day(i.due)}, {i.overdue_days} days ago"
+                        for i in overdue[:10]
+                        if i.due is not None
+                    )
+                    + tuple(
+                        f"{i.description}: as soon as possible" for i in overdue if i.due is None
+                    ),
+                )
+            )
+        if soon:
+            sections.append(
+                CardSection(
+                    "Due in the next two weeks",
+                    tuple(
+                        f"{i.description}{f' ({i.case_reference})' if i.case_reference else ''}: "
+                        f"{describe_day(i.due)}"
+                        for i in soon[:10]
+                        if i.due is not None
+                    ),
+                )
+            )
+        if to_sign:
+            sections.append(
+                CardSection(
+                    "Records waiting for your signature",
+                    tuple(
+                        f"Record written {describe_day(r.written_at.astimezone(turn.zone).date())}"
+                        for r in to_sign[:10]
+                    ),
+                )
+            )
+        if actions:
+            sections.append(
+                CardSection(
+                    "Your open actions",
+                    tuple(f"{a.description}: due {describe_day(a.due_date)}" for a in actions[:10]),
+                )
+            )
+        if not sections:
+            sections.append(CardSection("All clear", ("Nothing overdue or due soon.",)))
+        buttons = [Option("start:book", "Book supervision")]
+        if to_sign:
+            buttons.append(Option("start:sign", "Sign records"))
+        card = Card(
+            title="What's due",
+            subtitle=f"For {actor.name}, {describe_day(turn.today)}",
+            facts=tuple(facts),
+            sections=tuple(sections),
+            actions=tuple(buttons),
+        )
+        return Outcome(replies=[card], state=FlowState(self.name, "shown", {}))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        return await self.start(turn, "")

@@ -1,0 +1,109 @@
+"""The `supervision-bot` command as a council's IT team would run it, in a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXE = shutil.which("supervision-bot") or str(Path(sys.executable).parent / "supervision-bot")
+
+
+def run(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE_"))
+    }
+    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    environment.update(env or {})
+    return subprocess.run(
+        [EXE, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_help_speaks_to_a_team_manager(tmp_path: Path) -> None:
+    result = run(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in ("init", "import", "demo", "serve", "score"):
+        assert command in result.stdout
+    assert "children's social care" in result.stdout
+
+
+def test_init_import_and_rerun(tmp_path: Path) -> None:
+    assert run(tmp_path, "init").returncode == 0
+    created = run(
+        tmp_path, "init", "--org", "north", "--name", "North Council", "--pack", "lambeth"
+    )
+    assert created.returncode == 0, created.stderr
+    assert "follows the 'lambeth' policy pack" in created.stdout
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "external_ref,name,email,role\n"
+        "E1,Priya Shah,priya@north.gov.uk,team manager\n"
+        "E2,Tom Evans,tom@north.gov.uk,social worker\n"
+    )
+    first = run(tmp_path, "import", "staff", str(staff))
+    assert first.returncode == 0, first.stderr
+    assert "2 were created" in first.stdout
+    again = run(tmp_path, "import", "staff", str(staff))
+    assert "0 were created, 0 were updated, 2 unchanged" in again.stdout
+
+
+def test_bad_rows_are_listed_with_file_line_and_column(tmp_path: Path) -> None:
+    run(tmp_path, "init", "--org", "north", "--name", "North Council", "--pack", "lambeth")
+    staff = tmp_path / "staff.csv"
+    staff.write_text("external_ref,name,email,role\nE1,Priya Shah,not-an-email,team manager\n")
+    result = run(tmp_path, "import", "staff", str(staff))
+    assert result.returncode == 1
+    assert f"{staff}:2: column 'email', value 'not-an-email': not an email address" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_pack_and_missing_organisation_are_clear(tmp_path: Path) -> None:
+    result = run(tmp_path, "init", "--org", "x", "--name", "X", "--pack", "atlantis")
+    assert result.returncode == 2
+    assert "no policy pack 'atlantis'" in result.stderr
+    assert "derbyshire" in result.stderr
+    run(tmp_path, "init")
+    staff = tmp_path / "staff.csv"
+    staff.write_text("external_ref,name,email,role\n")
+    result = run(tmp_path, "import", "staff", str(staff))
+    assert result.returncode == 2
+    assert "there is no organisation yet" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_settings_stop_start_up_with_every_problem(tmp_path: Path) -> None:
+    result = run(tmp_path, "init", env={"PORT": "x", "TIMEZONE": "Nowhere/Else"})
+    assert result.returncode == 2
+    assert "PORT" in result.stderr
+    assert "TIMEZONE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["", "--if-empty"])
+def test_demo_seeds_a_realistic_council_once(tmp_path: Path, flag: str) -> None:
+    args = ["demo", flag] if flag else ["demo"]
+    first = run(tmp_path, *args)
+    assert first.returncode == 0, first.stderr
+    assert "Added Demoshire County Council" in first.stdout
+    second = run(tmp_path, *args)
+    assert second.returncode == 0
+    assert "already there" in second.stdout
+
+
+def test_score_a_person_from_the_database(tmp_path: Path) -> None:
+    assert run(tmp_path, "demo").returncode == 0
+    result = run(tmp_path, "score", "--person", "Sam.Taylor@demoshire.example", "--format", "table")
+    assert result.returncode == 0, result.stderr
+    assert "points under Derbyshire Workload Management Scheme" in result.stdout
+    assert "C-" in result.stdout
+    missing = run(tmp_path, "score", "--person", "nobody@demoshire.example")
+    assert missing.returncode == 2
+    assert "no staff member has the email" in missing.stderr

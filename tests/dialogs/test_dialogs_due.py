@@ -1,0 +1,57 @@
+"""Transcript: "what's due" shows the next supervision, what is overdue and what to sign."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+
+from dialogs.messages import Card
+from storage.db import session_factory
+from storage.models import SessionAttendee, Staff, SupervisionSession
+
+
+async def test_worker_sees_next_supervision_and_sections(chat_as) -> None:  # type: ignore[no-untyped-def]
+    worker = await chat_as("Sam Taylor")
+    replies = await worker.send("what's due")
+    card = replies[0]
+    assert isinstance(card, Card)
+    assert card.title == "What's due"
+    facts = {f.label: f.value for f in card.facts}
+    assert (
+        facts["Next supervision"].endswith("with Priya Shah")
+        or facts["Next supervision"] == "none booked"
+    )
+    assert {o.value for o in card.actions} >= {"start:book"}
+
+
+async def test_overdue_monthly_supervision_is_reported_with_days(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    # Remove Tom Evans's recent and future sessions: Derbyshire expects monthly (000:300).
+    async with session_factory(database)() as session:
+        tom = (await session.exec(select(Staff).where(Staff.name == "Tom Evans"))).one()
+        recent = (
+            await session.exec(
+                select(SupervisionSession)
+                .join(SessionAttendee, col(SessionAttendee.session_id) == SupervisionSession.id)
+                .where(
+                    SessionAttendee.staff_id == tom.id,
+                    col(SupervisionSession.planned_start) > clock.now - timedelta(days=75),
+                )
+            )
+        ).all()
+        for row in recent:
+            row.status = "cancelled"
+            row.cancel_reason = "urgent_work"
+            session.add(row)
+        await session.commit()
+    worker = await chat_as("Tom Evans")
+    card = (await worker.send("anything overdue?"))[0]
+    assert isinstance(card, Card)
+    overdue = next(s for s in card.sections if s.heading == "Overdue")
+    assert any("days ago" in line for line in overdue.lines)
+    assert {f.label: f.value for f in card.facts}["Next supervision"] == "none booked"
