@@ -1,0 +1,59 @@
+"""The one runtime every surface talks to: Slack, Teams and the playground all call `handle`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dialogs.engine import Engine, Result
+from dialogs.messages import Inbound
+from dialogs.registry import flows, understanding
+from dialogs.serialise import to_dict
+from policy.packs import Pack
+from storage.db import session_factory
+from storage.outbox import destinations, enqueue
+from storage.unit_of_work import unit_of_work_factory
+
+
+class Conversations:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        packs: dict[str, Pack],
+        clock: Callable[[], datetime],
+        zone: ZoneInfo,
+        scheme_dirs: tuple[Path, ...] = (),
+    ) -> None:
+        self.database = engine
+        self.clock = clock
+        self.dialogs = Engine(
+            flows=flows(),
+            understanding=understanding(),
+            unit_of_work=unit_of_work_factory(engine, packs, scheme_dirs),
+            clock=clock,
+            zone=zone,
+        )
+
+    async def handle(self, inbound: Inbound) -> Result:
+        """Run the turn, then queue what others must be told (never sent inline)."""
+        result = await self.dialogs.handle(inbound)
+        if result.notifications:
+            async with session_factory(self.database)() as session:
+                for note in result.notifications:
+                    payload = {"replies": [to_dict(r) for r in note.messages]}
+                    for platform, target in await destinations(session, note.staff_id):
+                        await enqueue(
+                            session,
+                            key=f"{note.key}:{platform}",
+                            platform=platform,
+                            target=target,
+                            kind="notice",
+                            payload=payload,
+                            due_at=self.clock(),
+                        )
+                await session.commit()
+        return result

@@ -1,0 +1,145 @@
+"""The outbox: every outgoing message is a row first, claimed and sent exactly once.
+
+PostgreSQL: rows are claimed with `FOR UPDATE SKIP LOCKED`, so any number of instances can run a
+dispatcher (platforms.md, "Scheduling across several instances"). SQLite has one writer at a
+time; the claim is a single UPDATE on a still-pending condition, which is atomic there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import session_factory
+from storage.models import ConversationReference, OutboxMessage
+
+PENDING, CLAIMED, SENT, DEAD = "pending", "claimed", "sent", "dead"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    platform: str,
+    target: str,
+    kind: str,
+    payload: Mapping[str, Any],
+    due_at: datetime,
+) -> bool:
+    """Add a message unless one with the same idempotency key exists; True when added."""
+    bind = session.bind
+    builder = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        builder(OutboxMessage)
+        .values(
+            idempotency_key=key,
+            platform=platform,
+            target=target,
+            kind=kind,
+            payload=dict(payload),
+            due_at=due_at,
+            status=PENDING,
+            attempts=0,
+            created_at=due_at,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    connection = await session.connection()
+    result = await connection.execute(statement)
+    return bool(result.rowcount)
+
+
+async def destinations(session: AsyncSession, staff_id: int) -> Sequence[tuple[str, str]]:
+    """Where a person can be reached: (platform, conversation id) of their personal chats."""
+    rows = await session.exec(
+        select(ConversationReference.platform, ConversationReference.conversation_id).where(
+            ConversationReference.staff_id == staff_id
+        )
+    )
+    found = list(rows.all())
+    return found or [("web", f"staff:{staff_id}")]
+
+
+def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+    return and_(
+        col(OutboxMessage.due_at) <= now,
+        or_(
+            col(OutboxMessage.status) == PENDING,
+            # A claim whose lease ran out: the instance died mid-delivery.
+            and_(col(OutboxMessage.status) == CLAIMED, col(OutboxMessage.claimed_until) < now),
+        ),
+    )
+
+
+async def claim(
+    engine: AsyncEngine, worker: str, now: datetime, *, limit: int = 20, lease: timedelta
+) -> list[OutboxMessage]:
+    """Claim up to `limit` due messages for this worker until `now + lease`."""
+    async with session_factory(engine)() as session:
+        query = (
+            select(OutboxMessage)
+            .where(_claimable(now))
+            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list((await session.exec(query)).all())
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        connection = await session.connection()
+        await connection.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids), _claimable(now))
+            .values(status=CLAIMED, claimed_by=worker, claimed_until=now + lease)
+        )
+        await session.commit()
+        mine = await session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.id).in_(ids), OutboxMessage.claimed_by == worker
+            )
+        )
+        return list(mine.all())
+
+
+async def mark_sent(engine: AsyncEngine, message_id: int, worker: str, at: datetime) -> None:
+    async with session_factory(engine)() as session:
+        row = await session.get(OutboxMessage, message_id)
+        if row is not None and row.claimed_by == worker:
+            row.status, row.sent_at, row.attempts = SENT, at, row.attempts + 1
+            session.add(row)
+            await session.commit()
+
+
+async def mark_failed(
+    engine: AsyncEngine,
+    message_id: int,
+    worker: str,
+    error: str,
+    retry_at: datetime | None,
+) -> OutboxMessage | None:
+    """Back to pending for `retry_at`, or dead when there is no retry left."""
+    async with session_factory(engine)() as session:
+        row = await session.get(OutboxMessage, message_id)
+        if row is None or row.claimed_by != worker:
+            return None
+        row.attempts += 1
+        row.last_error = error[:500]
+        row.claimed_by = None
+        row.claimed_until = None
+        if retry_at is None:
+            row.status = DEAD
+        else:
+            row.status, row.due_at = PENDING, retry_at
+        session.add(row)
+        await session.commit()
+        return row
