@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.clock import Clock
+from bot.conversation import Conversations
+from bot.dispatcher import Dispatcher, Sender
+from bot.packs import all_packs
 from bot.settings import Settings
 from storage.db import create_engine
 
@@ -16,29 +24,69 @@ log = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
+CLOCK = web.AppKey("clock", Clock)
+CONVERSATIONS = web.AppKey("conversations", Conversations)
+SENDERS = web.AppKey("senders", dict[str, Sender])
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 
 
-def create_app(settings: Settings, engine: AsyncEngine | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    engine: AsyncEngine | None = None,
+    clock: Clock | None = None,
+    *,
+    run_scheduler: bool | None = None,
+) -> web.Application:
     """Build the application; the engine is created on start-up unless one is given (tests)."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[SETTINGS] = settings
-    app.cleanup_ctx.append(_database(engine))
+    app[CLOCK] = clock or Clock()
+    senders: dict[str, Sender] = {"web": InAppInbox()}
+    app[SENDERS] = senders
     app.router.add_get("/healthz", health)
-    app.router.add_get("/", home)
+    scheduler = settings.scheduler_enabled if run_scheduler is None else run_scheduler
+
+    async def runtime(app: web.Application) -> AsyncIterator[None]:
+        database = engine or create_engine(settings.database_url)
+        app[ENGINE] = database
+        zone = ZoneInfo(settings.timezone)
+        schemes = (settings.schemes_dir,) if settings.schemes_dir else ()
+        app[CONVERSATIONS] = Conversations(database, all_packs(settings), app[CLOCK], zone, schemes)
+        app[DISPATCHER] = Dispatcher(database, senders, app[CLOCK])
+        task = asyncio.create_task(app[DISPATCHER].run_forever()) if scheduler else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if engine is None:
+            await database.dispose()
+
+    app.cleanup_ctx.append(runtime)
+    # Each surface adds its routes and, for proactive messages, its outbox sender.
+    if settings.slack_enabled:
+        from bot.slack.http import setup as setup_slack
+
+        setup_slack(app)
+    if settings.teams_app_id or settings.teams_allow_anonymous:
+        from bot.teams.http import setup as setup_teams
+
+        setup_teams(app)
+    if settings.demo_mode:
+        from bot.web.playground import setup as setup_playground
+
+        setup_playground(app)
+    else:
+        app.router.add_get("/", home)
     return app
 
 
-def _database(
-    given: AsyncEngine | None,
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        engine = given or create_engine(app[SETTINGS].database_url)
-        app[ENGINE] = engine
-        yield
-        if given is None:
-            await engine.dispose()
+class InAppInbox:
+    """People not yet reachable on a chat platform: the message waits in the outbox as their inbox
+    (the playground and the Slack App Home read it)."""
 
-    return context
+    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+        return None
 
 
 async def health(request: web.Request) -> web.Response:

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
     teams_tenant_id: str | None = None
+    # Local development only: accept unauthenticated activities (Microsoft 365 Agents Playground).
+    teams_allow_anonymous: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -78,6 +80,8 @@ class Settings(BaseSettings):
             problems.append("TEAMS_APP_PASSWORD is required when TEAMS_APP_ID is set")
         if self.teams_app_id and not self.teams_tenant_id:
             problems.append("TEAMS_TENANT_ID is required: new bot registrations are single tenant")
+        if self.environment == "production" and self.teams_allow_anonymous:
+            problems.append("TEAMS_ALLOW_ANONYMOUS must be off in production")
         if self.environment == "production" and self.demo_mode:
             problems.append("DEMO_MODE must be off in production: the playground has no sign-in")
         if self.environment == "production" and not self.record_encryption_key:

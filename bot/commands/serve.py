@@ -26,12 +26,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides: dict[str, object] = {}
-    if args.demo:
-        overrides["demo_mode"] = True
     settings = settings_or_exit()
-    if overrides:
-        settings = settings.model_copy(update=overrides)
+    if args.demo:
+        if settings.environment == "production":
+            print("supervision-bot serve: --demo is refused when ENVIRONMENT=production")
+            return 2
+        settings = settings.model_copy(update={"demo_mode": True})
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Supervision Assistant on http://{'localhost' if host == '127.0.0.1' else host}:{port}/")
