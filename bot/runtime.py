@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
@@ -39,6 +40,13 @@ async def with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitabl
     engine = create_engine(settings.database_url)
     try:
         return await work(engine)
+    except (OperationalError, ProgrammingError) as exc:
+        text = str(exc.orig).lower()
+        if "no such table" in text or "does not exist" in text:
+            raise UserError(
+                "the database has no tables yet: run `supervision-bot init` first"
+            ) from None
+        raise
     finally:
         await engine.dispose()
 

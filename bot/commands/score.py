@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.person_score import score_person
-from bot.runtime import settings_or_exit, with_engine
+from bot.runtime import UserError, settings_or_exit, with_engine
 from scoring.caps import CountCapsError, builtin_count_caps
 from scoring.document import DataFileError
 from scoring.engine import score
@@ -84,9 +84,12 @@ def handle(args: argparse.Namespace) -> int:
 def _from_database(args: argparse.Namespace, on: date) -> int:
     """The person's own council scheme and cases, exactly as the chat reply scores them."""
     settings = settings_or_exit()
-    result = asyncio.run(
-        with_engine(settings, lambda engine: score_person(settings, engine, args.person, on))
-    )
+    try:
+        result = asyncio.run(
+            with_engine(settings, lambda engine: score_person(settings, engine, args.person, on))
+        )
+    except UserError as exc:
+        return _fail(str(exc))
     if result.score is None:
         cap = "no count cap" if result.cap is None else f"cap {result.cap}"
         print(f"{result.person.name}: {result.case_count} cases ({cap}); no weighting scheme")

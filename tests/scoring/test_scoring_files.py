@@ -223,7 +223,10 @@ def test_cli_prints_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert out["caps"]["cap"] == 22
 
 
-def test_cli_table_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_table_and_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     path = _write(tmp_path, "w.yaml", "role: nqsw\ncases: []\n")
     assert (
         _cli(
@@ -237,7 +240,7 @@ def test_cli_table_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert _cli("--scheme", "derbyshire_wms", str(path), "--on", "20/11/2024") == 2
     assert "is not a date" in capsys.readouterr().err
     assert _cli("--person", "a@example.org") == 2
-    assert "arrives with the storage layer" in capsys.readouterr().err
+    assert "run `supervision-bot init` first" in capsys.readouterr().err
     bad = _write(tmp_path, "bad.yaml", "role: nqsw\ncases: {}\n")
     assert _cli("--scheme", "derbyshire_wms", str(bad)) == 2
     err = capsys.readouterr().err
