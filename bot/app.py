@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.conversation import Conversations
 from bot.dispatcher import Dispatcher, Sender
 from bot.packs import all_packs
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.db import create_engine
 
@@ -28,6 +29,7 @@ CLOCK = web.AppKey("clock", Clock)
 CONVERSATIONS = web.AppKey("conversations", Conversations)
 SENDERS = web.AppKey("senders", dict[str, Sender])
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 
 def create_app(
@@ -51,11 +53,16 @@ def create_app(
         app[ENGINE] = database
         zone = ZoneInfo(settings.timezone)
         schemes = (settings.schemes_dir,) if settings.schemes_dir else ()
-        app[CONVERSATIONS] = Conversations(database, all_packs(settings), app[CLOCK], zone, schemes)
+        packs = all_packs(settings)
+        app[CONVERSATIONS] = Conversations(database, packs, app[CLOCK], zone, schemes)
         app[DISPATCHER] = Dispatcher(database, senders, app[CLOCK])
-        task = asyncio.create_task(app[DISPATCHER].run_forever()) if scheduler else None
+        app[SCHEDULER] = Scheduler(database, packs, app[CLOCK])
+        tasks = []
+        if scheduler:
+            tasks.append(asyncio.create_task(app[SCHEDULER].run_forever()))
+            tasks.append(asyncio.create_task(app[DISPATCHER].run_forever()))
         yield
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

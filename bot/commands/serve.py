@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 
 from aiohttp import web
 
@@ -22,7 +24,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--demo", action="store_true", help="serve the local playground")
     parser.add_argument("--host", help="address to listen on (default from HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default from PORT, 3978)")
+    parser.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="serve the web app only; run reminders and digests with `supervision-bot worker`",
+    )
     parser.set_defaults(handler=run)
+    worker = commands.add_parser(
+        "worker",
+        help="send reminders, digests and queued messages without serving the web app",
+        description=(
+            "Runs the scheduler and the outbox dispatcher only. Run several web instances with "
+            "`serve --no-scheduler` and one or more workers; on PostgreSQL any number is safe."
+        ),
+    )
+    worker.set_defaults(handler=run_worker)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,5 +51,23 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Supervision Assistant on http://{'localhost' if host == '127.0.0.1' else host}:{port}/")
-    web.run_app(create_app(settings), host=host, port=port, print=None)
+    app = create_app(settings, run_scheduler=False if args.no_scheduler else None)
+    web.run_app(app, host=host, port=port, print=None)
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+
+    async def work() -> None:
+        runner = web.AppRunner(create_app(settings, run_scheduler=True))
+        await runner.setup()  # starts the scheduler and the dispatcher, no listening socket
+        print("Supervision Assistant worker: sending reminders, digests and queued messages.")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(work())
     return 0

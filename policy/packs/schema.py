@@ -204,7 +204,7 @@ class Reminders(Sourced):
 
 class Digest(Sourced):
     day: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
-    time: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     trend_periods: int = Field(default=12, gt=0)
 
 

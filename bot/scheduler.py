@@ -1,0 +1,200 @@
+"""Plans reminders and weekly digests into the outbox; safe to run on every instance at once.
+
+Each planned message has an idempotency key (per reminder and day, per team and week), so two
+instances planning the same tick, or one planning again after downtime, queue it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogs.digest_card import digest_card
+from dialogs.messages import Reply
+from dialogs.reminders import QuietHours, plan_for_person
+from dialogs.serialise import to_dict
+from policy.calendar import WorkingCalendar
+from policy.digest import team_digest
+from policy.history import SessionIndex
+from policy.obligations import due_items
+from policy.packs import Pack
+from storage.db import session_factory
+from storage.models import Organisation, Staff, Team
+from storage.outbox import destinations, enqueue
+from storage.repositories.facts import SqlFacts
+
+log = logging.getLogger(__name__)
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def digest_moment(pack: Pack, now: datetime) -> tuple[date, datetime]:
+    """This week's digest day and the moment it is due, in the pack's time zone."""
+    local = now.astimezone(pack.zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    day = monday + timedelta(days=_DAYS.index(pack.digest.day))
+    hour, minute = (int(part) for part in pack.digest.time.split(":"))
+    return day, datetime.combine(day, time(hour, minute), tzinfo=pack.zone)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        database: AsyncEngine,
+        packs: Mapping[str, Pack],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.database = database
+        self.packs = packs
+        self.clock = clock
+
+    async def tick(self) -> int:
+        """Plan everything due now; returns how many new outbox rows were queued."""
+        now = self.clock()
+        added = 0
+        async with session_factory(self.database)() as session:
+            organisations = (await session.exec(select(Organisation))).all()
+        for organisation in organisations:
+            pack = self.packs.get(organisation.pack_id)
+            if pack is None or organisation.id is None:
+                log.error(
+                    "organisation %s has unknown pack %s", organisation.slug, organisation.pack_id
+                )
+                continue
+            added += await self._organisation(organisation.id, pack, now)
+        return added
+
+    async def _organisation(self, organisation_id: int, pack: Pack, now: datetime) -> int:
+        today = now.astimezone(pack.zone).date()
+        async with session_factory(self.database)() as session:
+            inputs = await SqlFacts(session).for_organisation(organisation_id, today)
+            rows = (
+                await session.exec(select(Staff).where(Staff.organisation_id == organisation_id))
+            ).all()
+            teams = (
+                await session.exec(select(Team).where(Team.organisation_id == organisation_id))
+            ).all()
+            quiet = {
+                r.id: (QuietHours(r.quiet_hours_start, r.quiet_hours_end), ZoneInfo(r.timezone))
+                for r in rows
+            }
+            index = SessionIndex(inputs.sessions, pack.zone)
+            calendar = WorkingCalendar(pack.nation)
+            by_id = {s.id: s for s in inputs.staff}
+            added = 0
+            for person in inputs.staff:
+                absent = any(
+                    a.staff_id == person.id and a.start <= today <= a.end for a in inputs.absences
+                )
+                mine = [c for c in inputs.cases if c.worker_id == person.id]
+                items = due_items(person, pack, index, inputs.absences, mine, today, calendar)
+                supervisor = by_id.get(person.supervisor_id) if person.supervisor_id else None
+                escalate_to = supervisor.supervisor_id if supervisor else None
+                hours, zone = quiet.get(person.id, (QuietHours(), pack.zone))
+                for planned in plan_for_person(
+                    person,
+                    items,
+                    pack,
+                    today,
+                    now,
+                    zone=zone,
+                    quiet=hours,
+                    escalate_to=escalate_to,
+                    absent_today=absent,
+                    snoozed={},
+                ):
+                    added += await self._queue_person(
+                        session,
+                        planned.staff_id,
+                        planned.key,
+                        planned.kind,
+                        planned.replies,
+                        planned.send_at,
+                    )
+            digest_day, due_at = digest_moment(pack, now)
+            if now >= due_at:
+                names = {s.id: s.name for s in inputs.staff}
+                for team in teams:
+                    if team.id is None:
+                        continue
+                    digest = team_digest(
+                        team.id,
+                        pack,
+                        inputs.staff,
+                        index,
+                        inputs.absences,
+                        inputs.cases,
+                        inputs.caseload_counts,
+                        inputs.approvals,
+                        digest_day,
+                    )
+                    card = digest_card(digest, team.name, names)
+                    year, week, _ = digest_day.isocalendar()
+                    key = f"digest:{team.id}:{year}-W{week:02d}"
+                    added += await self._queue_team(session, team, key, (card,), due_at)
+            await session.commit()
+        return added
+
+    async def _queue_person(
+        self,
+        session: AsyncSession,
+        staff_id: int,
+        key: str,
+        kind: str,
+        replies: tuple[Reply, ...],
+        due_at: datetime,
+    ) -> int:
+        payload = {"replies": [to_dict(r) for r in replies]}
+        added = 0
+        for platform, target in await destinations(session, staff_id):
+            added += await enqueue(
+                session,
+                key=f"{key}:{platform}",
+                platform=platform,
+                target=target,
+                kind=kind,
+                payload=payload,
+                due_at=due_at,
+            )
+        return added
+
+    async def _queue_team(
+        self,
+        session: AsyncSession,
+        team: Team,
+        key: str,
+        replies: tuple[Reply, ...],
+        due_at: datetime,
+    ) -> int:
+        payload = {"replies": [to_dict(r) for r in replies], "channel": True}
+        targets = [("web", f"team:{team.id}")]
+        if team.slack_channel_id:
+            targets.append(("slack", team.slack_channel_id))
+        if team.teams_channel_id:
+            targets.append(("teams", team.teams_channel_id))
+        added = 0
+        for platform, target in targets:
+            added += await enqueue(
+                session,
+                key=f"{key}:{platform}",
+                platform=platform,
+                target=target,
+                kind="digest",
+                payload=payload,
+                due_at=due_at,
+            )
+        return added
+
+    async def run_forever(self, interval: float = 60.0) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(interval)

@@ -1,0 +1,107 @@
+"""The weekly team digest as a neutral card: names, counts and dates only, never record content.
+
+Channels are seen by the whole team (policy_rules §8): no case references, no record text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from dialogs.messages import Card, CardSection, Fact
+from dialogs.when import describe_day
+from policy.compliance import Figure
+from policy.digest import TeamDigest
+
+
+def _figure(figure: Figure) -> str:
+    if figure.percent is None:
+        return "no one due"
+    return f"{figure.percent:.0f}% ({figure.supervised} of {figure.denominator})"
+
+
+def digest_card(digest: TeamDigest, team_name: str, names: Mapping[int, str]) -> Card:
+    """`names`: staff id -> display name for everyone the digest mentions."""
+    facts = [
+        Fact("This month so far", _figure(digest.month_to_date)),
+        Fact("Last month", _figure(digest.last_month)),
+        Fact("Target", f"{digest.target:.0f}%"),
+    ]
+    if digest.case_supervision.open_cases:
+        percent = digest.case_supervision.percent
+        facts.append(
+            Fact("Case supervision in time", f"{percent:.0f}%" if percent is not None else "-")
+        )
+    sections = []
+    overdue: Counter[str] = Counter()
+    worst: dict[str, int] = {}
+    for entry in digest.overdue:
+        overdue[entry.name] += 1
+        worst[entry.name] = max(worst.get(entry.name, 0), entry.item.overdue_days)
+    if overdue:
+        sections.append(
+            CardSection(
+                "Overdue",
+                tuple(
+                    f"{name}: {count} item{'s' if count > 1 else ''}, up to {worst[name]} days"
+                    for name, count in sorted(overdue.items(), key=lambda kv: -worst[kv[0]])
+                ),
+            )
+        )
+    if digest.late_records:
+        late = Counter(names.get(r.supervisor_id, "someone") for r in digest.late_records)
+        sections.append(
+            CardSection(
+                "Records late or unsigned",
+                tuple(f"{name}: {count}" for name, count in sorted(late.items())),
+            )
+        )
+    if digest.due_next_week:
+        due = Counter(entry.name for entry in digest.due_next_week)
+        sections.append(
+            CardSection(
+                f"Due {describe_day(digest.week_start)} to {describe_day(digest.week_end)}",
+                tuple(f"{name}: {count}" for name, count in sorted(due.items())),
+            )
+        )
+    if digest.cap_breaches:
+        sections.append(
+            CardSection(
+                "Caseloads over the cap",
+                tuple(
+                    f"{names.get(b.staff_id, 'someone')}: {b.count} of {b.cap}"
+                    + {"active": " (approved)", "expired": " (approval expired)"}.get(
+                        b.approval_status, " (no approval recorded)"
+                    )
+                    + (f"; escalate to the {b.escalate_to}" if b.escalate_to else "")
+                    for b in digest.cap_breaches
+                ),
+            )
+        )
+    if digest.ratio_breaches:
+        sections.append(
+            CardSection(
+                "Supervisors over the ratio",
+                tuple(
+                    f"{names.get(b.supervisor_id, 'someone')}: {b.supervisees} supervisees "
+                    f"(recommended at most {b.max})"
+                    for b in digest.ratio_breaches
+                ),
+            )
+        )
+    trend = [p for p in digest.trend if p.percent is not None]
+    if trend:
+        sections.append(
+            CardSection(
+                "Trend",
+                (" · ".join(f"{p.label}: {p.percent:.0f}%" for p in trend[-6:]),),
+            )
+        )
+    if not sections:
+        sections.append(CardSection("All clear", ("Nothing overdue; nothing late.",)))
+    return Card(
+        title=f"Weekly supervision digest: {team_name}",
+        subtitle=f"Week of {describe_day(digest.week_start)}",
+        facts=tuple(facts),
+        sections=tuple(sections),
+    )

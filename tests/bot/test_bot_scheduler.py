@@ -1,0 +1,136 @@
+"""Reminders and digests planned into the outbox: once each, after downtime, never to absentees."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+
+from bot.commands.demo import demo_template
+from bot.scheduler import Scheduler
+from policy.packs import builtin_pack, builtin_pack_ids
+from storage.db import create_engine, session_factory
+from storage.demo import seed_demo
+from storage.migrate import upgrade
+from storage.models import Absence, OutboxMessage, Staff
+
+TODAY = date(2026, 11, 23)  # a Monday
+PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sched") / "demo.db"
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def build() -> None:
+        await upgrade(url)
+        engine = create_engine(url)
+        session_type, template = demo_template(builtin_pack("derbyshire"))
+        await seed_demo(engine, TODAY, session_type=session_type, template=template)
+        await engine.dispose()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+async def database(seeded: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    copy = tmp_path / "demo.db"
+    shutil.copy(seeded, copy)
+    engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+    yield engine
+    await engine.dispose()
+
+
+async def outbox(database: AsyncEngine, kind: str | None = None) -> list[OutboxMessage]:
+    async with session_factory(database)() as session:
+        query = select(OutboxMessage)
+        if kind:
+            query = query.where(OutboxMessage.kind == kind)
+        return list((await session.exec(query)).all())
+
+
+async def test_digest_waits_for_monday_nine_then_once_per_team(database: AsyncEngine) -> None:
+    clock = Clock(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))  # 08:30 in London (GMT)
+    scheduler = Scheduler(database, PACKS, clock)
+    await scheduler.tick()
+    assert await outbox(database, "digest") == []
+    clock.now = datetime(2026, 11, 23, 9, 1, tzinfo=UTC)
+    await scheduler.tick()
+    digests = await outbox(database, "digest")
+    assert sorted(d.target for d in digests) == ["team:1", "team:2", "team:3"]
+    assert await scheduler.tick() == 0  # a second tick, or a second instance, adds nothing
+    card = digests[0].payload["replies"][0]
+    assert card["title"].startswith("Weekly supervision digest: ")
+
+
+async def test_after_downtime_one_digest_not_one_per_missed_tick(database: AsyncEngine) -> None:
+    clock = Clock(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+    scheduler = Scheduler(database, PACKS, clock)
+    await scheduler.tick()
+    clock.now += timedelta(days=9)  # down from Monday to the Wednesday of the next week
+    await scheduler.tick()
+    await scheduler.tick()
+    keys = sorted(
+        d.idempotency_key for d in await outbox(database, "digest") if d.platform == "web"
+    )
+    assert keys == [
+        "digest:1:2026-W48:web", "digest:1:2026-W49:web",
+        "digest:2:2026-W48:web", "digest:2:2026-W49:web",
+        "digest:3:2026-W48:web", "digest:3:2026-W49:web",
+    ]  # fmt: skip
+
+
+async def test_reminders_are_planned_once_and_not_for_absent_staff(database: AsyncEngine) -> None:
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    scheduler = Scheduler(database, PACKS, clock)
+    first = await scheduler.tick()
+    assert first > 3
+    assert await scheduler.tick() == 0
+    reminders = await outbox(database, "reminder")
+    assert reminders
+    assert len({r.idempotency_key for r in reminders}) == len(reminders)
+    async with session_factory(database)() as session:
+        on_leave = (
+            await session.exec(
+                select(Absence.staff_id).where(
+                    col(Absence.start_date) <= TODAY, col(Absence.end_date) >= TODAY
+                )
+            )
+        ).all()
+    targets = {r.target for r in reminders}
+    assert not {f"staff:{staff_id}" for staff_id in on_leave} & targets
+
+
+async def test_quiet_hours_push_reminders_to_the_morning(database: AsyncEngine) -> None:
+    clock = Clock(datetime(2026, 11, 23, 21, 0, tzinfo=UTC))  # 21:00 in London
+    await Scheduler(database, PACKS, clock).tick()
+    reminders = await outbox(database, "reminder")
+    assert reminders
+    assert {r.due_at for r in reminders} == {datetime(2026, 11, 24, 8, 0, tzinfo=UTC)}
+
+
+async def test_digest_carries_names_and_counts_never_case_references(database: AsyncEngine) -> None:
+    clock = Clock(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    await Scheduler(database, PACKS, clock).tick()
+    async with session_factory(database)() as session:
+        names = set((await session.exec(select(Staff.name))).all())
+    for digest in await outbox(database, "digest"):
+        text = str(digest.payload)
+        assert "C-1" not in text  # no case references in a channel
+        assert any(name in text for name in names) or "All clear" in text
