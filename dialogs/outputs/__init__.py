@@ -1,0 +1,1 @@
+"""Files people expect: calendar invitations, record PDFs, case-record exports, figures, charts."""
