@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.commands import demo, imports, init, score, serve
+from bot.commands import demo, export, imports, init, score, serve
 from bot.runtime import UserError
 
 DESCRIPTION = """\
@@ -31,6 +31,7 @@ _REGISTRARS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     demo.register,
     serve.register,
     score.register,
+    export.register,
 )
 
 

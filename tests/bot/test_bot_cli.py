@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-EXE = shutil.which("supervision-bot") or str(Path(sys.executable).parent / "supervision-bot")
-
-
-def run(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE_"))
-    }
-    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    environment.update(env or {})
-    return subprocess.run(
-        [EXE, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
-    )
+from cli_helpers import run
 
 
 def test_help_speaks_to_a_team_manager(tmp_path: Path) -> None:

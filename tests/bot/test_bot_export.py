@@ -1,0 +1,105 @@
+"""Exports as an IT team or a team manager runs them: read back with pypdf and csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from cli_helpers import run
+from pypdf import PdfReader
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("export")
+    assert run(folder, "demo").returncode == 0
+    return folder
+
+
+def query(folder: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    with sqlite3.connect(folder / "cli.db") as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_signed_record_exports_as_pdf_and_is_audited(demo_dir: Path) -> None:
+    (record_id,) = query(
+        demo_dir,
+        "SELECT id FROM supervisionrecord WHERE supervisee_signed_at IS NOT NULL "
+        "ORDER BY id LIMIT 1",
+    )[0]
+    out = demo_dir / "record.pdf"
+    result = run(
+        demo_dir,
+        "export",
+        "record",
+        str(record_id),
+        "--output",
+        str(out),
+        "--reason",
+        "supervision file",
+    )
+    assert result.returncode == 0, result.stderr
+    text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(out).pages).split())
+    for heading in (
+        "Review plan of action from previous meeting",
+        "Cases discussed",
+        "Decisions and rationale",
+        "Actions",
+        "Date and time of next meeting",
+        "Signed",
+    ):
+        assert heading in text
+    audit = query(
+        demo_dir, "SELECT action, subject_id, reason FROM auditevent ORDER BY id DESC LIMIT 1"
+    )
+    assert audit == [("export", str(record_id), "supervision file")]
+
+
+def test_unsigned_record_is_refused(demo_dir: Path) -> None:
+    rows = query(
+        demo_dir, "SELECT id FROM supervisionrecord WHERE supervisee_signed_at IS NULL LIMIT 1"
+    )
+    assert rows, "the demo has records waiting for a signature"
+    result = run(demo_dir, "export", "record", str(rows[0][0]), "--output", str(demo_dir / "x.pdf"))
+    assert result.returncode == 2
+    assert "not signed by both parties yet" in result.stderr
+    missing = run(demo_dir, "export", "record", "999999")
+    assert "there is no supervision record 999999" in missing.stderr
+
+
+def test_case_notes_export_once_then_nothing_new(demo_dir: Path) -> None:
+    out = demo_dir / "notes.csv"
+    dry = run(demo_dir, "export", "decisions", "--dry-run", "--output", str(out))
+    assert dry.returncode == 0, dry.stderr
+    first_rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert {r["note_type"] for r in first_rows} == {
+        "Managers Decision",
+        "Record of supervision discussion",
+    }
+    assert all(r["case_reference"].startswith("C-") for r in first_rows)
+    real = run(demo_dir, "export", "decisions", "--output", str(out))
+    assert len(list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))) == len(first_rows)
+    again = run(
+        demo_dir, "export", "decisions", "--format", "json", "--output", str(demo_dir / "n.json")
+    )
+    assert real.returncode == again.returncode == 0
+    assert "Nothing new to export" in again.stderr
+
+
+def test_compliance_csv_per_team_and_group(demo_dir: Path) -> None:
+    out = demo_dir / "compliance.csv"
+    result = run(demo_dir, "export", "compliance", "--months", "3", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    teams = {r["team"] for r in rows}
+    assert teams == {"Safeguarding North", "Children in Care", "Assessment and Intervention"}
+    assert len({r["period"] for r in rows}) == 3
+    for row in rows:
+        assert int(row["due"]) == int(row["in_post"]) - int(row["excluded"])
+        assert int(row["supervised"]) <= int(row["due"])
+        assert row["target"] == "100"  # Derbyshire: ALL staff monthly (000:174)
+    groups = {r["group"] for r in rows}
+    assert {"qualified", "newly_qualified", "agency", "all"} <= groups
