@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.settings import Settings, SettingsError, load_settings
+from storage import crypto
 from storage.db import create_engine, session_factory
 from storage.models import Organisation
 
@@ -25,11 +27,22 @@ class UserError(Exception):
 
 def settings_or_exit() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         print("Set these in the environment or in .env (see .env.example).", file=sys.stderr)
         raise SystemExit(2) from None
+    configure_encryption(settings)
+    return settings
+
+
+def configure_encryption(settings: Settings) -> None:
+    """The record key from RECORD_ENCRYPTION_KEY; on a development machine, a generated key file
+    beside the data (production refuses to start without the variable: bot.settings)."""
+    key = settings.record_encryption_key
+    crypto.configure(
+        key.get_secret_value() if key else None, dev_key_file=Path("data") / "record.key"
+    )
 
 
 def today(settings: Settings) -> date:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+import storage.crypto
 import storage.types
 ${imports if imports else ""}
 

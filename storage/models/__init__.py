@@ -9,9 +9,11 @@ from storage.models.operations import (
     DialogState,
     OutboxMessage,
     ProcessedInbound,
+    Snooze,
 )
 from storage.models.organisation import Organisation, Team
 from storage.models.people import Absence, Staff
+from storage.models.slack import SlackInstallation, SlackOAuthState, SlackPendingForm
 from storage.models.supervision import (
     RecordAction,
     RecordCaseDiscussion,
@@ -38,6 +40,10 @@ __all__ = [
     "RecordCaseDiscussion",
     "RecordDecision",
     "SessionAttendee",
+    "SlackInstallation",
+    "SlackOAuthState",
+    "SlackPendingForm",
+    "Snooze",
     "Staff",
     "SupervisionRecord",
     "SupervisionSession",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.crypto import EncryptedText
 from storage.models.base import utcnow
 from storage.types import UTCDateTime
 
@@ -50,7 +51,7 @@ class OverCapApproval(SQLModel, table=True):
     staff_id: int = Field(foreign_key="staff.id", index=True)
     approver_id: int = Field(foreign_key="staff.id")
     recorded_by_id: int = Field(foreign_key="staff.id")
-    reason: str
+    reason: str = Field(sa_type=EncryptedText)
     start_date: date
     max_end_date: date
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
+from storage.crypto import EncryptedText
 from storage.models.base import utcnow
 from storage.types import UTCDateTime
 
@@ -16,8 +17,8 @@ class ManagerDecision(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     decided_by_id: int = Field(foreign_key="staff.id", index=True)
     worker_id: int | None = Field(default=None, foreign_key="staff.id")
-    decision: str
-    rationale: str
+    decision: str = Field(sa_type=EncryptedText)
+    rationale: str = Field(sa_type=EncryptedText)
     decided_on: date
     note_type: str = Field(max_length=80)  # the pack's term, e.g. "Managers Decision"
     exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -31,6 +32,6 @@ class InformalSupervision(SQLModel, table=True):
     supervisor_id: int = Field(foreign_key="staff.id", index=True)
     supervisee_id: int = Field(foreign_key="staff.id", index=True)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
-    discussed: str
-    decided: str = ""
+    discussed: str = Field(sa_type=EncryptedText)
+    decided: str = Field(default="", sa_type=EncryptedText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.crypto import EncryptedJSON
 from storage.models.base import utcnow
 from storage.types import UTCDateTime
 
@@ -34,7 +35,9 @@ class DialogState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     flow: str = Field(max_length=40)
     step: str = Field(max_length=40)
-    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_type=EncryptedJSON
+    )  # half-written records
     version: int = 1
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -79,7 +82,7 @@ class OutboxMessage(SQLModel, table=True):
     platform: str = Field(max_length=20)
     target: str = Field(max_length=300)  # channel or person conversation id
     kind: str = Field(max_length=40)  # reminder, digest, notice ...
-    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     status: str = Field(default="pending", max_length=20, index=True)
     attempts: int = 0
@@ -87,4 +90,16 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Snooze(SQLModel, table=True):
+    """A person asked a reminder to wait ("Snooze a day / a week") until a date."""
+
+    __table_args__ = (UniqueConstraint("staff_id", "kind", name="uq_snooze_staff_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    kind: str = Field(max_length=60)  # the due item's kind: one_to_one, record, case_supervision
+    until: date  # inclusive
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

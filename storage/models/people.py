@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.crypto import EncryptedText
 from storage.models.base import utcnow
 from storage.types import ExactDecimal, UTCDateTime
 
@@ -52,4 +53,4 @@ class Absence(SQLModel, table=True):
     kind: str = Field(max_length=20)  # policy.vocabulary.AbsenceKind
     start_date: date
     end_date: date  # inclusive
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", sa_type=EncryptedText)  # never medical detail, but still private

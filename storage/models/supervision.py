@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
+from storage.crypto import EncryptedJSON, EncryptedText
 from storage.models.base import utcnow
 from storage.types import UTCDateTime
 
@@ -23,7 +24,7 @@ class SupervisionSession(SQLModel, table=True):
     virtual: bool = False
     status: str = Field(default="booked", max_length=20)  # policy.vocabulary.SessionStatus
     cancel_reason: str | None = Field(default=None, max_length=20)  # CancelReason; DCC 000:93
-    cancel_note: str | None = None
+    cancel_note: str | None = Field(default=None, sa_type=EncryptedText)
     rescheduled_from_id: int | None = Field(default=None, foreign_key="supervisionsession.id")
     agenda: list[str] = Field(default_factory=list, sa_type=JSON)
     ical_uid: str = Field(max_length=200)
@@ -43,21 +44,21 @@ class SupervisionRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="supervisionsession.id", unique=True)
     template_id: str = Field(max_length=64)
-    # Section id -> text, following the pack's template (encrypted at rest by the repository).
-    sections: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # Section id -> text, following the pack's template; encrypted at rest.
+    sections: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
     next_meeting_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     written_by_id: int = Field(foreign_key="staff.id")
     written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     supervisor_signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     supervisee_signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    changes_requested: str | None = None
+    changes_requested: str | None = Field(default=None, sa_type=EncryptedText)
 
 
 class RecordCaseDiscussion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="supervisionrecord.id", index=True)
     case_id: int = Field(foreign_key="case.id", index=True)
-    headings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    headings: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
     exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -65,14 +66,14 @@ class RecordDecision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="supervisionrecord.id", index=True)
     case_id: int | None = Field(default=None, foreign_key="case.id")
-    decision: str
-    rationale: str  # LAM 004:543: any decision needs its rationale
+    decision: str = Field(sa_type=EncryptedText)
+    rationale: str = Field(sa_type=EncryptedText)  # LAM 004:543: every decision needs one
 
 
 class RecordAction(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="supervisionrecord.id", index=True)
-    description: str
+    description: str = Field(sa_type=EncryptedText)
     owner_id: int = Field(foreign_key="staff.id", index=True)
     due_date: date
     review_date: date | None = None
