@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.digest_card import digest_card
@@ -26,7 +26,7 @@ from policy.history import SessionIndex
 from policy.obligations import due_items
 from policy.packs import Pack
 from storage.db import session_factory
-from storage.models import Organisation, Staff, Team
+from storage.models import Organisation, Snooze, Staff, Team
 from storage.outbox import destinations, enqueue
 from storage.repositories.facts import SqlFacts
 
@@ -84,6 +84,11 @@ class Scheduler:
                 r.id: (QuietHours(r.quiet_hours_start, r.quiet_hours_end), ZoneInfo(r.timezone))
                 for r in rows
             }
+            snoozed: dict[int, dict[str, date]] = {}
+            for snooze in (
+                await session.exec(select(Snooze).where(col(Snooze.until) >= today))
+            ).all():
+                snoozed.setdefault(snooze.staff_id, {})[snooze.kind] = snooze.until
             index = SessionIndex(inputs.sessions, pack.zone)
             calendar = WorkingCalendar(pack.nation)
             by_id = {s.id: s for s in inputs.staff}
@@ -107,7 +112,7 @@ class Scheduler:
                     quiet=hours,
                     escalate_to=escalate_to,
                     absent_today=absent,
-                    snoozed={},
+                    snoozed=snoozed.get(person.id, {}),
                 ):
                     added += await self._queue_person(
                         session,

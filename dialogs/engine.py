@@ -164,7 +164,11 @@ class Engine:
         return await flow.start(turn, argument.strip())
 
     def help_reply(self, turn: Turn) -> Reply:
-        lines = [f"• *{flow.usage}*: {flow.summary}" for flow in self.flows.values()]
+        lines = [
+            f"• *{flow.usage}*: {flow.summary}"
+            for flow in self.flows.values()
+            if getattr(flow, "listed", True)
+        ]
         return Say(
             "Here is what I can do (type a command, or just ask, e.g. \"what's my caseload "
             'score"):\n' + "\n".join(lines) + "\nType *cancel* at any point to stop."

@@ -152,7 +152,9 @@ class Records(Protocol):
 
 
 class Notes(Protocol):
-    """Decisions and supervision outside sessions, absences, over-cap approvals."""
+    """Decisions and supervision outside sessions, absences, over-cap approvals, snoozes."""
+
+    async def snooze(self, *, staff_id: int, kind: str, until: date) -> None: ...
 
     async def manager_decision(
         self,

@@ -105,3 +105,5 @@ class RecordView:
     supervisor_signed_at: datetime | None
     supervisee_signed_at: datetime | None
     changes_requested: str | None = None
+    # Case reference -> per-case heading id -> text (DCC 000:155-160; LAM 004:490-606).
+    case_notes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

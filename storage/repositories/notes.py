@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from policy.vocabulary import AbsenceKind
-from storage.models import Absence, InformalSupervision, ManagerDecision, OverCapApproval
+from storage.models import (
+    Absence,
+    InformalSupervision,
+    ManagerDecision,
+    OverCapApproval,
+    Snooze,
+)
 
 
 class SqlNotes:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def snooze(self, *, staff_id: int, kind: str, until: date) -> None:
+        row = (
+            await self._session.exec(
+                select(Snooze).where(Snooze.staff_id == staff_id, Snooze.kind == kind)
+            )
+        ).first()
+        row = row or Snooze(staff_id=staff_id, kind=kind, until=until)
+        row.until = until
+        self._session.add(row)
+        await self._session.flush()
 
     async def _add(
         self, row: ManagerDecision | InformalSupervision | Absence | OverCapApproval

@@ -80,14 +80,15 @@ class SqlRecords:
 
     async def _view(self, record: SupervisionRecord) -> RecordView:
         assert record.id is not None
-        refs = (
+        discussed = (
             await self._session.exec(
-                select(Case.reference)
+                select(Case.reference, RecordCaseDiscussion.headings)
                 .join(RecordCaseDiscussion, col(RecordCaseDiscussion.case_id) == Case.id)
                 .where(RecordCaseDiscussion.record_id == record.id)
                 .order_by(col(Case.reference))
             )
         ).all()
+        refs = [ref for ref, _ in discussed]
         decisions = (
             await self._session.exec(
                 select(RecordDecision, Case.reference)
@@ -117,6 +118,9 @@ class SqlRecords:
             supervisor_signed_at=record.supervisor_signed_at,
             supervisee_signed_at=record.supervisee_signed_at,
             changes_requested=record.changes_requested,
+            case_notes={
+                ref: {k: str(v) for k, v in (headings or {}).items()} for ref, headings in discussed
+            },
         )
 
     async def get(self, record_id: int) -> RecordView | None:

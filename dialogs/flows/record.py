@@ -1,0 +1,155 @@
+""" "Write up supervision": record a held session section by section in the council's template.
+
+DCC 000:103: a record of each session covers areas discussed, decisions and actions by whom and
+when, and is signed by both parties; DCC 000:253-276 / LAM 004:490-663 give the templates. Steps:
+sections, cases discussed (with per-case headings), decisions (each with its rationale), actions,
+next meeting (booked on the spot if asked), an optional caseload update, then a review to confirm.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.record_plan import plan_for
+from dialogs.flows.record_save import save
+from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
+from dialogs.flows.record_submit import submit
+from dialogs.messages import AskChoice, Choice, FormSubmit, Option, Payload, Say, Text, Tone
+from dialogs.views import SessionView
+from dialogs.when import describe
+from policy.vocabulary import SessionStatus, SessionType
+
+LOOK_BACK = timedelta(days=183)  # six months of sessions waiting for their record
+_LISTED = 10
+_FILLER = frozenset(
+    {
+        "a", "an", "the", "my", "our", "up", "write", "record", "recording", "notes", "minutes",
+        "supervision", "supervisions", "session", "sessions", "of", "for", "with", "please",
+        "i", "want", "to", "last", "latest", "today's", "yesterday's", "from",
+    }
+)  # fmt: skip
+
+
+def _who(argument: str) -> str:
+    """The name in "write up supervision with Sam": the words of the request itself dropped."""
+    return " ".join(w for w in argument.split() if w.lower().strip("?.!,") not in _FILLER)
+
+
+class RecordFlow:
+    name = "record"
+    title = "Record supervision"
+    summary = "write up a held supervision in your council's template, for the supervisee to sign"
+    usage = "record [session or person]"
+
+    async def _waiting(self, turn: Turn) -> list[SessionView]:
+        sessions = await turn.ports.sessions.recent(turn.actor.id, turn.now - LOOK_BACK)
+        return [
+            s
+            for s in sessions
+            if s.supervisor_id == turn.actor.id
+            and s.start <= turn.now
+            and s.status in (SessionStatus.BOOKED, SessionStatus.HELD)
+            and not s.has_record
+        ]
+
+    async def _names(self, turn: Turn, ids: tuple[int, ...]) -> dict[str, str]:
+        names: dict[str, str] = {str(turn.actor.id): turn.actor.name}
+        for staff_id in ids:
+            person = await turn.ports.directory.staff(staff_id)
+            names[str(staff_id)] = person.name if person else f"staff {staff_id}"
+        return names
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        if argument.strip().isdigit():
+            return await self._begin(turn, int(argument))
+        waiting = await self._waiting(turn)
+        names = await self._names(turn, tuple({i for s in waiting for i in s.supervisee_ids}))
+        wanted = _who(argument).lower()
+        if wanted:
+            waiting = [
+                s for s in waiting if any(wanted in names[str(i)].lower() for i in s.supervisee_ids)
+            ]
+        if not waiting:
+            who = f" with '{_who(argument)}'" if wanted else ""
+            text = (
+                f"No supervision you held{who} in the last six months is waiting to be written "
+                "up. Records are written by the supervisor once the session has started."
+            )
+            return Outcome(replies=[Say(text)])
+        options = tuple(
+            Option(
+                f"session:{s.id}",
+                f"{describe(s.start, turn.zone)}: {s.type.value.replace('_', ' ')} with "
+                + " and ".join(names[str(i)] for i in s.supervisee_ids),
+            )
+            for s in reversed(waiting[-_LISTED:])
+        )
+        prompt = "Which supervision are you writing up?"
+        return Outcome(
+            replies=[AskChoice(prompt, options)], state=FlowState(self.name, "session", {})
+        )
+
+    async def _begin(self, turn: Turn, session_id: int) -> Outcome:
+        session = await turn.ports.sessions.get(session_id)
+        problem = ""
+        if session is None or session.supervisor_id != turn.actor.id:
+            problem = "That is not a supervision you held: only its supervisor writes the record."
+        elif session.start > turn.now:
+            problem = f"That session is on {describe(session.start, turn.zone)}: record it after."
+        elif session.status is SessionStatus.CANCELLED:
+            problem = "That session was cancelled, so there is nothing to write up."
+        elif session.has_record:
+            problem = "That session has a record already: use 'sign' to read it."
+        if session is None or problem:
+            return Outcome(replies=[Say(problem, Tone.WARNING)])
+        cases: list[list[Any]] = []
+        for staff_id in session.supervisee_ids:
+            for case in await turn.ports.cases.open_cases(staff_id, turn.today):
+                if all(case.reference != c[0] for c in cases):
+                    children = f", {case.children} children" if case.children > 1 else ""
+                    label = f"{case.reference} ({case.category.value.upper()}{children})"
+                    cases.append([case.reference, case.id, label])
+        data: dict[str, Any] = {
+            "session_id": session.id,
+            "type": session.type.value,
+            "start": session.start.isoformat(),
+            "end": session.end.isoformat(),
+            "supervisee_ids": list(session.supervisee_ids),
+            "names": await self._names(turn, session.supervisee_ids),
+            "case_options": cases,
+            "sections": {},
+            "cases": [],
+            "case_notes": {},
+            "decisions": [],
+            "actions": [],
+            "next": {},
+            "caseload": [],
+            "typed": {},
+        }
+        plan = plan_for(turn.pack, session.type)
+        return await show(turn, plan, FlowState(self.name, plan.first_step, data))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        if state.step == "session":
+            value = payload.value if isinstance(payload, Choice) else ""
+            value = payload.text.strip() if isinstance(payload, Text) else value
+            chosen = value.removeprefix("session:")
+            if chosen.isdigit():
+                return await self._begin(turn, int(chosen))
+            return Outcome(
+                replies=[Say("Pick a session from the list above, or type cancel.", Tone.WARNING)],
+                state=state,
+            )
+        plan = plan_for(turn.pack, SessionType(state.data["type"]))
+        match payload:
+            case FormSubmit():
+                return await submit(turn, plan, state, payload)
+            case Choice(value=value) | Text(text=value):
+                if confirm_word(state.step, value):
+                    return await save(turn, plan, state)
+                moved = await choose(turn, plan, state, value)
+                if moved is not None:
+                    return moved
+        return await show(turn, plan, state, keep_going(turn, plan, state))

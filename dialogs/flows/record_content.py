@@ -1,0 +1,147 @@
+"""A record as the supervisor reviews it and the supervisee signs it: one card for both."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dialogs.flows.record_forms import CHECK_IN_AGREED, ticked
+from dialogs.flows.record_plan import CHECK_IN, NEXT_MEETING, RecordPlan
+from dialogs.messages import Card, CardSection, Fact, Option
+from dialogs.views import RecordView
+from dialogs.when import describe, describe_day
+
+
+@dataclass(frozen=True, slots=True)
+class RecordContent:
+    sections: tuple[tuple[str, str], ...]  # (title, text) in template order
+    cases: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (reference, (heading, text))
+    decisions: tuple[tuple[str, str, str], ...]  # (reference or "", decision, rationale)
+    actions: tuple[tuple[str, str, date, date | None], ...]  # (what, who, due, review)
+    next_meeting: str
+
+
+def final_sections(plan: RecordPlan, data: Mapping[str, Any], zone: ZoneInfo) -> dict[str, str]:
+    """The record's sections as saved: the check-in only when agreed (LAM 004:433)."""
+    answers: Mapping[str, str] = data.get("sections", {})
+    agreed = not plan.ask_check_in or ticked(answers.get(CHECK_IN_AGREED, ""))
+    sections: dict[str, str] = {}
+    for group in plan.groups:
+        for section in group:
+            text = answers.get(section.id, "")
+            if text and (section.id != CHECK_IN or agreed):
+                sections[section.id] = text
+    cases = data.get("cases", [])
+    for section_id in plan.case_section_ids:
+        # DCC 000:153: section four names each child discussed (by case reference here).
+        sections[section_id] = (
+            "Cases discussed: " + ", ".join(cases) if cases else "No cases discussed."
+        )
+    next_at = data.get("next", {}).get("at")
+    if next_at and any(s.id == NEXT_MEETING for s in plan.template.sections):
+        sections[NEXT_MEETING] = describe(datetime.fromisoformat(next_at), zone)
+    return sections
+
+
+def _ordered(plan: RecordPlan, sections: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    ids = [s.id for s in plan.template.sections]
+    ids += [key for key in sections if key not in ids]
+    return tuple(
+        (plan.section_title(key), sections[key])
+        for key in ids
+        if key in sections and key != NEXT_MEETING
+    )
+
+
+def _headings(
+    plan: RecordPlan, notes: Mapping[str, Mapping[str, str]]
+) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    titles = {h.id: h.title for h in plan.case_headings}
+    return tuple(
+        (ref, tuple((titles.get(key, key), text) for key, text in headings.items() if text))
+        for ref, headings in notes.items()
+    )
+
+
+def content_from_draft(
+    plan: RecordPlan, data: Mapping[str, Any], names: Mapping[str, str], zone: ZoneInfo
+) -> RecordContent:
+    notes = data.get("case_notes", {})
+    next_at = data.get("next", {}).get("at")
+    return RecordContent(
+        sections=_ordered(plan, final_sections(plan, data, zone)),
+        cases=_headings(plan, {ref: notes.get(ref, {}) for ref in data.get("cases", [])}),
+        decisions=tuple((d["case"], d["decision"], d["rationale"]) for d in data["decisions"]),
+        actions=tuple(
+            (
+                a["description"],
+                names.get(str(a["owner_id"]), "someone"),
+                date.fromisoformat(a["due"]),
+                date.fromisoformat(a["review"]) if a.get("review") else None,
+            )
+            for a in data["actions"]
+        ),
+        next_meeting=describe(datetime.fromisoformat(next_at), zone) if next_at else "not set",
+    )
+
+
+def content_from_view(
+    plan: RecordPlan, record: RecordView, names: Mapping[int, str], zone: ZoneInfo
+) -> RecordContent:
+    return RecordContent(
+        sections=_ordered(plan, record.sections),
+        cases=_headings(plan, record.case_notes)
+        or tuple((ref, ()) for ref in record.case_references),
+        decisions=tuple(
+            (d.case_reference or "", d.decision, d.rationale) for d in record.decisions
+        ),
+        actions=tuple(
+            (a.description, names.get(a.owner_id, "someone"), a.due_date, a.review_date)
+            for a in record.actions
+        ),
+        next_meeting=(
+            describe(record.next_meeting_at, zone) if record.next_meeting_at else "not set"
+        ),
+    )
+
+
+def record_card(
+    title: str,
+    subtitle: str,
+    facts: tuple[Fact, ...],
+    content: RecordContent,
+    actions: tuple[Option, ...] = (),
+) -> Card:
+    sections = [CardSection(title, (text,)) for title, text in content.sections]
+    for reference, headings in content.cases:
+        lines = tuple(f"{heading}: {text}" for heading, text in headings)
+        sections.append(CardSection(f"Case {reference}", lines or ("Discussed.",)))
+    sections.append(
+        CardSection(
+            "Decisions",
+            tuple(
+                f"{f'{ref}: ' if ref else ''}{decision} (rationale: {rationale})"
+                for ref, decision, rationale in content.decisions
+            )
+            or ("No decisions recorded.",),
+        )
+    )
+    sections.append(
+        CardSection(
+            "Actions",
+            tuple(
+                f"{what} ({who}, by {describe_day(due)}"
+                + (f", review {describe_day(review)}" if review else "")
+                + ")"
+                for what, who, due, review in content.actions
+            )
+            or ("No actions recorded.",),
+        )
+    )
+    sections.append(CardSection("Date and time of next meeting", (content.next_meeting,)))
+    return Card(
+        title=title, subtitle=subtitle, facts=facts, sections=tuple(sections), actions=actions
+    )

@@ -1,0 +1,229 @@
+"""The forms of the record flow, built from the pack's template; every typed value is kept.
+
+Multi-select answers come back as comma-separated option values and checkboxes as "true" (or
+"yes"/"on"/"1"): the platform renderers and the playground send them that way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from dialogs.flow import Turn
+from dialogs.flows.common import LONG_TEXT, Checked, check_form, field, prefilled, with_error
+from dialogs.flows.record_plan import CHECK_IN, RecordPlan
+from dialogs.messages import AskForm, FieldKind, FormField, Option
+
+CHECK_IN_AGREED = "check_in_agreed"
+_TICKED = frozenset({"true", "yes", "y", "on", "1", "checked"})
+DECISION_TEXT = 2000
+
+
+def ticked(value: object) -> bool:
+    return str(value).strip().lower() in _TICKED
+
+
+def _section_field(section_id: str, title: str, required: bool, help: str | None) -> FormField:
+    return field(
+        section_id,
+        title,
+        FieldKind.TEXTAREA,
+        required=required,
+        help=help or "",
+        max_length=LONG_TEXT,
+    )
+
+
+def sections_form(
+    plan: RecordPlan, index: int, turn: Turn, values: Mapping[str, str], intro: str = ""
+) -> AskForm:
+    fields: list[FormField] = []
+    for section in plan.groups[index]:
+        if section.id == CHECK_IN and plan.ask_check_in:
+            source = turn.pack.recording.check_in_recorded.source
+            fields.append(
+                field(
+                    CHECK_IN_AGREED,
+                    "Both agree to record the check-in",
+                    FieldKind.CHECKBOX,
+                    required=False,
+                    help="The check-in is a confidential space: it is not recorded unless you "
+                    f"both agree{f' ({source})' if source else ''}.",
+                )
+            )
+            fields.append(_section_field(section.id, section.title, False, section.help))
+            continue
+        fields.append(_section_field(section.id, section.title, section.required, section.help))
+    form = AskForm(
+        form_id=f"record_sections_{index}",
+        title=plan.template.title,
+        fields=tuple(fields),
+        submit_label="Next",
+        intro=intro,
+        step=f"{plan.label(f'sections:{index}')}",
+    )
+    return prefilled(form, values)
+
+
+def check_sections(
+    plan: RecordPlan, index: int, submitted: Mapping[str, str], turn: Turn
+) -> Checked:
+    checked = check_form(sections_form(plan, index, turn, {}), submitted, turn)
+    values = checked.values
+    if CHECK_IN_AGREED in values and values.get(CHECK_IN) and not ticked(values[CHECK_IN_AGREED]):
+        source = turn.pack.recording.check_in_recorded.source
+        error = (
+            "The check-in is not recorded unless you both agree"
+            f"{f' ({source})' if source else ''}: tick 'Both agree to record the check-in', "
+            "or clear this box."
+        )
+        return Checked(with_error(checked.form, CHECK_IN, error), values)
+    return checked
+
+
+def cases_form(
+    plan: RecordPlan, options: Sequence[tuple[str, str]], value: str, supervisee: str
+) -> AskForm:
+    form = AskForm(
+        form_id="record_cases",
+        title="Cases discussed",
+        intro=f"Pick the cases from {supervisee}'s caseload by reference (never a child's name).",
+        fields=(
+            field(
+                "cases",
+                "Cases discussed",
+                FieldKind.MULTISELECT,
+                required=plan.cases_required,
+                options=tuple(Option(ref, label) for ref, label in options),
+                help="Leave empty if no case was discussed.",
+                max_length=2000,
+            ),
+        ),
+        submit_label="Next",
+        step=plan.label("cases"),
+    )
+    return prefilled(form, {"cases": value})
+
+
+def parse_cases(raw: str, known: Sequence[str], supervisee: str) -> tuple[list[str], str]:
+    """The chosen references in caseload order, or what is wrong with what was typed."""
+    chosen: list[str] = []
+    for token in raw.replace(";", ",").split(","):
+        reference = token.strip().upper()
+        if not reference:
+            continue
+        if reference not in known:
+            return [], (
+                f"{token.strip()} is not one of {supervisee}'s open cases. "
+                f"Choose from the list: {', '.join(known) or 'there are none'}."
+            )
+        if reference not in chosen:
+            chosen.append(reference)
+    return [ref for ref in known if ref in chosen], ""
+
+
+def case_form(
+    plan: RecordPlan, turn: Turn, reference: str, number: int, total: int, values: Mapping[str, str]
+) -> AskForm:
+    fields = tuple(_section_field(s.id, s.title, s.required, s.help) for s in plan.case_headings)
+    form = AskForm(
+        form_id="record_case",
+        title=f"Case {number} of {total}: {reference}",
+        fields=fields,
+        submit_label="Next",
+        intro=f"{turn.pack.terms.case_discussion_note.value} for {reference}. Decisions come in "
+        "the next step, each with its rationale.",
+        step=plan.label("cases"),
+    )
+    return prefilled(form, values)
+
+
+def decision_form(
+    plan: RecordPlan, references: Sequence[str], values: Mapping[str, str]
+) -> AskForm:
+    which = ", ".join(references) if references else "none were picked"
+    form = AskForm(
+        form_id="record_decision",
+        title="A decision",
+        fields=(
+            field(
+                "case",
+                "Case reference",
+                required=False,
+                help=f"Cases discussed: {which}. Leave empty for a decision about no one case.",
+                max_length=40,
+            ),
+            field("decision", "Decision", FieldKind.TEXTAREA, max_length=DECISION_TEXT),
+            field(
+                "rationale",
+                "Rationale",
+                FieldKind.TEXTAREA,
+                max_length=LONG_TEXT,
+                help="Why: every decision needs its rationale (LAM 004:543)",
+            ),
+        ),
+        submit_label="Add decision",
+        step=plan.label("decision"),
+    )
+    return prefilled(form, values)
+
+
+def check_decision(plan: RecordPlan, submitted: Mapping[str, str], turn: Turn) -> Checked:
+    checked = check_form(decision_form(plan, (), {}), submitted, turn)
+    if not checked.values.get("rationale"):
+        error = "Every decision needs its rationale: say why it was decided (LAM 004:543)."
+        return Checked(with_error(checked.form, "rationale", error), checked.values)
+    return checked
+
+
+def action_form(plan: RecordPlan, supervisee: str, values: Mapping[str, str]) -> AskForm:
+    form = AskForm(
+        form_id="record_action",
+        title="An action",
+        intro="Actions planned, by whom and when (DCC 000:103).",
+        fields=(
+            field("description", "What needs to be done", FieldKind.TEXTAREA, max_length=2000),
+            field(
+                "owner",
+                "Who will do it",
+                help=f"'me', '{supervisee}', or a colleague's name or email",
+                max_length=200,
+            ),
+            field("due", "Done by", FieldKind.DATE, help="e.g. 4/12, Fri or in 2 weeks"),
+            field(
+                "review",
+                "Reviewed on",
+                FieldKind.DATE,
+                required=False,
+                help="Optional: on or after the date it is due",
+            ),
+        ),
+        submit_label="Add action",
+        step=plan.label("action"),
+    )
+    return prefilled(form, values)
+
+
+def next_form(plan: RecordPlan, values: Mapping[str, str], help: str = "") -> AskForm:
+    form = AskForm(
+        form_id="record_next",
+        title="Date and time of the next meeting",
+        fields=(
+            field(
+                "next_at",
+                "Next meeting",
+                FieldKind.DATETIME,
+                help=help or "e.g. 21/12 10:00 or next Tue 2pm",
+                max_length=100,
+            ),
+            field(
+                "book",
+                "Book it now",
+                FieldKind.CHECKBOX,
+                required=False,
+                help="Books a session with the same people, type and length",
+            ),
+        ),
+        submit_label="Next",
+        step=plan.label("next"),
+    )
+    return prefilled(form, values)

@@ -1,0 +1,134 @@
+"""Which template a record follows, how its steps are split, and how late it was written.
+
+DCC 000:253-276 (Appendix 1, Record of Supervision) and LAM 004:490-663 (Appendices B-E) are
+packs' `templates`; a record follows the one used for the session's type. Each child discussed
+gets the pack's per-case headings (DCC 000:155-160 case note; LAM 004:490-606 case tools).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from policy.calendar import WorkingCalendar, local_date
+from policy.packs.schema import Pack, RecordTemplate, TemplateSection
+from policy.vocabulary import SessionType
+
+GROUP_SIZE = 3  # sections per form: long records are split across steps
+CHECK_IN = "check_in"
+NEXT_MEETING = "next_meeting"
+# Sections the flow asks for in their own structured step (or, signatures, in the sign flow).
+DEDICATED = frozenset({NEXT_MEETING, "signatures", "actions", "decisions"})
+_GENERIC_CASE = TemplateSection(id="discussion", title="Discussion")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPlan:
+    template: RecordTemplate
+    groups: tuple[tuple[TemplateSection, ...], ...]  # general sections, one form per group
+    case_headings: tuple[TemplateSection, ...]  # asked for each case discussed
+    case_section_ids: tuple[str, ...]  # sections that list the cases (DCC 000:153 section four)
+    cases_required: bool  # a per-case template: the record is its cases
+    ask_check_in: bool  # LAM 004:433: the check-in is recorded only when both agree
+    scored: bool  # the pack has a weighting scheme: the caseload step is offered
+
+    @property
+    def step_keys(self) -> tuple[str, ...]:
+        keys = [f"sections:{n}" for n in range(len(self.groups))]
+        keys += ["cases", "decisions", "actions", "next"]
+        if self.scored:
+            keys.append("caseload")
+        return (*keys, "review")
+
+    def label(self, step: str) -> str:
+        """'Step 3 of 8' for a flow step ('case:2' is part of the cases step)."""
+        key = step
+        if step.startswith("case:"):
+            key = "cases"
+        elif step in ("decision", "action"):
+            key = step + "s"
+        elif step.startswith("caseload"):
+            key = "caseload"
+        keys = self.step_keys
+        number = keys.index(key) + 1 if key in keys else 1
+        return f"Step {number} of {len(keys)}"
+
+    @property
+    def first_step(self) -> str:
+        return "sections:0" if self.groups else "cases"
+
+    def section_title(self, section_id: str) -> str:
+        return next((s.title for s in self.template.sections if s.id == section_id), section_id)
+
+
+def main_template(pack: Pack, session_type: SessionType) -> RecordTemplate:
+    """The pack's template for this kind of session: a whole-record one before a per-case one."""
+    used = [t for t in pack.templates if session_type in t.used_for]
+    for template in used:
+        if not template.per_case:
+            return template
+    return used[0] if used else pack.templates[0]
+
+
+def _case_template(
+    pack: Pack, session_type: SessionType, main: RecordTemplate
+) -> RecordTemplate | None:
+    if main.per_case:
+        return main
+    for template in pack.templates:
+        if template.per_case and session_type in template.used_for:
+            return template
+    # e.g. LAM professional supervision: the pack's case discussion tool (004:490-547).
+    return next((t for t in pack.templates if t.per_case and t.used_for), None)
+
+
+def plan_for(pack: Pack, session_type: SessionType) -> RecordPlan:
+    main = main_template(pack, session_type)
+    general = [
+        s for s in main.sections if not main.per_case and not s.per_case and s.id not in DEDICATED
+    ]
+    case_template = _case_template(pack, session_type, main)
+    main_per_case = tuple(s for s in main.sections if s.per_case and not main.per_case)
+    if case_template is not None:
+        # Decisions are asked in their own step, each with its case and rationale (LAM 004:543).
+        headings = tuple(s for s in case_template.sections if s.id != "decisions")
+    else:
+        headings = main_per_case or (_GENERIC_CASE,)
+    groups = tuple(tuple(general[n : n + GROUP_SIZE]) for n in range(0, len(general), GROUP_SIZE))
+    return RecordPlan(
+        template=main,
+        groups=groups,
+        case_headings=headings,
+        case_section_ids=tuple(s.id for s in main_per_case),
+        cases_required=main.per_case,
+        ask_check_in=not pack.recording.check_in_recorded.value
+        and any(s.id == CHECK_IN for s in general),
+        scored=pack.caseload.weighting_scheme is not None,
+    )
+
+
+def _days(count: int) -> str:
+    return f"{count} working day{'s' if count != 1 else ''}"
+
+
+def timing_text(pack: Pack, session_end: datetime, written_at: datetime) -> str:
+    """When the record was written against the pack's deadline (LAM 004:350,356; DCC 000:103)."""
+    calendar = WorkingCalendar(pack.nation)
+    held_on = local_date(session_end, pack.zone)
+    written_on = local_date(written_at, pack.zone)
+    gap = calendar.working_days_between(held_on, written_on)
+    when = "on the day of the session" if gap <= 0 else f"{_days(gap)} after the session"
+    rules = pack.recording
+    if rules.deadline_working_days is None:
+        note = rules.deadline_note.value if rules.deadline_note else "as soon as possible"
+        source = rules.deadline_note.source if rules.deadline_note else None
+        cite = f" ({source})" if source else ""
+        return f"Written {when}; {pack.council} expects it {note[:1].lower()}{note[1:]}{cite}."
+    allowed = rules.deadline_working_days
+    due = calendar.add_working_days(held_on, allowed.value)
+    cite = f" ({allowed.source})" if allowed.source else ""
+    if written_on <= due:
+        verdict = "on time"
+    else:
+        verdict = f"{_days(calendar.working_days_between(due, written_on))} late"
+    return f"Written {when}; {_days(allowed.value)} allowed{cite}: {verdict}."

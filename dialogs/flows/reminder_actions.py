@@ -1,0 +1,81 @@
+"""What the buttons on a reminder do: snooze it for a day or a week, or mark a session as held."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.messages import AskChoice, Choice, Option, Payload, Say, Tone
+from dialogs.when import describe, describe_day
+from policy.vocabulary import SessionStatus
+
+SNOOZE_DAYS = {1, 7}
+
+
+class SnoozeFlow:
+    name = "snooze"
+    title = "Snooze a reminder"
+    summary = "put off a reminder for a day or a week"
+    usage = "snooze <what> <1|7>"
+    captures_text = False
+    listed = False  # started from a reminder's buttons, not typed
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        kind, _, days_text = argument.partition(":")
+        if not kind or not days_text.isdigit() or int(days_text) not in SNOOZE_DAYS:
+            return Outcome(replies=[Say("Use the Snooze buttons on a reminder.", Tone.WARNING)])
+        until = turn.today + timedelta(days=int(days_text) - 1)
+        await turn.ports.notes.snooze(staff_id=turn.actor.id, kind=kind, until=until)
+        again = describe_day(until + timedelta(days=1))
+        return Outcome(replies=[Say(f"Snoozed: I'll remind you again on {again}.", Tone.SUCCESS)])
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        return Outcome()
+
+
+class HeldFlow:
+    name = "held"
+    title = "Mark a supervision as held"
+    summary = "say that a booked supervision took place"
+    usage = "held"
+    listed = False  # started from a reminder's buttons, not typed
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        since = turn.now - timedelta(days=60)
+        past = [
+            s
+            for s in await turn.ports.sessions.recent(turn.actor.id, since)
+            if s.status is SessionStatus.BOOKED and s.start <= turn.now
+        ]
+        if not past:
+            return Outcome(
+                replies=[Say("There is no past booked session to mark as held. Book one first.")]
+            )
+        options = tuple(
+            Option(str(s.id), describe(s.start, turn.zone)) for s in reversed(past[-10:])
+        )
+        ask = AskChoice("Which supervision took place?", options)
+        ids = [s.id for s in past]
+        return Outcome(replies=[ask], state=FlowState(self.name, "choose", {"ids": ids}))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        if not isinstance(payload, Choice) or not payload.value.isdigit():
+            return Outcome(
+                replies=[Say("Pick one of the sessions above.", Tone.WARNING)], state=state
+            )
+        session_id = int(payload.value)
+        if session_id not in state.data.get("ids", []):
+            return Outcome(replies=[Say("That is not one of your sessions.", Tone.WARNING)])
+        await turn.ports.sessions.mark_held(session_id)
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="write",
+            subject_type="supervision_session",
+            subject_id=str(session_id),
+            target_staff_id=None,
+            detail={"status": "held"},
+        )
+        reply = Say(
+            "Marked as held. The record is now due: type 'record' to write it up.", Tone.SUCCESS
+        )
+        return Outcome(replies=[reply])

@@ -1,0 +1,238 @@
+""" "Sign my record": the supervisee reads the record and confirms it, or asks for changes.
+
+DCC 000:103: both parties have a jointly signed copy. DCC 000:147: records are confidential
+between the two parties, so only they may read or sign one here, and every read and write is
+audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.common import LONG_TEXT, check_form, field
+from dialogs.flows.record_content import content_from_view, record_card
+from dialogs.flows.record_plan import plan_for, timing_text
+from dialogs.messages import (
+    AskChoice,
+    AskForm,
+    Choice,
+    Fact,
+    FieldKind,
+    FormSubmit,
+    Notify,
+    Option,
+    Payload,
+    Reply,
+    Say,
+    Text,
+    Tone,
+)
+from dialogs.views import RecordView, SessionView
+from dialogs.when import describe
+
+_CONFIRM = frozenset({"confirm", "yes", "y", "sign", "agree"})
+_CHANGES = frozenset({"changes", "change", "ask for changes", "no"})
+
+
+def _changes_form(text: str = "") -> AskForm:
+    return AskForm(
+        form_id="sign_changes",
+        title="Ask for changes",
+        intro="Say what should change; your supervisor is told and the record stays unsigned.",
+        fields=(
+            field(
+                "changes",
+                "What should change",
+                FieldKind.TEXTAREA,
+                max_length=LONG_TEXT,
+                value=text,
+            ),
+        ),
+        submit_label="Send",
+    )
+
+
+class SignFlow:
+    name = "sign"
+    title = "Sign a supervision record"
+    summary = "read a supervision record and confirm it, or ask for changes"
+    usage = "sign [record]"
+
+    async def _audit(self, turn: Turn, action: str, record_id: int, target: int | None) -> None:
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action=action,
+            subject_type="supervision_record",
+            subject_id=str(record_id),
+            target_staff_id=target,
+        )
+
+    async def _load(self, turn: Turn, record_id: int) -> tuple[RecordView, SessionView] | str:
+        """The record and its session, or why this person may not have them."""
+        record = await turn.ports.records.get(record_id)
+        session = await turn.ports.sessions.get(record.session_id) if record else None
+        if record is None or session is None:
+            return f"There is no supervision record {record_id}."
+        if turn.actor.id != session.supervisor_id and turn.actor.id not in session.supervisee_ids:
+            # DCC 000:147: no-one has access without the staff member's consent.
+            target = session.supervisee_ids[0] if session.supervisee_ids else None
+            await self._audit(turn, "read_refused", record_id, target)
+            return "Only the people in that supervision can read or sign its record."
+        return record, session
+
+    def _signed(self, turn: Turn, record: RecordView, session: SessionView) -> bool:
+        if turn.actor.id == session.supervisor_id:
+            return record.supervisor_signed_at is not None
+        return record.supervisee_signed_at is not None
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        wanted = argument.split(":")[0].strip()
+        if wanted.isdigit():
+            return await self._show(turn, int(wanted))
+        waiting = await turn.ports.records.awaiting_signature(turn.actor.id)
+        if not waiting:
+            return Outcome(replies=[Say("No supervision record is waiting for your signature.")])
+        options = []
+        for record in waiting[:10]:
+            session = await turn.ports.sessions.get(record.session_id)
+            when = describe(session.start, turn.zone) if session else "an earlier session"
+            options.append(Option(f"open:{record.id}", f"Record of {when}"))
+        prompt = f"{len(waiting)} record{'s' if len(waiting) != 1 else ''} to sign. Which one?"
+        return Outcome(
+            replies=[AskChoice(prompt, tuple(options))],
+            state=FlowState(self.name, "pick", {}),
+        )
+
+    async def _show(self, turn: Turn, record_id: int) -> Outcome:
+        loaded = await self._load(turn, record_id)
+        if isinstance(loaded, str):
+            return Outcome(replies=[Say(loaded, Tone.WARNING)])
+        record, session = loaded
+        await self._audit(turn, "read", record.id, _target(turn, session))
+        names = {turn.actor.id: turn.actor.name}
+        for staff_id in (session.supervisor_id, *session.supervisee_ids):
+            person = await turn.ports.directory.staff(staff_id)
+            names[staff_id] = person.name if person else f"staff {staff_id}"
+        for action in record.actions:
+            if action.owner_id not in names:
+                owner = await turn.ports.directory.staff(action.owner_id)
+                names[action.owner_id] = owner.name if owner else "someone"
+        plan = plan_for(turn.pack, session.type)
+        signed = self._signed(turn, record, session)
+        facts = [
+            Fact("Session", describe(session.start, turn.zone)),
+            Fact("Supervisor", names[session.supervisor_id]),
+            Fact("Supervisee", " and ".join(names[i] for i in session.supervisee_ids)),
+            Fact("Written", timing_text(turn.pack, session.end, record.written_at)),
+            Fact("Supervisor signed", _when(record.supervisor_signed_at, turn)),
+            Fact("Supervisee signed", _when(record.supervisee_signed_at, turn)),
+        ]
+        if record.changes_requested:
+            facts.append(Fact("Changes asked for", record.changes_requested))
+        buttons: tuple[Option, ...] = ()
+        if not signed:
+            buttons = (Option("confirm", "Confirm and sign"),)
+        if not signed and turn.actor.id != session.supervisor_id:
+            buttons += (Option("changes", "Ask for changes"),)
+        template = next(
+            (t.title for t in turn.pack.templates if t.id == record.template_id),
+            plan.template.title,
+        )
+        card = record_card(
+            f"{turn.pack.terms.supervision_record.value}: {describe(session.start, turn.zone)}",
+            template,
+            tuple(facts),
+            content_from_view(plan, record, names, turn.zone),
+            buttons,
+        )
+        if signed:
+            return Outcome(replies=[card, Say("You have signed this record.")])
+        data = {"record_id": record.id, "supervisee": turn.actor.id != session.supervisor_id}
+        return Outcome(replies=[card], state=FlowState(self.name, "read", data))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        word = ""
+        if isinstance(payload, Choice):
+            word = payload.value
+        elif isinstance(payload, Text):
+            word = payload.text.strip().lower()
+        if state.step == "pick":
+            chosen = word.removeprefix("open:")
+            if chosen.isdigit():
+                return await self._show(turn, int(chosen))
+            return Outcome(replies=[Say("Pick a record from the list.", Tone.WARNING)], state=state)
+        record_id = int(state.data["record_id"])
+        if state.step == "changes":
+            if isinstance(payload, FormSubmit):
+                return await self._changes(turn, state, payload.values.get("changes", ""))
+            if isinstance(payload, Text):
+                return await self._changes(turn, state, payload.text)
+        elif word in _CONFIRM:
+            return await self._sign(turn, record_id)
+        elif word in _CHANGES and state.data.get("supervisee"):
+            state.step = "changes"
+            return Outcome(replies=[_changes_form()], state=state)
+        hint = Say(
+            "Use Confirm or Ask for changes on the card above, or type cancel.", Tone.WARNING
+        )
+        return Outcome(replies=[hint], state=state)
+
+    async def _sign(self, turn: Turn, record_id: int) -> Outcome:
+        loaded = await self._load(turn, record_id)
+        if isinstance(loaded, str):
+            return Outcome(replies=[Say(loaded, Tone.WARNING)])
+        record, session = loaded
+        if self._signed(turn, record, session):
+            return Outcome(replies=[Say("You have signed this record already.")])
+        signed = await turn.ports.records.sign(record.id, turn.actor.id, turn.now)
+        await self._audit(turn, "sign", record.id, _target(turn, session))
+        both = signed.supervisor_signed_at is not None and signed.supervisee_signed_at is not None
+        held = describe(session.start, turn.zone)
+        text = f"Signed: the record of {held}." + (
+            " Both of you have now signed it." if both else ""
+        )
+        notes = self._tell_other(
+            turn, session, f"{turn.actor.name} signed the record of {held}.", f"signed:{record.id}"
+        )
+        return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes)
+
+    async def _changes(self, turn: Turn, state: FlowState, text: str) -> Outcome:
+        checked = check_form(_changes_form(), {"changes": text}, turn)
+        if not checked.ok:
+            return Outcome(replies=[checked.form], state=state)
+        loaded = await self._load(turn, int(state.data["record_id"]))
+        if isinstance(loaded, str):
+            return Outcome(replies=[Say(loaded, Tone.WARNING)])
+        record, session = loaded
+        wanted = checked.values["changes"]
+        await turn.ports.records.request_changes(record.id, wanted)
+        await self._audit(turn, "request_changes", record.id, _target(turn, session))
+        held = describe(session.start, turn.zone)
+        notes = self._tell_other(
+            turn,
+            session,
+            f"{turn.actor.name} asked for changes to the record of {held}: {wanted}",
+            f"changes:{record.id}:{turn.now.isoformat()}",
+        )
+        reply = Say("Sent: your supervisor has been asked to change the record.", Tone.SUCCESS)
+        return Outcome(replies=[reply], notifications=notes)
+
+    def _tell_other(self, turn: Turn, session: SessionView, text: str, key: str) -> list[Notify]:
+        others = [session.supervisor_id, *session.supervisee_ids]
+        messages: tuple[Reply, ...] = (Say(text),)
+        return [
+            Notify(staff_id=other, messages=messages, key=f"{key}:{other}")
+            for other in others
+            if other != turn.actor.id
+        ]
+
+
+def _target(turn: Turn, session: SessionView) -> int | None:
+    if turn.actor.id != session.supervisor_id:
+        return turn.actor.id
+    return session.supervisee_ids[0] if session.supervisee_ids else None
+
+
+def _when(moment: datetime | None, turn: Turn) -> str:
+    return describe(moment, turn.zone) if moment is not None else "not yet"
