@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.commands import demo, export, imports, init, score, serve
+from bot.commands import demo, export, governance, imports, init, score, serve
 from bot.runtime import UserError
 
 DESCRIPTION = """\
@@ -32,6 +32,7 @@ _REGISTRARS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     serve.register,
     score.register,
     export.register,
+    governance.register,
 )
 
 

@@ -28,7 +28,9 @@ from policy.packs import Pack
 from storage.db import session_factory
 from storage.models import Organisation, Snooze, Staff, Team
 from storage.outbox import destinations, enqueue
+from storage.repositories.audit import SqlAudit
 from storage.repositories.facts import SqlFacts
+from storage.retention import erase, expired
 
 log = logging.getLogger(__name__)
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -53,6 +55,7 @@ class Scheduler:
         self.database = database
         self.packs = packs
         self.clock = clock
+        self._purged_on: dict[int, date] = {}
 
     async def tick(self) -> int:
         """Plan everything due now; returns how many new outbox rows were queued."""
@@ -68,7 +71,32 @@ class Scheduler:
                 )
                 continue
             added += await self._organisation(organisation.id, pack, now)
+            await self._retention(organisation.id, organisation.slug, pack, now)
         return added
+
+    async def _retention(self, organisation_id: int, slug: str, pack: Pack, now: datetime) -> None:
+        """Once a day: erase what is past the pack's retention period (legal holds kept)."""
+        today = now.astimezone(pack.zone).date()
+        if self._purged_on.get(organisation_id) == today:
+            return
+        async with session_factory(self.database)() as session:
+            items = [
+                i for i in await expired(session, organisation_id, pack, today) if not i.legal_hold
+            ]
+            if items:
+                await erase(session, items)
+                await SqlAudit(session).record(
+                    actor_id=None,
+                    action="erase",
+                    subject_type="retention",
+                    subject_id=slug,
+                    target_staff_id=None,
+                    reason=f"scheduled retention: {pack.retention.value}",
+                    detail={"people": [i.staff_id for i in items]},
+                )
+                log.info("retention: erased %s people's records in %s", len(items), slug)
+            await session.commit()
+        self._purged_on[organisation_id] = today
 
     async def _organisation(self, organisation_id: int, pack: Pack, now: datetime) -> int:
         today = now.astimezone(pack.zone).date()

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from bot.commands.governance import register_export as register_person
 from bot.packs import pack_or_error
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
 from bot.settings import Settings
 from dialogs.outputs.case_notes import decision_note, discussion_note, notes_csv, notes_json
 from dialogs.outputs.figures import compliance_csv
-from dialogs.outputs.record_pdf import RecordDocument, record_pdf
 from policy.calendar import month_from_index, month_index
 from storage.db import session_factory
 from storage.exports import mark_exported, pending_case_notes, record_bundle
@@ -55,6 +55,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     figures.add_argument("--months", type=int, default=12, help="how many months back (default 12)")
     figures.add_argument("--output", type=Path, help="file to write (default: standard output)")
     figures.set_defaults(handler=run_compliance)
+    register_person(kinds)
 
 
 def _write(data: bytes, output: Path | None, what: str) -> None:
@@ -73,6 +74,8 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 async def _record(settings: Settings, engine: AsyncEngine, args: argparse.Namespace) -> bytes:
+    from dialogs.outputs.record_pdf import RecordDocument, record_pdf  # reportlab, when needed
+
     async with session_factory(engine)() as session:
         bundle = await record_bundle(session, args.record_id)
         if bundle is None:
