@@ -21,6 +21,7 @@ class StaffRole(StrEnum):
     IRO = "iro"  # Independent Reviewing Officer
     FAMILY_SUPPORT_WORKER = "family_support_worker"
     ADMIN_SUPPORT = "admin_support"
+    AUDITOR = "auditor"  # quality assurance: reads records only with a recorded reason
     OTHER = "other"
 
     @property
