@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,19 +18,23 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.digest_card import digest_card
-from dialogs.messages import Reply
+from dialogs.messages import Attachment, Reply
+from dialogs.ports import PolicyInputs
 from dialogs.reminders import QuietHours, plan_for_person
+from dialogs.scores import score_person
 from dialogs.serialise import to_dict
 from policy.calendar import WorkingCalendar
-from policy.digest import team_digest
+from policy.digest import TeamDigest, team_digest
 from policy.history import SessionIndex
 from policy.obligations import due_items
 from policy.packs import Pack
+from scoring.schemes import find_scheme
 from storage.db import session_factory
-from storage.models import Organisation, Snooze, Staff, Team
+from storage.models import Organisation, OutboxMessage, Snooze, Staff, Team
 from storage.outbox import destinations, enqueue
 from storage.repositories.audit import SqlAudit
 from storage.repositories.facts import SqlFacts
+from storage.repositories.people import SqlCases, SqlDirectory
 from storage.retention import erase, expired
 
 log = logging.getLogger(__name__)
@@ -156,6 +161,10 @@ class Scheduler:
                 for team in teams:
                     if team.id is None:
                         continue
+                    year, week, _ = digest_day.isocalendar()
+                    key = f"digest:{team.id}:{year}-W{week:02d}"
+                    if await self._queued(session, f"{key}:web"):
+                        continue  # this week's digest is already on its way
                     digest = team_digest(
                         team.id,
                         pack,
@@ -168,11 +177,48 @@ class Scheduler:
                         digest_day,
                     )
                     card = digest_card(digest, team.name, names)
-                    year, week, _ = digest_day.isocalendar()
-                    key = f"digest:{team.id}:{year}-W{week:02d}"
-                    added += await self._queue_team(session, team, key, (card,), due_at)
+                    charts = await self._charts(session, team, digest, pack, inputs, today)
+                    added += await self._queue_team(session, team, key, (card, *charts), due_at)
             await session.commit()
         return added
+
+    async def _queued(self, session: AsyncSession, key: str) -> bool:
+        query = select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
+        return (await session.exec(query)).first() is not None
+
+    async def _charts(
+        self,
+        session: AsyncSession,
+        team: Team,
+        digest: TeamDigest,
+        pack: Pack,
+        inputs: PolicyInputs,
+        today: date,
+    ) -> tuple[Attachment, ...]:
+        """The compliance trend and the team's caseloads by band, as PNG with alt text."""
+        from dialogs.outputs.charts import caseload_bands, compliance_trend  # matplotlib: lazy
+
+        trend = compliance_trend(
+            [(p.label, p.percent) for p in digest.trend], digest.target, f"{team.name}: supervision"
+        )
+        files = [Attachment("compliance-trend.png", "image/png", trend.png, trend.alt)]
+        rule = pack.caseload.weighting_scheme
+        if rule is None or team.id is None:
+            return tuple(files)
+        scheme = find_scheme(rule.value)
+        counts = dict(inputs.caseload_counts)
+        bands: Counter[str] = Counter()
+        for member in await SqlDirectory(session).team_members(team.id):
+            if member.role.is_manager or member.id not in counts:
+                continue
+            cases = await SqlCases(session).open_cases(member.id, today)
+            result = score_person(member, cases, (), counts[member.id], pack, scheme, today)
+            if result.score is not None and result.score.band is not None:
+                bands[result.score.band.name] += 1
+        if bands:
+            chart = caseload_bands(sorted(bands.items()), f"{team.name}: caseloads by band")
+            files.append(Attachment("caseload-bands.png", "image/png", chart.png, chart.alt))
+        return tuple(files)
 
     async def _queue_person(
         self,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from dialogs.flow import Turn
-from dialogs.views import StaffView
+from dialogs.views import CaseView, StaffView
+from policy.packs import Pack
 from scoring.caps import builtin_count_caps
 from scoring.engine import score
 from scoring.model import CaseFacts, OverCapApproval, Score, Workload
+from scoring.scheme_model import Scheme
 from scoring.stored import StoredCase, case_facts
 
 
@@ -22,7 +26,6 @@ class CaseloadResult:
 
 
 async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
-    pack = turn.pack
     cases = await turn.ports.cases.open_cases(person.id, turn.today)
     inputs = await turn.ports.facts.for_staff([person.id], turn.today)
     approvals = tuple(
@@ -31,12 +34,25 @@ async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
         if a.staff_id == person.id
     )
     count = dict(inputs.caseload_counts).get(person.id, 0)
+    scheme_rule = turn.pack.caseload.weighting_scheme
+    scheme = turn.ports.packs.scheme(scheme_rule.value) if scheme_rule else None
+    return score_person(person, cases, approvals, count, turn.pack, scheme, turn.today)
+
+
+def score_person(
+    person: StaffView,
+    cases: Sequence[CaseView],
+    approvals: tuple[OverCapApproval, ...],
+    count: int,
+    pack: Pack,
+    scheme: Scheme | None,
+    on: date,
+) -> CaseloadResult:
+    """The score under the council's scheme (pure): the chat, App Home and digests all use it."""
     cap_rule = pack.cap_for(person.role)
     cap = cap_rule.max if cap_rule is not None else None
-    scheme_rule = pack.caseload.weighting_scheme
-    if scheme_rule is None:
+    if scheme is None:
         return CaseloadResult(person, None, count, cap, ())
-    scheme = turn.ports.packs.scheme(scheme_rule.value)
     facts: list[CaseFacts] = []
     unused: list[str] = []
     for case in cases:
@@ -55,5 +71,5 @@ async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
         over_cap_approvals=approvals,
     )
     caps = builtin_count_caps(pack.caseload.caps_preset) if pack.caseload.caps_preset else None
-    result = score(workload, scheme, turn.today, caps)
+    result = score(workload, scheme, on, caps)
     return CaseloadResult(person, result, count, cap, tuple(unused))

@@ -77,6 +77,10 @@ async def test_digest_waits_for_monday_nine_then_once_per_team(database: AsyncEn
     assert await scheduler.tick() == 0  # a second tick, or a second instance, adds nothing
     card = digests[0].payload["replies"][0]
     assert card["title"].startswith("Weekly supervision digest: ")
+    images = [r for r in digests[0].payload["replies"] if r["type"] == "attachment"]
+    assert [i["filename"] for i in images] == ["compliance-trend.png", "caseload-bands.png"]
+    assert all(i["media_type"] == "image/png" and i["description"] for i in images)
+    assert images[1]["description"].startswith("Bar chart of staff by caseload band: ")
 
 
 async def test_after_downtime_one_digest_not_one_per_missed_tick(database: AsyncEngine) -> None:
