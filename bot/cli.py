@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.commands import demo, export, governance, imports, init, score, serve
+from bot.commands import demo, export, governance, imports, init, score, serve, teams_package
 from bot.runtime import UserError
 
 DESCRIPTION = """\
@@ -33,6 +33,7 @@ _REGISTRARS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     score.register,
     export.register,
     governance.register,
+    teams_package.register,
 )
 
 

@@ -116,3 +116,50 @@ class SqlCases:
         if row is not None:
             row.facts = dict(facts)
             self._session.add(row)
+
+
+class SqlChatIdentities:
+    """Chat accounts to staff: matched once by verified work email, then remembered on Staff."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def by_slack_id(self, slack_team_id: str, slack_user_id: str) -> StaffView | None:
+        row = (
+            await self._session.exec(
+                select(Staff).where(
+                    Staff.slack_user_id == slack_user_id, Staff.slack_team_id == slack_team_id
+                )
+            )
+        ).first()
+        return staff_view(row) if row else None
+
+    async def by_email(self, email: str) -> Sequence[StaffView]:
+        """Everyone with this email, across organisations (more than one is ambiguous)."""
+        rows = await self._session.exec(
+            select(Staff).where(func.lower(Staff.email) == email.strip().lower())
+        )
+        return [staff_view(r) for r in rows.all()]
+
+    async def link_slack(self, staff_id: int, slack_team_id: str, slack_user_id: str) -> None:
+        row = await self._session.get(Staff, staff_id)
+        if row is not None:
+            row.slack_team_id, row.slack_user_id = slack_team_id, slack_user_id
+            self._session.add(row)
+
+    async def by_teams_object_id(self, aad_object_id: str) -> StaffView | None:
+        """A Teams user by their Entra ID object id, once it has been remembered."""
+        row = (
+            await self._session.exec(
+                select(Staff).where(
+                    func.lower(Staff.teams_aad_object_id) == aad_object_id.strip().lower()
+                )
+            )
+        ).first()
+        return staff_view(row) if row else None
+
+    async def link_teams(self, staff_id: int, aad_object_id: str) -> None:
+        row = await self._session.get(Staff, staff_id)
+        if row is not None:
+            row.teams_aad_object_id = aad_object_id.strip().lower()
+            self._session.add(row)

@@ -1,0 +1,1 @@
+"""Microsoft Teams: the Agents SDK on `/api/messages`, Adaptive Cards and proactive messages."""
