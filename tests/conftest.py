@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from testing_keys import TEST_RECORD_KEY
 
 from storage import crypto
 from storage.db import create_engine, normalise_url
@@ -17,7 +18,6 @@ from storage.migrate import upgrade
 
 SERVER_URL = os.environ.get("TEST_DATABASE_URL")
 # Record text is encrypted at rest: the tests use a fixed key of their own.
-TEST_RECORD_KEY = "6qYqPpAnkcLlX5xJ0wKJ1yq2nZcW0VZcl4xvT7lq3f8="
 crypto.configure(TEST_RECORD_KEY)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import TEST_RECORD_KEY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
+from testing_keys import TEST_RECORD_KEY
 
 from storage import crypto
 from storage.db import session_factory

@@ -1,0 +1,1 @@
+"""The local playground: try every conversation in a browser, without Slack or Teams (demo only)."""

@@ -1,0 +1,156 @@
+"""The playground's JSON API: the same runtime the platforms use, driven from a browser."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.app import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
+from dialogs.registry import flows
+from dialogs.when import describe
+from storage.db import session_factory
+from storage.models import Staff
+
+from . import feeds, timetravel
+from .inbound import BadMessage, inbound_for, payload_of, staff_id_of
+from .outbound import AttachmentStore, replies_json
+
+log = logging.getLogger(__name__)
+ATTACHMENTS = web.AppKey("playground_attachments", AttachmentStore)
+TIME_TRAVEL = web.AppKey("playground_time_travel", asyncio.Lock)
+PREFIX = "/playground/api"
+
+
+def add_routes(app: web.Application) -> None:
+    app[ATTACHMENTS] = AttachmentStore()
+    app[TIME_TRAVEL] = asyncio.Lock()
+    app.router.add_get(f"{PREFIX}/people", list_people)
+    app.router.add_get(f"{PREFIX}/flows", list_flows)
+    app.router.add_post(f"{PREFIX}/send", send)
+    app.router.add_get(PREFIX + "/inbox/{staff_id:\\d+}", inbox)
+    app.router.add_get(f"{PREFIX}/channels", channels)
+    app.router.add_get(f"{PREFIX}/clock", clock)
+    app.router.add_post(f"{PREFIX}/clock", move_clock)
+    app.router.add_get(PREFIX + "/attachments/{token:[0-9a-f]{40}}", attachment)
+
+
+def _zone(request: web.Request) -> ZoneInfo:
+    return ZoneInfo(request.app[SETTINGS].timezone)
+
+
+def _problem(message: str, status: int = 400) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _now(request: web.Request) -> dict[str, str]:
+    moment = request.app[CLOCK]()
+    return {"now": moment.isoformat(), "label": describe(moment, _zone(request))}
+
+
+async def _body(request: web.Request) -> Mapping[str, Any]:
+    # JSON only: a page on another site cannot send this without a CORS preflight we never grant.
+    if request.content_type != "application/json":
+        raise BadMessage("send application/json")
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise BadMessage("the body is not valid JSON") from exc
+    if not isinstance(body, Mapping):
+        raise BadMessage("the body must be a JSON object")
+    return body
+
+
+async def list_people(request: web.Request) -> web.Response:
+    found = await feeds.people(request.app[ENGINE])
+    return web.json_response({"people": [person.as_json() for person in found]})
+
+
+async def list_flows(request: web.Request) -> web.Response:
+    shown = [
+        {"name": f.name, "title": f.title, "summary": f.summary, "usage": f.usage}
+        for f in flows().values()
+    ]
+    return web.json_response({"flows": shown})
+
+
+async def send(request: web.Request) -> web.Response:
+    """One turn as the chosen person; what others are told goes through the outbox at once."""
+    app = request.app
+    try:
+        body = await _body(request)
+        staff_id = staff_id_of(body)
+        payload = payload_of(body)
+    except BadMessage as exc:
+        return _problem(str(exc))
+    async with session_factory(app[ENGINE])() as session:
+        if await session.get(Staff, staff_id) is None:
+            return _problem("nobody on the staff list has that id", 404)
+    result = await app[CONVERSATIONS].handle(inbound_for(staff_id, payload, app[CLOCK]()))
+    if result.notifications:
+        await timetravel.deliver(app)
+    return web.json_response(
+        {
+            "replies": replies_json(result.replies, app[ATTACHMENTS]),
+            "flow": result.flow,
+            "duplicate": result.duplicate,
+            "notified": len(result.notifications),
+        }
+    )
+
+
+async def inbox(request: web.Request) -> web.Response:
+    app = request.app
+    staff_id = int(request.match_info["staff_id"])
+    messages = await feeds.inbox(
+        app[ENGINE], staff_id, app[CLOCK](), _zone(request), app[ATTACHMENTS]
+    )
+    return web.json_response({"messages": messages})
+
+
+async def channels(request: web.Request) -> web.Response:
+    app = request.app
+    posts = await feeds.channels(app[ENGINE], app[CLOCK](), _zone(request), app[ATTACHMENTS])
+    return web.json_response({"posts": posts, **_now(request)})
+
+
+async def clock(request: web.Request) -> web.Response:
+    return web.json_response(_now(request))
+
+
+async def move_clock(request: web.Request) -> web.Response:
+    """Forward a day or a week, then plan and deliver what is due by then."""
+    try:
+        body = await _body(request)
+    except BadMessage as exc:
+        return _problem(str(exc))
+    days = body.get("days")
+    if isinstance(days, bool) or days not in timetravel.STEPS:
+        return _problem("days must be 1 or 7")
+    async with request.app[TIME_TRAVEL]:
+        try:
+            planned, delivered = await timetravel.advance(request.app, days)
+        except Exception:  # the reason goes to the log; the page says where to look
+            log.exception("playground: planning after the clock moved failed")
+            return _problem(
+                f"the clock moved to {_now(request)['label']}, but planning reminders failed: "
+                "see the server log",
+                500,
+            )
+    log.info("playground clock moved %s day(s): %s planned, %s delivered", days, planned, delivered)
+    return web.json_response({**_now(request), "planned": planned, "delivered": delivered})
+
+
+async def attachment(request: web.Request) -> web.Response:
+    stored = request.app[ATTACHMENTS].get(request.match_info["token"])
+    if stored is None:
+        return _problem("that file is no longer here: send the message again", 404)
+    return web.Response(
+        body=stored.content,
+        content_type=stored.served_type,
+        headers={"Content-Disposition": stored.content_disposition()},
+    )

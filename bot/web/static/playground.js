@@ -1,0 +1,249 @@
+/* The playground page: who is talking, the conversation, the inbox, the channels and the clock.
+ * Replies are drawn by render.js; nothing here writes data as markup either. */
+(function () {
+  "use strict";
+
+  var API = "/playground/api";
+  var R = window.PlaygroundRender;
+  var h = R.h;
+  var nextId = R.nextId;
+  var renderReply = R.reply;
+  var people = [];
+  var current = null; // the person the page acts as
+  var transcripts = new Map(); // staff id -> their conversation's element
+  var busy = 0;
+
+  function setBusy(delta) {
+    busy += delta;
+    document.documentElement.setAttribute("data-busy", String(busy));
+    document.getElementById("transcript").setAttribute("aria-busy", busy ? "true" : "false");
+  }
+
+  function api(path, body) {
+    var options = { headers: { Accept: "application/json" } };
+    if (body !== undefined) {
+      options.method = "POST";
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    setBusy(1);
+    return fetch(API + path, options)
+      .then(function (response) {
+        return response.json().then(function (data) {
+          if (!response.ok) throw new Error(data.error || "the playground answered " + response.status);
+          return data;
+        });
+      })
+      .finally(function () {
+        setBusy(-1);
+      });
+  }
+
+  // ---- the conversation ------------------------------------------------------------------------
+
+  function transcriptOf(person) {
+    var element = transcripts.get(person.id);
+    if (!element) {
+      element = h("div", { className: "thread", "data-staff-id": person.id, hidden: true },
+        h("p", { className: "help", text: "You are " + person.name + ". Type a message, or start a conversation below." }));
+      document.getElementById("transcript").appendChild(element);
+      transcripts.set(person.id, element);
+    }
+    return element;
+  }
+
+  /* Answered forms and questions are kept to read but can no longer be sent twice. */
+  function retire(thread) {
+    thread.querySelectorAll("form.reply-form fieldset.frame").forEach(function (frame) { frame.disabled = true; });
+    thread.querySelectorAll(".choice button, .card button").forEach(function (button) {
+      // A "start:" button opens its own conversation, so it still works from an old card.
+      if ((button.getAttribute("data-value") || "").indexOf("start:") !== 0) button.disabled = true;
+    });
+  }
+
+  function focusAfter(entry, fromComposer) {
+    var invalid = entry.querySelector("form [aria-invalid='true']");
+    var form = entry.querySelector("form.reply-form");
+    var choice = entry.querySelector(".choice button");
+    var target = invalid || (form && form.querySelector("input, select, textarea")) || choice;
+    if (target) target.focus();
+    else if (!fromComposer) entry.focus(); // the pressed button is gone: Tab goes on from here
+    entry.scrollIntoView({ block: "nearest" });
+  }
+
+  function say(payload, echo, fromComposer) {
+    var person = current;
+    if (!person) return Promise.resolve();
+    var thread = transcriptOf(person);
+    thread.appendChild(h("div", { className: "entry from-you" },
+      h("p", { className: "who", text: person.name }), h("p", { className: "text", text: echo })));
+    var body = Object.assign({ staff_id: person.id }, payload);
+    return api("/send", body)
+      .then(function (data) {
+        retire(thread);
+        var entry = h("div", { className: "entry from-bot", tabindex: "-1" },
+          h("p", { className: "who", text: "Supervision Assistant" }));
+        data.replies.forEach(function (reply) { entry.appendChild(renderReply(reply, act)); });
+        if (!data.replies.length) entry.appendChild(h("p", { className: "text", text: "(no answer)" }));
+        thread.appendChild(entry);
+        focusAfter(entry, fromComposer);
+        refreshInbox();
+        refreshChannels();
+      })
+      .catch(function (error) {
+        thread.appendChild(h("div", { className: "entry from-bot", role: "alert" },
+          h("p", { className: "reply say tone-error", text: "The playground could not send that: " + error.message })));
+      });
+  }
+
+  function act(payload, echo) {
+    return say(payload, echo, false);
+  }
+
+  function choose(id) {
+    current = people.find(function (p) { return p.id === id; }) || null;
+    transcripts.forEach(function (element) { element.hidden = true; });
+    if (!current) return;
+    transcriptOf(current).hidden = false;
+    document.getElementById("conversation-heading").textContent = "Conversation as " + current.name;
+    document.getElementById("inbox-heading").textContent = "Inbox of " + current.name;
+    if (history.replaceState) history.replaceState(null, "", "#person-" + current.id);
+    refreshInbox();
+  }
+
+  // ---- inbox, channels and the clock -----------------------------------------------------------
+
+  function renderPost(post, title, interactive) {
+    var open = interactive || post.kind === "digest"; // channels: digests open, the rest one line each
+    var details = h("details", { className: "post kind-" + post.kind + " status-" + post.status, open: open },
+      h("summary", { text: title }));
+    post.replies.forEach(function (reply) {
+      details.appendChild(renderReply(reply, interactive ? act : null));
+    });
+    return h("li", { "data-kind": post.kind, "data-due": post.due_at }, details);
+  }
+
+  var KINDS = { digest: "Weekly digest", reminder: "Reminder", escalation: "Escalation", notice: "Message" };
+
+  function replaceList(list, items) {
+    if (list.contains(document.activeElement)) return; // never pull the list from under a keyboard user
+    list.replaceChildren.apply(list, items);
+  }
+
+  function refreshInbox() {
+    var person = current;
+    if (!person) return Promise.resolve();
+    return api("/inbox/" + person.id).then(function (data) {
+      if (current !== person) return;
+      var list = document.getElementById("inbox");
+      var items = data.messages.map(function (post) {
+        return renderPost(post, (KINDS[post.kind] || post.kind) + ", " + (post.sent_label || post.due_label), true);
+      });
+      if (!items.length) items = [h("li", { className: "help", text: "Nothing yet." })];
+      replaceList(list, items);
+    });
+  }
+
+  function filterChannels() {
+    var wanted = document.getElementById("channel-filter").value.split(" ").filter(Boolean);
+    document.querySelectorAll("#channels > li[data-kind]").forEach(function (item) {
+      item.hidden = wanted.length > 0 && wanted.indexOf(item.getAttribute("data-kind")) < 0;
+    });
+  }
+
+  function refreshChannels() {
+    return api("/channels").then(function (data) {
+      document.getElementById("clock").textContent = data.label;
+      var items = data.posts.map(function (post) {
+        var when = post.status + " for " + post.due_label;
+        if (post.status === "posted" && post.sent_label !== post.due_label) {
+          when = "due " + post.due_label + ", posted " + post.sent_label;
+        } else if (post.status === "posted") {
+          when = "posted " + post.sent_label;
+        }
+        return renderPost(post, (KINDS[post.kind] || post.kind) + " to " + post.to + ", " + when, false);
+      });
+      if (!items.length) items = [h("li", { className: "help", text: "Nothing planned yet: move the clock forward." })];
+      replaceList(document.getElementById("channels"), items);
+      filterChannels();
+    });
+  }
+
+  function moveClock(days, button) {
+    var status = document.getElementById("clock-status");
+    status.textContent = "Moving the clock forward…";
+    button.disabled = true;
+    return api("/clock", { days: days })
+      .then(function (data) {
+        document.getElementById("clock").textContent = data.label;
+        status.textContent = "Now " + data.label + ": " + data.planned + " new messages planned, " +
+          data.delivered + " delivered.";
+        return Promise.all([refreshChannels(), refreshInbox()]);
+      })
+      .catch(function (error) { status.textContent = "The clock did not move: " + error.message; })
+      .finally(function () { button.disabled = false; });
+  }
+
+  // ---- start-up --------------------------------------------------------------------------------
+
+  function fillPeople(list) {
+    people = list;
+    var select = document.getElementById("person");
+    var demo = h("optgroup", { label: "Demo people" });
+    var others = h("optgroup", { label: "Everyone else" });
+    list.forEach(function (person) {
+      var about = person.persona || [person.role_label, person.team].filter(Boolean).join(", ");
+      (person.persona ? demo : others).appendChild(
+        h("option", { value: person.id, text: person.name + ": " + about }));
+    });
+    select.replaceChildren(demo, others);
+    var wanted = /^#person-(\d+)$/.exec(location.hash);
+    var first = wanted ? Number(wanted[1]) : list.length ? list[0].id : null;
+    if (first !== null) select.value = String(first);
+    choose(Number(select.value));
+  }
+
+  function fillFlows(flows) {
+    var list = document.getElementById("flows");
+    list.replaceChildren.apply(list, flows.map(function (flow) {
+      var about = nextId("flow");
+      return h("li", {},
+        h("button", { type: "button", className: "secondary", "data-command": flow.name, "aria-describedby": about,
+          text: flow.title, onclick: function () { act({ command: { name: flow.name } }, "/" + flow.name); } }),
+        h("span", { id: about, className: "help", text: " " + flow.summary }));
+    }));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setBusy(0);
+    document.getElementById("person").addEventListener("change", function (event) {
+      choose(Number(event.target.value));
+    });
+    document.getElementById("composer").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = document.getElementById("message");
+      var text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      say({ text: text }, text, true);
+    });
+    document.getElementById("inbox-refresh").addEventListener("click", refreshInbox);
+    document.getElementById("channel-filter").addEventListener("change", filterChannels);
+    document.querySelectorAll("button[data-days]").forEach(function (button) {
+      button.addEventListener("click", function () { moveClock(Number(button.getAttribute("data-days")), button); });
+    });
+    document.querySelector(".skip-link").addEventListener("click", function () {
+      document.getElementById("conversation").focus();
+    });
+    Promise.all([api("/people"), api("/flows")])
+      .then(function (answers) {
+        fillPeople(answers[0].people);
+        fillFlows(answers[1].flows);
+        return refreshChannels();
+      })
+      .then(function () { document.documentElement.setAttribute("data-ready", "true"); })
+      .catch(function (error) {
+        document.getElementById("clock-status").textContent = "The playground could not start: " + error.message;
+      });
+  });
+})();
