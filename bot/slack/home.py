@@ -1,0 +1,131 @@
+"""The App Home tab: my score and band, what's due for me, and for managers a team panel.
+
+Read-only: built from the same flows and policy functions the conversations use, so the Home tab
+and "what's due" in a DM never disagree. Team figures are counts and names, never record text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.slack import render
+from bot.slack.identity import UNKNOWN_PERSON
+from bot.slack.runtime import SlackRuntime
+from dialogs.flow import Turn
+from dialogs.flows.due import DueFlow
+from dialogs.messages import Card
+from dialogs.ports import Ports
+from dialogs.scores import caseload_of
+from dialogs.views import StaffView, TeamView
+from policy.digest import team_digest
+from scoring.explain import points_text
+
+SHORTCUTS = (("start:due", "What's due"), ("start:caseload", "My caseload"))
+
+
+def stranger() -> dict[str, object]:
+    """An unmatched person sees why, and nothing else."""
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text="Supervision Assistant")),
+        SectionBlock(text=MarkdownTextObject(text=render.escape(UNKNOWN_PERSON))),
+    ]
+    return render.home_view(blocks)
+
+
+async def build(runtime: SlackRuntime, staff: StaffView) -> dict[str, object]:
+    dialogs = runtime.conversations.dialogs
+    async with dialogs.unit_of_work() as ports:
+        turn = Turn(
+            ports=ports,
+            actor=staff,
+            pack=ports.packs.for_organisation(staff.organisation_id),
+            now=runtime.clock(),
+            platform="slack",
+            zone=dialogs.zone,
+        )
+        blocks: list[Block] = [
+            HeaderBlock(text=PlainTextObject(text=f"Supervision: {staff.name}"[:150])),
+            *await _my_caseload(turn),
+        ]
+        due = await DueFlow().start(turn, "")
+        for reply in due.replies:
+            if isinstance(reply, Card):
+                blocks.extend(render.card_blocks(reply))
+        for team in await ports.directory.teams_managed_by(staff.id):
+            blocks.append(DividerBlock())
+            blocks.extend(await _team_panel(turn, ports, team))
+    blocks.append(DividerBlock())
+    buttons = [
+        ButtonElement(text=label, action_id=f"{render.CHOICE_ACTION}:{90 + n}", value=value)
+        for n, (value, label) in enumerate(SHORTCUTS)
+    ]
+    blocks.append(ActionsBlock(elements=buttons))
+    return render.home_view(blocks)
+
+
+async def _my_caseload(turn: Turn) -> list[Block]:
+    result = await caseload_of(turn, turn.actor)
+    if result.score is None:
+        text = f"*My caseload*\n{result.case_count} cases (your council counts cases)"
+    else:
+        band = result.score.band.label if result.score.band else "no band"
+        text = f"*My caseload score*\n{points_text(result.score.total)} points · band: {band}"
+        if result.score.percent_of_capacity is not None:
+            text += f" · {points_text(result.score.percent_of_capacity)}% of capacity"
+    return [SectionBlock(text=MarkdownTextObject(text=render.escape(text)))]
+
+
+async def _team_panel(turn: Turn, ports: Ports, team: TeamView) -> list[Block]:
+    members = [m for m in await ports.directory.team_members(team.id) if m.id != turn.actor.id]
+    inputs = await ports.facts.for_staff([m.id for m in members], turn.today)
+    digest = team_digest(
+        team.id,
+        turn.pack,
+        inputs.staff,
+        inputs.sessions,
+        inputs.absences,
+        inputs.cases,
+        inputs.caseload_counts,
+        inputs.approvals,
+        turn.today,
+    )
+    figure = digest.month_to_date
+    compliance = (
+        f"{points_text(figure.percent)}% ({figure.supervised} of {figure.denominator})"
+        if figure.percent is not None
+        else "no one due yet"
+    )
+    overdue = sorted({item.name for item in digest.overdue})
+    bands: Counter[str] = Counter()
+    for member in members:
+        score = (await caseload_of(turn, member)).score
+        bands[score.band.label if score and score.band else "not banded"] += 1
+    lines = [
+        f"*Compliance this month*: {compliance}, target {points_text(digest.target)}%",
+        f"*Overdue*: {render.escape(', '.join(overdue[:15])) if overdue else 'nobody'}"
+        + (f" and {len(overdue) - 15} more" if len(overdue) > 15 else ""),
+        "*Caseloads by band*: "
+        + render.escape(", ".join(f"{label} {n}" for label, n in sorted(bands.items())) or "-"),
+    ]
+    return [
+        HeaderBlock(text=PlainTextObject(text=render.clip(f"Team: {team.name}", 150))),
+        SectionBlock(text=MarkdownTextObject(text=render.clip("\n".join(lines), 3000))),
+        ContextBlock(elements=[MarkdownTextObject(text=f"As of {_day(turn.today)}")]),
+    ]
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"

@@ -1,0 +1,109 @@
+"""The outbox's Slack sender: reminders, digests and notices posted with chat.postMessage.
+
+Failures become DeliveryError for the dispatcher: 429 (with Retry-After), 5xx and timeouts are
+retried; a channel the bot cannot post in is permanent, and whoever looks after that channel
+(the team's manager, else the admin who installed the app) is told, so it never fails silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from bot.dispatcher import DeliveryError
+from bot.slack import references, render
+from bot.slack.runtime import NotInstalled, SlackRuntime, api_error
+from dialogs.messages import Say, Tone
+from dialogs.serialise import from_dict, to_dict
+from storage.db import session_scope
+from storage.outbox import destinations, enqueue
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+UNREACHABLE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+
+def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            try:
+                return float(value[0] if isinstance(value, list) else value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+class SlackSender:
+    def __init__(self, runtime: SlackRuntime) -> None:
+        self.runtime = runtime
+
+    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+        team_id, channel = references.split_target(target)
+        replies = [from_dict(dict(r)) for r in payload.get("replies", [])]
+        shared = channel.startswith(("C", "G"))  # a channel, not someone's DM
+        posted = render.message(replies, channel=shared)
+        try:
+            client = await self.runtime.client_for(team_id)
+            await client.chat_postMessage(channel=channel, text=posted.text, blocks=posted.blocks)
+        except NotInstalled as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
+        except SlackApiError as exc:
+            raise await self._failure(exc, team_id, channel, kind) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
+
+    async def _failure(
+        self, exc: SlackApiError, team_id: str | None, channel: str, kind: str
+    ) -> DeliveryError:
+        status = exc.response.status_code
+        error = api_error(exc)
+        if status == 429 or error == "ratelimited":
+            return DeliveryError(error, retry_after=_retry_after(exc.response.headers) or 60)
+        if status >= 500 or error in TRANSIENT:
+            return DeliveryError(error)
+        if error in UNREACHABLE_CHANNEL:
+            await self._tell_admin(team_id, channel, kind, error)
+        return DeliveryError(error, permanent=True)
+
+    async def _tell_admin(self, team_id: str | None, channel: str, kind: str, error: str) -> None:
+        why = (
+            "the app is not a member of it. Open the channel and type `/invite @Supervision "
+            "Assistant`, or choose another channel"
+            if error == "not_in_channel"
+            else "it no longer exists, is archived or is private to the app. Choose another channel"
+        )
+        text = f"I couldn't post the {kind} to channel {channel}: {why}."
+        log.error("Slack %s to %s failed: %s", kind, channel, error)
+        manager = await references.team_manager_of_channel(self.runtime.engine, channel)
+        if manager is not None:
+            notice = {"replies": [to_dict(Say(text, Tone.WARNING))]}
+            day = self.runtime.clock().date().isoformat()
+            async with session_scope(self.runtime.engine) as session:
+                for platform, target in await destinations(session, manager):
+                    await enqueue(
+                        session,
+                        key=f"slack-channel:{channel}:{error}:{day}:{platform}",
+                        platform=platform,
+                        target=target,
+                        kind="notice",
+                        payload=notice,
+                        due_at=self.runtime.clock(),
+                    )
+            return
+        installer = None
+        if self.runtime.installations is not None and team_id:
+            installer = await self.runtime.installations.installer(team_id)
+        if installer is None:
+            return  # nobody to tell on Slack: the error log above is the message
+        try:
+            client = await self.runtime.client_for(team_id)
+            await client.chat_postMessage(channel=installer, text=text)
+        except (SlackApiError, NotInstalled, aiohttp.ClientError):
+            log.exception("could not tell the Slack admin about channel %s", channel)

@@ -1,0 +1,120 @@
+"""One Slack turn: a neutral Inbound to the conversations, and its replies back onto Slack.
+
+Forms open as modals while Slack's trigger (valid for 3 seconds) lasts; otherwise they arrive as
+a message with an "Open form" button, the form kept in the database until it is clicked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import references, render
+from bot.slack.identity import staff_for
+from bot.slack.runtime import SlackRuntime, api_error
+from dialogs.engine import Result
+from dialogs.messages import AskForm, Command, Inbound, Payload, Reply, Text
+from dialogs.serialise import to_dict
+from dialogs.views import StaffView
+
+log = logging.getLogger(__name__)
+_HELP = frozenset({"", "help", "?"})
+
+
+def conversation_key(team_id: str, user_id: str) -> str:
+    return f"slack:{team_id}:{user_id}"
+
+
+def parse_command(text: str, flows: frozenset[str]) -> Payload:
+    """`/supervision book Sam Taylor` -> Command("book", "Sam Taylor"); free text is understood."""
+    words = text.strip().split(maxsplit=1)
+    first = words[0].lower() if words else ""
+    if first in _HELP:
+        return Text("help")
+    if first in flows:
+        return Command(first, words[1] if len(words) > 1 else "")
+    return Text(text.strip())
+
+
+def form_metadata(form: AskForm) -> str:
+    return json.dumps({"form_id": form.form_id})
+
+
+def form_id_of(metadata: str) -> str:
+    try:
+        data = json.loads(metadata or "{}")
+    except ValueError:
+        return ""
+    return str(data.get("form_id", "")) if isinstance(data, dict) else ""
+
+
+class Turns:
+    def __init__(self, runtime: SlackRuntime) -> None:
+        self.runtime = runtime
+
+    async def who(self, client: AsyncWebClient, team_id: str, user_id: str) -> StaffView | None:
+        return await staff_for(self.runtime.engine, client, team_id, user_id)
+
+    async def run(
+        self, staff: StaffView, team_id: str, user_id: str, payload: Payload, message_id: str
+    ) -> Result:
+        inbound = Inbound(
+            platform="slack",
+            conversation_key=conversation_key(team_id, user_id),
+            message_id=message_id,
+            actor_id=staff.id,
+            payload=payload,
+            received_at=self.runtime.clock(),
+        )
+        return await self.runtime.conversations.handle(inbound)
+
+    async def dm_channel(
+        self, client: AsyncWebClient, staff: StaffView, team_id: str, user_id: str
+    ) -> str:
+        known = await references.known_dm(self.runtime.engine, staff.id, team_id)
+        if known is not None:
+            return known
+        opened = await client.conversations_open(users=user_id)
+        channel = str((opened.get("channel") or {})["id"])
+        await references.remember_dm(self.runtime.engine, staff.id, team_id, user_id, channel)
+        return channel
+
+    async def deliver(
+        self,
+        client: AsyncWebClient,
+        staff: StaffView,
+        team_id: str,
+        user_id: str,
+        replies: Sequence[Reply],
+        *,
+        trigger_id: str | None = None,
+        channel: str | None = None,
+    ) -> None:
+        """Replies into the person's DM with the app; the last form as a modal if possible."""
+        forms = [r for r in replies if isinstance(r, AskForm)]
+        rest = list(replies)
+        if forms and trigger_id and await self.open_modal(client, trigger_id, forms[-1]):
+            rest = [r for r in replies if not isinstance(r, AskForm)]
+        elif forms:
+            key = conversation_key(team_id, user_id)
+            await references.save_pending_form(self.runtime.engine, key, to_dict(forms[-1]))
+        if not rest:
+            return
+        target = channel or await self.dm_channel(client, staff, team_id, user_id)
+        posted = render.message(rest)
+        await client.chat_postMessage(channel=target, text=posted.text, blocks=posted.blocks)
+
+    async def open_modal(self, client: AsyncWebClient, trigger_id: str, form: AskForm) -> bool:
+        try:
+            await client.views_open(
+                trigger_id=trigger_id, view=render.modal(form, form_metadata(form))
+            )
+        except SlackApiError as exc:
+            # expired_trigger_id: the turn took longer than Slack's 3 s; offer a button instead.
+            log.warning("views.open failed: %s", api_error(exc))
+            return False
+        return True
