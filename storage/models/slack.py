@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
+from storage.crypto import EncryptedJSON
 from storage.models.base import utcnow
 from storage.types import UTCDateTime
 
@@ -26,7 +26,7 @@ class SlackInstallation(SQLModel, table=True):
     team_id: str | None = Field(default=None, max_length=32, index=True)
     user_id: str | None = Field(default=None, max_length=32)  # who installed it: the admin
     is_enterprise_install: bool = False
-    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
     installed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
@@ -46,5 +46,5 @@ class SlackPendingForm(SQLModel, table=True):
     __tablename__ = "slack_pending_form"
 
     key: str = Field(primary_key=True, max_length=200)  # the conversation key
-    form: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    form: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
