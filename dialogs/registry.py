@@ -6,11 +6,18 @@ from collections.abc import Mapping
 
 from dialogs.flow import Flow
 from dialogs.flows.absence import AbsenceFlow
+from dialogs.flows.book import BookFlow
 from dialogs.flows.caseload import CaseloadFlow
 from dialogs.flows.decision import DecisionFlow
 from dialogs.flows.due import DueFlow
 from dialogs.flows.informal import InformalFlow
 from dialogs.flows.overcap import OverCapFlow
+from dialogs.flows.rearrange import RearrangeFlow
+from dialogs.flows.record import RecordFlow
+from dialogs.flows.record_file import RecordFileFlow
+from dialogs.flows.reminder_actions import HeldFlow, SnoozeFlow
+from dialogs.flows.sign import SignFlow
+from dialogs.flows.view_record import ViewRecordFlow
 from dialogs.understanding import Phrases, Understanding
 
 PHRASES: tuple[Phrases, ...] = (
@@ -28,6 +35,9 @@ PHRASES: tuple[Phrases, ...] = (
     )),
     Phrases("sign", ("sign", "approve"), (
         "sign", "sign my record", "sign off", "sign the record", "request changes",
+    )),
+    Phrases("view", ("view", "read"), (
+        "view record", "read record", "show record", "open record",
     )),
     Phrases("decision", ("decision", "decide"), (
         "decision", "manager decision", "managers decision", "management oversight",
@@ -56,15 +66,27 @@ def flows() -> Mapping[str, Flow]:
     """The flows by command word, in the order help lists them."""
     available: list[Flow] = [
         CaseloadFlow(),
-        # booking flows
-        # recording flows
+        BookFlow(),
+        RearrangeFlow(),
+        RecordFlow(),
+        SignFlow(),
+        ViewRecordFlow(),
         DecisionFlow(),
         DueFlow(),
         InformalFlow(),
         AbsenceFlow(),
         OverCapFlow(),
+        HeldFlow(),
+        SnoozeFlow(),
+        RecordFileFlow(),
     ]
     return {flow.name: flow for flow in available}
+
+
+def commands() -> list[str]:
+    """What people type or pick from a menu (the manifests list these, plus help); reminder
+    buttons such as snooze and held start flows too, but are not commands."""
+    return [name for name, flow in flows().items() if getattr(flow, "listed", True)]
 
 
 def understanding() -> Understanding:

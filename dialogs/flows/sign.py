@@ -135,6 +135,8 @@ class SignFlow:
             buttons = (Option("confirm", "Confirm and sign"),)
         if not signed and turn.actor.id != session.supervisor_id:
             buttons += (Option("changes", "Ask for changes"),)
+        if record.supervisor_signed_at and record.supervisee_signed_at:
+            buttons += (Option(f"start:pdf:{record.id}", "Download PDF"),)
         template = next(
             (t.title for t in turn.pack.templates if t.id == record.template_id),
             plan.template.title,

@@ -13,7 +13,17 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import SHORT_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, record_card
 from dialogs.flows.record_plan import plan_for
-from dialogs.messages import AskForm, Fact, FieldKind, FormSubmit, Notify, Payload, Say, Tone
+from dialogs.messages import (
+    AskForm,
+    Fact,
+    FieldKind,
+    FormSubmit,
+    Notify,
+    Option,
+    Payload,
+    Say,
+    Tone,
+)
 from dialogs.views import RecordView, SessionView
 from dialogs.when import describe
 from scoring.vocabulary import StaffRole
@@ -131,6 +141,11 @@ class ViewRecordFlow:
             person = await turn.ports.directory.staff(staff_id)
             names[staff_id] = person.name if person else "someone"
         plan = plan_for(turn.pack, session.type)
+        signed = record.supervisor_signed_at is not None and record.supervisee_signed_at is not None
+        # The PDF goes on the supervision file: for the parties and their line management only.
+        buttons: tuple[Option, ...] = ()
+        if signed and reason in ("", "line management"):
+            buttons = (Option(f"start:pdf:{record.id}", "Download PDF"),)
         facts = (
             Fact("Supervisor", names[session.supervisor_id]),
             Fact("Supervisee", " and ".join(names[i] for i in session.supervisee_ids)),
@@ -140,5 +155,6 @@ class ViewRecordFlow:
             "Confidential staff record",
             facts,
             content_from_view(plan, record, names, turn.zone),
+            buttons,
         )
         return Outcome(replies=[card])

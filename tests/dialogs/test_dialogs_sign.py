@@ -123,7 +123,8 @@ async def test_supervisee_reads_and_signs(database: AsyncEngine, chat_as) -> Non
     assert ("sign", sam_id) in await audit_actions(database, record_id)
     replies = await sam.send(f"sign {record_id}")
     assert isinstance(replies[0], Card)
-    assert replies[0].actions == ()  # signed: nothing more to press
+    # Signed by both: nothing more to sign, and the PDF is ready for the supervision file.
+    assert [a.label for a in replies[0].actions] == ["Download PDF"]
     assert replies[1] == Say("You have signed this record.")
 
 

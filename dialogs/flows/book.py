@@ -1,0 +1,308 @@
+"""Book supervision: with whom, which type, when, how long and where; checked, confirmed, both told.
+
+DCC 000:93: meetings are planned in advance and treated as a very high priority by both parties.
+LAM 004:395-398: the venue is in person or virtual. LAM 004:317: ASYE sessions are 1½ hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows import booking_checks as checks
+from dialogs.flows.common import (
+    check_form,
+    field,
+    prefilled,
+    resolve_person,
+    when_value,
+    with_error,
+)
+from dialogs.messages import (
+    AskForm,
+    Card,
+    CardSection,
+    Choice,
+    FieldKind,
+    FormSubmit,
+    Notify,
+    Option,
+    Payload,
+    Say,
+    Text,
+    Tone,
+)
+from dialogs.views import StaffView
+from dialogs.when import describe
+from policy.vocabulary import SessionType
+
+MODES = (Option("in_person", "In person"), Option("virtual", "Virtual (video or phone call)"))
+_YES = {"yes", "y", "confirm", "book it", "ok"}
+Pair = tuple[StaffView, StaffView]  # (supervisor, supervisee)
+
+
+def _only_errors(form: AskForm, names: set[str]) -> AskForm:
+    """A first showing flags only what the person typed, not the fields they have yet to fill."""
+    fields = tuple(f if f.name in names else replace(f, error="") for f in form.fields)
+    return replace(form, fields=fields)
+
+
+@dataclass(frozen=True)
+class BookFlow:
+    name: str = "book"
+    title: str = "Book supervision"
+    summary: str = "book supervision with someone you supervise or your line manager"
+    usage: str = "book [person] [when]"
+
+    async def _person(self, turn: Turn, typed: str) -> tuple[StaffView | None, str]:
+        text = typed.strip()
+        if text.lower() in {"my manager", "my line manager", "manager"}:
+            manager_id = turn.actor.line_manager_id
+            manager = await turn.ports.directory.staff(manager_id) if manager_id else None
+            return manager, "" if manager else "You have no line manager recorded."
+        return await resolve_person(turn, text)
+
+    async def _who(self, turn: Turn, typed: str) -> tuple[Pair | None, str]:
+        """(supervisor, supervisee) for what was typed, or why not ("" when nothing typed)."""
+        if not typed.strip():
+            return None, ""
+        person, problem = await self._person(turn, typed)
+        pair = await checks.parties(turn, person) if person else problem
+        return (None, pair) if isinstance(pair, str) else (pair, "")
+
+    def form(self, turn: Turn, pair: Pair | None) -> AskForm:
+        """Types and length follow the supervisee: an NQSW booking with their manager too."""
+        supervisee = pair[1] if pair else None
+        types = checks.session_types(turn.pack, supervisee, turn.today)
+        minutes = ""
+        if supervisee is not None:
+            minutes = str(checks.default_minutes(turn.pack, supervisee, turn.today))
+        return AskForm(
+            form_id=self.name,
+            title=self.title,
+            intro="Both of you will be told once it is booked.",
+            fields=(
+                field("person", "With whom", help="Someone you supervise, or your line manager"),
+                field(
+                    "type",
+                    "Type of supervision",
+                    FieldKind.SELECT,
+                    options=checks.type_options(types),
+                    value=types[0].value,
+                ),
+                field(
+                    "when",
+                    "Date and time",
+                    FieldKind.DATETIME,
+                    help="e.g. tomorrow 2pm, Tue 10:00 or 3/12 09:30 (day first)",
+                ),
+                field(
+                    "minutes",
+                    "Length in minutes",
+                    FieldKind.NUMBER,
+                    required=False,
+                    value=minutes,
+                    help="Blank: 60, or 90 for ASYE supervision (LAM 004:317)",
+                ),
+                field(
+                    "mode",
+                    "In person or virtual",
+                    FieldKind.SELECT,
+                    options=MODES,
+                    value="in_person",
+                ),
+                field("venue", "Where", required=False, help="A room, or the call link (optional)"),
+            ),
+            submit_label="Check and confirm",
+        )
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        values = checks.split_argument(argument) if argument else {}
+        typed = set(values)
+        manages = await turn.ports.directory.supervisees(turn.actor.id)
+        if "person" not in values and not manages:  # a supervisee books with their line manager
+            manager, _ = await self._person(turn, "my manager")
+            values["person"] = manager.name if manager else ""
+        return await self._check(turn, values, typed)
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        values: dict[str, str] = dict(state.data.get("values", {}))
+        match payload:
+            case FormSubmit(values=submitted):
+                return await self._check(turn, dict(submitted))
+            case Choice(value="edit"):
+                pair, _ = await self._who(turn, values.get("person", ""))
+                return Outcome(
+                    replies=[prefilled(self.form(turn, pair), values)],
+                    state=FlowState(self.name, "form", {"values": values}),
+                )
+            case Choice(value="confirm") if state.step == "confirm":
+                return await self._save(turn, state)
+            case Text(text=text) if state.step == "confirm" and text.strip().lower() in _YES:
+                return await self._save(turn, state)
+        if state.step == "form":
+            pair, _ = await self._who(turn, values.get("person", ""))
+            hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
+            return Outcome(replies=[hint, prefilled(self.form(turn, pair), values)], state=state)
+        prompt = "Use Confirm or Change on the card above, or type cancel."
+        return Outcome(replies=[Say(prompt, Tone.WARNING)], state=state)
+
+    async def _check(
+        self, turn: Turn, values: Mapping[str, str], typed: set[str] | None = None
+    ) -> Outcome:
+        """Validate everything at once, so every problem shows beside its field."""
+        pair, person_problem = await self._who(turn, values.get("person", ""))
+        blank = self.form(turn, pair)
+        if typed is not None:  # started from a sentence: the form's defaults fill the rest
+            values = {f.name: f.value for f in blank.fields} | dict(values)
+        checked = check_form(blank, values, turn, future_only=("when",))
+        kept = FlowState(self.name, "form", {"values": checked.values})
+        problems: dict[str, str] = {"person": person_problem} if person_problem else {}
+        form = checked.form
+        minutes = 0
+        if pair is not None:
+            supervisor, supervisee = pair
+            minutes, problem = self._minutes(turn, supervisee, checked.values)
+            if problem:
+                problems["minutes"] = problem
+            errors = {f.name for f in form.fields if f.error}
+            if not {"when", "minutes"} & (errors | set(problems)):
+                start = when_value(checked.values, "when", turn)
+                end = start + timedelta(minutes=minutes)
+                people = [supervisor, supervisee]
+                problem = checks.leaving_problem(people, start.astimezone(turn.zone).date())
+                problem = problem or await checks.clash(turn, people, start, end)
+                if problem:
+                    problems["when"] = problem
+        for name, error in problems.items():
+            if not next(f.error for f in form.fields if f.name == name):
+                form = with_error(form, name, error)
+        if typed is not None:  # the first showing: prefilled from what was typed, never booked
+            return Outcome(replies=[_only_errors(form, typed)], state=kept)
+        if form.has_errors:
+            return Outcome(replies=[form], state=kept)
+        assert pair is not None
+        return await self._confirm(turn, checked.values, pair, minutes)
+
+    def _minutes(
+        self, turn: Turn, supervisee: StaffView, values: Mapping[str, str]
+    ) -> tuple[int, str]:
+        if not values.get("minutes"):
+            return checks.default_minutes(turn.pack, supervisee, turn.today), ""
+        if not values["minutes"].isdigit():
+            return 0, ""  # check_form has said why
+        minutes = int(values["minutes"])
+        if not checks.MIN_MINUTES <= minutes <= checks.MAX_MINUTES:
+            low, high = checks.MIN_MINUTES, checks.MAX_MINUTES
+            return minutes, f"Length: between {low} and {high} minutes."
+        kind = next((t for t in SessionType if t.value == values.get("type")), None)
+        least = checks.asye_minimum(turn.pack, supervisee, kind, turn.today) if kind else None
+        if least is not None and minutes < least:
+            return minutes, (
+                f"{supervisee.name} is on the ASYE: supervision is at least {least} minutes, "
+                f"1½ hours uninterrupted (LAM 004:317)."
+            )
+        return minutes, ""
+
+    async def _confirm(
+        self, turn: Turn, values: Mapping[str, str], pair: Pair, minutes: int
+    ) -> Outcome:
+        supervisor, supervisee = pair
+        kind = SessionType(values["type"])
+        start = when_value(values, "when", turn)
+        end = start + timedelta(minutes=minutes)
+        virtual = values["mode"] == "virtual"
+        template, items = await checks.agenda(turn, kind, supervisee)
+        warnings = await checks.due_warnings(turn, supervisee, kind, start)
+        booking: dict[str, Any] = {
+            "type": kind.value,
+            "supervisor": [supervisor.id, supervisor.name],
+            "supervisee": [supervisee.id, supervisee.name],
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "venue": values.get("venue", ""),
+            "virtual": virtual,
+            "template": template,
+            "agenda": items,
+        }
+        sections = [CardSection("Check before booking", tuple(warnings))] if warnings else []
+        sections.append(checks.agenda_section(template, items))
+        card = Card(
+            title=f"Book supervision: {supervisor.name} and {supervisee.name}",
+            subtitle="Check, then confirm to book it and tell the other person.",
+            facts=checks.booking_facts(turn, booking),
+            sections=tuple(sections),
+            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+        )
+        data = {"values": dict(values), "booking": booking}
+        return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))
+
+    async def _save(self, turn: Turn, state: FlowState) -> Outcome:
+        values: dict[str, str] = dict(state.data["values"])
+        booking = state.data["booking"]
+        supervisor_id, supervisor_name = booking["supervisor"]
+        supervisee_id, supervisee_name = booking["supervisee"]
+        start = datetime.fromisoformat(booking["start"])
+        end = datetime.fromisoformat(booking["end"])
+        supervisor = await turn.ports.directory.staff(supervisor_id)
+        supervisee = await turn.ports.directory.staff(supervisee_id)
+        if supervisor is None or supervisee is None:
+            return Outcome(replies=[Say("One of you is no longer on the staff list.", Tone.ERROR)])
+        problem = "That time has passed." if start <= turn.now else ""
+        problem = problem or await checks.clash(turn, [supervisor, supervisee], start, end)
+        if problem:  # the diary changed since the card was shown
+            form = prefilled(self.form(turn, (supervisor, supervisee)), values)
+            form = with_error(form, "when", problem)
+            return Outcome(replies=[form], state=FlowState(self.name, "form", {"values": values}))
+        kind = SessionType(booking["type"])
+        session = await turn.ports.sessions.book(
+            organisation_id=turn.actor.organisation_id,
+            type=kind,
+            supervisor_id=supervisor_id,
+            supervisee_ids=[supervisee_id],
+            start=start,
+            end=end,
+            venue=booking["venue"],
+            virtual=booking["virtual"],
+            agenda=booking["agenda"],
+            created_by_id=turn.actor.id,
+        )
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="write",
+            subject_type="supervision_session",
+            subject_id=str(session.id),
+            target_staff_id=supervisee_id,
+            detail={"event": "booked", "type": kind.value},
+        )
+        # Issue 11: the calendar invite (an ICS REQUEST with session.ical_uid and
+        # session.ical_sequence) is attached here, to the reply and to each Notify.
+        facts = checks.booking_facts(turn, booking)
+        agenda = checks.agenda_section(booking["template"], booking["agenda"])
+        others = [i for i in (supervisor_id, supervisee_id) if i != turn.actor.id]
+        notes = [
+            Notify(
+                staff_id=staff_id,
+                messages=(
+                    Card(
+                        title="Supervision booked",
+                        subtitle=f"{turn.actor.name} booked supervision with you.",
+                        facts=facts,
+                        sections=(agenda,),
+                    ),
+                ),
+                key=f"booked:{session.id}:{staff_id}",
+            )
+            for staff_id in others
+        ]
+        other_name = supervisee_name if supervisor_id == turn.actor.id else supervisor_name
+        done = Card(
+            title=f"Booked: supervision with {other_name}",
+            subtitle=f"{describe(start, turn.zone)}. {other_name} has been told.",
+            facts=facts,
+            sections=(agenda,),
+        )
+        return Outcome(replies=[done], notifications=notes)

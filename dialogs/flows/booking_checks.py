@@ -1,0 +1,301 @@
+"""What booking and rearranging share: who with whom, types, clashes, due dates, the agenda."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from dialogs.access import may_act_for
+from dialogs.flow import Turn
+from dialogs.flows.common import relation_to
+from dialogs.messages import CardSection, Fact, Option
+from dialogs.views import SessionView, StaffView
+from dialogs.when import describe, describe_day
+from policy.calendar import add_months
+from policy.frequencies import DueItem, merge_spans
+from policy.obligations import due_items, periodic_rules
+from policy.packs import Pack
+from policy.vocabulary import SessionStatus, SessionType
+
+MIN_MINUTES, MAX_MINUTES = 15, 480
+DEFAULT_MINUTES = 60
+AWAY_DAYS = 14  # away this long: no early alternative date can be set (see rearrange)
+_ACTIONS_ON_AGENDA = 10
+_MY_MANAGER = re.compile(r"\bmy (?:line )?manager\b", re.IGNORECASE)
+_FILLER = {"a", "an", "the", "book", "schedule", "arrange", "set", "up", "new", "supervision"}
+_FILLER |= {"session", "meeting", "with", "for", "please", "1:1", "one-to-one"}
+_DATE_WORDS = {"today", "tomorrow", "next", "this", "on", "at", "noon", "midday", "am", "pm"}
+_DATE_WORDS |= {d.lower() for d in (*calendar.day_name, *calendar.day_abbr, "tues", "thurs")}
+_MONTHS = {m.lower() for m in (*calendar.month_name, *calendar.month_abbr, "sept") if m}
+_DATE_TOKEN = re.compile(r"\d[\d:./-]*(?:am|pm|a\.m\.|p\.m\.|st|nd|rd|th)?")
+
+_LABELS = {
+    SessionType.ONE_TO_ONE: "1:1 supervision",
+    SessionType.CASE_MANAGEMENT: "Case management supervision",
+    SessionType.PROFESSIONAL: "Professional supervision",
+    SessionType.REFLECTIVE_GROUP: "Reflective group case discussion",
+    SessionType.PEER_REFLECTION: "Peer reflection",
+    SessionType.ASYE_REVIEW: "ASYE review",
+    SessionType.DIRECT_OBSERVATION: "Direct observation of practice",
+    SessionType.MY_PLAN: "My Plan meeting",
+    SessionType.AGREEMENT_REVIEW: "Supervision agreement review",
+    SessionType.APPRAISAL: "Appraisal",
+    SessionType.CASELOAD_ANALYSIS: "Caseload analysis",
+    SessionType.FILE_AUDIT: "Supervision file audit",
+}
+
+
+def type_label(kind: SessionType) -> str:
+    return _LABELS.get(kind, kind.value.replace("_", " ").capitalize())
+
+
+def on_asye(pack: Pack, person: StaffView, on: date) -> bool:
+    asye, start = pack.asye, person.asye_start
+    if asye is None or start is None:
+        return False
+    return start <= on < add_months(start, asye.duration_months)
+
+
+def session_types(pack: Pack, person: StaffView | None, on: date) -> tuple[SessionType, ...]:
+    """The types the pack uses for this person (everyone's, while the person is not known)."""
+    found: list[SessionType] = []
+    if person is not None and pack.asye is not None and on_asye(pack, person, on):
+        found += pack.asye.satisfied_by  # first, so an NQSW's booking defaults to ASYE supervision
+    found += pack.compliance.session_types
+    for rule in pack.supervision.frequencies:
+        if person is None or rule.roles is None or person.role in rule.roles:
+            found += rule.satisfied_by
+    if person is None and pack.asye is not None:
+        found += pack.asye.satisfied_by
+    return tuple(dict.fromkeys(found))
+
+
+def type_options(types: Iterable[SessionType]) -> tuple[Option, ...]:
+    return tuple(Option(kind.value, type_label(kind)) for kind in types)
+
+
+def asye_minimum(pack: Pack, supervisee: StaffView, kind: SessionType, on: date) -> int | None:
+    """LAM 004:317: ASYE supervision is 1½ hours uninterrupted (the pack's session_minutes)."""
+    if pack.asye is None or kind not in pack.asye.satisfied_by:
+        return None
+    return pack.asye.session_minutes if on_asye(pack, supervisee, on) else None
+
+
+def default_minutes(pack: Pack, supervisee: StaffView, on: date) -> int:
+    if pack.asye is not None and on_asye(pack, supervisee, on):
+        return pack.asye.session_minutes
+    return DEFAULT_MINUTES
+
+
+async def parties(turn: Turn, person: StaffView) -> tuple[StaffView, StaffView] | str:
+    """(supervisor, supervisee) when the actor books with `person`, or why they may not."""
+    if person.id == turn.actor.id:
+        return "That is you: name the person you are meeting."
+    if may_act_for(await relation_to(turn, person)):
+        return turn.actor, person
+    if person.id == turn.actor.line_manager_id:
+        return person, turn.actor
+    return (
+        f"You can book supervision with people you supervise or with your own line manager; "
+        f"{person.name} is neither."
+    )
+
+
+def span(start: datetime, end: datetime, turn: Turn) -> str:
+    return f"{describe(start, turn.zone)}–{end.astimezone(turn.zone):%H:%M}"
+
+
+async def clash(
+    turn: Turn,
+    people: Sequence[StaffView],
+    start: datetime,
+    end: datetime,
+    ignore: int | None = None,
+) -> str:
+    """Why the time is taken for one of the people, or "" (a rearranged session is ignored)."""
+    for person in people:
+        for other in await turn.ports.sessions.between(person.id, start, end):
+            if other.id == ignore:
+                continue
+            who = "You are" if person.id == turn.actor.id else f"{person.name} is"
+            return (
+                f"{who} already booked for supervision {span(other.start, other.end, turn)}. "
+                "Choose another time."
+            )
+    return ""
+
+
+def leaving_problem(people: Sequence[StaffView], day: date) -> str:
+    for person in people:
+        if person.leaving_date is not None and day > person.leaving_date:
+            leaves = describe_day(person.leaving_date)
+            return f"{person.name} leaves on {leaves}: choose an earlier date."
+    return ""
+
+
+async def away_for_a_fortnight(turn: Turn, people: Sequence[StaffView]) -> bool:
+    """Every one of them has absence recorded over the next 14 days."""
+    if not people:
+        return False
+    inputs = await turn.ports.facts.for_staff([p.id for p in people], turn.today)
+    first, last = turn.today + timedelta(days=1), turn.today + timedelta(days=AWAY_DAYS)
+    for person in people:
+        spans = merge_spans([(a.start, a.end) for a in inputs.absences if a.staff_id == person.id])
+        if not any(lo <= first and hi >= last for lo, hi in spans):
+            return False
+    return True
+
+
+def date_warnings(whose: str, day: date, items: Sequence[tuple[DueItem, bool]]) -> list[str]:
+    """Warnings for a session on `day` against due items (each flagged if its period is a
+    calendar month, where the month's figures are what count)."""
+    warnings: list[str] = []
+    for item, monthly in items:
+        if item.due is None or day <= item.due:
+            continue
+        late = (day - item.due).days
+        cited = f" ({item.source})" if item.source else ""
+        warnings.append(
+            f"{whose} {item.description} is due by {describe_day(item.due)}{cited}: this date is "
+            f"{late} day{'s' if late != 1 else ''} after that."
+        )
+        if monthly and (day.year, day.month) > (item.due.year, item.due.month):
+            # POWYS 002:45: a session "rescheduled by just a few days" misses the month's figure.
+            warnings.append(
+                f"It falls in {day:%B %Y}, after the {item.due:%B} cut-off, so it will not count "
+                f"for {item.due:%B}'s supervision figures (Powys 002:45)."
+            )
+    return warnings
+
+
+async def due_warnings(
+    turn: Turn,
+    supervisee: StaffView,
+    kind: SessionType,
+    start: datetime,
+    ignore: int | None = None,
+) -> list[str]:
+    """Is a session at `start` later than what it should meet is due? Sessions already booked
+    before it count as held: the question is whether this one is in time if those go ahead."""
+    day = start.astimezone(turn.zone).date()
+    inputs = await turn.ports.facts.for_staff([supervisee.id], turn.today)
+    me = next((s for s in inputs.staff if s.id == supervisee.id), None)
+    if me is None:
+        return []
+    sessions = [
+        replace(s, status=SessionStatus.HELD)
+        if s.status is SessionStatus.BOOKED and s.start < start
+        else s
+        for s in inputs.sessions
+        if s.id != ignore
+    ]
+    pack = turn.pack
+    rules = [r for r in periodic_rules(pack) if kind in r.satisfied_by]
+    monthly = {
+        r.obligation: r.period == "calendar_month"
+        for r in rules
+        if r.roles is None or me.role in r.roles
+    }
+    if pack.asye is not None and kind in pack.asye.satisfied_by:
+        monthly["asye_supervision"] = False
+    items = due_items(me, pack, sessions, inputs.absences, inputs.cases, day)
+    relevant = [(i, monthly[i.kind]) for i in items if i.kind in monthly and not i.case_reference]
+    whose = "Your" if supervisee.id == turn.actor.id else f"{supervisee.name}'s"
+    return date_warnings(whose, day, relevant)
+
+
+async def agenda(turn: Turn, kind: SessionType, supervisee: StaffView) -> tuple[str, list[str]]:
+    """The template's name and the agenda: matters arising (open actions), then its sections."""
+    template = next((t for t in turn.pack.templates if kind in t.used_for), None)
+    actions = {}
+    last = await turn.ports.records.last_for(supervisee.id)
+    for action in last.actions if last else ():
+        if not action.done:
+            actions[action.id] = action
+    for action in await turn.ports.records.open_actions(supervisee.id):
+        actions.setdefault(action.id, action)
+    ordered = sorted(actions.values(), key=lambda a: (a.due_date, a.id))[:_ACTIONS_ON_AGENDA]
+    items = [f"Matters arising: {a.description} (due {describe_day(a.due_date)})" for a in ordered]
+    if not items:
+        items = ["Matters arising: no open actions from the last record"]
+    if template is None:
+        return "", items
+    return template.title, items + [section.title for section in template.sections]
+
+
+def booking_facts(turn: Turn, booking: Mapping[str, Any]) -> tuple[Fact, ...]:
+    """A booking as stored in flow state: type, [id, name] of each party, ISO times, venue."""
+    start, end = datetime.fromisoformat(booking["start"]), datetime.fromisoformat(booking["end"])
+    minutes = int((end - start).total_seconds() // 60)
+    venue = booking["venue"]
+    where = ("Virtual" if booking["virtual"] else "In person") + (f": {venue}" if venue else "")
+    return (
+        Fact("When", f"{span(start, end, turn)} ({minutes} minutes)"),
+        Fact("Type", type_label(SessionType(booking["type"]))),
+        Fact("Supervisor", booking["supervisor"][1]),
+        Fact("Supervisee", booking["supervisee"][1]),
+        Fact("Where", where),
+    )
+
+
+def agenda_section(template_title: str, items: Sequence[str]) -> CardSection:
+    heading = f"Agenda (from {template_title})" if template_title else "Agenda"
+    return CardSection(heading, tuple(items))
+
+
+def parties_of(session: SessionView) -> tuple[int, ...]:
+    return (session.supervisor_id, *session.supervisee_ids)
+
+
+async def people_of(turn: Turn, session: SessionView) -> tuple[list[StaffView], list[StaffView]]:
+    """Everyone in the session (supervisor first), and its supervisees; leavers dropped."""
+    supervisor = await turn.ports.directory.staff(session.supervisor_id)
+    found = [await turn.ports.directory.staff(i) for i in session.supervisee_ids]
+    supervisees = [p for p in found if p is not None]
+    return [*([supervisor] if supervisor else []), *supervisees], supervisees
+
+
+async def bookable(turn: Turn, session_id: int) -> SessionView | None:
+    """Still booked, still ahead, and the actor is one of its parties."""
+    session = await turn.ports.sessions.get(session_id)
+    if session is None or session.status is not SessionStatus.BOOKED:
+        return None
+    if session.start <= turn.now or turn.actor.id not in parties_of(session):
+        return None
+    return session
+
+
+async def session_label(turn: Turn, session: SessionView, *, with_time: bool = True) -> str:
+    others = [i for i in parties_of(session) if i != turn.actor.id]
+    names = [p.name for p in [await turn.ports.directory.staff(i) for i in others] if p]
+    kind = type_label(session.type)
+    who = f"{kind} with {', '.join(names) or 'someone who has left'}"
+    return f"{span(session.start, session.end, turn)}: {who}" if with_time else who
+
+
+def split_argument(text: str) -> dict[str, str]:
+    """'with Sam tomorrow 2pm' -> person 'Sam', when 'tomorrow 2pm' (either may be missing)."""
+    values: dict[str, str] = {}
+    if _MY_MANAGER.search(text):
+        values["person"] = "my manager"
+        text = _MY_MANAGER.sub(" ", text)
+    tokens = text.replace(",", " ").split()
+    numbers = [bool(_DATE_TOKEN.fullmatch(t.lower())) for t in tokens]
+    when: list[str] = []
+    person: list[str] = []
+    for index, token in enumerate(tokens):
+        word = token.lower()
+        beside_number = any(numbers[max(0, index - 1) : index + 2])
+        if numbers[index] or word in _DATE_WORDS or (word in _MONTHS and beside_number):
+            when.append(token)  # a month name only beside a day number: "April Jones" is a name
+        elif word not in _FILLER:
+            person.append(token)
+    if person and "person" not in values:
+        values["person"] = " ".join(person)
+    if any(w.lower() not in {"on", "at"} for w in when):
+        values["when"] = " ".join(when)
+    return values

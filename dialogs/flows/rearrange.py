@@ -1,0 +1,313 @@
+"""Rearrange or cancel a booked supervision, always with a reason, and a new date where one is due.
+
+DCC 000:93: if dates have to change an early alternative date must be set, and the reason for any
+interruption or cancellation MUST be recorded (sickness, annual leave, urgent work, personal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows import booking_checks as checks
+from dialogs.flows.common import (
+    check_form,
+    field,
+    prefilled,
+    resolve_person,
+    when_value,
+    with_error,
+)
+from dialogs.messages import (
+    AskChoice,
+    AskForm,
+    Card,
+    CardSection,
+    Choice,
+    Fact,
+    FieldKind,
+    FormSubmit,
+    Notify,
+    Option,
+    Payload,
+    Reply,
+    Say,
+    Text,
+    Tone,
+)
+from dialogs.views import SessionView, StaffView
+from policy.vocabulary import CancelReason
+
+_DCC_93 = "Derbyshire 000:93"
+REASONS = (
+    Option(CancelReason.SICKNESS.value, "Sickness"),
+    Option(CancelReason.ANNUAL_LEAVE.value, "Annual leave"),
+    Option(CancelReason.URGENT_WORK.value, "Urgent work"),
+    Option(CancelReason.PERSONAL.value, "Personal matter"),
+    Option(CancelReason.LEAVING.value, "Leaving (no further supervision here)"),
+    Option(CancelReason.OTHER.value, "Other (say what)"),
+)
+_REASON_LABELS = {o.value: o.label.split(" (")[0] for o in REASONS}
+ACTIONS = (Option("rearrange", "Move it to a new time"), Option("cancel", "Cancel it"))
+REASON = field(
+    "reason", "Reason", FieldKind.SELECT, options=REASONS, help=f"Always recorded ({_DCC_93})"
+)
+NOTE = field(
+    "note",
+    "Details",
+    FieldKind.TEXTAREA,
+    required=False,
+    max_length=2000,
+    help="Needed when the reason is Other",
+)
+_FILLER = {"my", "the", "a", "supervision", "session", "meeting", "with"}
+_YES = {"yes", "y", "confirm", "ok"}
+NEEDS_DATE = (
+    f"Set an early alternative date ({_DCC_93}): a new date and time is needed unless the "
+    "supervisee is leaving or away for the next two weeks."
+)
+NEEDS_NOTE = f"Say what the reason is: a cancellation's reason must be recorded ({_DCC_93})."
+
+
+@dataclass(frozen=True)
+class RearrangeFlow:
+    name: str = "rearrange"
+    title: str = "Rearrange or cancel supervision"
+    summary: str = "move or cancel a booked supervision, recording why (and the new date)"
+    usage: str = "rearrange [person]"
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        sessions = list(await turn.ports.sessions.upcoming(turn.actor.id, turn.now))
+        notes: list[Reply] = []
+        wanted = " ".join(w for w in argument.split() if w.lower() not in _FILLER)
+        if wanted and sessions:
+            person, problem = await resolve_person(turn, wanted)
+            if person is None:
+                notes.append(Say(problem, Tone.WARNING))
+            else:
+                sessions = [s for s in sessions if person.id in checks.parties_of(s)]
+        if not sessions:
+            text = "You have no supervision booked from now on. To book one, type *book*."
+            return Outcome(replies=[*notes, Say(text)])
+        if len(sessions) == 1:
+            return await self._chosen(turn, sessions[0], notes)
+        options = tuple([Option(str(s.id), await checks.session_label(turn, s)) for s in sessions])
+        ask = AskChoice("Which supervision do you want to rearrange or cancel?", options)
+        return Outcome(replies=[*notes, ask], state=FlowState(self.name, "pick", {}))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        data = dict(state.data)
+        if state.step == "pick":
+            if isinstance(payload, Choice) and payload.value.isdigit():
+                chosen = await checks.bookable(turn, int(payload.value))
+                return await self._chosen(turn, chosen) if chosen else _gone()
+            return _use_buttons(state)
+        session = await checks.bookable(turn, int(data["session"]))
+        if session is None:
+            return _gone()
+        match state.step, payload:
+            case "action", Choice(value="rearrange" | "cancel" as mode):
+                data.update(mode=mode, values={})
+                form = await self._form(turn, session, mode, {})
+                return Outcome(replies=[form], state=FlowState(self.name, "form", data))
+            case "form" | "confirm", FormSubmit(values=submitted):
+                return await self._check(turn, session, data, dict(submitted))
+            case "confirm", Choice(value="edit"):
+                form = await self._form(turn, session, data["mode"], data["values"])
+                return Outcome(replies=[form], state=FlowState(self.name, "form", data))
+            case "confirm", Choice(value="confirm"):
+                return await self._save(turn, session, data)
+            case "confirm", Text(text=text) if text.strip().lower() in _YES:
+                return await self._save(turn, session, data)
+            case "form", _:
+                form = await self._form(turn, session, data["mode"], data["values"])
+                hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
+                return Outcome(replies=[hint, form], state=state)
+        return _use_buttons(state)
+
+    async def _chosen(
+        self, turn: Turn, session: SessionView, notes: list[Reply] | None = None
+    ) -> Outcome:
+        label = await checks.session_label(turn, session)
+        ask = AskChoice(f"{label}: move it, or cancel it?", ACTIONS)
+        state = FlowState(self.name, "action", {"session": session.id})
+        return Outcome(replies=[*(notes or []), ask], state=state)
+
+    async def _form(
+        self, turn: Turn, session: SessionView, mode: str, values: Mapping[str, str]
+    ) -> AskForm:
+        moving = mode == "rearrange"
+        when_help = "e.g. tomorrow 2pm, Tue 10:00 or 3/12 09:30 (day first)"
+        if not moving:
+            when_help = f"Needed unless the supervisee is leaving or away for two weeks ({_DCC_93})"
+        when = field(
+            "when", "New date and time", FieldKind.DATETIME, required=moving, help=when_help
+        )
+        form = AskForm(
+            form_id=self.name,
+            title="Move supervision" if moving else "Cancel supervision",
+            intro=await checks.session_label(turn, session),
+            fields=(REASON, NOTE, when),
+            submit_label="Check and confirm",
+        )
+        return prefilled(form, values)
+
+    async def _check(
+        self, turn: Turn, session: SessionView, data: dict[str, Any], submitted: dict[str, str]
+    ) -> Outcome:
+        """Every problem beside its field, every typed value kept; then the confirm card."""
+        blank = await self._form(turn, session, data["mode"], {})
+        checked = check_form(blank, submitted, turn, future_only=("when",))
+        form, values = checked.form, checked.values
+        data["values"] = values
+        everyone, supervisees = await checks.people_of(turn, session)
+        problems: dict[str, str] = {}
+        if values["reason"] == CancelReason.OTHER.value and not values["note"]:
+            problems["note"] = NEEDS_NOTE
+        start: datetime | None = None
+        if values["when"] and not _error(form, "when"):
+            start = when_value(values, "when", turn)
+            problem = await _slot_problem(turn, session, everyone, start)
+            if problem:
+                problems["when"] = problem
+        elif not values["when"] and values["reason"] != CancelReason.LEAVING.value:
+            # DCC 000:93 asks for an early alternative date; none can be set for someone away.
+            away = await checks.away_for_a_fortnight(turn, supervisees)
+            if not away:
+                problems["when"] = NEEDS_DATE
+        for name, error in problems.items():
+            if not _error(form, name):
+                form = with_error(form, name, error)
+        if form.has_errors:
+            return Outcome(replies=[form], state=FlowState(self.name, "form", data))
+        length = session.end - session.start
+        warnings: list[str] = []
+        facts = [Fact("Now", checks.span(session.start, session.end, turn))]
+        if start is not None:
+            for supervisee in supervisees:
+                warnings += await checks.due_warnings(
+                    turn, supervisee, session.type, start, ignore=session.id
+                )
+            facts.append(Fact("Moves to", checks.span(start, start + length, turn)))
+        else:
+            facts.append(Fact("New date", "none: cancelled"))
+        facts.append(Fact("Reason", _REASON_LABELS[values["reason"]]))
+        if values["note"]:
+            facts.append(Fact("Details", values["note"]))
+        data["start"] = start.isoformat() if start else None
+        card = Card(
+            title="Move supervision" if start else "Cancel supervision",
+            subtitle="Check, then confirm; the other person is told.",
+            facts=tuple(facts),
+            sections=(CardSection("Check before confirming", tuple(warnings)),) if warnings else (),
+            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+        )
+        return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))
+
+    async def _save(self, turn: Turn, session: SessionView, data: dict[str, Any]) -> Outcome:
+        values: dict[str, str] = data["values"]
+        reason = CancelReason(values["reason"])
+        start = datetime.fromisoformat(data["start"]) if data.get("start") else None
+        if start is not None:
+            everyone, _ = await checks.people_of(turn, session)
+            problem = "That time has passed." if start <= turn.now else ""
+            problem = problem or await _slot_problem(turn, session, everyone, start)
+            if problem:  # the diary changed since the card was shown
+                form = await self._form(turn, session, data["mode"], values)
+                state = FlowState(self.name, "form", data)
+                return Outcome(replies=[with_error(form, "when", problem)], state=state)
+        target = session.supervisee_ids[0] if session.supervisee_ids else None
+        await turn.ports.sessions.cancel(session.id, reason, values["note"])
+        await _audit(turn, session.id, target, reason, {"event": "cancelled"})
+        moved: SessionView | None = None
+        if start is not None:
+            # The repository keeps the iCalendar UID and raises SEQUENCE (RFC 5545).
+            moved = await turn.ports.sessions.book(
+                organisation_id=turn.actor.organisation_id,
+                type=session.type,
+                supervisor_id=session.supervisor_id,
+                supervisee_ids=session.supervisee_ids,
+                start=start,
+                end=start + (session.end - session.start),
+                venue=session.venue,
+                virtual=session.virtual,
+                agenda=session.agenda,
+                created_by_id=turn.actor.id,
+                rescheduled_from_id=session.id,
+            )
+            detail = {"event": "rearranged", "from_session": session.id}
+            await _audit(turn, moved.id, target, reason, detail)
+            # Issue 11: the updated calendar invite (same UID, higher SEQUENCE) goes out here.
+        return await _told(turn, session, moved, reason, values["note"])
+
+
+async def _told(
+    turn: Turn, old: SessionView, moved: SessionView | None, reason: CancelReason, note: str
+) -> Outcome:
+    """The reply, and the other party told (the note only when it is the reason itself)."""
+    was = checks.span(old.start, old.end, turn)
+    why = _REASON_LABELS[reason.value]
+    if reason is CancelReason.OTHER:
+        why = f"{why}: {note}"
+    facts = [Fact("Was", was)]
+    if moved is not None:
+        facts.append(Fact("Now", checks.span(moved.start, moved.end, turn)))
+    facts.append(Fact("Reason", why))
+    title = "Supervision moved" if moved else "Supervision cancelled"
+    key = f"rearranged:{moved.id}" if moved else f"cancelled:{old.id}"
+    others = [i for i in checks.parties_of(old) if i != turn.actor.id]
+    notes = [
+        Notify(
+            staff_id=staff_id,
+            messages=(Card(title, f"{turn.actor.name} changed your supervision.", tuple(facts)),),
+            key=f"{key}:{staff_id}",
+        )
+        for staff_id in others
+    ]
+    names = [p.name for p in [await turn.ports.directory.staff(i) for i in others] if p]
+    whom = " and ".join(names) or "The other person"
+    told = f"{whom} {'have' if names[1:] else 'has'} been told."
+    done = Card(
+        f"{title}: {await checks.session_label(turn, old, with_time=False)}", told, tuple(facts)
+    )
+    return Outcome(replies=[done], notifications=notes)
+
+
+def _error(form: AskForm, name: str) -> str:
+    return next(f.error for f in form.fields if f.name == name)
+
+
+async def _slot_problem(
+    turn: Turn, session: SessionView, people: list[StaffView], start: datetime
+) -> str:
+    end = start + (session.end - session.start)
+    problem = checks.leaving_problem(people, start.astimezone(turn.zone).date())
+    return problem or await checks.clash(turn, people, start, end, ignore=session.id)
+
+
+async def _audit(
+    turn: Turn, session_id: int, target: int | None, reason: CancelReason, detail: dict[str, Any]
+) -> None:
+    await turn.ports.audit.record(
+        actor_id=turn.actor.id,
+        action="write",
+        subject_type="supervision_session",
+        subject_id=str(session_id),
+        target_staff_id=target,
+        reason=reason.value,
+        detail=detail,
+    )
+
+
+def _gone() -> Outcome:
+    text = "That supervision is no longer booked (held, cancelled or past). Nothing was changed."
+    return Outcome(replies=[Say(text, Tone.WARNING)])
+
+
+def _use_buttons(state: FlowState) -> Outcome:
+    return Outcome(
+        replies=[Say("Use the buttons above, or type cancel.", Tone.WARNING)], state=state
+    )

@@ -1,0 +1,94 @@
+"""The signed record as a PDF from the chat ("Download PDF" on a record), for the supervision file.
+
+Only the record's two parties and the supervisee's line management (as the pack allows) get it;
+every download is audited like an export.
+"""
+
+from __future__ import annotations
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.messages import Attachment, Payload, Say, Tone
+from dialogs.outputs.record_pdf import RecordDocument, record_pdf
+
+NOT_FOUND = "There is no signed record {id} that you can download."
+
+
+class RecordFileFlow:
+    name = "pdf"
+    title = "Download a record as PDF"
+    summary = "the signed supervision record as a PDF"
+    usage = "pdf <record number>"
+    captures_text = False
+    listed = False  # a button on a record card
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        text = argument.strip().lstrip("#")
+        if not text.isdigit():
+            return Outcome(replies=[Say("Use the Download PDF button on a record.", Tone.WARNING)])
+        record_id = int(text)
+        record = await turn.ports.records.get(record_id)
+        session = await turn.ports.sessions.get(record.session_id) if record else None
+        if record is None or session is None:
+            return Outcome(replies=[Say(NOT_FOUND.format(id=record_id), Tone.WARNING)])
+        allowed = turn.actor.id in {session.supervisor_id, *session.supervisee_ids}
+        levels = turn.pack.record_access.chain_levels.value
+        for supervisee in session.supervisee_ids:
+            chain = list(await turn.ports.directory.management_chain(supervisee))
+            allowed = allowed or turn.actor.id in chain[:levels]
+        supervisor = await turn.ports.directory.staff(session.supervisor_id)
+        if (
+            not allowed
+            or supervisor is None
+            or supervisor.organisation_id != turn.actor.organisation_id
+        ):
+            return Outcome(replies=[Say(NOT_FOUND.format(id=record_id), Tone.WARNING)])
+        if record.supervisor_signed_at is None or record.supervisee_signed_at is None:
+            return Outcome(
+                replies=[
+                    Say(
+                        "This record is not signed by both of you yet, so it is not ready "
+                        "for the supervision file.",
+                        Tone.WARNING,
+                    )
+                ]
+            )
+        names = {supervisor.id: supervisor.name}
+        for staff_id in {*session.supervisee_ids, *(a.owner_id for a in record.actions)}:
+            person = await turn.ports.directory.staff(staff_id)
+            names[staff_id] = person.name if person else "someone"
+        template = turn.pack.template(record.template_id)
+        sections = (
+            [(s.id, s.title) for s in template.sections]
+            if template
+            else [(k, k.replace("_", " ").capitalize()) for k in record.sections]
+        )
+        document = RecordDocument(
+            council=turn.pack.council,
+            title=turn.pack.terms.supervision_record.value,
+            supervisor=supervisor.name,
+            supervisee=" and ".join(names[i] for i in session.supervisee_ids),
+            held_at=session.start,
+            section_titles=sections,
+            owners=names,
+            zone=turn.zone,
+        )
+        pdf = record_pdf(record, document)
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="export",
+            subject_type="supervision_record",
+            subject_id=str(record.id),
+            target_staff_id=next(iter(session.supervisee_ids), None),
+            detail={"format": "pdf"},
+        )
+        day = session.start.astimezone(turn.zone).date()
+        file = Attachment(
+            f"supervision-record-{day.isoformat()}.pdf",
+            "application/pdf",
+            pdf,
+            f"Supervision record of {day:%d %B %Y}: {document.supervisee} with {supervisor.name}",
+        )
+        return Outcome(replies=[file])
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        return Outcome()
