@@ -21,6 +21,7 @@ from dialogs.flows.common import (
     when_value,
     with_error,
 )
+from dialogs.flows.invites import invite
 from dialogs.messages import (
     AskForm,
     Card,
@@ -278,8 +279,7 @@ class BookFlow:
             target_staff_id=supervisee_id,
             detail={"event": "booked", "type": kind.value},
         )
-        # Issue 11: the calendar invite (an ICS REQUEST with session.ical_uid and
-        # session.ical_sequence) is attached here, to the reply and to each Notify.
+        calendar = await invite(turn, session)  # both parties get the same ICS REQUEST
         facts = checks.booking_facts(turn, booking)
         agenda = checks.agenda_section(booking["template"], booking["agenda"])
         others = [i for i in (supervisor_id, supervisee_id) if i != turn.actor.id]
@@ -293,6 +293,7 @@ class BookFlow:
                         facts=facts,
                         sections=(agenda,),
                     ),
+                    calendar,
                 ),
                 key=f"booked:{session.id}:{staff_id}",
             )
@@ -305,4 +306,4 @@ class BookFlow:
             facts=facts,
             sections=(agenda,),
         )
-        return Outcome(replies=[done], notifications=notes)
+        return Outcome(replies=[done, calendar], notifications=notes)

@@ -21,6 +21,7 @@ from dialogs.flows.common import (
     when_value,
     with_error,
 )
+from dialogs.flows.invites import invite
 from dialogs.messages import (
     AskChoice,
     AskForm,
@@ -240,7 +241,6 @@ class RearrangeFlow:
             )
             detail = {"event": "rearranged", "from_session": session.id}
             await _audit(turn, moved.id, target, reason, detail)
-            # Issue 11: the updated calendar invite (same UID, higher SEQUENCE) goes out here.
         return await _told(turn, session, moved, reason, values["note"])
 
 
@@ -257,12 +257,17 @@ async def _told(
         facts.append(Fact("Now", checks.span(moved.start, moved.end, turn)))
     facts.append(Fact("Reason", why))
     title = "Supervision moved" if moved else "Supervision cancelled"
+    # Same UID: calendars update the event (higher SEQUENCE) or remove it (CANCEL).
+    calendar = await invite(turn, moved) if moved else await invite(turn, old, cancel=True)
     key = f"rearranged:{moved.id}" if moved else f"cancelled:{old.id}"
     others = [i for i in checks.parties_of(old) if i != turn.actor.id]
     notes = [
         Notify(
             staff_id=staff_id,
-            messages=(Card(title, f"{turn.actor.name} changed your supervision.", tuple(facts)),),
+            messages=(
+                Card(title, f"{turn.actor.name} changed your supervision.", tuple(facts)),
+                calendar,
+            ),
             key=f"{key}:{staff_id}",
         )
         for staff_id in others
@@ -273,7 +278,7 @@ async def _told(
     done = Card(
         f"{title}: {await checks.session_label(turn, old, with_time=False)}", told, tuple(facts)
     )
-    return Outcome(replies=[done], notifications=notes)
+    return Outcome(replies=[done, calendar], notifications=notes)
 
 
 def _error(form: AskForm, name: str) -> str:
