@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.conversation import Conversations
+from bot.dead_letters import admin_notifier
 from bot.dispatcher import Dispatcher, Sender
 from bot.packs import all_packs
 from bot.scheduler import Scheduler
@@ -55,7 +56,9 @@ def create_app(
         schemes = (settings.schemes_dir,) if settings.schemes_dir else ()
         packs = all_packs(settings)
         app[CONVERSATIONS] = Conversations(database, packs, app[CLOCK], zone, schemes)
-        app[DISPATCHER] = Dispatcher(database, senders, app[CLOCK])
+        app[DISPATCHER] = Dispatcher(
+            database, senders, app[CLOCK], on_dead=admin_notifier(database, app[CLOCK])
+        )
         app[SCHEDULER] = Scheduler(database, packs, app[CLOCK])
         tasks = []
         if scheduler:
