@@ -23,7 +23,9 @@ from dialogs.ports import PolicyInputs
 from dialogs.reminders import QuietHours, plan_for_person
 from dialogs.scores import score_person
 from dialogs.serialise import to_dict
-from policy.calendar import WorkingCalendar
+from dialogs.summary_card import summary_card
+from policy.calendar import WorkingCalendar, month_from_index, month_index
+from policy.compliance import monthly_compliance
 from policy.digest import TeamDigest, team_digest
 from policy.history import SessionIndex
 from policy.obligations import due_items
@@ -76,7 +78,55 @@ class Scheduler:
                 )
                 continue
             added += await self._organisation(organisation.id, pack, now)
+            added += await self._service_summary(organisation, pack, now)
             await self._retention(organisation.id, organisation.slug, pack, now)
+        return added
+
+    async def _service_summary(self, organisation: Organisation, pack: Pack, now: datetime) -> int:
+        """On the first day of the month, at the digest time: last month for senior managers."""
+        local = now.astimezone(pack.zone)
+        hour, minute = (int(part) for part in pack.digest.time.split(":"))
+        first = local.date().replace(day=1)
+        due_at = datetime.combine(first, time(hour, minute), tzinfo=pack.zone)
+        if now < due_at or organisation.id is None:
+            return 0
+        last_month = month_from_index(month_index(first) - 1)
+        key = f"summary:{organisation.id}:{last_month:%Y-%m}"
+        async with session_factory(self.database)() as session:
+            if await self._queued(session, f"{key}:web"):
+                return 0
+            inputs = await SqlFacts(session).for_organisation(organisation.id, local.date())
+            teams = (
+                await session.exec(select(Team).where(Team.organisation_id == organisation.id))
+            ).all()
+            report = monthly_compliance(
+                inputs.staff,
+                inputs.sessions,
+                inputs.absences,
+                pack,
+                last_month.year,
+                last_month.month,
+            )
+            names = {t.id: t.name for t in teams if t.id is not None}
+            card = summary_card(organisation.name, f"{last_month:%B %Y}", report, names)
+            payload = {"replies": [to_dict(card)], "channel": True}
+            targets = [("web", f"org:{organisation.id}")]
+            if organisation.senior_slack_channel_id:
+                targets.append(("slack", organisation.senior_slack_channel_id))
+            if organisation.senior_teams_channel_id:
+                targets.append(("teams", organisation.senior_teams_channel_id))
+            added = 0
+            for platform, target in targets:
+                added += await enqueue(
+                    session,
+                    key=f"{key}:{platform}",
+                    platform=platform,
+                    target=target,
+                    kind="summary",
+                    payload=payload,
+                    due_at=due_at,
+                )
+            await session.commit()
         return added
 
     async def _retention(self, organisation_id: int, slug: str, pack: Pack, now: datetime) -> None:

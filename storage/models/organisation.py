@@ -15,6 +15,9 @@ class Organisation(SQLModel, table=True):
     slug: str = Field(unique=True, max_length=64)
     name: str = Field(max_length=200)
     pack_id: str = Field(max_length=64)  # the council's policy pack (policy/packs/<id>.yaml)
+    # Where the monthly service summary goes: the senior managers' channel on each platform.
+    senior_slack_channel_id: str | None = Field(default=None, max_length=64)
+    senior_teams_channel_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

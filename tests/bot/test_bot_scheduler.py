@@ -138,3 +138,35 @@ async def test_digest_carries_names_and_counts_never_case_references(database: A
         text = str(digest.payload)
         assert "C-1" not in text  # no case references in a channel
         assert any(name in text for name in names) or "All clear" in text
+
+
+async def test_monthly_service_summary_once_on_the_first(database: AsyncEngine) -> None:
+    clock = Clock(datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
+    scheduler = Scheduler(database, PACKS, clock)
+    await scheduler.tick()
+    first = {s.idempotency_key for s in await outbox(database, "summary")}
+    assert first == {"summary:1:2026-10:web"}  # November's summary (of October) was due on the 1st
+    clock.now = datetime(2026, 12, 1, 8, 59, tzinfo=UTC)
+    await scheduler.tick()
+    assert {s.idempotency_key for s in await outbox(database, "summary")} == first
+    clock.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    await scheduler.tick()
+    await scheduler.tick()
+    summaries = await outbox(database, "summary")
+    assert sorted(s.idempotency_key for s in summaries) == [
+        "summary:1:2026-10:web",
+        "summary:1:2026-11:web",
+    ]
+    card = next(s for s in summaries if s.idempotency_key.endswith("2026-11:web")).payload[
+        "replies"
+    ][0]
+    assert card["title"] == "Monthly supervision summary: Demoshire County Council (demo)"
+    assert card["subtitle"] == "November 2026"
+    teams = next(s for s in card["sections"] if s["heading"] == "By team")["lines"]
+    assert {line.split(":")[0] for line in teams} == {
+        "Safeguarding North",
+        "Children in Care",
+        "Assessment and Intervention",
+        "Not in a team (service management)",  # the service manager
+    }
+    assert "C-1" not in str(card)

@@ -1,0 +1,52 @@
+"""The monthly service summary for senior managers: figures per team against the target.
+
+POWYS 002:41: supervision performance is scrutinised monthly by the Head of Service and senior
+managers. Names of teams and numbers only; nothing about individuals or cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dialogs.messages import Card, CardSection, Fact
+from policy.compliance import ComplianceReport, Figure
+
+
+def _figure(figure: Figure) -> str:
+    if figure.percent is None:
+        return "no one due"
+    return f"{figure.percent:.0f}% ({figure.supervised} of {figure.denominator})"
+
+
+def summary_card(
+    organisation: str, month_label: str, report: ComplianceReport, team_names: Mapping[int, str]
+) -> Card:
+    met = report.meets_target()
+    facts = (
+        Fact("Whole service", _figure(report.organisation)),
+        Fact(
+            "Target",
+            f"{report.target:.0f}%" + ("" if met is None else (" (met)" if met else " (not met)")),
+        ),
+        Fact("Excluded for absence", str(len(report.excluded))),
+    )
+    teams = tuple(
+        f"{team_names.get(team_id, 'Not in a team (service management)')}: {_figure(figure)}"
+        for team_id, figure in sorted(
+            report.by_team.items(), key=lambda kv: team_names.get(kv[0], "")
+        )
+    )
+    groups = tuple(
+        f"{name.replace('_', ' ').capitalize()}: {_figure(figure)}"
+        for name, figure in report.by_group.items()
+        if name != "other" and figure.in_post
+    )
+    sections = [CardSection("By team", teams or ("No teams.",))]
+    if groups:
+        sections.append(CardSection("By staff group", groups))
+    return Card(
+        title=f"Monthly supervision summary: {organisation}",
+        subtitle=month_label,
+        facts=facts,
+        sections=tuple(sections),
+    )
