@@ -7,7 +7,17 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.commands import demo, export, governance, imports, init, score, serve, teams_package
+from bot.commands import (
+    channels,
+    demo,
+    export,
+    governance,
+    imports,
+    init,
+    score,
+    serve,
+    teams_package,
+)
 from bot.runtime import UserError
 
 DESCRIPTION = """\
@@ -34,6 +44,7 @@ _REGISTRARS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     export.register,
     governance.register,
     teams_package.register,
+    channels.register,
 )
 
 

@@ -89,3 +89,16 @@ def test_score_a_person_from_the_database(tmp_path: Path) -> None:
     missing = run(tmp_path, "score", "--person", "nobody@demoshire.example")
     assert missing.returncode == 2
     assert "no staff member has the email" in missing.stderr
+
+
+def test_channels_for_digests_and_the_summary(tmp_path: Path) -> None:
+    assert run(tmp_path, "demo").returncode == 0
+    team = run(tmp_path, "channel", "Safeguarding North", "--slack", "C0123")
+    assert team.returncode == 0, team.stderr
+    assert "Safeguarding North's weekly digest" in team.stdout
+    senior = run(tmp_path, "channel", "senior", "--teams", "19:abc@thread.tacv2")
+    assert "monthly service summary" in senior.stdout
+    missing = run(tmp_path, "channel", "Nowhere", "--slack", "C1")
+    assert missing.returncode == 2
+    assert "no team 'Nowhere'" in missing.stderr
+    assert "Children in Care" in missing.stderr
