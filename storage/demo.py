@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from policy.calendar import add_months
 from policy.vocabulary import AbsenceKind, CancelReason, SessionStatus
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.db import session_factory
@@ -85,6 +87,7 @@ async def seed_demo(
     pack_id: str = "derbyshire",
     session_type: str = "one_to_one",
     template: tuple[str, list[str]] = ("record_of_supervision", []),
+    reviews: Mapping[str, tuple[str, list[str]]] | None = None,
     seed: int = 20261123,
 ) -> DemoSummary:
     """Create the demo organisation (the caller checks it is not there yet)."""
@@ -229,6 +232,7 @@ async def seed_demo(
                 )
         long_sick = staff_by_team[0][2][2]
         maternity = staff_by_team[1][2][3]
+        maternity_start = today - timedelta(days=100)
         assert long_sick.id is not None
         assert maternity.id is not None
         sick_start = _weekday_on_or_after(today - timedelta(days=75))
@@ -245,7 +249,7 @@ async def seed_demo(
             Absence(
                 staff_id=maternity.id,
                 kind=AbsenceKind.MATERNITY.value,
-                start_date=today - timedelta(days=100),
+                start_date=maternity_start,
                 end_date=today + timedelta(days=200),
             )
         )
@@ -264,7 +268,8 @@ async def seed_demo(
                     session_type,
                     template,
                     cases.get(member.id or 0, []),
-                    skip=member is maternity,
+                    # Her pre-leave sessions are added below, with their own random numbers.
+                    away_from=date.min if member is maternity else None,
                 )
                 sessions += made[0]
                 records += made[1]
@@ -279,7 +284,7 @@ async def seed_demo(
                 session_type,
                 template,
                 [],
-                skip=False,
+                away_from=None,
             )
             sessions += made[0]
             records += made[1]
@@ -320,12 +325,71 @@ async def seed_demo(
                 max_end_date=today + timedelta(days=50),
             )
         )
+        # Added last, with a random stream of their own, so the data above stays as it was.
+        later = random.Random(seed + 1)
+        # Newly appointed, so nothing is overdue yet (their own supervisor is not a user here).
+        director = person(
+            "D000",
+            "Jordan Ellis",
+            StaffRole.ASSISTANT_DIRECTOR,
+            grade="Director",
+            start_date=today - timedelta(days=20),
+        )
+        await session.flush()
+        service_manager.line_manager_id = director.id
+        # The service manager is supervised by the assistant director (LAM 004:279-280).
+        for supervisor, supervisee, away in (
+            (director, service_manager, None),
+            (staff_by_team[1][1], maternity, maternity_start),  # before her leave began
+        ):
+            made = await _history(
+                later,
+                session,
+                org.id,
+                supervisor,
+                supervisee,
+                today,
+                session_type,
+                template,
+                cases.get(supervisee.id or 0, []),
+                away_from=away,
+            )
+            sessions += made[0]
+            records += made[1]
+
+        # My Plan twice a year (DCC 000:81-83); ASYE reviews at 3, 6, 9 and 11 months (004:319).
+        reviews = reviews or {}
+        pairs = [(mgr, m) for _, mgr, members in staff_by_team for m in members]
+        pairs += [(service_manager, mgr) for _, mgr, _ in staff_by_team]
+        pairs.append((director, service_manager))
+        for supervisor, reviewed in pairs:
+            day = _weekday_on_or_after(today - timedelta(days=later.randint(20, 150)))
+            if reviewed.start_date and day < reviewed.start_date:
+                day = _weekday_on_or_after(reviewed.start_date + timedelta(days=10))
+            if day < today:
+                plan = reviews.get("my_plan", template)
+                await _review(session, org.id, supervisor, reviewed, day, "my_plan", plan, later)
+                sessions += 1
+                records += 1
+            if reviewed.role == StaffRole.NQSW and reviewed.asye_start:
+                for months in (3, 6, 9, 11):
+                    due = add_months(reviewed.asye_start, months)
+                    if due >= today:
+                        break
+                    day = _weekday_on_or_after(due - timedelta(days=later.randint(0, 6)))
+                    review = reviews.get("asye_review", template)
+                    await _review(
+                        session, org.id, supervisor, reviewed, day, "asye_review", review, later
+                    )
+                    sessions += 1
+                    records += 1
+
         await session.commit()
         total_cases = sum(len(v) for v in cases.values())
         return DemoSummary(
             org.name,
             len(staff_by_team),
-            len(everyone) + 1 + len(staff_by_team),
+            len(everyone) + 2 + len(staff_by_team),
             total_cases,
             sessions,
             records,
@@ -355,7 +419,7 @@ async def _history(
     template: tuple[str, list[str]],
     cases: list[Case],
     *,
-    skip: bool,
+    away_from: date | None,
 ) -> tuple[int, int]:
     """Sessions from six months ago to three weeks ahead: mostly held, some cancelled or missed."""
     assert supervisor.id is not None
@@ -367,8 +431,10 @@ async def _history(
     while (day := _weekday_on_or_after(day)) <= today + timedelta(days=21):
         future = day >= today
         fate = "booked" if future else rng.choices(["held", "cancelled", "missed"], [82, 10, 8])[0]
-        if skip and not future:
-            fate = "missed"  # on maternity leave: nothing is due (POWYS 002:33)
+        # On maternity leave nothing is due (POWYS 002:33). date.min marks the main pass for her,
+        # which keeps her later bookings; her sessions before the leave come in a later pass.
+        if away_from is not None and day >= away_from and not (future and away_from == date.min):
+            fate = "missed"
         if fate == "missed":
             day += timedelta(days=step + rng.randint(-3, 5))
             continue
@@ -470,3 +536,46 @@ async def _record(
                 done_at=None if due > today else _at(due, 16),
             )
         )
+
+
+async def _review(
+    session: AsyncSession,
+    org_id: int,
+    supervisor: Staff,
+    person: Staff,
+    day: date,
+    kind: str,
+    template: tuple[str, list[str]],
+    rng: random.Random,
+) -> None:
+    """A held and signed review (My Plan, ASYE review) with its record."""
+    assert supervisor.id is not None
+    assert person.id is not None
+    start = _at(day, 14)
+    row = SupervisionSession(
+        organisation_id=org_id,
+        type=kind,
+        supervisor_id=supervisor.id,
+        planned_start=start,
+        planned_end=start + timedelta(minutes=90),
+        venue="Area office",
+        status=SessionStatus.HELD.value,
+        ical_uid=f"demo-{uuid.UUID(int=rng.getrandbits(128))}@{DOMAIN}",
+        created_by_id=supervisor.id,
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    session.add(SessionAttendee(session_id=row.id, staff_id=person.id))
+    written = start + timedelta(hours=20)
+    session.add(
+        SupervisionRecord(
+            session_id=row.id,
+            template_id=template[0],
+            sections=record_sections(rng, template[1], []),
+            written_by_id=supervisor.id,
+            written_at=written,
+            supervisor_signed_at=written,
+            supervisee_signed_at=written + timedelta(days=1),
+        )
+    )

@@ -33,6 +33,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
+def review_templates(pack: Pack) -> dict[str, tuple[str, list[str]]]:
+    """Templates for the reviews the demo seeds (My Plan, ASYE reviews) where the pack has one."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for kind in ("my_plan", "asye_review"):
+        for template in pack.templates:
+            if kind in template.used_for:
+                found[kind] = (template.id, [s.id for s in template.sections])
+                break
+    return found
+
+
 def demo_template(pack: Pack) -> tuple[str, tuple[str, list[str]]]:
     """The session type the pack counts for compliance, and the record template it uses."""
     session_type = pack.compliance.session_types[0]
@@ -58,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             pack_id=DEMO_PACK,
             session_type=session_type,
             template=template,
+            reviews=review_templates(pack),
         )
 
     summary = asyncio.run(with_engine(settings, work))

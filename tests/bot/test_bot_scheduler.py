@@ -133,11 +133,15 @@ async def test_digest_carries_names_and_counts_never_case_references(database: A
     clock = Clock(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
     await Scheduler(database, PACKS, clock).tick()
     async with session_factory(database)() as session:
-        names = set((await session.exec(select(Staff.name))).all())
-    for digest in await outbox(database, "digest"):
+        staff = (await session.exec(select(Staff))).all()
+    digests = await outbox(database, "digest")
+    assert digests
+    for digest in digests:
         text = str(digest.payload)
         assert "C-1" not in text  # no case references in a channel
-        assert any(name in text for name in names) or "All clear" in text
+        team_id = int(digest.target.split(":")[1])
+        others = {s.name for s in staff if s.team_id not in (team_id, None)}
+        assert not any(name in text for name in others)  # only this team's people
 
 
 async def test_monthly_service_summary_once_on_the_first(database: AsyncEngine) -> None:
