@@ -43,6 +43,12 @@ def _admin_execute(url: str, statement: str) -> None:
     asyncio.run(run())
 
 
+@pytest.fixture(autouse=True)
+def _record_key() -> None:
+    """Every test starts with the suite's own key, whatever an earlier test configured."""
+    crypto.configure(TEST_RECORD_KEY)
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, or a fresh database on the PostgreSQL server under test."""
