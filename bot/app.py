@@ -17,6 +17,15 @@ from bot.clock import Clock
 from bot.conversation import Conversations
 from bot.dead_letters import admin_notifier
 from bot.dispatcher import Dispatcher, Sender
+from bot.keys import (
+    CLOCK,
+    CONVERSATIONS,
+    DISPATCHER,
+    ENGINE,
+    SCHEDULER,
+    SENDERS,
+    SETTINGS,
+)
 from bot.packs import all_packs
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -24,13 +33,16 @@ from storage.db import create_engine
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-ENGINE = web.AppKey("engine", AsyncEngine)
-CLOCK = web.AppKey("clock", Clock)
-CONVERSATIONS = web.AppKey("conversations", Conversations)
-SENDERS = web.AppKey("senders", dict[str, Sender])
-DISPATCHER = web.AppKey("dispatcher", Dispatcher)
-SCHEDULER = web.AppKey("scheduler", Scheduler)
+__all__ = [
+    "CLOCK",
+    "CONVERSATIONS",
+    "DISPATCHER",
+    "ENGINE",
+    "SCHEDULER",
+    "SENDERS",
+    "SETTINGS",
+    "create_app",
+]
 
 
 def create_app(

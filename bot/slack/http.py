@@ -17,7 +17,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
-from bot.app import SENDERS
+from bot.keys import SENDERS
 from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.installations import SqlInstallationStore, SqlOAuthStateStore
@@ -36,6 +36,7 @@ BOT_SCOPES = (
     "channels:read",
     "chat:write",
     "commands",
+    "files:write",  # calendar invitations, record PDFs and digest charts as real files
     "groups:read",
     "im:history",
     "im:read",

@@ -91,11 +91,12 @@ class Message:
 
 
 def message(replies: Sequence[Reply], *, channel: bool = False) -> Message:
-    """One Slack message for a turn's replies; `channel` drops forms and files (shared space)."""
+    """One Slack message for a turn's replies; `channel` drops forms (a shared space). Files are
+    never blocks: they are uploaded beside the message (bot.slack.files)."""
     blocks: list[Block] = []
     buttons = _Counter()
     for reply in replies:
-        if channel and isinstance(reply, AskForm | Attachment):
+        if isinstance(reply, Attachment) or (channel and isinstance(reply, AskForm)):
             continue
         if blocks:
             blocks.append(DividerBlock())
@@ -108,6 +109,8 @@ def message(replies: Sequence[Reply], *, channel: bool = False) -> Message:
 
 def fallback(replies: Iterable[Reply]) -> str:
     for reply in replies:
+        if isinstance(reply, Attachment):
+            continue  # uploaded as a file, with its own title
         match reply:
             case Say(text=text):
                 return clip(escape(text), SECTION_TEXT)
@@ -115,8 +118,6 @@ def fallback(replies: Iterable[Reply]) -> str:
                 return clip(escape(prompt), SECTION_TEXT)
             case AskForm(title=title) | Card(title=title):
                 return clip(escape(title), SECTION_TEXT)
-            case Attachment(filename=name):
-                return escape(name)
     return "Supervision Assistant"
 
 

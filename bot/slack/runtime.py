@@ -16,9 +16,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
 from bot.clock import Clock
 from bot.conversation import Conversations
+from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
 from bot.settings import Settings
 
 if TYPE_CHECKING:

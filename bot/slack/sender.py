@@ -1,4 +1,5 @@
-"""The outbox's Slack sender: reminders, digests and notices posted with chat.postMessage.
+"""The outbox's Slack sender: reminders, digests and notices posted with chat.postMessage, and
+their files (a booking's ICS, a digest's charts) uploaded after the message with files_upload_v2.
 
 Failures become DeliveryError for the dispatcher: 429 (with Retry-After), 5xx and timeouts are
 retried; a channel the bot cannot post in is permanent, and whoever looks after that channel
@@ -12,12 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.dispatcher import DeliveryError
-from bot.slack import references, render
+from bot.slack import files, references, render
 from bot.slack.runtime import NotInstalled, SlackRuntime, api_error
-from dialogs.messages import Say, Tone
+from dialogs.messages import Attachment, Say, Tone
 from dialogs.serialise import from_dict, to_dict
 from storage.db import session_scope
 from storage.outbox import destinations, enqueue
@@ -48,14 +49,24 @@ class SlackSender:
         team_id, channel = references.split_target(target)
         replies = [from_dict(dict(r)) for r in payload.get("replies", [])]
         shared = channel.startswith(("C", "G"))  # a channel, not someone's DM
-        posted = render.message(replies, channel=shared)
+        said = [r for r in replies if not isinstance(r, Attachment)]
+        attached = files.attachments(replies, channel=shared, charts=kind == "digest")
+        posted = render.message(said, channel=shared)
         try:
             client = await self.runtime.client_for(team_id)
-            await client.chat_postMessage(channel=channel, text=posted.text, blocks=posted.blocks)
+            if posted.blocks or not attached:
+                await client.chat_postMessage(
+                    channel=channel, text=posted.text, blocks=posted.blocks
+                )
+            # After the message, so a digest reads card first, charts below. A failure here is
+            # retried by the outbox like any other, message and files together.
+            await files.upload(client, channel, attached)
         except NotInstalled as exc:
             raise DeliveryError(str(exc), permanent=True) from exc
         except SlackApiError as exc:
             raise await self._failure(exc, team_id, channel, kind) from exc
+        except SlackRequestError as exc:  # the bytes' POST to the upload URL was refused
+            raise DeliveryError("Slack file upload failed") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
 

@@ -10,14 +10,25 @@ import json
 import logging
 from collections.abc import Sequence
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import references, render
+from bot.slack import files, references, render
 from bot.slack.identity import staff_for
 from bot.slack.runtime import SlackRuntime, api_error
 from dialogs.engine import Result
-from dialogs.messages import AskForm, Command, Inbound, Payload, Reply, Text
+from dialogs.messages import (
+    AskForm,
+    Attachment,
+    Command,
+    Inbound,
+    Payload,
+    Reply,
+    Say,
+    Text,
+    Tone,
+)
 from dialogs.serialise import to_dict
 from dialogs.views import StaffView
 
@@ -94,7 +105,8 @@ class Turns:
         trigger_id: str | None = None,
         channel: str | None = None,
     ) -> None:
-        """Replies into the person's DM with the app; the last form as a modal if possible."""
+        """Replies into the person's DM with the app; the last form as a modal if possible, and
+        files (an ICS, a PDF) uploaded after the message they belong to."""
         forms = [r for r in replies if isinstance(r, AskForm)]
         rest = list(replies)
         if forms and trigger_id and await self.open_modal(client, trigger_id, forms[-1]):
@@ -102,11 +114,36 @@ class Turns:
         elif forms:
             key = conversation_key(team_id, user_id)
             await references.save_pending_form(self.runtime.engine, key, to_dict(forms[-1]))
-        if not rest:
+        attached = files.attachments(rest)
+        said = [r for r in rest if not isinstance(r, Attachment)]
+        if not said and not attached:
             return
         target = channel or await self.dm_channel(client, staff, team_id, user_id)
-        posted = render.message(rest)
-        await client.chat_postMessage(channel=target, text=posted.text, blocks=posted.blocks)
+        if said:
+            posted = render.message(said)
+            await client.chat_postMessage(channel=target, text=posted.text, blocks=posted.blocks)
+        await self.send_files(client, target, attached)
+
+    async def send_files(
+        self, client: AsyncWebClient, channel: str, attached: Sequence[Attachment]
+    ) -> None:
+        """Upload the files; if Slack will not take them (no `files:write` scope, a 429 twice,
+        an upload that failed) the person is told, rather than left waiting for one."""
+        try:
+            await files.upload(client, channel, attached)
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, TimeoutError) as exc:
+            reason = api_error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("Slack file upload failed: %s", reason)
+            names = ", ".join(f.filename for f in attached)
+            note = render.message(
+                [
+                    Say(
+                        f"I couldn't attach {names} here. Please ask again in a moment.",
+                        Tone.WARNING,
+                    )
+                ]
+            )
+            await client.chat_postMessage(channel=channel, text=note.text, blocks=note.blocks)
 
     async def open_modal(self, client: AsyncWebClient, trigger_id: str, form: AskForm) -> bool:
         try:

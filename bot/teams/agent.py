@@ -21,8 +21,8 @@ from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
-from bot.teams import inbound, render
+from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
+from bot.teams import consent, files, inbound, render
 from bot.teams.identity import UNKNOWN_PERSON, Member, identify
 from bot.teams.inbound import Scope, Where
 from bot.teams.references import remember
@@ -101,6 +101,8 @@ class TeamsAgent:
                 await self._on_install(context, place)
             case ActivityTypes.invoke if activity.name == "adaptiveCard/action":
                 await self._on_execute(context, place)
+            case ActivityTypes.invoke if activity.name == consent.INVOKE:
+                await self._on_file_consent(context, place)
             case _:
                 return
 
@@ -110,7 +112,7 @@ class TeamsAgent:
         activity = context.activity
         speaker = await self._speaker(context, place)
         if speaker.staff is None:
-            await _send(context, [Say(UNKNOWN_PERSON, Tone.WARNING)])
+            await self._send(context, [Say(UNKNOWN_PERSON, Tone.WARNING)])
             return
         payload = inbound.payload(activity.text, activity.value)
         if payload is None:
@@ -124,7 +126,7 @@ class TeamsAgent:
         data = inbound.card_data(activity.value)
         if activity.reply_to_id and data:
             replies = await self._settle_card(context, payload, data, replies)
-        await _send(context, replies)
+        await self._send(context, replies)
 
     async def _on_execute(self, context: TurnContext, place: Where) -> None:
         """Action.Execute: the card is replaced through the invoke response, not a PUT."""
@@ -148,13 +150,22 @@ class TeamsAgent:
                 "value": "",
             }
         )
-        await context.send_activity(
-            Activity(
-                type=ActivityTypes.invoke_response,
-                value=InvokeResponse(status=200, body=response),
-            )
+        await _answer_invoke(context, response)
+        await self._send(context, replies)
+
+    async def _on_file_consent(self, context: TurnContext, place: Where) -> None:
+        """The person's answer to a FileConsentCard; Teams gets its 200 after the upload."""
+        answered = await consent.answer(
+            self._engine,
+            context.activity,
+            place,
+            now=self._app[CLOCK](),
+            production=self._app[SETTINGS].environment == "production",
         )
-        await _send(context, replies)
+        await _answer_invoke(context, None)
+        if answered.info is not None:
+            await context.send_activity(Activity.model_validate(answered.info))
+        await self._send(context, answered.notes)
 
     async def _on_install(self, context: TurnContext, place: Where) -> None:
         activity = context.activity
@@ -165,9 +176,9 @@ class TeamsAgent:
             return  # an installationUpdate (reference stored above) or someone else joining
         if place.scope is Scope.PERSONAL:
             text = WELCOME if speaker.staff is not None else UNKNOWN_PERSON
-            await _send(context, [Say(text)])
+            await self._send(context, [Say(text)])
         else:
-            await _send(context, [Say(CHANNEL_WELCOME)])
+            await self._send(context, [Say(CHANNEL_WELCOME)])
 
     # ---- Personal chat -----------------------------------------------------------------------
 
@@ -219,7 +230,7 @@ class TeamsAgent:
             return  # channel cards carry no buttons; anything else is stale
         words = payload.text.lower().strip(" .!?")
         if place.scope is Scope.GROUP_CHAT or words in _HELP_WORDS:
-            await _send(context, [Say(CHANNEL_HELP)])
+            await self._send(context, [Say(CHANNEL_HELP)])
             return
         async with session_scope(self._engine) as session:
             managed = await SqlDirectory(session).teams_managed_by(staff.id)
@@ -228,13 +239,13 @@ class TeamsAgent:
             )
             if words in _LINK_WORDS:
                 reply = await _link(session, context.activity, place, staff, managed)
-                await _send(context, [reply])
+                await self._send(context, [reply])
                 return
         if not _TEAM_VIEW_WORDS & set(words.split()):
-            await _send(context, [Say(CHANNEL_HELP)])
+            await self._send(context, [Say(CHANNEL_HELP)])
             return
         if linked is None:
-            await _send(
+            await self._send(
                 context,
                 [
                     Say(
@@ -246,13 +257,13 @@ class TeamsAgent:
             )
             return
         if linked.id not in {t.id for t in managed}:
-            await _send(
+            await self._send(
                 context, [Say(f"Team views here are for {linked.name}'s manager.", Tone.WARNING)]
             )
             return
         if len(managed) > 1:
             # The team view covers every team someone manages; only this team's belongs here.
-            await _send(
+            await self._send(
                 context,
                 [
                     Say(
@@ -272,7 +283,26 @@ class TeamsAgent:
             key_suffix=f":channel:{place.channel_id}",
         )
         if replies:
-            await _send(context, replies, channel=True)
+            await self._send(context, replies, channel=True)
+
+    # ---- Sending -----------------------------------------------------------------------------
+
+    async def _send(
+        self, context: TurnContext, replies: Sequence[Reply], *, channel: bool = False
+    ) -> None:
+        """Replies into the conversation the activity came from; files by consent card."""
+        activity = context.activity
+        found = await files.activities(
+            self._engine,
+            replies,
+            now=self._app[CLOCK](),
+            conversation_id=activity.conversation.id if activity.conversation else "",
+            user_id=activity.from_property.id if activity.from_property else "",
+            personal=_where(activity).scope is Scope.PERSONAL,
+            channel=channel,
+        )
+        if found:
+            await context.send_activities([Activity.model_validate(a) for a in found])
 
     # ---- Identity ----------------------------------------------------------------------------
 
@@ -395,7 +425,7 @@ async def _update_card(context: TurnContext, card: dict[str, Any]) -> bool:
     return True
 
 
-async def _send(context: TurnContext, replies: Sequence[Reply], *, channel: bool = False) -> None:
-    activities = [Activity.model_validate(a) for a in render.render(replies, channel=channel)]
-    if activities:
-        await context.send_activities(activities)
+async def _answer_invoke(context: TurnContext, body: dict[str, Any] | None) -> None:
+    await context.send_activity(
+        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+    )

@@ -25,7 +25,7 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 from pydantic import ValidationError
 
-from bot.app import SENDERS, SETTINGS
+from bot.keys import SENDERS, SETTINGS
 from bot.settings import Settings
 from bot.teams.agent import TeamsAgent
 from bot.teams.sender import TeamsSender

@@ -25,6 +25,8 @@ ICONS = ("color.png", "outline.png")
 HELP = ("help", "what I can do, and how to ask")
 # In a team channel only team views are offered: nothing personal is ever posted there.
 CHANNEL_COMMANDS = ("caseload", "help")
+# Without it Teams refuses the file-consent exchange (bot.teams.files: ICS invitations, PDFs).
+SUPPORTS_FILES = True
 _GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
 
@@ -92,6 +94,7 @@ def build_manifest(
     filled: dict[str, Any] = _fill(dict(template or load_template()), values.placeholders())
     for bot in filled.get("bots", []):
         bot["commandLists"] = command_lists()
+        bot["supportsFiles"] = SUPPORTS_FILES
     return filled
 
 
@@ -125,12 +128,15 @@ def build_package(values: PackageValues, directory: Path = MANIFEST_DIR) -> byte
 
 
 def sync_template(path: Path = TEMPLATE) -> bool:
-    """Rewrite the template's command lists from the registry; True when it changed."""
+    """Rewrite the template's command lists (and file support) from the code; True if changed."""
     manifest = load_template(path)
     changed = False
     for bot in manifest.get("bots", []):
         if bot.get("commandLists") != command_lists():
             bot["commandLists"] = command_lists()
+            changed = True
+        if bot.get("supportsFiles") != SUPPORTS_FILES:
+            bot["supportsFiles"] = SUPPORTS_FILES
             changed = True
     if changed:
         path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

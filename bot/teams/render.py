@@ -65,9 +65,15 @@ _TONE_MARK = {Tone.INFO: "", Tone.SUCCESS: "✅ ", Tone.WARNING: "⚠️ ", Tone
 Activity = dict[str, Any]
 
 
-def render(replies: Iterable[Reply], *, channel: bool = False) -> list[Activity]:
+def render(
+    replies: Iterable[Reply], *, channel: bool = False, images: bool = False
+) -> list[Activity]:
     """One activity per reply. In a channel everyone reads along: forms, choices and files are
-    never posted there (they belong in a personal chat), and cards lose their buttons."""
+    never posted there (they belong in a personal chat), and cards lose their buttons. `images`
+    lets a channel have images (a digest's charts: team figures, no record content).
+
+    Files other than images go through the consent exchange (bot.teams.files), which needs the
+    database; given one here, it only says where to find it."""
     activities: list[Activity] = []
     for reply in replies:
         match reply:
@@ -80,7 +86,7 @@ def render(replies: Iterable[Reply], *, channel: bool = False) -> list[Activity]
             case Card():
                 card = summary_card(reply, buttons=not channel)
                 activities.append(card_message(card, reply.title))
-            case Attachment() if not channel:
+            case Attachment() if not channel or (images and reply.media_type.startswith("image/")):
                 activities.append(attachment_message(reply))
             case _:
                 continue  # personal-only content asked for in a channel: left out, never leaked
@@ -296,9 +302,8 @@ def attachment_message(attachment: Attachment) -> Activity:
                 }
             ],
         }
-    # Bots can only send other files in Teams through a file-consent exchange (not built yet).
+    # Bots send other files only in a personal chat, through the consent exchange.
     what = attachment.description or attachment.filename
     return message(
-        f"📎 {what} ({attachment.filename}) is ready, but files cannot be sent in Teams yet: "
-        "ask for it in the web app or from your admin."
+        f"📎 {what} ({attachment.filename}) is ready: ask me for it in our personal chat."
     )

@@ -21,11 +21,11 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ClaimsIdentity, OutboundHostValidator, TurnContext
 from pydantic import ValidationError
 
-from bot.app import ENGINE
 from bot.dispatcher import DeliveryError
+from bot.keys import CLOCK, ENGINE
 from bot.settings import Settings
+from bot.teams import files
 from bot.teams.references import reference_for
-from bot.teams.render import render
 from dialogs.serialise import from_dict
 from storage.db import session_factory
 
@@ -68,8 +68,20 @@ class TeamsSender:
             raise DeliveryError("the stored reference has no service URL", permanent=True)
         if self._validator.enabled and not self._validator.is_allowed(reference.service_url):
             raise DeliveryError("the stored service URL is not a Teams host", permanent=True)
-        channel = reference.conversation.conversation_type == "channel"
-        activities = [Activity.model_validate(a) for a in render(replies, channel=channel)]
+        kind_of_chat = reference.conversation.conversation_type
+        # A digest's charts are the only files a channel gets; a personal chat gets any file,
+        # by consent card (the file waits in the database for the person's answer).
+        rendered = await files.activities(
+            self._app[ENGINE],
+            replies,
+            now=self._app[CLOCK](),
+            conversation_id=reference.conversation.id,
+            user_id=reference.user.id if reference.user else "",
+            personal=kind_of_chat in (None, "personal"),
+            channel=kind_of_chat == "channel",
+            images=kind == "digest",
+        )
+        activities = [Activity.model_validate(a) for a in rendered]
         if not activities:
             return
         failures: list[BaseException] = []

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.app import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
+from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
 from dialogs.registry import flows
 from dialogs.when import describe
 from storage.db import session_factory

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app import SETTINGS
+from bot.keys import SETTINGS
 
 from .api import PREFIX, add_routes
 

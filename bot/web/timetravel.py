@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot.app import CLOCK, DISPATCHER, SCHEDULER
+from bot.keys import CLOCK, DISPATCHER, SCHEDULER
 
 log = logging.getLogger(__name__)
 STEPS = {1: "a day", 7: "a week"}

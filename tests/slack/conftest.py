@@ -56,6 +56,20 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A file sent through files.getUploadURLExternal, the upload URL and completeUploadExternal."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    content: bytes | None = None  # set by the POST to the upload URL
+    title: str | None = None  # these three by files.completeUploadExternal
+    channel: str | None = None
+    initial_comment: str | None = None
+
+
+@dataclass
 class FakeSlack:
     """Answers like Slack's Web API; `rate_limited[method] = n` gives n 429s first."""
 
@@ -65,11 +79,13 @@ class FakeSlack:
     retry_after: int = 1
     missing_channels: set[str] = field(default_factory=set)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    uploads: dict[str, Upload] = field(default_factory=dict)
     url: str = ""
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_get("/socket", self._socket)
         return app
@@ -84,6 +100,23 @@ class FakeSlack:
             if message.type == aiohttp.WSMsgType.TEXT:
                 self.calls.append(Call("socket.ack", json.loads(message.data), None))
         return socket
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal handed out: the raw bytes are POSTed here."""
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="unknown upload")
+        upload.content = await request.read()
+        self.calls.append(Call("upload", {"file_id": upload.file_id}, None))
+        return web.Response(text=f"OK - {len(upload.content)}")
+
+    def shared(self, channel: str | None = None) -> list[Upload]:
+        """Files completed into a channel or DM (all of them, or one channel's)."""
+        return [
+            u
+            for u in self.uploads.values()
+            if u.channel is not None and (channel is None or u.channel == channel)
+        ]
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.calls.append(Call("response_url", await request.json(), None))
@@ -127,6 +160,10 @@ class FakeSlack:
                 if payload.get("channel") in self.missing_channels:
                     return {"ok": False, "error": "not_in_channel"}
                 return {"ok": True, "channel": payload.get("channel"), "ts": f"{time.time():.6f}"}
+            case "files.getUploadURLExternal":
+                return self._upload_url(payload)
+            case "files.completeUploadExternal":
+                return self._complete(payload)
             case "views.open" | "views.publish" | "views.update" | "views.push":
                 return {"ok": True, "view": {"id": f"V{next(_ids)}", "hash": "h1"}}
             case "oauth.v2.access":
@@ -142,6 +179,33 @@ class FakeSlack:
                     "is_enterprise_install": False,
                 }
         return {"ok": True}
+
+    def _upload_url(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if not payload.get("filename") or not str(payload.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(_ids)}"
+        alt = payload.get("alt_txt")
+        self.uploads[file_id] = Upload(
+            file_id, str(payload["filename"]), int(payload["length"]), str(alt) if alt else None
+        )
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _complete(self, payload: dict[str, Any]) -> dict[str, Any]:
+        files = payload.get("files")
+        listed = json.loads(files) if isinstance(files, str) else files or []
+        channel = payload.get("channel_id") or payload.get("channels")
+        done = []
+        for item in listed:
+            upload = self.uploads.get(item["id"])
+            if upload is None or upload.content is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(upload.content) != upload.length:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+            upload.title = item.get("title")
+            upload.channel = str(channel) if channel else None
+            upload.initial_comment = payload.get("initial_comment")
+            done.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": done}
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

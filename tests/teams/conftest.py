@@ -85,12 +85,25 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A PUT to an upload URL handed out in a fileConsent/invoke (OneDrive's, in real life)."""
+
+    name: str
+    content: bytes
+    content_range: str | None
+    authorization: str | None
+
+
+@dataclass
 class FakeConnector:
-    """Answers the Bot Connector REST calls the bot makes and records each one."""
+    """Answers the Bot Connector REST calls the bot makes and records each one; it also stands
+    in for the OneDrive upload session a file-consent answer points at (`/upload/{name}`)."""
 
     members: dict[str, TeamsUser] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     fail_with: list[tuple[int, Mapping[str, str]]] = field(default_factory=list)
+    uploads: list[Upload] = field(default_factory=list)
+    fail_uploads: int = 0
     server: TestServer | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -105,7 +118,26 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
+        app.router.add_put("/upload/{name}", self._upload)
         return app
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        content = await request.read()
+        self.uploads.append(
+            Upload(
+                request.match_info["name"],
+                content,
+                request.headers.get("Content-Range"),
+                request.headers.get("Authorization"),
+            )
+        )
+        if self.fail_uploads:
+            self.fail_uploads -= 1
+            return web.json_response({"error": {"code": "generalException"}}, status=500)
+        # OneDrive answers the last range of an upload session with the new driveItem.
+        return web.json_response(
+            {"id": "01ITEM", "name": request.match_info["name"], "size": len(content)}, status=201
+        )
 
     async def _activity(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -355,3 +387,44 @@ def elements(card: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     walk(list(card.get("body", [])))
     return found
+
+
+def file_consent(
+    bot: TeamsBot,
+    user: TeamsUser,
+    consent: Mapping[str, Any],
+    action: str = "accept",
+    *,
+    activity_id: str | None = None,
+) -> dict[str, Any]:
+    """Teams' invoke when someone answers a FileConsentCard (`consent` is that card's
+    attachment): the card's context comes back, with an upload URL when they allowed it."""
+    content = consent["content"]
+    name = consent["name"]
+    value: dict[str, Any] = {
+        "type": "fileUpload",
+        "action": action,
+        "context": content["acceptContext" if action == "accept" else "declineContext"],
+    }
+    if action == "accept":
+        value["uploadInfo"] = {
+            "contentUrl": f"https://contoso-my.sharepoint.com/personal/sam/Documents/{name}",
+            "name": name,
+            "uploadUrl": f"{bot.connector.url}upload/{name}",
+            "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C9D",
+            "fileType": name.rpartition(".")[2],
+        }
+    return {
+        "type": "invoke",
+        "name": "fileConsent/invoke",
+        "id": activity_id or bot.next_id(),
+        "timestamp": "2026-11-23T10:01:00.000Z",
+        "channelId": "msteams",
+        "serviceUrl": bot.connector.url,
+        "from": account(user),
+        "recipient": BOT,
+        "conversation": personal_conversation(user),
+        "channelData": {"tenant": {"id": TENANT}, "source": {"name": "message"}},
+        "locale": "en-GB",
+        "value": value,
+    }
