@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.outbox import claim, mark_failed, mark_sent
+from storage.outbox import claim, mark_failed, mark_sent, renew
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,11 @@ class Dispatcher:
         for row in rows:
             assert row.id is not None
             sender = self.senders.get(row.platform)
+            if not await renew(self.database, row.id, self.worker, self.clock(), self.lease):
+                log.warning(
+                    "outbox %s: lease lost before sending; left to the instance that has it", row.id
+                )
+                continue
             try:
                 if sender is None:
                     raise DeliveryError(f"no sender for {row.platform}", permanent=True)

@@ -143,3 +143,24 @@ async def mark_failed(
         session.add(row)
         await session.commit()
         return row
+
+
+async def renew(
+    engine: AsyncEngine, message_id: int, worker: str, now: datetime, lease: timedelta
+) -> bool:
+    """Extend this worker's claim just before sending; False when the lease ran out meanwhile
+    (another instance may have taken the row over, so sending now could send it twice)."""
+    async with session_factory(engine)() as session:
+        connection = await session.connection()
+        result = await connection.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == message_id,
+                col(OutboxMessage.claimed_by) == worker,
+                col(OutboxMessage.status) == CLAIMED,
+                col(OutboxMessage.claimed_until) >= now,
+            )
+            .values(claimed_until=now + lease)
+        )
+        await session.commit()
+        return bool(result.rowcount)
