@@ -1,0 +1,206 @@
+"""Side by side on loopback: a bare Bolt app against our `/supervision caseload`, and a bare
+Agents SDK echo bot against our caseload reply through /api/messages, over the same database.
+
+Each app runs in its own process (bench/servers.py); the load, the fake Slack Web API and the
+fake Teams connector share this one. Our app serves Slack and Teams from one process, as in
+production, and its resident memory is read after both runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from bare_slack import ANSWER
+from england import SLACK_TEAM, aad_object_id, ensure, slack_user, working_copy
+from loadgen import FakeConnector, FakeSlack, Timing, closed_loop, listen
+from servers import SIGNING_SECRET, Server
+from slack_sdk.signature import SignatureVerifier
+
+TENANT = "22222222-0000-0000-0000-000000000000"
+ANSWER_WITHIN = 60.0  # seconds before a missing answer counts as an error
+
+
+@dataclass(frozen=True)
+class HttpPlan:
+    users: int = 100  # distinct caseworkers asking, spread over every council
+    warmup: int = 100  # every user once: Bolt's auth.test, DMs opened, caches warm
+    serial: int = 200  # requests at concurrency 1 ...
+    serial_seconds: float = 20.0  # ... or until this much time has passed
+    concurrent: int = 2_000  # requests at concurrency `concurrency` ...
+    concurrent_seconds: float = 30.0  # ... or until this much time has passed
+    concurrency: int = 50
+
+
+QUICK = HttpPlan(users=60, warmup=60, serial=60, serial_seconds=5, concurrent=300,
+                 concurrent_seconds=8)  # fmt: skip
+
+
+def caseworkers(database: Path, count: int) -> list[int]:
+    """Social workers, senior practitioners and NQSWs with open cases, in a fixed spread order."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        rows = connection.execute(
+            "SELECT s.id FROM staff s WHERE s.role IN ('social_worker', 'senior_practitioner',"
+            " 'nqsw') AND EXISTS (SELECT 1 FROM caseallocation a WHERE a.staff_id = s.id)"
+            " ORDER BY (s.id * 2654435761) % 1000003 LIMIT ?",
+            (count,),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+class Slack:
+    """Signed `/supervision caseload` slash commands, answered in the ack (bare) or in a DM."""
+
+    def __init__(self, http: aiohttp.ClientSession, fake: FakeSlack, users: list[int]) -> None:
+        self.http, self.fake, self.users = http, fake, users
+        self.verifier = SignatureVerifier(SIGNING_SECRET)
+
+    def request(self, user_id: str, number: int) -> tuple[str, dict[str, str]]:
+        body = urlencode(
+            {
+                "command": "/supervision",
+                "text": "caseload",
+                "team_id": SLACK_TEAM,
+                "user_id": user_id,
+                "channel_id": f"D{user_id}",  # asked in the DM, where the answer goes
+                "trigger_id": f"bench-{time.monotonic_ns()}-{number}",
+                "response_url": f"{self.fake.url}/respond/{number}",
+            }
+        )
+        stamp = str(int(time.time()))
+        return body, {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": self.verifier.generate_signature(timestamp=stamp, body=body),
+        }
+
+    def sender(self, url: str, *, answered_in_dm: bool) -> Any:
+        async def send(user: int, number: int) -> Timing:
+            user_id = slack_user(self.users[user])
+            body, headers = self.request(user_id, number)
+            answer = self.fake.expect(f"D{user_id}") if answered_in_dm else None
+            started = time.perf_counter()
+            async with self.http.post(f"{url}/slack/events", data=body, headers=headers) as reply:
+                text = await reply.text()
+            ack = time.perf_counter() - started
+            if answer is None:
+                return Timing(ack, ack, reply.status == 200 and ANSWER in text)
+            try:
+                text = await asyncio.wait_for(answer, ANSWER_WITHIN)
+            except TimeoutError:
+                return Timing(ANSWER_WITHIN, ack, False)
+            return Timing(time.perf_counter() - started, ack, "caseload" in text.lower())
+
+        return send
+
+
+class Teams:
+    """Real personal-chat message Activities to /api/messages; replies go to the fake connector."""
+
+    def __init__(
+        self, http: aiohttp.ClientSession, connector: FakeConnector, users: list[int]
+    ) -> None:
+        self.http, self.connector, self.users = http, connector, users
+
+    def activity(self, staff_id: int, number: int) -> str:
+        return json.dumps(
+            {
+                "type": "message",
+                "id": f"bench-{time.monotonic_ns()}-{number}",
+                "timestamp": "2026-11-23T09:30:00.000Z",
+                "channelId": "msteams",
+                "serviceUrl": self.connector.url + "/",
+                "from": {"id": f"29:{staff_id}", "aadObjectId": aad_object_id(staff_id)},
+                "recipient": {"id": "28:bench-bot", "name": "Supervision Assistant"},
+                "conversation": {
+                    "id": f"a:bench-{staff_id}",
+                    "conversationType": "personal",
+                    "tenantId": TENANT,
+                },
+                "channelData": {"tenant": {"id": TENANT}},
+                "locale": "en-GB",
+                "textFormat": "plain",
+                "text": "caseload",
+            }
+        )
+
+    def sender(self, url: str) -> Any:
+        async def send(user: int, number: int) -> Timing:
+            body = self.activity(self.users[user], number)
+            headers = {"Content-Type": "application/json"}
+            before = self.connector.posts
+            started = time.perf_counter()
+            async with self.http.post(f"{url}/api/messages", data=body, headers=headers) as reply:
+                await reply.read()
+            took = time.perf_counter() - started
+            # The adapter answers 202 only after the turn, its reply already posted.
+            return Timing(took, took, reply.status == 202 and self.connector.posts > before)
+
+        return send
+
+
+async def measure(send: Any, plan: HttpPlan) -> dict[str, Any]:
+    await closed_loop(send, plan.users, plan.warmup, min(10, plan.users))
+    serial = await closed_loop(send, plan.users, plan.serial, 1, plan.serial_seconds)
+    concurrent = await closed_loop(
+        send, plan.users, plan.concurrent, plan.concurrency, plan.concurrent_seconds
+    )
+    return {"c1": serial.as_dict(), "cN": concurrent.as_dict()}
+
+
+async def compare(database: Path, plan: HttpPlan) -> dict[str, Any]:
+    """All four apps, one after another, against the same fakes and the same people."""
+    users = caseworkers(database, plan.users)
+    plan = replace(plan, users=len(users), warmup=min(plan.warmup, len(users)))
+    fake_slack, connector = FakeSlack(), FakeConnector()
+    slack_runner, fake_slack.url = await listen(fake_slack.app())
+    teams_runner, connector.url = await listen(connector.app())
+    api = f"{fake_slack.url}/api/"
+    connector_limit = aiohttp.TCPConnector(limit=plan.concurrency * 2)
+    results: dict[str, Any] = {"plan": asdict(plan)}
+    try:
+        async with aiohttp.ClientSession(connector=connector_limit) as http:
+            slack, teams = Slack(http, fake_slack, users), Teams(http, connector, users)
+            with await asyncio.to_thread(Server, "bare-slack", api) as bare:
+                results["bare_slack"] = await measure(
+                    slack.sender(bare.url, answered_in_dm=False), plan
+                )
+                results["bare_slack"]["memory"] = bare.memory()
+            with await asyncio.to_thread(Server, "bare-teams", api) as bare:
+                results["bare_teams"] = await measure(teams.sender(bare.url), plan)
+                results["bare_teams"]["memory"] = bare.memory()
+            fake_slack.sample = connector.sample = ""  # keep our app's answers as the samples
+            with await asyncio.to_thread(Server, "ours", api, database) as ours:
+                results["ours_slack"] = await measure(
+                    slack.sender(ours.url, answered_in_dm=True), plan
+                )
+                results["ours_teams"] = await measure(teams.sender(ours.url), plan)
+                results["ours_memory"] = ours.memory()
+            results["slack_api_calls"] = dict(fake_slack.calls)
+            results["samples"] = {"slack": fake_slack.sample, "teams": connector.sample[:160]}
+    finally:
+        await slack_runner.cleanup()
+        await teams_runner.cleanup()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fraction", type=float, default=0.01)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    database = working_copy(ensure(args.fraction)[0])
+    print(json.dumps(asyncio.run(compare(database, QUICK if args.quick else HttpPlan())), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""One app per process on 127.0.0.1 (ephemeral port), so each server's memory can be read alone.
+
+Run as `python bench/servers.py ours|bare-slack|bare-teams --slack-api URL [--db FILE]`: it prints
+`PORT <n>` once listening and serves until SIGTERM. `Server` starts and stops one from the parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import select
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from aiohttp import web
+
+HERE = Path(__file__).resolve().parent
+SIGNING_SECRET = "bench-signing-secret"
+
+
+def build(kind: str, slack_api: str, database: Path | None) -> web.Application:
+    if kind == "bare-slack":
+        import bare_slack
+
+        return bare_slack.build(SIGNING_SECRET, slack_api)
+    if kind == "bare-teams":
+        import bare_teams
+
+        return bare_teams.build()
+    from england import NOW, RECORD_KEY
+
+    from bot.app import create_app
+    from bot.clock import Clock
+    from bot.settings import Settings
+    from storage import crypto
+
+    assert database is not None, "our app needs --db"
+    crypto.configure(RECORD_KEY)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{database}",
+        slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+        slack_bot_token="xoxb-bench",  # type: ignore[arg-type]
+        slack_api_url=slack_api,
+        teams_allow_anonymous=True,
+        scheduler_enabled=False,
+        record_encryption_key=RECORD_KEY,  # type: ignore[arg-type]
+        log_level="WARNING",
+    )
+    # The data is generated for a fixed Monday morning; the app's clock is set to it.
+    clock = Clock(offset=NOW - datetime.now(UTC))
+    return create_app(settings, clock=clock, run_scheduler=False)
+
+
+async def serve(app: web.Application) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+    await site.start()
+    port = runner.addresses[0][1]
+    print(f"PORT {port}", flush=True)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("kind", choices=("ours", "bare-slack", "bare-teams"))
+    parser.add_argument("--slack-api", required=True, help="the fake Slack Web API, ending /api/")
+    parser.add_argument("--db", type=Path)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    # Both Teams apps would log this SDK warning on every activity (anonymous, no app id).
+    logging.getLogger("microsoft_agents.hosting.core.connector.client.user_token_client").setLevel(
+        logging.ERROR
+    )
+    warnings.simplefilter("ignore")  # the SDK's NotAppKeyWarning would only add noise
+    asyncio.run(serve(build(args.kind, args.slack_api, args.db)))
+    return 0
+
+
+class Server:
+    """A server subprocess: `with Server(...) as s:` then s.url, s.memory()."""
+
+    def __init__(self, kind: str, slack_api: str, database: Path | None = None) -> None:
+        command = [sys.executable, str(HERE / "servers.py"), kind, "--slack-api", slack_api]
+        if database is not None:
+            command += ["--db", str(database)]
+        self.kind = kind
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
+        self.port = self._read_port(within=60.0)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _read_port(self, within: float) -> int:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.kind} server exited with {self.process.returncode}")
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.5)
+            if ready:
+                line = self.process.stdout.readline()
+                if line.startswith("PORT "):
+                    return int(line.split()[1])
+        self.stop()
+        raise RuntimeError(f"{self.kind} server did not start within {within} s")
+
+    def memory(self) -> dict[str, float]:
+        """Resident memory now and at its peak, in MiB (Linux /proc)."""
+        found: dict[str, float] = {}
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    found[key] = round(int(value.split()[0]) / 1024, 1)
+        return {"rss_mib": found.get("VmRSS", 0.0), "peak_rss_mib": found.get("VmHWM", 0.0)}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
