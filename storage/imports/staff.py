@@ -115,7 +115,7 @@ def parse_staff(rows: list[Row], file: str, errors: list[RowError]) -> list[Staf
         values["leaving_date"] = cell("leaving_date", optional(parse_date))
         values["asye_start"] = cell("asye_start", optional(parse_date))
         values["slack_user_id"] = row.cells.get("slack_user_id") or None
-        values["teams_aad_object_id"] = row.cells.get("teams_aad_object_id") or None
+        values["teams_aad_object_id"] = row.cells.get("teams_aad_object_id", "").lower() or None
         manager = cell("line_manager_email", optional(parse_email))
         start: date | None = values["start_date"]
         leaving: date | None = values["leaving_date"]

@@ -8,6 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -89,32 +90,46 @@ class SqlFacts:
         return PolicyInputs(staff, sessions, absences, cases, approvals, counts)
 
     async def _sessions(self, ids: list[int]) -> tuple[SessionFacts, ...]:
+        # Only the columns the policy reads: record text (encrypted) is never loaded here.
         attending = select(SessionAttendee.session_id).where(col(SessionAttendee.staff_id).in_(ids))
+        S = SupervisionSession
+        connection = await self._session.connection()
         rows = (
-            await self._session.exec(
-                select(SupervisionSession).where(
-                    or_(
-                        col(SupervisionSession.supervisor_id).in_(ids),
-                        col(SupervisionSession.id).in_(attending),
-                    )
-                )
+            await connection.execute(
+                core_select(
+                    col(S.id),
+                    col(S.type),
+                    col(S.supervisor_id),
+                    col(S.planned_start),
+                    col(S.planned_end),
+                    col(S.status),
+                    col(S.rescheduled_from_id),
+                    col(S.cancel_reason),
+                ).where(or_(col(S.supervisor_id).in_(ids), col(S.id).in_(attending)))
             )
         ).all()
-        session_ids = [r.id for r in rows]
+        session_ids = [r[0] for r in rows]
         attendees: dict[int, list[int]] = defaultdict(list)
-        for a in (
+        for session_id, staff_id in (
             await self._session.exec(
-                select(SessionAttendee).where(col(SessionAttendee.session_id).in_(session_ids))
+                select(SessionAttendee.session_id, SessionAttendee.staff_id).where(
+                    col(SessionAttendee.session_id).in_(session_ids)
+                )
             )
         ).all():
-            attendees[a.session_id].append(a.staff_id)
+            attendees[session_id].append(staff_id)
+        R = SupervisionRecord
         records = {
-            r.session_id: r
+            r[1]: r
             for r in (
-                await self._session.exec(
-                    select(SupervisionRecord).where(
-                        col(SupervisionRecord.session_id).in_(session_ids)
-                    )
+                await connection.execute(
+                    core_select(
+                        col(R.id),
+                        col(R.session_id),
+                        col(R.written_at),
+                        col(R.supervisor_signed_at),
+                        col(R.supervisee_signed_at),
+                    ).where(col(R.session_id).in_(session_ids))
                 )
             ).all()
         }
@@ -123,29 +138,27 @@ class SqlFacts:
             await self._session.exec(
                 select(RecordCaseDiscussion.record_id, Case.reference)
                 .join(Case, col(Case.id) == RecordCaseDiscussion.case_id)
-                .where(col(RecordCaseDiscussion.record_id).in_([r.id for r in records.values()]))
+                .where(col(RecordCaseDiscussion.record_id).in_([r[0] for r in records.values()]))
             )
         ).all():
             refs[record_id].append(reference)
         facts = []
-        for row in rows:
-            record = records.get(row.id or 0)
+        for row_id, kind, supervisor, start, end, status, moved_from, cancel in rows:
+            sid = int(row_id or 0)
+            record = records.get(sid)
             facts.append(
                 SessionFacts(
-                    id=row.id or 0,
-                    type=SessionType(row.type),
-                    supervisor_id=row.supervisor_id,
-                    supervisee_ids=tuple(sorted(attendees[row.id or 0])),
-                    start=row.planned_start,
-                    end=row.planned_end,
-                    status=SessionStatus(row.status),
-                    rescheduled_from_id=row.rescheduled_from_id,
-                    cancel_reason=CancelReason(row.cancel_reason) if row.cancel_reason else None,
+                    id=sid,
+                    type=SessionType(kind),
+                    supervisor_id=supervisor,
+                    supervisee_ids=tuple(sorted(attendees[sid])),
+                    start=start,
+                    end=end,
+                    status=SessionStatus(status),
+                    rescheduled_from_id=moved_from,
+                    cancel_reason=CancelReason(cancel) if cancel else None,
                     record=RecordFacts(
-                        record.written_at,
-                        record.supervisor_signed_at,
-                        record.supervisee_signed_at,
-                        tuple(refs[record.id or 0]),
+                        record[2], record[3], record[4], tuple(refs[int(record[0] or 0)])
                     )
                     if record
                     else None,

@@ -152,7 +152,8 @@ class SqlChatIdentities:
         row = (
             await self._session.exec(
                 select(Staff).where(
-                    func.lower(Staff.teams_aad_object_id) == aad_object_id.strip().lower()
+                    # Stored lower-case (link_teams, imports), so the index serves this lookup.
+                    Staff.teams_aad_object_id == aad_object_id.strip().lower()
                 )
             )
         ).first()
