@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from demo_data import build_demo, copy_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from bot.commands.demo import demo_template
 from bot.scheduler import Scheduler
 from policy.packs import builtin_pack, builtin_pack_ids
-from storage.db import create_engine, session_factory
-from storage.demo import seed_demo
-from storage.migrate import upgrade
+from storage.db import session_factory
 from storage.models import Absence, OutboxMessage, Staff
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -34,25 +30,12 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sched") / "demo.db"
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def build() -> None:
-        await upgrade(url)
-        engine = create_engine(url)
-        session_type, template = demo_template(builtin_pack("derbyshire"))
-        await seed_demo(engine, TODAY, session_type=session_type, template=template)
-        await engine.dispose()
-
-    asyncio.run(build())
-    return path
+    return build_demo(tmp_path_factory.mktemp("sched") / "demo.db", TODAY)
 
 
 @pytest.fixture
 async def database(seeded: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    copy = tmp_path / "demo.db"
-    shutil.copy(seeded, copy)
-    engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+    _, engine = copy_of(seeded, tmp_path)
     yield engine
     await engine.dispose()
 

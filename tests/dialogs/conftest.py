@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,17 +10,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from demo_data import build_demo, copy_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from bot.commands.demo import demo_template
 from dialogs.engine import Engine, Result
 from dialogs.messages import AskForm, Choice, Command, FormSubmit, Inbound, Payload, Reply, Text
 from dialogs.registry import flows, understanding
 from policy.packs import builtin_pack, builtin_pack_ids
-from storage.db import create_engine, session_factory
-from storage.demo import seed_demo
-from storage.migrate import upgrade
+from storage.db import session_factory
 from storage.models import Staff
 from storage.unit_of_work import unit_of_work_factory
 
@@ -43,25 +39,12 @@ class FakeClock:
 
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def build() -> None:
-        await upgrade(url)
-        engine = create_engine(url)
-        session_type, template = demo_template(builtin_pack("derbyshire"))
-        await seed_demo(engine, TODAY, session_type=session_type, template=template)
-        await engine.dispose()
-
-    asyncio.run(build())
-    return path
+    return build_demo(tmp_path_factory.mktemp("demo") / "demo.db", TODAY)
 
 
 @pytest.fixture
 async def database(demo_database: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_database, copy)
-    engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+    _, engine = copy_of(demo_database, tmp_path)
     yield engine
     await engine.dispose()
 

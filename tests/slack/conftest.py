@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,17 +22,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from demo_data import build_demo, copy_of
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.commands.demo import demo_template
 from bot.settings import Settings
-from policy.packs import builtin_pack
-from storage.db import create_engine, session_factory
-from storage.demo import seed_demo
-from storage.migrate import upgrade
+from storage.db import session_factory
 from storage.models import Staff
 
 SECRET = "test-signing-secret"
@@ -319,26 +315,14 @@ class SlackUser:
 
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("slack-demo") / "demo.db"
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def build() -> None:
-        await upgrade(url)
-        engine = create_engine(url)
-        session_type, template = demo_template(builtin_pack("derbyshire"))
-        today = datetime.now(LONDON).date()
-        await seed_demo(engine, today, session_type=session_type, template=template)
-        await engine.dispose()
-
-    asyncio.run(build())
-    return path
+    return build_demo(
+        tmp_path_factory.mktemp("slack-demo") / "demo.db", datetime.now(LONDON).date()
+    )
 
 
 @pytest.fixture
 async def database(demo_database: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_database, copy)
-    engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+    _, engine = copy_of(demo_database, tmp_path)
     yield engine
     await engine.dispose()
 

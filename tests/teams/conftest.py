@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,16 +16,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from demo_data import build_demo, copy_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
 from bot.clock import Clock
-from bot.commands.demo import demo_template
 from bot.settings import Settings
-from policy.packs import builtin_pack
-from storage.db import create_engine
-from storage.demo import seed_demo
-from storage.migrate import upgrade
 
 TODAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday; the demo is seeded for this day
 TENANT = "22222222-0000-0000-0000-000000000000"
@@ -48,25 +43,12 @@ STRANGER = TeamsUser("29:stranger", "aad-stranger-9", "Pat Nobody", "pat@elsewhe
 
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("teams-demo") / "demo.db"
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def build() -> None:
-        await upgrade(url)
-        engine = create_engine(url)
-        session_type, template = demo_template(builtin_pack("derbyshire"))
-        await seed_demo(engine, TODAY.date(), session_type=session_type, template=template)
-        await engine.dispose()
-
-    asyncio.run(build())
-    return path
+    return build_demo(tmp_path_factory.mktemp("teams-demo") / "demo.db", TODAY.date())
 
 
 @pytest.fixture
 async def database(demo_database: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_database, copy)
-    engine = create_engine(f"sqlite+aiosqlite:///{copy}")
+    _, engine = copy_of(demo_database, tmp_path)
     yield engine
     await engine.dispose()
 

@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from demo_data import build_demo
 from sqlalchemy.ext.asyncio import AsyncEngine
 from web_helpers import DEMO_DAY, demo_clock, playground_settings, sqlite_url
 
 from bot.app import create_app
-from bot.commands.demo import demo_template
-from policy.packs import builtin_pack
 from storage.db import create_engine
-from storage.demo import seed_demo
-from storage.migrate import upgrade
 
 
 @pytest.fixture(scope="session")
 def web_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("web-demo") / "demo.db"
-
-    async def build() -> None:
-        await upgrade(sqlite_url(path))
-        engine = create_engine(sqlite_url(path))
-        session_type, template = demo_template(builtin_pack("derbyshire"))
-        await seed_demo(engine, DEMO_DAY, session_type=session_type, template=template)
-        await engine.dispose()
-
-    asyncio.run(build())
-    return path
+    return build_demo(tmp_path_factory.mktemp("web-demo") / "demo.db", DEMO_DAY)
 
 
 @pytest.fixture
