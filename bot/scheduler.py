@@ -109,23 +109,16 @@ class Scheduler:
             )
             names = {t.id: t.name for t in teams if t.id is not None}
             card = summary_card(organisation.name, f"{last_month:%B %Y}", report, names)
-            payload = {"replies": [to_dict(card)], "channel": True}
-            targets = [("web", f"org:{organisation.id}")]
-            if organisation.senior_slack_channel_id:
-                targets.append(("slack", organisation.senior_slack_channel_id))
-            if organisation.senior_teams_channel_id:
-                targets.append(("teams", organisation.senior_teams_channel_id))
-            added = 0
-            for platform, target in targets:
-                added += await enqueue(
-                    session,
-                    key=f"{key}:{platform}",
-                    platform=platform,
-                    target=target,
-                    kind="summary",
-                    payload=payload,
-                    due_at=due_at,
-                )
+            added = await self._queue_channels(
+                session,
+                f"org:{organisation.id}",
+                organisation.senior_slack_channel_id,
+                organisation.senior_teams_channel_id,
+                key,
+                "summary",
+                (card,),
+                due_at,
+            )
             await session.commit()
         return added
 
@@ -301,12 +294,36 @@ class Scheduler:
         replies: tuple[Reply, ...],
         due_at: datetime,
     ) -> int:
+        return await self._queue_channels(
+            session,
+            f"team:{team.id}",
+            team.slack_channel_id,
+            team.teams_channel_id,
+            key,
+            "digest",
+            replies,
+            due_at,
+        )
+
+    async def _queue_channels(
+        self,
+        session: AsyncSession,
+        web_target: str,
+        slack_channel: str | None,
+        teams_channel: str | None,
+        key: str,
+        kind: str,
+        replies: tuple[Reply, ...],
+        due_at: datetime,
+    ) -> int:
+        """One row per place the channel message goes: the playground, and Slack and Teams
+        where a channel is set. Keys carry the platform, so each is queued once."""
         payload = {"replies": [to_dict(r) for r in replies], "channel": True}
-        targets = [("web", f"team:{team.id}")]
-        if team.slack_channel_id:
-            targets.append(("slack", team.slack_channel_id))
-        if team.teams_channel_id:
-            targets.append(("teams", team.teams_channel_id))
+        targets = [("web", web_target)]
+        if slack_channel:
+            targets.append(("slack", slack_channel))
+        if teams_channel:
+            targets.append(("teams", teams_channel))
         added = 0
         for platform, target in targets:
             added += await enqueue(
@@ -314,7 +331,7 @@ class Scheduler:
                 key=f"{key}:{platform}",
                 platform=platform,
                 target=target,
-                kind="digest",
+                kind=kind,
                 payload=payload,
                 due_at=due_at,
             )
