@@ -147,13 +147,20 @@ class Teams:
         return send
 
 
-async def measure(send: Any, plan: HttpPlan) -> dict[str, Any]:
+async def measure(send: Any, plan: HttpPlan, server: Server) -> dict[str, Any]:
     await closed_loop(send, plan.users, plan.warmup, min(10, plan.users))
-    serial = await closed_loop(send, plan.users, plan.serial, 1, plan.serial_seconds)
-    concurrent = await closed_loop(
-        send, plan.users, plan.concurrent, plan.concurrency, plan.concurrent_seconds
-    )
-    return {"c1": serial.as_dict(), "cN": concurrent.as_dict()}
+    runs: dict[str, Any] = {}
+    for name, count, concurrency, seconds in (
+        ("c1", plan.serial, 1, plan.serial_seconds),
+        ("cN", plan.concurrent, plan.concurrency, plan.concurrent_seconds),
+    ):
+        cpu = server.cpu_seconds()
+        result = await closed_loop(send, plan.users, count, concurrency, seconds)
+        runs[name] = result.as_dict()
+        # The server's own CPU per answer: the steadiest measure of how much work each costs.
+        used = server.cpu_seconds() - cpu
+        runs[name]["server_cpu_ms"] = round(1000 * used / max(result.requests, 1), 2)
+    return runs
 
 
 async def compare(database: Path, plan: HttpPlan) -> dict[str, Any]:
@@ -171,18 +178,18 @@ async def compare(database: Path, plan: HttpPlan) -> dict[str, Any]:
             slack, teams = Slack(http, fake_slack, users), Teams(http, connector, users)
             with await asyncio.to_thread(Server, "bare-slack", api) as bare:
                 results["bare_slack"] = await measure(
-                    slack.sender(bare.url, answered_in_dm=False), plan
+                    slack.sender(bare.url, answered_in_dm=False), plan, bare
                 )
                 results["bare_slack"]["memory"] = bare.memory()
             with await asyncio.to_thread(Server, "bare-teams", api) as bare:
-                results["bare_teams"] = await measure(teams.sender(bare.url), plan)
+                results["bare_teams"] = await measure(teams.sender(bare.url), plan, bare)
                 results["bare_teams"]["memory"] = bare.memory()
             fake_slack.sample = connector.sample = ""  # keep our app's answers as the samples
             with await asyncio.to_thread(Server, "ours", api, database) as ours:
                 results["ours_slack"] = await measure(
-                    slack.sender(ours.url, answered_in_dm=True), plan
+                    slack.sender(ours.url, answered_in_dm=True), plan, ours
                 )
-                results["ours_teams"] = await measure(teams.sender(ours.url), plan)
+                results["ours_teams"] = await measure(teams.sender(ours.url), plan, ours)
                 results["ours_memory"] = ours.memory()
             results["slack_api_calls"] = dict(fake_slack.calls)
             results["samples"] = {"slack": fake_slack.sample, "teams": connector.sample[:160]}

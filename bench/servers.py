@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import select
 import signal
 import subprocess
@@ -86,7 +87,16 @@ def main() -> int:
         logging.ERROR
     )
     warnings.simplefilter("ignore")  # the SDK's NotAppKeyWarning would only add noise
-    asyncio.run(serve(build(args.kind, args.slack_api, args.db)))
+    app = build(args.kind, args.slack_api, args.db)
+    profile_to = os.environ.get("BENCH_PROFILE")  # a cProfile of the whole serve, for digging
+    if not profile_to:
+        asyncio.run(serve(app))
+        return 0
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.runcall(asyncio.run, serve(app))
+    profiler.dump_stats(f"{profile_to}.{args.kind}")
     return 0
 
 
@@ -125,6 +135,13 @@ class Server:
                 if key in ("VmRSS", "VmHWM"):
                     found[key] = round(int(value.split()[0]) / 1024, 1)
         return {"rss_mib": found.get("VmRSS", 0.0), "peak_rss_mib": found.get("VmHWM", 0.0)}
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far (user + system, all its threads): unlike
+        latency, this barely moves with whatever else the machine is doing."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process.poll() is None:

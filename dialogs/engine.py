@@ -77,8 +77,6 @@ class Engine:
 
     async def _handle_once(self, inbound: Inbound) -> Result:
         async with self.unit_of_work() as ports:
-            if not await ports.state.claim_message(inbound.platform, inbound.message_id):
-                return Result(duplicate=True)
             actor = await ports.directory.staff(inbound.actor_id)
             if actor is None:
                 return Result(
@@ -113,6 +111,12 @@ class Engine:
                     now + STATE_LIFETIME,
                     expected_version=stored.version if stored else None,
                 )
+            # The message is claimed last, in the same transaction as everything the turn wrote:
+            # a platform's retry of a message already handled is rolled back whole. Claiming it
+            # last keeps the write transaction short (SQLite has one writer at a time), so the
+            # reads above never hold up another person's turn.
+            if not await ports.state.claim_message(inbound.platform, inbound.message_id):
+                return Result(duplicate=True)  # leaving the unit of work rolls the turn back
             await ports.commit()
         return Result(
             replies=tuple(outcome.replies),

@@ -214,6 +214,10 @@ class Facts(Protocol):
 
     async def for_organisation(self, organisation_id: int, on: date) -> PolicyInputs: ...
 
+    async def approvals(self, staff_id: int) -> Sequence[OverCapApproval]:
+        """This person's over-cap approvals alone: all a caseload score needs besides cases."""
+        ...
+
 
 class Audit(Protocol):
     async def record(

@@ -14,6 +14,7 @@ from scoring.engine import score
 from scoring.model import CaseFacts, OverCapApproval, Score, Workload
 from scoring.scheme_model import Scheme
 from scoring.stored import StoredCase, case_facts
+from scoring.vocabulary import AllocationRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,17 +27,23 @@ class CaseloadResult:
 
 
 async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
+    # Two reads, the person's open cases and their approvals: this answers the most-asked
+    # question, so it reads nothing else (sessions and absences play no part in a score).
     cases = await turn.ports.cases.open_cases(person.id, turn.today)
-    inputs = await turn.ports.facts.for_staff([person.id], turn.today)
     approvals = tuple(
         OverCapApproval(a.start, a.max_end, reason=a.reason)
-        for a in inputs.approvals
-        if a.staff_id == person.id
+        for a in await turn.ports.facts.approvals(person.id)
     )
-    count = dict(inputs.caseload_counts).get(person.id, 0)
+    count = counted_children(cases)
     scheme_rule = turn.pack.caseload.weighting_scheme
     scheme = turn.ports.packs.scheme(scheme_rule.value) if scheme_rule else None
     return score_person(person, cases, approvals, count, turn.pack, scheme, turn.today)
+
+
+def counted_children(cases: Sequence[CaseView]) -> int:
+    """Cases counted against a count cap: CAP003 003:24, a case is one child, so a sibling group
+    counts each child; only the worker holding the case (lead) counts it."""
+    return sum(c.children for c in cases if c.allocation is AllocationRole.LEAD)
 
 
 def score_person(

@@ -109,8 +109,7 @@ async def on_command(
     result = await turns.run(staff, team_id, user_id, payload, f"command:{trigger_id}")
     if result.duplicate:
         return
-    await turns.deliver(client, staff, team_id, user_id, result.replies, trigger_id=trigger_id)
-    dm = await references.known_dm(turns.runtime.engine, staff.id, team_id)
+    dm = await turns.deliver(client, staff, team_id, user_id, result.replies, trigger_id=trigger_id)
     answered_elsewhere = any(not isinstance(r, AskForm) for r in result.replies)
     if answered_elsewhere and body.get("channel_id") != dm:
         await respond(text="I've answered in our direct messages.", response_type="ephemeral")
@@ -130,7 +129,7 @@ async def on_message(
     if staff is None:
         await client.chat_postMessage(channel=channel, text=UNKNOWN_PERSON)
         return
-    await references.remember_dm(turns.runtime.engine, staff.id, team_id, user_id, channel)
+    await turns.seen_in_dm(staff, team_id, user_id, channel)
     text = Text(event.get("text") or "")
     result = await turns.run(staff, team_id, user_id, text, str(body["event_id"]))
     if not result.duplicate:

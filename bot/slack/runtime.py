@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 COMMAND = "/supervision"
 DECISION_SHORTCUT = "record_decision"
+DM_CACHE_SIZE = 100_000
 
 
 def api_error(exc: SlackApiError) -> str:
@@ -62,6 +63,18 @@ class SlackRuntime:
     installations: SqlInstallationStore | None = None
     flows: frozenset[str] = field(default_factory=frozenset)
     working: set[asyncio.Task[Any]] = field(default_factory=set)
+    # DM channel ids by (staff id, workspace): Slack keeps one IM per person and app, so once
+    # read from the database it is reused without another query on every answer.
+    dms: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def remember_dm(self, staff_id: int, team_id: str, channel: str) -> bool:
+        """Cache a DM channel; True if it was not already known (so worth storing)."""
+        if self.dms.get((staff_id, team_id)) == channel:
+            return False
+        if len(self.dms) >= DM_CACHE_SIZE:
+            self.dms.clear()  # rare (more people than this in one process): start again
+        self.dms[(staff_id, team_id)] = channel
+        return True
 
     async def settle(self, within: float = 10.0) -> None:
         """Shutting down: let turns already acked finish, rather than cut one in half."""

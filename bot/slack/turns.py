@@ -86,13 +86,21 @@ class Turns:
     async def dm_channel(
         self, client: AsyncWebClient, staff: StaffView, team_id: str, user_id: str
     ) -> str:
+        cached = self.runtime.dms.get((staff.id, team_id))
+        if cached is not None:
+            return cached
         known = await references.known_dm(self.runtime.engine, staff.id, team_id)
-        if known is not None:
-            return known
-        opened = await client.conversations_open(users=user_id)
-        channel = str((opened.get("channel") or {})["id"])
-        await references.remember_dm(self.runtime.engine, staff.id, team_id, user_id, channel)
-        return channel
+        if known is None:
+            opened = await client.conversations_open(users=user_id)
+            known = str((opened.get("channel") or {})["id"])
+            await references.remember_dm(self.runtime.engine, staff.id, team_id, user_id, known)
+        self.runtime.remember_dm(staff.id, team_id, known)
+        return known
+
+    async def seen_in_dm(self, staff: StaffView, team_id: str, user_id: str, channel: str) -> None:
+        """A message arrived in the person's DM: store the channel unless already known."""
+        if self.runtime.remember_dm(staff.id, team_id, channel):
+            await references.remember_dm(self.runtime.engine, staff.id, team_id, user_id, channel)
 
     async def deliver(
         self,
@@ -104,9 +112,10 @@ class Turns:
         *,
         trigger_id: str | None = None,
         channel: str | None = None,
-    ) -> None:
+    ) -> str | None:
         """Replies into the person's DM with the app; the last form as a modal if possible, and
-        files (an ICS, a PDF) uploaded after the message they belong to."""
+        files (an ICS, a PDF) uploaded after the message they belong to. Returns the channel
+        posted into, if anything was."""
         forms = [r for r in replies if isinstance(r, AskForm)]
         rest = list(replies)
         if forms and trigger_id and await self.open_modal(client, trigger_id, forms[-1]):
@@ -117,12 +126,13 @@ class Turns:
         attached = files.attachments(rest)
         said = [r for r in rest if not isinstance(r, Attachment)]
         if not said and not attached:
-            return
+            return None
         target = channel or await self.dm_channel(client, staff, team_id, user_id)
         if said:
             posted = render.message(said)
             await client.chat_postMessage(channel=target, text=posted.text, blocks=posted.blocks)
         await self.send_files(client, target, attached)
+        return target
 
     async def send_files(
         self, client: AsyncWebClient, channel: str, attached: Sequence[Attachment]

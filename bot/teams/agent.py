@@ -25,7 +25,7 @@ from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
 from bot.teams import consent, files, inbound, render
 from bot.teams.identity import UNKNOWN_PERSON, Member, identify
 from bot.teams.inbound import Scope, Where
-from bot.teams.references import remember
+from bot.teams.references import RecentlyStored, remember
 from dialogs.messages import (
     AskForm,
     Choice,
@@ -81,6 +81,7 @@ class TeamsAgent:
 
     def __init__(self, app: web.Application) -> None:
         self._app = app
+        self._recent = RecentlyStored()
 
     @property
     def _engine(self) -> AsyncEngine:
@@ -328,7 +329,13 @@ class TeamsAgent:
 
         async with session_scope(self._engine) as session:
             staff = await identify(session, aad, member) if user_id else None
-            await remember(session, activity, place, staff_id=staff.id if staff else None)
+            await remember(
+                session,
+                activity,
+                place,
+                staff_id=staff.id if staff else None,
+                recent=self._recent,
+            )
         return Speaker(user_id, aad.lower(), staff)
 
 

@@ -7,6 +7,8 @@ a digest starts a new thread in the channel rather than replying inside an old o
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 from microsoft_agents.activity import Activity
@@ -34,12 +36,37 @@ def reference_of(activity: Activity, where: Where) -> dict[str, Any]:
     return data
 
 
+class RecentlyStored:
+    """What this process last stored for each conversation, so a reference that has not changed
+    is not rewritten on every message. Anything changed (a new service URL, a person now known)
+    is written at once, and an unchanged one at least every `refresh_after` seconds, in case
+    another instance stored something else meanwhile."""
+
+    def __init__(self, refresh_after: float = 3600.0, size: int = 100_000) -> None:
+        self.refresh_after, self.size = refresh_after, size
+        self._stored: dict[str, tuple[str, float]] = {}
+
+    def unchanged(self, address: str, fingerprint: str) -> bool:
+        found = self._stored.get(address)
+        return (
+            found is not None
+            and found[0] == fingerprint
+            and time.monotonic() - found[1] < self.refresh_after
+        )
+
+    def stored(self, address: str, fingerprint: str) -> None:
+        if len(self._stored) >= self.size:
+            self._stored.clear()
+        self._stored[address] = (fingerprint, time.monotonic())
+
+
 async def remember(
     session: AsyncSession,
     activity: Activity,
     where: Where,
     *,
     staff_id: int | None = None,
+    recent: RecentlyStored | None = None,
 ) -> int | None:
     """Store or refresh the reference; returns the id of the team configured for a channel."""
     references = SqlReferences(session)
@@ -47,15 +74,24 @@ async def remember(
     if where.scope is Scope.CHANNEL:
         team = await references.team_for_channel([where.channel_id, where.team_id])
         team_id = team.id if team is not None else None
+    reference = reference_of(activity, where)
+    staff_id = staff_id if where.scope is Scope.PERSONAL else None
+    fingerprint = json.dumps(
+        [reference, activity.service_url, where.tenant_id, staff_id, team_id], sort_keys=True
+    )
+    if recent is not None and recent.unchanged(where.address, fingerprint):
+        return team_id
     await references.remember(
         platform=PLATFORM,
         conversation_id=where.address,
-        reference=reference_of(activity, where),
+        reference=reference,
         service_url=activity.service_url,
         tenant_id=where.tenant_id or None,
-        staff_id=staff_id if where.scope is Scope.PERSONAL else None,
+        staff_id=staff_id,
         team_id=team_id,
     )
+    if recent is not None:
+        recent.stored(where.address, fingerprint)
     return team_id
 
 

@@ -45,6 +45,17 @@ class SqlFacts:
     async def for_organisation(self, organisation_id: int, on: date) -> PolicyInputs:
         return await self._load(col(Staff.organisation_id) == organisation_id, on)
 
+    async def approvals(self, staff_id: int) -> tuple[OverCapApproval, ...]:
+        A = ApprovalRow
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            core_select(
+                col(A.staff_id), col(A.approver_id), col(A.reason), col(A.start_date),
+                col(A.max_end_date),
+            ).where(col(A.staff_id) == staff_id)
+        )  # fmt: skip
+        return tuple(OverCapApproval(*row) for row in rows.all())
+
     async def _load(self, who: ColumnElement[bool], on: date) -> PolicyInputs:
         rows = (
             await self._session.exec(
@@ -174,8 +185,11 @@ class SqlFacts:
                 select(Case, CaseAllocation)
                 .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
                 .where(
+                    # Open on the day, as the chat's score reads them (SqlCases.open_cases).
                     col(CaseAllocation.staff_id).in_(ids),
+                    col(CaseAllocation.start_date) <= on,
                     or_(col(CaseAllocation.end_date).is_(None), col(CaseAllocation.end_date) > on),
+                    col(Case.opened) <= on,
                     or_(col(Case.closed).is_(None), col(Case.closed) > on),
                 )
             )

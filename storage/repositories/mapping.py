@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
+
 from dialogs.views import CaseView, SessionView, StaffView, TeamView
 from policy.vocabulary import SessionStatus, SessionType
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.models import Case, Staff, SupervisionSession, Team
 
+# Hot paths read Core rows (no ORM object built), which carry the same attribute names.
+StaffRow = Staff | Row[Any]
+CaseRow = Case | Row[Any]
 
-def staff_view(row: Staff) -> StaffView:
+
+def staff_view(row: StaffRow) -> StaffView:
     assert row.id is not None
     return StaffView(
         id=row.id,
@@ -32,7 +40,7 @@ def team_view(row: Team) -> TeamView:
     return TeamView(row.id, row.organisation_id, row.name, row.service, row.manager_id)
 
 
-def case_view(row: Case, allocation: str = AllocationRole.LEAD.value) -> CaseView:
+def case_view(row: CaseRow, allocation: str = AllocationRole.LEAD.value) -> CaseView:
     assert row.id is not None
     return CaseView(
         id=row.id,

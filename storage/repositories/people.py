@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Result, func, or_
+from sqlalchemy import select as core_select
+from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,14 +16,28 @@ from dialogs.views import CaseView, StaffView, TeamView
 from storage.models import Case, CaseAllocation, Staff, Team
 from storage.repositories.mapping import case_view, staff_view, team_view
 
+STAFF = Staff.__table__  # type: ignore[attr-defined]
+CASE = Case.__table__  # type: ignore[attr-defined]
+
+
+async def core_rows(session: AsyncSession, statement: Executable) -> Result[Any]:
+    """A Core statement on the session's connection: rows, not ORM objects. Used where every
+    turn reads (the person asking, their cases), as building ORM objects costs more than the
+    query itself."""
+    return await (await session.connection()).execute(statement)
+
+
+async def staff_where(session: AsyncSession, *where: Any) -> StaffView | None:
+    row = (await core_rows(session, core_select(STAFF).where(*where).limit(1))).first()
+    return staff_view(row) if row is not None else None
+
 
 class SqlDirectory:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def staff(self, staff_id: int) -> StaffView | None:
-        row = await self._session.get(Staff, staff_id)
-        return staff_view(row) if row else None
+        return await staff_where(self._session, STAFF.c.id == staff_id)
 
     async def find_staff(self, organisation_id: int, text: str) -> Sequence[StaffView]:
         needle = text.strip().lower()
@@ -77,19 +93,20 @@ class SqlCases:
         self._session = session
 
     async def open_cases(self, staff_id: int, on: date) -> Sequence[CaseView]:
-        rows = await self._session.exec(
-            select(Case, CaseAllocation.role)
-            .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
+        rows = await core_rows(
+            self._session,
+            core_select(CASE, col(CaseAllocation.role))
+            .join(CaseAllocation, col(CaseAllocation.case_id) == CASE.c.id)
             .where(
-                CaseAllocation.staff_id == staff_id,
+                col(CaseAllocation.staff_id) == staff_id,
                 col(CaseAllocation.start_date) <= on,
                 or_(col(CaseAllocation.end_date).is_(None), col(CaseAllocation.end_date) > on),
                 col(Case.opened) <= on,
                 or_(col(Case.closed).is_(None), col(Case.closed) > on),
             )
-            .order_by(col(Case.reference))
+            .order_by(col(Case.reference)),
         )
-        return [case_view(case, role) for case, role in rows.all()]
+        return [case_view(row, row.role) for row in rows.all()]
 
     async def by_reference(self, organisation_id: int, reference: str) -> CaseView | None:
         row = (
@@ -125,14 +142,11 @@ class SqlChatIdentities:
         self._session = session
 
     async def by_slack_id(self, slack_team_id: str, slack_user_id: str) -> StaffView | None:
-        row = (
-            await self._session.exec(
-                select(Staff).where(
-                    Staff.slack_user_id == slack_user_id, Staff.slack_team_id == slack_team_id
-                )
-            )
-        ).first()
-        return staff_view(row) if row else None
+        return await staff_where(
+            self._session,
+            STAFF.c.slack_user_id == slack_user_id,
+            STAFF.c.slack_team_id == slack_team_id,
+        )
 
     async def by_email(self, email: str) -> Sequence[StaffView]:
         """Everyone with this email, across organisations (more than one is ambiguous)."""
@@ -149,15 +163,10 @@ class SqlChatIdentities:
 
     async def by_teams_object_id(self, aad_object_id: str) -> StaffView | None:
         """A Teams user by their Entra ID object id, once it has been remembered."""
-        row = (
-            await self._session.exec(
-                select(Staff).where(
-                    # Stored lower-case (link_teams, imports), so the index serves this lookup.
-                    Staff.teams_aad_object_id == aad_object_id.strip().lower()
-                )
-            )
-        ).first()
-        return staff_view(row) if row else None
+        # Stored lower-case (link_teams, imports), so the index serves this lookup.
+        return await staff_where(
+            self._session, STAFF.c.teams_aad_object_id == aad_object_id.strip().lower()
+        )
 
     async def link_teams(self, staff_id: int, aad_object_id: str) -> None:
         row = await self._session.get(Staff, staff_id)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, update
+from sqlalchemy import select as select_core
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
@@ -28,7 +29,8 @@ class SqlStateStore:
         return await connection.execute(statement)
 
     async def load(self, key: str) -> StoredState | None:
-        row = await self._session.get(DialogState, key)
+        table = DialogState.__table__  # type: ignore[attr-defined]
+        row = (await self._run(select_core(table).where(table.c.key == key))).first()
         if row is None:
             return None
         return StoredState(row.flow, row.step, dict(row.data), row.version, row.expires_at)

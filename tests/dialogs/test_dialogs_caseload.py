@@ -9,8 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from dialogs.messages import Card, Say
+from dialogs.scores import counted_children
+from dialogs.views import CaseView
+from scoring.vocabulary import AllocationRole, CaseCategory
 from storage.db import session_factory
-from storage.models import AuditEvent
+from storage.models import AuditEvent, Staff
+from storage.repositories.facts import SqlFacts
+from storage.repositories.people import SqlCases
+from tests.dialogs.conftest import TODAY
 
 
 def card(replies: list) -> Card:  # type: ignore[type-arg]
@@ -93,3 +99,30 @@ async def test_a_new_question_after_a_score_is_understood(chat_as) -> None:  # t
     await worker.send("what's my caseload score")
     replies = await worker.send("record my annual leave")
     assert replies[0].title == "Record an absence"  # type: ignore[union-attr]
+
+
+async def test_the_chat_counts_cases_as_the_digest_does(database: AsyncEngine) -> None:
+    """The score's case count (open cases, lead only, each child) and the policy inputs the
+    digests read agree for every member of staff, so the two never show different counts."""
+    async with session_factory(database)() as session:
+        staff = (await session.exec(select(Staff))).all()
+        organisations = {s.organisation_id for s in staff}
+        digest_counts: dict[int, int] = {}
+        for organisation_id in organisations:
+            inputs = await SqlFacts(session).for_organisation(organisation_id, TODAY)
+            digest_counts.update(inputs.caseload_counts)
+        chat_counts = {
+            s.id: counted_children(await SqlCases(session).open_cases(s.id or 0, TODAY))
+            for s in staff
+        }
+    assert sum(chat_counts.values()) > 100  # the demo council has a few hundred cases
+    assert {k: v for k, v in chat_counts.items() if v} == digest_counts
+
+
+def test_counted_children_counts_each_child_of_a_lead_case_only() -> None:
+    def case(children: int, role: AllocationRole) -> CaseView:
+        return CaseView(1, "C-1", CaseCategory.CIN, children, TODAY, None, {}, role)
+
+    cases = [case(3, AllocationRole.LEAD), case(1, AllocationRole.LEAD)]
+    cases.append(case(2, AllocationRole.CO_WORKER))
+    assert counted_children(cases) == 4  # CAP003 003:24: siblings count each child

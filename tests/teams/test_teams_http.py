@@ -61,6 +61,30 @@ async def test_a_personal_message_is_answered_in_the_chat(
     assert stored.service_url == teams_bot.connector.url
 
 
+async def test_an_unchanged_reference_is_not_rewritten_but_a_changed_one_is(
+    teams_bot: TeamsBot, database: AsyncEngine
+) -> None:
+    await teams_bot.post(personal_message(teams_bot, SAM, "help"))
+    await teams_bot.connector.wait_for(lambda: len(teams_bot.connector.sent(SAM_CHAT)) == 1)
+    first = await reference(database, SAM_CHAT)
+    assert first is not None
+
+    await teams_bot.post(personal_message(teams_bot, SAM, "help"))
+    await teams_bot.connector.wait_for(lambda: len(teams_bot.connector.sent(SAM_CHAT)) == 2)
+    again = await reference(database, SAM_CHAT)
+    assert again is not None
+    assert again.updated_at == first.updated_at  # the same address: no write on every message
+
+    renamed = personal_message(teams_bot, SAM, "help")
+    renamed["from"] = {**renamed["from"], "name": "Sam Taylor-Jones"}
+    await teams_bot.post(renamed)
+    await teams_bot.connector.wait_for(lambda: len(teams_bot.connector.sent(SAM_CHAT)) == 3)
+    changed = await reference(database, SAM_CHAT)
+    assert changed is not None
+    assert changed.reference["user"]["name"] == "Sam Taylor-Jones"
+    assert changed.updated_at > first.updated_at
+
+
 async def test_plain_help_lists_the_commands_as_teams_markdown(teams_bot: TeamsBot) -> None:
     await teams_bot.post(personal_message(teams_bot, SAM, "help"))
 
