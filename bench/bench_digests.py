@@ -25,6 +25,7 @@ from sqlmodel import select
 from bot.scheduler import Scheduler, digest_moment
 from dialogs.digest_card import digest_card
 from policy.digest import TeamDigest, team_digest
+from policy.grouping import ByPerson
 from policy.history import SessionIndex
 from policy.packs import Pack, builtin_pack, builtin_pack_ids
 from storage import crypto
@@ -114,6 +115,7 @@ async def digests_alone(engine: AsyncEngine, packs: dict[str, Pack]) -> dict[str
             loaded = time.perf_counter()
             index = SessionIndex(inputs.sessions, pack.zone)
             names = {s.id: s.name for s in inputs.staff}
+            grouped = ByPerson.of(inputs.staff, inputs.cases, inputs.absences)
             for team in teams:
                 assert team.id is not None
                 digest: TeamDigest = team_digest(
@@ -126,6 +128,7 @@ async def digests_alone(engine: AsyncEngine, packs: dict[str, Pack]) -> dict[str
                     inputs.caseload_counts,
                     inputs.approvals,
                     day,
+                    grouped=grouped,
                 )
                 digest_card(digest, team.name, names)
                 cards += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,13 +27,14 @@ from dialogs.summary_card import summary_card
 from policy.calendar import WorkingCalendar, month_from_index, month_index
 from policy.compliance import monthly_compliance
 from policy.digest import TeamDigest, team_digest
+from policy.grouping import ByPerson
 from policy.history import SessionIndex
 from policy.obligations import due_items
 from policy.packs import Pack
 from scoring.schemes import find_scheme
 from storage.db import session_factory
 from storage.models import Organisation, OutboxMessage, Snooze, Staff, Team
-from storage.outbox import destinations, enqueue
+from storage.outbox import destinations, destinations_of, enqueue
 from storage.repositories.audit import SqlAudit
 from storage.repositories.facts import SqlFacts
 from storage.repositories.people import SqlCases, SqlDirectory
@@ -168,13 +169,14 @@ class Scheduler:
             index = SessionIndex(inputs.sessions, pack.zone)
             calendar = WorkingCalendar(pack.nation)
             by_id = {s.id: s for s in inputs.staff}
+            grouped = ByPerson.of(inputs.staff, inputs.cases, inputs.absences)
+            where = await destinations_of(session, [s.id for s in inputs.staff])
             added = 0
             for person in inputs.staff:
-                absent = any(
-                    a.staff_id == person.id and a.start <= today <= a.end for a in inputs.absences
-                )
-                mine = [c for c in inputs.cases if c.worker_id == person.id]
-                items = due_items(person, pack, index, inputs.absences, mine, today, calendar)
+                away = grouped.absences_of(person.id)
+                absent = any(a.start <= today <= a.end for a in away)
+                mine = grouped.cases_of(person.id)
+                items = due_items(person, pack, index, away, mine, today, calendar)
                 supervisor = by_id.get(person.supervisor_id) if person.supervisor_id else None
                 escalate_to = supervisor.supervisor_id if supervisor else None
                 hours, zone = quiet.get(person.id, (QuietHours(), pack.zone))
@@ -197,6 +199,7 @@ class Scheduler:
                         planned.kind,
                         planned.replies,
                         planned.send_at,
+                        where,
                     )
             digest_day, due_at = digest_moment(pack, now)
             if now >= due_at:
@@ -218,6 +221,7 @@ class Scheduler:
                         inputs.caseload_counts,
                         inputs.approvals,
                         digest_day,
+                        grouped=grouped,
                     )
                     card = digest_card(digest, team.name, names)
                     charts = await self._charts(session, team, digest, pack, inputs, today)
@@ -251,11 +255,16 @@ class Scheduler:
         scheme = find_scheme(rule.value)
         counts = dict(inputs.caseload_counts)
         bands: Counter[str] = Counter()
-        for member in await SqlDirectory(session).team_members(team.id):
-            if member.role.is_manager or member.id not in counts:
-                continue
-            cases = await SqlCases(session).open_cases(member.id, today)
-            result = score_person(member, cases, (), counts[member.id], pack, scheme, today)
+        members = [
+            m
+            for m in await SqlDirectory(session).team_members(team.id)
+            if not m.role.is_manager and m.id in counts
+        ]
+        held = await SqlCases(session).open_cases_of([m.id for m in members], today)
+        for member in members:
+            result = score_person(
+                member, held[member.id], (), counts[member.id], pack, scheme, today
+            )
             if result.score is not None and result.score.band is not None:
                 bands[result.score.band.name] += 1
         if bands:
@@ -271,10 +280,12 @@ class Scheduler:
         kind: str,
         replies: tuple[Reply, ...],
         due_at: datetime,
+        where: Mapping[int, Sequence[tuple[str, str]]] | None = None,
     ) -> int:
         payload = {"replies": [to_dict(r) for r in replies]}
         added = 0
-        for platform, target in await destinations(session, staff_id):
+        reach = where.get(staff_id) if where is not None else None
+        for platform, target in reach or await destinations(session, staff_id):
             added += await enqueue(
                 session,
                 key=f"{key}:{platform}",

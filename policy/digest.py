@@ -12,6 +12,7 @@ from policy.caps import CapBreach, RatioBreach, cap_breaches, ratio_breaches
 from policy.compliance import CaseCompliance, Figure, case_compliance, monthly_compliance
 from policy.facts import AbsenceFacts, CaseFacts, OverCapApproval, SessionFacts, StaffFacts
 from policy.frequencies import DueItem
+from policy.grouping import ByPerson
 from policy.history import SessionIndex
 from policy.obligations import due_items
 from policy.packs.schema import Pack
@@ -62,21 +63,28 @@ def team_digest(
     approvals: Iterable[OverCapApproval],
     week_start: date,
     over_since: Mapping[int, date] | None = None,
+    grouped: ByPerson | None = None,
 ) -> TeamDigest:
-    """Everything the weekly digest shows for one team, as of the morning of `week_start`."""
+    """Everything the weekly digest shows for one team, as of the morning of `week_start`.
+    Digests for many teams of one organisation pass the same `grouped` (ByPerson.of once)."""
     on = week_start
     week_end = week_start + timedelta(days=6)
     history = sessions if isinstance(sessions, SessionIndex) else SessionIndex(sessions, pack.zone)
     calendar = WorkingCalendar(pack.nation)
-    team = [s for s in staff if s.team_id == team_id and s.in_post(on)]
+    grouped = grouped or ByPerson.of(staff, cases, absences)
+    members = list(grouped.team(team_id))
+    team = [s for s in members if s.in_post(on)]
     team_ids = {s.id for s in team}
     by_id = {s.id: s for s in team}
+    team_absences = [a for s in members for a in grouped.absences_of(s.id)]
+    team_cases = [c for s in team for c in grouped.cases_of(s.id)]
 
     overdue: list[PersonItem] = []
     upcoming: list[PersonItem] = []
     for person in team:
-        mine = [c for c in cases if c.worker_id == person.id]
-        for item in due_items(person, pack, history, absences, mine, on, calendar):
+        mine = grouped.cases_of(person.id)
+        away = grouped.absences_of(person.id)
+        for item in due_items(person, pack, history, away, mine, on, calendar):
             if item.overdue_days > 0:
                 overdue.append(PersonItem(person.name, item))
             elif item.due is not None and on <= item.due <= week_end:
@@ -96,8 +104,6 @@ def team_digest(
                 late.append(status)
 
     this_month = month_index(on)
-    team_absences = [a for a in absences if a.staff_id in team_ids]
-    members = [s for s in staff if s.team_id == team_id]
 
     def figure(index: int) -> Figure:
         first = month_from_index(index)
@@ -114,7 +120,7 @@ def team_digest(
         pack.compliance.target.percent,
         figure(this_month),
         figure(this_month - 1),
-        case_compliance([c for c in cases if c.worker_id in team_ids], by_id, pack, history, on),
+        case_compliance(team_cases, by_id, pack, history, on),
         tuple(overdue),
         tuple(late),
         tuple(upcoming),

@@ -59,13 +59,26 @@ async def enqueue(
 
 async def destinations(session: AsyncSession, staff_id: int) -> Sequence[tuple[str, str]]:
     """Where a person can be reached: (platform, conversation id) of their personal chats."""
-    rows = await session.exec(
-        select(ConversationReference.platform, ConversationReference.conversation_id).where(
-            ConversationReference.staff_id == staff_id
+    return (await destinations_of(session, [staff_id]))[staff_id]
+
+
+async def destinations_of(
+    session: AsyncSession, staff_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """`destinations` for many people in one query (a scheduler run covers a whole council);
+    anyone with no chat yet is reached in the playground's inbox."""
+    R = ConversationReference
+    found: dict[int, list[tuple[str, str]]] = {staff_id: [] for staff_id in staff_ids}
+    for start in range(0, len(staff_ids), 500):
+        rows = await session.exec(
+            select(R.staff_id, R.platform, R.conversation_id).where(
+                col(R.staff_id).in_(staff_ids[start : start + 500])
+            )
         )
-    )
-    found = list(rows.all())
-    return found or [("web", f"staff:{staff_id}")]
+        for staff_id, platform, conversation_id in rows.all():
+            if staff_id is not None:
+                found[staff_id].append((platform, conversation_id))
+    return {k: v or [("web", f"staff:{k}")] for k, v in found.items()}
 
 
 def _claimable(now: datetime):  # type: ignore[no-untyped-def]

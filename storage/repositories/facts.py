@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy import select as core_select
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.ports import PolicyInputs
@@ -57,99 +57,112 @@ class SqlFacts:
         return tuple(OverCapApproval(*row) for row in rows.all())
 
     async def _load(self, who: ColumnElement[bool], on: date) -> PolicyInputs:
+        # Core rows throughout, and only the columns the policy reads: a council's inputs are
+        # hundreds of thousands of values, and ORM objects would cost more than the queries.
+        connection = await self._session.connection()
+        S = Staff
         rows = (
-            await self._session.exec(
-                select(Staff, Team.service)
-                .outerjoin(Team, col(Team.id) == Staff.team_id)
+            await connection.execute(
+                core_select(
+                    col(S.id), col(S.name), col(S.role), col(S.team_id), col(S.line_manager_id),
+                    col(S.start_date), col(S.leaving_date), col(S.agency), col(S.asye_start),
+                    col(S.fte), col(Team.service),
+                )
+                .outerjoin(Team, col(Team.id) == S.team_id)
                 .where(who)
             )
-        ).all()
+        ).all()  # fmt: skip
         services: dict[str, int] = {}
         staff = tuple(
             StaffFacts(
-                id=s.id or 0,
-                name=s.name,
-                role=StaffRole(s.role),
-                team_id=s.team_id or 0,
-                supervisor_id=s.line_manager_id,
-                start_date=s.start_date or date(2000, 1, 1),
-                leaving_date=s.leaving_date,
-                agency=s.agency,
-                asye_start=s.asye_start,
-                fte=s.fte,
-                service_id=services.setdefault(service or "", len(services) + 1),
+                id=r[0] or 0,
+                name=r[1],
+                role=StaffRole(r[2]),
+                team_id=r[3] or 0,
+                supervisor_id=r[4],
+                start_date=r[5] or date(2000, 1, 1),
+                leaving_date=r[6],
+                agency=r[7],
+                asye_start=r[8],
+                fte=r[9],
+                service_id=services.setdefault(r[10] or "", len(services) + 1),
             )
-            for s, service in rows
+            for r in rows
         )
         ids = [s.id for s in staff]
-        sessions = await self._sessions(ids)
+        sessions = await self._sessions(who)
+        A = Absence
         absences = tuple(
-            AbsenceFacts(a.staff_id, AbsenceKind(a.kind), a.start_date, a.end_date)
-            for a in (
-                await self._session.exec(select(Absence).where(col(Absence.staff_id).in_(ids)))
-            ).all()
-        )
-        cases, counts = await self._cases(ids, on, sessions)
-        approvals = tuple(
-            OverCapApproval(a.staff_id, a.approver_id, a.reason, a.start_date, a.max_end_date)
-            for a in (
-                await self._session.exec(
-                    select(ApprovalRow).where(col(ApprovalRow.staff_id).in_(ids))
+            AbsenceFacts(staff_id, AbsenceKind(kind), start, end)
+            for staff_id, kind, start, end in (
+                await connection.execute(
+                    core_select(
+                        col(A.staff_id), col(A.kind), col(A.start_date), col(A.end_date)
+                    ).where(col(A.staff_id).in_(ids))
                 )
             ).all()
         )
+        cases, counts = await self._cases(ids, on, sessions)
+        P = ApprovalRow
+        approvals = tuple(
+            OverCapApproval(*row)
+            for row in (
+                await connection.execute(
+                    core_select(
+                        col(P.staff_id), col(P.approver_id), col(P.reason), col(P.start_date),
+                        col(P.max_end_date),
+                    ).where(col(P.staff_id).in_(ids))
+                )
+            ).all()
+        )  # fmt: skip
         return PolicyInputs(staff, sessions, absences, cases, approvals, counts)
 
-    async def _sessions(self, ids: list[int]) -> tuple[SessionFacts, ...]:
-        # Only the columns the policy reads: record text (encrypted) is never loaded here.
-        attending = select(SessionAttendee.session_id).where(col(SessionAttendee.staff_id).in_(ids))
-        S = SupervisionSession
+    async def _sessions(self, who: ColumnElement[bool]) -> tuple[SessionFacts, ...]:
+        # Only the columns the policy reads: record text (encrypted) is never loaded here. The
+        # people and their sessions are subqueries, not lists of ids: an organisation's sessions
+        # run to tens of thousands, too many to send back as bound parameters.
+        S, A, R, D = SupervisionSession, SessionAttendee, SupervisionRecord, RecordCaseDiscussion
+        people = core_select(col(Staff.id)).where(who)
+        attending = core_select(col(A.session_id)).where(col(A.staff_id).in_(people))
+        theirs = or_(col(S.supervisor_id).in_(people), col(S.id).in_(attending))
+        session_ids = core_select(col(S.id)).where(theirs)
         connection = await self._session.connection()
         rows = (
             await connection.execute(
                 core_select(
-                    col(S.id),
-                    col(S.type),
-                    col(S.supervisor_id),
-                    col(S.planned_start),
-                    col(S.planned_end),
-                    col(S.status),
-                    col(S.rescheduled_from_id),
+                    col(S.id), col(S.type), col(S.supervisor_id), col(S.planned_start),
+                    col(S.planned_end), col(S.status), col(S.rescheduled_from_id),
                     col(S.cancel_reason),
-                ).where(or_(col(S.supervisor_id).in_(ids), col(S.id).in_(attending)))
+                ).where(theirs)
             )
-        ).all()
-        session_ids = [r[0] for r in rows]
+        ).all()  # fmt: skip
         attendees: dict[int, list[int]] = defaultdict(list)
         for session_id, staff_id in (
-            await self._session.exec(
-                select(SessionAttendee.session_id, SessionAttendee.staff_id).where(
-                    col(SessionAttendee.session_id).in_(session_ids)
+            await connection.execute(
+                core_select(col(A.session_id), col(A.staff_id)).where(
+                    col(A.session_id).in_(session_ids)
                 )
             )
         ).all():
             attendees[session_id].append(staff_id)
-        R = SupervisionRecord
         records = {
             r[1]: r
             for r in (
                 await connection.execute(
                     core_select(
-                        col(R.id),
-                        col(R.session_id),
-                        col(R.written_at),
-                        col(R.supervisor_signed_at),
-                        col(R.supervisee_signed_at),
+                        col(R.id), col(R.session_id), col(R.written_at),
+                        col(R.supervisor_signed_at), col(R.supervisee_signed_at),
                     ).where(col(R.session_id).in_(session_ids))
                 )
             ).all()
-        }
+        }  # fmt: skip
         refs: dict[int, list[str]] = defaultdict(list)
         for record_id, reference in (
-            await self._session.exec(
-                select(RecordCaseDiscussion.record_id, Case.reference)
-                .join(Case, col(Case.id) == RecordCaseDiscussion.case_id)
-                .where(col(RecordCaseDiscussion.record_id).in_([r[0] for r in records.values()]))
+            await connection.execute(
+                core_select(col(D.record_id), col(Case.reference))
+                .join(Case, col(Case.id) == D.case_id)
+                .join(R, col(R.id) == D.record_id)
+                .where(col(R.session_id).in_(session_ids))
             )
         ).all():
             refs[record_id].append(reference)
@@ -180,9 +193,19 @@ class SqlFacts:
     async def _cases(
         self, ids: list[int], on: date, sessions: tuple[SessionFacts, ...]
     ) -> tuple[tuple[PolicyCaseFacts, ...], tuple[tuple[int, int], ...]]:
+        connection = await self._session.connection()
         rows = (
-            await self._session.exec(
-                select(Case, CaseAllocation)
+            await connection.execute(
+                core_select(
+                    col(Case.reference),
+                    col(Case.category),
+                    col(Case.opened),
+                    col(Case.closed),
+                    col(Case.case_supervision_extension_until),
+                    col(Case.children),
+                    col(CaseAllocation.staff_id),
+                    col(CaseAllocation.role),
+                )
                 .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
                 .where(
                     # Open on the day, as the chat's score reads them (SqlCases.open_cases).
@@ -203,21 +226,21 @@ class SqlFacts:
                         last_discussed[reference] = day
         cases = []
         counts: dict[int, int] = defaultdict(int)
-        for case, allocation in rows:
-            lead = AllocationRole(allocation.role) is AllocationRole.LEAD
+        for reference, category, opened, closed, extension, children, worker, role in rows:
+            lead = AllocationRole(role) is AllocationRole.LEAD
             cases.append(
                 PolicyCaseFacts(
-                    reference=case.reference,
-                    category=CaseCategory(case.category),
-                    worker_id=allocation.staff_id,
-                    opened=case.opened,
-                    closed=case.closed,
-                    last_case_supervision=last_discussed.get(case.reference),
-                    matched_stable_extension_until=case.case_supervision_extension_until,
+                    reference=reference,
+                    category=CaseCategory(category),
+                    worker_id=worker,
+                    opened=opened,
+                    closed=closed,
+                    last_case_supervision=last_discussed.get(reference),
+                    matched_stable_extension_until=extension,
                     counts_towards_cap=lead,
                 )
             )
             if lead:
                 # CAP003 003:24: a case is one child, so a sibling group counts each child.
-                counts[allocation.staff_id] += case.children
+                counts[worker] += children
         return tuple(cases), tuple(sorted(counts.items()))

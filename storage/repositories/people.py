@@ -93,12 +93,17 @@ class SqlCases:
         self._session = session
 
     async def open_cases(self, staff_id: int, on: date) -> Sequence[CaseView]:
+        return (await self.open_cases_of([staff_id], on))[staff_id]
+
+    async def open_cases_of(self, staff_ids: Sequence[int], on: date) -> dict[int, list[CaseView]]:
+        """Each person's open cases on the day, for a whole team in one query."""
+        found: dict[int, list[CaseView]] = {staff_id: [] for staff_id in staff_ids}
         rows = await core_rows(
             self._session,
-            core_select(CASE, col(CaseAllocation.role))
+            core_select(CASE, col(CaseAllocation.role), col(CaseAllocation.staff_id).label("w"))
             .join(CaseAllocation, col(CaseAllocation.case_id) == CASE.c.id)
             .where(
-                col(CaseAllocation.staff_id) == staff_id,
+                col(CaseAllocation.staff_id).in_(list(staff_ids)),
                 col(CaseAllocation.start_date) <= on,
                 or_(col(CaseAllocation.end_date).is_(None), col(CaseAllocation.end_date) > on),
                 col(Case.opened) <= on,
@@ -106,7 +111,9 @@ class SqlCases:
             )
             .order_by(col(Case.reference)),
         )
-        return [case_view(row, row.role) for row in rows.all()]
+        for row in rows.all():
+            found[row.w].append(case_view(row, row.role))
+        return found
 
     async def by_reference(self, organisation_id: int, reference: str) -> CaseView | None:
         row = (

@@ -12,6 +12,7 @@ from policy.caps import cap_breaches, ratio_breaches
 from policy.compliance import case_compliance, monthly_compliance
 from policy.digest import team_digest
 from policy.facts import OverCapApproval, SessionFacts, StaffFacts
+from policy.grouping import ByPerson
 from policy.history import SessionIndex
 from policy.packs import builtin_pack
 from policy.vocabulary import SessionStatus, SessionType
@@ -227,3 +228,43 @@ def test_digest_lists_what_falls_due_this_week() -> None:
         10, pack, [staff()], sessions, [], [], [], [], week_start=date(2024, 3, 11)
     )
     assert "professional" in {p.item.kind for p in digest.due_next_week}
+
+
+def test_digests_from_one_grouping_match_digests_built_alone() -> None:
+    """The scheduler groups a council's inputs once for all its teams (policy.grouping); every
+    team's digest must come out exactly as if built from the whole lists."""
+    pack = builtin_pack("lambeth")
+    people = [
+        staff(id=1, team=10, supervisor=4),
+        staff(id=2, team=10, supervisor=4, leaving=date(2024, 2, 20)),
+        staff(id=3, team=11, supervisor=5),
+        staff(id=4, team=10, role=StaffRole.TEAM_MANAGER, supervisor=None),
+        staff(id=5, team=11, role=StaffRole.TEAM_MANAGER, supervisor=None),
+        staff(id=6, team=12, supervisor=5),
+    ]
+    sessions = [
+        held(date(2024, 2, 6), SessionType.PROFESSIONAL, supervisees=(1,), supervisor=4),
+        held(date(2024, 1, 15), SessionType.PROFESSIONAL, supervisees=(2,), supervisor=4),
+        held(date(2024, 2, 20), SessionType.PROFESSIONAL, supervisees=(3,), supervisor=5),
+        held(date(2024, 2, 27), SessionType.PROFESSIONAL, supervisees=(6,), supervisor=5,
+             written=False),
+    ]  # fmt: skip
+    absences = [away(1, date(2024, 2, 12), date(2024, 2, 16)), away(3, date(2024, 1, 2),
+                date(2024, 1, 31))]  # fmt: skip
+    cases = [
+        case("C-1", CaseCategory.CP, date(2023, 6, 1), worker=1),
+        case("C-2", CaseCategory.CLA, date(2023, 9, 1), worker=3, last=date(2024, 1, 10)),
+        case("C-3", CaseCategory.CIN, date(2024, 1, 5), worker=6),
+        case("C-4", CaseCategory.CP, date(2023, 1, 5), worker=2),
+    ]
+    counts = [(1, 25), (3, 12), (6, 30)]
+    grouped = ByPerson.of(people, cases, absences)
+    index = SessionIndex(sessions, pack.zone)
+    monday = date(2024, 3, 4)
+    for team in (10, 11, 12, 13):
+        alone = team_digest(team, pack, people, sessions, absences, cases, counts, [], monday)
+        shared = team_digest(
+            team, pack, people, index, absences, cases, counts, [], monday, grouped=grouped
+        )
+        assert shared == alone
+    assert team_digest(10, pack, people, index, absences, cases, counts, [], monday).overdue

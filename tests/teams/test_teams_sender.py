@@ -15,7 +15,7 @@ from dialogs.messages import AskForm, Card, CardSection, Fact, FormField, Option
 from dialogs.serialise import to_dict
 from storage.db import session_factory
 from storage.models import OutboxMessage, Staff, Team
-from storage.outbox import destinations, enqueue
+from storage.outbox import destinations, destinations_of, enqueue
 from tests.teams.conftest import (
     CHANNEL_ID,
     PRIYA,
@@ -93,6 +93,12 @@ async def test_a_notice_reaches_a_person_through_their_personal_chat(
         sam = (await session.exec(select(Staff).where(Staff.name == "Sam Taylor"))).one()
         assert sam.id is not None
         assert list(await destinations(session, sam.id)) == [("teams", SAM_CHAT)]
+        # The scheduler's batch form agrees, and anyone without a chat gets the web inbox.
+        others = (await session.exec(select(Staff.id).where(Staff.id != sam.id))).all()
+        reach = await destinations_of(session, [sam.id, *others])
+        assert reach[sam.id] == [("teams", SAM_CHAT)]
+        assert len(reach) == 1 + len(others)
+        assert all(reach[o] == [("web", f"staff:{o}")] for o in others)
 
     await queue(database, "notice:1", SAM_CHAT, "notice", [Say("Your record is ready to sign.")])
     rows = await deliver(teams_bot, database)
