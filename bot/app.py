@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock
 from bot.conversation import Conversations
 from bot.dead_letters import admin_notifier
-from bot.dispatcher import Dispatcher, Sender
+from bot.dispatcher import Dispatcher, Progress, Sender
 from bot.keys import (
     CLOCK,
     CONVERSATIONS,
@@ -107,7 +107,9 @@ class InAppInbox:
     """People not yet reachable on a chat platform: the message waits in the outbox as their inbox
     (the playground and the Slack App Home read it)."""
 
-    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+    ) -> None:
         return None
 
 

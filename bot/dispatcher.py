@@ -10,14 +10,14 @@ import asyncio
 import logging
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.outbox import claim, mark_failed, mark_sent, renew
+from storage.outbox import claim, mark_failed, mark_parts_sent, mark_sent, renew
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,28 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
+@dataclass
+class Progress:
+    """Which parts of a message (a card, then its files; or several Teams activities) arrived
+    in earlier attempts. A sender skips the first `done` parts and calls `sent` after each part
+    lands, so a retry after a failed file upload never posts the card a second time."""
+
+    done: int = 0
+    save: Callable[[int], Awaitable[None]] | None = None
+
+    def pending(self, part: int) -> bool:
+        return part >= self.done
+
+    async def sent(self, part: int) -> None:
+        self.done = max(self.done, part + 1)
+        if self.save is not None:
+            await self.save(self.done)
+
+
 class Sender(Protocol):
-    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None: ...
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+    ) -> None: ...
 
 
 @dataclass
@@ -68,7 +88,8 @@ class Dispatcher:
             try:
                 if sender is None:
                     raise DeliveryError(f"no sender for {row.platform}", permanent=True)
-                await sender.send(row.target, row.kind, row.payload)
+                progress = Progress(row.parts_sent, self._saver(row.id))
+                await sender.send(row.target, row.kind, row.payload, progress)
             except DeliveryError as exc:
                 attempts = row.attempts + 1
                 retry = None
@@ -82,6 +103,12 @@ class Dispatcher:
                 continue
             await mark_sent(self.database, row.id, self.worker, self.clock())
         return len(rows)
+
+    def _saver(self, row_id: int) -> Callable[[int], Awaitable[None]]:
+        async def save(parts: int) -> None:
+            await mark_parts_sent(self.database, row_id, self.worker, parts)
+
+        return save
 
     async def run_forever(self, interval: float = 2.0) -> None:
         while True:

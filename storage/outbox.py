@@ -158,6 +158,18 @@ async def mark_failed(
         return row
 
 
+async def mark_parts_sent(engine: AsyncEngine, message_id: int, worker: str, parts: int) -> None:
+    """Record that the first `parts` parts of a claimed message have been delivered."""
+    async with session_factory(engine)() as session:
+        connection = await session.connection()
+        await connection.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claimed_by) == worker)
+            .values(parts_sent=parts)
+        )
+        await session.commit()
+
+
 async def renew(
     engine: AsyncEngine, message_id: int, worker: str, now: datetime, lease: timedelta
 ) -> bool:

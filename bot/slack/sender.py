@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from bot.dispatcher import DeliveryError
+from bot.dispatcher import DeliveryError, Progress
 from bot.slack import files, references, render
 from bot.slack.runtime import NotInstalled, SlackRuntime, api_error
 from dialogs.messages import Attachment, Say, Tone
@@ -45,7 +45,10 @@ class SlackSender:
     def __init__(self, runtime: SlackRuntime) -> None:
         self.runtime = runtime
 
-    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress | None = None
+    ) -> None:
+        progress = progress or Progress()
         team_id, channel = references.split_target(target)
         replies = [from_dict(dict(r)) for r in payload.get("replies", [])]
         shared = channel.startswith(("C", "G"))  # a channel, not someone's DM
@@ -54,13 +57,16 @@ class SlackSender:
         posted = render.message(said, channel=shared)
         try:
             client = await self.runtime.client_for(team_id)
-            if posted.blocks or not attached:
+            # Part 0 the message, part 1 its files: after the message, so a digest reads card
+            # first, charts below. A retry after a failed upload sends the files alone.
+            if (posted.blocks or not attached) and progress.pending(0):
                 await client.chat_postMessage(
                     channel=channel, text=posted.text, blocks=posted.blocks
                 )
-            # After the message, so a digest reads card first, charts below. A failure here is
-            # retried by the outbox like any other, message and files together.
-            await files.upload(client, channel, attached)
+                await progress.sent(0)
+            if attached and progress.pending(1):
+                await files.upload(client, channel, attached)
+                await progress.sent(1)
         except NotInstalled as exc:
             raise DeliveryError(str(exc), permanent=True) from exc
         except SlackApiError as exc:

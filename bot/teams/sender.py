@@ -21,7 +21,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ClaimsIdentity, OutboundHostValidator, TurnContext
 from pydantic import ValidationError
 
-from bot.dispatcher import DeliveryError
+from bot.dispatcher import DeliveryError, Progress
 from bot.keys import CLOCK, ENGINE
 from bot.settings import Settings
 from bot.teams import files
@@ -49,7 +49,10 @@ class TeamsSender:
         self._validator = validator
         self._timeout = timeout
 
-    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress | None = None
+    ) -> None:
+        progress = progress or Progress()
         async with session_factory(self._app[ENGINE])() as session:
             stored = await reference_for(session, target)
         if stored is None:
@@ -92,8 +95,13 @@ class TeamsSender:
             # post to the conversation itself (a new thread in a channel).
             context.activity.id = None
             # Errors inside the turn would go to the adapter's error handler: keep them here.
+            # One activity at a time, each recorded as it lands: a retry after the second
+            # failed (a digest's chart) does not post the first (its card) again.
             try:
-                await context.send_activities(activities)
+                for part, activity in enumerate(activities):
+                    if progress.pending(part):
+                        await context.send_activity(activity)
+                        await progress.sent(part)
             except Exception as exc:
                 failures.append(exc)
 

@@ -86,6 +86,9 @@ class OutboxMessage(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
     status: str = Field(default="pending", max_length=20, index=True)
     attempts: int = 0
+    # Parts already delivered (a card, then its files): a retry resumes after them, so a part
+    # that arrived is never sent twice when a later one failed.
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_by: str | None = Field(default=None, max_length=100)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None

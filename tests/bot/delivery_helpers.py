@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from bot.dispatcher import Progress
 from storage.db import session_factory
 from storage.models import OutboxMessage
 
@@ -68,7 +69,9 @@ class RecordingSender:
     platform: str
     recorder: Recorder
 
-    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+    ) -> None:
         await asyncio.sleep(0)  # a real send yields to the loop: let the instances interleave
         self.recorder.add(self.platform, target, kind, payload)
 
@@ -82,11 +85,13 @@ class Doomed:
     armed: bool = False
     dying: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+    ) -> None:
         if self.armed:
             self.dying.set()
             await asyncio.Event().wait()  # until the test cancels the task: the "kill"
-        await self.inner.send(target, kind, payload)
+        await self.inner.send(target, kind, payload, progress)
 
 
 async def outbox_rows(engine: AsyncEngine) -> list[OutboxMessage]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.dead_letters import admin_notifier
-from bot.dispatcher import DeliveryError, Dispatcher
+from bot.dispatcher import DeliveryError, Dispatcher, Progress
 from storage.db import session_factory
 from storage.models import ConversationReference, Organisation, OutboxMessage, Staff
 from storage.outbox import enqueue
@@ -24,7 +24,9 @@ class Clock:
 
 
 class AlwaysFails:
-    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+    ) -> None:
         raise DeliveryError("channel_not_found", permanent=True)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import CLOCK, ENGINE, SETTINGS
 from bot.clock import Clock
-from bot.dispatcher import Dispatcher, Sender
+from bot.dispatcher import Dispatcher, Progress, Sender
 from bot.settings import Settings
 from bot.slack.runtime import SlackRuntime
 from bot.slack.sender import SlackSender
@@ -255,7 +255,7 @@ async def test_a_batch_slower_than_its_lease_is_not_sent_twice(engine: AsyncEngi
     survivor: list[Dispatcher] = []
 
     class Slow:
-        async def send(self, target: str, kind: str, payload: Any) -> None:
+        async def send(self, target: str, kind: str, payload: Any, progress: Progress) -> None:
             if target == "T1:D0":
                 clock.advance(timedelta(seconds=100))
             elif survivor:
@@ -264,7 +264,7 @@ async def test_a_batch_slower_than_its_lease_is_not_sent_twice(engine: AsyncEngi
             arrived.append(target)
 
     class Quick:
-        async def send(self, target: str, kind: str, payload: Any) -> None:
+        async def send(self, target: str, kind: str, payload: Any, progress: Progress) -> None:
             arrived.append(target)
 
     for n in range(2):

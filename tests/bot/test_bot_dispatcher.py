@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from bot.dispatcher import DeliveryError, Dispatcher
+from bot.dispatcher import DeliveryError, Dispatcher, Progress
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage
 from storage.outbox import claim, enqueue
@@ -35,7 +35,9 @@ class FakeSender:
     failures: list[DeliveryError] = field(default_factory=list)
     delivered: list[str] = field(default_factory=list)
 
-    async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+    ) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.delivered.append(payload["key"])
@@ -150,7 +152,9 @@ async def test_three_instances_deliver_each_message_once(
     delivered: Counter[str] = Counter()
 
     class CountingSender:
-        async def send(self, target: str, kind: str, payload: Mapping[str, Any]) -> None:
+        async def send(
+            self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+        ) -> None:
             await asyncio.sleep(0.001)
             delivered[payload["key"]] += 1
 

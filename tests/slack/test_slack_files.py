@@ -23,6 +23,7 @@ from dialogs.serialise import to_dict
 from policy.packs import builtin_pack, builtin_pack_ids
 from storage.db import session_factory
 from storage.models import OutboxMessage, SupervisionSession, Team
+from storage.outbox import enqueue
 from tests.slack.conftest import LONDON, Call, SlackHarness
 from tests.slack.test_slack_conversations import buttons_of, click, submission
 
@@ -209,3 +210,39 @@ async def test_a_failed_upload_in_a_conversation_is_explained(slack: SlackHarnes
     [note] = slack.fake.of("chat.postMessage")
     assert "couldn't attach supervision.ics" in note.payload["text"]
     assert not slack.fake.shared()
+
+
+async def test_a_failed_chart_upload_is_retried_without_posting_the_card_again(
+    slack: SlackHarness,
+) -> None:
+    """The card went out, the charts' upload hit a 429: the outbox retries the upload alone."""
+    from bot.dispatcher import Dispatcher
+
+    chart = Attachment("chart.png", "image/png", PNG + b"rest", "A chart")
+    now = datetime.now(LONDON)
+    async with session_factory(slack.database)() as session:
+        await enqueue(
+            session,
+            key="digest:resume",
+            platform="slack",
+            target="T1:CTEAM",
+            kind="digest",
+            payload={"replies": [to_dict(Card("Weekly digest")), to_dict(chart)]},
+            due_at=now,
+        )
+        await session.commit()
+    slack.fake.rate_limited["files.getUploadURLExternal"] = 1
+    slack.fake.retry_after = 30
+    assert await Dispatcher(slack.database, {"slack": sender(slack)}, lambda: now).run_once() == 1
+    async with session_factory(slack.database)() as session:
+        row = (await session.exec(select(OutboxMessage))).one()
+    assert (row.status, row.parts_sent) == ("pending", 1)  # the card arrived; the chart did not
+    assert slack.fake.shared("CTEAM") == []
+
+    later = Dispatcher(slack.database, {"slack": sender(slack)}, lambda: row.due_at)
+    assert await later.run_once() == 1
+    async with session_factory(slack.database)() as session:
+        assert (await session.exec(select(OutboxMessage.status))).one() == "sent"
+    cards = [c for c in slack.fake.of("chat.postMessage") if c.payload["channel"] == "CTEAM"]
+    assert len(cards) == 1  # posted once, in the first attempt
+    assert [u.filename for u in slack.fake.shared("CTEAM")] == ["chart.png"]

@@ -84,6 +84,7 @@ class FakeConnector:
     members: dict[str, TeamsUser] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     fail_with: list[tuple[int, Mapping[str, str]]] = field(default_factory=list)
+    fail_after: int = 0  # activity posts that succeed before `fail_with` applies
     uploads: list[Upload] = field(default_factory=list)
     fail_uploads: int = 0
     server: TestServer | None = None
@@ -133,7 +134,9 @@ class FakeConnector:
                 request.headers.get("Authorization"),
             )
         )
-        if self.fail_with:
+        if self.fail_with and self.fail_after > 0:
+            self.fail_after -= 1
+        elif self.fail_with:
             status, headers = self.fail_with.pop(0)
             return web.json_response({"error": {"code": "x"}}, status=status, headers=headers)
         if request.method == "PUT":

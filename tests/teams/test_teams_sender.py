@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.app import SENDERS
 from bot.dispatcher import DeliveryError, Dispatcher
 from bot.teams.sender import retry_after
-from dialogs.messages import AskForm, Card, CardSection, Fact, FormField, Option, Say
+from dialogs.messages import AskForm, Attachment, Card, CardSection, Fact, FormField, Option, Say
 from dialogs.serialise import to_dict
 from storage.db import session_factory
 from storage.models import OutboxMessage, Staff, Team
@@ -158,3 +158,33 @@ async def test_nowhere_to_send_is_a_permanent_failure(teams_bot: TeamsBot) -> No
 )
 def test_retry_after_reads_seconds_and_dates(header: str, seconds: float | None) -> None:
     assert retry_after({"Retry-After": header}, now=NOW) == seconds
+
+
+async def test_a_retry_resumes_after_the_activities_that_arrived(
+    teams_bot: TeamsBot, database: AsyncEngine
+) -> None:
+    """Two activities (a message, then a file's consent card); the second hits a 502, so the
+    outbox retries from the second and the first is not posted twice."""
+    connector = teams_bot.connector
+    await teams_bot.post(personal_install(teams_bot, SAM))
+    await connector.wait_for(lambda: connector.sent(SAM_CHAT))
+    before = len(connector.sent(SAM_CHAT))
+    record = Attachment("record.pdf", "application/pdf", b"%PDF-1.7\n%%EOF\n", "A record")
+    await queue(database, "notice:two", SAM_CHAT, "notice", [Say("Your record is signed."), record])
+    connector.fail_after, connector.fail_with = 1, [(502, {})]
+
+    rows = await deliver(teams_bot, database)
+    assert [(r.status, r.parts_sent) for r in rows] == [("pending", 1)]
+    later = Dispatcher(database, teams_bot.app[SENDERS], lambda: rows[0].due_at)
+    await later.run_once()
+
+    async with session_factory(database)() as session:
+        assert (await session.exec(select(OutboxMessage.status))).one() == "sent"
+    sent = connector.sent(SAM_CHAT)[before:]
+    texts = [p.body.get("text") for p in sent]
+    assert texts.count("Your record is signed.") == 1
+    consent = [p for p in sent if "attachments" in p.body]
+    assert len(consent) == 2  # refused once (the 502), then delivered by the retry
+    assert consent[0].body["attachments"][0]["contentType"] == (
+        "application/vnd.microsoft.teams.card.file.consent"
+    )
