@@ -128,7 +128,9 @@ def markdown(results: dict[str, Any]) -> str:
         "## Chat requests on loopback\n",
         "Latency is from sending the signed request to the answer: for the bare Bolt app the ack "
         "carries it; our app acks first and answers in the DM (chat.postMessage to the fake Slack "
-        "API), so its `ack p50` is shown too. Teams answers 202 after the reply is posted.\n",
+        "API), so its `ack p50` is shown too. Teams answers 202 after the reply is posted. "
+        "Server CPU is the server process's own user + system time per answer (all threads, "
+        "from /proc), which varies far less between runs than latency does.\n",
     ]
     rows = []
     for key, label in (
@@ -149,9 +151,11 @@ def markdown(results: dict[str, Any]) -> str:
                     r["p99_ms"],
                     r["ack_p50_ms"],
                     r["throughput_rps"],
+                    r.get("server_cpu_ms", ""),
                 )
             )
-    header = ("app", "conc.", "requests", "errors", "p50 ms", "p99 ms", "ack p50 ms", "answers/s")
+    header = ("app", "conc.", "requests", "errors", "p50 ms", "p99 ms", "ack p50 ms", "answers/s",
+              "server CPU ms/answer")  # fmt: skip
     parts.append(_table(header, rows))
     memory = [
         ("bare Bolt", http["bare_slack"]["memory"]),
