@@ -260,10 +260,19 @@ class Scheduler:
             for m in await SqlDirectory(session).team_members(team.id)
             if not m.role.is_manager and m.id in counts
         ]
-        held = await SqlCases(session).open_cases_of([m.id for m in members], today)
+        ids = [m.id for m in members]
+        held = await SqlCases(session).open_cases_of(ids, today)
+        personal = await SqlFacts(session).personal_elements(ids, today)
         for member in members:
             result = score_person(
-                member, held[member.id], (), counts[member.id], pack, scheme, today
+                member,
+                held[member.id],
+                (),
+                counts[member.id],
+                pack,
+                scheme,
+                today,
+                personal=personal[member.id],
             )
             if result.score is not None and result.score.band is not None:
                 bands[result.score.band.name] += 1

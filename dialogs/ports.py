@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from dialogs.views import (
@@ -23,6 +24,7 @@ from policy.facts import AbsenceFacts, OverCapApproval, SessionFacts, StaffFacts
 from policy.facts import CaseFacts as PolicyCaseFacts
 from policy.packs import Pack
 from policy.vocabulary import AbsenceKind, CancelReason, SessionType
+from scoring.model import PersonalElement as ScoredElement
 from scoring.scheme_model import Scheme
 
 
@@ -194,6 +196,18 @@ class Notes(Protocol):
         max_end: date,
     ) -> int: ...
 
+    async def personal_element(
+        self,
+        *,
+        staff_id: int,
+        element: str,
+        quantity: Decimal,
+        points: Decimal | None,
+        start: date,
+        end: date | None,
+        recorded_by_id: int,
+    ) -> int: ...
+
 
 @dataclass(frozen=True, slots=True)
 class PolicyInputs:
@@ -216,6 +230,12 @@ class Facts(Protocol):
 
     async def approvals(self, staff_id: int) -> Sequence[OverCapApproval]:
         """This person's over-cap approvals alone: all a caseload score needs besides cases."""
+        ...
+
+    async def personal_elements(
+        self, staff_ids: Sequence[int], on: date
+    ) -> Mapping[int, tuple[ScoredElement, ...]]:
+        """Personal elements of the caseload score counting on the day (duty days ...)."""
         ...
 
 

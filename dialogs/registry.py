@@ -12,6 +12,7 @@ from dialogs.flows.decision import DecisionFlow
 from dialogs.flows.due import DueFlow
 from dialogs.flows.informal import InformalFlow
 from dialogs.flows.overcap import OverCapFlow
+from dialogs.flows.personal import PersonalElementFlow
 from dialogs.flows.rearrange import RearrangeFlow
 from dialogs.flows.record import RecordFlow
 from dialogs.flows.record_file import RecordFileFlow
@@ -59,6 +60,10 @@ PHRASES: tuple[Phrases, ...] = (
     Phrases("overcap", ("overcap",), (
         "overcap", "over cap", "over the cap", "above the cap", "above cap",
     )),
+    Phrases("element", ("element", "duty"), (
+        "element", "duty days", "duty day", "personal element", "extra responsibility",
+        "additional responsibility", "pq module", "practice educator",
+    )),
 )  # fmt: skip
 
 
@@ -76,6 +81,7 @@ def flows() -> Mapping[str, Flow]:
         InformalFlow(),
         AbsenceFlow(),
         OverCapFlow(),
+        PersonalElementFlow(),
         HeldFlow(),
         SnoozeFlow(),
         RecordFileFlow(),
@@ -84,9 +90,15 @@ def flows() -> Mapping[str, Flow]:
 
 
 def commands() -> list[str]:
-    """What people type or pick from a menu (the manifests list these, plus help); reminder
-    buttons such as snooze and held start flows too, but are not commands."""
+    """What people type (help lists these); reminder buttons such as snooze and held start
+    flows too, but are not commands."""
     return [name for name, flow in flows().items() if getattr(flow, "listed", True)]
+
+
+def menu_commands() -> list[str]:
+    """The commands the platforms' menus offer (the manifests list these, plus help). Teams
+    allows 12 in a list, so a rarely used manager command can be typed without a menu entry."""
+    return [name for name in commands() if getattr(flows()[name], "menu", True)]
 
 
 def understanding() -> Understanding:

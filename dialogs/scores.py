@@ -11,7 +11,7 @@ from dialogs.views import CaseView, StaffView
 from policy.packs import Pack
 from scoring.caps import builtin_count_caps
 from scoring.engine import score
-from scoring.model import CaseFacts, OverCapApproval, Score, Workload
+from scoring.model import CaseFacts, OverCapApproval, PersonalElement, Score, Workload
 from scoring.scheme_model import Scheme
 from scoring.stored import StoredCase, case_facts
 from scoring.vocabulary import AllocationRole
@@ -37,7 +37,12 @@ async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
     count = counted_children(cases)
     scheme_rule = turn.pack.caseload.weighting_scheme
     scheme = turn.ports.packs.scheme(scheme_rule.value) if scheme_rule else None
-    return score_person(person, cases, approvals, count, turn.pack, scheme, turn.today)
+    personal: tuple[PersonalElement, ...] = ()
+    if scheme is not None and scheme.personal:
+        personal = (await turn.ports.facts.personal_elements([person.id], turn.today))[person.id]
+    return score_person(
+        person, cases, approvals, count, turn.pack, scheme, turn.today, personal=personal
+    )
 
 
 def counted_children(cases: Sequence[CaseView]) -> int:
@@ -54,6 +59,8 @@ def score_person(
     pack: Pack,
     scheme: Scheme | None,
     on: date,
+    *,
+    personal: tuple[PersonalElement, ...] = (),
 ) -> CaseloadResult:
     """The score under the council's scheme (pure): the chat, App Home and digests all use it."""
     cap_rule = pack.cap_for(person.role)
@@ -76,6 +83,7 @@ def score_person(
         cases=tuple(facts),
         asye_start=person.asye_start,
         over_cap_approvals=approvals,
+        personal=personal,
     )
     caps = builtin_count_caps(pack.caseload.caps_preset) if pack.caseload.caps_preset else None
     result = score(workload, scheme, on, caps)

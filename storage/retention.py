@@ -21,6 +21,7 @@ from storage.models import (
     Absence,
     ConversationReference,
     InformalSupervision,
+    PersonalElement,
     RecordAction,
     RecordCaseDiscussion,
     RecordDecision,
@@ -124,6 +125,7 @@ async def erase(session: AsyncSession, items: Sequence[Expired]) -> int:
                 col(InformalSupervision.supervisee_id) == item.staff_id
             ),
             delete(Absence).where(col(Absence.staff_id) == item.staff_id),
+            delete(PersonalElement).where(col(PersonalElement.staff_id) == item.staff_id),
             delete(Snooze).where(col(Snooze.staff_id) == item.staff_id),
             delete(ConversationReference).where(
                 col(ConversationReference.staff_id) == item.staff_id

@@ -18,6 +18,7 @@ from storage.models import (
     InformalSupervision,
     ManagerDecision,
     OverCapApproval,
+    PersonalElement,
     RecordAction,
     RecordCaseDiscussion,
     RecordDecision,
@@ -115,6 +116,9 @@ async def person_export(session: AsyncSession, staff_id: int) -> dict[str, Any]:
         ),
         "over_cap_approvals": await rows(
             OverCapApproval, col(OverCapApproval.staff_id) == staff_id
+        ),
+        "personal_score_elements": await rows(
+            PersonalElement, col(PersonalElement.staff_id) == staff_id
         ),
         "access_log": await rows(
             AuditEvent,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dialogs.registry import commands, flows
+from dialogs.registry import flows, menu_commands
 
 MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifests" / "teams"
 TEMPLATE = MANIFEST_DIR / "manifest.json"
@@ -68,7 +68,7 @@ class PackageValues:
 def command_lists() -> list[dict[str, Any]]:
     """The registry's commands, in the order help lists them, plus help."""
     registry = flows()
-    personal = [{"title": name, "description": registry[name].summary} for name in commands()]
+    personal = [{"title": name, "description": registry[name].summary} for name in menu_commands()]
     personal.append({"title": HELP[0], "description": HELP[1]})
     by_title = {c["title"]: c for c in personal}
     channel = [by_title[title] for title in CHANNEL_COMMANDS if title in by_title]

@@ -1,7 +1,7 @@
 """All tables, imported together so SQLModel.metadata (and Alembic) sees every one."""
 
 from storage.models.base import metadata, utcnow
-from storage.models.cases import Case, CaseAllocation, OverCapApproval
+from storage.models.cases import Case, CaseAllocation, OverCapApproval, PersonalElement
 from storage.models.decisions import InformalSupervision, ManagerDecision
 from storage.models.operations import (
     AuditEvent,
@@ -35,6 +35,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "OverCapApproval",
+    "PersonalElement",
     "ProcessedInbound",
     "RecordAction",
     "RecordCaseDiscussion",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
@@ -10,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.crypto import EncryptedText
 from storage.models.base import utcnow
-from storage.types import UTCDateTime
+from storage.types import ExactDecimal, UTCDateTime
 
 
 class Case(SQLModel, table=True):
@@ -54,4 +55,20 @@ class OverCapApproval(SQLModel, table=True):
     reason: str = Field(sa_type=EncryptedText)
     start_date: date
     max_end_date: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PersonalElement(SQLModel, table=True):
+    """A worker-level element of the caseload score, agreed by a manager: duty days in a month,
+    an additional responsibility, a PQ module (the scheme's `personal` list says which exist,
+    their unit and points). It counts on the days from `start_date` to `end_date` inclusive."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    element: str = Field(max_length=60)  # the scheme's personal item id, e.g. duty_day
+    quantity: Decimal = Field(default=Decimal("1"), sa_type=ExactDecimal)  # days, hours, ...
+    points: Decimal | None = Field(default=None, sa_type=ExactDecimal)  # agreed, for "up to"
+    start_date: date
+    end_date: date | None = None  # None: until someone ends it
+    recorded_by_id: int = Field(foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -16,6 +16,7 @@ from dialogs.ports import PolicyInputs
 from policy.facts import AbsenceFacts, OverCapApproval, RecordFacts, SessionFacts, StaffFacts
 from policy.facts import CaseFacts as PolicyCaseFacts
 from policy.vocabulary import AbsenceKind, CancelReason, SessionStatus, SessionType
+from scoring.model import PersonalElement as ScoredElement
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.models import (
     Absence,
@@ -30,6 +31,9 @@ from storage.models import (
 )
 from storage.models import (
     OverCapApproval as ApprovalRow,
+)
+from storage.models import (
+    PersonalElement as PersonalElementRow,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -55,6 +59,26 @@ class SqlFacts:
             ).where(col(A.staff_id) == staff_id)
         )  # fmt: skip
         return tuple(OverCapApproval(*row) for row in rows.all())
+
+    async def personal_elements(
+        self, staff_ids: Sequence[int], on: date
+    ) -> dict[int, tuple[ScoredElement, ...]]:
+        """The personal elements of the caseload score that count on the day, per person."""
+        P = PersonalElementRow
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            core_select(col(P.staff_id), col(P.element), col(P.quantity), col(P.points))
+            .where(
+                col(P.staff_id).in_(list(staff_ids)),
+                col(P.start_date) <= on,
+                or_(col(P.end_date).is_(None), col(P.end_date) >= on),
+            )
+            .order_by(col(P.id))
+        )
+        found: dict[int, list[ScoredElement]] = {staff_id: [] for staff_id in staff_ids}
+        for staff_id, element, quantity, points in rows.all():
+            found[staff_id].append(ScoredElement(element, quantity, points))
+        return {k: tuple(v) for k, v in found.items()}
 
     async def _load(self, who: ColumnElement[bool], on: date) -> PolicyInputs:
         # Core rows throughout, and only the columns the policy reads: a council's inputs are

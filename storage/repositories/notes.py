@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +16,7 @@ from storage.models import (
     OverCapApproval,
     Snooze,
 )
+from storage.models import PersonalElement as PersonalElementRow
 
 
 class SqlNotes:
@@ -33,7 +35,8 @@ class SqlNotes:
         await self._session.flush()
 
     async def _add(
-        self, row: ManagerDecision | InformalSupervision | Absence | OverCapApproval
+        self,
+        row: ManagerDecision | InformalSupervision | Absence | OverCapApproval | PersonalElementRow,
     ) -> int:
         self._session.add(row)
         await self._session.flush()
@@ -109,5 +112,28 @@ class SqlNotes:
                 reason=reason,
                 start_date=start,
                 max_end_date=max_end,
+            )
+        )
+
+    async def personal_element(
+        self,
+        *,
+        staff_id: int,
+        element: str,
+        quantity: Decimal,
+        points: Decimal | None,
+        start: date,
+        end: date | None,
+        recorded_by_id: int,
+    ) -> int:
+        return await self._add(
+            PersonalElementRow(
+                staff_id=staff_id,
+                element=element,
+                quantity=quantity,
+                points=points,
+                start_date=start,
+                end_date=end,
+                recorded_by_id=recorded_by_id,
             )
         )

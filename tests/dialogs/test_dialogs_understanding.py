@@ -30,6 +30,8 @@ UNDERSTANDING = understanding()
         ("I'm off sick tomorrow", "absence"),
         ("book annual leave", "absence"),
         ("over cap allocation for Sam", "overcap"),
+        ("record duty days for Sam", "element"),
+        ("Sam is a practice educator", "element"),
         ("sign my record", "sign"),
     ],
 )

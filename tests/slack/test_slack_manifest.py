@@ -19,7 +19,7 @@ import yaml
 from bot.slack import render
 from bot.slack.http import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
 from bot.slack.runtime import COMMAND, DECISION_SHORTCUT
-from dialogs.registry import commands
+from dialogs.registry import menu_commands
 
 ROOT = Path(__file__).resolve().parents[2] / "manifests" / "slack"
 KNOWN = {
@@ -102,7 +102,7 @@ def test_the_subcommands_are_the_dialog_registry_plus_help(manifest: dict[str, A
     assert command["command"] == COMMAND
     listed = [word.strip() for word in command["usage_hint"].split("|")]
     assert len(listed) == len(set(listed))
-    assert set(listed) == {*commands(), "help"}  # buttons-only flows (snooze) are not listed
+    assert set(listed) == {*menu_commands(), "help"}  # buttons-only flows (snooze) are not listed
 
 
 def test_scopes_events_urls_and_shortcut_match_the_code(manifest: dict[str, Any]) -> None:

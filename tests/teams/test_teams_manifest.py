@@ -23,7 +23,7 @@ from bot.teams.manifest import (
     command_lists,
     load_template,
 )
-from dialogs.registry import commands, flows
+from dialogs.registry import flows, menu_commands
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 VALUES = PackageValues(app_id=APP_ID, base_url="https://supervision.example.gov.uk")
@@ -53,8 +53,8 @@ def test_the_command_lists_equal_the_dialog_registry() -> None:
     personal, team = bot["commandLists"]
 
     assert bot["commandLists"] == command_lists(), "run `python -m bot.teams.manifest` to sync"
-    assert [c["title"] for c in personal["commands"]] == [*commands(), "help"]
-    assert {c["title"] for c in team["commands"]} <= {*commands(), "help"}
+    assert [c["title"] for c in personal["commands"]] == [*menu_commands(), "help"]
+    assert {c["title"] for c in team["commands"]} <= {*menu_commands(), "help"}
     for command in personal["commands"][:-1]:
         assert command["description"] == flows()[command["title"]].summary
 

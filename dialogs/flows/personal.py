@@ -1,0 +1,182 @@
+"""Personal elements of a worker's caseload score, agreed by their manager.
+
+Schemes weigh more than cases: Derbyshire adds 12 points for each duty day in the month and up
+to 20 points per additional responsibility agreed in supervision (DCC 000:542-548,555);
+Nottinghamshire adds personal capacity elements such as a PQ module or being a practice
+educator (001:1552-1603). Which elements exist, their unit and points come from the council's
+scheme (`personal` in scoring/schemes/*.yaml); a manager records what applies, from when and
+until when, and the worker's score counts it on those days.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from dialogs.access import Relation
+from dialogs.flow import Outcome, Turn
+from dialogs.flows.common import day_value, field, relation_to, resolve_person
+from dialogs.flows.form_flow import FormFlow
+from dialogs.messages import AskForm, FieldKind, Notify, Option, Say, Tone
+from dialogs.scores import caseload_of
+from dialogs.when import describe_day
+from scoring.explain import points_text
+from scoring.scheme_model import PersonalItem, PersonalUnit
+
+_UNIT = {
+    PersonalUnit.PER_DAY: ("a day", "days", Decimal(31)),  # duty days count per month (000:548)
+    PersonalUnit.PER_HOUR: ("an hour", "hours", Decimal(200)),
+    PersonalUnit.PER_SESSION: ("a session", "sessions", Decimal(100)),
+    PersonalUnit.PER_COMMITMENT: ("a commitment", "commitments", Decimal(20)),
+    PersonalUnit.PER_CASE: ("a case", "cases", Decimal(100)),
+    PersonalUnit.PER_WORKER: ("", "", Decimal(1)),
+}
+_NUMBER = re.compile(r"\d{1,4}(\.\d{1,2})?")
+
+
+def elements(turn: Turn) -> tuple[PersonalItem, ...]:
+    """What a manager may record under the council's scheme (fixed elements always count)."""
+    rule = turn.pack.caseload.weighting_scheme
+    if rule is None:
+        return ()
+    return tuple(i for i in turn.ports.packs.scheme(rule.value).personal if not i.fixed)
+
+
+def _label(item: PersonalItem) -> str:
+    each = _UNIT[item.unit][0]
+    worth = f"up to {points_text(item.points)}" if item.up_to else points_text(item.points)
+    return f"{item.name}: {worth} points" + (f" {each}" if each else "")
+
+
+def _number(raw: str) -> Decimal | None:
+    text = raw.strip().replace(",", ".")
+    return Decimal(text) if _NUMBER.fullmatch(text) else None
+
+
+class PersonalElementFlow(FormFlow):
+    name = "element"
+    title = "Record a personal element of a caseload score"
+    summary = "add a worker's duty days, an extra responsibility or another element to their score"
+    usage = "element [person]"
+    menu = False  # typed by managers a few times a month; Teams menus hold 12 commands
+
+    def form(self, turn: Turn) -> AskForm:
+        options = tuple(Option(i.id, _label(i)) for i in elements(turn))
+        return AskForm(
+            form_id=self.name,
+            title=self.title,
+            intro="Your council's scheme counts these besides cases; agree them in supervision.",
+            fields=(
+                field("person", "Worker", help="Name or email"),
+                field("element", "Element", FieldKind.SELECT, options=options),
+                field(
+                    "quantity",
+                    "How many",
+                    required=False,
+                    help="Days, hours, sessions or commitments; leave empty for one",
+                ),
+                field(
+                    "points",
+                    "Agreed points",
+                    required=False,
+                    help="Only for an 'up to' element: the points you agreed",
+                ),
+                field("start", "Counts from", FieldKind.DATE, value="today"),
+                field(
+                    "end",
+                    "Counts until",
+                    FieldKind.DATE,
+                    required=False,
+                    help="Duty days count in their month: give its last day. Empty: ongoing",
+                ),
+            ),
+        )
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        if not elements(turn):
+            text = (
+                "Your council's caseload scheme has no personal elements to record."
+                if turn.pack.caseload.weighting_scheme
+                else "Your council counts cases rather than weighting them, so there is nothing "
+                "to add to a score."
+            )
+            return Outcome(replies=[Say(text, Tone.WARNING)])
+        return await super().start(turn, argument)
+
+    async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
+        return {"person": argument, "start": "today"} if argument else {"start": "today"}
+
+    async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
+        worker, problem = await resolve_person(turn, values["person"])
+        if worker is None:
+            return {"person": problem}
+        if await relation_to(turn, worker) not in (Relation.LINE_MANAGER, Relation.TEAM_MANAGER):
+            return {"person": f"Only {worker.first_name}'s managers can record this."}
+        item = {i.id: i for i in elements(turn)}[values["element"]]
+        found: dict[str, str] = {}
+        quantity = _number(values.get("quantity") or "1")
+        limit = _UNIT[item.unit][2]
+        if quantity is None or quantity <= 0:
+            found["quantity"] = "How many: write a number, such as 3 or 2.5."
+        elif item.unit is PersonalUnit.PER_WORKER and quantity != 1:
+            found["quantity"] = f"{item.name} counts once; leave How many empty."
+        elif quantity > limit:
+            found["quantity"] = f"How many: at most {limit} {_UNIT[item.unit][1]} at a time."
+        raw_points = (values.get("points") or "").strip()
+        if raw_points and not item.up_to:
+            found["points"] = (
+                f"Your council's scheme sets {item.name} at {_label(item).split(': ', 1)[1]}; "
+                "leave Agreed points empty."
+            )
+        elif raw_points:
+            points = _number(raw_points)
+            if points is None or not 0 < points <= item.points:
+                found["points"] = (
+                    f"Agreed points: a number above 0 and at most {points_text(item.points)}."
+                )
+        ends = bool((values.get("end") or "").strip())
+        if ends and day_value(values, "end", turn) < day_value(values, "start", turn):
+            found["end"] = "Counts until: on or after the Counts from date."
+        return found
+
+    async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
+        worker, _ = await resolve_person(turn, values["person"])
+        assert worker is not None
+        item = {i.id: i for i in elements(turn)}[values["element"]]
+        quantity = _number(values.get("quantity") or "1") or Decimal(1)
+        points = _number(values.get("points") or "") if item.up_to else None
+        start = day_value(values, "start", turn)
+        end: date | None = (
+            day_value(values, "end", turn) if (values.get("end") or "").strip() else None
+        )
+        element_id = await turn.ports.notes.personal_element(
+            staff_id=worker.id,
+            element=item.id,
+            quantity=quantity,
+            points=points,
+            start=start,
+            end=end,
+            recorded_by_id=turn.actor.id,
+        )
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="write",
+            subject_type="personal_element",
+            subject_id=str(element_id),
+            target_staff_id=worker.id,
+        )
+        what = item.name if quantity == 1 else f"{quantity} {_UNIT[item.unit][1]} of {item.name}"
+        when = f"from {describe_day(start)}" + (f" until {describe_day(end)}" if end else "")
+        replies: list[Say] = [Say(f"Recorded for {worker.name}: {what}, {when}.", Tone.SUCCESS)]
+        if start <= turn.today and (end is None or turn.today <= end):
+            now = await caseload_of(turn, worker)
+            if now.score is not None:
+                replies.append(Say(f"Their score is now {points_text(now.score.total)} points."))
+        tell = Say(
+            f"{turn.actor.name} added {what} to your caseload score, {when}. Ask for your "
+            "caseload score to see it."
+        )
+        notes = [Notify(worker.id, (tell,), key=f"personal-element:{element_id}")]
+        return Outcome(replies=list(replies), notifications=notes)
