@@ -33,6 +33,7 @@ from policy.obligations import due_items
 from policy.packs import Pack
 from scoring.schemes import find_scheme
 from storage.db import session_factory
+from storage.housekeeping import sweep
 from storage.models import Organisation, OutboxMessage, Snooze, Staff, Team
 from storage.outbox import destinations, destinations_of, enqueue
 from storage.repositories.audit import SqlAudit
@@ -64,6 +65,7 @@ class Scheduler:
         self.packs = packs
         self.clock = clock
         self._purged_on: dict[int, date] = {}
+        self._swept_on: date | None = None
 
     async def tick(self) -> int:
         """Plan everything due now; returns how many new outbox rows were queued."""
@@ -81,7 +83,20 @@ class Scheduler:
             added += await self._organisation(organisation.id, pack, now)
             added += await self._service_summary(organisation, pack, now)
             await self._retention(organisation.id, organisation.slug, pack, now)
+        await self._housekeeping(now)
         return added
+
+    async def _housekeeping(self, now: datetime) -> None:
+        """Once a day: what is kept only for a while goes (storage/housekeeping.py). Several
+        instances may each do it; deleting what is already gone changes nothing."""
+        if self._swept_on == now.date():
+            return
+        async with session_factory(self.database)() as session:
+            swept = await sweep(session, now)
+            await session.commit()
+        self._swept_on = now.date()
+        if any(swept.values()):
+            log.info("housekeeping: removed %s", swept)
 
     async def _service_summary(self, organisation: Organisation, pack: Pack, now: datetime) -> int:
         """On the first day of the month, at the digest time: last month for senior managers."""

@@ -14,7 +14,15 @@ from sqlmodel import col, select
 from bot.scheduler import Scheduler
 from policy.packs import builtin_pack, builtin_pack_ids
 from storage.db import session_factory
-from storage.models import Absence, OutboxMessage, Staff
+from storage.models import (
+    Absence,
+    DialogState,
+    OutboxMessage,
+    ProcessedInbound,
+    SlackOAuthState,
+    SlackPendingForm,
+    Staff,
+)
 
 TODAY = date(2026, 11, 23)  # a Monday
 PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
@@ -157,3 +165,34 @@ async def test_monthly_service_summary_once_on_the_first(database: AsyncEngine) 
         "Not in a team (service management)",  # the service manager
     }
     assert "C-1" not in str(card)
+
+
+async def test_a_daily_sweep_removes_what_outlived_its_use(database: AsyncEngine) -> None:
+    """A record half-written and abandoned, a form never clicked, old message ids and install
+    states go once past their lifetime; anything still in use stays."""
+    now = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    week = timedelta(days=7)
+    async with session_factory(database)() as session:
+        for key, expires in (
+            ("slack:T1:UOLD", now - timedelta(hours=1)),
+            ("slack:T1:UNEW", now + week),
+        ):
+            state = DialogState(key=key, flow="record", step="s", data={"summary": "x"}, version=1)
+            state.expires_at, state.updated_at = expires, now - week
+            session.add(state)
+        session.add(SlackPendingForm(key="slack:T1:UOLD", form={}, updated_at=now - 2 * week))
+        session.add(SlackPendingForm(key="slack:T1:UNEW", form={}, updated_at=now))
+        session.add(ProcessedInbound(platform="slack", message_id="old", seen_at=now - 2 * week))
+        session.add(ProcessedInbound(platform="slack", message_id="new", seen_at=now))
+        session.add(SlackOAuthState(state="gone", expires_at=now - timedelta(minutes=1)))
+        await session.commit()
+
+    await Scheduler(database, PACKS, Clock(now)).tick()
+
+    async with session_factory(database)() as session:
+        assert (await session.exec(select(DialogState.key))).all() == ["slack:T1:UNEW"]
+        assert (await session.exec(select(SlackPendingForm.key))).all() == ["slack:T1:UNEW"]
+        kept = (await session.exec(select(ProcessedInbound.message_id))).all()
+        assert "old" not in kept
+        assert "new" in kept
+        assert (await session.exec(select(SlackOAuthState))).all() == []
