@@ -258,7 +258,7 @@ class Scheduler:
         today: date,
     ) -> tuple[Attachment, ...]:
         """The compliance trend and the team's caseloads by band, as PNG with alt text."""
-        from dialogs.outputs.charts import caseload_bands, compliance_trend  # matplotlib: lazy
+        from dialogs.outputs.charts import caseload_bands, compliance_trend
 
         trend = compliance_trend(
             [(p.label, p.percent) for p in digest.trend], digest.target, f"{team.name}: supervision"

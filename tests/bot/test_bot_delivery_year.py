@@ -38,7 +38,6 @@ from sqlmodel import col, select
 from bot.commands.demo import demo_template
 from bot.dispatcher import Dispatcher
 from bot.scheduler import Scheduler
-from dialogs.outputs import charts
 from dialogs.reminders import QuietHours, plan_for_person
 from policy.calendar import WorkingCalendar
 from policy.history import SessionIndex
@@ -80,19 +79,6 @@ LEASE = timedelta(minutes=2)
 BATCH = 5  # small claims, so that the instances interleave
 PLATFORMS = ("web", "slack", "teams")
 STEP_DEADLINE = 60.0  # seconds of real time for one step of all instances
-
-
-@pytest.fixture(autouse=True)
-def quick_charts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The digest's two PNG charts take matplotlib ~0.3 s each, 300 times in a year: they are
-    stood in for by a small fixed PNG here (test_bot_scheduler.py checks the real ones)."""
-
-    def chart(points: Sequence[object], *rest: object) -> charts.Chart:
-        title = str(rest[-1])
-        return charts.Chart(b"\x89PNG\r\n\x1a\nstub", f"{title}: {list(points)}", (0, 0, 1, 1), 1.0)
-
-    monkeypatch.setattr(charts, "compliance_trend", chart)
-    monkeypatch.setattr(charts, "caseload_bands", chart)
 
 
 def moments() -> Iterator[datetime]:
