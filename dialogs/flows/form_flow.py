@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dialogs.access import Relation
 from dialogs.flow import FlowState, Outcome, Turn
-from dialogs.flows.common import check_form, prefilled, with_error
+from dialogs.flows.common import check_form, prefilled, relation_to, resolve_person, with_error
 from dialogs.messages import AskForm, FormSubmit, Payload, Say, Text, Tone
+from dialogs.views import StaffView
 
 
 class FormFlow:
@@ -54,3 +56,22 @@ class FormFlow:
                 form = with_error(form, name, error)
             return Outcome(replies=[form], state=kept)
         return await self.save(turn, checked.values)
+
+
+class ManagerRecordFlow(FormFlow):
+    """A form a manager fills in about one of their workers (an over-cap approval, a personal
+    element of the score): the worker typed in `person`, from today unless changed."""
+
+    async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
+        return {"person": argument, "start": "today"} if argument else {"start": "today"}
+
+    async def managed_worker(
+        self, turn: Turn, values: Mapping[str, str]
+    ) -> tuple[StaffView | None, dict[str, str]]:
+        """The worker, or the problem with the Worker field (unknown, or not managed by you)."""
+        worker, problem = await resolve_person(turn, values["person"])
+        if worker is None:
+            return None, {"person": problem}
+        if await relation_to(turn, worker) not in (Relation.LINE_MANAGER, Relation.TEAM_MANAGER):
+            return None, {"person": f"Only {worker.first_name}'s managers can record this."}
+        return worker, {}

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dialogs.access import Relation
 from dialogs.flow import Outcome, Turn
-from dialogs.flows.common import LONG_TEXT, day_value, field, relation_to, resolve_person
-from dialogs.flows.form_flow import FormFlow
+from dialogs.flows.common import LONG_TEXT, day_value, field, resolve_person
+from dialogs.flows.form_flow import ManagerRecordFlow
 from dialogs.messages import AskForm, FieldKind, Notify, Say, Tone
 from dialogs.when import describe_day
 
 
-class OverCapFlow(FormFlow):
+class OverCapFlow(ManagerRecordFlow):
     name = "overcap"
     title = "Record an over-cap allocation"
     summary = "record why a worker is allocated above the caseload cap, who agreed, and until when"
@@ -43,15 +42,10 @@ class OverCapFlow(FormFlow):
             ),
         )
 
-    async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
-        return {"person": argument, "start": "today"} if argument else {"start": "today"}
-
     async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
-        worker, problem = await resolve_person(turn, values["person"])
+        worker, refused = await self.managed_worker(turn, values)
         if worker is None:
-            return {"person": problem}
-        if await relation_to(turn, worker) not in (Relation.LINE_MANAGER, Relation.TEAM_MANAGER):
-            return {"person": f"Only {worker.first_name}'s managers can record this."}
+            return refused
         approver, problem = await resolve_person(turn, values["approver"])
         if approver is None:
             return {"approver": problem}

@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from dialogs.access import Relation
 from dialogs.flow import Outcome, Turn
-from dialogs.flows.common import day_value, field, relation_to, resolve_person
-from dialogs.flows.form_flow import FormFlow
+from dialogs.flows.common import day_value, field, resolve_person
+from dialogs.flows.form_flow import ManagerRecordFlow
 from dialogs.messages import AskForm, FieldKind, Notify, Option, Say, Tone
 from dialogs.scores import caseload_of
 from dialogs.when import describe_day
@@ -55,7 +54,7 @@ def _number(raw: str) -> Decimal | None:
     return Decimal(text) if _NUMBER.fullmatch(text) else None
 
 
-class PersonalElementFlow(FormFlow):
+class PersonalElementFlow(ManagerRecordFlow):
     name = "element"
     title = "Record a personal element of a caseload score"
     summary = "add a worker's duty days, an extra responsibility or another element to their score"
@@ -105,15 +104,10 @@ class PersonalElementFlow(FormFlow):
             return Outcome(replies=[Say(text, Tone.WARNING)])
         return await super().start(turn, argument)
 
-    async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
-        return {"person": argument, "start": "today"} if argument else {"start": "today"}
-
     async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
-        worker, problem = await resolve_person(turn, values["person"])
+        worker, refused = await self.managed_worker(turn, values)
         if worker is None:
-            return {"person": problem}
-        if await relation_to(turn, worker) not in (Relation.LINE_MANAGER, Relation.TEAM_MANAGER):
-            return {"person": f"Only {worker.first_name}'s managers can record this."}
+            return refused
         item = {i.id: i for i in elements(turn)}[values["element"]]
         found: dict[str, str] = {}
         quantity = _number(values.get("quantity") or "1")
