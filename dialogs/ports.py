@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from dialogs.views import (
     ActionView,
     CaseView,
+    PersonalElementView,
     RecordView,
     SessionView,
     StaffView,
@@ -207,6 +208,16 @@ class Notes(Protocol):
         end: date | None,
         recorded_by_id: int,
     ) -> int: ...
+
+    async def personal_elements_of(self, staff_id: int, on: date) -> Sequence[PersonalElementView]:
+        """This person's elements counting on the day or starting later, oldest first."""
+        ...
+
+    async def personal_element_by_id(self, element_id: int) -> PersonalElementView | None: ...
+
+    async def end_personal_element(self, element_id: int, last_day: date) -> None:
+        """Stop an element counting after `last_day`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,3 +107,16 @@ class RecordView:
     changes_requested: str | None = None
     # Case reference -> per-case heading id -> text (DCC 000:155-160; LAM 004:490-606).
     case_notes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalElementView:
+    """A personal element of someone's caseload score as recorded (dialogs/flows/personal.py)."""
+
+    id: int
+    staff_id: int
+    element: str  # the scheme's personal item id
+    quantity: Decimal
+    points: Decimal | None
+    start: date
+    end: date | None

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from dialogs.flow import Outcome, Turn
 from dialogs.flows.common import day_value, field, resolve_person
 from dialogs.flows.form_flow import ManagerRecordFlow
-from dialogs.messages import AskForm, FieldKind, Notify, Option, Say, Tone
+from dialogs.messages import AskForm, Card, CardSection, FieldKind, Notify, Option, Say, Tone
 from dialogs.scores import caseload_of
 from dialogs.when import describe_day
 from scoring.explain import points_text
@@ -58,7 +58,7 @@ class PersonalElementFlow(ManagerRecordFlow):
     name = "element"
     title = "Record a personal element of a caseload score"
     summary = "add a worker's duty days, an extra responsibility or another element to their score"
-    usage = "element [person]"
+    usage = "element [person] | element end [person]"
     menu = False  # typed by managers a few times a month; Teams menus hold 12 commands
 
     def form(self, turn: Turn) -> AskForm:
@@ -94,6 +94,13 @@ class PersonalElementFlow(ManagerRecordFlow):
         )
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
+        # "element end Sam Taylor" lists Sam's elements with an End button each; the button
+        # comes back as "end:<id>".
+        words = argument.split(maxsplit=1)
+        if words and words[0].lower() == "end":
+            return await self._list(turn, words[1] if len(words) > 1 else "")
+        if argument.lower().startswith("end:") and argument[4:].isdigit():
+            return await self._end(turn, int(argument[4:]))
         if not elements(turn):
             text = (
                 "Your council's caseload scheme has no personal elements to record."
@@ -173,4 +180,59 @@ class PersonalElementFlow(ManagerRecordFlow):
             "caseload score to see it."
         )
         notes = [Notify(worker.id, (tell,), key=f"personal-element:{element_id}")]
+        return Outcome(replies=list(replies), notifications=notes)
+
+    async def _list(self, turn: Turn, typed: str) -> Outcome:
+        worker, refused = await self.managed_worker(turn, {"person": typed or "?"})
+        if worker is None:
+            return Outcome(replies=[Say(refused["person"], Tone.WARNING)])
+        found = await turn.ports.notes.personal_elements_of(worker.id, turn.today)
+        if not found:
+            return Outcome(replies=[Say(f"{worker.name} has no personal elements counting now.")])
+        names = {i.id: i.name for i in elements(turn)}
+        lines, buttons = [], []
+        for element in found:
+            name = names.get(element.element, element.element)
+            until = f" until {describe_day(element.end)}" if element.end else ", ongoing"
+            lines.append(
+                f"{name} × {element.quantity:g}: from {describe_day(element.start)}{until}"
+            )
+            buttons.append(Option(f"start:{self.name}:end:{element.id}", f"End {name}"))
+        card = Card(
+            title=f"Personal elements: {worker.name}",
+            subtitle="Ending one stops it counting from today.",
+            sections=(CardSection("Counting now or later", tuple(lines)),),
+            actions=tuple(buttons),
+        )
+        return Outcome(replies=[card])
+
+    async def _end(self, turn: Turn, element_id: int) -> Outcome:
+        element = await turn.ports.notes.personal_element_by_id(element_id)
+        worker = await turn.ports.directory.staff(element.staff_id) if element else None
+        if element is None or worker is None:
+            return Outcome(replies=[Say("That element is no longer recorded.", Tone.WARNING)])
+        _, refused = await self.managed_worker(turn, {"person": str(worker.id)})
+        if refused:
+            return Outcome(replies=[Say(refused["person"], Tone.WARNING)])
+        last_day = turn.today - timedelta(days=1)
+        if element.end is not None and element.end <= last_day:
+            return Outcome(replies=[Say("That element had already ended.")])
+        await turn.ports.notes.end_personal_element(element.id, last_day)
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="write",
+            subject_type="personal_element",
+            subject_id=str(element.id),
+            target_staff_id=worker.id,
+            detail={"ended": last_day.isoformat()},
+        )
+        name = {i.id: i.name for i in elements(turn)}.get(element.element, element.element)
+        replies = [
+            Say(f"Ended: {name} no longer counts for {worker.name} from today.", Tone.SUCCESS)
+        ]
+        now = await caseload_of(turn, worker)
+        if now.score is not None:
+            replies.append(Say(f"Their score is now {points_text(now.score.total)} points."))
+        tell = Say(f"{turn.actor.name} ended {name} on your caseload score from today.")
+        notes = [Notify(worker.id, (tell,), key=f"personal-element-end:{element.id}")]
         return Outcome(replies=list(replies), notifications=notes)

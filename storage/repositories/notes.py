@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlalchemy import or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogs.views import PersonalElementView
 from policy.vocabulary import AbsenceKind
 from storage.models import (
     Absence,
@@ -137,3 +139,36 @@ class SqlNotes:
                 recorded_by_id=recorded_by_id,
             )
         )
+
+    async def personal_elements_of(self, staff_id: int, on: date) -> list[PersonalElementView]:
+        P = PersonalElementRow
+        rows = await self._session.exec(
+            select(P)
+            .where(P.staff_id == staff_id, or_(col(P.end_date).is_(None), col(P.end_date) >= on))
+            .order_by(col(P.start_date), col(P.id))
+        )
+        return [_element_view(row) for row in rows.all()]
+
+    async def personal_element_by_id(self, element_id: int) -> PersonalElementView | None:
+        row = await self._session.get(PersonalElementRow, element_id)
+        return _element_view(row) if row is not None else None
+
+    async def end_personal_element(self, element_id: int, last_day: date) -> None:
+        row = await self._session.get(PersonalElementRow, element_id)
+        if row is not None:
+            row.end_date = last_day
+            self._session.add(row)
+            await self._session.flush()
+
+
+def _element_view(row: PersonalElementRow) -> PersonalElementView:
+    assert row.id is not None
+    return PersonalElementView(
+        row.id,
+        row.staff_id,
+        row.element,
+        row.quantity,
+        row.points,
+        row.start_date,
+        row.end_date,
+    )

@@ -102,3 +102,31 @@ async def test_only_managers_record_and_past_elements_do_not_count(
     async with session_factory(database)() as session:
         saved = (await session.exec(select(PersonalElement))).one()
     assert (saved.element, saved.quantity, saved.points) == ("duty_day", Decimal(4), None)
+
+
+async def test_an_ongoing_element_is_listed_and_ended_from_today(chat_as) -> None:  # type: ignore[no-untyped-def]
+    sam = await chat_as("Sam Taylor")
+    before = score_of(await sam.send("what's my caseload score"))
+    manager = await chat_as("Priya Shah")
+    await manager.command("element", "Sam Taylor")
+    await manager.submit(element="additional_responsibilities", points="15", start="1/11/2026")
+    assert score_of(await sam.send("what's my caseload score")) == before + 15
+
+    listed = await manager.command("element", "end Sam Taylor")
+    card = listed[0]
+    assert isinstance(card, Card)
+    assert card.sections[0].lines == (
+        "additional responsibility × 1: from Sun 1 Nov 2026, ongoing",
+    )
+    [end] = card.actions
+    assert end.label == "End additional responsibility"
+    replies = await manager.choose(end.value)
+    assert replies[0].text == (  # type: ignore[union-attr]
+        "Ended: additional responsibility no longer counts for Sam Taylor from today."
+    )
+    assert score_of(await sam.send("what's my caseload score")) == before
+    assert "no personal elements" in (await manager.command("element", "end Sam Taylor"))[0].text  # type: ignore[union-attr]
+
+    colleague = await chat_as("Tom Evans")
+    refused = await colleague.choose(end.value)
+    assert refused[0].text == "Only Sam's managers can record this."  # type: ignore[union-attr]
