@@ -49,6 +49,27 @@ def _label(item: PersonalItem) -> str:
     return f"{item.name}: {worth} points" + (f" {each}" if each else "")
 
 
+def _limit_note(turn: Turn, item: PersonalItem, recorded: set[str], counted: set[str]) -> str:
+    """NOTTS 001:1533-1536: only so many elements of a group count, the highest first. Name
+    the worker's elements in the group that no longer count, if any."""
+    rule = turn.pack.caseload.weighting_scheme
+    if rule is None or item.group is None:
+        return ""
+    scheme = turn.ports.packs.scheme(rule.value)
+    limit = scheme.personal_limits.get(item.group)
+    left_out = [
+        i.name
+        for i in scheme.personal
+        if i.group == item.group and i.id in recorded and i.id not in counted
+    ]
+    if limit is None or not left_out:
+        return ""
+    return (
+        f"Note: your council counts at most {limit.max_items} of these elements, the highest "
+        f"first ({limit.source}), so {', '.join(left_out)} does not count now."
+    )
+
+
 def _number(raw: str) -> Decimal | None:
     text = raw.strip().replace(",", ".")
     return Decimal(text) if _NUMBER.fullmatch(text) else None
@@ -175,6 +196,15 @@ class PersonalElementFlow(ManagerRecordFlow):
             now = await caseload_of(turn, worker)
             if now.score is not None:
                 replies.append(Say(f"Their score is now {points_text(now.score.total)} points."))
+                recorded = await turn.ports.facts.personal_elements([worker.id], turn.today)
+                limit = _limit_note(
+                    turn,
+                    item,
+                    {e.id for e in recorded[worker.id]},
+                    {line.item_id for line in now.score.personal},
+                )
+                if limit:
+                    replies.append(Say(limit, Tone.WARNING))
         tell = Say(
             f"{turn.actor.name} added {what} to your caseload score, {when}. Ask for your "
             "caseload score to see it."

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from dialogs.messages import AskForm, Card, Say
+from dialogs.messages import AskForm, Card, Say, Tone
 from storage.db import session_factory
-from storage.models import AuditEvent, PersonalElement
+from storage.models import AuditEvent, Organisation, PersonalElement
 from tests.dialogs.conftest import staff_id
 
 
@@ -130,3 +131,29 @@ async def test_an_ongoing_element_is_listed_and_ended_from_today(chat_as) -> Non
     colleague = await chat_as("Tom Evans")
     refused = await colleague.choose(end.value)
     assert refused[0].text == "Only Sam's managers can record this."  # type: ignore[union-attr]
+
+
+async def test_a_third_personal_capacity_element_is_flagged_as_not_counting(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    """Nottinghamshire counts at most two personal capacity elements (001:1533-1536)."""
+    async with session_factory(database)() as session:
+        await (await session.connection()).execute(
+            update(Organisation).values(pack_id="nottinghamshire")
+        )
+        await session.commit()
+    manager = await chat_as("Priya Shah")
+    for element in ("pq_module", "asye_mentor"):
+        await manager.command("element", "Sam Taylor")
+        replies = await manager.submit(element=element)
+        assert not [r for r in replies if r.tone is Tone.WARNING]  # type: ignore[union-attr]
+    await manager.command("element", "Sam Taylor")
+    replies = await manager.submit(element="on_site_supervisor")
+    warnings = [r.text for r in replies if r.tone is Tone.WARNING]  # type: ignore[union-attr]
+    assert len(warnings) == 1
+    assert "001:1533-1536" in warnings[0]
+    assert warnings[0] == (
+        "Note: your council counts at most 2 of these elements, the highest first "
+        "(001:1533-1536), so on-site supervisor does not count now."
+    )
