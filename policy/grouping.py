@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from policy.facts import AbsenceFacts, CaseFacts, StaffFacts
 
@@ -16,7 +16,6 @@ class ByPerson:
     staff_by_team: Mapping[int, tuple[StaffFacts, ...]]
     cases_by_worker: Mapping[int, tuple[CaseFacts, ...]]
     absences_by_staff: Mapping[int, tuple[AbsenceFacts, ...]]
-    staff: tuple[StaffFacts, ...] = field(default=())
 
     @classmethod
     def of(
@@ -25,9 +24,8 @@ class ByPerson:
         cases: Iterable[CaseFacts],
         absences: Iterable[AbsenceFacts],
     ) -> ByPerson:
-        everyone = tuple(staff)
         teams: dict[int, list[StaffFacts]] = defaultdict(list)
-        for person in everyone:
+        for person in staff:
             teams[person.team_id].append(person)
         held: dict[int, list[CaseFacts]] = defaultdict(list)
         for case in cases:
@@ -39,7 +37,6 @@ class ByPerson:
             {k: tuple(v) for k, v in teams.items()},
             {k: tuple(v) for k, v in held.items()},
             {k: tuple(v) for k, v in away.items()},
-            everyone,
         )
 
     def team(self, team_id: int) -> tuple[StaffFacts, ...]:

@@ -66,10 +66,11 @@ class ManagerRecordFlow(FormFlow):
         return {"person": argument, "start": "today"} if argument else {"start": "today"}
 
     async def managed_worker(
-        self, turn: Turn, values: Mapping[str, str]
+        self, turn: Turn, typed: str
     ) -> tuple[StaffView | None, dict[str, str]]:
-        """The worker, or the problem with the Worker field (unknown, or not managed by you)."""
-        worker, problem = await resolve_person(turn, values["person"])
+        """The worker typed (a name, an email or a staff id), or the problem with the Worker
+        field: unknown, or not managed by you."""
+        worker, problem = await resolve_person(turn, typed)
         if worker is None:
             return None, {"person": problem}
         if await relation_to(turn, worker) not in (Relation.LINE_MANAGER, Relation.TEAM_MANAGER):

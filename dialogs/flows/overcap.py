@@ -43,7 +43,7 @@ class OverCapFlow(ManagerRecordFlow):
         )
 
     async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
-        worker, refused = await self.managed_worker(turn, values)
+        worker, refused = await self.managed_worker(turn, values["person"])
         if worker is None:
             return refused
         approver, problem = await resolve_person(turn, values["approver"])

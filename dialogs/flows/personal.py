@@ -43,6 +43,15 @@ def elements(turn: Turn) -> tuple[PersonalItem, ...]:
     return tuple(i for i in turn.ports.packs.scheme(rule.value).personal if not i.fixed)
 
 
+def _item(turn: Turn, element_id: str) -> PersonalItem | None:
+    return next((i for i in elements(turn) if i.id == element_id), None)
+
+
+def _name(turn: Turn, element_id: str) -> str:
+    item = _item(turn, element_id)
+    return item.name if item is not None else element_id
+
+
 def _label(item: PersonalItem) -> str:
     each = _UNIT[item.unit][0]
     worth = f"up to {points_text(item.points)}" if item.up_to else points_text(item.points)
@@ -133,10 +142,11 @@ class PersonalElementFlow(ManagerRecordFlow):
         return await super().start(turn, argument)
 
     async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
-        worker, refused = await self.managed_worker(turn, values)
+        worker, refused = await self.managed_worker(turn, values["person"])
         if worker is None:
             return refused
-        item = {i.id: i for i in elements(turn)}[values["element"]]
+        item = _item(turn, values["element"])
+        assert item is not None  # the form's options are these elements
         found: dict[str, str] = {}
         quantity = _number(values.get("quantity") or "1")
         limit = _UNIT[item.unit][2]
@@ -166,7 +176,8 @@ class PersonalElementFlow(ManagerRecordFlow):
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
         worker, _ = await resolve_person(turn, values["person"])
         assert worker is not None
-        item = {i.id: i for i in elements(turn)}[values["element"]]
+        item = _item(turn, values["element"])
+        assert item is not None  # the form's options are these elements
         quantity = _number(values.get("quantity") or "1") or Decimal(1)
         points = _number(values.get("points") or "") if item.up_to else None
         start = day_value(values, "start", turn)
@@ -213,16 +224,15 @@ class PersonalElementFlow(ManagerRecordFlow):
         return Outcome(replies=list(replies), notifications=notes)
 
     async def _list(self, turn: Turn, typed: str) -> Outcome:
-        worker, refused = await self.managed_worker(turn, {"person": typed or "?"})
+        worker, refused = await self.managed_worker(turn, typed or "?")
         if worker is None:
             return Outcome(replies=[Say(refused["person"], Tone.WARNING)])
         found = await turn.ports.notes.personal_elements_of(worker.id, turn.today)
         if not found:
             return Outcome(replies=[Say(f"{worker.name} has no personal elements counting now.")])
-        names = {i.id: i.name for i in elements(turn)}
         lines, buttons = [], []
         for element in found:
-            name = names.get(element.element, element.element)
+            name = _name(turn, element.element)
             until = f" until {describe_day(element.end)}" if element.end else ", ongoing"
             lines.append(
                 f"{name} × {element.quantity:g}: from {describe_day(element.start)}{until}"
@@ -241,7 +251,7 @@ class PersonalElementFlow(ManagerRecordFlow):
         worker = await turn.ports.directory.staff(element.staff_id) if element else None
         if element is None or worker is None:
             return Outcome(replies=[Say("That element is no longer recorded.", Tone.WARNING)])
-        _, refused = await self.managed_worker(turn, {"person": str(worker.id)})
+        _, refused = await self.managed_worker(turn, str(worker.id))
         if refused:
             return Outcome(replies=[Say(refused["person"], Tone.WARNING)])
         last_day = turn.today - timedelta(days=1)
@@ -256,7 +266,7 @@ class PersonalElementFlow(ManagerRecordFlow):
             target_staff_id=worker.id,
             detail={"ended": last_day.isoformat()},
         )
-        name = {i.id: i.name for i in elements(turn)}.get(element.element, element.element)
+        name = _name(turn, element.element)
         replies = [
             Say(f"Ended: {name} no longer counts for {worker.name} from today.", Tone.SUCCESS)
         ]
