@@ -8,6 +8,7 @@ time; the claim is a single UPDATE on a still-pending condition, which is atomic
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,56 @@ from storage.models import ConversationReference, OutboxMessage
 PENDING, CLAIMED, SENT, DEAD = "pending", "claimed", "sent", "dead"
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """One message to queue; `key` is its idempotency key (a second row with it is ignored)."""
+
+    key: str
+    platform: str
+    target: str
+    kind: str
+    payload: Mapping[str, Any]
+    due_at: datetime
+
+
+# Nine bound values a row: 500 rows stay far below SQLite's and asyncpg's parameter limits.
+_BATCH = 500
+
+
+async def enqueue_many(session: AsyncSession, rows: Sequence[Queued]) -> int:
+    """Add every row whose idempotency key is new, one INSERT ... ON CONFLICT DO NOTHING per
+    500 rows; returns how many were added. Runs in the caller's transaction (nothing commits)."""
+    bind = session.bind
+    builder = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
+    connection = await session.connection()
+    added = 0
+    for start in range(0, len(rows), _BATCH):
+        values = [
+            {
+                "idempotency_key": row.key,
+                "platform": row.platform,
+                "target": row.target,
+                "kind": row.kind,
+                "payload": dict(row.payload),
+                "due_at": row.due_at,
+                "status": PENDING,
+                "attempts": 0,
+                "created_at": row.due_at,
+            }
+            for row in rows[start : start + _BATCH]
+        ]
+        # RETURNING counts the rows really inserted on both dialects; rowcount of a multi-row
+        # insert with conflicts is not reliable across drivers.
+        statement = (
+            builder(OutboxMessage)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(col(OutboxMessage.id))
+        )
+        added += len((await connection.execute(statement)).all())
+    return added
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -35,26 +86,7 @@ async def enqueue(
     due_at: datetime,
 ) -> bool:
     """Add a message unless one with the same idempotency key exists; True when added."""
-    bind = session.bind
-    builder = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        builder(OutboxMessage)
-        .values(
-            idempotency_key=key,
-            platform=platform,
-            target=target,
-            kind=kind,
-            payload=dict(payload),
-            due_at=due_at,
-            status=PENDING,
-            attempts=0,
-            created_at=due_at,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    )
-    connection = await session.connection()
-    result = await connection.execute(statement)
-    return bool(result.rowcount)
+    return bool(await enqueue_many(session, [Queued(key, platform, target, kind, payload, due_at)]))
 
 
 async def destinations(session: AsyncSession, staff_id: int) -> Sequence[tuple[str, str]]:

@@ -17,7 +17,7 @@ from sqlmodel import select
 from bot.dispatcher import DeliveryError, Dispatcher, Progress
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage
-from storage.outbox import claim, enqueue
+from storage.outbox import Queued, claim, enqueue, enqueue_many
 
 
 @dataclass
@@ -79,6 +79,34 @@ async def test_enqueue_is_idempotent(engine: AsyncEngine) -> None:
         await session.commit()
     assert again is False
     assert len(await rows(engine)) == 1
+
+
+async def test_enqueue_many_adds_only_new_keys_in_the_callers_transaction(
+    engine: AsyncEngine,
+) -> None:
+    clock = Clock()
+    await add(engine, "reminder:1", clock.now)
+
+    def queued(key: str) -> Queued:
+        return Queued(key, "slack", "U1", "reminder", {"key": key}, clock.now)
+
+    # 1 is already queued, 7 appears twice in the batch: 1,200 rows span three statements.
+    batch = [queued(f"reminder:{n}") for n in range(1, 1201)] + [queued("reminder:7")]
+    async with session_factory(engine)() as session:
+        assert await enqueue_many(session, batch) == 1199
+        await session.rollback()  # nothing committed on its own
+    assert len(await rows(engine)) == 1
+    async with session_factory(engine)() as session:
+        assert await enqueue_many(session, batch) == 1199
+        await session.commit()
+    async with session_factory(engine)() as session:
+        assert await enqueue_many(session, batch) == 0
+        assert await enqueue_many(session, []) == 0
+    stored = await rows(engine)
+    assert len(stored) == 1200
+    assert {r.status for r in stored} == {"pending"}
+    by_key = {r.idempotency_key: r for r in stored}
+    assert by_key["reminder:900"].payload == {"key": "reminder:900"}
 
 
 async def test_retry_after_is_honoured_then_sent_once(engine: AsyncEngine) -> None:
