@@ -55,7 +55,7 @@ def create_app(
     """Build the application; the engine is created on start-up unless one is given (tests)."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[SETTINGS] = settings
-    app[CLOCK] = clock or Clock()
+    app[CLOCK] = clock or Clock.starting_at(settings.clock_start)
     senders: dict[str, Sender] = {"web": InAppInbox()}
     app[SENDERS] = senders
     app.router.add_get("/healthz", health)

@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import DEFAULT_URL
@@ -34,6 +41,9 @@ class Settings(BaseSettings):
     demo_mode: bool = False  # enables the local playground (never in production)
     scheduler_enabled: bool = True
     record_encryption_key: SecretStr | None = None  # Fernet key for record text at rest
+    # Development only: the clock reads this moment at start-up, then runs in real time (the
+    # benchmarks start a server on a chosen Monday morning). ISO 8601 with an offset.
+    clock_start: AwareDatetime | None = None
 
     # Slack (bot/slack): HTTP mode needs the signing secret and either a bot token or OAuth.
     slack_signing_secret: SecretStr | None = None
@@ -84,6 +94,8 @@ class Settings(BaseSettings):
             problems.append("TEAMS_ALLOW_ANONYMOUS must be off in production")
         if self.environment == "production" and self.demo_mode:
             problems.append("DEMO_MODE must be off in production: the playground has no sign-in")
+        if self.environment == "production" and self.clock_start is not None:
+            problems.append("CLOCK_START must be unset in production: the clock is real time")
         if self.environment == "production" and not self.record_encryption_key:
             problems.append("RECORD_ENCRYPTION_KEY is required in production")
         if problems:
