@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dialogs.flow import Flow, FlowState, Outcome, Turn
+from dialogs.inputs import clean_inbound
 from dialogs.messages import (
     Choice,
     Command,
@@ -54,6 +55,7 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> Result:
         """Handle one message; a failure never reaches the person as a traceback."""
+        inbound = clean_inbound(inbound)  # NUL, half an emoji: stored and echoed safely
         for _attempt in range(2):
             try:
                 return await self._handle_once(inbound)
