@@ -2,7 +2,9 @@
 
 At 1x: 152 councils, 5,000 teams, 35,000 staff, 400,000 open cases (plus closed ones) with each
 council's scheme's weighting facts, 12 months of supervision with records, and leave. The same
-fraction and seed always give the same database, byte for byte in content. Rows go in through
+fraction and seed always give the same database, byte for byte in content. `--history-years 3`
+writes three years of supervision instead (the scheduler benchmark's history check) to its own
+file; one year stays the default and keeps the cached files' names. Rows go in through
 SQLAlchemy Core executemany (column types, record encryption included), never ORM objects.
 """
 
@@ -14,6 +16,7 @@ import json
 import random
 import resource
 import shutil
+import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
 
 from policy.packs import builtin_pack
 from scoring.schemes import builtin_scheme
@@ -156,22 +160,38 @@ class Summary:
     build_seconds: float
     megabytes: float
     build_peak_rss_mib: float = 0.0  # the generating process's peak resident memory
+    history_years: int = 1
 
 
-def path_for(fraction: float, seed: int) -> Path:
-    return DATA / f"england-{fraction:g}x-seed{seed}-v{VERSION}.db"
+def path_for(fraction: float, seed: int, history_years: int = 1) -> Path:
+    history = "" if history_years == 1 else f"-h{history_years}y"
+    return DATA / f"england-{fraction:g}x-seed{seed}{history}-v{VERSION}.db"
 
 
-def ensure(fraction: float, seed: int = 2026) -> tuple[Path, Summary]:
+def ensure(fraction: float, seed: int = 2026, history_years: int = 1) -> tuple[Path, Summary]:
     """The cached database for this fraction and seed, built first if it is not there yet."""
-    path = path_for(fraction, seed)
+    path = path_for(fraction, seed, history_years)
     meta = path.with_suffix(".json")
     if path.exists() and meta.exists():
         # The schema moves on while the cache stays: migrate it as a deployment would.
         asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+        if _schema_drift(path):
+            # A migration revision was filled in after this cache passed it (revisions are
+            # reserved empty, then written): its tables or columns are missing, so start again.
+            build(path, fraction, seed, history_years)
     else:
-        build(path, fraction, seed)
+        build(path, fraction, seed, history_years)
     return path, Summary(**json.loads(meta.read_text()))
+
+
+def _schema_drift(path: Path) -> list[str]:
+    """Tables and columns the models have and the cached file lacks."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        missing = []
+        for table in SQLModel.metadata.sorted_tables:
+            have = {row[1] for row in connection.execute(f'PRAGMA table_info("{table.name}")')}
+            missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
+    return missing
 
 
 def working_copy(path: Path) -> Path:
@@ -184,7 +204,7 @@ def working_copy(path: Path) -> Path:
     return copy
 
 
-def build(path: Path, fraction: float, seed: int) -> Summary:
+def build(path: Path, fraction: float, seed: int, history_years: int = 1) -> Summary:
     started = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -195,7 +215,7 @@ def build(path: Path, fraction: float, seed: int) -> Summary:
     engine = create_engine(f"sqlite:///{partial}")
     event.listen(engine, "connect", _fast_pragmas)
     with engine.begin() as connection:
-        counts = Writer(connection).write(Plan(fraction, seed))
+        counts = Writer(connection).write(Plan(fraction, seed, history_years))
     engine.dispose()
     partial.rename(path)  # only a complete database is ever reused
     summary = Summary(
@@ -205,6 +225,7 @@ def build(path: Path, fraction: float, seed: int) -> Summary:
         build_seconds=round(time.perf_counter() - started, 2),
         megabytes=round(path.stat().st_size / 2**20, 1),
         build_peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        history_years=history_years,
     )
     path.with_suffix(".json").write_text(json.dumps(asdict(summary), indent=2))
     return summary
@@ -245,6 +266,7 @@ class Plan:
 
     fraction: float
     seed: int
+    history_years: int = 1  # of supervision behind TODAY
 
     def sizes(self) -> dict[str, int]:
         f = self.fraction
@@ -303,7 +325,7 @@ class Writer:
         people.write()
         cases = CaseBook(self, rng, people)
         cases.write(sizes["cases"])
-        History(self, rng, people, cases).write()
+        History(self, rng, people, cases, plan.history_years).write()
         self.flush()
         return {
             "organisations": sizes["organisations"],
@@ -524,11 +546,14 @@ class CaseBook:
 
 
 class History:
-    """Twelve months of supervision for everyone with a line manager, three weeks of bookings
-    ahead, signed records of held sessions with the cases discussed, and leave."""
+    """Twelve months (or `years` years) of supervision for everyone with a line manager, three
+    weeks of bookings ahead, signed records of held sessions with the cases discussed, and leave."""
 
-    def __init__(self, writer: Writer, rng: random.Random, people: People, cases: CaseBook) -> None:
+    def __init__(
+        self, writer: Writer, rng: random.Random, people: People, cases: CaseBook, years: int = 1
+    ) -> None:
         self.writer, self.rng, self.people, self.cases = writer, rng, people, cases
+        self.years = years
         self.session_id = self.record_id = self.discussion_id = 0
         self.templates: dict[str, tuple[str, str, list[str]]] = {}
         for pack_id in set(PACKS):
@@ -572,7 +597,8 @@ class History:
         session_type, template_id, sections = self.templates[pack]
         slug = self.people.slug_of[person.organisation_id]
         step = 14 if person.role in (R.NQSW, R.STUDENT) else 30
-        day = max(TODAY - timedelta(days=365), person.start) + timedelta(days=rng.randint(0, 10))
+        first = TODAY - timedelta(days=365 * self.years)
+        day = max(first, person.start) + timedelta(days=rng.randint(0, 10))
         while (day := _weekday(day)) <= TODAY + timedelta(days=21):
             future = day >= TODAY
             fate = (
@@ -669,11 +695,15 @@ def main() -> int:
     parser.add_argument("--fraction", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--rebuild", action="store_true", help="ignore the cached file")
+    parser.add_argument(
+        "--history-years", type=int, default=1, help="years of supervision (default 1)"
+    )
     args = parser.parse_args()
+    target = path_for(args.fraction, args.seed, args.history_years)
     if args.rebuild:
-        path_for(args.fraction, args.seed).unlink(missing_ok=True)
-    built = not path_for(args.fraction, args.seed).exists()
-    path, summary = ensure(args.fraction, args.seed)
+        target.unlink(missing_ok=True)
+    built = not target.exists()
+    path, summary = ensure(args.fraction, args.seed, args.history_years)
     print(json.dumps({"path": str(path), "built_now": built} | asdict(summary)))
     return 0
 

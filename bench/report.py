@@ -108,6 +108,154 @@ def goals(results: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     return rows
 
 
+def _num(value: Any, unit: str = "", digits: int = 2) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}{unit}" if isinstance(value, int | float) else str(value)
+
+
+def scheduler_goals(fraction: str, r: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Issue 18's targets for one fraction on one backend; the England-wide ones are marked
+    '(not 1x)' below 1x, where they are only a trend."""
+    scale = "" if float(fraction) >= 1 else " (not 1x)"
+    rows: list[tuple[str, ...]] = []
+    ack = r.get("ack_during_tick", {})
+    for platform in ("slack", "teams"):
+        a = ack.get(platform)
+        if not a or "p99_ms" not in a:
+            continue
+        label = "Slack DM ack" if platform == "slack" else "Teams turn"
+        rows.append(
+            (
+                f"{label} during the Monday tick: p50 / p99 / max",
+                f"{a['p50_ms']:.0f} / {a['p99_ms']:.0f} / {a['max_ms']:.0f} ms",
+                "",
+                "p99 < 1 s",
+                _mark(a["p99_ms"] < 1000 and not a["errors"]) + scale,
+            )
+        )
+        rows.append(
+            (
+                f"{label}s over 3 s (or failed), of {a['requests']}",
+                str(a["over_3s"]),
+                "",
+                "0",
+                _mark(a["over_3s"] == 0) + scale,
+            )
+        )
+    idle = r.get("idle_tick_s")
+    if idle is not None:
+        rows.append(("Tick with nothing new due", f"{idle:.2f} s", "", "< 1 s",
+                     _mark(idle < 1) + scale))  # fmt: skip
+    floor, bare = r.get("sql_floor_s"), r.get("monday_tick_no_charts_s")
+    if floor and bare is not None:
+        ratio = _ratio(bare, floor)
+        rows.append(
+            (
+                "Monday tick without charts vs the SQL floor",
+                f"{bare:.2f} s",
+                f"{floor:.4f} s",
+                f"≤ 3x (now {ratio:,.0f}x)",
+                _mark(ratio <= 3),
+            )
+        )
+    monday = r.get("monday_tick_s")
+    if monday is not None:
+        rows.append(("Monday tick with charts", f"{monday:.2f} s", "", "< 60 s",
+                     _mark(monday < 60) + scale))  # fmt: skip
+    history = r.get("history")
+    if history:
+        rows.append(
+            (
+                f"Tick cost, 3 years of history / 1 year ({history['fraction']:g}x)",
+                f"{history['ratio']:.2f}x (CPU {_num(history['cpu_ratio'])}x)",
+                f"{history['1y']['first_of_day_s'] + history['1y']['monday_s']:.2f} s at 1 year",
+                "≤ 1.2x",
+                _mark(history["ratio"] <= 1.2),
+            )
+        )
+    rss = r.get("serve_rss_mib")
+    if rss is not None:
+        rows.append(("RSS of `serve` (web + scheduler) after the tick", f"{rss:.0f} MiB", "",
+                     "< 300 MB", _mark(rss * 1.048576 < 300) + scale))  # fmt: skip
+    workers = r.get("three_workers")
+    if workers:
+        rows.append(
+            (
+                "Three workers: Monday tick until all sent; duplicates / missed",
+                f"{workers['three_s']:.1f} s; {workers['duplicates']} / {workers['missed']}",
+                f"{workers['single_s']:.1f} s with one worker",
+                "0 / 0",
+                _mark(workers["duplicates"] == 0 and workers["missed"] == 0 and workers["settled"]),
+            )
+        )
+    return rows
+
+
+def scheduler_markdown(results: dict[str, Any]) -> list[str]:
+    parts = ["\n## The scheduler beside chat traffic (issue 18)\n"]
+    parts.append(
+        "`serve` (web + scheduler + dispatcher in one process) starts at Monday 08:59:05 on the "
+        "bench data; Slack DM events and Teams turns go at a steady rate from 08:59:55 until the "
+        "09:00 tick has queued every digest and nothing due is unsent. Ticks are "
+        "`Scheduler.tick()` in-process on a fresh copy: 08:59 (the day's first), 09:30 (Monday: "
+        "timed), 09:30 again (nothing new: timed). The machine is shared: see the load averages.\n"
+    )
+    for key, backend in (("scheduler", "SQLite"), ("scheduler_postgres", "PostgreSQL")):
+        for fraction, r in results.get(key, {}).items():
+            if "skipped" in r:
+                parts.append(f"\n**{backend}, {fraction}x**: skipped ({r['skipped']}).\n")
+                continue
+            server = r.get("server", "")
+            load = f"load average {r.get('load_average_start')} → {r.get('load_average_end')}"
+            parts.append(f"\n**{backend}, {fraction}x** {server} ({load})\n")
+            parts.append(_table(("figure", "ours", "floor / reference", "target", ""),
+                                scheduler_goals(fraction, r)))  # fmt: skip
+            run = r.get("serve_run")
+            if run:
+                window = run["window"]
+                parts.append(
+                    f"\nServe run: {run['rate_per_s']:g} Slack + {run['rate_per_s']:g} Teams "
+                    f"requests/s; window {window['waited_s']} s (first digest row after "
+                    f"{_num(window['first_digest_s'], ' s', 1)}, {window['rows']} outbox rows, "
+                    f"{window['sent']} sent, settled: {window['settled']}); server CPU "
+                    f"{run['server_cpu_s']} s; RSS {run['rss_at_start_mib']} MiB at start, "
+                    f"{run['serve_memory']['rss_mib']} MiB after. First tick of the day "
+                    f"{_num(r.get('first_tick_of_day_s'), ' s')}; without charts: "
+                    f"{r.get('no_charts_how')}.\n"
+                )
+    return parts
+
+
+def soak_markdown(soak: dict[str, Any]) -> list[str]:
+    parts = ["\n## Soak (issue 19)\n"]
+    a = soak["all"]
+    parts.append(
+        f"{soak['minutes']:g} minutes of mixed traffic at {soak['rate_per_s']:g} requests/s on "
+        f"one `serve --demo` ({soak['fraction']:g}x data, scheduler and dispatcher on, the demo "
+        f"clock moved a day {len(soak['clock_moves'])} times): {a['requests']:,} requests, "
+        f"{a['errors']} errors, p50 {_num(a.get('p50_ms'), ' ms', 0)}, p99 "
+        f"{_num(a.get('p99_ms'), ' ms', 0)}; RSS {soak['rss_start_mib']} MiB at start, "
+        f"{soak['rss_end_mib']} MiB at the end. Problems: {soak['problems'] or 'none'}.\n"
+    )
+    rows = [
+        (k, v["requests"], v["errors"], _num(v.get("p50_ms"), "", 0),
+         _num(v.get("p99_ms"), "", 0), _num(v.get("max_ms"), "", 0))
+        for k, v in soak["by_kind"].items()
+    ]  # fmt: skip
+    parts.append(_table(("kind", "requests", "errors", "p50 ms", "p99 ms", "max ms"), rows))
+    rows = [
+        (m["at_s"], m["rss_mib"], m["peak_rss_mib"], m["cpu_s"], " ".join(map(str, m["load"])))
+        for m in soak["memory"]
+    ]
+    parts.append("\n")
+    parts.append(_table(("at s", "RSS MiB", "peak MiB", "server CPU s", "load average"), rows))
+    moves = ", ".join(f"{m['ms'] / 1000:.1f} s" + ("" if m["ok"] else " (failed)")
+                      for m in soak["clock_moves"])  # fmt: skip
+    parts.append(f"\nEach clock move (plan and deliver a day) took: {moves}.\n")
+    return parts
+
+
 def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -120,7 +268,9 @@ def markdown(results: dict[str, Any]) -> str:
     parts = [
         "# Benchmark results (issue 12)\n",
         f"Run {results['started']} on {machine['system']}, {machine['cpus']} CPUs, Python "
-        f"{machine['python']}; whole run {results['wall_s']} s"
+        f"{machine['python']}; whole run {results['wall_s']} s; load average "
+        f"{machine.get('load_average_start', '?')} at start, {machine.get('load_average_end', '?')}"
+        " at the end"
         + (" (--quick)" if results["quick"] else "")
         + f". Load runs against the {http['fraction']:g}x dataset.\n",
         "## Goals\n",
@@ -234,6 +384,10 @@ def markdown(results: dict[str, Any]) -> str:
     )
     parts.append("\n## Generated data\n")
     parts.append(_table(header, rows))
+    if results.get("scheduler") or results.get("scheduler_postgres"):
+        parts.extend(scheduler_markdown(results))
+    if results.get("soak"):
+        parts.extend(soak_markdown(results["soak"]))
     parts.append(
         f"\nSample answers: Slack `{http['samples']['slack']}`; "
         f"Teams `{http['samples']['teams']}`.\n"

@@ -3,6 +3,7 @@
     python bench/run.py                      # 0.01x, 0.1x and 1x (data cached in bench/data/)
     python bench/run.py --quick              # 0.01x and short load runs: a smoke check
     python bench/run.py --fractions 0.01 0.1 # choose the sizes; load runs use the largest
+    python bench/run.py --quick --soak       # and the 10-minute soak (bench/soak.py) at the end
 
 Generation and digests run in a process per fraction (their peak memory is that fraction's);
 the load runs start each app in its own process on 127.0.0.1 against the largest dataset.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -28,12 +30,12 @@ from report import markdown
 HERE = Path(__file__).resolve().parent
 
 
-def child(script: str, *args: str) -> dict[str, Any]:
+def child(script: str, *args: str, timeout: float = 900) -> dict[str, Any]:
     """Run a sibling script in its own process; it prints one JSON object last."""
     command = [sys.executable, str(HERE / script), *args]
     began = time.perf_counter()
     done = subprocess.run(
-        command, capture_output=True, text=True, check=False, cwd=HERE.parent, timeout=900
+        command, capture_output=True, text=True, check=False, cwd=HERE.parent, timeout=timeout
     )
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
@@ -54,12 +56,21 @@ def main() -> int:
     parser.add_argument("--fractions", type=float, nargs="+", default=None)
     parser.add_argument("--quick", action="store_true", help="0.01x and short runs (< 2 min)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-postgres", action="store_true", help="scheduler on SQLite only")
+    parser.add_argument("--no-scheduler", action="store_true", help="skip issue 18's benchmark")
+    parser.add_argument("--soak", action="store_true", help="then bench/soak.py (10 minutes)")
+    parser.add_argument("--soak-minutes", type=float, default=10.0)
     args = parser.parse_args()
     fractions = sorted(args.fractions or ([0.01] if args.quick else [0.01, 0.1, 1.0]))
     began = time.perf_counter()
     results: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"python": platform.python_version(), "cpus": _cpus(), "system": _system()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": _cpus(),
+            "system": _system(),
+            "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "quick": args.quick,
         "fractions": fractions,
         "data": {},
@@ -77,6 +88,8 @@ def main() -> int:
         digests = child("bench_digests.py", "--fraction", str(fraction), *extra)
         results["digests"][f"{fraction:g}"] = digests
         say(f"digests {fraction:g}x: {digests['wall_s']} s")
+    if not args.no_scheduler:
+        scheduler(results, fractions, args)
     largest = fractions[-1]
     say(f"load on loopback against {largest:g}x (four apps, one at a time) ...")
     database = working_copy(ensure(largest, args.seed)[0])
@@ -85,6 +98,14 @@ def main() -> int:
         results["http"] = asyncio.run(compare(database, plan)) | {"fraction": largest}
     finally:
         shutil.rmtree(DATA / "work", ignore_errors=True)
+    if args.soak:
+        say(f"soak: {args.soak_minutes:g} minutes of mixed traffic on one serve --demo ...")
+        minutes = str(args.soak_minutes)
+        results["soak"] = child(
+            "soak.py", "--minutes", minutes, timeout=args.soak_minutes * 60 + 600
+        )
+        say(f"soak: {results['soak']['all']['requests']:,} requests")
+    results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     results["wall_s"] = round(time.perf_counter() - began, 1)
     say(f"done in {results['wall_s']} s")
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -93,9 +114,26 @@ def main() -> int:
     return 0
 
 
-def _cpus() -> int:
-    import os
+def scheduler(results: dict[str, Any], fractions: list[float], args: argparse.Namespace) -> None:
+    """Issue 18: the scheduler beside chat traffic, on SQLite and PostgreSQL, per fraction; the
+    three-years-of-history check at 0.01x in --quick and at 0.1x otherwise."""
+    history = 0.01 if args.quick or 0.1 not in fractions else 0.1
+    results["scheduler"], results["scheduler_postgres"] = {}, {}
+    for fraction in fractions:
+        say(f"scheduler {fraction:g}x (SQLite{'' if args.no_postgres else ' and PostgreSQL'}) ...")
+        extra = ["--history", str(history)] if fraction == history else []
+        if args.no_postgres:
+            extra.append("--no-postgres")
+        found = child(
+            "bench_scheduler.py", "--fraction", str(fraction), "--seed", str(args.seed), *extra,
+            timeout=6 * 3600,
+        )  # fmt: skip
+        results["scheduler"][f"{fraction:g}"] = found["sqlite"]
+        results["scheduler_postgres"][f"{fraction:g}"] = found["postgres"]
+        say(f"scheduler {fraction:g}x: {found['wall_s']} s")
 
+
+def _cpus() -> int:
     return len(os.sched_getaffinity(0))
 
 
