@@ -1,0 +1,110 @@
+"""Set-based reads for digests and compliance: a few SQL statements per organisation, equal to
+the pure policy functions over the same rows (tests/storage/test_storage_compliance_sql.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
+
+from policy.calendar import month_from_index, month_index
+from policy.caps import CapBreach, RatioBreach
+from policy.compliance import CaseCompliance, Figure
+from policy.digest import TrendPoint
+from policy.packs.schema import Pack
+from policy.recording import RecordStatus
+from storage.models import Team
+from storage.queries.bounds import digest_months
+from storage.queries.compliance import MonthlyCompliance, monthly_compliance_sql
+from storage.queries.digest import (
+    cap_breaches_sql,
+    case_compliance_sql,
+    caseload_counts_sql,
+    late_records_sql,
+    ratio_breaches_sql,
+)
+
+__all__ = [
+    "MonthlyCompliance",
+    "TeamFigures",
+    "cap_breaches_sql",
+    "case_compliance_sql",
+    "caseload_counts_sql",
+    "digest_figures",
+    "digest_months",
+    "late_records_sql",
+    "monthly_compliance_sql",
+    "ratio_breaches_sql",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamFigures:
+    """What a team's weekly digest shows besides the overdue and upcoming lists
+    (policy.digest.TeamDigest's other fields, as team_digest computes them)."""
+
+    team_id: int
+    month_to_date: Figure
+    last_month: Figure
+    trend: tuple[TrendPoint, ...]  # oldest first
+    case_supervision: CaseCompliance
+    late_records: tuple[RecordStatus, ...]
+    cap_breaches: tuple[CapBreach, ...]
+    ratio_breaches: tuple[RatioBreach, ...]
+
+
+async def digest_figures(
+    connection: AsyncConnection,
+    organisation_id: int,
+    pack: Pack,
+    week_start: date,
+    over_since: Mapping[int, date] | None = None,
+    *,
+    case_items: bool = False,
+) -> dict[int, TeamFigures]:
+    """Every team's digest figures as of the morning of `week_start`, in about eight
+    statements for the whole organisation (`case_items`: list overdue case supervision too)."""
+    on = week_start
+    monthly = await monthly_compliance_sql(
+        connection, organisation_id, pack, digest_months(pack, on)
+    )
+    late = await late_records_sql(connection, organisation_id, pack, on)
+    caps = await cap_breaches_sql(connection, organisation_id, pack, on, over_since)
+    ratios = await ratio_breaches_sql(connection, organisation_id, pack, on)
+    cases = await case_compliance_sql(connection, organisation_id, pack, on, items=case_items)
+    teams = [
+        team_id
+        for team_id in (
+            await connection.execute(
+                select(col(Team.id)).where(col(Team.organisation_id) == organisation_id)
+            )
+        ).scalars()
+        if team_id is not None
+    ]
+    this = month_index(on)
+
+    def figure(index: int, team_id: int) -> Figure:
+        report = monthly.reports.get(month_from_index(index))
+        return report.by_team.get(team_id, Figure()) if report else Figure()
+
+    periods = range(this - pack.digest.trend_periods, this)
+    return {
+        team_id: TeamFigures(
+            team_id,
+            figure(this, team_id),
+            figure(this - 1, team_id),
+            tuple(
+                TrendPoint(f"{month_from_index(i):%Y-%m}", figure(i, team_id).percent)
+                for i in periods
+            ),
+            cases.get(team_id, CaseCompliance(0, 0, ())),
+            late.get(team_id, ()),
+            caps.get(team_id, ()),
+            ratios.get(team_id, ()),
+        )
+        for team_id in teams
+    }

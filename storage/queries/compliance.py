@@ -1,0 +1,335 @@
+"""Monthly compliance (POWYS 002:20-33) for every team of an organisation and several months,
+in one SQL statement (two with the lists of people), equal to policy.compliance.monthly_compliance.
+
+Each in-post person-month is one row of a common table; whether the person was supervised is an
+EXISTS test on it and whether they were away long enough to be excluded an outer join to the
+person-months with enough distinct days away; the database returns counts per month, team,
+service, staff group and the two flags, and Python only adds those up.
+
+Every value from the pack or the calendar is a named bound parameter, so a statement's shape
+depends only on how many months it covers and which rules the pack has: it is built once per
+shape and SQLAlchemy compiles it once (building and compiling took longer than running it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import CTE, Subquery
+from sqlmodel import col
+
+from policy.calendar import month_index
+from policy.compliance import GROUPS, ComplianceReport, Figure
+from policy.packs.schema import Pack
+from policy.vocabulary import SessionStatus
+from scoring.vocabulary import StaffRole
+from storage.models import Absence, SessionAttendee, Staff, SupervisionSession, Team
+from storage.queries.bounds import asye_from, month_bounds
+from storage.types import UTCDateTime
+
+_LONGEST_MONTH = 31
+_QUALIFIED = tuple(r.value for r in StaffRole if r.is_qualified_social_worker)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyCompliance:
+    """Reports keyed by each month's first day. The reports' service ids are keys of
+    `services` (service names numbered in name order; "" for staff without a team)."""
+
+    reports: Mapping[date, ComplianceReport]
+    services: Mapping[int, str] = field(default_factory=dict)
+
+
+def _months_table(count: int) -> CTE:
+    """One row per month: its bounds as dates and instants, the earliest ASYE start still in
+    the ASYE at its end, and its days d0..d30 (the last day repeated in shorter months).
+    Selects of bound parameters joined by UNION ALL: SQLAlchemy cannot cache VALUES."""
+    selects = [
+        select(
+            bindparam(f"m{i}", type_=Integer).label("m"),
+            bindparam(f"m{i}_lo", type_=Date).label("lo"),
+            bindparam(f"m{i}_hi", type_=Date).label("hi"),
+            bindparam(f"m{i}_starts", type_=UTCDateTime()).label("starts"),
+            bindparam(f"m{i}_ends", type_=UTCDateTime()).label("ends"),
+            bindparam(f"m{i}_asye", type_=Date).label("asye_from"),
+            *(bindparam(f"m{i}_d{n}", type_=Date).label(f"d{n}") for n in range(_LONGEST_MONTH)),
+        )
+        for i in range(count)
+    ]
+    table = selects[0] if count == 1 else union_all(*selects)
+    return table.cte("months")
+
+
+def _month_params(pack: Pack, firsts: Sequence[date]) -> dict[str, Any]:
+    asye = pack.asye
+    params: dict[str, Any] = {}
+    for i, first in enumerate(firsts):
+        lo, hi, starts, ends = month_bounds(first, pack.zone)
+        # Without an ASYE rule nobody is in the ASYE: the window starts after the month ends.
+        since = asye_from(hi, asye.duration_months) if asye else hi + timedelta(days=1)
+        params.update(
+            {
+                f"m{i}": month_index(first),
+                f"m{i}_lo": lo,
+                f"m{i}_hi": hi,
+                f"m{i}_starts": starts,
+                f"m{i}_ends": ends,
+                f"m{i}_asye": since,
+            }
+        )
+        for n in range(_LONGEST_MONTH):
+            params[f"m{i}_d{n}"] = min(lo + timedelta(days=n), hi)
+    return params
+
+
+def _people(months: CTE) -> CTE:
+    """One row per person counted in a month: in post for part of it, in a role the pack
+    counts (POWYS 002:31: per individual, the denominator grows as staff are appointed)."""
+    S, T = Staff, Team
+    # POWYS 002:13,29: agency first, then newly qualified (NQSW, or in the ASYE at month end).
+    group = case(
+        (col(S.agency).is_(True), literal("agency")),
+        (
+            or_(
+                col(S.role) == StaffRole.NQSW.value,
+                and_(col(S.asye_start) <= months.c.hi, col(S.asye_start) >= months.c.asye_from),
+            ),
+            literal("newly_qualified"),
+        ),
+        (col(S.role).in_(_QUALIFIED), literal("qualified")),
+        else_=literal("other"),
+    )
+    in_post = and_(
+        or_(col(S.start_date).is_(None), col(S.start_date) <= months.c.hi),
+        or_(col(S.leaving_date).is_(None), col(S.leaving_date) >= months.c.lo),
+    )
+    return (
+        select(
+            col(S.id).label("staff_id"),
+            months.c.m,
+            months.c.lo,
+            months.c.hi,
+            months.c.starts,
+            months.c.ends,
+            func.coalesce(col(S.team_id), 0).label("team_id"),
+            func.coalesce(col(T.service), "").label("service"),
+            group.label("grp"),
+        )
+        .select_from(S)
+        .join(months, in_post)
+        .outerjoin(T, col(T.id) == col(S.team_id))
+        .where(
+            col(S.organisation_id) == bindparam("org", type_=Integer),
+            col(S.role).in_(bindparam("roles", expanding=True, type_=String)),
+        )
+        .cte("people")
+    )
+
+
+def _away(people: CTE, days: CTE) -> Subquery:
+    """POWYS 002:33: who was away (absent, not yet or no longer in post) for the pack's number
+    of days or more of a month: distinct days, so overlapping absences count once. Only
+    person-months with an absence in the month or a start or leaving date inside it are
+    expanded into days. A grouped subquery joined once (as an EXISTS, SQLite re-ran it for
+    every person-month)."""
+    S, A = Staff, Absence
+    absent = (
+        select(people.c.staff_id, people.c.m, days.c.day)
+        .select_from(people)
+        .join(
+            A,
+            and_(
+                col(A.staff_id) == people.c.staff_id,
+                col(A.start_date) <= people.c.hi,
+                col(A.end_date) >= people.c.lo,
+            ),
+        )
+        .join(
+            days,
+            and_(
+                days.c.m == people.c.m,
+                days.c.day >= col(A.start_date),
+                days.c.day <= col(A.end_date),
+            ),
+        )
+    )
+    out_of_post = (
+        select(people.c.staff_id, people.c.m, days.c.day)
+        .select_from(people)
+        .join(
+            S,
+            and_(
+                col(S.id) == people.c.staff_id,
+                or_(col(S.start_date) > people.c.lo, col(S.leaving_date) < people.c.hi),
+            ),
+        )
+        .join(
+            days,
+            and_(
+                days.c.m == people.c.m,
+                or_(days.c.day < col(S.start_date), days.c.day > col(S.leaving_date)),
+            ),
+        )
+    )
+    away = union_all(absent, out_of_post).subquery("away_days")
+    return (
+        select(away.c.staff_id, away.c.m)
+        .group_by(away.c.staff_id, away.c.m)
+        .having(func.count(distinct(away.c.day)) >= bindparam("threshold", type_=Integer))
+        .subquery("away_long")
+    )
+
+
+def _supervised(months: CTE) -> Subquery:
+    """Who had a counting session held in each month, by the London date it started (POWYS
+    002:45 cut-off). Each person's sessions are read once and placed in their month (as an
+    EXISTS per person-month they were read once per month)."""
+    S, A, SS = Staff, SessionAttendee, SupervisionSession
+    return (
+        select(col(A.staff_id).label("staff_id"), months.c.m)
+        .distinct()
+        .select_from(S)
+        .join(A, col(A.staff_id) == col(S.id))
+        .join(SS, col(SS.id) == col(A.session_id))
+        .join(
+            months,
+            and_(col(SS.planned_start) >= months.c.starts, col(SS.planned_start) < months.c.ends),
+        )
+        .where(
+            col(S.organisation_id) == bindparam("org", type_=Integer),
+            col(SS.status) == SessionStatus.HELD.value,
+            col(SS.type).in_(bindparam("types", expanding=True, type_=String)),
+        )
+        .subquery("supervised")
+    )
+
+
+@lru_cache(maxsize=64)
+def _statements(months: int, exclusion: bool) -> tuple[Select[Any], Select[Any]]:
+    """The counting statement and the listing statement for this many months."""
+    months_t = _months_table(months)
+    everyone = _people(months_t)
+    days = union_all(
+        *(select(months_t.c.m, months_t.c[f"d{n}"].label("day")) for n in range(_LONGEST_MONTH))
+    ).cte("days")
+    supervised = _supervised(months_t)
+    excluded: ColumnElement[bool] = literal(False, Boolean)
+    joined: Any = everyone.outerjoin(
+        supervised,
+        and_(supervised.c.staff_id == everyone.c.staff_id, supervised.c.m == everyone.c.m),
+    )
+    if exclusion:
+        away = _away(everyone, days)
+        excluded = away.c.staff_id.is_not(None)
+        joined = joined.outerjoin(
+            away, and_(away.c.staff_id == everyone.c.staff_id, away.c.m == everyone.c.m)
+        )
+    flags = (
+        select(
+            everyone.c.m,
+            everyone.c.staff_id,
+            everyone.c.team_id,
+            everyone.c.service,
+            everyone.c.grp,
+            excluded.label("excluded"),
+            supervised.c.staff_id.is_not(None).label("supervised"),
+        )
+        .select_from(joined)
+        .subquery("flags")
+    )
+    keys = (flags.c.m, flags.c.team_id, flags.c.service, flags.c.grp, flags.c.excluded)
+    counted = select(*keys, flags.c.supervised, func.count().label("n")).group_by(
+        *keys, flags.c.supervised
+    )
+    listed = (
+        select(flags.c.m, flags.c.staff_id, flags.c.excluded)
+        .where(or_(flags.c.excluded, ~flags.c.supervised))
+        .order_by(flags.c.m, flags.c.staff_id)
+    )
+    return counted, listed
+
+
+async def monthly_compliance_sql(
+    connection: AsyncConnection,
+    organisation_id: int,
+    pack: Pack,
+    months: Sequence[date],
+    *,
+    people: bool = False,
+) -> MonthlyCompliance:
+    """The pack's monthly KPI for each month (any day in it) for the organisation, its teams,
+    services and staff groups. `people` also lists who was not supervised and who was excluded
+    (one more statement, one row per such person-month, in id order)."""
+    firsts = sorted({d.replace(day=1) for d in months})
+    if not firsts:
+        return MonthlyCompliance({})
+    exclusion = pack.compliance.absence_exclusion
+    counted, listed = _statements(len(firsts), exclusion is not None)
+    params = _month_params(pack, firsts) | {
+        "org": organisation_id,
+        "roles": [r.value for r in pack.compliance.roles],
+        "types": [t.value for t in pack.compliance.session_types],
+    }
+    if exclusion is not None:
+        params["threshold"] = exclusion.days
+    rows = (await connection.execute(counted, params)).all()
+    names = sorted({str(r.service) for r in rows})
+    services = {name: n for n, name in enumerate(names, start=1)}
+    # month -> kind ("org", "team", "service", "group") -> key -> [supervised, in post, excluded]
+    tallies: dict[int, dict[str, dict[int | str, list[int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    )
+    for m, team_id, service, grp, excluded, supervised, n in rows:
+        x, s = bool(excluded), bool(supervised)
+        keys: tuple[tuple[str, int | str], ...] = (
+            ("org", 0), ("team", int(team_id)), ("service", services[service]), ("group", str(grp))
+        )  # fmt: skip
+        for kind, key in keys:
+            tally = tallies[int(m)][kind][key]
+            tally[0] += n * (s and not x)  # POWYS 002:33: excluded staff count on neither side
+            tally[1] += n
+            tally[2] += n * x
+    lists: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    if people:
+        for m, staff_id, excluded in (await connection.execute(listed, params)).all():
+            lists[int(m)][1 if excluded else 0].append(int(staff_id))
+    reports = {}
+    for first in firsts:
+        found = tallies[month_index(first)]
+        figures = {kind: {k: Figure(*v) for k, v in by.items()} for kind, by in found.items()}
+        groups = figures.get("group", {})
+        missing, excluded_ids = lists[month_index(first)]
+        reports[first] = ComplianceReport(
+            f"{first:%Y-%m}",
+            pack.compliance.target.percent,
+            figures.get("org", {}).get(0, Figure()),
+            {int(k): v for k, v in figures.get("team", {}).items()},
+            {int(k): v for k, v in figures.get("service", {}).items()},
+            {name: groups.get(name, Figure()) for name in GROUPS},
+            tuple(missing),
+            tuple(excluded_ids),
+        )
+    return MonthlyCompliance(reports, {n: name for name, n in services.items()})

@@ -1,0 +1,422 @@
+"""The rest of a weekly digest's figures for every team of an organisation at once: late or
+unsigned records, caseload counts and cap breaches, supervisor ratios and case supervision.
+
+Each is one or two SQL statements over the organisation. Where the policy's rule needs the
+working-day calendar, SQL narrows the rows (only sessions that can be late, only people over
+the lowest cap) and the policy's own function decides on those few rows, so the result is the
+policy's by construction. Case supervision is counted entirely in SQL: its working-day
+adjustment becomes a date threshold computed in Python (storage/queries/bounds.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, and_, case, false, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
+
+from policy.asye import in_asye
+from policy.calendar import WorkingCalendar, local_date
+from policy.caps import CapBreach, RatioBreach, cap_breaches
+from policy.case_supervision import case_items
+from policy.compliance import CaseCompliance
+from policy.digest import RECORD_LOOKBACK
+from policy.facts import (
+    CaseFacts,
+    OverCapApproval,
+    RecordFacts,
+    SessionFacts,
+    StaffFacts,
+)
+from policy.history import SessionIndex
+from policy.packs.schema import Pack
+from policy.recording import RecordStatus, record_status
+from policy.vocabulary import CancelReason, SessionStatus, SessionType
+from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
+from storage.models import (
+    Case,
+    CaseAllocation,
+    RecordCaseDiscussion,
+    SessionAttendee,
+    Staff,
+    SupervisionRecord,
+    SupervisionSession,
+)
+from storage.models import OverCapApproval as ApprovalRow
+from storage.queries.bounds import asye_from, day_start, first_not_overdue
+from storage.types import UTCDateTime
+
+_NO_DATE = date(2000, 1, 1)  # storage.repositories.facts: a missing start date reads as this
+
+
+def in_post(on: date) -> ColumnElement[bool]:
+    """StaffFacts.in_post for rows of `staff` (no start date: in post, as SqlFacts reads it)."""
+    return and_(
+        or_(col(Staff.start_date).is_(None), col(Staff.start_date) <= on),
+        or_(col(Staff.leaving_date).is_(None), col(Staff.leaving_date) >= on),
+    )
+
+
+def _staff_facts(row: object) -> StaffFacts:
+    r = row._mapping  # type: ignore[attr-defined]
+    return StaffFacts(
+        id=r["id"],
+        name=r["name"],
+        role=StaffRole(r["role"]),
+        team_id=r["team_id"] or 0,
+        supervisor_id=r["line_manager_id"],
+        start_date=r["start_date"] or _NO_DATE,
+        leaving_date=r["leaving_date"],
+        agency=r["agency"],
+        asye_start=r["asye_start"],
+        fte=r["fte"],
+    )
+
+
+_STAFF_COLUMNS = (
+    col(Staff.id), col(Staff.name), col(Staff.role), col(Staff.team_id),
+    col(Staff.line_manager_id), col(Staff.start_date), col(Staff.leaving_date),
+    col(Staff.agency), col(Staff.asye_start), col(Staff.fte),
+)  # fmt: skip
+
+
+async def late_records_sql(
+    connection: AsyncConnection, organisation_id: int, pack: Pack, on: date
+) -> dict[int, tuple[RecordStatus, ...]]:
+    """Per team, the records its in-post members supervised in the last 12 weeks that are late
+    or unsigned past their deadline (policy.digest.team_digest), in supervisor id and date order.
+
+    SQL keeps only sessions that can be: no record, a record written after the session's day
+    (a late one was), or, where both parties sign (DCC 000:103), a missing signature; then
+    policy.recording.record_status decides with the working-day calendar."""
+    S, SS, R, A = Staff, SupervisionSession, SupervisionRecord, SessionAttendee
+    rules = pack.recording
+    maybe = [col(R.id).is_(None), col(R.written_at) > col(SS.planned_end)]
+    if rules.both_parties_sign.value:
+        maybe += [col(R.supervisor_signed_at).is_(None), col(R.supervisee_signed_at).is_(None)]
+    columns: tuple[Any, ...] = (
+        col(S.team_id),
+        col(SS.id),
+        col(SS.type),
+        col(SS.supervisor_id),
+        col(SS.planned_start),
+        col(SS.planned_end),
+        col(SS.rescheduled_from_id),
+        col(SS.cancel_reason),
+        col(R.id).label("record_id"),
+        col(R.written_at),
+        col(R.supervisor_signed_at),
+        col(R.supervisee_signed_at),
+    )
+    candidates = (
+        select(*columns)
+        .select_from(S)
+        .join(SS, col(SS.supervisor_id) == col(S.id))
+        .outerjoin(R, col(R.session_id) == col(SS.id))
+        .where(
+            col(S.organisation_id) == organisation_id,
+            col(S.team_id).is_not(None),
+            in_post(on),
+            col(SS.status) == SessionStatus.HELD.value,
+            col(SS.type).in_([t.value for t in rules.applies_to]),
+            # Started on a London day in the look-back, ended by the end of `on`.
+            col(SS.planned_start) >= day_start(on - RECORD_LOOKBACK, pack.zone),
+            col(SS.planned_end) < day_start(on + timedelta(days=1), pack.zone),
+            or_(*maybe),
+        )
+    )
+    rows = (await connection.execute(candidates)).all()
+    if not rows:
+        return {}
+    ids = candidates.with_only_columns(col(SS.id)).scalar_subquery()
+    attendees: dict[int, list[int]] = defaultdict(list)
+    for session_id, staff_id in (
+        await connection.execute(
+            select(col(A.session_id), col(A.staff_id)).where(col(A.session_id).in_(ids))
+        )
+    ).all():
+        attendees[session_id].append(staff_id)
+    calendar = WorkingCalendar(pack.nation)
+    found: list[tuple[int, date, int, RecordStatus]] = []
+    for r in rows:
+        session = SessionFacts(
+            id=r.id,
+            type=SessionType(r.type),
+            supervisor_id=r.supervisor_id,
+            supervisee_ids=tuple(sorted(attendees[r.id])),
+            start=r.planned_start,
+            end=r.planned_end,
+            status=SessionStatus.HELD,
+            rescheduled_from_id=r.rescheduled_from_id,
+            cancel_reason=CancelReason(r.cancel_reason) if r.cancel_reason else None,
+            record=RecordFacts(r.written_at, r.supervisor_signed_at, r.supervisee_signed_at)
+            if r.record_id is not None
+            else None,
+        )
+        status = record_status(session, pack, calendar, on)
+        if status is None:
+            continue
+        past_due = bool(status.unsigned_by) and status.due is not None and on > status.due
+        if status.late or past_due:
+            found.append((r.team_id, local_date(r.planned_start, pack.zone), r.id, status))
+    by_team: dict[int, list[RecordStatus]] = defaultdict(list)
+    for team_id, _, _, status in sorted(found, key=lambda f: (f[3].supervisor_id, f[1], f[2])):
+        by_team[team_id].append(status)
+    return {k: tuple(v) for k, v in by_team.items()}
+
+
+async def caseload_counts_sql(
+    connection: AsyncConnection, organisation_id: int, on: date, *, above: int | None = None
+) -> dict[int, int]:
+    """Children in each person's lead allocations open on `on` (CAP003 003:24: a case is one
+    child, so a sibling group counts each child); `above` keeps only counts over it."""
+    S, C, CA = Staff, Case, CaseAllocation
+    total = func.sum(col(C.children))
+    query = (
+        select(col(CA.staff_id), total)
+        .select_from(CA)
+        .join(C, col(C.id) == col(CA.case_id))
+        .join(S, col(S.id) == col(CA.staff_id))
+        .where(
+            col(S.organisation_id) == organisation_id,
+            col(CA.role) == AllocationRole.LEAD.value,
+            col(CA.start_date) <= on,
+            or_(col(CA.end_date).is_(None), col(CA.end_date) > on),
+            col(C.opened) <= on,
+            or_(col(C.closed).is_(None), col(C.closed) > on),
+        )
+        .group_by(col(CA.staff_id))
+    )
+    if above is not None:
+        query = query.having(total > above)
+    return {int(k): int(v) for k, v in (await connection.execute(query)).all()}
+
+
+async def cap_breaches_sql(
+    connection: AsyncConnection,
+    organisation_id: int,
+    pack: Pack,
+    on: date,
+    over_since: Mapping[int, date] | None = None,
+) -> dict[int, tuple[CapBreach, ...]]:
+    """Per team, its in-post members over their role's cap (policy.caps.cap_breaches). SQL
+    returns only counts above the lowest cap of any role (any count when caps are pro rata);
+    the policy then applies each person's own cap, approvals and escalation."""
+    capped = {role: rule for role in StaffRole if (rule := pack.cap_for(role)) is not None}
+    if not capped:
+        return {}
+    lowest = -1 if pack.caseload.prorate_caps_by_fte else min(r.max for r in capped.values())
+    counts = await caseload_counts_sql(connection, organisation_id, on, above=lowest)
+    if not counts:
+        return {}
+    S, P = Staff, ApprovalRow
+    people = [
+        _staff_facts(r)
+        for r in (
+            await connection.execute(
+                select(*_STAFF_COLUMNS).where(
+                    col(S.id).in_(list(counts)),
+                    col(S.team_id).is_not(None),
+                    in_post(on),
+                    col(S.role).in_([r.value for r in capped]),
+                )
+            )
+        ).all()
+    ]
+    if not people:
+        return {}
+    approvals = [
+        OverCapApproval(*row)
+        for row in (
+            await connection.execute(
+                select(
+                    col(P.staff_id), col(P.approver_id), col(P.reason), col(P.start_date),
+                    col(P.max_end_date),
+                ).where(col(P.staff_id).in_([p.id for p in people]))
+            )
+        ).all()
+    ]  # fmt: skip
+    by_id = {p.id: p for p in people}
+    ordered = sorted((k, v) for k, v in counts.items() if k in by_id)
+    by_team: dict[int, list[CapBreach]] = defaultdict(list)
+    for breach in cap_breaches(ordered, by_id, approvals, pack, on, over_since):
+        by_team[by_id[breach.staff_id].team_id].append(breach)
+    return {k: tuple(v) for k, v in by_team.items()}
+
+
+async def ratio_breaches_sql(
+    connection: AsyncConnection, organisation_id: int, pack: Pack, on: date
+) -> dict[int, tuple[RatioBreach, ...]]:
+    """Per team, its in-post supervisors with more in-post supervisees than the pack's
+    recommended maximum (LAM 3.2, 004:304), in supervisor id order."""
+    rule = pack.supervision.ratio_max
+    if rule is None:
+        return {}
+    S = Staff
+    load = (
+        select(col(S.line_manager_id).label("supervisor_id"), func.count().label("n"))
+        .where(
+            col(S.organisation_id) == organisation_id,
+            col(S.line_manager_id).is_not(None),
+            in_post(on),
+        )
+        .group_by(col(S.line_manager_id))
+        .having(func.count() > rule.value)
+        .subquery("load")
+    )
+    rows = (
+        await connection.execute(
+            select(col(S.team_id), load.c.supervisor_id, load.c.n)
+            .join(load, load.c.supervisor_id == col(S.id))
+            .where(
+                col(S.organisation_id) == organisation_id,
+                col(S.team_id).is_not(None),
+                in_post(on),
+            )
+            .order_by(load.c.supervisor_id)
+        )
+    ).all()
+    by_team: dict[int, list[RatioBreach]] = defaultdict(list)
+    for team_id, supervisor_id, n in rows:
+        by_team[team_id].append(RatioBreach(supervisor_id, n, rule.value, rule.source))
+    return {k: tuple(v) for k, v in by_team.items()}
+
+
+async def case_compliance_sql(
+    connection: AsyncConnection,
+    organisation_id: int,
+    pack: Pack,
+    on: date,
+    *,
+    items: bool = False,
+) -> dict[int, CaseCompliance]:
+    """Per team, open cases of its in-post members (each allocation, lead or co-worker) whose
+    case supervision is in time on `on` (LAM 004:352 tracking), counted in SQL. `items` also
+    lists the overdue ones as the policy's DueItems (one more statement, overdue rows only)."""
+    rules = pack.case_supervision
+    if rules is None:
+        return {}
+    S, C, CA = Staff, Case, CaseAllocation
+    D, R, SS = RecordCaseDiscussion, SupervisionRecord, SupervisionSession
+    calendar = WorkingCalendar(pack.nation)
+    tomorrow = day_start(on + timedelta(days=1), pack.zone)
+    not_overdue_from = first_not_overdue(on, pack.supervision.due_date_adjustment, calendar)
+
+    def last_discussed(*where: ColumnElement[bool]) -> ColumnElement[datetime]:
+        return (
+            select(func.max(col(SS.planned_start)))
+            .select_from(D)
+            .join(R, col(R.id) == col(D.record_id))
+            .join(SS, col(SS.id) == col(R.session_id))
+            .where(col(D.case_id) == col(C.id), col(SS.status) == SessionStatus.HELD.value, *where)
+            .scalar_subquery()
+        )
+
+    # SqlFacts: the last discussion of any type stands if it is not after `on`; otherwise the
+    # last of the types that satisfy the rule up to `on` (policy.case_supervision.case_items).
+    any_kind = last_discussed()
+    satisfying = last_discussed(
+        col(SS.type).in_([t.value for t in rules.satisfied_by]), col(SS.planned_start) < tomorrow
+    )
+    last = case((any_kind < tomorrow, any_kind), else_=satisfying)
+    nqsw: ColumnElement[bool] = col(S.role) == StaffRole.NQSW.value
+    if pack.asye is not None:
+        earliest = asye_from(on, pack.asye.duration_months)
+        # Not NULL for staff without an ASYE start: the test is negated below.
+        in_window = and_(col(S.asye_start) <= on, col(S.asye_start) >= earliest)
+        nqsw = or_(nqsw, and_(col(S.asye_start).is_not(None), in_window))
+    # Due = (last or opened) + the interval's weeks, overdue when before `not_overdue_from`:
+    # the last day (or opening) must be before not_overdue_from - weeks.
+    date_whens, time_whens = [], []
+    categories = []
+    for interval in rules.intervals:
+        if interval.category in categories:
+            continue  # case_due takes the first interval for a category
+        categories.append(interval.category)
+        override = rules.nqsw_override
+        for when_nqsw in (True, False):
+            weeks = interval.weeks
+            if when_nqsw and override is not None and override.weeks < weeks:
+                weeks = override.weeks  # LAM 004:265: the shorter applies to an NQSW
+            cut = not_overdue_from - timedelta(weeks=weeks)
+            test = and_(col(C.category) == interval.category.value, nqsw if when_nqsw else ~nqsw)
+            date_whens.append((test, literal(cut, Date)))
+            time_whens.append((test, literal(day_start(cut, pack.zone), UTCDateTime())))
+    before = or_(
+        and_(last.is_not(None), last < case(*time_whens)),
+        and_(last.is_(None), col(C.opened) < case(*date_whens)),
+    )
+    extension = rules.matched_stable_extension
+    extended: ColumnElement[bool] = false()
+    if extension is not None and extension.allowed:
+        # LAM 3.1 (004:260): an agreed extension later than the due date replaces it.
+        extended = and_(
+            col(C.category).in_([c.value for c in extension.categories]),
+            col(C.case_supervision_extension_until).is_not(None),  # negated: never NULL
+            col(C.case_supervision_extension_until) >= not_overdue_from,
+        )
+    overdue = and_(before, ~extended)
+    team = func.coalesce(col(S.team_id), 0)
+    base = (
+        select(team.label("team_id"))
+        .select_from(CA)
+        .join(C, col(C.id) == col(CA.case_id))
+        .join(S, col(S.id) == col(CA.staff_id))
+        .where(
+            col(S.organisation_id) == organisation_id,
+            in_post(on),
+            col(CA.start_date) <= on,
+            or_(col(CA.end_date).is_(None), col(CA.end_date) > on),
+            col(C.opened) <= on,
+            or_(col(C.closed).is_(None), col(C.closed) > on),
+            col(C.category).in_([c.value for c in categories]),
+        )
+    )
+    counted = base.add_columns(
+        func.count().label("n"), func.sum(case((overdue, 1), else_=0)).label("late")
+    ).group_by(team)
+    figures = {
+        int(t): (int(n), int(late or 0)) for t, n, late in (await connection.execute(counted)).all()
+    }
+    listed: dict[int, list] = defaultdict(list)  # type: ignore[type-arg]
+    if items:
+        rows = (
+            await connection.execute(
+                base.add_columns(
+                    *_STAFF_COLUMNS[:1],
+                    col(S.role),
+                    col(S.asye_start),
+                    col(C.reference),
+                    col(C.category),
+                    col(C.opened),
+                    col(C.closed),
+                    col(C.case_supervision_extension_until),
+                    last.label("last"),
+                ).where(overdue)
+            )
+        ).all()
+        empty = SessionIndex(())
+        for r in rows:
+            worker = StaffFacts(r.id, "", StaffRole(r.role), r.team_id, None, _NO_DATE,
+                                asye_start=r.asye_start)  # fmt: skip
+            facts = CaseFacts(
+                r.reference, CaseCategory(r.category), r.id, r.opened, r.closed,
+                local_date(r.last, pack.zone) if r.last is not None else None,
+                r.case_supervision_extension_until,
+            )  # fmt: skip
+            listed[r.team_id] += case_items(
+                worker, rules, [facts], empty, on, in_asye(worker, pack.asye, on),
+                pack.supervision.due_date_adjustment, calendar,
+            )  # fmt: skip
+    return {
+        team_id: CaseCompliance(
+            n,
+            n - late,
+            tuple(sorted(listed[team_id], key=lambda i: (i.staff_id, i.case_reference or ""))),
+        )
+        for team_id, (n, late) in figures.items()
+    }
