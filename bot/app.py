@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.conversation import Conversations
 from bot.dead_letters import admin_notifier
 from bot.dispatcher import Dispatcher, Progress, Sender
+from bot.guard import Refusals, attach, middleware, server_options
 from bot.keys import (
     CLOCK,
     CONVERSATIONS,
@@ -29,9 +30,11 @@ from bot.keys import (
 from bot.packs import all_packs
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from scheduling.runner import SchedulerThread
 from storage.db import create_engine
 
 log = logging.getLogger(__name__)
+MAX_BODY = 2 * 1024 * 1024  # no route takes more; each route of bot.guard may take less
 
 __all__ = [
     "CLOCK",
@@ -53,7 +56,13 @@ def create_app(
     run_scheduler: bool | None = None,
 ) -> web.Application:
     """Build the application; the engine is created on start-up unless one is given (tests)."""
-    app = web.Application(client_max_size=2 * 1024 * 1024)
+    refusals = Refusals()
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[middleware],
+        handler_args=server_options(refusals),  # also what `serve` and the tests' servers use
+    )
+    attach(app, refusals)
     app[SETTINGS] = settings
     app[CLOCK] = clock or Clock.starting_at(settings.clock_start)
     senders: dict[str, Sender] = {"web": InAppInbox()}
@@ -73,10 +82,18 @@ def create_app(
         )
         app[SCHEDULER] = Scheduler(database, packs, app[CLOCK])
         tasks = []
+        thread: SchedulerThread | None = None
         if scheduler:
-            tasks.append(asyncio.create_task(app[SCHEDULER].run_forever()))
+            if engine is None:
+                # Its own thread, loop and engine: a Monday run never holds up an answer.
+                thread = SchedulerThread(settings.database_url, packs, app[CLOCK])
+                thread.start()
+            else:  # a test's engine belongs to the test's loop
+                tasks.append(asyncio.create_task(app[SCHEDULER].run_forever()))
             tasks.append(asyncio.create_task(app[DISPATCHER].run_forever()))
         yield
+        if thread is not None:
+            await asyncio.to_thread(thread.stop)
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
