@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
         checks = [
             [str(BIN / "ruff"), "check", "."],
             [str(BIN / "ruff"), "format", "--check", "."],
-            [str(BIN / "mypy"), "scoring", "policy", "dialogs", "storage", "bot"],
+            [str(BIN / "mypy"), "scoring", "policy", "dialogs", "storage", "scheduling", "bot"],
             [str(BIN / "lint-imports")],
         ]
         failed = [" ".join(c[:2]) for c in checks if run_in_venv(*c)]

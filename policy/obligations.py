@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from policy.asye import asye_items, in_asye
-from policy.calendar import WorkingCalendar
+from policy.calendar import WorkingCalendar, add_months, local_date
 from policy.case_supervision import case_items
 from policy.facts import AbsenceFacts, CaseFacts, SessionFacts, StaffFacts
 from policy.frequencies import Absences, DueItem, adjust, next_due, overdue_days
@@ -123,3 +123,51 @@ def _observation_item(
         return None
     description = f"Direct observation of practice ({since} professional sessions since the last)"
     return ("direct_observation", description, staff.id, min(dues), rule.source)
+
+
+def history_window(pack: Pack) -> timedelta:
+    """How far back the due items read held sessions in full. Older history matters only through
+    each person's last session of each type and each child's last discussion, which are read on
+    their own (storage), so the cost of a recompute does not grow with years of use. Long enough
+    for the ASYE year (LAM 004:317), a direct observation cycle (LAM 004:218) and the longest
+    periodic rule (DCC 000:81 six-monthly My Plan; WSX/LUT 001:86 12-weekly analysis)."""
+    days = 400
+    if pack.asye is not None:
+        days = max(days, 31 * (pack.asye.duration_months + 1))
+    return timedelta(days=days)
+
+
+def stable_until(
+    staff: StaffFacts,
+    pack: Pack,
+    history: SessionIndex,
+    cases: Sequence[CaseFacts],
+    later_case_changes: Iterable[date],
+    on: date,
+    horizon: date,
+) -> date:
+    """The first day after `on` on which `due_items` may answer differently for `staff` with no
+    fact changing: someone starts or leaves, the ASYE year begins or ends, a held session's day
+    comes, a case opens or closes or an allocation starts or ends. Until then only each item's
+    days overdue move, and those are counted when read. `horizon` bounds the answer (a safety net:
+    everyone is recomputed from scratch now and then)."""
+    days: list[date] = [horizon]
+    days.append(staff.start_date)
+    if staff.leaving_date is not None:
+        days.append(staff.leaving_date + timedelta(days=1))
+    if pack.asye is not None and staff.asye_start is not None:
+        days += [staff.asye_start, add_months(staff.asye_start, pack.asye.duration_months)]
+    for table in (history.by_supervisee, history.by_supervisor):
+        for held in table.get(staff.id, ()):
+            days += [held.day, local_date(held.session.end, pack.zone)]
+    for case in cases:
+        if case.worker_id != staff.id:
+            continue
+        days.append(case.opened)
+        if case.closed is not None:
+            days.append(case.closed)
+        if case.last_case_supervision is not None:
+            days.append(case.last_case_supervision)
+        days += [held.day for held in history.by_case.get(case.reference, ())]
+    days += later_case_changes
+    return min(day for day in days if day > on)

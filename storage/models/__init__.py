@@ -3,6 +3,7 @@
 from storage.models.base import metadata, utcnow
 from storage.models.cases import Case, CaseAllocation, OverCapApproval, PersonalElement
 from storage.models.decisions import InformalSupervision, ManagerDecision
+from storage.models.obligations import Obligation, ObligationState
 from storage.models.operations import (
     AuditEvent,
     ConversationReference,
@@ -32,6 +33,8 @@ __all__ = [
     "DialogState",
     "InformalSupervision",
     "ManagerDecision",
+    "Obligation",
+    "ObligationState",
     "Organisation",
     "OutboxMessage",
     "OverCapApproval",

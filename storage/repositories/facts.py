@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Select, and_, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,15 +40,29 @@ from storage.models import (
 LONDON = ZoneInfo("Europe/London")
 
 
+def _as_utc(moment: datetime) -> datetime:
+    """An aggregate over a UTC column comes back naive on SQLite (no column type applies)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class SqlFacts:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def for_staff(self, staff_ids: Sequence[int], on: date) -> PolicyInputs:
-        return await self._load(col(Staff.id).in_(list(staff_ids)), on)
+    async def for_staff(
+        self, staff_ids: Sequence[int], on: date, history_from: date | None = None
+    ) -> PolicyInputs:
+        """Their inputs on `on`. With `history_from`, sessions before it are read only where the
+        policy can still need them (policy.obligations.history_window): each person's last held
+        session of each type, and held sessions whose record is not finished."""
+        return await self._load(col(Staff.id).in_(list(staff_ids)), on, history_from)
 
-    async def for_organisation(self, organisation_id: int, on: date) -> PolicyInputs:
-        return await self._load(col(Staff.organisation_id) == organisation_id, on)
+    async def for_organisation(
+        self, organisation_id: int, on: date, history_from: date | None = None
+    ) -> PolicyInputs:
+        return await self._load(col(Staff.organisation_id) == organisation_id, on, history_from)
 
     async def approvals(self, staff_id: int) -> tuple[OverCapApproval, ...]:
         A = ApprovalRow
@@ -80,7 +95,9 @@ class SqlFacts:
             found[staff_id].append(ScoredElement(element, quantity, points))
         return {k: tuple(v) for k, v in found.items()}
 
-    async def _load(self, who: ColumnElement[bool], on: date) -> PolicyInputs:
+    async def _load(
+        self, who: ColumnElement[bool], on: date, history_from: date | None = None
+    ) -> PolicyInputs:
         # Core rows throughout, and only the columns the policy reads: a council's inputs are
         # hundreds of thousands of values, and ORM objects would cost more than the queries.
         connection = await self._session.connection()
@@ -114,7 +131,7 @@ class SqlFacts:
             for r in rows
         )
         ids = [s.id for s in staff]
-        sessions = await self._sessions(who)
+        sessions = await self._sessions(who, history_from)
         A = Absence
         absences = tuple(
             AbsenceFacts(staff_id, AbsenceKind(kind), start, end)
@@ -126,7 +143,8 @@ class SqlFacts:
                 )
             ).all()
         )
-        cases, counts = await self._cases(ids, on, sessions)
+        discussed = await self._last_discussed(ids, on) if history_from is not None else None
+        cases, counts = await self._cases(ids, on, sessions, discussed)
         P = ApprovalRow
         approvals = tuple(
             OverCapApproval(*row)
@@ -141,7 +159,9 @@ class SqlFacts:
         )  # fmt: skip
         return PolicyInputs(staff, sessions, absences, cases, approvals, counts)
 
-    async def _sessions(self, who: ColumnElement[bool]) -> tuple[SessionFacts, ...]:
+    async def _sessions(
+        self, who: ColumnElement[bool], history_from: date | None = None
+    ) -> tuple[SessionFacts, ...]:
         # Only the columns the policy reads: record text (encrypted) is never loaded here. The
         # people and their sessions are subqueries, not lists of ids: an organisation's sessions
         # run to tens of thousands, too many to send back as bound parameters.
@@ -149,6 +169,8 @@ class SqlFacts:
         people = core_select(col(Staff.id)).where(who)
         attending = core_select(col(A.session_id)).where(col(A.staff_id).in_(people))
         theirs = or_(col(S.supervisor_id).in_(people), col(S.id).in_(attending))
+        if history_from is not None:
+            theirs = and_(theirs, self._still_needed(people, history_from))
         session_ids = core_select(col(S.id)).where(theirs)
         connection = await self._session.connection()
         rows = (
@@ -214,8 +236,106 @@ class SqlFacts:
             )
         return tuple(facts)
 
+    @staticmethod
+    def _still_needed(people: Select[Any], history_from: date) -> ColumnElement[bool]:
+        """Sessions from `history_from` on, and older held ones the policy still reads."""
+        S, A, R = SupervisionSession, SessionAttendee, SupervisionRecord
+        since = datetime.combine(history_from, time(0), tzinfo=LONDON)
+        held = SessionStatus.HELD.value
+        older_held = and_(col(S.status) == held, col(S.planned_start) < since)
+        # Each person's last held session of each type before the window: the anchor of every
+        # periodic rule (a year without supervision is still overdue from that last session).
+        last = (
+            core_select(
+                col(A.staff_id).label("staff_id"),
+                col(S.type).label("type"),
+                func.max(col(S.planned_start)).label("start"),
+            )
+            .join(S, col(S.id) == A.session_id)
+            .where(col(A.staff_id).in_(people), older_held)
+            .group_by(col(A.staff_id), col(S.type))
+            .subquery()
+        )
+        anchors = (
+            core_select(col(S.id))
+            .join(A, col(A.session_id) == S.id)
+            .join(
+                last,
+                and_(
+                    last.c.staff_id == A.staff_id,
+                    last.c.type == S.type,
+                    last.c.start == S.planned_start,
+                ),
+            )
+        )
+        # Held sessions whose record is missing or not signed by both: still owed, however old.
+        unfinished = (
+            core_select(col(S.id))
+            .outerjoin(R, col(R.session_id) == S.id)
+            .where(
+                older_held,
+                or_(
+                    col(R.id).is_(None),
+                    col(R.supervisor_signed_at).is_(None),
+                    col(R.supervisee_signed_at).is_(None),
+                ),
+            )
+        )
+        return or_(col(S.planned_start) >= since, col(S.id).in_(anchors), col(S.id).in_(unfinished))
+
+    async def _last_discussed(self, ids: list[int], on: date) -> dict[str, date]:
+        """Each of their cases' last discussion in a held session, over all history (one
+        aggregate), so a bounded session read still knows when a child was last discussed."""
+        S, R, D = SupervisionSession, SupervisionRecord, RecordCaseDiscussion
+        theirs = core_select(col(CaseAllocation.case_id)).where(
+            col(CaseAllocation.staff_id).in_(ids)
+        )
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            core_select(col(Case.reference), func.max(col(S.planned_start)))
+            .join(D, col(D.case_id) == Case.id)
+            .join(R, col(R.id) == D.record_id)
+            .join(S, col(S.id) == R.session_id)
+            .where(col(Case.id).in_(theirs), col(S.status) == SessionStatus.HELD.value)
+            .group_by(col(Case.reference))
+        )
+        return {
+            reference: _as_utc(start).astimezone(LONDON).date()
+            for reference, start in rows.all()
+            if start is not None
+        }
+
+    async def later_case_changes(self, staff_ids: Sequence[int], on: date) -> dict[int, list[date]]:
+        """Days after `on` on which a case of theirs opens or closes, or an allocation starts or
+        ends: what they owe changes on those days with no fact written (policy.obligations)."""
+        connection = await self._session.connection()
+        C, L = Case, CaseAllocation
+        rows = await connection.execute(
+            core_select(
+                col(L.staff_id), col(L.start_date), col(L.end_date), col(C.opened), col(C.closed)
+            )
+            .join(C, col(C.id) == L.case_id)
+            .where(
+                col(L.staff_id).in_(list(staff_ids)),
+                or_(
+                    col(L.start_date) > on,
+                    col(L.end_date) > on,
+                    col(C.opened) > on,
+                    col(C.closed) > on,
+                ),
+            )
+        )
+        found: dict[int, list[date]] = defaultdict(list)
+        for staff_id, *days in rows.all():
+            found[staff_id] += [d for d in days if d is not None and d > on]
+        return found
+
     async def _cases(
-        self, ids: list[int], on: date, sessions: tuple[SessionFacts, ...]
+        self,
+        ids: list[int],
+        on: date,
+        sessions: tuple[SessionFacts, ...],
+        discussed: dict[str, date] | None = None,
     ) -> tuple[tuple[PolicyCaseFacts, ...], tuple[tuple[int, int], ...]]:
         connection = await self._session.connection()
         rows = (
@@ -241,7 +361,7 @@ class SqlFacts:
                 )
             )
         ).all()
-        last_discussed: dict[str, date] = {}
+        last_discussed: dict[str, date] = dict(discussed or {})
         for session in sessions:
             if session.status is SessionStatus.HELD and session.record is not None:
                 day = session.start.astimezone(LONDON).date()

@@ -1,0 +1,251 @@
+"""The weekly team digests and the monthly summary for senior managers, queued into the outbox.
+
+Which digests are still to queue is one query per council; the inputs are read once per council
+(bounded to the history the figures need), outside any write transaction; charts are drawn in a
+worker process; and the rows are written a few teams at a time, each in a short transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from dialogs.digest_card import digest_card
+from dialogs.messages import Reply
+from dialogs.scores import score_person
+from dialogs.serialise import to_dict
+from dialogs.summary_card import summary_card
+from policy.calendar import month_from_index, month_index
+from policy.compliance import monthly_compliance
+from policy.digest import TeamDigest, team_digest
+from policy.grouping import ByPerson
+from policy.history import SessionIndex
+from policy.obligations import history_window
+from policy.packs import Pack
+from scheduling.charts import ChartPool, ChartRequest
+from scheduling.obligations import Stats, _chunks
+from scoring.schemes import find_scheme
+from storage.db import session_factory
+from storage.models import Organisation, OutboxMessage, Team
+from storage.outbox import Queued, enqueue_many
+from storage.repositories.facts import SqlFacts
+from storage.repositories.people import SqlCases, SqlDirectory
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+TEAMS_PER_WRITE = 25
+
+
+def digest_moment(pack: Pack, now: datetime) -> tuple[date, datetime]:
+    """This week's digest day and the moment it is due, in the pack's time zone."""
+    local = now.astimezone(pack.zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    day = monday + timedelta(days=_DAYS.index(pack.digest.day))
+    hour, minute = (int(part) for part in pack.digest.time.split(":"))
+    return day, datetime.combine(day, clock_time(hour, minute), tzinfo=pack.zone)
+
+
+def figures_from(pack: Pack, today: date) -> date:
+    """The oldest day the digest's figures read in full: the trend's first month, or the due
+    items' window (policy.obligations.history_window), whichever is older."""
+    trend_start = month_from_index(month_index(today) - pack.digest.trend_periods - 1)
+    return min(trend_start, today - history_window(pack))
+
+
+def channel_rows(
+    web_target: str,
+    slack_channel: str | None,
+    teams_channel: str | None,
+    key: str,
+    kind: str,
+    replies: Sequence[Reply],
+    due_at: datetime,
+) -> list[Queued]:
+    """One row per place a channel message goes: the playground, and Slack and Teams where a
+    channel is set. Keys carry the platform, so each is queued once."""
+    payload = {"replies": [to_dict(r) for r in replies], "channel": True}
+    targets = [("web", web_target)]
+    if slack_channel:
+        targets.append(("slack", slack_channel))
+    if teams_channel:
+        targets.append(("teams", teams_channel))
+    return [
+        Queued(f"{key}:{platform}", platform, target, kind, payload, due_at)
+        for platform, target in targets
+    ]
+
+
+async def _already_queued(database: AsyncEngine, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    async with database.connect() as connection:
+        for chunk in _chunks(list(keys), 500):
+            query = select(col(OutboxMessage.idempotency_key)).where(
+                col(OutboxMessage.idempotency_key).in_(chunk)
+            )
+            found |= {key for (key,) in (await connection.execute(query)).all()}
+    return found
+
+
+async def weekly_digests(
+    database: AsyncEngine,
+    organisation_id: int,
+    pack: Pack,
+    now: datetime,
+    charts: ChartPool,
+    stats: Stats,
+) -> int:
+    """Queue this week's digest for every team of the council that has not had it yet."""
+    digest_day, due_at = digest_moment(pack, now)
+    if now < due_at:
+        return 0
+    today = now.astimezone(pack.zone).date()
+    year, week, _ = digest_day.isocalendar()
+    async with database.connect() as connection:
+        teams = (
+            await connection.execute(
+                select(
+                    col(Team.id),
+                    col(Team.name),
+                    col(Team.slack_channel_id),
+                    col(Team.teams_channel_id),
+                ).where(col(Team.organisation_id) == organisation_id)
+            )
+        ).all()
+    keys = {team_id: f"digest:{team_id}:{year}-W{week:02d}" for team_id, *_ in teams}
+    done = await _already_queued(database, [f"{k}:web" for k in keys.values()])
+    todo = [t for t in teams if f"{keys[t[0]]}:web" not in done]
+    if not todo:
+        return 0
+    make = session_factory(database)
+    async with make() as session:
+        inputs = await SqlFacts(session).for_organisation(
+            organisation_id, today, history_from=figures_from(pack, today)
+        )
+    index = SessionIndex(inputs.sessions, pack.zone)
+    grouped = ByPerson.of(inputs.staff, inputs.cases, inputs.absences)
+    names = {s.id: s.name for s in inputs.staff}
+    added = 0
+    for chunk in _chunks(todo, TEAMS_PER_WRITE):
+        cards: list[Reply] = []
+        requests: list[ChartRequest] = []
+        for team_id, name, _slack, _teams in chunk:
+            digest = team_digest(
+                team_id,
+                pack,
+                inputs.staff,
+                index,
+                inputs.absences,
+                inputs.cases,
+                inputs.caseload_counts,
+                inputs.approvals,
+                digest_day,
+                grouped=grouped,
+            )
+            cards.append(digest_card(digest, name, names))
+            bands = await _bands(database, team_id, pack, dict(inputs.caseload_counts), today)
+            requests.append(_chart_request(name, digest, bands))
+        drawn = await charts.draw(requests)
+        rows: list[Queued] = []
+        for (team_id, _name, slack, teams_channel), card, files in zip(
+            chunk, cards, drawn, strict=True
+        ):
+            rows += channel_rows(
+                f"team:{team_id}", slack, teams_channel, keys[team_id], "digest",
+                (card, *files), due_at,
+            )  # fmt: skip
+        began = time.perf_counter()
+        async with make() as session:
+            added += await enqueue_many(session, rows)
+            await session.commit()
+        stats.wrote(began)
+    stats.queued += added
+    return added
+
+
+def _chart_request(name: str, digest: TeamDigest, bands: Sequence[tuple[str, int]]) -> ChartRequest:
+    trend = tuple((p.label, p.percent) for p in digest.trend)
+    return ChartRequest(name, trend, digest.target, tuple(bands))
+
+
+async def _bands(
+    database: AsyncEngine, team_id: int, pack: Pack, counts: dict[int, int], today: date
+) -> list[tuple[str, int]]:
+    """The team's caseworkers by band of the council's weighting scheme (none: no chart)."""
+    rule = pack.caseload.weighting_scheme
+    if rule is None:
+        return []
+    scheme = find_scheme(rule.value)
+    bands: Counter[str] = Counter()
+    async with session_factory(database)() as session:
+        members = [
+            m
+            for m in await SqlDirectory(session).team_members(team_id)
+            if not m.role.is_manager and m.id in counts
+        ]
+        ids = [m.id for m in members]
+        held = await SqlCases(session).open_cases_of(ids, today)
+        personal = await SqlFacts(session).personal_elements(ids, today)
+    for member in members:
+        result = score_person(
+            member, held[member.id], (), counts[member.id], pack, scheme, today,
+            personal=personal[member.id],
+        )  # fmt: skip
+        if result.score is not None and result.score.band is not None:
+            bands[result.score.band.name] += 1
+    return sorted(bands.items())
+
+
+async def monthly_summary(
+    database: AsyncEngine, organisation: Organisation, pack: Pack, now: datetime, stats: Stats
+) -> int:
+    """On the first day of the month, at the digest time: last month for senior managers."""
+    local = now.astimezone(pack.zone)
+    hour, minute = (int(part) for part in pack.digest.time.split(":"))
+    first = local.date().replace(day=1)
+    due_at = datetime.combine(first, clock_time(hour, minute), tzinfo=pack.zone)
+    if now < due_at or organisation.id is None:
+        return 0
+    last_month = month_from_index(month_index(first) - 1)
+    key = f"summary:{organisation.id}:{last_month:%Y-%m}"
+    if await _already_queued(database, [f"{key}:web"]):
+        return 0
+    make = session_factory(database)
+    async with make() as session:
+        inputs = await SqlFacts(session).for_organisation(
+            organisation.id, local.date(), history_from=last_month - timedelta(days=1)
+        )
+        connection = await session.connection()
+        teams = (
+            await connection.execute(
+                select(col(Team.id), col(Team.name)).where(
+                    col(Team.organisation_id) == organisation.id
+                )
+            )
+        ).all()
+    report = monthly_compliance(
+        inputs.staff, inputs.sessions, inputs.absences, pack, last_month.year, last_month.month
+    )
+    names = {int(team_id or 0): name for team_id, name in teams}
+    card = summary_card(organisation.name, f"{last_month:%B %Y}", report, names)
+    rows = channel_rows(
+        f"org:{organisation.id}",
+        organisation.senior_slack_channel_id,
+        organisation.senior_teams_channel_id,
+        key,
+        "summary",
+        (card,),
+        due_at,
+    )
+    began = time.perf_counter()
+    async with make() as session:
+        added = await enqueue_many(session, rows)
+        await session.commit()
+    stats.wrote(began)
+    stats.queued += added
+    return added

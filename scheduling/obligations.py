@@ -1,0 +1,169 @@
+"""Each person's obligations kept current: recomputed only for people whose facts or day changed.
+
+A person is recomputed when a trigger has marked a fact of theirs changed (storage/models/
+obligations.py), when the day comes on which only the clock changes what they owe
+(policy.obligations.stable_until), or when their council's pack changed. Everyone else is left as
+stored, so a tick costs what changed, not the size of the organisation. Reads happen outside any
+write transaction; each batch's results are written in one short transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from policy.calendar import WorkingCalendar
+from policy.grouping import ByPerson
+from policy.history import SessionIndex
+from policy.obligations import due_items, history_window, stable_until
+from policy.packs import Pack
+from storage.db import session_factory
+from storage.models import Obligation, ObligationState
+from storage.repositories.facts import SqlFacts
+
+log = logging.getLogger(__name__)
+
+BATCH = 200  # people per recompute: one read, then one short write transaction
+SAFETY_NET_DAYS = 21  # everyone is recomputed from scratch within three to five weeks anyway
+
+
+@dataclass
+class Stats:
+    """What the scheduler did, for the log and the benchmark."""
+
+    recomputed: int = 0
+    planned: int = 0
+    queued: int = 0
+    max_write_ms: float = 0.0
+    writes: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def wrote(self, began: float) -> None:
+        self.writes += 1
+        self.max_write_ms = max(self.max_write_ms, (time.perf_counter() - began) * 1000)
+
+
+def pack_fingerprint(pack: Pack) -> str:
+    """Changes whenever the pack's rules do, so a deployed pack edit recomputes its council."""
+    return hashlib.sha256(pack.model_dump_json().encode()).hexdigest()[:32]
+
+
+def first_reminder_day(due: date | None, pack: Pack, today: date) -> date | None:
+    """The first day a reminder may go for an item due on `due` (dialogs.reminders plans it)."""
+    if due is None:
+        return None  # "as soon as possible" (DCC 000:103): no date to remind against
+    ahead = max(pack.reminders.days_before_due, default=0)
+    return max(today, due - timedelta(days=ahead))
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def stale_people(
+    database: AsyncEngine, organisation_id: int, pack: Pack, today: date
+) -> list[tuple[int, int]]:
+    """(staff id, changes seen) of everyone in the organisation whose obligations need
+    recomputing today."""
+    S = ObligationState
+    query = select(col(S.staff_id), col(S.changes)).where(
+        col(S.organisation_id) == organisation_id,
+        or_(
+            col(S.computed) != col(S.changes),
+            col(S.valid_until).is_(None),
+            col(S.valid_until) <= today,
+            col(S.pack_fingerprint) != pack_fingerprint(pack),
+        ),
+    )
+    async with database.connect() as connection:
+        return [(int(a), int(b)) for a, b in (await connection.execute(query)).all()]
+
+
+async def refresh(
+    database: AsyncEngine, organisation_id: int, pack: Pack, today: date, stats: Stats
+) -> int:
+    """Recompute everyone in the organisation whose obligations are stale; returns how many."""
+    stale = await stale_people(database, organisation_id, pack, today)
+    if not stale:
+        return 0
+    fingerprint = pack_fingerprint(pack)
+    calendar = WorkingCalendar(pack.nation)
+    since = today - history_window(pack)
+    make = session_factory(database)
+    for batch in _chunks(stale, BATCH):
+        ids = [staff_id for staff_id, _ in batch]
+        async with make() as session:  # read only: no write lock is taken
+            facts = SqlFacts(session)
+            inputs = await facts.for_staff(ids, today, history_from=since)
+            later = await facts.later_case_changes(ids, today)
+        index = SessionIndex(inputs.sessions, pack.zone)
+        grouped = ByPerson.of(inputs.staff, inputs.cases, inputs.absences)
+        rows: list[dict[str, Any]] = []
+        states: list[dict[str, Any]] = []
+        seen = dict(batch)
+        for person in inputs.staff:
+            mine = grouped.cases_of(person.id)
+            items = due_items(
+                person, pack, index, grouped.absences_of(person.id), mine, today, calendar
+            )
+            horizon = today + timedelta(days=SAFETY_NET_DAYS + person.id % 14)
+            until = stable_until(
+                person, pack, index, mine, later.get(person.id, ()), today, horizon
+            )
+            rows += [
+                {
+                    "staff_id": person.id,
+                    "organisation_id": organisation_id,
+                    "team_id": person.team_id,
+                    "kind": item.kind,
+                    "description": item.description[:300],
+                    "source": item.source,
+                    "case_reference": item.case_reference,
+                    "session_id": item.session_id,
+                    "due": item.due,
+                    "next_plan": first_reminder_day(item.due, pack, today),
+                }
+                for item in items
+            ]
+            states.append(
+                {
+                    "sid": person.id,
+                    "seen": seen[person.id],
+                    "on": today,
+                    "until": until,
+                    "fp": fingerprint,
+                }
+            )
+        began = time.perf_counter()
+        async with make() as session:
+            connection = await session.connection()
+            await connection.execute(delete(Obligation).where(col(Obligation.staff_id).in_(ids)))
+            if rows:
+                await connection.execute(insert(Obligation), rows)
+            if states:
+                S = ObligationState.__table__  # type: ignore[attr-defined]
+                await connection.execute(
+                    update(S)
+                    .where(S.c.staff_id == bindparam("sid"))
+                    .values(
+                        computed=bindparam("seen"),
+                        computed_on=bindparam("on"),
+                        valid_until=bindparam("until"),
+                        pack_fingerprint=bindparam("fp"),
+                    ),
+                    states,
+                )
+            await session.commit()
+        stats.wrote(began)
+        stats.recomputed += len(states)
+    return len(stale)

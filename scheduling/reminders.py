@@ -1,0 +1,166 @@
+"""The minute tick's reminders: read only the stored obligations whose planning day has come.
+
+Each obligation row carries `next_plan`, the next day a reminder may be due for it (an index), so
+a tick with nothing new reads nothing but that index. What the reminders say and when they go is
+still decided by dialogs.reminders.plan_for_person from the same due items as before, with the
+same idempotency keys, so planning twice or on several instances queues each message once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from dialogs.reminders import QuietHours, plan_for_person
+from dialogs.serialise import to_dict
+from policy.facts import StaffFacts
+from policy.frequencies import DueItem, overdue_days
+from policy.packs import Pack
+from scheduling.obligations import Stats, _chunks
+from scoring.vocabulary import StaffRole
+from storage.db import session_factory
+from storage.models import Absence, Obligation, Snooze, Staff
+from storage.outbox import Queued, destinations_of, enqueue_many
+
+log = logging.getLogger(__name__)
+
+PEOPLE_PER_WRITE = 300
+
+
+def _zone(name: str, fallback: ZoneInfo) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+
+
+async def plan_reminders(
+    database: AsyncEngine,
+    organisation_id: int,
+    pack: Pack,
+    now: datetime,
+    today: date,
+    stats: Stats,
+) -> int:
+    """Queue today's reminders and escalations for everyone with an obligation whose planning
+    day has come; returns how many outbox rows were new."""
+    ob = Obligation
+    query = select(
+        col(ob.id), col(ob.staff_id), col(ob.kind), col(ob.description), col(ob.source),
+        col(ob.case_reference), col(ob.session_id), col(ob.due),
+    ).where(col(ob.organisation_id) == organisation_id, col(ob.next_plan) <= today)  # fmt: skip
+    async with database.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    if not rows:
+        return 0
+    by_person: dict[int, list[tuple[int, DueItem]]] = defaultdict(list)
+    for row_id, staff_id, kind, description, source, reference, session_id, due in rows:
+        item = DueItem(
+            kind,
+            description,
+            staff_id,
+            due,
+            overdue_days(due, today),
+            source,
+            reference,
+            session_id,
+        )
+        by_person[staff_id].append((int(row_id or 0), item))
+    added = 0
+    make = session_factory(database)
+    for people in _chunks(sorted(by_person), PEOPLE_PER_WRITE):
+        async with make() as session:  # reads for this chunk of people only
+            connection = await session.connection()
+            manager = aliased(Staff)
+            staff_rows = (
+                await connection.execute(
+                    select(
+                        col(Staff.id), col(Staff.name), col(Staff.role), col(Staff.team_id),
+                        col(Staff.line_manager_id), col(Staff.start_date), col(Staff.timezone),
+                        col(Staff.quiet_hours_start), col(Staff.quiet_hours_end),
+                        col(manager.line_manager_id),
+                    )
+                    .outerjoin(manager, col(manager.id) == col(Staff.line_manager_id))
+                    .where(col(Staff.id).in_(people))
+                )
+            ).all()  # fmt: skip
+            away = {
+                staff_id
+                for (staff_id,) in (
+                    await connection.execute(
+                        select(col(Absence.staff_id)).where(
+                            col(Absence.staff_id).in_(people),
+                            col(Absence.start_date) <= today,
+                            col(Absence.end_date) >= today,
+                        )
+                    )
+                ).all()
+            }
+            snoozed: dict[int, dict[str, date]] = defaultdict(dict)
+            for staff_id, kind, until in (
+                await connection.execute(
+                    select(col(Snooze.staff_id), col(Snooze.kind), col(Snooze.until)).where(
+                        col(Snooze.staff_id).in_(people),
+                        col(Snooze.until) >= today,
+                    )
+                )
+            ).all():
+                snoozed[staff_id][kind] = until
+            queued: list[Queued] = []
+            planned_ids: list[int] = []
+            escalate_to: dict[int, int | None] = {}
+            for row_sid, name, role, team, line, start, zone, q_start, q_end, boss in staff_rows:
+                sid = int(row_sid or 0)
+                person = StaffFacts(
+                    sid, name, StaffRole(role), team or 0, line, start or date(2000, 1, 1)
+                )
+                escalate_to[sid] = boss
+                items = by_person[sid]
+                planned_ids += [row_id for row_id, _ in items]
+                for planned in plan_for_person(
+                    person,
+                    [item for _, item in items],
+                    pack,
+                    today,
+                    now,
+                    zone=_zone(zone, pack.zone),
+                    quiet=QuietHours(q_start, q_end),
+                    escalate_to=boss,
+                    absent_today=sid in away,
+                    snoozed=snoozed.get(sid, {}),
+                ):
+                    payload = {"replies": [to_dict(r) for r in planned.replies]}
+                    queued.append(
+                        Queued(
+                            planned.key, "", str(planned.staff_id), planned.kind, payload,
+                            planned.send_at,
+                        )
+                    )  # fmt: skip
+            reach = await destinations_of(session, sorted({int(q.target) for q in queued}))
+            rows_out = [
+                Queued(f"{q.key}:{platform}", platform, target, q.kind, q.payload, q.due_at)
+                for q in queued
+                for platform, target in reach[int(q.target)]
+            ]
+            began = time.perf_counter()
+            added += await enqueue_many(session, rows_out)
+            if planned_ids:
+                table = Obligation.__table__  # type: ignore[attr-defined]
+                await connection.execute(
+                    update(table)
+                    .where(table.c.id.in_(planned_ids))
+                    .values(next_plan=today + timedelta(days=1))
+                )
+            await session.commit()
+            stats.wrote(began)
+        stats.planned += len(people)
+    stats.queued += added
+    return added
