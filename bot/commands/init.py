@@ -1,17 +1,21 @@
-"""`supervision-bot init`: migrate the database and, optionally, add or update an organisation."""
+"""`supervision-bot init`: migrate the database and, optionally, add or update an organisation.
+
+`--downgrade-to REVISION` undoes migrations, for going back to an older release.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 
+from alembic.util import CommandError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.packs import pack_or_error
-from bot.runtime import settings_or_exit, with_engine
+from bot.runtime import UserError, settings_or_exit, with_engine
 from storage.db import session_factory
-from storage.migrate import upgrade
+from storage.migrate import MigrationRefused, current_revision, downgrade, revisions, upgrade
 from storage.models import Organisation
 
 
@@ -27,11 +31,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--org", help="short name for your organisation, e.g. derbyshire-cc")
     parser.add_argument("--name", help="the organisation's full name")
     parser.add_argument("--pack", help="the council policy pack to follow, e.g. derbyshire")
+    parser.add_argument(
+        "--downgrade-to",
+        metavar="REVISION",
+        help='undo migrations down to REVISION ("base" undoes all), to run an older release; '
+        "lists what it undoes and needs --yes",
+    )
+    parser.add_argument("--yes", action="store_true", help="with --downgrade-to: go ahead")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
+    if args.downgrade_to:
+        return _downgrade(settings.database_url, args.downgrade_to, confirmed=args.yes)
     if args.org and not (args.name and args.pack):
         print("supervision-bot init: --org needs --name and --pack as well")
         return 2
@@ -58,3 +71,38 @@ async def _upsert(engine: AsyncEngine, slug: str, name: str, pack: str) -> None:
         organisation.name, organisation.pack_id = name, pack
         session.add(organisation)
         await session.commit()
+
+
+def _downgrade(url: str, target: str, *, confirmed: bool) -> int:
+    """Undo migrations newer than `target`; record text is decrypted with the record key."""
+    chain = revisions(url)
+    if target != "base" and target not in chain:
+        raise UserError(
+            f"no revision {target!r}; the revisions, newest first: {', '.join(chain)}, or base"
+        )
+    current = asyncio.run(current_revision(url))
+    if current is None:
+        raise UserError("the database has no migrations applied: there is nothing to undo")
+    newer = chain[chain.index(current) :]
+    undo = newer if target == "base" else newer[: newer.index(target)] if target in newer else []
+    if not undo:
+        print(f"The database is at {current}, not newer than {target}: nothing to undo.")
+        return 0
+    if not confirmed:
+        print(
+            f"This undoes {len(undo)} migration(s) ({', '.join(undo)}): tables and columns they "
+            "added are dropped with their data, and record text is decrypted with the record "
+            "key. Back up the database first (or export what you need), then run it again with "
+            "--yes."
+        )
+        return 2
+    try:
+        removed = asyncio.run(downgrade(url, target))
+    except MigrationRefused as exc:
+        raise UserError(str(exc)) from None
+    except CommandError as exc:
+        raise UserError(f"cannot downgrade to {target}: {exc}") from None
+    print(f"Database downgraded from {current} to {target} ({_describe(url)}).")
+    if removed:
+        print("Removed with the newer migrations: " + ", ".join(str(r) for r in removed) + ".")
+    return 0

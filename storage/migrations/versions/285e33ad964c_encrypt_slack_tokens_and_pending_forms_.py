@@ -13,6 +13,7 @@ from alembic import op
 
 import storage.crypto
 import storage.crypto
+import storage.migrate
 import storage.types
 
 revision: str = '285e33ad964c'
@@ -39,6 +40,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The revision before this one reads these as plain JSON: decrypt with the record key first.
+    storage.migrate.unseal_columns(op.get_bind(), revision, ENCRYPTED)
     for table, column in reversed(ENCRYPTED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(

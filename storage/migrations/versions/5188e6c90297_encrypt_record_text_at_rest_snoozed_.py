@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import storage.crypto
+import storage.migrate
 import storage.types
 
 revision: str = '5188e6c90297'
@@ -28,6 +29,20 @@ ENCRYPTED = (
     ("outboxmessage", "payload"),
     ("recordcasediscussion", "headings"),
     ("supervisionrecord", "sections"),
+)
+# Text columns whose type stayed a string: only their values became encrypted.
+ENCRYPTED_TEXT = (
+    ("absence", "note"),
+    ("informalsupervision", "decided"),
+    ("informalsupervision", "discussed"),
+    ("managerdecision", "decision"),
+    ("managerdecision", "rationale"),
+    ("overcapapproval", "reason"),
+    ("recordaction", "description"),
+    ("recorddecision", "decision"),
+    ("recorddecision", "rationale"),
+    ("supervisionrecord", "changes_requested"),
+    ("supervisionsession", "cancel_note"),
 )
 
 
@@ -56,6 +71,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The revision before this one reads plain text: decrypt with the configured record key
+    # first (refused, with what to do, when the key cannot open a value).
+    storage.migrate.unseal_columns(op.get_bind(), revision, ENCRYPTED + ENCRYPTED_TEXT)
     for table, column in reversed(ENCRYPTED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(
