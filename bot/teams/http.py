@@ -3,8 +3,11 @@
 With an app id configured every request must carry a valid Bot Framework token for that app id:
 a missing, malformed, expired or wrong-audience token is answered 401, never 500 (the SDK's own
 middleware would also guard every other route of the shared app, so the check is done here, for
-this route only). In production the outbound host validator is on: activities whose serviceUrl
-is not a Microsoft host are refused, so a forged activity cannot make the bot call elsewhere.
+this route only), and so is a token whose key id we do not know: signing keys come from a cache
+refreshed on a bounded schedule (bot.teams.keys), never fetched on a stranger's demand. The token
+is checked before the body is read; each refusal is one rate-limited log line (bot.guard). In
+production the outbound host validator is on: activities whose serviceUrl is not a Microsoft
+host are refused, so a forged activity cannot make the bot call elsewhere.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from jwt import PyJWKClientConnectionError
 from microsoft_agents.activity import Activity, ActivityTypes
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
@@ -22,12 +24,13 @@ from microsoft_agents.hosting.core import (
     OutboundHostValidator,
     TurnContext,
 )
-from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 from pydantic import ValidationError
 
+from bot.guard import REFUSALS, Limit, Refusals, protect, refusal
 from bot.keys import SENDERS, SETTINGS
 from bot.settings import Settings
 from bot.teams.agent import TeamsAgent
+from bot.teams.keys import SigningKeys, TokenValidator
 from bot.teams.sender import TeamsSender
 
 log = logging.getLogger(__name__)
@@ -36,8 +39,21 @@ ROUTE = "/api/messages"
 AUTH = web.AppKey("teams_auth", AgentAuthConfiguration)
 ADAPTER = web.AppKey("teams_adapter", CloudAdapter)
 AGENT = web.AppKey("teams_agent", TeamsAgent)
+SIGNING_KEYS = web.AppKey("teams_signing_keys", SigningKeys)
+LIMIT = Limit(max_bytes=2 * 1024 * 1024, content_types=frozenset({"application/json"}))
 
 _SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
+
+
+class QuietInvalidActivities(logging.Filter):
+    """The SDK logs each activity that fails validation as an ERROR with a traceback, before we
+    answer it: what a caller sent is answered 400 and logged once by bot.guard instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Validation error for Activity")
+
+
+QUIET = QuietInvalidActivities()
 
 
 def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
@@ -69,46 +85,49 @@ def setup(app: web.Application) -> None:
     app[AUTH] = config
     app[ADAPTER] = adapter
     app[AGENT] = TeamsAgent(app)
+    app[SIGNING_KEYS] = SigningKeys()
+    logging.getLogger("microsoft_agents.activity.activity").addFilter(QUIET)  # once: same filter
     app[SENDERS]["teams"] = TeamsSender(adapter, app, settings, validator)
     app.router.add_post(ROUTE, messages)
+    protect(app, ROUTE, LIMIT)
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
-    identity = await authenticate(request.headers.get("Authorization"), request.app[AUTH])
+    app = request.app
+    validator = TokenValidator(app[AUTH], app[SIGNING_KEYS])
+    identity = await authenticate(request.headers.get("Authorization"), validator, app[REFUSALS])
     if isinstance(identity, web.Response):
         return identity
     request["claims_identity"] = identity  # where the SDK's request adapter reads it from
     try:
-        response = await request.app[ADAPTER].process(request, request.app[AGENT])
+        response = await app[ADAPTER].process(request, app[AGENT])
     except ValidationError:
-        return web.json_response({"error": "not a valid activity"}, status=400)
+        return refusal(request, 400, f"POST {ROUTE}: not an activity", "not a valid activity")
+    if response is not None and response.status == 400:  # the SDK could not read the body
+        app[REFUSALS].refuse(f"POST {ROUTE}: unreadable activity")
     return response or web.Response(status=202)
 
 
 async def authenticate(
-    header: str | None, config: AgentAuthConfiguration
+    header: str | None, validator: TokenValidator, refusals: Refusals
 ) -> ClaimsIdentity | web.Response:
     """The caller's verified claims, or the response refusing them."""
-    validator = JwtTokenValidator(config)
     if not header:
-        if config.ANONYMOUS_ALLOWED:
+        if validator.configuration.ANONYMOUS_ALLOWED:
             return validator.get_anonymous_claims()
-        return _unauthorised("missing Authorization header")
+        return _unauthorised(refusals, "missing Authorization header")
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-        return _unauthorised("malformed Authorization header")
+        return _unauthorised(refusals, "malformed Authorization header")
     try:
         return await validator.validate_token(token)
-    except PyJWKClientConnectionError:
-        log.warning("Bot Framework signing keys could not be fetched")
-        return web.json_response({"error": "try again later"}, status=503)
     except Exception as exc:  # any failure to verify is a refusal, whatever raised it
-        log.warning("rejected a Bot Framework token: %s", type(exc).__name__)
-        return _unauthorised("invalid token")
+        return _unauthorised(refusals, "invalid token", type(exc).__name__)
 
 
-def _unauthorised(reason: str) -> web.Response:
+def _unauthorised(refusals: Refusals, reason: str, detail: str = "") -> web.Response:
+    refusals.refuse(f"POST {ROUTE}: {reason}" + (f" ({detail})" if detail else ""))
     return web.json_response(
         {"error": reason}, status=401, headers={"WWW-Authenticate": 'Bearer realm="botframework"'}
     )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 
+import aiohttp
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
@@ -295,3 +299,57 @@ async def test_an_action_execute_invoke_answers_with_the_updated_card(
     errors = [e["text"] for e in elements(answer["value"]) if e.get("color") == "Attention"]
     assert "Kind is required." in errors
     assert connector.updates() == []  # Action.Execute replaces the card through the answer
+
+
+# ---- Hostile bodies: a 4xx, one short line, never a traceback ----------------------------------
+
+
+async def raw_post(bot: TeamsBot, data: bytes | io.BytesIO, content_type: str) -> tuple[int, str]:
+    url = bot.server.make_url("/api/messages")
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(url, data=data, headers={"Content-Type": content_type}) as response,
+    ):
+        return response.status, await response.text()
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        (b"{bad", "application/json", 400),
+        (b'{"type": "message", "text": "\xff\xfe"}', "application/json", 400),
+        (b"[1, 2, 3]", "application/json", 400),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400),
+        (b'{"type": "message"}', "text/plain", 415),
+        (b"type=message", "application/x-www-form-urlencoded", 415),
+    ],
+    ids=["not-json", "not-utf8", "a-list", "nested-100000", "text-plain", "a-form"],
+)
+async def test_a_body_that_is_not_an_activity_is_a_4xx_without_a_traceback(
+    teams_bot: TeamsBot,
+    caplog: pytest.LogCaptureFixture,
+    data: bytes,
+    content_type: str,
+    status: int,
+) -> None:
+    answer = await raw_post(teams_bot, data, content_type)
+
+    assert answer[0] == status
+    assert "Traceback" not in answer[1]
+    loud = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert loud == [], [r.getMessage() for r in loud]
+    assert len([r for r in caplog.records if r.name == "bot.guard"]) == 1
+    assert teams_bot.connector.calls == []
+
+
+async def test_an_oversized_body_is_413_before_it_is_read(
+    teams_bot: TeamsBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    status, _ = await raw_post(
+        teams_bot, io.BytesIO(b" " * (2 * 1024 * 1024 + 1)), "application/json"
+    )
+
+    assert status == 413
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.guard"] == [
+        "refused: POST /api/messages: body over 2097152 bytes"
+    ]

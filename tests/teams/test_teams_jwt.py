@@ -1,24 +1,28 @@
-"""Bot Framework token checks, on, offline: the test issues its own RSA signing key and only the
-SDK's key lookup (hard-wired to Microsoft's JWKS host) and outbound token fetch are patched."""
+"""Bot Framework token checks, on, offline: the test issues its own RSA signing key, serves it from
+a fake key endpoint on loopback (in place of Microsoft's JWKS host, which the SDK routes to) that
+counts its requests, and patches only the outbound token fetch."""
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt import PyJWK
 from jwt.algorithms import RSAAlgorithm
 from microsoft_agents.authentication.msal import MsalAuth
-from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import JwtTokenValidator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
+from bot.teams.http import SIGNING_KEYS
+from bot.teams.keys import SigningKeys, fetch_json
 from tests.teams.conftest import (
     SAM,
     TENANT,
@@ -38,28 +42,69 @@ def signing_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+@dataclass
+class FakeKeyEndpoint:
+    """Microsoft's key set endpoint on loopback: the keys it serves and every request it got."""
+
+    keys: list[dict[str, Any]]
+    url: str = ""
+    failing: bool = False
+    requests: int = 0
+    asked_for: list[str] = field(default_factory=list)  # the addresses the validator routed to
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/keys", self._keys)
+        return app
+
+    async def _keys(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.failing:
+            return web.Response(status=503, text="unavailable")
+        return web.json_response({"keys": self.keys})
+
+    async def fetch(self, address: str) -> Any:
+        self.asked_for.append(address)
+        return await fetch_json(self.url)
+
+
+@dataclass
+class FakeClock:
+    now: float = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def public_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
+    return json.loads(RSAAlgorithm.to_jwk(key.public_key())) | {"kid": kid, "use": "sig"}
+
+
 @pytest.fixture
-def keys_served(monkeypatch: pytest.MonkeyPatch, signing_key: rsa.RSAPrivateKey) -> list[str]:
-    """Serve the test's public key where the SDK would fetch Microsoft's; record the lookups."""
-    public = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
-    lookups: list[str] = []
-
-    async def signing_key_for(self: object, jwks_uri: str, header: dict[str, Any]) -> PyJWK:
-        lookups.append(jwks_uri)
-        if header["kid"] != "test-key":
-            raise jwt.PyJWKClientError("unknown key id")
-        return PyJWK(public | {"kid": "test-key"})
-
+async def key_endpoint(
+    monkeypatch: pytest.MonkeyPatch, signing_key: rsa.RSAPrivateKey
+) -> AsyncIterator[FakeKeyEndpoint]:
     async def outbound_token(self: object, *args: object, **kwargs: object) -> str:
         return "outbound-token"
 
-    manager = type(JwtTokenValidator._jwk_client_manager)
-    monkeypatch.setattr(manager, "get_signing_key", signing_key_for)
     monkeypatch.setattr(MsalAuth, "get_access_token", outbound_token)
-    return lookups
+    endpoint = FakeKeyEndpoint(keys=[public_jwk(signing_key, "test-key")])
+    async with TestServer(endpoint.app(), host="127.0.0.1") as server:
+        endpoint.url = str(server.make_url("/keys"))
+        yield endpoint
 
 
-def token(key: rsa.RSAPrivateKey, service_url: str, **claims: Any) -> str:
+@pytest.fixture
+def key_clock() -> FakeClock:
+    return FakeClock()
+
+
+def served_keys(app: web.Application, endpoint: FakeKeyEndpoint, clock: FakeClock) -> None:
+    """Point the app's key cache at the fake endpoint (before its server starts)."""
+    app[SIGNING_KEYS] = SigningKeys(endpoint.fetch, clock=clock)
+
+
+def token(key: rsa.RSAPrivateKey, service_url: str, kid: str = "test-key", **claims: Any) -> str:
     now = int(time.time())
     body = {
         "iss": ISSUER,
@@ -69,12 +114,15 @@ def token(key: rsa.RSAPrivateKey, service_url: str, **claims: Any) -> str:
         "exp": now + 600,
         "serviceurl": service_url,
     } | claims
-    return jwt.encode(body, key, algorithm="RS256", headers={"kid": "test-key"})
+    return jwt.encode(body, key, algorithm="RS256", headers={"kid": kid})
 
 
 @pytest.fixture
 async def secured_bot(
-    database: AsyncEngine, connector: FakeConnector, keys_served: list[str]
+    database: AsyncEngine,
+    connector: FakeConnector,
+    key_endpoint: FakeKeyEndpoint,
+    key_clock: FakeClock,
 ) -> AsyncIterator[TeamsBot]:
     secured = settings(
         teams_allow_anonymous=False,
@@ -83,6 +131,7 @@ async def secured_bot(
         teams_tenant_id=TENANT,
     )
     app = create_app(secured, database, fixed_clock(), run_scheduler=False)
+    served_keys(app, key_endpoint, key_clock)
     async with TestServer(app, host="127.0.0.1") as server:
         yield TeamsBot(server, app, connector)
 
@@ -92,7 +141,7 @@ def bearer(value: str) -> dict[str, str]:
 
 
 async def test_a_valid_token_is_accepted_and_the_reply_carries_the_bots_own_token(
-    secured_bot: TeamsBot, signing_key: rsa.RSAPrivateKey, keys_served: list[str]
+    secured_bot: TeamsBot, signing_key: rsa.RSAPrivateKey, key_endpoint: FakeKeyEndpoint
 ) -> None:
     connector = secured_bot.connector
     good = token(signing_key, connector.url)
@@ -102,8 +151,8 @@ async def test_a_valid_token_is_accepted_and_the_reply_carries_the_bots_own_toke
     assert response.status in (200, 202)
     replies = await connector.wait_for(lambda: connector.sent())
     assert replies[-1].auth == "Bearer outbound-token"
-    assert keys_served
-    assert keys_served[0].startswith("https://login.botframework.com/")
+    assert key_endpoint.requests == 1
+    assert key_endpoint.asked_for == ["https://login.botframework.com/v1/.well-known/keys"]
 
 
 async def test_a_missing_token_is_401(secured_bot: TeamsBot) -> None:
@@ -195,7 +244,8 @@ async def test_other_routes_need_no_bot_framework_token(secured_bot: TeamsBot) -
 async def test_production_refuses_activities_pointing_outside_microsoft(
     database: AsyncEngine,
     connector: FakeConnector,
-    keys_served: list[str],
+    key_endpoint: FakeKeyEndpoint,
+    key_clock: FakeClock,
     signing_key: rsa.RSAPrivateKey,
 ) -> None:
     """The outbound host validator: a loopback serviceUrl is never called in production."""
@@ -208,6 +258,7 @@ async def test_production_refuses_activities_pointing_outside_microsoft(
         record_encryption_key="a-test-key",
     )
     app = create_app(production, database, fixed_clock(), run_scheduler=False)
+    served_keys(app, key_endpoint, key_clock)
     async with TestServer(app, host="127.0.0.1") as server:
         bot = TeamsBot(server, app, connector)
         good = token(signing_key, connector.url)
@@ -216,3 +267,111 @@ async def test_production_refuses_activities_pointing_outside_microsoft(
     assert response.status == 401
     assert "Service URL is not allowed" in response.text
     assert connector.calls == []
+
+
+# ---- Signing keys: cached, refreshed on a bounded schedule, never fetched on demand -----------
+
+
+def assert_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    loud = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert loud == [], [r.getMessage() for r in loud]
+    assert "Traceback" not in caplog.text
+
+
+async def test_an_unknown_key_id_is_401_without_fetching_the_keys_again(
+    secured_bot: TeamsBot,
+    signing_key: rsa.RSAPrivateKey,
+    key_endpoint: FakeKeyEndpoint,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = secured_bot.connector.url
+    good = await secured_bot.post(
+        personal_message(secured_bot, SAM, "help"), bearer(token(signing_key, url))
+    )
+    assert good.status in (200, 202)
+    assert key_endpoint.requests == 1
+
+    for n in range(5):
+        stranger = token(signing_key, url, kid=f"made-up-{n}")
+        response = await secured_bot.post(
+            personal_message(secured_bot, SAM, "help"), bearer(stranger)
+        )
+        assert response.status == 401
+
+    assert key_endpoint.requests == 1  # not one fetch per made-up key id
+    refusals = [r.getMessage() for r in caplog.records if r.name == "bot.guard"]
+    assert refusals == ["refused: POST /api/messages: invalid token (UnknownSigningKey)"]
+    assert_quiet(caplog)
+
+
+async def test_when_the_keys_cannot_be_fetched_a_token_is_401_not_503_and_not_refetched(
+    secured_bot: TeamsBot,
+    signing_key: rsa.RSAPrivateKey,
+    key_endpoint: FakeKeyEndpoint,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    key_endpoint.failing = True
+    url = secured_bot.connector.url
+
+    for n in range(4):
+        kid = "test-key" if n % 2 else f"made-up-{n}"
+        response = await secured_bot.post(
+            personal_message(secured_bot, SAM, "help"), bearer(token(signing_key, url, kid=kid))
+        )
+        assert response.status == 401
+
+    assert key_endpoint.requests == 1  # one attempt; the next waits for the retry interval
+    assert secured_bot.connector.calls == []
+    assert_quiet(caplog)
+
+
+async def test_a_rotated_key_is_picked_up_by_one_refresh_after_the_interval(
+    secured_bot: TeamsBot,
+    signing_key: rsa.RSAPrivateKey,
+    key_endpoint: FakeKeyEndpoint,
+    key_clock: FakeClock,
+) -> None:
+    url = secured_bot.connector.url
+    first = await secured_bot.post(
+        personal_message(secured_bot, SAM, "help"), bearer(token(signing_key, url))
+    )
+    assert first.status in (200, 202)
+    rotated = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_endpoint.keys.append(public_jwk(rotated, "rotated-key"))
+    new = bearer(token(rotated, url, kid="rotated-key"))
+
+    too_soon = await secured_bot.post(personal_message(secured_bot, SAM, "help"), new)
+    assert too_soon.status == 401
+    assert key_endpoint.requests == 1
+
+    key_clock.now += secured_bot.app[SIGNING_KEYS].refresh_every
+    later = await secured_bot.post(personal_message(secured_bot, SAM, "help"), new)
+    again = await secured_bot.post(personal_message(secured_bot, SAM, "help"), new)
+
+    assert (later.status, again.status) in {(200, 200), (202, 202), (200, 202), (202, 200)}
+    assert key_endpoint.requests == 2
+
+
+async def test_keys_a_day_old_are_still_used_when_their_refresh_fails(
+    secured_bot: TeamsBot,
+    signing_key: rsa.RSAPrivateKey,
+    key_endpoint: FakeKeyEndpoint,
+    key_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = secured_bot.connector.url
+    good = bearer(token(signing_key, url))
+    assert (await secured_bot.post(personal_message(secured_bot, SAM, "help"), good)).status in (
+        200,
+        202,
+    )
+
+    key_endpoint.failing = True
+    key_clock.now += secured_bot.app[SIGNING_KEYS].max_age + 1
+    for _ in range(3):
+        response = await secured_bot.post(personal_message(secured_bot, SAM, "help"), good)
+        assert response.status in (200, 202)
+
+    assert key_endpoint.requests == 2  # the daily refresh was tried once, not per request
+    assert "could not be refreshed" in caplog.text
+    assert_quiet(caplog)
