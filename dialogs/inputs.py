@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 from dialogs.messages import Choice, Command, FormSubmit, Inbound, Payload, Text
 from dialogs.when import describe_day
@@ -77,16 +77,23 @@ def quoted(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _years_from(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
-    """How far before and after today a date field may fall. Product bounds, not policy: wide
-    enough for late recording and planning ahead, narrow enough to catch 1900 or 2100."""
+    """How many years before and after today a date field may fall. Product bounds, not policy:
+    wide enough for late recording and planning ahead, narrow enough to catch 1900 or 2100."""
 
-    back: int  # days before today
-    ahead: int  # days after today
+    back: int  # years before today
+    ahead: int  # years after today
 
     def bounds(self, today: date) -> tuple[date, date]:
-        return today - timedelta(days=self.back), today + timedelta(days=self.ahead)
+        return _years_from(today, -self.back), _years_from(today, self.ahead)
 
     def problem(self, label: str, day: date, today: date) -> str:
         earliest, latest = self.bounds(today)
@@ -98,8 +105,7 @@ class Window:
         )
 
 
-YEAR = 366
-ANY_DATE = Window(back=2 * YEAR, ahead=2 * YEAR)  # every date field, unless a flow narrows it
-LAST_YEAR = Window(back=YEAR, ahead=2 * YEAR)  # recorded afterwards: decisions, informal notes
-NEXT_YEAR = Window(back=2 * YEAR, ahead=YEAR)  # planned: bookings, next meetings, actions due
-AROUND_NOW = Window(back=YEAR, ahead=YEAR)  # periods a manager records: over-cap, elements
+ANY_DATE = Window(back=2, ahead=2)  # every date field, unless a flow narrows it
+LAST_YEAR = Window(back=1, ahead=2)  # recorded afterwards: decisions, informal supervision
+NEXT_YEAR = Window(back=2, ahead=1)  # planned: bookings, next meetings, actions due
+AROUND_NOW = Window(back=1, ahead=1)  # periods a manager records: over-cap, personal elements

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from dialogs.views import (
+    AbsenceView,
     ActionView,
     CaseView,
     PersonalElementView,
@@ -195,7 +196,22 @@ class Notes(Protocol):
         reason: str,
         start: date,
         max_end: date,
-    ) -> int: ...
+    ) -> int:
+        """Record an absence; one overlapping another of the person's (written by a turn that
+        raced this one) raises ConcurrentUpdate, so the turn is retried and told about it."""
+        ...
+
+    async def absences_overlapping(
+        self, staff_id: int, start: date, end: date
+    ) -> Sequence[AbsenceView]:
+        """The person's absences with a day from start to end (both inclusive), earliest first."""
+        ...
+
+    async def absence_by_id(self, absence_id: int) -> AbsenceView | None: ...
+
+    async def remove_absence(self, absence_id: int) -> None:
+        """Forget an absence recorded by mistake (or in the way of the right one)."""
+        ...
 
     async def personal_element(
         self,

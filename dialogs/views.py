@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from policy.vocabulary import SessionStatus, SessionType
+from policy.vocabulary import AbsenceKind, SessionStatus, SessionType
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 
 
@@ -120,3 +120,14 @@ class PersonalElementView:
     points: Decimal | None
     start: date
     end: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class AbsenceView:
+    """An absence as recorded (dialogs/flows/absence.py), both ends inclusive."""
+
+    id: int
+    staff_id: int
+    kind: AbsenceKind
+    start: date
+    end: date

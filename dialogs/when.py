@@ -47,15 +47,21 @@ def _take_time(text: str) -> tuple[time | None, str]:
     return None, lowered
 
 
+_FORMAT = "Write dates day/month/year, such as 3/12/2026"
+
+
 def _checked(year: int, month: int, day: int, typed: str) -> date:
+    if not 1 <= year <= 9999:
+        raise WhenError(f"'{typed}' is not a date: there is no year {year}. {_FORMAT}")
     if not 1 <= month <= 12:
         raise WhenError(
-            f"'{typed}' is not a date: there is no month {month} (UK dates are day/month)"
+            f"'{typed}' is not a date: there is no month {month} (UK dates are day/month). "
+            f"{_FORMAT}"
         )
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
         name = calendar.month_name[month]
-        raise WhenError(f"'{typed}' is not a date: {name} {year} has {last} days")
+        raise WhenError(f"'{typed}' is not a date: {name} {year} has {last} days. {_FORMAT}")
     return date(year, month, day)
 
 

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from dialogs.access import may_act_for
-from dialogs.flow import Outcome, Turn
-from dialogs.flows.common import day_value, field, relation_to, resolve_person
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.common import day_value, field, joined_problem, relation_to, resolve_person
 from dialogs.flows.form_flow import FormFlow
-from dialogs.messages import AskForm, FieldKind, Option, Say, Tone
+from dialogs.inputs import parse_id
+from dialogs.messages import (
+    AskForm,
+    Card,
+    CardSection,
+    FieldKind,
+    Option,
+    Payload,
+    Say,
+    Text,
+    Tone,
+)
+from dialogs.views import AbsenceView, StaffView
 from dialogs.when import describe_day
 from policy.vocabulary import AbsenceKind
 
@@ -18,13 +31,29 @@ KINDS = (
     Option(AbsenceKind.MATERNITY.value, "Maternity or parental leave"),
     Option(AbsenceKind.OTHER.value, "Other"),
 )
+_KIND_NAMES = {
+    AbsenceKind.ANNUAL_LEAVE: "annual leave",
+    AbsenceKind.SICKNESS: "sickness absence",
+    AbsenceKind.MATERNITY: "maternity or parental leave",
+    AbsenceKind.OTHER: "absence (other)",
+}
+_CANCEL_WORDS = {"cancel", "remove", "delete"}
+LISTED_BACK = timedelta(days=90)  # absences ended this long ago can still be cancelled
+
+
+def describe_absence(absence: AbsenceView) -> str:
+    """'annual leave from Tue 1 Dec 2026 to Sat 5 Dec 2026'."""
+    return (
+        f"{_KIND_NAMES[absence.kind]} from {describe_day(absence.start)} to "
+        f"{describe_day(absence.end)}"
+    )
 
 
 class AbsenceFlow(FormFlow):
     name = "absence"
     title = "Record an absence"
     summary = "record leave or sickness so supervision due dates and figures allow for it"
-    usage = "absence [person]"
+    usage = "absence [person] | absence cancel [person]"
 
     def form(self, turn: Turn) -> AskForm:
         return AskForm(
@@ -58,11 +87,93 @@ class AbsenceFlow(FormFlow):
         if not may_act_for(await relation_to(turn, person)):
             return {"person": f"Only {person.first_name} or their managers can record this."}
         start, end = day_value(values, "start", turn), day_value(values, "end", turn)
+        if joined := joined_problem(person, start, "First day"):
+            return {"start": joined}
         if end < start:
             return {"end": "The last day is before the first day."}
         if (end - start).days > 400:
             return {"end": "That is more than a year: record it in parts or check the dates."}
+        in_the_way = await turn.ports.notes.absences_overlapping(person.id, start, end)
+        if in_the_way:
+            return {"start": self._overlap(turn, person, in_the_way[0])}
         return {}
+
+    def _overlap(self, turn: Turn, person: StaffView, existing: AbsenceView) -> str:
+        """Each day is one absence: the same one twice, or two over the same days, would count
+        the days twice in the figures and say two things about one day."""
+        whose = "You already have" if person.id == turn.actor.id else f"{person.name} already has"
+        who = "me" if person.id == turn.actor.id else person.name
+        return (
+            f"{whose} {describe_absence(existing)} recorded, which overlaps these dates. Change "
+            f"the dates so they do not overlap it, or cancel that absence first (type 'absence "
+            f"cancel {who}') and record this one again."
+        )
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        # "absence cancel Sam" lists Sam's recent and coming absences with a Cancel button each;
+        # the button comes back as "cancel:<id>".
+        words = argument.split(maxsplit=1)
+        if argument.lower().startswith("cancel:"):
+            return await self._cancel(turn, parse_id(argument.partition(":")[2]))
+        if words and words[0].lower() in _CANCEL_WORDS:
+            return await self._list(turn, words[1] if len(words) > 1 else "me")
+        return await super().start(turn, argument)
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        # The form's overlap message says to type "absence cancel ...": that works mid-form too.
+        if isinstance(payload, Text):
+            words = payload.text.split(maxsplit=2)
+            if len(words) > 1 and words[0].lower() == self.name and words[1] in _CANCEL_WORDS:
+                return await self._list(turn, words[2] if len(words) > 2 else "me")
+        return await super().resume(turn, state, payload)
+
+    async def _list(self, turn: Turn, typed: str) -> Outcome:
+        person, problem = await self._person(turn, typed)
+        if person is None:
+            return Outcome(replies=[Say(problem, Tone.WARNING)])
+        if not may_act_for(await relation_to(turn, person)):
+            text = f"Only {person.first_name} or their managers can cancel their absences."
+            return Outcome(replies=[Say(text, Tone.WARNING)])
+        since = turn.today - LISTED_BACK
+        found = await turn.ports.notes.absences_overlapping(person.id, since, since.max)
+        whose = "You have" if person.id == turn.actor.id else f"{person.name} has"
+        if not found:
+            text = f"{whose} no absence recorded since {describe_day(since)}."
+            return Outcome(replies=[Say(text)])
+        card = Card(
+            title=f"Absences: {person.name}",
+            subtitle="Cancelling one removes it from the figures; record the right one after.",
+            sections=(CardSection("Recent and coming", tuple(describe_absence(a) for a in found)),),
+            actions=tuple(
+                Option(f"start:{self.name}:cancel:{a.id}", f"Cancel {describe_absence(a)}")
+                for a in found[:10]
+            ),
+        )
+        return Outcome(replies=[card])
+
+    async def _cancel(self, turn: Turn, absence_id: int | None) -> Outcome:
+        absence = await turn.ports.notes.absence_by_id(absence_id) if absence_id else None
+        person = await turn.ports.directory.staff(absence.staff_id) if absence else None
+        if absence is None or person is None:
+            text = "That absence is no longer recorded. Type 'absence cancel' to see them."
+            return Outcome(replies=[Say(text, Tone.WARNING)])
+        if person.organisation_id != turn.actor.organisation_id or not may_act_for(
+            await relation_to(turn, person)
+        ):
+            text = f"Only {person.first_name} or their managers can cancel their absences."
+            return Outcome(replies=[Say(text, Tone.WARNING)])
+        await turn.ports.notes.remove_absence(absence.id)
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="write",
+            subject_type="absence",
+            subject_id=str(absence.id),
+            target_staff_id=person.id,
+            detail={"event": "cancelled"},
+        )
+        whose = "your" if person.id == turn.actor.id else f"{person.name}'s"
+        text = f"Cancelled {whose} {describe_absence(absence)}. Type 'absence' to record another."
+        return Outcome(replies=[Say(text, Tone.SUCCESS)])
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
         person, _ = await self._person(turn, values["person"])

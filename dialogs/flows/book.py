@@ -42,6 +42,7 @@ from policy.vocabulary import SessionType
 
 MODES = (Option("in_person", "In person"), Option("virtual", "Virtual (video or phone call)"))
 _YES = {"yes", "y", "confirm", "book it", "ok"}
+VENUE_TEXT = 200  # the stored column's width (storage.models.SupervisionSession.venue)
 Pair = tuple[StaffView, StaffView]  # (supervisor, supervisee)
 
 
@@ -115,7 +116,13 @@ class BookFlow:
                     options=MODES,
                     value="in_person",
                 ),
-                field("venue", "Where", required=False, help="A room, or the call link (optional)"),
+                field(
+                    "venue",
+                    "Where",
+                    required=False,
+                    help="A room, or the call link (optional)",
+                    max_length=VENUE_TEXT,
+                ),
             ),
             submit_label="Check and confirm",
         )
@@ -159,7 +166,7 @@ class BookFlow:
         blank = self.form(turn, pair)
         if typed is not None:  # started from a sentence: the form's defaults fill the rest
             values = {f.name: f.value for f in blank.fields} | dict(values)
-        checked = check_form(blank, values, turn, future_only=("when",))
+        checked = check_form(blank, values, turn, future_only=("when",), windows=checks.WINDOWS)
         kept = FlowState(self.name, "form", {"values": checked.values})
         problems: dict[str, str] = {"person": person_problem} if person_problem else {}
         form = checked.form
@@ -193,8 +200,8 @@ class BookFlow:
     ) -> tuple[int, str]:
         if not values.get("minutes"):
             return checks.default_minutes(turn.pack, supervisee, turn.today), ""
-        if not values["minutes"].isdigit():
-            return 0, ""  # check_form has said why
+        if not values["minutes"].isdecimal():
+            return 0, ""  # check_form has said why ("²" is a digit but not a number)
         minutes = int(values["minutes"])
         if not checks.MIN_MINUTES <= minutes <= checks.MAX_MINUTES:
             low, high = checks.MIN_MINUTES, checks.MAX_MINUTES

@@ -12,6 +12,7 @@ from typing import Any
 from dialogs.access import may_act_for
 from dialogs.flow import Turn
 from dialogs.flows.common import relation_to
+from dialogs.inputs import NEXT_YEAR
 from dialogs.messages import CardSection, Fact, Option
 from dialogs.views import SessionView, StaffView
 from dialogs.when import describe, describe_day
@@ -22,6 +23,7 @@ from policy.packs import Pack
 from policy.vocabulary import SessionStatus, SessionType
 
 MIN_MINUTES, MAX_MINUTES = 15, 480
+WINDOWS = {"when": NEXT_YEAR}  # supervision is planned months ahead, not years
 DEFAULT_MINUTES = 60
 AWAY_DAYS = 14  # away this long: no early alternative date can be set (see rearrange)
 _ACTIONS_ON_AGENDA = 10

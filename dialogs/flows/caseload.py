@@ -12,6 +12,7 @@ from difflib import get_close_matches
 from dialogs.access import Relation, may_see_score
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_person
+from dialogs.inputs import parse_id
 from dialogs.messages import Card, CardSection, Choice, Fact, Option, Payload, Say, Tone
 from dialogs.scores import CaseloadResult, caseload_of
 from dialogs.when import describe_day
@@ -200,8 +201,8 @@ class CaseloadFlow:
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         if isinstance(payload, Choice) and payload.value.startswith("breakdown:"):
-            person_id = int(payload.value.split(":", 1)[1])
-            if person_id not in state.data.get("people", []):
+            person_id = parse_id(payload.value.split(":", 1)[1])
+            if person_id is None or person_id not in state.data.get("people", []):
                 return Outcome(replies=[Say("Ask for that score first.", Tone.WARNING)])
             person = await turn.ports.directory.staff(person_id)
             assert person is not None

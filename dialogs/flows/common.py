@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from dialogs.access import Relation, relation
 from dialogs.flow import Turn
+from dialogs.inputs import ANY_DATE, Window, clean_text, is_number, parse_id, quoted
 from dialogs.messages import AskForm, FieldKind, FormField, Option
 from dialogs.views import CaseView, StaffView
-from dialogs.when import WhenError, parse_day, parse_when
+from dialogs.when import WhenError, describe_day, parse_day, parse_when
 
 LONG_TEXT = 10_000  # a record section: generous, but a pasted document is refused, not cut
 SHORT_TEXT = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NAME_TEXT = 200  # a name or an email: anything longer is not one
 
 
 def clean(text: str) -> str:
-    """Keep what people typed (Welsh, emoji, markup as text) but drop invisible control bytes."""
-    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+    """Keep what people typed (Welsh, emoji, markup as text) but drop invisible control bytes
+    and what no database can store (NUL, half an emoji)."""
+    return clean_text(text).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +43,10 @@ def check_form(
     turn: Turn,
     *,
     future_only: Sequence[str] = (),
+    windows: Mapping[str, Window] | None = None,
 ) -> Checked:
-    """Validate each field by its kind; every typed value is kept, errors say what to write."""
+    """Validate each field by its kind; every typed value is kept, errors say what to write.
+    A date outside its window (`ANY_DATE` unless given) names the dates it can take."""
     fields: list[FormField] = []
     values: dict[str, str] = {}
     for field in form.fields:
@@ -62,11 +65,17 @@ def check_form(
                 moment = parse_when(raw, turn.now, turn.zone)
                 if field.name in future_only and moment <= turn.now:
                     error = f"{field.label}: that time has passed. Choose a time in the future."
+                else:
+                    window = (windows or {}).get(field.name, ANY_DATE)
+                    day = moment.astimezone(turn.zone).date()
+                    error = window.problem(field.label, day, turn.today)
             except WhenError as exc:
                 error = f"{field.label}: {exc}."
         elif field.kind is FieldKind.DATE:
             try:
-                parse_day(raw, turn.today)
+                day = parse_day(raw, turn.today)
+                window = (windows or {}).get(field.name, ANY_DATE)
+                error = window.problem(field.label, day, turn.today)
             except WhenError as exc:
                 error = f"{field.label}: {exc}."
         elif field.kind is FieldKind.NUMBER and not re.fullmatch(r"\d{1,4}", raw):
@@ -86,6 +95,14 @@ def day_value(values: Mapping[str, str], name: str, turn: Turn) -> date:
     return parse_day(values[name], turn.today)
 
 
+def joined_problem(person: StaffView, day: date, label: str) -> str:
+    """Nothing about a person is dated before they started here."""
+    if person.start_date is None or day >= person.start_date:
+        return ""
+    started = describe_day(person.start_date)
+    return f"{label}: {person.name} started here on {started}. Use that date or a later one."
+
+
 def with_error(form: AskForm, name: str, error: str) -> AskForm:
     fields = tuple(replace(f, error=error) if f.name == name else f for f in form.fields)
     return replace(form, fields=fields)
@@ -102,14 +119,21 @@ def people_options(people: Sequence[StaffView]) -> tuple[Option, ...]:
 
 async def resolve_person(turn: Turn, typed: str) -> tuple[StaffView | None, str]:
     """One person from a typed name or email, or why not ("2 people match 'Sam': ...")."""
-    text = typed.strip()
-    if text.isdigit():
-        person = await turn.ports.directory.staff(int(text))
+    text = clean(typed)
+    if len(text) > NAME_TEXT:
+        return None, "That is too long for a name or an email: type the person's name or email."
+    if is_number(text):
+        staff_id = parse_id(text)
+        person = await turn.ports.directory.staff(staff_id) if staff_id else None
         if person is not None and person.organisation_id == turn.actor.organisation_id:
             return person, ""
+        if staff_id is None:
+            return None, f"No staff member has the number {quoted(text)}: type a name or email."
     found = await turn.ports.directory.find_staff(turn.actor.organisation_id, text)
     if not found:
-        return None, f"Nobody called '{text}' works here. Check the spelling or use their email."
+        return None, (
+            f"Nobody called '{quoted(text)}' works here. Check the spelling or use their email."
+        )
     if len(found) > 1:
         names = ", ".join(p.name for p in found[:5])
         return None, f"{len(found)} people match '{text}': {names}. Type more of the name."
@@ -134,7 +158,7 @@ async def resolve_case(turn: Turn, reference: str) -> tuple[CaseView | None, str
     case = await turn.ports.cases.by_reference(turn.actor.organisation_id, reference)
     if case is None:
         return None, (
-            f"There is no case {reference} here. Use the case reference from the case "
+            f"There is no case {quoted(reference)} here. Use the case reference from the case "
             "management system, such as C-1042."
         )
     return case, ""

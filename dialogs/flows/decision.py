@@ -25,6 +25,7 @@ from dialogs.flows.common import (
     resolve_case,
     with_error,
 )
+from dialogs.inputs import LAST_YEAR
 from dialogs.messages import (
     AskForm,
     Card,
@@ -97,7 +98,7 @@ class DecisionFlow:
         return await self._check(turn, values)
 
     async def _check(self, turn: Turn, values: dict[str, str]) -> Outcome:
-        checked = check_form(self.form(turn), values, turn)
+        checked = check_form(self.form(turn), values, turn, windows={"decided_on": LAST_YEAR})
         form = checked.form
         state = FlowState(self.name, "form", {"values": checked.values})
         if not checked.ok:
@@ -117,13 +118,14 @@ class DecisionFlow:
             why = f"You are not allocated to {case.reference} or managing its worker."
             return Outcome(replies=[with_error(form, "case", why)], state=state)
         decided_on = day_value(checked.values, "decided_on", turn)
+        when_wrong = ""
         if decided_on > turn.today:
-            return Outcome(
-                replies=[
-                    with_error(form, "decided_on", "A decision cannot be dated in the future.")
-                ],
-                state=state,
-            )
+            when_wrong = "A decision cannot be dated in the future."
+        elif decided_on < case.opened:
+            opened = describe_day(case.opened)
+            when_wrong = f"{case.reference} was opened on {opened}: date the decision from then."
+        if when_wrong:
+            return Outcome(replies=[with_error(form, "decided_on", when_wrong)], state=state)
         data: dict[str, Any] = {
             "values": checked.values,
             "case_id": case.id,

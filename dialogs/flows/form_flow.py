@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from dialogs.access import Relation
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import check_form, prefilled, relation_to, resolve_person, with_error
+from dialogs.inputs import Window
 from dialogs.messages import AskForm, FormSubmit, Payload, Say, Text, Tone
 from dialogs.views import StaffView
 
@@ -19,6 +21,7 @@ class FormFlow:
     summary: str
     usage: str
     future_only: tuple[str, ...] = ()
+    windows: ClassVar[Mapping[str, Window]] = {}  # date fields narrower than ANY_DATE
 
     def form(self, turn: Turn) -> AskForm:
         raise NotImplementedError
@@ -45,7 +48,13 @@ class FormFlow:
             form = prefilled(self.form(turn), state.data.get("values", {}))
             hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
             return Outcome(replies=[hint, form], state=state)
-        checked = check_form(self.form(turn), payload.values, turn, future_only=self.future_only)
+        checked = check_form(
+            self.form(turn),
+            payload.values,
+            turn,
+            future_only=self.future_only,
+            windows=self.windows,
+        )
         kept = FlowState(self.name, "form", {"values": checked.values})
         if not checked.ok:
             return Outcome(replies=[checked.form], state=kept)

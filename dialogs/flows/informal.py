@@ -7,11 +7,13 @@ appropriate all decisions arising from it are recorded.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from dialogs.access import may_act_for
 from dialogs.flow import Outcome, Turn
 from dialogs.flows.common import LONG_TEXT, field, relation_to, resolve_person, when_value
 from dialogs.flows.form_flow import FormFlow
+from dialogs.inputs import LAST_YEAR, Window
 from dialogs.messages import AskForm, FieldKind, Say, Tone
 from dialogs.when import describe
 
@@ -21,6 +23,7 @@ class InformalFlow(FormFlow):
     title = "Record informal supervision"
     summary = "note an informal supervision conversation and what was decided"
     usage = "informal [person]"
+    windows: ClassVar[Mapping[str, Window]] = {"when": LAST_YEAR}
 
     def form(self, turn: Turn) -> AskForm:
         return AskForm(

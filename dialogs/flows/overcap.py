@@ -8,10 +8,12 @@ before allocation. The pack says who approves.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from dialogs.flow import Outcome, Turn
-from dialogs.flows.common import LONG_TEXT, day_value, field, resolve_person
+from dialogs.flows.common import LONG_TEXT, day_value, field, joined_problem, resolve_person
 from dialogs.flows.form_flow import ManagerRecordFlow
+from dialogs.inputs import AROUND_NOW, Window
 from dialogs.messages import AskForm, FieldKind, Notify, Say, Tone
 from dialogs.when import describe_day
 
@@ -21,6 +23,7 @@ class OverCapFlow(ManagerRecordFlow):
     title = "Record an over-cap allocation"
     summary = "record why a worker is allocated above the caseload cap, who agreed, and until when"
     usage = "overcap [person]"
+    windows: ClassVar[Mapping[str, Window]] = {"start": AROUND_NOW, "max_end": AROUND_NOW}
 
     def form(self, turn: Turn) -> AskForm:
         approver = turn.pack.caseload.over_cap.approver
@@ -52,6 +55,8 @@ class OverCapFlow(ManagerRecordFlow):
         if not approver.role.is_manager:
             return {"approver": f"{approver.name} is not a manager."}
         start, end = day_value(values, "start", turn), day_value(values, "max_end", turn)
+        if joined := joined_problem(worker, start, "From"):
+            return {"start": joined}
         if end <= start:
             return {"max_end": "The end date must be after the start date."}
         return {}

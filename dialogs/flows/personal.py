@@ -14,10 +14,12 @@ import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from dialogs.flow import Outcome, Turn
-from dialogs.flows.common import day_value, field, resolve_person
+from dialogs.flows.common import day_value, field, joined_problem, resolve_person
 from dialogs.flows.form_flow import ManagerRecordFlow
+from dialogs.inputs import AROUND_NOW, Window, parse_id
 from dialogs.messages import AskForm, Card, CardSection, FieldKind, Notify, Option, Say, Tone
 from dialogs.scores import caseload_of
 from dialogs.when import describe_day
@@ -90,6 +92,7 @@ class PersonalElementFlow(ManagerRecordFlow):
     summary = "add a worker's duty days, an extra responsibility or another element to their score"
     usage = "element [person] | element end [person]"
     menu = False  # typed by managers a few times a month; Teams menus hold 12 commands
+    windows: ClassVar[Mapping[str, Window]] = {"start": AROUND_NOW}
 
     def form(self, turn: Turn) -> AskForm:
         options = tuple(Option(i.id, _label(i)) for i in elements(turn))
@@ -129,8 +132,8 @@ class PersonalElementFlow(ManagerRecordFlow):
         words = argument.split(maxsplit=1)
         if words and words[0].lower() == "end":
             return await self._list(turn, words[1] if len(words) > 1 else "")
-        if argument.lower().startswith("end:") and argument[4:].isdigit():
-            return await self._end(turn, int(argument[4:]))
+        if argument.lower().startswith("end:"):
+            return await self._end(turn, parse_id(argument[4:]))
         if not elements(turn):
             text = (
                 "Your council's caseload scheme has no personal elements to record."
@@ -169,7 +172,9 @@ class PersonalElementFlow(ManagerRecordFlow):
                     f"Agreed points: a number above 0 and at most {points_text(item.points)}."
                 )
         ends = bool((values.get("end") or "").strip())
-        if ends and day_value(values, "end", turn) < day_value(values, "start", turn):
+        if joined := joined_problem(worker, day_value(values, "start", turn), "Counts from"):
+            found["start"] = joined
+        elif ends and day_value(values, "end", turn) < day_value(values, "start", turn):
             found["end"] = "Counts until: on or after the Counts from date."
         return found
 
@@ -246,8 +251,8 @@ class PersonalElementFlow(ManagerRecordFlow):
         )
         return Outcome(replies=[card])
 
-    async def _end(self, turn: Turn, element_id: int) -> Outcome:
-        element = await turn.ports.notes.personal_element_by_id(element_id)
+    async def _end(self, turn: Turn, element_id: int | None) -> Outcome:
+        element = await turn.ports.notes.personal_element_by_id(element_id) if element_id else None
         worker = await turn.ports.directory.staff(element.staff_id) if element else None
         if element is None or worker is None:
             return Outcome(replies=[Say("That element is no longer recorded.", Tone.WARNING)])

@@ -22,6 +22,7 @@ from dialogs.flows.common import (
     with_error,
 )
 from dialogs.flows.invites import invite
+from dialogs.inputs import is_number, parse_id
 from dialogs.messages import (
     AskChoice,
     AskForm,
@@ -102,8 +103,9 @@ class RearrangeFlow:
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         data = dict(state.data)
         if state.step == "pick":
-            if isinstance(payload, Choice) and payload.value.isdigit():
-                chosen = await checks.bookable(turn, int(payload.value))
+            if isinstance(payload, Choice) and is_number(payload.value):
+                session_id = parse_id(payload.value)
+                chosen = await checks.bookable(turn, session_id) if session_id else None
                 return await self._chosen(turn, chosen) if chosen else _gone()
             return _use_buttons(state)
         session = await checks.bookable(turn, int(data["session"]))
@@ -161,7 +163,7 @@ class RearrangeFlow:
     ) -> Outcome:
         """Every problem beside its field, every typed value kept; then the confirm card."""
         blank = await self._form(turn, session, data["mode"], {})
-        checked = check_form(blank, submitted, turn, future_only=("when",))
+        checked = check_form(blank, submitted, turn, future_only=("when",), windows=checks.WINDOWS)
         form, values = checked.form, checked.values
         data["values"] = values
         everyone, supervisees = await checks.people_of(turn, session)

@@ -16,6 +16,7 @@ from dialogs.flows.record_plan import plan_for
 from dialogs.flows.record_save import save
 from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
 from dialogs.flows.record_submit import submit
+from dialogs.inputs import is_number, parse_id
 from dialogs.messages import AskChoice, Choice, FormSubmit, Option, Payload, Say, Text, Tone
 from dialogs.views import SessionView
 from dialogs.when import describe
@@ -62,8 +63,8 @@ class RecordFlow:
         return names
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
-        if argument.strip().isdigit():
-            return await self._begin(turn, int(argument))
+        if is_number(argument):
+            return await self._begin(turn, parse_id(argument))
         waiting = await self._waiting(turn)
         names = await self._names(turn, tuple({i for s in waiting for i in s.supervisee_ids}))
         wanted = _who(argument).lower()
@@ -91,8 +92,8 @@ class RecordFlow:
             replies=[AskChoice(prompt, options)], state=FlowState(self.name, "session", {})
         )
 
-    async def _begin(self, turn: Turn, session_id: int) -> Outcome:
-        session = await turn.ports.sessions.get(session_id)
+    async def _begin(self, turn: Turn, session_id: int | None) -> Outcome:
+        session = await turn.ports.sessions.get(session_id) if session_id else None
         problem = ""
         if session is None or session.supervisor_id != turn.actor.id:
             problem = "That is not a supervision you held: only its supervisor writes the record."
@@ -136,8 +137,8 @@ class RecordFlow:
             value = payload.value if isinstance(payload, Choice) else ""
             value = payload.text.strip() if isinstance(payload, Text) else value
             chosen = value.removeprefix("session:")
-            if chosen.isdigit():
-                return await self._begin(turn, int(chosen))
+            if is_number(chosen):
+                return await self._begin(turn, parse_id(chosen))
             return Outcome(
                 replies=[Say("Pick a session from the list above, or type cancel.", Tone.WARNING)],
                 state=state,

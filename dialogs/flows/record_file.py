@@ -7,6 +7,7 @@ every download is audited like an export.
 from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import Attachment, Payload, Say, Tone
 from dialogs.outputs.record_pdf import RecordDocument, record_pdf
 
@@ -23,13 +24,13 @@ class RecordFileFlow:
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         text = argument.strip().lstrip("#")
-        if not text.isdigit():
+        if not is_number(text):
             return Outcome(replies=[Say("Use the Download PDF button on a record.", Tone.WARNING)])
-        record_id = int(text)
-        record = await turn.ports.records.get(record_id)
+        record_id = parse_id(text)
+        record = await turn.ports.records.get(record_id) if record_id else None
         session = await turn.ports.sessions.get(record.session_id) if record else None
         if record is None or session is None:
-            return Outcome(replies=[Say(NOT_FOUND.format(id=record_id), Tone.WARNING)])
+            return Outcome(replies=[Say(NOT_FOUND.format(id=quoted(text)), Tone.WARNING)])
         allowed = turn.actor.id in {session.supervisor_id, *session.supervisee_ids}
         levels = turn.pack.record_access.chain_levels.value
         for supervisee in session.supervisee_ids:

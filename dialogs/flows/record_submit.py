@@ -27,6 +27,7 @@ from dialogs.flows.record_forms import (
 )
 from dialogs.flows.record_plan import RecordPlan
 from dialogs.flows.record_steps import clash, next_step, show, supervisee_names
+from dialogs.inputs import NEXT_YEAR
 from dialogs.messages import FormSubmit, Reply, Say, Tone
 from dialogs.views import StaffView
 from dialogs.when import describe, describe_day
@@ -93,7 +94,13 @@ async def submit(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubmi
     elif step == "action":
         return await _action(turn, plan, state, form)
     elif step == "next":
-        checked = check_form(next_form(plan, {}), form.values, turn, future_only=("next_at",))
+        checked = check_form(
+            next_form(plan, {}),
+            form.values,
+            turn,
+            future_only=("next_at",),
+            windows={"next_at": NEXT_YEAR},
+        )
         typed[step] = checked.values
         if not checked.ok:
             return _again(state, checked)
@@ -156,7 +163,12 @@ async def _owner(turn: Turn, data: dict[str, Any], typed: str) -> tuple[StaffVie
 
 async def _action(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubmit) -> Outcome:
     data = state.data
-    checked = check_form(action_form(plan, supervisee_names(data), {}), form.values, turn)
+    checked = check_form(
+        action_form(plan, supervisee_names(data), {}),
+        form.values,
+        turn,
+        windows={"due": NEXT_YEAR, "review": NEXT_YEAR},
+    )
     data["typed"]["action"] = checked.values
     if not checked.ok:
         return _again(state, checked)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.inputs import parse_id
 from dialogs.messages import AskChoice, Choice, Option, Payload, Say, Tone
 from dialogs.when import describe, describe_day
 from policy.vocabulary import SessionStatus
 
 SNOOZE_DAYS = {1, 7}
+_KIND_LENGTH = 60  # the stored column's width (storage.models.Snooze.kind)
 
 
 class SnoozeFlow:
@@ -22,9 +24,10 @@ class SnoozeFlow:
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         kind, _, days_text = argument.partition(":")
-        if not kind or not days_text.isdigit() or int(days_text) not in SNOOZE_DAYS:
+        days = parse_id(days_text)
+        if not kind or len(kind) > _KIND_LENGTH or days not in SNOOZE_DAYS:
             return Outcome(replies=[Say("Use the Snooze buttons on a reminder.", Tone.WARNING)])
-        until = turn.today + timedelta(days=int(days_text) - 1)
+        until = turn.today + timedelta(days=days - 1)
         await turn.ports.notes.snooze(staff_id=turn.actor.id, kind=kind, until=until)
         again = describe_day(until + timedelta(days=1))
         return Outcome(replies=[Say(f"Snoozed: I'll remind you again on {again}.", Tone.SUCCESS)])
@@ -59,11 +62,11 @@ class HeldFlow:
         return Outcome(replies=[ask], state=FlowState(self.name, "choose", {"ids": ids}))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
-        if not isinstance(payload, Choice) or not payload.value.isdigit():
+        session_id = parse_id(payload.value) if isinstance(payload, Choice) else None
+        if session_id is None:
             return Outcome(
                 replies=[Say("Pick one of the sessions above.", Tone.WARNING)], state=state
             )
-        session_id = int(payload.value)
         if session_id not in state.data.get("ids", []):
             return Outcome(replies=[Say("That is not one of your sessions.", Tone.WARNING)])
         await turn.ports.sessions.mark_held(session_id)

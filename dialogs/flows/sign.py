@@ -13,6 +13,7 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import LONG_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, record_card
 from dialogs.flows.record_plan import plan_for, timing_text
+from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskChoice,
     AskForm,
@@ -88,8 +89,8 @@ class SignFlow:
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         wanted = argument.split(":")[0].strip()
-        if wanted.isdigit():
-            return await self._show(turn, int(wanted))
+        if is_number(wanted):
+            return await self._show_typed(turn, wanted)
         waiting = await turn.ports.records.awaiting_signature(turn.actor.id)
         if not waiting:
             return Outcome(replies=[Say("No supervision record is waiting for your signature.")])
@@ -103,6 +104,13 @@ class SignFlow:
             replies=[AskChoice(prompt, tuple(options))],
             state=FlowState(self.name, "pick", {}),
         )
+
+    async def _show_typed(self, turn: Turn, typed: str) -> Outcome:
+        record_id = parse_id(typed)
+        if record_id is None:  # beyond any id: nothing has that number
+            text = f"There is no supervision record {quoted(typed)}."
+            return Outcome(replies=[Say(text, Tone.WARNING)])
+        return await self._show(turn, record_id)
 
     async def _show(self, turn: Turn, record_id: int) -> Outcome:
         loaded = await self._load(turn, record_id)
@@ -161,8 +169,8 @@ class SignFlow:
             word = payload.text.strip().lower()
         if state.step == "pick":
             chosen = word.removeprefix("open:")
-            if chosen.isdigit():
-                return await self._show(turn, int(chosen))
+            if is_number(chosen):
+                return await self._show_typed(turn, chosen)
             return Outcome(replies=[Say("Pick a record from the list.", Tone.WARNING)], state=state)
         record_id = int(state.data["record_id"])
         if state.step == "changes":

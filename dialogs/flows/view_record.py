@@ -13,6 +13,7 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import SHORT_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, record_card
 from dialogs.flows.record_plan import plan_for
+from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskForm,
     Fact,
@@ -54,12 +55,12 @@ class ViewRecordFlow:
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         text = argument.strip().removeprefix("record").strip().lstrip("#")
-        if not text.isdigit():
+        if not is_number(text):
             return Outcome(replies=[Say("Which record? Type 'view' and its number.", Tone.WARNING)])
-        record_id = int(text)
-        loaded = await self._load(turn, record_id)
-        if loaded is None:
-            return Outcome(replies=[Say(NOT_FOUND.format(id=record_id), Tone.WARNING)])
+        record_id = parse_id(text)
+        loaded = await self._load(turn, record_id) if record_id else None
+        if record_id is None or loaded is None:
+            return Outcome(replies=[Say(NOT_FOUND.format(id=quoted(text)), Tone.WARNING)])
         record, session = loaded
         parties = {session.supervisor_id, *session.supervisee_ids}
         if turn.actor.id in parties:

@@ -6,10 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogs.views import PersonalElementView
+from dialogs.ports import ConcurrentUpdate
+from dialogs.views import AbsenceView, PersonalElementView
 from policy.vocabulary import AbsenceKind
 from storage.models import (
     Absence,
@@ -17,6 +19,7 @@ from storage.models import (
     ManagerDecision,
     OverCapApproval,
     Snooze,
+    Staff,
 )
 from storage.models import PersonalElement as PersonalElementRow
 
@@ -92,9 +95,41 @@ class SqlNotes:
     async def absence(
         self, *, staff_id: int, kind: AbsenceKind, start: date, end: date, note: str
     ) -> int:
-        return await self._add(
-            Absence(staff_id=staff_id, kind=kind.value, start_date=start, end_date=end, note=note)
+        # The flow has checked for overlaps in this transaction; the person's row is locked
+        # (PostgreSQL; SQLite has one writer) and the check repeated, so a turn that raced this
+        # one is caught here and retried, and then told which absence is in the way.
+        await self._session.exec(select(Staff.id).where(Staff.id == staff_id).with_for_update())
+        if await self.absences_overlapping(staff_id, start, end):
+            raise ConcurrentUpdate(f"absence:{staff_id}")
+        row = Absence(staff_id=staff_id, kind=kind.value, start_date=start, end_date=end, note=note)
+        try:
+            return await self._add(row)
+        except IntegrityError as exc:  # uq_absence_staff_start_kind: the same absence, raced
+            raise ConcurrentUpdate(f"absence:{staff_id}") from exc  # the turn is rolled back
+
+    async def absences_overlapping(
+        self, staff_id: int, start: date, end: date
+    ) -> list[AbsenceView]:
+        A = Absence
+        rows = await self._session.exec(
+            select(col(A.id), col(A.kind), col(A.start_date), col(A.end_date))
+            .where(A.staff_id == staff_id, A.start_date <= end, A.end_date >= start)
+            .order_by(col(A.start_date), col(A.id))
         )
+        return [AbsenceView(i, staff_id, AbsenceKind(k), s, e) for i, k, s, e in rows.all() if i]
+
+    async def absence_by_id(self, absence_id: int) -> AbsenceView | None:
+        row = await self._session.get(Absence, absence_id)
+        if row is None or row.id is None:
+            return None
+        kind = AbsenceKind(row.kind)
+        return AbsenceView(row.id, row.staff_id, kind, row.start_date, row.end_date)
+
+    async def remove_absence(self, absence_id: int) -> None:
+        row = await self._session.get(Absence, absence_id)
+        if row is not None:
+            await self._session.delete(row)
+            await self._session.flush()
 
     async def over_cap_approval(
         self,

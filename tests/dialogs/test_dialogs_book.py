@@ -356,7 +356,7 @@ async def test_welsh_emoji_and_long_text_are_kept(database: AsyncEngine, chat_as
     huge = "y" * 20_000
     await manager.submit(venue=huge)
     venue = fields(manager.form())["venue"]
-    assert venue.error.startswith("Where is 20,000 characters; the limit is 500. Shorten it")
+    assert venue.error.startswith("Where is 20,000 characters; the limit is 200. Shorten it")
     assert venue.value == huge
     welsh = "Ystafell 2, Neuadd y Sir — paned ☕ <b>'; DROP TABLE staff; --"
     card = only_card(await manager.submit(venue=welsh))
