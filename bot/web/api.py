@@ -10,20 +10,27 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.guard import REFUSALS, Limit, Unreadable, parse_json, protect
 from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
+from dialogs.messages import Say
 from dialogs.registry import flows
 from dialogs.when import describe
 from storage.db import session_factory
 from storage.models import Staff
 
 from . import feeds, timetravel
-from .inbound import BadMessage, inbound_for, payload_of, staff_id_of
+from .inbound import BadMessage, id_of, inbound_for, message_id_of, payload_of, staff_id_of
 from .outbound import AttachmentStore, replies_json
 
 log = logging.getLogger(__name__)
 ATTACHMENTS = web.AppKey("playground_attachments", AttachmentStore)
 TIME_TRAVEL = web.AppKey("playground_time_travel", asyncio.Lock)
 PREFIX = "/playground/api"
+# A whole record's sections typed at once stay far below this.
+LIMIT = Limit(max_bytes=1024 * 1024, content_types=frozenset({"application/json"}))
+ALREADY = Say(
+    "Already received: that message was handled when it first arrived; nothing was done twice."
+)
 
 
 def add_routes(app: web.Application) -> None:
@@ -32,6 +39,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(f"{PREFIX}/people", list_people)
     app.router.add_get(f"{PREFIX}/flows", list_flows)
     app.router.add_post(f"{PREFIX}/send", send)
+    protect(app, f"{PREFIX}/send", LIMIT)
+    protect(app, f"{PREFIX}/clock", LIMIT)
     app.router.add_get(PREFIX + "/inbox/{staff_id:\\d+}", inbox)
     app.router.add_get(f"{PREFIX}/channels", channels)
     app.router.add_get(f"{PREFIX}/clock", clock)
@@ -47,6 +56,12 @@ def _problem(message: str, status: int = 400) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+def _refused(request: web.Request, problem: BadMessage) -> web.Response:
+    """A message the page would never send: 400 naming what was wrong, one rate-limited line."""
+    request.app[REFUSALS].refuse(f"POST {request.path}: not a playground message")
+    return _problem(str(problem))
+
+
 def _now(request: web.Request) -> dict[str, str]:
     moment = request.app[CLOCK]()
     return {"now": moment.isoformat(), "label": describe(moment, _zone(request))}
@@ -57,9 +72,9 @@ async def _body(request: web.Request) -> Mapping[str, Any]:
     if request.content_type != "application/json":
         raise BadMessage("send application/json")
     try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadMessage("the body is not valid JSON") from exc
+        body = parse_json(await request.read())
+    except Unreadable as exc:
+        raise BadMessage(str(exc)) from exc
     if not isinstance(body, Mapping):
         raise BadMessage("the body must be a JSON object")
     return body
@@ -85,17 +100,21 @@ async def send(request: web.Request) -> web.Response:
         body = await _body(request)
         staff_id = staff_id_of(body)
         payload = payload_of(body)
+        client_id = message_id_of(body)
     except BadMessage as exc:
-        return _problem(str(exc))
+        return _refused(request, exc)
     async with session_factory(app[ENGINE])() as session:
         if await session.get(Staff, staff_id) is None:
             return _problem("nobody on the staff list has that id", 404)
-    result = await app[CONVERSATIONS].handle(inbound_for(staff_id, payload, app[CLOCK]()))
+    inbound = inbound_for(staff_id, payload, app[CLOCK](), client_id)
+    result = await app[CONVERSATIONS].handle(inbound)
     if result.notifications:
         await timetravel.deliver(app)
+    # A page's retry of a message already handled: say so rather than show an empty answer.
+    replies = (ALREADY,) if result.duplicate else result.replies
     return web.json_response(
         {
-            "replies": replies_json(result.replies, app[ATTACHMENTS]),
+            "replies": replies_json(replies, app[ATTACHMENTS]),
             "flow": result.flow,
             "duplicate": result.duplicate,
             "notified": len(result.notifications),
@@ -105,7 +124,10 @@ async def send(request: web.Request) -> web.Response:
 
 async def inbox(request: web.Request) -> web.Response:
     app = request.app
-    staff_id = int(request.match_info["staff_id"])
+    try:  # the route takes digits only, but not every run of digits is an id
+        staff_id = id_of(int(request.match_info["staff_id"]), "the staff id")
+    except (BadMessage, ValueError):
+        return _problem("nobody on the staff list has that id", 404)
     messages = await feeds.inbox(
         app[ENGINE], staff_id, app[CLOCK](), _zone(request), app[ATTACHMENTS]
     )
@@ -127,9 +149,9 @@ async def move_clock(request: web.Request) -> web.Response:
     try:
         body = await _body(request)
     except BadMessage as exc:
-        return _problem(str(exc))
+        return _refused(request, exc)
     days = body.get("days")
-    if isinstance(days, bool) or days not in timetravel.STEPS:
+    if isinstance(days, bool) or not isinstance(days, int) or days not in timetravel.STEPS:
         return _problem("days must be 1 or 7")
     async with request.app[TIME_TRAVEL]:
         try:

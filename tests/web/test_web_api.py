@@ -139,7 +139,7 @@ async def test_only_json_is_accepted_and_strangers_are_not_found(playground: Tes
         aiohttp.ClientSession() as client,
         client.post(playground.make_url(f"{API}/send"), data={"staff_id": "3"}) as response,
     ):
-        assert response.status == 400
+        assert response.status == 415
         assert "application/json" in (await response.json())["error"]
     status, answer = await post(playground, f"{API}/send", {"staff_id": 99999, "text": "hi"})
     assert status == 404

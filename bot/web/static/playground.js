@@ -29,14 +29,40 @@
     setBusy(1);
     return fetch(API + path, options)
       .then(function (response) {
-        return response.json().then(function (data) {
-          if (!response.ok) throw new Error(data.error || "the playground answered " + response.status);
+        return response.json().catch(function () { return null; }).then(function (data) {
+          if (!response.ok || data === null) {
+            var error = new Error((data && data.error) || "the playground answered " + response.status);
+            error.retryable = response.status >= 500; // a 4xx is an answer: sending again won't help
+            throw error;
+          }
           return data;
         });
+      }, function (error) {
+        error.retryable = true; // the connection failed: the message may or may not have arrived
+        throw error;
       })
       .finally(function () {
         setBusy(-1);
       });
+  }
+
+  /* One id per thing the person does. A retry sends the same id, so the server treats it as the
+   * same message (as Slack's retries are): handled once, never written twice. */
+  function newMessageId() {
+    if (window.crypto.randomUUID) return window.crypto.randomUUID();
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  var RETRY_DELAYS = [400, 1500]; // milliseconds before the second and third attempts
+
+  function sendMessage(body, attempt) {
+    attempt = attempt || 0;
+    return api("/send", body).catch(function (error) {
+      if (!error.retryable || attempt >= RETRY_DELAYS.length) throw error;
+      return new Promise(function (resolve) { setTimeout(resolve, RETRY_DELAYS[attempt]); })
+        .then(function () { return sendMessage(body, attempt + 1); });
+    });
   }
 
   // ---- the conversation ------------------------------------------------------------------------
@@ -77,8 +103,8 @@
     var thread = transcriptOf(person);
     thread.appendChild(h("div", { className: "entry from-you" },
       h("p", { className: "who", text: person.name }), h("p", { className: "text", text: echo })));
-    var body = Object.assign({ staff_id: person.id }, payload);
-    return api("/send", body)
+    var body = Object.assign({ staff_id: person.id, message_id: newMessageId() }, payload);
+    return sendMessage(body)
       .then(function (data) {
         retire(thread);
         var entry = h("div", { className: "entry from-bot", tabindex: "-1" },
