@@ -8,7 +8,7 @@ worker process; and the rows are written a few teams at a time, each in a short 
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -16,6 +16,7 @@ from datetime import time as clock_time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
+from sqlmodel import select as select_model
 
 from dialogs.digest_card import digest_card
 from dialogs.messages import Reply
@@ -24,19 +25,20 @@ from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
 from policy.calendar import month_from_index, month_index
 from policy.compliance import monthly_compliance
-from policy.digest import TeamDigest, team_digest
-from policy.grouping import ByPerson
-from policy.history import SessionIndex
+from policy.digest import PersonItem, TeamDigest
+from policy.frequencies import DueItem, overdue_days
 from policy.obligations import history_window
 from policy.packs import Pack
 from scheduling.charts import ChartPool, ChartRequest
 from scheduling.obligations import Stats, _chunks
 from scoring.schemes import find_scheme
 from storage.db import session_factory
-from storage.models import Organisation, OutboxMessage, Team
+from storage.models import Obligation, Organisation, OutboxMessage, Staff, Team
 from storage.outbox import Queued, enqueue_many
+from storage.queries import caseload_counts_sql, digest_figures
 from storage.repositories.facts import SqlFacts
-from storage.repositories.people import SqlCases, SqlDirectory
+from storage.repositories.mapping import staff_view
+from storage.repositories.people import SqlCases
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TEAMS_PER_WRITE = 25
@@ -122,34 +124,18 @@ async def weekly_digests(
     todo = [t for t in teams if f"{keys[t[0]]}:web" not in done]
     if not todo:
         return 0
+    digests = await team_digests(database, organisation_id, pack, digest_day, today)
     make = session_factory(database)
-    async with make() as session:
-        inputs = await SqlFacts(session).for_organisation(
-            organisation_id, today, history_from=figures_from(pack, today)
-        )
-    index = SessionIndex(inputs.sessions, pack.zone)
-    grouped = ByPerson.of(inputs.staff, inputs.cases, inputs.absences)
-    names = {s.id: s.name for s in inputs.staff}
     added = 0
     for chunk in _chunks(todo, TEAMS_PER_WRITE):
+        ids = [int(team_id) for team_id, *_ in chunk]
+        bands = await _bands(database, organisation_id, ids, pack, today)
         cards: list[Reply] = []
         requests: list[ChartRequest] = []
         for team_id, name, _slack, _teams in chunk:
-            digest = team_digest(
-                team_id,
-                pack,
-                inputs.staff,
-                index,
-                inputs.absences,
-                inputs.cases,
-                inputs.caseload_counts,
-                inputs.approvals,
-                digest_day,
-                grouped=grouped,
-            )
+            digest, names = digests[team_id]
             cards.append(digest_card(digest, name, names))
-            bands = await _bands(database, team_id, pack, dict(inputs.caseload_counts), today)
-            requests.append(_chart_request(name, digest, bands))
+            requests.append(_chart_request(name, digest, bands.get(team_id, [])))
         drawn = await charts.draw(requests)
         rows: list[Queued] = []
         for (team_id, _name, slack, teams_channel), card, files in zip(
@@ -168,37 +154,101 @@ async def weekly_digests(
     return added
 
 
+async def team_digests(
+    database: AsyncEngine, organisation_id: int, pack: Pack, digest_day: date, today: date
+) -> dict[int, tuple[TeamDigest, dict[int, str]]]:
+    """Every team's digest from the stored obligations (who is overdue, what falls due this
+    week) and the set-based figures (storage.queries), in a few statements for the council.
+    The obligations are as the tick left them today: on the digest day, the day's own."""
+    week_end = digest_day + timedelta(days=6)
+    ob = Obligation
+    async with database.connect() as connection:
+        figures = await digest_figures(
+            connection, organisation_id, pack, digest_day, case_items=True
+        )
+        names = {
+            int(staff_id or 0): name
+            for staff_id, name in (
+                await connection.execute(
+                    select(col(Staff.id), col(Staff.name)).where(
+                        col(Staff.organisation_id) == organisation_id
+                    )
+                )
+            ).all()
+        }
+        owed = (
+            await connection.execute(
+                select(
+                    col(ob.team_id), col(ob.staff_id), col(ob.kind), col(ob.description),
+                    col(ob.source), col(ob.case_reference), col(ob.session_id), col(ob.due),
+                ).where(col(ob.organisation_id) == organisation_id, col(ob.due).is_not(None))
+            )
+        ).all()  # fmt: skip
+    overdue: dict[int, list[PersonItem]] = defaultdict(list)
+    upcoming: dict[int, list[PersonItem]] = defaultdict(list)
+    for team_id, staff_id, kind, description, source, reference, session_id, due in owed:
+        late = overdue_days(due, digest_day)
+        item = DueItem(kind, description, staff_id, due, late, source, reference, session_id)
+        entry = PersonItem(names.get(staff_id, ""), item)
+        if late > 0:
+            overdue[team_id].append(entry)
+        elif due is not None and digest_day <= due <= week_end:
+            upcoming[team_id].append(entry)
+    found: dict[int, tuple[TeamDigest, dict[int, str]]] = {}
+    for team_id, figure in figures.items():
+        late_items = sorted(overdue[team_id], key=lambda p: (-p.item.overdue_days, p.name))
+        soon = sorted(upcoming[team_id], key=lambda p: (p.item.due or date.max, p.name))
+        digest = TeamDigest(
+            team_id,
+            digest_day,
+            week_end,
+            pack.compliance.target.percent,
+            figure.month_to_date,
+            figure.last_month,
+            figure.case_supervision,
+            tuple(late_items),
+            figure.late_records,
+            tuple(soon),
+            figure.cap_breaches,
+            figure.ratio_breaches,
+            figure.trend,
+        )
+        found[team_id] = (digest, names)
+    return found
+
+
 def _chart_request(name: str, digest: TeamDigest, bands: Sequence[tuple[str, int]]) -> ChartRequest:
     trend = tuple((p.label, p.percent) for p in digest.trend)
     return ChartRequest(name, trend, digest.target, tuple(bands))
 
 
 async def _bands(
-    database: AsyncEngine, team_id: int, pack: Pack, counts: dict[int, int], today: date
-) -> list[tuple[str, int]]:
-    """The team's caseworkers by band of the council's weighting scheme (none: no chart)."""
+    database: AsyncEngine, organisation_id: int, team_ids: Sequence[int], pack: Pack, today: date
+) -> dict[int, list[tuple[str, int]]]:
+    """Each team's caseworkers by band of the council's weighting scheme (none: no chart), for
+    a few teams at a time in three queries."""
     rule = pack.caseload.weighting_scheme
     if rule is None:
-        return []
+        return {}
     scheme = find_scheme(rule.value)
-    bands: Counter[str] = Counter()
     async with session_factory(database)() as session:
-        members = [
-            m
-            for m in await SqlDirectory(session).team_members(team_id)
-            if not m.role.is_manager and m.id in counts
-        ]
-        ids = [m.id for m in members]
+        rows = await session.exec(select_model(Staff).where(col(Staff.team_id).in_(list(team_ids))))
+        everyone = [(row.team_id, staff_view(row)) for row in rows.all()]
+        connection = await session.connection()
+        counts = await caseload_counts_sql(connection, organisation_id, today)
+        members = [(t, m) for t, m in everyone if not m.role.is_manager and m.id in counts]
+        ids = [m.id for _, m in members]
         held = await SqlCases(session).open_cases_of(ids, today)
         personal = await SqlFacts(session).personal_elements(ids, today)
-    for member in members:
+    bands: dict[int, Counter[str]] = defaultdict(Counter)
+    for team_id, member in members:
         result = score_person(
             member, held[member.id], (), counts[member.id], pack, scheme, today,
             personal=personal[member.id],
         )  # fmt: skip
-        if result.score is not None and result.score.band is not None:
-            bands[result.score.band.name] += 1
-    return sorted(bands.items())
+        if result.score is not None and result.score.band is not None and team_id is not None:
+            bands[team_id][result.score.band.name] += 1
+    return {team_id: sorted(counter.items()) for team_id, counter in bands.items()}
 
 
 async def monthly_summary(

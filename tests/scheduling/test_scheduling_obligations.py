@@ -82,14 +82,14 @@ async def expected(database: AsyncEngine, org_id: int, pack: Pack, on: date) -> 
 
 
 async def stored(database: AsyncEngine) -> dict[int, set]:
-    O = Obligation  # noqa: N806
+    ob = Obligation
     async with database.connect() as connection:
         staff = (await connection.execute(select(Staff.id))).scalars().all()
         rows = (
             await connection.execute(
                 select(
-                    O.staff_id, O.kind, O.description, O.source, O.case_reference,
-                    O.session_id, O.due,
+                    ob.staff_id, ob.kind, ob.description, ob.source, ob.case_reference,
+                    ob.session_id, ob.due,
                 )
             )
         ).all()  # fmt: skip
