@@ -100,17 +100,18 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
         accepted = " or ".join(sorted(limit.content_types))
         return refusal(request, 415, f"POST {path}: content type not accepted", f"send {accepted}")
     try:
-        # Chunked: read it here (aiohttp stops at client_max_size), then hold it to the limit.
+        # Read here, within the limits just checked: a chunked body (no length) is held to the
+        # limit, and one that breaks its framing or encoding is a 400 before any handler sees it.
         # The handler's own read() returns these same bytes.
-        chunked = length is None and request.body_exists
-        if chunked and len(await request.read()) > limit.max_bytes:
+        if len(await request.read()) > limit.max_bytes:
             return refusal(request, 413, over, too_large)
-        return await handler(request)
     except web.HTTPRequestEntityTooLarge:
         return refusal(request, 413, f"POST {path}: body over the server's limit", too_large)
-    except HttpProcessingError as exc:  # a body that breaks its own framing (chunks, encoding)
-        reason = f"POST {path}: malformed body ({type(exc).__name__})"
+    except (web.RequestPayloadError, HttpProcessingError) as exc:
+        cause = exc.__cause__ or exc
+        reason = f"POST {path}: malformed body ({type(cause).__name__})"
         return refusal(request, 400, reason, "the body could not be read")
+    return await handler(request)
 
 
 class Unreadable(ValueError):
@@ -147,6 +148,12 @@ class ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
             error = error[1]
         if isinstance(error, HttpProcessingError):
             self.refusals.refuse(f"malformed HTTP request ({type(error).__name__})")
+            return
+        if isinstance(error, web.RequestPayloadError):
+            # The rest of a body that does not decode, drained after the answer was sent: a
+            # guarded route has already refused it (one line), any other route never read it.
+            cause = error.__cause__ or error
+            log.debug("discarded the rest of a malformed body (%s)", type(cause).__name__)
             return
         super().log(level, msg, *args, **kwargs)
 

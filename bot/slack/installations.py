@@ -7,6 +7,7 @@ rows beside the rest of the schema, on the application's async engine, PostgreSQ
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from storage.db import session_scope
 from storage.models import SlackInstallation, SlackOAuthState
 
 log = logging.getLogger(__name__)
+_ISSUED = re.compile(r"[A-Za-z0-9_-]{1,100}")  # token_urlsafe's alphabet: nothing else is ours
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
@@ -141,6 +143,8 @@ class SqlOAuthStateStore(AsyncOAuthStateStore):
         return state
 
     async def async_consume(self, state: str) -> bool:
+        if not isinstance(state, str) or not _ISSUED.fullmatch(state):
+            return False  # not one we issued: no need to ask the database (nor let it choke on NUL)
         async with session_scope(self.engine) as session:
             statement = delete(SlackOAuthState).where(
                 col(SlackOAuthState.state) == state,
