@@ -150,8 +150,8 @@ async def soak(fraction: float, minutes: float, rate: float, seed: int) -> dict[
                     await asyncio.sleep(30)
 
             async def move_clock() -> None:
-                for day in range(1, 8):
-                    await asyncio.sleep(seconds / 8)
+                for day in range(1, 8):  # at fixed moments, however long each move takes
+                    await asyncio.sleep(max(0.0, began + day * seconds / 8 - time.perf_counter()))
                     ms, ok = await runner.playground("POST", "/playground/api/clock", {"days": 1})
                     advances.append({"day": day, "ms": round(ms, 1), "ok": ok})
 
