@@ -24,6 +24,7 @@ from bot.keys import (
     DISPATCHER,
     ENGINE,
     SCHEDULER,
+    SCHEDULER_THREAD,
     SENDERS,
     SETTINGS,
 )
@@ -88,6 +89,7 @@ def create_app(
                 # Its own thread, loop and engine: a Monday run never holds up an answer.
                 thread = SchedulerThread(settings.database_url, packs, app[CLOCK])
                 thread.start()
+                app[SCHEDULER_THREAD] = thread
             else:  # a test's engine belongs to the test's loop
                 tasks.append(asyncio.create_task(app[SCHEDULER].run_forever()))
             tasks.append(asyncio.create_task(app[DISPATCHER].run_forever()))

@@ -13,6 +13,7 @@ from bot.conversation import Conversations
 from bot.dispatcher import Dispatcher, Sender
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from scheduling.runner import SchedulerThread
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -21,3 +22,5 @@ CONVERSATIONS = web.AppKey("conversations", Conversations)
 SENDERS = web.AppKey("senders", dict[str, Sender])
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+# Set when the scheduler runs on its own thread (serve, worker); absent when a test drives it.
+SCHEDULER_THREAD = web.AppKey("scheduler_thread", SchedulerThread)

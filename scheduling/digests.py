@@ -8,7 +8,7 @@ worker process; and the rows are written a few teams at a time, each in a short 
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -20,7 +20,6 @@ from sqlmodel import select as select_model
 
 from dialogs.digest_card import digest_card
 from dialogs.messages import Reply
-from dialogs.scores import score_person
 from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
 from policy.calendar import month_from_index, month_index
@@ -29,9 +28,8 @@ from policy.digest import PersonItem, TeamDigest
 from policy.frequencies import DueItem, overdue_days
 from policy.obligations import history_window
 from policy.packs import Pack
-from scheduling.charts import ChartPool, ChartRequest
+from scheduling.charts import ChartPool, ChartRequest, Member
 from scheduling.obligations import Stats, _chunks
-from scoring.schemes import find_scheme
 from storage.db import session_factory
 from storage.models import Obligation, Organisation, OutboxMessage, Staff, Team
 from storage.outbox import Queued, enqueue_many
@@ -129,14 +127,14 @@ async def weekly_digests(
     added = 0
     for chunk in _chunks(todo, TEAMS_PER_WRITE):
         ids = [int(team_id) for team_id, *_ in chunk]
-        bands = await _bands(database, organisation_id, ids, pack, today)
+        members = await _members(database, organisation_id, ids, pack, today)
         cards: list[Reply] = []
         requests: list[ChartRequest] = []
         for team_id, name, _slack, _teams in chunk:
             digest, names = digests[team_id]
             cards.append(digest_card(digest, name, names))
-            requests.append(_chart_request(name, digest, bands.get(team_id, [])))
-        drawn = await charts.draw(requests)
+            requests.append(_chart_request(name, digest, members.get(team_id, ())))
+        drawn = await charts.draw(requests, pack, today)
         rows: list[Queued] = []
         for (team_id, _name, slack, teams_channel), card, files in zip(
             chunk, cards, drawn, strict=True
@@ -217,38 +215,32 @@ async def team_digests(
     return found
 
 
-def _chart_request(name: str, digest: TeamDigest, bands: Sequence[tuple[str, int]]) -> ChartRequest:
+def _chart_request(name: str, digest: TeamDigest, members: tuple[Member, ...]) -> ChartRequest:
     trend = tuple((p.label, p.percent) for p in digest.trend)
-    return ChartRequest(name, trend, digest.target, tuple(bands))
+    return ChartRequest(name, trend, digest.target, members)
 
 
-async def _bands(
+async def _members(
     database: AsyncEngine, organisation_id: int, team_ids: Sequence[int], pack: Pack, today: date
-) -> dict[int, list[tuple[str, int]]]:
-    """Each team's caseworkers by band of the council's weighting scheme (none: no chart), for
-    a few teams at a time in three queries."""
-    rule = pack.caseload.weighting_scheme
-    if rule is None:
+) -> dict[int, tuple[Member, ...]]:
+    """Each team's caseworkers with what scoring them needs, for a few teams in three queries
+    (the scoring itself happens with the drawing, in scheduling.charts)."""
+    if pack.caseload.weighting_scheme is None:
         return {}
-    scheme = find_scheme(rule.value)
     async with session_factory(database)() as session:
         rows = await session.exec(select_model(Staff).where(col(Staff.team_id).in_(list(team_ids))))
         everyone = [(row.team_id, staff_view(row)) for row in rows.all()]
         connection = await session.connection()
         counts = await caseload_counts_sql(connection, organisation_id, today)
-        members = [(t, m) for t, m in everyone if not m.role.is_manager and m.id in counts]
-        ids = [m.id for _, m in members]
+        chosen = [(t, m) for t, m in everyone if not m.role.is_manager and m.id in counts]
+        ids = [m.id for _, m in chosen]
         held = await SqlCases(session).open_cases_of(ids, today)
         personal = await SqlFacts(session).personal_elements(ids, today)
-    bands: dict[int, Counter[str]] = defaultdict(Counter)
-    for team_id, member in members:
-        result = score_person(
-            member, held[member.id], (), counts[member.id], pack, scheme, today,
-            personal=personal[member.id],
-        )  # fmt: skip
-        if result.score is not None and result.score.band is not None and team_id is not None:
-            bands[team_id][result.score.band.name] += 1
-    return {team_id: sorted(counter.items()) for team_id, counter in bands.items()}
+    found: dict[int, list[Member]] = defaultdict(list)
+    for team_id, m in chosen:
+        if team_id is not None:
+            found[team_id].append(Member(m, tuple(held[m.id]), counts[m.id], personal[m.id]))
+    return {team_id: tuple(members) for team_id, members in found.items()}
 
 
 async def monthly_summary(

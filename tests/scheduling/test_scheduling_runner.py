@@ -1,0 +1,122 @@
+"""The scheduler on its own thread inside the real app, while people are talking to the bot, and
+the charts drawn in a worker process."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from demo_data import build_demo
+from sqlalchemy import select
+
+from bot.app import SCHEDULER_THREAD, create_app
+from bot.clock import Clock
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from policy.packs import builtin_pack, builtin_pack_ids
+from scheduling.charts import ChartPool, ChartRequest
+from storage.db import create_engine
+from storage.models import OutboxMessage, Team
+
+PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
+LONDON = ZoneInfo("Europe/London")
+DEMO_DAY = date(2026, 11, 23)  # a Monday: the demo council's digest is due at 09:00
+QUESTIONS = ("what's my caseload score", "what's due", "help", "when is my next supervision")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("runner") / "demo.db", DEMO_DAY)
+
+
+async def _until(condition: Any, seconds: float = 90.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the scheduler thread did not get there in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_chat_answers_while_the_scheduler_thread_plans_everything_once(
+    template: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "demo.db"
+    shutil.copy(template, database)
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{database}",
+        demo_mode=True,
+        scheduler_enabled=True,
+    )
+    # Monday 10:00 in London: every digest is due, and the day's reminders.
+    clock = Clock(offset=datetime(2026, 11, 23, 10, 0, tzinfo=LONDON) - datetime.now(UTC))
+    app = create_app(settings, None, clock)
+    server = TestServer(app, host="127.0.0.1")
+    async with server, aiohttp.ClientSession() as client:
+        thread = app[SCHEDULER_THREAD]
+        async with client.get(server.make_url("/playground/api/people")) as response:
+            people = [p["id"] for p in (await response.json())["people"]][:10]
+
+        async def ask(n: int) -> tuple[int, Any]:
+            body = {"staff_id": people[n % len(people)], "text": QUESTIONS[n % len(QUESTIONS)]}
+            url = server.make_url("/playground/api/send")
+            async with client.post(url, json=body) as response:
+                return response.status, await response.json()
+
+        answers = []
+        for wave in range(6):  # while the first tick (every obligation of the council) runs
+            answers += await asyncio.gather(*(ask(wave * 8 + n) for n in range(8)))
+        await _until(lambda: thread.ticks >= 1)
+    assert not thread._thread or not thread._thread.is_alive()  # stopped with the app
+    assert [status for status, _ in answers] == [200] * len(answers)
+    assert all(body["replies"] for _, body in answers)
+    assert not any("went wrong" in str(body) for _, body in answers)
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(select(OutboxMessage.idempotency_key, OutboxMessage.kind))
+            ).all()
+            teams = (await connection.execute(select(Team.id))).scalars().all()
+        digests = {key.rsplit(":", 1)[0] for key, kind in rows if kind == "digest"}
+        week = DEMO_DAY.isocalendar()
+        assert digests == {f"digest:{t}:{week[0]}-W{week[1]:02d}" for t in teams}
+        assert any(kind == "reminder" for _, kind in rows)
+        assert max(Counter(key for key, _ in rows).values()) == 1  # nothing queued twice
+        # Nothing missed: planning again at the same moment finds nothing new to queue.
+        assert await Scheduler(engine, PACKS, clock).tick() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_charts_drawn_in_the_worker_process_equal_those_drawn_inline() -> None:
+    from decimal import Decimal
+
+    pack = builtin_pack("derbyshire")
+    requests = [
+        ChartRequest(
+            f"Team {n}",
+            tuple((f"2026-{m:02d}", Decimal(70 + n + m)) for m in range(1, 12)),
+            Decimal(90),
+            (),
+        )
+        for n in range(3)
+    ]
+    pool = ChartPool()
+    try:
+        drawn = await pool.draw(requests, pack, date(2026, 11, 23))
+    finally:
+        pool.close()
+    inline = await ChartPool(inline=True).draw(requests, pack, date(2026, 11, 23))
+    assert drawn == inline
+    assert [f.filename for files in drawn for f in files] == ["compliance-trend.png"] * 3
+    assert all(f.content.startswith(b"\x89PNG\r\n\x1a\n") for files in drawn for f in files)
