@@ -54,7 +54,9 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--fractions", type=float, nargs="+", default=None)
-    parser.add_argument("--quick", action="store_true", help="0.01x and short runs (< 2 min)")
+    parser.add_argument(
+        "--quick", action="store_true", help="0.01x, short runs (about 6 min with the scheduler)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--no-postgres", action="store_true", help="scheduler on SQLite only")
     parser.add_argument("--no-scheduler", action="store_true", help="skip issue 18's benchmark")
