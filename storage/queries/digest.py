@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, and_, case, false, func, literal, or_, select
@@ -306,23 +306,42 @@ async def case_compliance_sql(
     tomorrow = day_start(on + timedelta(days=1), pack.zone)
     not_overdue_from = first_not_overdue(on, pack.supervision.due_date_adjustment, calendar)
 
-    def last_discussed(*where: ColumnElement[bool]) -> ColumnElement[datetime]:
-        return (
-            select(func.max(col(SS.planned_start)))
-            .select_from(D)
-            .join(R, col(R.id) == col(D.record_id))
-            .join(SS, col(SS.id) == col(R.session_id))
-            .where(col(D.case_id) == col(C.id), col(SS.status) == SessionStatus.HELD.value, *where)
-            .scalar_subquery()
+    open_here = and_(
+        col(S.organisation_id) == organisation_id,
+        in_post(on),
+        col(CA.start_date) <= on,
+        or_(col(CA.end_date).is_(None), col(CA.end_date) > on),
+        col(C.opened) <= on,
+        or_(col(C.closed).is_(None), col(C.closed) > on),
+    )
+    allocated = (
+        select(col(CA.case_id))
+        .join(C, col(C.id) == col(CA.case_id))
+        .join(S, col(S.id) == col(CA.staff_id))
+        .where(open_here)
+    )
+    # Per open case, once: the last held session that discussed it, and the last one of the
+    # types that satisfy the rule up to `on` (a grouped join: correlated subqueries ran once
+    # per reference to them on PostgreSQL).
+    start = col(SS.planned_start)
+    satisfies = and_(col(SS.type).in_([t.value for t in rules.satisfied_by]), start < tomorrow)
+    discussed = (
+        select(
+            col(D.case_id).label("case_id"),
+            func.max(start).label("any_kind"),
+            func.max(case((satisfies, start))).label("satisfying"),
         )
-
+        .join(R, col(R.id) == col(D.record_id))
+        .join(SS, col(SS.id) == col(R.session_id))
+        .where(col(SS.status) == SessionStatus.HELD.value, col(D.case_id).in_(allocated))
+        .group_by(col(D.case_id))
+        .subquery("discussed")
+    )
     # SqlFacts: the last discussion of any type stands if it is not after `on`; otherwise the
     # last of the types that satisfy the rule up to `on` (policy.case_supervision.case_items).
-    any_kind = last_discussed()
-    satisfying = last_discussed(
-        col(SS.type).in_([t.value for t in rules.satisfied_by]), col(SS.planned_start) < tomorrow
+    last = case(
+        (discussed.c.any_kind < tomorrow, discussed.c.any_kind), else_=discussed.c.satisfying
     )
-    last = case((any_kind < tomorrow, any_kind), else_=satisfying)
     nqsw: ColumnElement[bool] = col(S.role) == StaffRole.NQSW.value
     if pack.asye is not None:
         earliest = asye_from(on, pack.asye.duration_months)
@@ -366,15 +385,8 @@ async def case_compliance_sql(
         .select_from(CA)
         .join(C, col(C.id) == col(CA.case_id))
         .join(S, col(S.id) == col(CA.staff_id))
-        .where(
-            col(S.organisation_id) == organisation_id,
-            in_post(on),
-            col(CA.start_date) <= on,
-            or_(col(CA.end_date).is_(None), col(CA.end_date) > on),
-            col(C.opened) <= on,
-            or_(col(C.closed).is_(None), col(C.closed) > on),
-            col(C.category).in_([c.value for c in categories]),
-        )
+        .outerjoin(discussed, discussed.c.case_id == col(C.id))
+        .where(open_here, col(C.category).in_([c.value for c in categories]))
     )
     counted = base.add_columns(
         func.count().label("n"), func.sum(case((overdue, 1), else_=0)).label("late")
