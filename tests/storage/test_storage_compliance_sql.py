@@ -132,21 +132,21 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
     }
     service_name = {s.service_id: team_service.get(s.team_id, "") for s in inputs.staff}
     for first, report in monthly.reports.items():
-        want = monthly_compliance(
+        kpi = monthly_compliance(
             inputs.staff, history, inputs.absences, pack, first.year, first.month
         )
         where = f"{pack.id} {first:%Y-%m} as of {on}"
-        assert report.period == want.period, where
-        assert report.target == want.target, where
-        assert report.organisation == want.organisation, where
-        assert report.by_team == want.by_team, where
+        assert report.period == kpi.period, where
+        assert report.target == kpi.target, where
+        assert report.organisation == kpi.organisation, where
+        assert report.by_team == kpi.by_team, where
         assert set(report.by_group) == set(GROUPS), where
-        assert report.by_group == want.by_group, where
+        assert report.by_group == kpi.by_group, where
         assert {services[k]: v for k, v in report.by_service.items()} == {
-            service_name[k]: v for k, v in want.by_service.items()
+            service_name[k]: v for k, v in kpi.by_service.items()
         }, where
-        assert report.not_supervised == tuple(sorted(want.not_supervised)), where
-        assert report.excluded == tuple(sorted(want.excluded)), where
+        assert report.not_supervised == tuple(sorted(kpi.not_supervised)), where
+        assert report.excluded == tuple(sorted(kpi.excluded)), where
         seen += bool(report.excluded) + bool(report.organisation.supervised)
     return seen
 
@@ -413,7 +413,7 @@ def test_asye_window_starts_where_in_asye_starts_being_true(
 def test_first_not_overdue_is_the_least_due_date_adjusted_to_on_or_after(
     rule: str, on: date, expected: date
 ) -> None:
-    adjustment = DueDateAdjustment(value=rule, basis="product")  # type: ignore[arg-type]
+    adjustment = DueDateAdjustment(value=rule, basis="product")
     calendar = WorkingCalendar(Nation.ENGLAND)
     found = first_not_overdue(on, adjustment, calendar)
     assert found == expected
