@@ -152,7 +152,7 @@ async def move_clock(request: web.Request) -> web.Response:
         return _refused(request, exc)
     days = body.get("days")
     if isinstance(days, bool) or not isinstance(days, int) or days not in timetravel.STEPS:
-        return _problem("days must be 1 or 7")
+        return _refused(request, BadMessage("days must be 1 or 7"))
     async with request.app[TIME_TRAVEL]:
         try:
             planned, delivered = await timetravel.advance(request.app, days)

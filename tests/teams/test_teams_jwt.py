@@ -77,7 +77,8 @@ class FakeClock:
 
 
 def public_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
-    return json.loads(RSAAlgorithm.to_jwk(key.public_key())) | {"kid": kid, "use": "sig"}
+    jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    return jwk | {"kid": kid, "use": "sig"}
 
 
 @pytest.fixture

@@ -173,6 +173,7 @@ async def test_the_clock_refuses_a_step_of_the_wrong_type(
     assert status == 400
     assert "days" in answer["error"]
     assert_quiet(caplog)
+    assert refusals(caplog) == [f"refused: POST {API}/clock: not a playground message"]
 
 
 # ---- A client message id: the page's retry is the same message ---------------------------------
