@@ -130,14 +130,21 @@ async def weekly_digests(
         members = await _members(database, organisation_id, ids, pack, today)
         cards: list[Reply] = []
         requests: list[ChartRequest] = []
-        for team_id, name, _slack, _teams in chunk:
-            digest, names = digests[team_id]
-            cards.append(digest_card(digest, name, names))
+        ready = []
+        for team in chunk:
+            team_id, name = team[0], team[1]
+            try:
+                digest, names = digests[team_id]
+                cards.append(digest_card(digest, name, names))
+            except Exception as error:  # queued at the next tick; the other teams' go now
+                stats.failed(f"digest of team {team_id} {name!r}", error)
+                continue
+            ready.append(team)
             requests.append(_chart_request(name, digest, members.get(team_id, ())))
         drawn = await charts.draw(requests, pack, today)
         rows: list[Queued] = []
         for (team_id, _name, slack, teams_channel), card, files in zip(
-            chunk, cards, drawn, strict=True
+            ready, cards, drawn, strict=True
         ):
             rows += channel_rows(
                 f"team:{team_id}", slack, teams_channel, keys[team_id], "digest",

@@ -46,6 +46,16 @@ class Stats:
     max_write_ms: float = 0.0
     writes: int = 0
     failures: list[str] = field(default_factory=list)
+    reported: set[str] = field(default_factory=set)
+
+    def failed(self, what: str, error: Exception) -> None:
+        """One person's or team's failure: logged in full the first time only, then counted.
+        What failed stays as it was (stale, unqueued) and the next tick tries it again."""
+        failure = f"{what}: {type(error).__name__}"
+        self.failures.append(failure)
+        if failure not in self.reported:
+            self.reported.add(failure)
+            log.error("scheduler: %s failed; everyone else carries on", what, exc_info=error)
 
     def wrote(self, began: float) -> None:
         self.writes += 1
@@ -113,13 +123,17 @@ async def refresh(
         seen = dict(batch)
         for person in inputs.staff:
             mine = grouped.cases_of(person.id)
-            items = due_items(
-                person, pack, index, grouped.absences_of(person.id), mine, today, calendar
-            )
             horizon = today + timedelta(days=SAFETY_NET_DAYS + person.id % 14)
-            until = stable_until(
-                person, pack, index, mine, later.get(person.id, ()), today, horizon
-            )
+            try:
+                away = grouped.absences_of(person.id)
+                items = due_items(person, pack, index, away, mine, today, calendar)
+                changes = later.get(person.id, ())
+                until = stable_until(person, pack, index, mine, changes, today, horizon)
+            except Exception as error:  # one person's data must not stop the council's
+                where = f"obligations of staff {person.id} (organisation {organisation_id})"
+                stats.failed(where, error)
+                ids.remove(person.id)  # their stored obligations stay until they compute
+                continue
             rows += [
                 {
                     "staff_id": person.id,

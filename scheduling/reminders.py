@@ -124,19 +124,26 @@ async def plan_reminders(
                 )
                 escalate_to[sid] = boss
                 items = by_person[sid]
+                try:
+                    plans = plan_for_person(
+                        person,
+                        [item for _, item in items],
+                        pack,
+                        today,
+                        now,
+                        zone=_zone(zone, pack.zone),
+                        quiet=QuietHours(q_start, q_end),
+                        escalate_to=boss,
+                        absent_today=sid in away,
+                        snoozed=snoozed.get(sid, {}),
+                    )
+                except Exception as error:  # planned again next tick; the others go now
+                    stats.failed(
+                        f"reminders of staff {sid} (organisation {organisation_id})", error
+                    )
+                    continue
                 planned_ids += [row_id for row_id, _ in items]
-                for planned in plan_for_person(
-                    person,
-                    [item for _, item in items],
-                    pack,
-                    today,
-                    now,
-                    zone=_zone(zone, pack.zone),
-                    quiet=QuietHours(q_start, q_end),
-                    escalate_to=boss,
-                    absent_today=sid in away,
-                    snoozed=snoozed.get(sid, {}),
-                ):
+                for planned in plans:
                     payload = {"replies": [to_dict(r) for r in planned.replies]}
                     queued.append(
                         Queued(

@@ -1,0 +1,129 @@
+"""One person's or team's failure is logged once, naming them, and everyone else carries on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from demo_data import build_demo, copy_of
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import scheduling.digests
+import scheduling.obligations
+from bot.scheduler import Scheduler
+from policy.packs import builtin_pack, builtin_pack_ids
+from storage.models import ObligationState, OutboxMessage, Staff, Team
+
+TODAY = date(2026, 11, 23)  # a Monday
+PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("faults") / "demo.db", TODAY)
+
+
+@pytest.fixture
+async def database(seeded: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    _, engine = copy_of(seeded, tmp_path)
+    yield engine
+    await engine.dispose()
+
+
+async def _rows(database: AsyncEngine, query: Any) -> list[Any]:
+    async with database.connect() as connection:
+        return list((await connection.execute(query)).all())
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_person_whose_obligations_fail_does_not_stop_the_others(
+    database: AsyncEngine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = (await _rows(database, select(Staff.id).order_by(Staff.id).limit(1)))[0][0]
+    real = scheduling.obligations.due_items
+
+    def due_items(person: Any, *args: Any) -> Any:
+        if person.id == broken:
+            raise ValueError("a pack rule this person's data cannot satisfy")
+        return real(person, *args)
+
+    monkeypatch.setattr(scheduling.obligations, "due_items", due_items)
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    scheduler = Scheduler(database, PACKS, clock)
+    assert await scheduler.tick() > 3  # everyone else's reminders and digests
+    clock.now += timedelta(minutes=1)
+    await scheduler.tick()
+    errors = _errors(caplog)
+    assert len(errors) == 1  # once, not once a minute
+    assert f"staff {broken}" in errors[0]
+    stale = await _rows(
+        database,
+        select(ObligationState.staff_id).where(ObligationState.computed != ObligationState.changes),
+    )
+    assert [row[0] for row in stale] == [broken]  # retried at every tick until it works
+    monkeypatch.setattr(scheduling.obligations, "due_items", real)
+    clock.now += timedelta(minutes=1)
+    await scheduler.tick()
+    assert (
+        await _rows(
+            database,
+            select(ObligationState.staff_id).where(
+                ObligationState.computed != ObligationState.changes
+            ),
+        )
+        == []
+    )
+
+
+async def test_a_team_whose_digest_fails_does_not_stop_the_other_teams(
+    database: AsyncEngine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    teams = dict(await _rows(database, select(Team.id, Team.name).order_by(Team.id)))
+    broken = min(teams)
+    real = scheduling.digests.digest_card
+
+    def digest_card(digest: Any, name: str, names: Any) -> Any:
+        if digest.team_id == broken:
+            raise KeyError("a channel answer nobody expected")
+        return real(digest, name, names)
+
+    monkeypatch.setattr(scheduling.digests, "digest_card", digest_card)
+    clock = Clock(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+    scheduler = Scheduler(database, PACKS, clock)
+    await scheduler.tick()
+    clock.now += timedelta(minutes=1)
+    await scheduler.tick()
+
+    async def digested() -> set[str]:
+        rows = await _rows(
+            database,
+            select(OutboxMessage.target).where(
+                OutboxMessage.kind == "digest", OutboxMessage.platform == "web"
+            ),
+        )
+        return {row[0] for row in rows}
+
+    assert await digested() == {f"team:{t}" for t in teams if t != broken}
+    errors = _errors(caplog)
+    assert len(errors) == 1
+    assert f"team {broken} {teams[broken]!r}" in errors[0]
+    monkeypatch.setattr(scheduling.digests, "digest_card", real)
+    clock.now += timedelta(minutes=1)
+    await scheduler.tick()
+    assert await digested() == {f"team:{t}" for t in teams}
