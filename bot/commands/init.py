@@ -83,6 +83,11 @@ def _downgrade(url: str, target: str, *, confirmed: bool) -> int:
     current = asyncio.run(current_revision(url))
     if current is None:
         raise UserError("the database has no migrations applied: there is nothing to undo")
+    if current not in chain:
+        raise UserError(
+            f"the database is at revision {current}, which this version does not know: undo it "
+            "with the release that applied it"
+        )
     newer = chain[chain.index(current) :]
     undo = newer if target == "base" else newer[: newer.index(target)] if target in newer else []
     if not undo:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -337,3 +338,9 @@ async def test_cli_downgrade_lists_what_it_undoes_then_needs_yes(tmp_path: Path)
     assert {k: json.loads(v) for k, v in plain.items()} == read_back[
         ("supervisionrecord", "sections")
     ]
+
+    with sqlite3.connect(tmp_path / "cli.db") as connection:  # as a newer release leaves it
+        connection.execute("UPDATE alembic_version SET version_num = 'f00dfeedf00d'")
+    newer = run(tmp_path, "init", "--downgrade-to", "8fa6879cd7b8", "--yes", env=key)
+    assert newer.returncode == 2
+    assert "f00dfeedf00d, which this version does not know" in newer.stderr
