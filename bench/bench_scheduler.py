@@ -118,6 +118,7 @@ class Store:
         self.sqlite, self.pg = sqlite, pg
         self.copies = 0
         self.template: str | None = None
+        self.made: list[Path] = []  # this store's own SQLite copies (other runs may share DATA)
 
     @property
     def backend(self) -> str:
@@ -134,15 +135,16 @@ class Store:
         self.copies += 1
         if self.pg is not None:
             return await self.pg.create(f"run_{self.copies}", self.template)
-        copy = DATA / "work" / f"scheduler-{self.copies}-{self.sqlite.name}"
+        copy = DATA / "work" / f"scheduler-{os.getpid()}-{self.copies}-{self.sqlite.name}"
         copy.parent.mkdir(parents=True, exist_ok=True)
         for stale in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
             stale.unlink(missing_ok=True)
         shutil.copyfile(self.sqlite, copy)
+        self.made += [copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")]
         return f"sqlite+aiosqlite:///{copy}"
 
     def cleanup(self) -> None:
-        for path in (DATA / "work").glob("scheduler-*"):
+        for path in self.made:
             path.unlink(missing_ok=True)
 
 
