@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -161,6 +161,7 @@ async def mark_sent(engine: AsyncEngine, message_id: int, worker: str, at: datet
         row = await session.get(OutboxMessage, message_id)
         if row is not None and row.claimed_by == worker:
             row.status, row.sent_at, row.attempts = SENT, at, row.attempts + 1
+            row.send_started_at = None
             session.add(row)
             await session.commit()
 
@@ -171,8 +172,12 @@ async def mark_failed(
     worker: str,
     error: str,
     retry_at: datetime | None,
+    *,
+    maybe_sent: bool = False,
 ) -> OutboxMessage | None:
-    """Back to pending for `retry_at`, or dead when there is no retry left."""
+    """Back to pending for `retry_at`, or dead when there is no retry left. `maybe_sent`: the
+    platform may have taken the message all the same (a timeout), so the attempt stays marked
+    as unconfirmed and the next one checks first where the platform allows it."""
     async with session_factory(engine)() as session:
         row = await session.get(OutboxMessage, message_id)
         if row is None or row.claimed_by != worker:
@@ -181,6 +186,8 @@ async def mark_failed(
         row.last_error = error[:500]
         row.claimed_by = None
         row.claimed_until = None
+        if not maybe_sent:
+            row.send_started_at = None
         if retry_at is None:
             row.status = DEAD
         else:
@@ -202,22 +209,55 @@ async def mark_parts_sent(engine: AsyncEngine, message_id: int, worker: str, par
         await session.commit()
 
 
-async def renew(
-    engine: AsyncEngine, message_id: int, worker: str, now: datetime, lease: timedelta
+async def start_sending(
+    engine: AsyncEngine,
+    message_id: int,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    started_at: datetime,
 ) -> bool:
-    """Extend this worker's claim just before sending; False when the lease ran out meanwhile
-    (another instance may have taken the row over, so sending now could send it twice)."""
+    """Extend this worker's claim just before sending and mark the attempt as under way (an
+    earlier unconfirmed attempt keeps its earlier mark: a check must look back to it). False
+    when another instance has taken the row over meanwhile: sending now could send it twice."""
     async with session_factory(engine)() as session:
         connection = await session.connection()
         result = await connection.execute(
             update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == message_id,
-                col(OutboxMessage.claimed_by) == worker,
-                col(OutboxMessage.status) == CLAIMED,
-                col(OutboxMessage.claimed_until) >= now,
+            .where(*_still_mine(message_id, worker))
+            .values(
+                claimed_until=now + lease,
+                send_started_at=func.coalesce(col(OutboxMessage.send_started_at), started_at),
             )
+        )
+        await session.commit()
+        return bool(result.rowcount)
+
+
+async def renew(
+    engine: AsyncEngine, message_id: int, worker: str, now: datetime, lease: timedelta
+) -> bool:
+    """The heartbeat of a long send: extend this worker's claim; False when it was taken over.
+
+    A claim counts as this worker's until another instance takes it, even past its lease: a
+    clock moved forward (the demo's) makes a live claim look expired without anyone else
+    having it, and giving up then would leave a send half done for nothing."""
+    async with session_factory(engine)() as session:
+        connection = await session.connection()
+        result = await connection.execute(
+            update(OutboxMessage)
+            .where(*_still_mine(message_id, worker))
             .values(claimed_until=now + lease)
         )
         await session.commit()
         return bool(result.rowcount)
+
+
+def _still_mine(message_id: int, worker: str) -> tuple[Any, ...]:
+    # On PostgreSQL an instance taking the row over holds its row lock until it commits; this
+    # UPDATE waits for it and then sees the new owner, so the two never both go ahead.
+    return (
+        col(OutboxMessage.id) == message_id,
+        col(OutboxMessage.claimed_by) == worker,
+        col(OutboxMessage.status) == CLAIMED,
+    )

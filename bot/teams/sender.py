@@ -126,16 +126,24 @@ class TeamsSender:
 
 
 def delivery_error(exc: BaseException) -> DeliveryError:
-    """Map what went wrong to the dispatcher's retry rules (never echoing tokens or bodies)."""
+    """Map what went wrong to the dispatcher's retry rules (never echoing tokens or bodies).
+
+    `maybe_sent` where the connector may have taken the activity all the same (no answer, a
+    5xx): Teams gives a bot no way to look, so the retry sends it again; the row says so."""
     if isinstance(exc, aiohttp.ClientResponseError):
         status = exc.status
         if status == 429 or status >= 500 or status == 401:
             # 401: an expired outbound token; the next attempt fetches a fresh one.
-            return DeliveryError(f"Teams answered {status}", retry_after=retry_after(exc.headers))
+            return DeliveryError(
+                f"Teams answered {status}",
+                retry_after=retry_after(exc.headers),
+                maybe_sent=status >= 500,
+            )
         return DeliveryError(f"Teams refused the message ({status})", permanent=True)
     if isinstance(exc, (aiohttp.ClientError, TimeoutError)):
-        return DeliveryError(f"Teams could not be reached ({type(exc).__name__})")
-    return DeliveryError(f"sending to Teams failed ({type(exc).__name__})")
+        error = f"Teams could not be reached ({type(exc).__name__})"
+        return DeliveryError(error, maybe_sent=True)
+    return DeliveryError(f"sending to Teams failed ({type(exc).__name__})", maybe_sent=True)
 
 
 def retry_after(headers: Mapping[str, str] | None, now: datetime | None = None) -> float | None:

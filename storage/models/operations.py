@@ -91,6 +91,11 @@ class OutboxMessage(SQLModel, table=True):
     parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_by: str | None = Field(default=None, max_length=100)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When an attempt whose outcome is unknown began (real time, comparable with a platform's
+    # message timestamps): set as a send starts, kept if it was cut off (the instance died, the
+    # request timed out), cleared once the outcome is known. While set, the message may already
+    # be on the platform: the Slack sender looks for it before sending again.
+    send_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -198,3 +198,166 @@ async def test_three_instances_deliver_each_message_once(
         await instance.dispose()
     assert len(delivered) == 200
     assert set(delivered.values()) == {1}
+
+
+@dataclass
+class Breaks:
+    """Delivers everything but `target`, for which it raises what a bug would."""
+
+    target: str
+    error: Exception
+    delivered: list[str] = field(default_factory=list)
+
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+    ) -> None:
+        if target == self.target:
+            raise self.error
+        self.delivered.append(payload["key"])
+
+
+async def add_to(engine: AsyncEngine, key: str, due: datetime, platform: str, target: str) -> None:
+    async with session_factory(engine)() as session:
+        assert await enqueue(
+            session,
+            key=key,
+            platform=platform,
+            target=target,
+            kind="digest" if target.startswith("C") else "reminder",
+            payload={"key": key, "text": "Case ref 1234: sensitive words"},
+            due_at=due,
+        )
+        await session.commit()
+
+
+@pytest.mark.parametrize(
+    "error", [TypeError("'NoneType' has no len()"), KeyError("Case ref 1234: sensitive words")]
+)
+async def test_a_send_that_raises_fails_alone_and_is_dead_lettered_by_the_rules(
+    engine: AsyncEngine, error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    # The broken row is the oldest, so it is claimed first in every pass.
+    await add_to(engine, "digest:north", clock.now - timedelta(minutes=5), "slack", "CNORTH")
+    for n in range(3):
+        await add_to(engine, f"slack:{n}", clock.now, "slack", f"D{n}")
+        await add_to(engine, f"teams:{n}", clock.now, "teams", f"a:chat-{n}")
+        await add_to(engine, f"web:{n}", clock.now, "web", f"staff:{n}")
+    slack = Breaks("CNORTH", error)
+    others = {"teams": FakeSender(), "web": FakeSender()}
+    dead: list[tuple[int, str]] = []
+
+    async def on_dead(message_id: int, why: str) -> None:
+        dead.append((message_id, why))
+
+    dispatcher = Dispatcher(
+        engine, {"slack": slack, **others}, clock, max_attempts=3, on_dead=on_dead
+    )
+    assert await dispatcher.run_once() == 10
+    # Everyone else's message went out in the same pass.
+    assert sorted(slack.delivered) == ["slack:0", "slack:1", "slack:2"]
+    assert sorted(others["teams"].delivered) == ["teams:0", "teams:1", "teams:2"]
+    assert sorted(others["web"].delivered) == ["web:0", "web:1", "web:2"]
+    by_key = {r.idempotency_key: r for r in await rows(engine)}
+    broken = by_key.pop("digest:north")
+    assert {r.status for r in by_key.values()} == {"sent"}
+    assert (broken.status, broken.attempts, broken.claimed_by) == ("pending", 1, None)
+    kind = type(error).__name__
+    assert broken.last_error is not None
+    assert f"unexpected {kind}" in broken.last_error
+    assert "sensitive" not in broken.last_error  # the type and where, never the message
+    logged = [r for r in caplog.records if r.levelname == "ERROR" and "CNORTH" in r.getMessage()]
+    assert len(logged) == 1  # once, naming the kind and the target
+    assert "digest for slack CNORTH" in logged[0].getMessage()
+    assert "sensitive" not in caplog.text
+    assert not dead
+
+    # Retried with backoff like any failure, then dead-lettered and the admins told, once.
+    for _ in range(2):
+        clock.now = broken.due_at
+        assert await dispatcher.run_once() == 1
+        broken = next(r for r in await rows(engine) if r.idempotency_key == "digest:north")
+    assert (broken.status, broken.attempts) == ("dead", 3)
+    assert dead == [(broken.id, broken.last_error)]
+    clock.now += timedelta(days=1)
+    assert await dispatcher.run_once() == 0
+
+
+async def test_a_long_send_renews_its_lease(engine: AsyncEngine) -> None:
+    """A send slower than the 2-minute lease keeps its claim: no other instance takes it."""
+    clock = Clock()
+    await add(engine, "slow", clock.now)
+    seen_by_survivor: list[int] = []
+    survivor = Dispatcher(engine, {"slack": FakeSender()}, clock, worker="survivor")
+    first = Dispatcher(engine, {}, clock, worker="first", heartbeat=0.01)
+
+    class Slow:
+        def __init__(self) -> None:
+            self.delivered: list[str] = []
+
+        async def send(
+            self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+        ) -> None:
+            clock.now += timedelta(minutes=5)  # far past the lease taken at the claim
+            deadline = asyncio.get_running_loop().time() + 10
+            while (await rows(engine))[0].claimed_until <= clock.now:  # type: ignore[operator]
+                assert asyncio.get_running_loop().time() < deadline, "the claim was not renewed"
+                await asyncio.sleep(0.01)
+            seen_by_survivor.append(await survivor.run_once())
+            self.delivered.append(payload["key"])
+
+    slow = Slow()
+    first.senders = {"slack": slow}
+    assert await first.run_once() == 1
+    assert seen_by_survivor == [0]  # still held by the instance sending it
+    assert slow.delivered == ["slow"]
+    row = (await rows(engine))[0]
+    assert (row.status, row.claimed_by, row.attempts) == ("sent", "first", 1)
+
+
+@dataclass
+class Remembers:
+    """Records what the dispatcher tells it of earlier attempts, then acts as scripted."""
+
+    outcomes: list[Exception | None]
+    told: list[tuple[str, datetime | None, int]] = field(default_factory=list)
+
+    async def send(
+        self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
+    ) -> None:
+        self.told.append((progress.key, progress.unconfirmed_since, progress.done))
+        outcome = self.outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+
+
+async def test_an_attempt_cut_off_or_timed_out_is_unconfirmed_for_the_next(
+    engine: AsyncEngine,
+) -> None:
+    clock = Clock()
+    wall = Clock(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    await add(engine, "r1", clock.now)
+    # An instance claims the row, starts sending, and dies.
+    died = Dispatcher(engine, {}, clock, worker="died", wall=wall)
+    [row] = await claim(engine, "died", clock.now, lease=died.lease)
+    from storage.outbox import start_sending
+
+    assert row.id is not None
+    assert await start_sending(engine, row.id, "died", clock.now, died.lease, wall.now)
+
+    sender = Remembers([DeliveryError("429"), DeliveryError("timeout", maybe_sent=True), None])
+    later = Dispatcher(engine, {"slack": sender}, clock, base_delay=timedelta(0), wall=wall)
+    clock.now += timedelta(minutes=3)  # the lease ran out
+    wall.now += timedelta(minutes=3)
+    assert await later.run_once() == 1  # the takeover: told when the cut-off attempt began
+    wall.now += timedelta(minutes=1)
+    assert await later.run_once() == 1  # a 429 is a clear refusal: nothing to check next
+    wall.now += timedelta(minutes=1)
+    assert await later.run_once() == 1  # after a timeout, Slack may have it: check next time
+    assert sender.told == [
+        ("r1", datetime(2026, 11, 23, 9, 30, tzinfo=UTC), 0),
+        ("r1", None, 0),
+        ("r1", datetime(2026, 11, 23, 9, 34, tzinfo=UTC), 0),
+    ]
+    sent = (await rows(engine))[0]
+    assert (sent.status, sent.send_started_at) == ("sent", None)
