@@ -53,10 +53,12 @@ _STATE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 _CODE = re.compile(r"[A-Za-z0-9._-]{1,300}")
 # Keep in step with manifests/slack/manifest.yaml (a test compares them).
 BOT_SCOPES = (
+    "channels:history",  # with groups:history and im:history: an unconfirmed send is looked for
     "channels:read",
     "chat:write",
     "commands",
     "files:write",  # calendar invitations, record PDFs and digest charts as real files
+    "groups:history",
     "groups:read",
     "im:history",
     "im:read",

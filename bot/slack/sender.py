@@ -14,9 +14,10 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dispatcher import DeliveryError, Progress
-from bot.slack import files, references, render
+from bot.slack import files, posted, references, render
 from bot.slack.runtime import NotInstalled, SlackRuntime, api_error
 from dialogs.messages import Attachment, Say, Tone
 from dialogs.serialise import from_dict, to_dict
@@ -29,6 +30,12 @@ TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 UNREACHABLE_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+
+def _unsure(error: DeliveryError, unsure: bool) -> DeliveryError:
+    """A failure before the lookup was done leaves the earlier attempt still unconfirmed."""
+    error.maybe_sent = error.maybe_sent or unsure
+    return error
 
 
 def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
@@ -50,18 +57,30 @@ class SlackSender:
     ) -> None:
         progress = progress or Progress()
         team_id, channel = references.split_target(target)
-        replies = [from_dict(dict(r)) for r in payload.get("replies", [])]
         shared = channel.startswith(("C", "G"))  # a channel, not someone's DM
-        said = [r for r in replies if not isinstance(r, Attachment)]
-        attached = files.attachments(replies, channel=shared, charts=kind == "digest")
-        posted = render.message(said, channel=shared)
+        try:
+            replies = [from_dict(dict(r)) for r in payload.get("replies", [])]
+            said = [r for r in replies if not isinstance(r, Attachment)]
+            attached = files.attachments(replies, channel=shared, charts=kind == "digest")
+            message = render.message(said, channel=shared)
+        except (ValueError, KeyError, TypeError) as exc:  # never better on a retry
+            error = f"unusable {kind} payload: {type(exc).__name__}"
+            raise DeliveryError(error, permanent=True) from exc
+        # Part 0 the message, part 1 its files: after the message, so a digest reads card
+        # first, charts below. A retry after a failed upload sends the files alone.
+        has_message = bool(message.blocks or not attached)
+        unsure = progress.unconfirmed_since is not None
         try:
             client = await self.runtime.client_for(team_id)
-            # Part 0 the message, part 1 its files: after the message, so a digest reads card
-            # first, charts below. A retry after a failed upload sends the files alone.
-            if (posted.blocks or not attached) and progress.pending(0):
+            if unsure:
+                await self._recover(client, channel, progress, has_message, attached)
+                unsure = False
+            if has_message and progress.pending(0):
                 await client.chat_postMessage(
-                    channel=channel, text=posted.text, blocks=posted.blocks
+                    channel=channel,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata=posted.tag(progress.key) if progress.key else None,
                 )
                 await progress.sent(0)
             if attached and progress.pending(1):
@@ -70,11 +89,42 @@ class SlackSender:
         except NotInstalled as exc:
             raise DeliveryError(str(exc), permanent=True) from exc
         except SlackApiError as exc:
-            raise await self._failure(exc, team_id, channel, kind) from exc
+            failure = await self._failure(exc, team_id, channel, kind)
+            raise _unsure(failure, unsure) from exc
         except SlackRequestError as exc:  # the bytes' POST to the upload URL was refused
-            raise DeliveryError("Slack file upload failed") from exc
+            raise _unsure(DeliveryError("Slack file upload failed"), unsure) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}") from exc
+            # No answer is not a refusal: Slack may have posted it, so the next attempt looks.
+            error = f"Slack unreachable: {type(exc).__name__}"
+            raise DeliveryError(error, maybe_sent=True) from exc
+
+    async def _recover(
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        progress: Progress,
+        has_message: bool,
+        attached: list[Attachment],
+    ) -> None:
+        """An earlier attempt was cut off: mark as sent what Slack already shows."""
+        message_pending = has_message and progress.pending(0)
+        files_pending = bool(attached) and progress.pending(1)
+        if not progress.key or not (message_pending or files_pending):
+            return
+        assert progress.unconfirmed_since is not None
+        names = [f.filename for f in attached] if files_pending else []
+        found = await posted.look(client, channel, progress.key, progress.unconfirmed_since, names)
+        if found is None:
+            log.warning("Slack %s: an unconfirmed message is sent again unchecked", channel)
+            return
+        if message_pending and found.message:
+            log.info("Slack %s: the message was posted before the cut-off; not again", channel)
+            await progress.sent(0)
+            message_pending = False
+        # The files follow the message: with the message still missing, they cannot be there.
+        if files_pending and not message_pending and found.files:
+            log.info("Slack %s: the files were shared before the cut-off; not again", channel)
+            await progress.sent(1)
 
     async def _failure(
         self, exc: SlackApiError, team_id: str | None, channel: str, kind: str
@@ -84,7 +134,7 @@ class SlackSender:
         if status == 429 or error == "ratelimited":
             return DeliveryError(error, retry_after=_retry_after(exc.response.headers) or 60)
         if status >= 500 or error in TRANSIENT:
-            return DeliveryError(error)
+            return DeliveryError(error, maybe_sent=True)  # it may have posted all the same
         if error in UNREACHABLE_CHANNEL:
             await self._tell_admin(team_id, channel, kind, error)
         return DeliveryError(error, permanent=True)

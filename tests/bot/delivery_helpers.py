@@ -1,8 +1,9 @@
 """Shared by the delivery tests: a fake clock, recording senders, and fake Slack and Teams servers.
 
 The fake servers listen on 127.0.0.1 ephemeral ports and can be told to answer a conversation's
-next requests with 429 (Retry-After), 500, or not at all (a hang longer than the client's timeout).
-Only requests answered 2xx count as delivered: what the platform really accepted.
+next requests with 429 (Retry-After), 500, not at all (a hang longer than the client's timeout),
+or "late": accepted, but answered only after the client gave up. Only what the platform really
+accepted counts as delivered: requests answered 2xx, and the late ones.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ async def until(check: Callable[[], bool], what: str, within: float = 10.0) -> N
 @dataclass
 class Attempt:
     conversation: str
-    answer: str  # ok | 429 | 500 | hang
+    answer: str  # ok | 429 | 500 | hang | late
     body: Any
+    ts: str = ""  # when the platform accepted it (Slack's message timestamp)
 
 
 @dataclass
@@ -139,7 +141,8 @@ class FaultyPlatform:
         return [
             a.body
             for a in self.attempts
-            if a.answer == "ok" and (conversation is None or a.conversation == conversation)
+            if a.answer in ("ok", "late")
+            and (conversation is None or a.conversation == conversation)
         ]
 
     def answers(self, conversation: str) -> list[str]:
@@ -150,18 +153,19 @@ class FaultyPlatform:
     ) -> web.StreamResponse:
         queue = self.script.get(conversation, [])
         answer = queue.pop(0) if queue else "ok"
-        self.attempts.append(Attempt(conversation, answer, body))
+        self.attempts.append(Attempt(conversation, answer, body, f"{time.time():.6f}"))
         if answer == "429":
             return web.json_response(
                 self.throttled(), status=429, headers={"Retry-After": str(self.retry_after)}
             )
         if answer == "500":
             return web.json_response(self.broken(), status=500)
-        if answer == "hang":
+        if answer in ("hang", "late"):
             # Longer than any client timeout in these tests; released at teardown at the latest.
             with suppress(TimeoutError):
                 await asyncio.wait_for(self.released.wait(), HANG_CAP)
-            return web.json_response(self.broken(), status=504)
+            if answer == "hang":
+                return web.json_response(self.broken(), status=504)
         return ok()
 
     def throttled(self) -> dict[str, Any]:
@@ -176,12 +180,31 @@ class FaultyPlatform:
 
 @dataclass
 class FaultySlack(FaultyPlatform):
-    """Slack's Web API: chat.postMessage (the outbox sender's only call with a bot token)."""
+    """Slack's Web API: chat.postMessage, and conversations.history, which shows what was
+    accepted (with its metadata) for a recovered send to look for."""
 
     def app(self) -> web.Application:
         application = web.Application()
         application.router.add_post("/api/chat.postMessage", self._post_message)
+        application.router.add_route("*", "/api/conversations.history", self._history)
         return application
+
+    async def _history(self, request: web.Request) -> web.Response:
+        query = dict(request.query) | (dict(await request.post()) if request.can_read_body else {})
+        oldest = float(query.get("oldest") or 0)
+        messages = [
+            {
+                "type": "message",
+                "ts": a.ts,
+                "text": a.body.get("text"),
+                "metadata": a.body.get("metadata"),
+            }
+            for a in reversed(self.attempts)
+            if a.answer in ("ok", "late")
+            and a.conversation == query.get("channel")
+            and float(a.ts) > oldest
+        ]
+        return web.json_response({"ok": True, "messages": messages, "has_more": False})
 
     async def _post_message(self, request: web.Request) -> web.StreamResponse:
         if request.content_type == "application/json":

@@ -283,3 +283,32 @@ async def test_a_batch_slower_than_its_lease_is_not_sent_twice(engine: AsyncEngi
     slow = Dispatcher(engine, {"slack": Slow()}, clock, worker="slow")
     await bounded(slow.run_once())
     assert sorted(arrived) == ["T1:D0", "T1:D1"]  # without the renewal, T1:D1 arrives twice
+
+
+async def test_a_post_accepted_after_the_client_gave_up(
+    engine: AsyncEngine, platform: Platform
+) -> None:
+    """The platform took the message but answered after the sender's timeout. Slack: the retry
+    finds it in the conversation by its metadata and marks it sent, so it arrives once. Teams
+    offers a bot no way to look: the retry sends it again (docs/reliability.md, "Delivery")."""
+    fake = platform.fake
+    fake.script[platform.faulty_conversation] = ["late"]
+    clock = FakeClock(START)
+    dispatcher = Dispatcher(
+        engine, {platform.name: platform.sender}, clock, base_delay=BASE_DELAY, max_attempts=8
+    )
+    await queue(engine, "late", platform.name, platform.faulty, "for Sam")
+
+    assert await bounded(dispatcher.run_once()) == 1
+    late = await row(engine, "late")
+    assert (late.status, late.attempts) == ("pending", 1)
+    assert late.send_started_at is not None  # unconfirmed: the next attempt may check
+    clock.set(late.due_at)
+    assert await bounded(dispatcher.run_once()) == 1
+    assert (await row(engine, "late")).status == "sent"
+    arrived = fake.delivered(platform.faulty_conversation)
+    if platform.name == "slack":
+        assert fake.answers(platform.faulty_conversation) == ["late"]  # never posted again
+        assert len(arrived) == 1
+    else:
+        assert len(arrived) == 2  # at least once: the window is the sender's timeout

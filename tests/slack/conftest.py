@@ -76,6 +76,12 @@ class FakeSlack:
     missing_channels: set[str] = field(default_factory=set)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     uploads: dict[str, Upload] = field(default_factory=dict)
+    # What each conversation shows (conversations.history): messages posted, files shared.
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    history_error: str | None = None  # e.g. "missing_scope": conversations.history refuses
+    # `odd[method] = body`: Slack does the work, then answers this instead (a reply nobody
+    # foresaw, such as files.completeUploadExternal without its "files").
+    odd: dict[str, dict[str, Any]] = field(default_factory=dict)
     url: str = ""
 
     def app(self) -> web.Application:
@@ -131,7 +137,8 @@ class FakeSlack:
             body = {"ok": False, "error": "ratelimited"}
             headers = {"Retry-After": str(self.retry_after)}
             return web.json_response(body, status=429, headers=headers)
-        return web.json_response(self.answer(method, payload))
+        answer = self.answer(method, payload)
+        return web.json_response(self.odd.get(method, answer))
 
     def answer(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
         match method:
@@ -155,7 +162,13 @@ class FakeSlack:
             case "chat.postMessage":
                 if payload.get("channel") in self.missing_channels:
                     return {"ok": False, "error": "not_in_channel"}
-                return {"ok": True, "channel": payload.get("channel"), "ts": f"{time.time():.6f}"}
+                ts = self._said(
+                    str(payload.get("channel")),
+                    {"text": payload.get("text"), "metadata": _json(payload.get("metadata"))},
+                )
+                return {"ok": True, "channel": payload.get("channel"), "ts": ts}
+            case "conversations.history":
+                return self._history(payload)
             case "files.getUploadURLExternal":
                 return self._upload_url(payload)
             case "files.completeUploadExternal":
@@ -175,6 +188,39 @@ class FakeSlack:
                     "is_enterprise_install": False,
                 }
         return {"ok": True}
+
+    def _said(self, channel: str, message: dict[str, Any]) -> str:
+        """Add a message from the bot to a conversation; returns its ts."""
+        ts = f"{time.time():.6f}"
+        entry = {"type": "message", "bot_id": "B1", "ts": ts}
+        entry |= {k: v for k, v in message.items() if v is not None}
+        self.history.setdefault(channel, []).append(entry)
+        return ts
+
+    def posted_to(self, channel: str) -> list[Call]:
+        return [c for c in self.of("chat.postMessage") if c.payload.get("channel") == channel]
+
+    def _history(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from `oldest` on; metadata only when include_all_metadata is asked."""
+        if self.history_error is not None:
+            return {"ok": False, "error": self.history_error}
+        oldest = float(payload.get("oldest") or 0)
+        with_metadata = str(payload.get("include_all_metadata")).lower() in ("1", "true")
+        found = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in reversed(self.history.get(str(payload.get("channel")), []))
+            if float(m["ts"]) > oldest
+        ]
+        start = int(payload.get("cursor") or 0)
+        limit = min(int(payload.get("limit") or 100), 15)  # Slack's cap outside the Marketplace
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _upload_url(self, payload: dict[str, Any]) -> dict[str, Any]:
         if not payload.get("filename") or not str(payload.get("length", "")).isdigit():
@@ -201,6 +247,8 @@ class FakeSlack:
             upload.channel = str(channel) if channel else None
             upload.initial_comment = payload.get("initial_comment")
             done.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        if channel and done:
+            self._said(str(channel), {"files": done, "upload": True})
         return {"ok": True, "files": done}
 
     def of(self, method: str) -> list[Call]:
@@ -218,6 +266,11 @@ class FakeSlack:
     async def wait_for(self, method: str, count: int = 1, within: float = 10.0) -> list[Call]:
         await self.until(lambda: len(self.of(method)) >= count, f"{count} {method}", within)
         return self.of(method)
+
+
+def _json(value: Any) -> Any:
+    """A JSON argument as Slack reads it, sent as a JSON body or as a form field."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def signed(body: str, content_type: str, timestamp: int | None = None) -> dict[str, str]:
