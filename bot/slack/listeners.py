@@ -1,8 +1,13 @@
 """Slack listeners: the slash command, DMs, buttons, modals, the shortcut and the App Home.
 
 Bolt acks before a listener's work when `process_before_response` is off (the default here), so
-each listener acks first and then runs the turn. Modal submissions are the exception: Slack reads
-`response_action` from the ack itself, so the turn runs first and must stay fast.
+each listener acks first and then runs the turn. Two exceptions. Modal submissions: Slack reads
+`response_action` from the ack itself, so the turn runs first and must stay fast. Direct
+messages: Slack redelivers an event only while it has no ack, so the turn commits first (in a
+listener middleware) and the ack follows; the replies are posted after it. A process killed
+mid-turn therefore leaves an event Slack sends again, and the engine, which claims the event id
+in the turn's own transaction, answers it then (and only once: a redelivery of a turn that did
+commit is rolled back as a duplicate).
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import home, references, render
@@ -24,8 +29,6 @@ from bot.slack.runtime import COMMAND, DECISION_SHORTCUT, SlackRuntime
 from bot.slack.turns import Turns, conversation_key, form_id_of, form_metadata, parse_command
 from dialogs.messages import AskForm, Choice, Command, FormSubmit, Text
 from dialogs.serialise import from_dict
-from storage.db import session_scope
-from storage.repositories.state import SqlStateStore
 
 log = logging.getLogger(__name__)
 Body = dict[str, Any]
@@ -33,6 +36,7 @@ Body = dict[str, Any]
 _CHOICE = re.compile(rf"^{render.CHOICE_ACTION}:\d+$")
 # Message events that are edits, joins, bot posts and the like: not someone talking to us.
 _IGNORED_SUBTYPES = frozenset({"bot_message", "message_changed", "message_deleted", "channel_join"})
+_DM_TURN = "dm_turn"  # context key: (staff or None, the turn's result) for on_message
 
 
 def register(bolt: AsyncApp, runtime: SlackRuntime) -> None:
@@ -44,9 +48,8 @@ def register(bolt: AsyncApp, runtime: SlackRuntime) -> None:
         await next()
 
     bolt.use(provide)
-    bolt.use(skip_retried_events)
     bolt.command(COMMAND)(_tracked(on_command))
-    bolt.event("message")(_tracked(on_message))
+    bolt.event("message", middleware=[turn_before_ack])(_tracked(on_message))
     bolt.event("app_home_opened")(_tracked(on_home_opened))
     bolt.action(_CHOICE)(_tracked(on_choice))
     bolt.action(render.OPEN_FORM_ACTION)(_tracked(on_open_form))
@@ -72,22 +75,44 @@ def _tracked(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitabl
     return run
 
 
-async def skip_retried_events(
-    body: Body, context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
-) -> BoltResponse | None:
-    """Slack redelivers an event (X-Slack-Retry-Num) when an ack was slow: same event_id, once."""
-    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-    if event_id:
-        runtime: SlackRuntime = context["runtime"]
-        async with session_scope(runtime.engine) as session:
-            first = await SqlStateStore(session).claim_message("slack-event", str(event_id))
-        if not first:
-            log.info(
-                "Slack event %s already handled; retry %s ignored", event_id, body.get("retry")
-            )
-            return BoltResponse(status=200, body="")
+def _from_a_person_in_dm(event: Body) -> bool:
+    if event.get("channel_type") != "im" or event.get("bot_id"):
+        return False
+    return event.get("subtype") not in _IGNORED_SUBTYPES and "user" in event
+
+
+def _header(request: AsyncBoltRequest, name: str) -> str | None:
+    values = request.headers.get(name) or ()
+    return str(values[0]) if values else None
+
+
+async def turn_before_ack(
+    body: Body,
+    event: Body,
+    context: AsyncBoltContext,
+    request: AsyncBoltRequest,
+    next: Callable[[], Awaitable[None]],
+) -> None:
+    """Run a DM's turn before the ack (the module docstring says why); on_message replies."""
+    if _from_a_person_in_dm(event):
+        event_id = str(body["event_id"])
+        retry = _header(request, "x-slack-retry-num")
+        if retry is not None:
+            # Redelivered: a slow ack, or an instance that died before it committed the turn.
+            reason = _header(request, "x-slack-retry-reason")
+            log.info("Slack event %s redelivered (retry %s, %s)", event_id, retry, reason)
+        turns: Turns = context["turns"]
+        team_id = str(body.get("team_id") or context.team_id)
+        user_id, channel = event["user"], event["channel"]
+        assert context.client is not None
+        staff = await turns.who(context.client, team_id, user_id)
+        result = None
+        if staff is not None:
+            await turns.seen_in_dm(staff, team_id, user_id, channel)
+            text = Text(event.get("text") or "")
+            result = await turns.run(staff, team_id, user_id, text, event_id)
+        context[_DM_TURN] = (staff, result)
     await next()
-    return None
 
 
 async def on_command(
@@ -118,21 +143,17 @@ async def on_command(
 async def on_message(
     event: Body, body: Body, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    if event.get("channel_type") != "im" or event.get("bot_id"):
-        return
-    if event.get("subtype") in _IGNORED_SUBTYPES or "user" not in event:
-        return
+    done = context.get(_DM_TURN)
+    if done is None:
+        return  # not a person writing in their DM with the app
+    staff, result = done
     turns: Turns = context["turns"]
     team_id = str(body.get("team_id") or context.team_id)
     user_id, channel = event["user"], event["channel"]
-    staff = await turns.who(client, team_id, user_id)
     if staff is None:
         await client.chat_postMessage(channel=channel, text=UNKNOWN_PERSON)
         return
-    await turns.seen_in_dm(staff, team_id, user_id, channel)
-    text = Text(event.get("text") or "")
-    result = await turns.run(staff, team_id, user_id, text, str(body["event_id"]))
-    if not result.duplicate:
+    if result is not None and not result.duplicate:
         await turns.deliver(client, staff, team_id, user_id, result.replies, channel=channel)
 
 
