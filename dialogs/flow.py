@@ -38,11 +38,19 @@ class FlowState:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+# The step of a conversation that ended with a write: the engine keeps it for a while, so a
+# second click on the card that confirmed it is told what was saved instead of saving it again.
+FINISHED = "(finished)"
+
+
 @dataclass(slots=True)
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     notifications: list[Notify] = field(default_factory=list)
     state: FlowState | None = None  # None: the conversation is finished
+    # What a final step saved, e.g. "Managers Decision on C-1042": a repeat of the click or the
+    # "yes" that confirmed it is answered "Already recorded: ..." and writes nothing.
+    recorded: str | None = None
 
 
 class Flow(Protocol):

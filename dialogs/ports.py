@@ -40,10 +40,15 @@ class StoredState:
 
 
 class ConcurrentUpdate(Exception):
-    """Another instance saved this conversation first; the turn is retried from the new state."""
+    """Another turn moved this conversation on (or made the same unique write) first; the turn is
+    rolled back whole and retried from the new state."""
 
 
 class StateStore(Protocol):
+    async def lock(self, key: str) -> None:
+        """Make other instances' turns of this conversation wait until this unit of work ends."""
+        ...
+
     async def load(self, key: str) -> StoredState | None: ...
 
     async def save(
@@ -56,7 +61,10 @@ class StateStore(Protocol):
         expected_version: int | None,
     ) -> int: ...
 
-    async def delete(self, key: str) -> None: ...
+    async def delete(self, key: str, expected_version: int | None = None) -> None:
+        """Forget a conversation; with a version, only if it is still at that version (otherwise
+        ConcurrentUpdate, and nothing else the turn wrote is committed)."""
+        ...
 
     async def claim_message(self, platform: str, message_id: str) -> bool:
         """True the first time a platform message id is seen; False for a duplicate delivery."""

@@ -193,5 +193,5 @@ class AbsenceFlow(FormFlow):
             target_staff_id=person.id,
         )
         who = "your" if person.id == turn.actor.id else f"{person.name}'s"
-        text = f"Recorded {who} absence from {describe_day(start)} to {describe_day(end)}."
-        return Outcome(replies=[Say(text, Tone.SUCCESS)])
+        recorded = f"{who} absence from {describe_day(start)} to {describe_day(end)}"
+        return Outcome(replies=[Say(f"Recorded {recorded}.", Tone.SUCCESS)], recorded=recorded)

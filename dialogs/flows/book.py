@@ -313,4 +313,5 @@ class BookFlow:
             facts=facts,
             sections=(agenda,),
         )
-        return Outcome(replies=[done, calendar], notifications=notes)
+        recorded = f"supervision with {other_name}, {describe(start, turn.zone)}"
+        return Outcome(replies=[done, calendar], notifications=notes, recorded=recorded)

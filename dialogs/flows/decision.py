@@ -203,4 +203,6 @@ class DecisionFlow:
             f"Recorded: {term} on {data['reference']}, ready to export to the case record.",
             Tone.SUCCESS,
         )
-        return Outcome(replies=[done], notifications=notes)
+        return Outcome(
+            replies=[done], notifications=notes, recorded=f"{term} on {data['reference']}"
+        )

@@ -85,5 +85,5 @@ class InformalFlow(FormFlow):
             subject_id=str(note_id),
             target_staff_id=supervisee.id,
         )
-        text = f"Recorded informal supervision with {person.name}, {describe(occurred, turn.zone)}."
-        return Outcome(replies=[Say(text, Tone.SUCCESS)])
+        recorded = f"informal supervision with {person.name}, {describe(occurred, turn.zone)}"
+        return Outcome(replies=[Say(f"Recorded {recorded}.", Tone.SUCCESS)], recorded=recorded)

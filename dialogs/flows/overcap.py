@@ -92,4 +92,5 @@ class OverCapFlow(ManagerRecordFlow):
             "this worries you."
         )
         notes = [Notify(worker.id, (tell,), key=f"overcap:{approval_id}")]
-        return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes)
+        recorded = f"over-cap approval for {worker.name} until {describe_day(end)}"
+        return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes, recorded=recorded)

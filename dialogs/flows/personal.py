@@ -226,7 +226,8 @@ class PersonalElementFlow(ManagerRecordFlow):
             "caseload score to see it."
         )
         notes = [Notify(worker.id, (tell,), key=f"personal-element:{element_id}")]
-        return Outcome(replies=list(replies), notifications=notes)
+        saved = f"{what} for {worker.name}, {when}"
+        return Outcome(replies=list(replies), notifications=notes, recorded=saved)
 
     async def _list(self, turn: Turn, typed: str) -> Outcome:
         worker, refused = await self.managed_worker(turn, typed or "?")

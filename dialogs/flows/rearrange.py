@@ -280,7 +280,8 @@ async def _told(
     done = Card(
         f"{title}: {await checks.session_label(turn, old, with_time=False)}", told, tuple(facts)
     )
-    return Outcome(replies=[done, calendar], notifications=notes)
+    recorded = f"{title.lower()}, {was}"
+    return Outcome(replies=[done, calendar], notifications=notes, recorded=recorded)
 
 
 def _error(form: AskForm, name: str) -> str:

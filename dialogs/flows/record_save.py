@@ -113,4 +113,5 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
         f"signed by you. {timing}{booked_text} {supervisee_names(data)} has been asked to "
         "confirm it."
     )
-    return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes)
+    recorded = f"the {term} of {held} with {supervisee_names(data)}"
+    return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes, recorded=recorded)

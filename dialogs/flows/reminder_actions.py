@@ -81,4 +81,4 @@ class HeldFlow:
         reply = Say(
             "Marked as held. The record is now due: type 'record' to write it up.", Tone.SUCCESS
         )
-        return Outcome(replies=[reply])
+        return Outcome(replies=[reply], recorded="the supervision marked as held")

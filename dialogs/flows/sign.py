@@ -205,7 +205,8 @@ class SignFlow:
         notes = self._tell_other(
             turn, session, f"{turn.actor.name} signed the record of {held}.", f"signed:{record.id}"
         )
-        return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes)
+        recorded = f"your signature on the record of {held}"
+        return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes, recorded=recorded)
 
     async def _changes(self, turn: Turn, state: FlowState, text: str) -> Outcome:
         checked = check_form(_changes_form(), {"changes": text}, turn)
