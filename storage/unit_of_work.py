@@ -7,11 +7,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogs.ports import Ports
+from dialogs.ports import ConcurrentUpdate, Ports
 from policy.packs import Pack
 from scoring.scheme_model import Scheme
 from scoring.schemes import find_scheme
@@ -24,6 +25,7 @@ from storage.repositories.people import SqlCases, SqlDirectory
 from storage.repositories.records import SqlRecords
 from storage.repositories.sessions import SqlSessions
 from storage.repositories.state import SqlStateStore
+from storage.unique_writes import UniqueWrites, claimed_twice, confirmation_of
 
 
 @cache
@@ -63,6 +65,10 @@ class SqlUnitOfWork:
         self.facts = SqlFacts(session)
         self.audit = SqlAudit(session)
         self.packs = packs
+        UniqueWrites(self._confirmation).watch(session)
+
+    def _confirmation(self) -> str | None:
+        return confirmation_of(*self.state.loaded) if self.state.loaded else None
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -80,6 +86,12 @@ def unit_of_work_factory(
             pack_ids = {org_id: pack_id for org_id, pack_id in rows if org_id is not None}
             try:
                 yield SqlUnitOfWork(session, OrganisationPacks(packs, pack_ids, scheme_dirs))
+            except IntegrityError as error:
+                await session.rollback()
+                if claimed_twice(error):
+                    # Another turn made this write first: replay on the state it left behind.
+                    raise ConcurrentUpdate(str(error.orig)) from error
+                raise
             except BaseException:
                 await session.rollback()
                 raise

@@ -1,4 +1,5 @@
-"""Decisions and supervision outside formal sessions (DCC 000:180-184, LAM 004:290-296)."""
+"""Decisions and supervision outside formal sessions (DCC 000:180-184, LAM 004:290-296), and the
+keys that let a decision (or any write a person confirms) be made once."""
 
 from __future__ import annotations
 
@@ -35,3 +36,13 @@ class InformalSupervision(SQLModel, table=True):
     discussed: str = Field(sa_type=EncryptedText)
     decided: str = Field(default="", sa_type=EncryptedText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UniqueWrite(SQLModel, table=True):
+    """A write that may happen once, claimed in the transaction that makes it (storage/
+    unique_writes.py): one decision, absence, booking or record per confirmed conversation step,
+    one signature per party, one "held" per session. A second claim fails on the primary key, so
+    a race or a bug elsewhere cannot commit a duplicate."""
+
+    key: str = Field(primary_key=True, max_length=120)  # no names: a hash of the conversation
+    written_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
