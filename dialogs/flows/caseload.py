@@ -19,6 +19,7 @@ from dialogs.when import describe_day
 from scoring.explain import points_text
 
 _ME = {"", "mine", "myself"}
+_EVERY_POINT = "breakdown:"
 _TEAM = {"team"}
 SOON = timedelta(days=31)
 
@@ -86,7 +87,7 @@ def summary_card(result: CaseloadResult, own: bool) -> Card:
         subtitle=f"{score.scheme_name}, on {describe_day(score.on)}",
         facts=tuple(facts),
         sections=tuple(sections),
-        actions=(Option(f"breakdown:{result.person.id}", "Show every point"),),
+        actions=(Option(f"start:caseload:{_EVERY_POINT}{result.person.id}", "Show every point"),),
     )
 
 
@@ -122,14 +123,17 @@ class CaseloadFlow:
     usage = "caseload [me | person | team]"
     captures_text = False
 
+    # A score is a view, not a conversation: it saves no state, so asking writes nothing (the
+    # "Show every point" button says whose score it is, and access is checked again on a click).
     async def start(self, turn: Turn, argument: str) -> Outcome:
+        if argument.startswith(_EVERY_POINT):
+            typed = argument.removeprefix(_EVERY_POINT)
+            person_id = int(typed) if typed.isdecimal() and len(typed) < 10 else 0
+            return await self._other(turn, person_id, every_point=True)
         target = _target(argument)
         if target.lower() in _ME:
             result = await caseload_of(turn, turn.actor)
-            return Outcome(
-                replies=[summary_card(result, own=True)],
-                state=FlowState(self.name, "shown", {"people": [turn.actor.id]}),
-            )
+            return Outcome(replies=[summary_card(result, own=True)])
         if target in _TEAM:
             return await self._team(turn)
         person, problem = await resolve_person(turn, target)
@@ -137,8 +141,8 @@ class CaseloadFlow:
             return Outcome(replies=[Say(problem, Tone.WARNING)])
         return await self._other(turn, person.id)
 
-    async def _other(self, turn: Turn, person_id: int) -> Outcome:
-        person = await turn.ports.directory.staff(person_id)
+    async def _other(self, turn: Turn, person_id: int, every_point: bool = False) -> Outcome:
+        person = await turn.ports.directory.staff(person_id) if person_id else None
         if person is None:
             return Outcome(replies=[Say("That person is no longer here.", Tone.WARNING)])
         rel = await relation_to(turn, person)
@@ -160,25 +164,23 @@ class CaseloadFlow:
                 subject_id=str(person.id),
                 target_staff_id=person.id,
             )
-        own = rel is Relation.SELF
-        return Outcome(
-            replies=[summary_card(result, own)],
-            state=FlowState(self.name, "shown", {"people": [person.id]}),
-        )
+        if not every_point:
+            return Outcome(replies=[summary_card(result, rel is Relation.SELF)])
+        if result.score is None:
+            return Outcome(replies=[Say("Your council counts cases; there are no points.")])
+        return Outcome(replies=[breakdown_card(result)])
 
     async def _team(self, turn: Turn) -> Outcome:
         teams = await turn.ports.directory.teams_managed_by(turn.actor.id)
         if not teams:
             return Outcome(replies=[Say("Team views are for team managers.", Tone.WARNING)])
         cards = []
-        people: list[int] = []
         for team in teams:
             lines = []
             for member in await turn.ports.directory.team_members(team.id):
                 if member.id == turn.actor.id:
                     continue
                 result = await caseload_of(turn, member)
-                people.append(member.id)
                 await turn.ports.audit.record(
                     actor_id=turn.actor.id,
                     action="read",
@@ -197,7 +199,7 @@ class CaseloadFlow:
             cards.append(
                 Card(title=f"Caseloads: {team.name}", sections=(CardSection("Team", tuple(lines)),))
             )
-        return Outcome(replies=list(cards), state=FlowState(self.name, "shown", {"people": people}))
+        return Outcome(replies=list(cards))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         if isinstance(payload, Choice) and payload.value.startswith("breakdown:"):

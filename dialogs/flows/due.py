@@ -118,7 +118,7 @@ class DueFlow:
             sections=tuple(sections),
             actions=tuple(buttons),
         )
-        return Outcome(replies=[card], state=FlowState(self.name, "shown", {}))
+        return Outcome(replies=[card])  # a view: asking writes nothing
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         return await self.start(turn, "")

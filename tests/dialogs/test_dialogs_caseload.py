@@ -89,9 +89,14 @@ async def test_unknown_person_and_breakdown_of_someone_not_shown(chat_as) -> Non
     manager = await chat_as("Priya Shah")
     replies = await manager.command("caseload", "Nobody Atall")
     assert "Nobody called 'Nobody Atall' works here" in replies[0].text  # type: ignore[union-attr]
-    await manager.send("what's my caseload score")
-    replies = await manager.choose("breakdown:1")
-    assert "Ask for that score first" in replies[0].text  # type: ignore[union-attr]
+    sams_button = card(await manager.command("caseload", "Sam Taylor")).actions[0].value
+    assert card(await manager.choose(sams_button)).title == "Every point: Sam Taylor"
+    # The button says whose score it is, so access is checked again when it is clicked.
+    colleague = await chat_as("Tom Evans")
+    replies = await colleague.choose(sams_button)
+    assert replies[0].text == "Only Sam and their managers can see their score."  # type: ignore[union-attr]
+    replies = await colleague.choose("start:caseload:breakdown:99999999999")
+    assert replies[0].text == "That person is no longer here."  # type: ignore[union-attr]
 
 
 async def test_a_new_question_after_a_score_is_understood(chat_as) -> None:  # type: ignore[no-untyped-def]
