@@ -250,6 +250,14 @@ async def _members(
     return {team_id: tuple(members) for team_id, members in found.items()}
 
 
+def summary_done(pack: Pack, now: datetime) -> bool:
+    """Whether this month's summary moment has passed (then it is queued or already was)."""
+    local = now.astimezone(pack.zone)
+    hour, minute = (int(part) for part in pack.digest.time.split(":"))
+    due_at = datetime.combine(local.date().replace(day=1), clock_time(hour, minute), pack.zone)
+    return now >= due_at
+
+
 async def monthly_summary(
     database: AsyncEngine, organisation: Organisation, pack: Pack, now: datetime, stats: Stats
 ) -> int:

@@ -14,18 +14,19 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
 
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from policy.packs import Pack
 from scheduling.charts import ChartPool
-from scheduling.digests import monthly_summary, weekly_digests
+from scheduling.digests import digest_moment, monthly_summary, summary_done, weekly_digests
 from scheduling.locks import council_lock
-from scheduling.obligations import Stats, refresh
+from scheduling.obligations import Stats, pack_fingerprint, refresh
 from scheduling.reminders import plan_reminders
 from storage.db import session_factory
 from storage.housekeeping import sweep
-from storage.models import Organisation
+from storage.models import Obligation, ObligationState, Organisation
 from storage.repositories.audit import SqlAudit
 from storage.retention import erase, expired
 
@@ -48,40 +49,77 @@ class Scheduler:
         self._purged_on: dict[int, date] = {}
         self._swept_on: date | None = None
         self._reported: set[str] = set()
+        # What this instance knows is done, so an idle tick does not ask again: the pack each
+        # council's obligations were checked against, the week digested, the month summarised.
+        self._fingerprints: dict[int, str] = {}
+        self._digested: dict[int, str] = {}
+        self._summarised: dict[int, str] = {}
 
     async def tick(self) -> int:
-        """Plan everything due now; returns how many new outbox rows were queued."""
+        """Plan everything due now; returns how many new outbox rows were queued. A tick with
+        nothing new reads two indexes and the councils' list, whatever the size of England."""
         now = self.clock()
         added = 0
         async with session_factory(self.database)() as session:
             organisations = (await session.exec(select(Organisation))).all()
-        for organisation in organisations:
-            pack = self.packs.get(organisation.pack_id)
-            if pack is None or organisation.id is None:
+        known = [(o, self.packs.get(o.pack_id)) for o in organisations if o.id is not None]
+        for organisation, pack in known:
+            if pack is None and organisation.slug not in self._reported:
+                self._reported.add(organisation.slug)
                 log.error(
                     "organisation %s has unknown pack %s", organisation.slug, organisation.pack_id
                 )
-                continue
-            added += await self._organisation(organisation, pack, now)
+        days = [now.astimezone(pack.zone).date() for _, pack in known if pack is not None]
+        if days:
+            stale, due = await self._what_changed(max(days))
+            for organisation, pack in known:
+                if pack is not None:
+                    added += await self._organisation(organisation, pack, now, stale, due)
         await self._housekeeping(now)
         return added
 
-    async def _organisation(self, organisation: Organisation, pack: Pack, now: datetime) -> int:
+    async def _what_changed(self, today: date) -> tuple[set[int], set[int]]:
+        """Councils with someone to recompute, and councils with a reminder to plan, today."""
+        S, ob = ObligationState, Obligation
+        stale = (
+            select(col(S.organisation_id))
+            .distinct()
+            .where(
+                or_(
+                    col(S.computed) != col(S.changes),
+                    col(S.valid_until).is_(None),
+                    col(S.valid_until) <= today,
+                )
+            )
+        )
+        due = select(col(ob.organisation_id)).distinct().where(col(ob.next_plan) <= today)
+        async with self.database.connect() as connection:
+            return (
+                set((await connection.execute(stale)).scalars()),
+                set((await connection.execute(due)).scalars()),
+            )
+
+    async def _organisation(
+        self, organisation: Organisation, pack: Pack, now: datetime, stale: set[int], due: set[int]
+    ) -> int:
         """One council's tick; a failure is logged with the council named and the others go on."""
-        assert organisation.id is not None
+        org = organisation.id or 0
         today = now.astimezone(pack.zone).date()
+        fingerprint = pack_fingerprint(pack)
+        week = digest_moment(pack, now)[0].isoformat()
+        month = f"{now.astimezone(pack.zone):%Y-%m}"
         added = 0
-        steps: tuple[tuple[str, Callable[[], Awaitable[int]]], ...] = (
-            ("obligations", lambda: self._refresh(organisation.id or 0, pack, today)),
-            ("reminders", lambda: plan_reminders(
-                self.database, organisation.id or 0, pack, now, today, self.stats)),
-            ("digests", lambda: weekly_digests(
-                self.database, organisation.id or 0, pack, now, self.charts, self.stats)),
-            ("summary", lambda: monthly_summary(
-                self.database, organisation, pack, now, self.stats)),
-            ("retention", lambda: self._retention(organisation.id or 0, organisation.slug, pack,
-                                                  now)),
-        )  # fmt: skip
+        steps: list[tuple[str, Callable[[], Awaitable[int]]]] = []
+        if org in stale or self._fingerprints.get(org) != fingerprint:
+            steps.append(("obligations", lambda: self._refresh(org, pack, today, fingerprint)))
+        if org in due or org in stale:
+            steps.append(("reminders", lambda: plan_reminders(
+                self.database, org, pack, now, today, self.stats)))  # fmt: skip
+        if self._digested.get(org) != week:
+            steps.append(("digests", lambda: self._digests(org, pack, now, week)))
+        if self._summarised.get(org) != month:
+            steps.append(("summary", lambda: self._summary(organisation, pack, now, month)))
+        steps.append(("retention", lambda: self._retention(org, organisation.slug, pack, now)))
         for name, step in steps:
             try:
                 result = await step()
@@ -100,12 +138,33 @@ class Scheduler:
                 added += int(result or 0)
         return added
 
-    async def _refresh(self, organisation_id: int, pack: Pack, today: date) -> int:
+    async def _digests(self, org: int, pack: Pack, now: datetime, week: str) -> int:
+        """This week's digests; once every team has had it, later ticks skip the council."""
+        if now < digest_moment(pack, now)[1]:
+            return 0
+        failed = len(self.stats.failures)
+        added = await weekly_digests(self.database, org, pack, now, self.charts, self.stats)
+        if len(self.stats.failures) == failed:
+            self._digested[org] = week
+        return added
+
+    async def _summary(
+        self, organisation: Organisation, pack: Pack, now: datetime, month: str
+    ) -> int:
+        added = await monthly_summary(self.database, organisation, pack, now, self.stats)
+        if summary_done(pack, now):
+            self._summarised[organisation.id or 0] = month
+        return added
+
+    async def _refresh(
+        self, organisation_id: int, pack: Pack, today: date, fingerprint: str
+    ) -> int:
         async with council_lock(self.database, organisation_id) as mine:
             if not mine:
                 return 0  # another instance is recomputing this council right now
             began = time.perf_counter()
             count = await refresh(self.database, organisation_id, pack, today, self.stats)
+            self._fingerprints[organisation_id] = fingerprint
             if count:
                 log.info(
                     "obligations: recomputed %s people of organisation %s in %.2f s",
