@@ -12,6 +12,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import DialogState, ProcessedInbound, SlackOAuthState, SlackPendingForm
+from storage.models.decisions import UniqueWrite
 
 PENDING_FORM_LIFETIME = timedelta(days=7)  # as long as a conversation waits (dialogs.engine)
 RETRY_WINDOW = timedelta(days=7)  # platforms retry within minutes; a week is ample
@@ -28,6 +29,9 @@ async def sweep(session: AsyncSession, now: datetime) -> dict[str, int]:
             col(ProcessedInbound.seen_at) < now - RETRY_WINDOW
         ),
         "install_states": delete(SlackOAuthState).where(col(SlackOAuthState.expires_at) < now),
+        # A write key matters only while two turns race for it (seconds); after that the stored
+        # state (its version, a signature's time, a session's status) says the same.
+        "write_keys": delete(UniqueWrite).where(col(UniqueWrite.written_at) < now - RETRY_WINDOW),
     }
     connection = await session.connection()
     swept = {}

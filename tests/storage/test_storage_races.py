@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,8 +31,10 @@ from policy.packs import builtin_pack, builtin_pack_ids
 from storage import crypto
 from storage.db import create_engine, normalise_url, session_factory
 from storage.demo import seed_demo
+from storage.housekeeping import sweep
 from storage.migrate import upgrade
 from storage.models import InformalSupervision, SessionAttendee, SupervisionRecord
+from storage.models.decisions import UniqueWrite
 from storage.repositories.state import SqlStateStore
 from storage.unit_of_work import unit_of_work_factory
 from tests.conftest import SERVER_URL, _admin_execute
@@ -331,3 +333,16 @@ def test_one_record_per_session_is_a_constraint() -> None:
         if column.unique
     }
     assert ("session_id",) in constraints | columns
+
+
+async def test_write_keys_are_swept_once_no_race_can_need_them(engine: AsyncEngine) -> None:
+    now = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    async with session_factory(engine)() as session:
+        session.add(UniqueWrite(key="sign:1:supervisee", written_at=now - timedelta(days=8)))
+        session.add(UniqueWrite(key="sign:2:supervisee", written_at=now - timedelta(minutes=1)))
+        await session.commit()
+        swept = await sweep(session, now)
+        await session.commit()
+        kept = (await session.exec(select(UniqueWrite.key))).all()
+    assert swept["write_keys"] == 1
+    assert kept == ["sign:2:supervisee"]
