@@ -85,7 +85,6 @@ class Walk:
     people: dict[str, int] = field(default_factory=dict)
     clock: datetime = MONDAY
     steps: int = 0
-    doubled: list[str] = field(default_factory=list)
 
     def snapshot(self) -> Snapshot:
         connection = sqlite3.connect(self.database, timeout=30)
@@ -131,14 +130,13 @@ class Walk:
         # The page retries the same message after the restart: it must not be applied again.
         again = self.server.send(staff_id, message_id, **payload)
         if self.snapshot() != before:
-            self.doubled.append(f"step {self.steps} ({who}, {payload}) resent: {_shown(again)}")
+            _applied_twice(f"step {self.steps} ({who}, {payload}) resent: {_shown(again)}")
         if confirmation:
             # A second click on the confirmation, as a new message: answered, not written.
             clicked = self.server.send(staff_id, f"{message_id}-again", **payload)
-            if self.snapshot().counts != before.counts:
-                self.doubled.append(f"step {self.steps} clicked again: {_shown(clicked)}")
-            elif "Already recorded" not in _said(clicked):
-                self.doubled.append(f"step {self.steps} clicked again, not 'Already recorded'")
+            written = self.snapshot().counts != before.counts
+            if written or "Already recorded" not in _said(clicked):
+                _applied_twice(f"step {self.steps} clicked again: {_shown(clicked)}")
 
         form = _last(answer, "form")
         if form is not None and reshows:
@@ -149,6 +147,12 @@ class Walk:
             assert _values(resumed) == _values(form), f"step {self.steps}: typed values lost"
             assert self.snapshot().conversations == before.conversations
         return answer
+
+
+def _applied_twice(what: str) -> None:
+    """The one expected failure until items 1 and 10 land: the walk stops here, as an xfail (a
+    state moved on by a resend would derail the steps after it)."""
+    pytest.xfail(f"{ITEMS_1_10}: {what}")
 
 
 def _last(answer: dict[str, Any], kind: str) -> dict[str, Any] | None:
@@ -279,7 +283,4 @@ def test_sigkill_after_every_step_loses_nothing_and_writes_nothing_twice(walk: W
     last = walk.snapshot()
     written = {name: last.counts[name] - first.counts[name] for name in COUNTS}
     assert walk.server.starts == walk.steps + 2  # a kill and a restart after every step
-    if walk.doubled:
-        assert all(written[name] >= once for name, once in WRITTEN_ONCE.items()), written
-        pytest.xfail(ITEMS_1_10 + ":\n" + "\n".join(walk.doubled))
     assert written == WRITTEN_ONCE
