@@ -24,11 +24,12 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def least_at_least(f: Callable[[date], date], on: date, start: date) -> date:
-    """The least day x >= `start` with f(x) >= on, for f non-decreasing with f(start) < on."""
-    if f(start) >= on:
-        raise ValueError(f"search for {on} must start below it, not at {start}")
-    day = start
+def least_at_least(f: Callable[[date], date], on: date, start: date | None = None) -> date:
+    """The least day x with f(x) >= on, for f non-decreasing and unbounded both ways (searched
+    from `start`, or a month before `on`, stepping back a month while f is still >= on)."""
+    day = start or on - timedelta(days=31)
+    while f(day) >= on:
+        day -= timedelta(days=31)
     while f(day) < on:
         day += timedelta(days=1)
     return day
@@ -44,7 +45,7 @@ def asye_from(hi: date, duration_months: int) -> date:
 def first_not_overdue(on: date, rule: DueDateAdjustment, calendar: WorkingCalendar) -> date:
     """The least due date that is not overdue on `on` once adjusted to a working day:
     adjust() is non-decreasing, so a due date is overdue exactly when it is before this."""
-    return least_at_least(lambda d: adjust(d, rule, calendar), on, on - timedelta(days=40))
+    return least_at_least(lambda d: adjust(d, rule, calendar), on)
 
 
 def month_firsts(first: date, last: date) -> tuple[date, ...]:

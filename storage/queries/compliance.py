@@ -203,26 +203,33 @@ def _away(people: CTE, days: CTE) -> Subquery:
     )
 
 
-def _supervised(months: CTE) -> Subquery:
+def _supervised(people: CTE, months: CTE) -> Subquery:
     """Who had a counting session held in each month, by the London date it started (POWYS
-    002:45 cut-off). Each person's sessions are read once and placed in their month (as an
-    EXISTS per person-month they were read once per month)."""
-    S, A, SS = Staff, SessionAttendee, SupervisionSession
-    return (
-        select(col(A.staff_id).label("staff_id"), months.c.m)
+    002:45 cut-off). Each person's sessions are read once, from the attendee index, and then
+    placed in their month (as an EXISTS per person-month they were read once per month).
+
+    The status and type tests are written as `column || ''` so that no planner can index them:
+    SQLite otherwise built an automatic index over every session in the database on each
+    call (2.5 s instead of 0.3 s at 0.1x England). DISTINCT keeps the two steps apart."""
+    A, SS = SessionAttendee, SupervisionSession
+    theirs = (
+        select(col(A.staff_id).label("staff_id"), col(SS.planned_start).label("start"))
         .distinct()
-        .select_from(S)
-        .join(A, col(A.staff_id) == col(S.id))
+        .select_from(A)
         .join(SS, col(SS.id) == col(A.session_id))
-        .join(
-            months,
-            and_(col(SS.planned_start) >= months.c.starts, col(SS.planned_start) < months.c.ends),
-        )
         .where(
-            col(S.organisation_id) == bindparam("org", type_=Integer),
-            col(SS.status) == SessionStatus.HELD.value,
-            col(SS.type).in_(bindparam("types", expanding=True, type_=String)),
+            # An IN list on the indexed column: SQLite looks each person up in the index.
+            col(A.staff_id).in_(select(people.c.staff_id)),
+            col(SS.status).concat("") == SessionStatus.HELD.value,
+            col(SS.type).concat("").in_(bindparam("types", expanding=True, type_=String)),
         )
+        .subquery("theirs")
+    )
+    return (
+        select(theirs.c.staff_id, months.c.m)
+        .distinct()
+        .select_from(theirs)
+        .join(months, and_(theirs.c.start >= months.c.starts, theirs.c.start < months.c.ends))
         .subquery("supervised")
     )
 
@@ -235,7 +242,7 @@ def _statements(months: int, exclusion: bool) -> tuple[Select[Any], Select[Any]]
     days = union_all(
         *(select(months_t.c.m, months_t.c[f"d{n}"].label("day")) for n in range(_LONGEST_MONTH))
     ).cte("days")
-    supervised = _supervised(months_t)
+    supervised = _supervised(everyone, months_t)
     excluded: ColumnElement[bool] = literal(False, Boolean)
     joined: Any = everyone.outerjoin(
         supervised,

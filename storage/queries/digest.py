@@ -13,9 +13,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
@@ -47,7 +63,7 @@ from storage.models import (
     SupervisionSession,
 )
 from storage.models import OverCapApproval as ApprovalRow
-from storage.queries.bounds import asye_from, day_start, first_not_overdue
+from storage.queries.bounds import asye_from, day_start, first_not_overdue, least_at_least
 from storage.types import UTCDateTime
 
 _NO_DATE = date(2000, 1, 1)  # storage.repositories.facts: a missing start date reads as this
@@ -84,20 +100,41 @@ _STAFF_COLUMNS = (
 )  # fmt: skip
 
 
-async def late_records_sql(
-    connection: AsyncConnection, organisation_id: int, pack: Pack, on: date
-) -> dict[int, tuple[RecordStatus, ...]]:
-    """Per team, the records its in-post members supervised in the last 12 weeks that are late
-    or unsigned past their deadline (policy.digest.team_digest), in supervisor id and date order.
+_LOOKBACK_DAYS = RECORD_LOOKBACK.days + 1  # the London days a session can end on
 
-    SQL keeps only sessions that can be: no record, a record written after the session's day
-    (a late one was), or, where both parties sign (DCC 000:103), a missing signature; then
-    policy.recording.record_status decides with the working-day calendar."""
-    S, SS, R, A = Staff, SupervisionSession, SupervisionRecord, SessionAttendee
-    rules = pack.recording
-    maybe = [col(R.id).is_(None), col(R.written_at) > col(SS.planned_end)]
-    if rules.both_parties_sign.value:
-        maybe += [col(R.supervisor_signed_at).is_(None), col(R.supervisee_signed_at).is_(None)]
+
+@lru_cache(maxsize=4)
+def _late_statement(both_sign: bool) -> Select[*tuple[Any, ...]]:
+    """Held sessions of in-post team members, started in the look-back, whose record is late
+    or unsigned past its deadline. Each London day the sessions can end on is a row with its
+    bounds and the record deadline for a session ending then (computed in Python, working days
+    and all), so SQL decides lateness exactly without any date arithmetic of its own."""
+    S, SS, R = Staff, SupervisionSession, SupervisionRecord
+    days = union_all(
+        *(
+            select(
+                bindparam(f"d{i}_lo", type_=UTCDateTime()).label("lo"),
+                bindparam(f"d{i}_hi", type_=UTCDateTime()).label("hi"),
+                # The first instant a record written then is late: the day after the deadline.
+                bindparam(f"d{i}_late", type_=UTCDateTime()).label("late_from"),
+            )
+            for i in range(_LOOKBACK_DAYS)
+        )
+    ).cte("end_days")
+    # A scalar lookup per session, not a join: SQLite put the days table outermost and read
+    # the organisation's sessions once per day.
+    late_from = (
+        select(days.c.late_from)
+        .where(col(SS.planned_end) >= days.c.lo, col(SS.planned_end) < days.c.hi)
+        .scalar_subquery()
+    )
+    # The deadline is before `on` exactly for sessions ending before a day found in Python.
+    past_due = col(SS.planned_end) < bindparam("past_due_before", type_=UTCDateTime())
+    late = [and_(col(R.id).is_(None), past_due), col(R.written_at) >= late_from]
+    if both_sign:
+        # DCC 000:103: both parties sign; unsigned once the deadline has passed.
+        unsigned = or_(col(R.supervisor_signed_at).is_(None), col(R.supervisee_signed_at).is_(None))
+        late.append(and_(col(R.id).is_not(None), past_due, unsigned))
     columns: tuple[Any, ...] = (
         col(S.team_id),
         col(SS.id),
@@ -112,27 +149,64 @@ async def late_records_sql(
         col(R.supervisor_signed_at),
         col(R.supervisee_signed_at),
     )
-    candidates = (
+    return (
         select(*columns)
         .select_from(S)
         .join(SS, col(SS.supervisor_id) == col(S.id))
         .outerjoin(R, col(R.session_id) == col(SS.id))
         .where(
-            col(S.organisation_id) == organisation_id,
+            col(S.organisation_id) == bindparam("org", type_=Integer),
             col(S.team_id).is_not(None),
-            in_post(on),
+            or_(col(S.start_date).is_(None), col(S.start_date) <= bindparam("on", type_=Date)),
+            or_(col(S.leaving_date).is_(None), col(S.leaving_date) >= bindparam("on", type_=Date)),
             col(SS.status) == SessionStatus.HELD.value,
-            col(SS.type).in_([t.value for t in rules.applies_to]),
-            # Started on a London day in the look-back, ended by the end of `on`.
-            col(SS.planned_start) >= day_start(on - RECORD_LOOKBACK, pack.zone),
-            col(SS.planned_end) < day_start(on + timedelta(days=1), pack.zone),
-            or_(*maybe),
+            col(SS.type).in_(bindparam("types", expanding=True, type_=String)),
+            # Started on a London day in the look-back (policy.digest.team_digest), held by `on`.
+            col(SS.planned_start) >= bindparam("since", type_=UTCDateTime()),
+            col(SS.planned_end) < bindparam("until", type_=UTCDateTime()),
+            or_(*late),
         )
     )
-    rows = (await connection.execute(candidates)).all()
+
+
+async def late_records_sql(
+    connection: AsyncConnection, organisation_id: int, pack: Pack, on: date
+) -> dict[int, tuple[RecordStatus, ...]]:
+    """Per team, the records its in-post members supervised in the last 12 weeks that are late
+    or unsigned past their deadline (policy.digest.team_digest), in supervisor id and date order.
+    SQL finds them; policy.recording.record_status then builds each status it lists."""
+    A = SessionAttendee
+    rules = pack.recording
+    deadline = rules.deadline_working_days
+    if deadline is None:
+        return {}  # DCC 000:103 "as soon as possible": no date to be late against
+    calendar = WorkingCalendar(pack.nation)
+    zone = pack.zone
+    first = on - RECORD_LOOKBACK
+    params: dict[str, Any] = {
+        "org": organisation_id,
+        "on": on,
+        "types": [t.value for t in rules.applies_to],
+        "since": day_start(first, zone),
+        "until": day_start(on + timedelta(days=1), zone),
+        "past_due_before": day_start(
+            least_at_least(lambda d: calendar.add_working_days(d, deadline.value), on), zone
+        ),
+    }
+    for i in range(_LOOKBACK_DAYS):
+        # Ends on `day`: held then (record_status reads the end's London date), so due then.
+        day = first + timedelta(days=i)
+        due = calendar.add_working_days(day, deadline.value)
+        params |= {
+            f"d{i}_lo": day_start(day, zone),
+            f"d{i}_hi": day_start(day + timedelta(days=1), zone),
+            f"d{i}_late": day_start(due + timedelta(days=1), zone),
+        }
+    candidates = _late_statement(rules.both_parties_sign.value)
+    rows = (await connection.execute(candidates, params)).all()
     if not rows:
         return {}
-    ids = candidates.with_only_columns(col(SS.id)).scalar_subquery()
+    ids = [r.id for r in rows]
     attendees: dict[int, list[int]] = defaultdict(list)
     for session_id, staff_id in (
         await connection.execute(
@@ -140,7 +214,6 @@ async def late_records_sql(
         )
     ).all():
         attendees[session_id].append(staff_id)
-    calendar = WorkingCalendar(pack.nation)
     found: list[tuple[int, date, int, RecordStatus]] = []
     for r in rows:
         session = SessionFacts(
