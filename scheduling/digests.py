@@ -39,7 +39,8 @@ from storage.repositories.mapping import staff_view
 from storage.repositories.people import SqlCases
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-TEAMS_PER_WRITE = 25
+TEAMS_PER_WRITE = 25  # drawn together in the chart worker
+ROWS_PER_WRITE = 10  # outbox rows per write transaction (each carries a card and two PNGs)
 
 
 def digest_moment(pack: Pack, now: datetime) -> tuple[date, datetime]:
@@ -150,11 +151,12 @@ async def weekly_digests(
                 f"team:{team_id}", slack, teams_channel, keys[team_id], "digest",
                 (card, *files), due_at,
             )  # fmt: skip
-        began = time.perf_counter()
-        async with make() as session:
-            added += await enqueue_many(session, rows)
-            await session.commit()
-        stats.wrote(began)
+        for part in _chunks(rows, ROWS_PER_WRITE):  # charts make rows large: a few at a time
+            began = time.perf_counter()
+            async with make() as session:
+                added += await enqueue_many(session, part)
+                await session.commit()
+            stats.wrote(began, f"{len(part)} digest rows")
     stats.queued += added
     return added
 

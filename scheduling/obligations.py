@@ -32,7 +32,7 @@ from storage.repositories.facts import SqlFacts
 
 log = logging.getLogger(__name__)
 
-BATCH = 200  # people per recompute: one read, then one short write transaction
+BATCH = 100  # people per recompute: one read, then one short write transaction
 SAFETY_NET_DAYS = 21  # everyone is recomputed from scratch within three to five weeks anyway
 
 
@@ -57,9 +57,14 @@ class Stats:
             self.reported.add(failure)
             log.error("scheduler: %s failed; everyone else carries on", what, exc_info=error)
 
-    def wrote(self, began: float) -> None:
+    slowest: str = ""
+
+    def wrote(self, began: float, what: str = "") -> None:
+        """A write transaction ended: the longest is what held other writers up the longest."""
         self.writes += 1
-        self.max_write_ms = max(self.max_write_ms, (time.perf_counter() - began) * 1000)
+        took = (time.perf_counter() - began) * 1000
+        if took > self.max_write_ms:
+            self.max_write_ms, self.slowest = took, what
 
 
 def pack_fingerprint(pack: Pack) -> str:
@@ -178,6 +183,6 @@ async def refresh(
                     states,
                 )
             await session.commit()
-        stats.wrote(began)
+        stats.wrote(began, f"obligations of {len(states)} people")
         stats.recomputed += len(states)
     return len(stale)
