@@ -27,7 +27,7 @@ from policy.packs import Pack
 from scheduling.obligations import Stats, _chunks
 from scoring.vocabulary import StaffRole
 from storage.db import session_factory
-from storage.models import Absence, Obligation, Snooze, Staff
+from storage.models import Absence, Obligation, ObligationState, Snooze, Staff
 from storage.outbox import Queued, destinations_of, enqueue_many
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,18 @@ async def plan_reminders(
 ) -> int:
     """Queue today's reminders and escalations for everyone with an obligation whose planning
     day has come; returns how many outbox rows were new."""
-    ob = Obligation
+    ob, st = Obligation, ObligationState
     query = select(
         col(ob.id), col(ob.staff_id), col(ob.kind), col(ob.description), col(ob.source),
         col(ob.case_reference), col(ob.session_id), col(ob.due),
-    ).where(col(ob.organisation_id) == organisation_id, col(ob.next_plan) <= today)  # fmt: skip
+    ).join(st, col(st.staff_id) == col(ob.staff_id)).where(
+        col(ob.organisation_id) == organisation_id,
+        col(ob.next_plan) <= today,
+        # Only what is computed from the facts as they are now: a person marked stale since
+        # (a session just held, on another instance) is planned once recomputed.
+        col(st.computed) == col(st.changes),
+        col(st.valid_until) > today,
+    )  # fmt: skip
     async with database.connect() as connection:
         rows = (await connection.execute(query)).all()
     if not rows:

@@ -31,6 +31,7 @@ from storage.repositories.audit import SqlAudit
 from storage.retention import erase, expired
 
 log = logging.getLogger(__name__)
+BUSY = -1  # _refresh: another instance holds the council's lock
 
 
 class Scheduler:
@@ -134,6 +135,10 @@ class Scheduler:
                     log.exception("scheduler: %s failed for %s", name, organisation.slug)
                 self.stats.failures.append(failure)
                 continue
+            if name == "obligations" and result == BUSY:
+                # Another instance is recomputing this council: what is stored may be about to
+                # change, so planning from it now could queue a reminder already answered.
+                return added
             if name in {"reminders", "digests", "summary"}:
                 added += int(result or 0)
         return added
@@ -161,7 +166,7 @@ class Scheduler:
     ) -> int:
         async with council_lock(self.database, organisation_id) as mine:
             if not mine:
-                return 0  # another instance is recomputing this council right now
+                return BUSY  # another instance is recomputing this council right now
             began = time.perf_counter()
             count = await refresh(self.database, organisation_id, pack, today, self.stats)
             self._fingerprints[organisation_id] = fingerprint
