@@ -84,8 +84,9 @@ class ChartPool:
     """One worker process for the charts of a scheduler; `inline` draws in the calling thread
     (tests, and the `--no-pool` benchmark baseline)."""
 
-    def __init__(self, inline: bool = False) -> None:
+    def __init__(self, inline: bool = False, enabled: bool = True) -> None:
         self.inline = inline
+        self.enabled = enabled  # off: digests go without charts (the benchmark's floor run)
         self._pool: ProcessPoolExecutor | None = None
 
     async def draw(
@@ -93,6 +94,8 @@ class ChartPool:
     ) -> list[tuple[Attachment, ...]]:
         if not requests:
             return []
+        if not self.enabled:
+            return [() for _ in requests]
         if self.inline:
             return _draw_all(requests, pack, on)
         if self._pool is None:

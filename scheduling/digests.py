@@ -128,7 +128,9 @@ async def weekly_digests(
     added = 0
     for chunk in _chunks(todo, TEAMS_PER_WRITE):
         ids = [int(team_id) for team_id, *_ in chunk]
-        members = await _members(database, organisation_id, ids, pack, today)
+        members = (
+            await _members(database, organisation_id, ids, pack, today) if charts.enabled else {}
+        )
         cards: list[Reply] = []
         requests: list[ChartRequest] = []
         ready = []

@@ -40,12 +40,18 @@ class Scheduler:
         database: AsyncEngine,
         packs: Mapping[str, Pack],
         clock: Callable[[], datetime],
-        charts: ChartPool | None = None,
+        charts: ChartPool | bool | None = None,
     ) -> None:
         self.database = database
         self.packs = packs
         self.clock = clock
-        self.charts = charts or ChartPool(inline=True)
+        # None: drawn in this thread (tests); True: in a worker process (as `serve`); False: none.
+        if isinstance(charts, ChartPool):
+            self.charts = charts
+        elif charts is None:
+            self.charts = ChartPool(inline=True)
+        else:
+            self.charts = ChartPool(enabled=charts)
         self.stats = Stats()
         self._purged_on: dict[int, date] = {}
         self._swept_on: date | None = None
