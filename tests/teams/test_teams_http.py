@@ -202,7 +202,7 @@ async def test_a_choice_from_a_card_button_is_a_choice(teams_bot: TeamsBot) -> N
     connector = teams_bot.connector
     await teams_bot.post(personal_message(teams_bot, SAM, "what's my caseload score"))
     card = card_of((await connector.wait_for(lambda: connector.sent(SAM_CHAT)))[-1])
-    breakdown = next(a for a in card.get("actions", []) if a["data"]["choice"].startswith("break"))
+    breakdown = next(a for a in card.get("actions", []) if "breakdown:" in a["data"]["choice"])
 
     await teams_bot.post(personal_message(teams_bot, SAM, value=breakdown["data"]))
 
