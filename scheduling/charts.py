@@ -1,18 +1,19 @@
 """Digest charts scored and drawn in a worker process, never on the web server's interpreter.
 
-A Monday run draws two PNGs for every team that gets a digest. Pillow releases the GIL for some
-of its work but not for the text layout and the Python drawing calls, so the charts are drawn by
-one worker process (started on first use, spawned: never forked from a threaded server), and the
-scheduler only waits for the bytes.
+A Monday run scores every caseworker for the band chart and draws two PNGs for every team. That
+is most of a Monday's CPU, and Pillow holds the GIL for the text layout and the drawing calls, so
+it runs in a process of its own (scheduling/chart_worker.py, started with the interpreter and
+only the modules drawing needs: never forked from a threaded server, nor a copy of the whole
+app); the scheduler sends plain values and waits for the bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import pickle
+import sys
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,7 @@ from dialogs.messages import Attachment
 from dialogs.scores import score_person
 from dialogs.views import CaseView, StaffView
 from policy.packs import Pack
+from scheduling.chart_worker import HEADER
 from scoring.model import PersonalElement
 from scoring.schemes import find_scheme
 
@@ -74,20 +76,21 @@ def draw(request: ChartRequest, pack: Pack, on: date) -> tuple[Attachment, ...]:
     return tuple(files)
 
 
-def _draw_all(
+def draw_all(
     requests: Sequence[ChartRequest], pack: Pack, on: date
 ) -> list[tuple[Attachment, ...]]:
     return [draw(request, pack, on) for request in requests]
 
 
 class ChartPool:
-    """One worker process for the charts of a scheduler; `inline` draws in the calling thread
-    (tests, and the `--no-pool` benchmark baseline)."""
+    """A worker process for the charts of a scheduler, started when a digest needs drawing and
+    ended when the tick is over (`release`), so it costs no memory between Mondays. `inline`
+    draws in the calling thread (tests); `enabled=False` draws nothing (the benchmark's floor)."""
 
     def __init__(self, inline: bool = False, enabled: bool = True) -> None:
         self.inline = inline
-        self.enabled = enabled  # off: digests go without charts (the benchmark's floor run)
-        self._pool: ProcessPoolExecutor | None = None
+        self.enabled = enabled
+        self._worker: asyncio.subprocess.Process | None = None
 
     async def draw(
         self, requests: Sequence[ChartRequest], pack: Pack, on: date
@@ -97,14 +100,47 @@ class ChartPool:
         if not self.enabled:
             return [() for _ in requests]
         if self.inline:
-            return _draw_all(requests, pack, on)
-        if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, _draw_all, list(requests), pack, on)
+            return draw_all(requests, pack, on)
+        worker = await self._started()
+        assert worker.stdin is not None
+        assert worker.stdout is not None
+        body = pickle.dumps((list(requests), pack, on), protocol=pickle.HIGHEST_PROTOCOL)
+        worker.stdin.write(HEADER.pack(len(body)) + body)
+        await worker.stdin.drain()
+        try:
+            (size,) = HEADER.unpack(await worker.stdout.readexactly(HEADER.size))
+            status, result = pickle.loads(await worker.stdout.readexactly(size))  # noqa: S301
+        except asyncio.IncompleteReadError:
+            self._worker = None
+            raise ChartWorkerError("the chart worker stopped before answering") from None
+        if status != "ok":
+            raise ChartWorkerError(str(result))
+        return list(result)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+    async def _started(self) -> asyncio.subprocess.Process:
+        if self._worker is None or self._worker.returncode is not None:
+            self._worker = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "scheduling.chart_worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+        return self._worker
+
+    async def release(self) -> None:
+        """End the worker, if one is running (closing its input is its signal to go)."""
+        worker, self._worker = self._worker, None
+        if worker is None or worker.returncode is not None:
+            return
+        assert worker.stdin is not None
+        worker.stdin.close()
+        try:
+            await asyncio.wait_for(worker.wait(), 10)
+        except TimeoutError:
+            worker.kill()
+            await worker.wait()
+
+
+class ChartWorkerError(RuntimeError):
+    """The worker could not draw a batch (its message says why)."""

@@ -75,5 +75,5 @@ class SchedulerThread:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._interval)
         finally:
-            charts.close()
+            await charts.release()
             await database.dispose()

@@ -83,6 +83,7 @@ class Scheduler:
                 if pack is not None:
                     added += await self._organisation(organisation, pack, now, stale, due)
         await self._housekeeping(now)
+        await self.charts.release()  # the chart worker lives only while a tick draws
         return added
 
     async def _what_changed(self, today: date) -> tuple[set[int], set[int]]:

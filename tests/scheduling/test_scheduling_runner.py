@@ -115,7 +115,7 @@ async def test_charts_drawn_in_the_worker_process_equal_those_drawn_inline() -> 
     try:
         drawn = await pool.draw(requests, pack, date(2026, 11, 23))
     finally:
-        pool.close()
+        await pool.release()
     inline = await ChartPool(inline=True).draw(requests, pack, date(2026, 11, 23))
     assert drawn == inline
     assert [f.filename for files in drawn for f in files] == ["compliance-trend.png"] * 3

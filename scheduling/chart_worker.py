@@ -1,0 +1,47 @@
+"""The chart worker process: reads batches of chart requests on stdin, writes PNGs on stdout.
+
+Started by scheduling.charts.ChartPool as `python -m scheduling.chart_worker`, so it imports only
+what scoring and drawing need, not the web app (a multiprocessing child would import the parent's
+main module, all of the bot, and double the server's memory). Frames are a 4-byte big-endian
+length and a pickle, in both directions, between this process and the scheduler that started it.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import sys
+from typing import IO, Any
+
+HEADER = struct.Struct(">I")
+
+
+def read_frame(stream: IO[bytes]) -> Any | None:
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None  # the scheduler closed the pipe: time to go
+    (size,) = HEADER.unpack(header)
+    return pickle.loads(stream.read(size))  # noqa: S301 (our own parent's frames only)
+
+
+def write_frame(stream: IO[bytes], value: Any) -> None:
+    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def main() -> int:
+    from scheduling.charts import draw_all
+
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while (job := read_frame(source)) is not None:
+        requests, pack, on = job
+        try:
+            write_frame(sink, ("ok", draw_all(requests, pack, on)))
+        except Exception as error:  # reported to the scheduler, which logs it with the team
+            write_frame(sink, ("error", f"{type(error).__name__}: {error}"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
