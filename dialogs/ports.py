@@ -193,17 +193,6 @@ class Notes(Protocol):
 
     async def absence(
         self, *, staff_id: int, kind: AbsenceKind, start: date, end: date, note: str
-    ) -> int: ...
-
-    async def over_cap_approval(
-        self,
-        *,
-        staff_id: int,
-        approver_id: int,
-        recorded_by_id: int,
-        reason: str,
-        start: date,
-        max_end: date,
     ) -> int:
         """Record an absence; one overlapping another of the person's (written by a turn that
         raced this one) raises ConcurrentUpdate, so the turn is retried and told about it."""
@@ -220,6 +209,17 @@ class Notes(Protocol):
     async def remove_absence(self, absence_id: int) -> None:
         """Forget an absence recorded by mistake (or in the way of the right one)."""
         ...
+
+    async def over_cap_approval(
+        self,
+        *,
+        staff_id: int,
+        approver_id: int,
+        recorded_by_id: int,
+        reason: str,
+        start: date,
+        max_end: date,
+    ) -> int: ...
 
     async def personal_element(
         self,
