@@ -104,3 +104,18 @@ async def test_two_racing_overlapping_absences_write_one(
     assert all(isinstance(r, ConcurrentUpdate) for r in lost), lost
     async with session_factory(engine)() as session:
         assert len((await session.exec(select(Absence))).all()) == 1
+
+
+async def test_a_long_note_is_kept_whole_once_sealed(engine: AsyncEngine) -> None:
+    """The note is encrypted at rest: 500 characters of it, sealed, are far longer than 500 (the
+    column's old VARCHAR(500) refused them on PostgreSQL, migration 3f0c7a1e5b24)."""
+    staff_id = await a_person(engine)
+    note = "Phased return agreed with occupational health; " * 10 + "ŵ" * 30
+    async with session_factory(engine)() as session:
+        await SqlNotes(session).absence(
+            staff_id=staff_id, kind=LEAVE, start=date(2027, 2, 1), end=date(2027, 2, 5), note=note
+        )
+        await session.commit()
+    async with session_factory(engine)() as session:
+        stored = (await session.exec(select(Absence.note))).one()
+    assert stored == note
