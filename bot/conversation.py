@@ -12,10 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dialogs.engine import Engine, Result
 from dialogs.messages import Inbound
 from dialogs.registry import flows, understanding
-from dialogs.serialise import to_dict
 from policy.packs import Pack
-from storage.db import session_factory
-from storage.outbox import destinations, enqueue
 from storage.unit_of_work import unit_of_work_factory
 
 
@@ -39,21 +36,6 @@ class Conversations:
         )
 
     async def handle(self, inbound: Inbound) -> Result:
-        """Run the turn, then queue what others must be told (never sent inline)."""
-        result = await self.dialogs.handle(inbound)
-        if result.notifications:
-            async with session_factory(self.database)() as session:
-                for note in result.notifications:
-                    payload = {"replies": [to_dict(r) for r in note.messages]}
-                    for platform, target in await destinations(session, note.staff_id):
-                        await enqueue(
-                            session,
-                            key=f"{note.key}:{platform}",
-                            platform=platform,
-                            target=target,
-                            kind="notice",
-                            payload=payload,
-                            due_at=self.clock(),
-                        )
-                await session.commit()
-        return result
+        """Run the turn; what others must be told is queued in the turn's own transaction
+        (dialogs.ports.Outbox), never sent inline."""
+        return await self.dialogs.handle(inbound)

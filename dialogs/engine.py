@@ -154,6 +154,9 @@ class Engine:
             else:
                 outcome = await self._route(turn, state, inbound.payload)
             await self._transition(ports, inbound.conversation_key, stored, state, outcome, now)
+            if outcome.notifications:
+                # In the turn's transaction: told exactly when the turn commits.
+                await ports.outbox.notify(outcome.notifications, now)
             # The message is claimed last, in the same transaction as everything the turn wrote:
             # a platform's retry of a message already handled is rolled back whole. Claiming it
             # last keeps the write transaction short (SQLite has one writer at a time), so the

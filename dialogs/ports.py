@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from dialogs.messages import Notify
 from dialogs.views import (
     AbsenceView,
     ActionView,
@@ -296,6 +297,13 @@ class Packs(Protocol):
         ...
 
 
+class Outbox(Protocol):
+    """What others must be told, queued in the turn's own transaction: a turn that commits has
+    queued its notices, and one rolled back (a crash, a duplicate) has queued none."""
+
+    async def notify(self, notices: Sequence[Notify], due_at: datetime) -> int: ...
+
+
 class Ports(Protocol):
     """One unit of work; the engine commits it once the turn has been handled."""
 
@@ -319,6 +327,9 @@ class Ports(Protocol):
 
     @property
     def facts(self) -> Facts: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     @property
     def audit(self) -> Audit: ...

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogs.messages import Notify
+from dialogs.serialise import to_dict
 from storage.db import session_factory
 from storage.models import ConversationReference, OutboxMessage
 
@@ -261,3 +263,26 @@ def _still_mine(message_id: int, worker: str) -> tuple[Any, ...]:
         col(OutboxMessage.claimed_by) == worker,
         col(OutboxMessage.status) == CLAIMED,
     )
+
+
+class SqlOutbox:
+    """The dialogs' Outbox port: a turn's notices queued in the turn's own transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def notify(self, notices: Sequence[Notify], due_at: datetime) -> int:
+        reach = await destinations_of(self._session, sorted({n.staff_id for n in notices}))
+        rows = [
+            Queued(
+                f"{note.key}:{platform}",
+                platform,
+                target,
+                "notice",
+                {"replies": [to_dict(r) for r in note.messages]},
+                due_at,
+            )
+            for note in notices
+            for platform, target in reach[note.staff_id]
+        ]
+        return await enqueue_many(self._session, rows)

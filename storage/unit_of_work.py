@@ -18,6 +18,7 @@ from scoring.scheme_model import Scheme
 from scoring.schemes import find_scheme
 from storage.db import session_factory
 from storage.models import Organisation
+from storage.outbox import SqlOutbox
 from storage.repositories.audit import SqlAudit
 from storage.repositories.facts import SqlFacts
 from storage.repositories.notes import SqlNotes
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.notes = SqlNotes(session)
         self.facts = SqlFacts(session)
         self.audit = SqlAudit(session)
+        self.outbox = SqlOutbox(session)
         self.packs = packs
         UniqueWrites(self._confirmation).watch(session)
 
