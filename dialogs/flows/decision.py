@@ -165,6 +165,9 @@ class DecisionFlow:
                 "confirm",
             }:
                 return await self._save(turn, state)
+        if state.step == "form":  # typed while the form is open: show it again, as filled
+            hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
+            return Outcome(replies=[hint, prefilled(self.form(turn), values)], state=state)
         prompt = "Use Confirm or Change on the card above, or type cancel."
         return Outcome(replies=[Say(prompt, Tone.WARNING)], state=state)
 

@@ -75,6 +75,20 @@ async def test_missing_rationale_asks_for_it_and_keeps_the_rest(
     assert isinstance(replies[0], Card)
 
 
+async def test_typing_while_the_form_is_open_shows_it_again_as_filled(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    reference = await a_case_of(database, "Sam Taylor")
+    manager = await chat_as("Priya Shah")
+    await manager.send(f"decision {reference} convene strategy discussion")
+    replies = await manager.send("it was agreed at the strategy meeting")
+    assert "Fill in the form" in str(replies[0])
+    values = {f.name: f.value for f in manager.form().fields}
+    assert values["case"] == reference
+    assert values["decision"] == "convene strategy discussion"
+
+
 async def test_unknown_case_future_date_and_huge_text(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
     manager = await chat_as("Priya Shah")
     await manager.send("decision C-99999 close the case because needs met")
