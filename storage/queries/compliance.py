@@ -229,6 +229,9 @@ def _supervised(people: CTE, months: CTE, sqlite: bool) -> Subquery:
             col(A.staff_id).in_(select(people.c.staff_id)),
             status == SessionStatus.HELD.value,
             kind.in_(bindparam("types", expanding=True, type_=String)),
+            # Only the months reported (m0 is the earliest): the cost stays that of those
+            # months however many years of history the council has.
+            col(SS.planned_start) >= bindparam("m0_starts", type_=UTCDateTime()),
         )
         .subquery("theirs")
     )

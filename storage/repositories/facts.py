@@ -269,10 +269,12 @@ class SqlFacts:
             )
         )
         # Held sessions whose record is missing or not signed by both: still owed, however old.
+        attending = core_select(col(A.session_id)).where(col(A.staff_id).in_(people))
         unfinished = (
             core_select(col(S.id))
             .outerjoin(R, col(R.session_id) == S.id)
             .where(
+                or_(col(S.supervisor_id).in_(people), col(S.id).in_(attending)),
                 older_held,
                 or_(
                     col(R.id).is_(None),
