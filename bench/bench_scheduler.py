@@ -193,9 +193,20 @@ async def morning(url: str, *, charts: bool) -> dict[str, Any]:
         moment[0] = NOW
         monday = await timed(scheduler.tick())
         idle = await timed(scheduler.tick())
+        stats = getattr(scheduler, "stats", None)  # the scheduler's own record of its writes
+        writes = (
+            {
+                "longest_write_ms": round(stats.max_write_ms, 1),
+                "longest_write": stats.slowest,
+                "writes": stats.writes,
+                "recomputed": stats.recomputed,
+            }
+            if stats is not None
+            else {}
+        )
     finally:
         await engine.dispose()
-    return {"how": how, "first_of_day": first, "monday": monday, "idle": idle}
+    return {"how": how, "first_of_day": first, "monday": monday, "idle": idle, **writes}
 
 
 async def sql_floor(url: str, repeat: int = 3) -> dict[str, Any]:
