@@ -41,7 +41,15 @@ class Figure:
 
     @property
     def percent(self) -> Decimal | None:
+        """For showing, rounded to 0.1; never compare it with the target (use `meets`)."""
         return percent(self.supervised, self.denominator)
+
+    def meets(self, target: Decimal) -> bool | None:
+        """Whether the exact fraction reaches the target percentage (POWYS 002:24, 90%): 1,799
+        of 2,000 is shown as 90.0% but is 89.95%, short of 90%. None when no one is due."""
+        if self.denominator <= 0:
+            return None
+        return Decimal(self.supervised * 100) >= target * self.denominator
 
 
 @dataclass(slots=True)
@@ -72,8 +80,7 @@ class ComplianceReport:
     excluded: tuple[int, ...] = ()
 
     def meets_target(self, figure: Figure | None = None) -> bool | None:
-        value = (figure or self.organisation).percent
-        return None if value is None else value >= self.target
+        return (figure or self.organisation).meets(self.target)
 
 
 def staff_group(staff: StaffFacts, pack: Pack, on: date) -> str:

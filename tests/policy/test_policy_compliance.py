@@ -9,7 +9,7 @@ import pytest
 from policy_factories import away, case, held, staff
 
 from policy.caps import cap_breaches, ratio_breaches
-from policy.compliance import case_compliance, monthly_compliance
+from policy.compliance import ComplianceReport, Figure, case_compliance, monthly_compliance
 from policy.digest import team_digest
 from policy.facts import OverCapApproval, SessionFacts, StaffFacts
 from policy.grouping import ByPerson
@@ -133,6 +133,26 @@ def test_index_and_raw_sessions_agree() -> None:
     raw = monthly_compliance(people, sessions, [], POWYS, *MARCH)
     indexed = monthly_compliance(people, SessionIndex(sessions), [], POWYS, *MARCH)
     assert raw.organisation == indexed.organisation
+
+
+@pytest.mark.parametrize(
+    ("supervised", "denominator", "met"),
+    [
+        (1799, 2000, False),  # 89.95%: shown as 90.0%, but short of 90%
+        (8999, 10000, False),  # 89.99%
+        (1800, 2000, True),  # exactly 90%
+        (9, 10, True),
+        (8, 9, False),  # 88.9%
+    ],
+)
+def test_target_is_met_by_the_exact_fraction_not_the_rounded_percent(
+    supervised: int, denominator: int, met: bool
+) -> None:
+    # POWYS 002:24: "our internal target has been set at 90%"; 89.95% has not reached it.
+    figure = Figure(supervised, denominator, 0)
+    report = ComplianceReport("2024-03", POWYS.compliance.target.percent, figure)
+    assert report.meets_target() is met
+    assert figure.meets(POWYS.compliance.target.percent) is met
 
 
 def test_no_one_in_post_gives_no_percent() -> None:
