@@ -9,7 +9,6 @@ from datetime import date
 from dialogs.flow import Turn
 from dialogs.views import CaseView, StaffView
 from policy.packs import Pack
-from scoring.caps import builtin_count_caps
 from scoring.engine import score
 from scoring.model import CaseFacts, OverCapApproval, PersonalElement, Score, Workload
 from scoring.scheme_model import Scheme
@@ -85,6 +84,5 @@ def score_person(
         over_cap_approvals=approvals,
         personal=personal,
     )
-    caps = builtin_count_caps(pack.caseload.caps_preset) if pack.caseload.caps_preset else None
-    result = score(workload, scheme, on, caps)
+    result = score(workload, scheme, on, pack.count_caps())
     return CaseloadResult(person, result, count, cap, tuple(unused))

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 
 from scoring.document import DataFileError, Doc, parse_text, read_file
 from scoring.model import CapCheck, Workload
@@ -103,9 +105,16 @@ def check_caps(policy: CountCapPolicy, workload: Workload, on: date) -> CapCheck
     )
 
 
-def builtin_count_caps(policy_id: str) -> CountCapPolicy:
+@cache
+def builtin_count_cap_policies() -> Mapping[str, CountCapPolicy]:
+    """Every policy in scoring/count_caps.yaml: the one source of count caps (the chat, the
+    digests and the workload file all read it, a pack choosing one by id)."""
     text = resources.files("scoring").joinpath("count_caps.yaml").read_text(encoding="utf-8")
-    policies = _parse(parse_text(text, "scoring/count_caps.yaml", CountCapsError))
+    return MappingProxyType(_parse(parse_text(text, "scoring/count_caps.yaml", CountCapsError)))
+
+
+def builtin_count_caps(policy_id: str) -> CountCapPolicy:
+    policies = builtin_count_cap_policies()
     if policy_id not in policies:
         known = ", ".join(sorted(policies))
         raise CountCapsError(f"no count-caps policy {policy_id!r}; known: {known}")
@@ -163,6 +172,6 @@ def _parse(doc: Doc) -> dict[str, CountCapPolicy]:
             count_co_worked=(
                 keys["count_co_worked"].boolean() if "count_co_worked" in keys else False
             ),
-            roles=roles,
+            roles=MappingProxyType(roles),
         )
     return out

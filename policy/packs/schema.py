@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
+from types import MappingProxyType
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +22,7 @@ from policy.packs.rules import (
     TextRule,
 )
 from policy.vocabulary import Nation, SessionType
+from scoring.caps import CountCapPolicy, RoleCap, builtin_count_caps
 from scoring.vocabulary import CaseCategory, StaffRole
 
 
@@ -181,6 +184,18 @@ class Caseload(Model):
     escalation: Escalation
     analysis: Frequency | None = None
 
+    @field_validator("caps")
+    @classmethod
+    def _one_cap_per_role(cls, value: tuple[CapRule, ...]) -> tuple[CapRule, ...]:
+        roles = [cap.role for cap in value]
+        twice = sorted({role.value for role in roles if roles.count(role) > 1})
+        if twice:
+            raise ValueError(
+                f"role {', '.join(twice)} is given more than one cap, which contradict each "
+                "other; give each role one cap"
+            )
+        return value
+
     @field_validator("weighting_scheme")
     @classmethod
     def _known_scheme(cls, value: TextRule | None) -> TextRule | None:
@@ -305,22 +320,40 @@ class Pack(Model):
                 return item
         raise KeyError(template_id)
 
+    def count_caps(self) -> CountCapPolicy | None:
+        """The count caps this council uses: the preset it names in scoring/count_caps.yaml (the
+        one source of preset caps), with the pack's own `caps` replacing it role by role. The
+        digest, the chat and the workload file all read caps from here."""
+        return _count_caps(self.caseload, self.id, self.council)
+
     def cap_for(self, role: StaffRole) -> CapRule | None:
-        """The pack's own cap for a role, else the preset's."""
+        """The fixed cap for a role (the pack's own, else the preset's); None where the role has
+        none, or only a share of the team's caseload (CAP003 003:36, students)."""
         for cap in self.caseload.caps:
             if cap.role == role:
                 return cap
-        preset = CAP_PRESETS.get(self.caseload.caps_preset or "", ())
-        return next((cap for cap in preset if cap.role == role), None)
+        policy = self.count_caps()
+        found = policy.roles.get(role) if policy is not None else None
+        if found is None or found.cap is None:
+            return None
+        return CapRule(role=role, max=found.cap, source=found.source, basis="default")
 
 
-# CAP003 (003:52-81): a case is one child; hard caps per role.
-CAP_PRESETS: dict[str, tuple[CapRule, ...]] = {
-    "cap003": (
-        CapRule(role=StaffRole.SOCIAL_WORKER, max=22, source="003:68", basis="default"),
-        CapRule(role=StaffRole.SENIOR_PRACTITIONER, max=22, source="003:68", basis="default"),
-        CapRule(role=StaffRole.NQSW, max=18, source="003:56", basis="default"),
-        CapRule(role=StaffRole.CONSULTANT_SOCIAL_WORKER, max=8, source="003:77", basis="default"),
-        CapRule(role=StaffRole.TEAM_MANAGER, max=0, source="003:81", basis="default"),
+@cache
+def _count_caps(caseload: Caseload, pack_id: str, council: str) -> CountCapPolicy | None:
+    preset = builtin_count_caps(caseload.caps_preset) if caseload.caps_preset else None
+    if not caseload.caps:
+        return preset
+    unit = preset.unit if preset else "children"  # stored cases are counted in children
+    roles = dict(preset.roles) if preset else {}
+    for cap in caseload.caps:
+        text = cap.note or f"at most {cap.max} {unit}"
+        roles[cap.role] = RoleCap(cap.max, None, None, text, text, cap.source or "")
+    return CountCapPolicy(
+        id=preset.id if preset else pack_id,
+        name=preset.name if preset else council,
+        source=preset.source if preset else "",
+        unit=unit,
+        count_co_worked=preset.count_co_worked if preset else False,
+        roles=MappingProxyType(roles),
     )
-}

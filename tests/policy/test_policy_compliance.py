@@ -189,6 +189,38 @@ def test_cap_breach_with_approval_and_escalation() -> None:
     assert by_id[3].approval_status == "none"
 
 
+@pytest.mark.parametrize(
+    ("role", "cap", "clause"),
+    [
+        (StaffRole.SOCIAL_WORKER, 22, "003:68-71"),
+        (StaffRole.SENIOR_PRACTITIONER, 22, "003:68-71"),
+        (StaffRole.ADVANCED_PRACTITIONER, 22, "003:68-71"),  # missing from the digest's old set
+        (StaffRole.NQSW, 18, "003:52-56"),
+        (StaffRole.CONSULTANT_SOCIAL_WORKER, 8, "003:75-77"),
+        (StaffRole.TEAM_MANAGER, 0, "003:81"),
+    ],
+)
+def test_one_set_of_caps_for_the_digest_and_the_chat(
+    role: StaffRole, cap: int, clause: str
+) -> None:
+    # CAP003 003:68 "a maximum of 22 cases" for social workers (advanced practitioners are
+    # social workers), 003:56 NQSW 18, 003:77 consultant 8, 003:81 team managers none. The
+    # digest (policy.caps) and the chat (the scoring engine's count caps) read one source.
+    from dialogs.scores import score_person
+    from dialogs.views import StaffView
+    from scoring.caps import builtin_count_caps
+
+    pack = builtin_pack("lambeth")
+    on = date(2024, 4, 2)
+    breaches = cap_breaches([(1, cap + 1)], {1: staff(role=role)}, [], pack, on)
+    assert [(b.cap, b.source) for b in breaches] == [(cap, clause)]
+    assert cap_breaches([(1, cap)], {1: staff(role=role)}, [], pack, on) == []
+    person = StaffView(1, 1, "Person 1", "p1@example.org", role)
+    assert score_person(person, (), (), cap + 1, pack, None, on).cap == cap
+    source = builtin_count_caps("cap003").roles[role]
+    assert (source.cap, source.source) == (cap, clause)
+
+
 def test_no_escalation_within_three_months() -> None:
     pack = builtin_pack("lambeth")
     breaches = cap_breaches(

@@ -186,6 +186,14 @@ def _line_of(path: Path, needle: str) -> int:
             "kent_wms",
             ["unknown weighting scheme"],
         ),
+        (
+            '    - {role: social_worker, max: 20, kind: hard, source: "new:51"}',
+            '    - {role: social_worker, max: 20, kind: hard, source: "new:51"}\n'
+            '    - {role: social_worker, max: 25, kind: hard, source: "new:51"}',
+            "caseload.caps",
+            "  caps:",
+            ["social_worker is given more than one cap"],
+        ),
     ],
 )
 def test_bad_pack_names_file_key_and_line(
