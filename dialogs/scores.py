@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from dialogs.flow import Turn
 from dialogs.views import CaseView, StaffView
 from policy.packs import Pack
+from scoring.caps import CountCapPolicy, check_count, team_caseload
 from scoring.engine import score
-from scoring.model import CaseFacts, OverCapApproval, PersonalElement, Score, Workload
+from scoring.model import (
+    CapCheck,
+    CaseFacts,
+    OverCapApproval,
+    PersonalElement,
+    Score,
+    Workload,
+)
 from scoring.scheme_model import Scheme
 from scoring.stored import StoredCase, case_facts
 from scoring.vocabulary import AllocationRole
@@ -23,31 +32,46 @@ class CaseloadResult:
     case_count: int
     cap: int | None
     unused_facts: tuple[str, ...]
+    caps: CapCheck | None = None  # the count against the pack's count caps, share and ramp
+    # What the council expects of the caseload where it depends on the team's (a share of it,
+    # CAP003 003:36; the NQSW's rise over the ASYE, 003:54), in the caps' own words.
+    guide: str | None = None
 
 
 async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
     # Two reads, the person's open cases and their approvals: this answers the most-asked
-    # question, so it reads nothing else (sessions and absences play no part in a score).
+    # question, so it reads nothing else (sessions and absences play no part in a score)
+    # unless the role's cap is a share of the team's caseload (then the team's counts too).
     cases = await turn.ports.cases.open_cases(person.id, turn.today)
     approvals = tuple(
         OverCapApproval(a.start, a.max_end, reason=a.reason)
         for a in await turn.ports.facts.approvals(person.id)
     )
-    count = counted_children(cases)
+    policy = turn.pack.count_caps()
+    count = counted_children(cases, policy)
+    team: Decimal | None = None
+    role_cap = policy.roles.get(person.role) if policy is not None else None
+    if policy is not None and role_cap is not None and role_cap.uses_team and person.team_id:
+        members = await turn.ports.directory.team_members(person.team_id)
+        held = await turn.ports.cases.open_cases_of([m.id for m in members], turn.today)
+        pairs = [(m.role, counted_children(held.get(m.id, ()), policy)) for m in members]
+        team = team_caseload(policy, pairs)
     scheme_rule = turn.pack.caseload.weighting_scheme
     scheme = turn.ports.packs.scheme(scheme_rule.value) if scheme_rule else None
     personal: tuple[PersonalElement, ...] = ()
     if scheme is not None and scheme.personal:
         personal = (await turn.ports.facts.personal_elements([person.id], turn.today))[person.id]
     return score_person(
-        person, cases, approvals, count, turn.pack, scheme, turn.today, personal=personal
+        person, cases, approvals, count, turn.pack, scheme, turn.today, personal=personal, team=team
     )
 
 
-def counted_children(cases: Sequence[CaseView]) -> int:
+def counted_children(cases: Sequence[CaseView], policy: CountCapPolicy | None = None) -> int:
     """Cases counted against a count cap: CAP003 003:24, a case is one child, so a sibling group
-    counts each child; only the worker holding the case (lead) counts it."""
-    return sum(c.children for c in cases if c.allocation is AllocationRole.LEAD)
+    counts each child; only the worker holding the case (lead) counts it, unless the council's
+    caps count co-worked cases too (WSX/LUT 001:59-61: students always co-work)."""
+    co_worked = policy is not None and policy.count_co_worked
+    return sum(c.children for c in cases if co_worked or c.allocation is AllocationRole.LEAD)
 
 
 def score_person(
@@ -60,12 +84,30 @@ def score_person(
     on: date,
     *,
     personal: tuple[PersonalElement, ...] = (),
+    team: Decimal | None = None,
 ) -> CaseloadResult:
-    """The score under the council's scheme (pure): the chat, App Home and digests all use it."""
-    cap_rule = pack.cap_for(person.role)
-    cap = cap_rule.max if cap_rule is not None else None
+    """The score under the council's scheme (pure): the chat, App Home and digests all use it.
+    `team` is the team's caseload (scoring.caps.team_caseload) where a share or ramp needs it."""
+    policy = pack.count_caps()
+    caps = None
+    if policy is not None:
+        caps = check_count(
+            policy,
+            person.role,
+            count,
+            on,
+            team=team,
+            asye_start=person.asye_start,
+            approvals=approvals,
+        )
+    cap = caps.cap if caps is not None else None
+    if cap is not None and pack.caseload.prorate_caps_by_fte:
+        cap = int(cap * person.fte)  # as the digest does (policy.caps.effective_cap)
+    role_cap = policy.roles.get(person.role) if policy is not None else None
+    uses_team = role_cap is not None and role_cap.uses_team and team is not None
+    guide = caps.benchmark if caps is not None and uses_team else None
     if scheme is None:
-        return CaseloadResult(person, None, count, cap, ())
+        return CaseloadResult(person, None, count, cap, (), caps, guide)
     facts: list[CaseFacts] = []
     unused: list[str] = []
     for case in cases:
@@ -81,8 +123,9 @@ def score_person(
         fte=person.fte,
         cases=tuple(facts),
         asye_start=person.asye_start,
+        team_caseload=team,
         over_cap_approvals=approvals,
         personal=personal,
     )
-    result = score(workload, scheme, on, pack.count_caps())
-    return CaseloadResult(person, result, count, cap, tuple(unused))
+    result = score(workload, scheme, on, policy)
+    return CaseloadResult(person, result, count, cap, tuple(unused), caps, guide)

@@ -6,11 +6,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from policy.calendar import add_months, months_between
 from policy.facts import OverCapApproval, StaffFacts
 from policy.packs.schema import Pack
+from scoring.caps import role_limit, team_caseload
+from scoring.vocabulary import StaffRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +33,36 @@ class CapBreach:
 Kind = Literal["hard", "benchmark"]
 
 
-def effective_cap(staff: StaffFacts, pack: Pack) -> tuple[int, Kind, str | None] | None:
-    rule = pack.cap_for(staff.role)
-    if rule is None:
+def effective_cap(
+    staff: StaffFacts, pack: Pack, team: Decimal | None = None
+) -> tuple[int, Kind, str | None] | None:
+    """The person's cap: their role's in the pack's count caps, or the role's share of the
+    team's caseload `team` where lower (CAP003 003:36, students: half the team's social workers)."""
+    policy = pack.count_caps()
+    role_cap = policy.roles.get(staff.role) if policy is not None else None
+    cap = role_limit(role_cap, team) if role_cap is not None else None
+    if role_cap is None or cap is None:
         return None
-    cap = rule.max
     if pack.caseload.prorate_caps_by_fte:
-        cap = int(rule.max * staff.fte)
-    return cap, rule.kind, rule.source
+        cap = int(cap * staff.fte)
+    return cap, role_cap.kind, role_cap.source or None
+
+
+def team_caseloads(
+    counts: Iterable[tuple[int, int]], staff: Mapping[int, StaffFacts], pack: Pack
+) -> dict[int, Decimal]:
+    """Each team's caseload (scoring.caps.team_caseload) from these counts, for the packs whose
+    caps take a share of it (CAP003 003:36 students, 003:54 the NQSW ramp)."""
+    policy = pack.count_caps()
+    if policy is None or not policy.needs_team_caseload:
+        return {}
+    by_team: dict[int, list[tuple[StaffRole, int]]] = {}
+    for staff_id, count in counts:
+        person = staff.get(staff_id)
+        if person is not None:
+            by_team.setdefault(person.team_id, []).append((person.role, count))
+    found = {team: team_caseload(policy, pairs) for team, pairs in by_team.items()}
+    return {team: value for team, value in found.items() if value is not None}
 
 
 def cap_breaches(
@@ -51,7 +76,10 @@ def cap_breaches(
     """Who holds more open cases than their role's cap, with approval and escalation state.
 
     `over_since` gives when each worker first went over; without it the earliest approval's
-    start stands in for it."""
+    start stands in for it. A share of the team's caseload is taken of the team's counts given
+    here, so `counts` holds every team member's count where the pack's caps use one."""
+    counts = list(counts)
+    teams = team_caseloads(counts, staff, pack)
     by_staff: dict[int, list[OverCapApproval]] = {}
     for item in approvals:
         by_staff.setdefault(item.staff_id, []).append(item)
@@ -59,7 +87,7 @@ def cap_breaches(
     breaches = []
     for staff_id, count in counts:
         person = staff.get(staff_id)
-        found = effective_cap(person, pack) if person else None
+        found = effective_cap(person, pack, teams.get(person.team_id)) if person else None
         if found is None or count <= found[0]:
             continue
         mine = sorted(by_staff.get(staff_id, ()), key=lambda a: a.start)

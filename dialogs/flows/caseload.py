@@ -25,9 +25,9 @@ SOON = timedelta(days=31)
 
 
 def _cap_text(result: CaseloadResult) -> str:
-    caps = result.score.caps if result.score else None
-    count = caps.count if caps else result.case_count
-    cap = caps.cap if caps else result.cap
+    caps = result.caps
+    count = result.case_count
+    cap = result.cap
     if cap is None:
         return f"{count} (your council sets no count cap for this role)"
     text = f"{count} of {cap}"
@@ -37,6 +37,11 @@ def _cap_text(result: CaseloadResult) -> str:
     return text
 
 
+def _guide(result: CaseloadResult) -> tuple[Fact, ...]:
+    # CAP003 003:36,54: a student's share and an NQSW's expected caseload follow the team's.
+    return (Fact("Your council's guide", result.guide),) if result.guide else ()
+
+
 def summary_card(result: CaseloadResult, own: bool) -> Card:
     who = "Your caseload" if own else f"Caseload: {result.person.name}"
     score = result.score
@@ -44,7 +49,7 @@ def summary_card(result: CaseloadResult, own: bool) -> Card:
         return Card(
             title=who,
             subtitle="Your council counts cases rather than weighting them.",
-            facts=(Fact("Cases (children)", _cap_text(result)),),
+            facts=(Fact("Cases (children)", _cap_text(result)), *_guide(result)),
         )
     facts = [Fact("Score", f"{points_text(score.total)} points")]
     if score.band is not None:
@@ -52,6 +57,7 @@ def summary_card(result: CaseloadResult, own: bool) -> Card:
     if score.percent_of_capacity is not None:
         facts.append(Fact("Capacity used", f"{points_text(score.percent_of_capacity)}%"))
     facts.append(Fact("Cases (children)", _cap_text(result)))
+    facts.extend(_guide(result))
     top = sorted(score.cases, key=lambda c: c.points, reverse=True)[:5]
     sections = [
         CardSection(

@@ -22,7 +22,7 @@ from policy.packs.rules import (
     TextRule,
 )
 from policy.vocabulary import Nation, SessionType
-from scoring.caps import CountCapPolicy, RoleCap, builtin_count_caps
+from scoring.caps import CountCapPolicy, RoleCap, builtin_count_cap_policies, builtin_count_caps
 from scoring.vocabulary import CaseCategory, StaffRole
 
 
@@ -177,12 +177,23 @@ class Escalation(Sourced):
 class Caseload(Model):
     weighting_scheme: TextRule | None
     unit: TextRule
-    caps_preset: Literal["cap003"] | None = None
+    caps_preset: str | None = None  # a policy id in scoring/count_caps.yaml
     caps: tuple[CapRule, ...] = ()
     prorate_caps_by_fte: bool = False
     over_cap: OverCap
     escalation: Escalation
     analysis: Frequency | None = None
+
+    @field_validator("caps_preset")
+    @classmethod
+    def _known_preset(cls, value: str | None) -> str | None:
+        known = builtin_count_cap_policies()
+        if value is not None and value not in known:
+            raise ValueError(
+                f"unknown caps preset {value!r}; known (scoring/count_caps.yaml): "
+                f"{', '.join(sorted(known))}"
+            )
+        return value
 
     @field_validator("caps")
     @classmethod
@@ -336,7 +347,9 @@ class Pack(Model):
         found = policy.roles.get(role) if policy is not None else None
         if found is None or found.cap is None:
             return None
-        return CapRule(role=role, max=found.cap, source=found.source, basis="default")
+        return CapRule(
+            role=role, max=found.cap, kind=found.kind, source=found.source, basis="default"
+        )
 
 
 @cache
@@ -348,7 +361,7 @@ def _count_caps(caseload: Caseload, pack_id: str, council: str) -> CountCapPolic
     roles = dict(preset.roles) if preset else {}
     for cap in caseload.caps:
         text = cap.note or f"at most {cap.max} {unit}"
-        roles[cap.role] = RoleCap(cap.max, None, None, text, text, cap.source or "")
+        roles[cap.role] = RoleCap(cap.max, None, None, text, text, cap.source or "", cap.kind)
     return CountCapPolicy(
         id=preset.id if preset else pack_id,
         name=preset.name if preset else council,
@@ -356,4 +369,5 @@ def _count_caps(caseload: Caseload, pack_id: str, council: str) -> CountCapPolic
         unit=unit,
         count_co_worked=preset.count_co_worked if preset else False,
         roles=MappingProxyType(roles),
+        team_roles=preset.team_roles if preset else frozenset(),
     )

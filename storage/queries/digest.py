@@ -243,10 +243,19 @@ async def late_records_sql(
 
 
 async def caseload_counts_sql(
-    connection: AsyncConnection, organisation_id: int, on: date, *, above: int | None = None
+    connection: AsyncConnection,
+    organisation_id: int,
+    on: date,
+    *,
+    above: int | None = None,
+    co_worked: bool = False,
 ) -> dict[int, int]:
     """Children in each person's lead allocations open on `on` (CAP003 003:24: a case is one
-    child, so a sibling group counts each child); `above` keeps only counts over it."""
+    child, so a sibling group counts each child); `above` keeps only counts over it;
+    `co_worked` counts co-worked cases too (WSX/LUT 001:59-61: students co-work theirs)."""
+    allocations = [AllocationRole.LEAD.value]
+    if co_worked:
+        allocations.append(AllocationRole.CO_WORKER.value)
     S, C, CA = Staff, Case, CaseAllocation
     total = func.sum(col(C.children))
     query = (
@@ -256,7 +265,7 @@ async def caseload_counts_sql(
         .join(S, col(S.id) == col(CA.staff_id))
         .where(
             col(S.organisation_id) == organisation_id,
-            col(CA.role) == AllocationRole.LEAD.value,
+            col(CA.role).in_(allocations),
             col(CA.start_date) <= on,
             or_(col(CA.end_date).is_(None), col(CA.end_date) > on),
             col(C.opened) <= on,
@@ -277,13 +286,22 @@ async def cap_breaches_sql(
     over_since: Mapping[int, date] | None = None,
 ) -> dict[int, tuple[CapBreach, ...]]:
     """Per team, its in-post members over their role's cap (policy.caps.cap_breaches). SQL
-    returns only counts above the lowest cap of any role (any count when caps are pro rata);
+    returns only counts above the lowest cap of any role (any count when caps are pro rata or
+    a share of the team's caseload, whose counts make that caseload);
     the policy then applies each person's own cap, approvals and escalation."""
     capped = {role: rule for role in StaffRole if (rule := pack.cap_for(role)) is not None}
-    if not capped:
+    # A cap that is a share of the team's caseload (CAP003 003:36) needs the team's counts.
+    policy = pack.count_caps()
+    shared = policy is not None and policy.needs_team_caseload
+    roles = set(capped) | (set(policy.roles) | policy.team_roles if policy and shared else set())
+    if not roles:
         return {}
-    lowest = -1 if pack.caseload.prorate_caps_by_fte else min(r.max for r in capped.values())
-    counts = await caseload_counts_sql(connection, organisation_id, on, above=lowest)
+    every = pack.caseload.prorate_caps_by_fte or shared or not capped
+    lowest = -1 if every else min(r.max for r in capped.values())
+    co_worked = policy is not None and policy.count_co_worked
+    counts = await caseload_counts_sql(
+        connection, organisation_id, on, above=lowest, co_worked=co_worked
+    )
     if not counts:
         return {}
     S, P = Staff, ApprovalRow
@@ -295,7 +313,7 @@ async def cap_breaches_sql(
                     col(S.id).in_(list(counts)),
                     col(S.team_id).is_not(None),
                     in_post(on),
-                    col(S.role).in_([r.value for r in capped]),
+                    col(S.role).in_([r.value for r in roles]),
                 )
             )
         ).all()

@@ -131,3 +131,36 @@ def test_counted_children_counts_each_child_of_a_lead_case_only() -> None:
     cases = [case(3, AllocationRole.LEAD), case(1, AllocationRole.LEAD)]
     cases.append(case(2, AllocationRole.CO_WORKER))
     assert counted_children(cases) == 4  # CAP003 003:24: siblings count each child
+
+
+def test_students_and_nqsws_in_the_database_get_the_share_and_the_ramp() -> None:
+    # CAP003 003:36: a student holds at most half the team's social workers' caseload; 003:54:
+    # an NQSW starts at half the team's and rises to 90% over the ASYE (month 6: 70%).
+    from datetime import date
+    from decimal import Decimal
+
+    from dialogs.flows.caseload import summary_card
+    from dialogs.scores import score_person
+    from dialogs.views import StaffView
+    from policy.packs import builtin_pack
+    from scoring.caps import team_caseload
+    from scoring.vocabulary import StaffRole
+
+    pack = builtin_pack("lambeth")
+    policy = pack.count_caps()
+    assert policy is not None
+    team = team_caseload(policy, [(StaffRole.SOCIAL_WORKER, 20), (StaffRole.SOCIAL_WORKER, 20)])
+    assert team == 20
+    on = date(2024, 11, 20)
+    student = StaffView(1, 1, "Ana Student", "a@example.org", StaffRole.STUDENT, team_id=1)
+    result = score_person(student, (), (), 11, pack, None, on, team=team)
+    assert result.cap == 10
+    facts = {f.label: f.value for f in summary_card(result, own=True).facts}
+    assert facts["Cases (children)"].startswith("11 of 10 — over the cap")
+    assert "team caseload 20: at most 10" in facts["Your council's guide"]
+    nqsw = StaffView(
+        2, 1, "Nia New", "n@example.org", StaffRole.NQSW, team_id=1, asye_start=date(2024, 5, 20)
+    )
+    result = score_person(nqsw, (), (), 12, pack, None, on, team=Decimal(20))
+    assert result.cap == 18  # 003:56
+    assert "month 6 of the ASYE: about 14.0 children" in (result.guide or "")

@@ -221,6 +221,44 @@ def test_one_set_of_caps_for_the_digest_and_the_chat(
     assert (source.cap, source.source) == (cap, clause)
 
 
+def test_a_students_cap_is_half_the_teams_social_workers_caseload() -> None:
+    # CAP003 003:36: a student's caseload "should not exceed half of the caseload of social
+    # workers within their host team". Team social workers hold 20 and 19 (the one holding none
+    # is not part of the team's caseload): 19.5, so at most 9 for the student.
+    pack = builtin_pack("lambeth")
+    people = {
+        1: staff(id=1),
+        2: staff(id=2, role=StaffRole.SENIOR_PRACTITIONER),
+        3: staff(id=3),
+        4: staff(id=4, role=StaffRole.STUDENT),
+        5: staff(id=5, role=StaffRole.STUDENT, team=11),  # another team: no social workers
+    }
+    on = date(2024, 4, 2)
+    counts = [(1, 20), (2, 19), (3, 0), (4, 10), (5, 10)]
+    breaches = cap_breaches(counts, people, [], pack, on)
+    assert [(b.staff_id, b.cap, b.source) for b in breaches] == [(4, 9, "003:36-42")]
+    assert cap_breaches([(1, 20), (2, 19), (4, 9)], people, [], pack, on) == []
+
+
+def test_a_pack_may_choose_the_west_sussex_luton_caps() -> None:
+    # WSX/LUT 001:49 practice managers carry no caseload; 001:59-61 students co-work at most 9.
+    pack = builtin_pack("lambeth")
+    wsx = pack.model_copy(
+        update={"caseload": pack.caseload.model_copy(update={"caps_preset": "wsx_luton"})}
+    )
+    on = date(2024, 4, 2)
+    people = {
+        1: staff(id=1, role=StaffRole.PRACTICE_MANAGER),
+        2: staff(id=2, role=StaffRole.STUDENT),
+    }
+    breaches = cap_breaches([(1, 1), (2, 10)], people, [], wsx, on)
+    assert [(b.staff_id, b.cap, b.source) for b in breaches] == [
+        (1, 0, "001:49"),
+        (2, 9, "001:59-61"),
+    ]
+    assert wsx.cap_for(StaffRole.SOCIAL_WORKER) is None  # 001:44: an average to aim for, no cap
+
+
 def test_no_escalation_within_three_months() -> None:
     pack = builtin_pack("lambeth")
     breaches = cap_breaches(

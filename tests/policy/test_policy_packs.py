@@ -194,6 +194,13 @@ def _line_of(path: Path, needle: str) -> int:
             "  caps:",
             ["social_worker is given more than one cap"],
         ),
+        (
+            "  caps_preset: null ",
+            "  caps_preset: kent_caps ",
+            "caseload.caps_preset",
+            "kent_caps",
+            ["unknown caps preset 'kent_caps'", "cap003, wsx_luton"],
+        ),
     ],
 )
 def test_bad_pack_names_file_key_and_line(
@@ -207,6 +214,15 @@ def test_bad_pack_names_file_key_and_line(
     assert f"{path}:{line}: {key_path}:" in message, message
     for word in words:
         assert word in message, message
+
+
+def test_a_pack_can_name_the_west_sussex_luton_caps(tmp_path: Path) -> None:
+    # WSX/LUT 001:49: "Practice Managers and Group Managers should not carry a caseload".
+    path = _broken(tmp_path, "  caps_preset: null ", "  caps_preset: wsx_luton ")
+    pack = load_pack(path)
+    cap = pack.cap_for(StaffRole.PRACTICE_MANAGER)
+    assert cap is not None
+    assert (cap.max, cap.source) == (0, "001:49")
 
 
 def test_all_errors_in_a_file_are_reported(tmp_path: Path) -> None:
