@@ -49,6 +49,15 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[Queued]) -> int:
     bind = session.bind
     builder = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
     connection = await session.connection()
+    # One statement, executed for many rows: SQLAlchemy batches it into multi-row INSERTs
+    # ("insertmanyvalues") and compiles it once, where a literal VALUES list of each length
+    # was compiled anew. RETURNING counts the rows really inserted on both dialects; rowcount
+    # with conflicts is not reliable across drivers.
+    statement = (
+        builder(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(OutboxMessage.id))
+    )
     added = 0
     for start in range(0, len(rows), _BATCH):
         values = [
@@ -61,19 +70,12 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[Queued]) -> int:
                 "due_at": row.due_at,
                 "status": PENDING,
                 "attempts": 0,
+                "parts_sent": 0,
                 "created_at": row.due_at,
             }
             for row in rows[start : start + _BATCH]
         ]
-        # RETURNING counts the rows really inserted on both dialects; rowcount of a multi-row
-        # insert with conflicts is not reliable across drivers.
-        statement = (
-            builder(OutboxMessage)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(col(OutboxMessage.id))
-        )
-        added += len((await connection.execute(statement)).all())
+        added += len((await connection.execute(statement, values)).all())
     return added
 
 
