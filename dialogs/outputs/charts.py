@@ -91,8 +91,12 @@ class _Canvas:
 
     def png(self) -> bytes:
         final = self.image.reduce(SCALE)  # a box filter: exact for a whole factor, and fast
+        # A few colours and their anti-aliased edges: a 64-colour palette looks the same, and
+        # the file is a third the size and encodes in half the time (two charts for every team
+        # every Monday, carried in the outbox).
+        palette = final.quantize(colors=64, method=Image.Quantize.FASTOCTREE)
         buffer = io.BytesIO()
-        final.save(buffer, format="PNG", compress_level=1)
+        palette.save(buffer, format="PNG", compress_level=1)
         return buffer.getvalue()
 
 
