@@ -4,10 +4,12 @@ Started by scheduling.charts.ChartPool as `python -m scheduling.chart_worker`, s
 what scoring and drawing need, not the web app (a multiprocessing child would import the parent's
 main module, all of the bot, and double the server's memory). Frames are a 4-byte big-endian
 length and a pickle, in both directions, between this process and the scheduler that started it.
+It runs at a lower priority than the web server (os.nice), and the scheduler may start two.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 import sys
@@ -32,6 +34,11 @@ def write_frame(stream: IO[bytes], value: Any) -> None:
 
 def main() -> int:
     from scheduling.charts import draw_all
+
+    if hasattr(os, "nice"):
+        # Batch work: the web server in the parent answers Slack within 3 s, so it goes first
+        # when the cores are busy; the charts take what is left.
+        os.nice(10)
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while (job := read_frame(source)) is not None:

@@ -10,6 +10,7 @@ app); the scheduler sends plain values and waits for the bytes.
 from __future__ import annotations
 
 import asyncio
+import os
 import pickle
 import sys
 from collections import Counter
@@ -82,15 +83,31 @@ def draw_all(
     return [draw(request, pack, on) for request in requests]
 
 
-class ChartPool:
-    """A worker process for the charts of a scheduler, started when a digest needs drawing and
-    ended when the tick is over (`release`), so it costs no memory between Mondays. `inline`
-    draws in the calling thread (tests); `enabled=False` draws nothing (the benchmark's floor)."""
+def default_workers() -> int:
+    """Two drawing processes where there are two cores or more: a Monday's charts are most of
+    its CPU, and the workers run at a lower priority than the web server (chart_worker.py), so
+    a conversation still gets the CPU first."""
+    return max(1, min(2, os.cpu_count() or 1))
 
-    def __init__(self, inline: bool = False, enabled: bool = True) -> None:
+
+class ChartPool:
+    """Worker processes for the charts of a scheduler, started when a digest needs drawing and
+    ended when the tick is over (`release`), so they cost no memory between Mondays. Up to
+    `workers` batches are drawn at once (`parallel`), one per process. `inline` draws in the
+    calling thread (tests); `enabled=False` draws nothing (the benchmark's floor)."""
+
+    def __init__(self, inline: bool = False, enabled: bool = True, workers: int | None = None):
         self.inline = inline
         self.enabled = enabled
-        self._worker: asyncio.subprocess.Process | None = None
+        self.size = 1 if inline or not enabled else (workers or default_workers())
+        self._idle: list[asyncio.subprocess.Process] = []
+        self._started: list[asyncio.subprocess.Process] = []
+        self._freed: asyncio.Condition | None = None
+
+    @property
+    def parallel(self) -> int:
+        """How many batches may be drawing at once."""
+        return self.size
 
     async def draw(
         self, requests: Sequence[ChartRequest], pack: Pack, on: date
@@ -101,45 +118,70 @@ class ChartPool:
             return [() for _ in requests]
         if self.inline:
             return draw_all(requests, pack, on)
-        worker = await self._started()
+        body = pickle.dumps((list(requests), pack, on), protocol=pickle.HIGHEST_PROTOCOL)
+        worker = await self._acquire()
         assert worker.stdin is not None
         assert worker.stdout is not None
-        body = pickle.dumps((list(requests), pack, on), protocol=pickle.HIGHEST_PROTOCOL)
-        worker.stdin.write(HEADER.pack(len(body)) + body)
-        await worker.stdin.drain()
         try:
+            worker.stdin.write(HEADER.pack(len(body)) + body)
+            await worker.stdin.drain()
             (size,) = HEADER.unpack(await worker.stdout.readexactly(HEADER.size))
             status, result = pickle.loads(await worker.stdout.readexactly(size))  # noqa: S301
-        except asyncio.IncompleteReadError:
-            self._worker = None
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self._started.remove(worker)  # gone: the next batch starts another
+            await self._put_back(None)
             raise ChartWorkerError("the chart worker stopped before answering") from None
+        except BaseException:
+            # Cancelled half-way through a frame: the pipe is out of step, so this worker goes.
+            self._started.remove(worker)
+            worker.kill()
+            await self._put_back(None)
+            raise
+        await self._put_back(worker)
         if status != "ok":
             raise ChartWorkerError(str(result))
         return list(result)
 
-    async def _started(self) -> asyncio.subprocess.Process:
-        if self._worker is None or self._worker.returncode is not None:
-            self._worker = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "scheduling.chart_worker",
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-            )
-        return self._worker
+    async def _acquire(self) -> asyncio.subprocess.Process:
+        if self._freed is None:
+            self._freed = asyncio.Condition()
+        async with self._freed:
+            while True:
+                live = [w for w in self._idle if w.returncode is None]
+                self._idle = live
+                if live:
+                    return self._idle.pop()
+                if len(self._started) < self.size:
+                    worker = await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        "-m",
+                        "scheduling.chart_worker",
+                        stdin=asyncio.subprocess.PIPE,
+                        stdout=asyncio.subprocess.PIPE,
+                    )
+                    self._started.append(worker)
+                    return worker
+                await self._freed.wait()
+
+    async def _put_back(self, worker: asyncio.subprocess.Process | None) -> None:
+        assert self._freed is not None
+        async with self._freed:
+            if worker is not None:
+                self._idle.append(worker)
+            self._freed.notify()
 
     async def release(self) -> None:
-        """End the worker, if one is running (closing its input is its signal to go)."""
-        worker, self._worker = self._worker, None
-        if worker is None or worker.returncode is not None:
-            return
-        assert worker.stdin is not None
-        worker.stdin.close()
-        try:
-            await asyncio.wait_for(worker.wait(), 10)
-        except TimeoutError:
-            worker.kill()
-            await worker.wait()
+        """End the workers, if any are running (closing its input is a worker's signal to go)."""
+        workers, self._started, self._idle, self._freed = self._started, [], [], None
+        for worker in workers:
+            if worker.returncode is None and worker.stdin is not None:
+                worker.stdin.close()
+        for worker in workers:
+            try:
+                await asyncio.wait_for(worker.wait(), 10)
+            except TimeoutError:
+                worker.kill()
+                await worker.wait()
 
 
 class ChartWorkerError(RuntimeError):
