@@ -7,11 +7,13 @@ worker process; and the rows are written a few teams at a time, each in a short 
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import defaultdict, deque
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,11 +21,10 @@ from sqlmodel import col
 from sqlmodel import select as select_model
 
 from dialogs.digest_card import digest_card
-from dialogs.messages import Reply
+from dialogs.messages import Attachment, Reply
 from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
 from policy.calendar import month_from_index, month_index
-from policy.compliance import monthly_compliance
 from policy.digest import PersonItem, TeamDigest
 from policy.frequencies import DueItem, overdue_days
 from policy.obligations import history_window
@@ -33,7 +34,7 @@ from scheduling.obligations import Stats, _chunks
 from storage.db import session_factory
 from storage.models import Obligation, Organisation, OutboxMessage, Staff, Team
 from storage.outbox import Queued, enqueue_many
-from storage.queries import caseload_counts_sql, digest_figures
+from storage.queries import caseload_counts_sql, digest_figures, monthly_compliance_sql
 from storage.repositories.facts import SqlFacts
 from storage.repositories.mapping import staff_view
 from storage.repositories.people import SqlCases
@@ -41,6 +42,7 @@ from storage.repositories.people import SqlCases
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TEAMS_PER_WRITE = 25  # drawn together in the chart worker
 ROWS_PER_WRITE = 10  # outbox rows per write transaction (each carries a card and two PNGs)
+Row = tuple[Any, ...]  # a team: id, name, Slack channel, Teams channel
 
 
 def digest_moment(pack: Pack, now: datetime) -> tuple[date, datetime]:
@@ -124,27 +126,11 @@ async def weekly_digests(
     if not todo:
         return 0
     digests = await team_digests(database, organisation_id, pack, digest_day, today)
+    counts = await _counts(database, organisation_id, pack, today) if charts.enabled else {}
     make = session_factory(database)
-    added = 0
-    for chunk in _chunks(todo, TEAMS_PER_WRITE):
-        ids = [int(team_id) for team_id, *_ in chunk]
-        members = (
-            await _members(database, organisation_id, ids, pack, today) if charts.enabled else {}
-        )
-        cards: list[Reply] = []
-        requests: list[ChartRequest] = []
-        ready = []
-        for team in chunk:
-            team_id, name = team[0], team[1]
-            try:
-                digest, names = digests[team_id]
-                cards.append(digest_card(digest, name, names))
-            except Exception as error:  # queued at the next tick; the other teams' go now
-                stats.failed(f"digest of team {team_id} {name!r}", error)
-                continue
-            ready.append(team)
-            requests.append(_chart_request(name, digest, members.get(team_id, ())))
-        drawn = await charts.draw(requests, pack, today)
+    Drawn = list[tuple[Attachment, ...]]
+
+    async def write(ready: list[Row], cards: list[Reply], drawn: Drawn) -> int:
         rows: list[Queued] = []
         for (team_id, _name, slack, teams_channel), card, files in zip(
             ready, cards, drawn, strict=True
@@ -153,12 +139,51 @@ async def weekly_digests(
                 f"team:{team_id}", slack, teams_channel, keys[team_id], "digest",
                 (card, *files), due_at,
             )  # fmt: skip
+        written = 0
         for part in _chunks(rows, ROWS_PER_WRITE):  # charts make rows large: a few at a time
             began = time.perf_counter()
             async with make() as session:
-                added += await enqueue_many(session, part)
+                written += await enqueue_many(session, part)
                 await session.commit()
             stats.wrote(began, f"{len(part)} digest rows")
+        return written
+
+    # A pipeline: while the chart workers draw a few teams, the next few are read and their
+    # cards made here, and what is drawn is written; at most `charts.parallel` batches draw.
+    pending: deque[tuple[list[Row], list[Reply], asyncio.Future[Drawn]]] = deque()
+    added = 0
+    try:
+        for chunk in _chunks(todo, TEAMS_PER_WRITE):
+            ids = [int(team_id) for team_id, *_ in chunk]
+            members = (
+                await _members(database, ids, counts, today) if charts.enabled and counts else {}
+            )
+            cards: list[Reply] = []
+            requests: list[ChartRequest] = []
+            ready: list[Row] = []
+            for team in chunk:
+                team_id, name = team[0], team[1]
+                try:
+                    digest, names = digests[team_id]
+                    cards.append(digest_card(digest, name, names))
+                except Exception as error:  # queued at the next tick; the other teams' go now
+                    stats.failed(f"digest of team {team_id} {name!r}", error)
+                    continue
+                ready.append(tuple(team))
+                requests.append(_chart_request(name, digest, members.get(team_id, ())))
+            drawing = asyncio.ensure_future(charts.draw(requests, pack, today))
+            pending.append((ready, cards, drawing))
+            while len(pending) > charts.parallel:
+                done_ready, done_cards, task = pending.popleft()
+                added += await write(done_ready, done_cards, await task)
+        while pending:
+            done_ready, done_cards, task = pending.popleft()
+            added += await write(done_ready, done_cards, await task)
+    finally:
+        for _ready, _cards, task in pending:  # a failure above: nothing is left drawing
+            task.cancel()
+        if pending:
+            await asyncio.gather(*(task for *_, task in pending), return_exceptions=True)
     stats.queued += added
     return added
 
@@ -231,18 +256,24 @@ def _chart_request(name: str, digest: TeamDigest, members: tuple[Member, ...]) -
     return ChartRequest(name, trend, digest.target, members)
 
 
+async def _counts(
+    database: AsyncEngine, organisation_id: int, pack: Pack, today: date
+) -> dict[int, int]:
+    """Every caseworker's open case count, once for the council (none: no band chart)."""
+    if pack.caseload.weighting_scheme is None:
+        return {}
+    async with database.connect() as connection:
+        return dict(await caseload_counts_sql(connection, organisation_id, today))
+
+
 async def _members(
-    database: AsyncEngine, organisation_id: int, team_ids: Sequence[int], pack: Pack, today: date
+    database: AsyncEngine, team_ids: Sequence[int], counts: Mapping[int, int], today: date
 ) -> dict[int, tuple[Member, ...]]:
     """Each team's caseworkers with what scoring them needs, for a few teams in three queries
     (the scoring itself happens with the drawing, in scheduling.charts)."""
-    if pack.caseload.weighting_scheme is None:
-        return {}
     async with session_factory(database)() as session:
         rows = await session.exec(select_model(Staff).where(col(Staff.team_id).in_(list(team_ids))))
         everyone = [(row.team_id, staff_view(row)) for row in rows.all()]
-        connection = await session.connection()
-        counts = await caseload_counts_sql(connection, organisation_id, today)
         chosen = [(t, m) for t, m in everyone if not m.role.is_manager and m.id in counts]
         ids = [m.id for _, m in chosen]
         held = await SqlCases(session).open_cases_of(ids, today)
@@ -277,11 +308,12 @@ async def monthly_summary(
     if await _already_queued(database, [f"{key}:web"]):
         return 0
     make = session_factory(database)
-    async with make() as session:
-        inputs = await SqlFacts(session).for_organisation(
-            organisation.id, local.date(), history_from=last_month - timedelta(days=1)
+    async with database.connect() as connection:
+        # Set-based, as the digests (storage.queries; equal to policy.compliance's
+        # monthly_compliance over the same rows, tests/storage/test_storage_compliance_sql.py).
+        monthly = await monthly_compliance_sql(
+            connection, organisation.id, pack, [last_month], people=True
         )
-        connection = await session.connection()
         teams = (
             await connection.execute(
                 select(col(Team.id), col(Team.name)).where(
@@ -289,9 +321,7 @@ async def monthly_summary(
                 )
             )
         ).all()
-    report = monthly_compliance(
-        inputs.staff, inputs.sessions, inputs.absences, pack, last_month.year, last_month.month
-    )
+    report = monthly.reports[last_month.replace(day=1)]
     names = {int(team_id or 0): name for team_id, name in teams}
     card = summary_card(organisation.name, f"{last_month:%B %Y}", report, names)
     rows = channel_rows(

@@ -12,17 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.scheduler import Scheduler
+from dialogs.summary_card import _figure
+from policy.compliance import monthly_compliance
 from policy.packs import builtin_pack, builtin_pack_ids
 from storage.db import session_factory
 from storage.models import (
     Absence,
     DialogState,
+    Organisation,
     OutboxMessage,
     ProcessedInbound,
     SlackOAuthState,
     SlackPendingForm,
     Staff,
 )
+from storage.repositories.facts import SqlFacts
 
 TODAY = date(2026, 11, 23)  # a Monday
 PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
@@ -165,6 +169,18 @@ async def test_monthly_service_summary_once_on_the_first(database: AsyncEngine) 
         "Not in a team (service management)",  # the service manager
     }
     assert "C-1" not in str(card)
+    # Its figures are the policy's monthly KPI over the same rows (the card reads them from
+    # the set-based query; policy.compliance.monthly_compliance is the rule as written).
+    async with session_factory(database)() as session:
+        organisation = (await session.exec(select(Organisation))).one()
+        inputs = await SqlFacts(session).for_organisation(organisation.id or 0, date(2026, 12, 1))
+    kpi = monthly_compliance(
+        inputs.staff, inputs.sessions, inputs.absences, PACKS[organisation.pack_id], 2026, 11
+    )
+    facts = {f["label"]: f["value"] for f in card["facts"]}
+    assert kpi.organisation.in_post > 0
+    assert facts["Whole service"] == _figure(kpi.organisation)
+    assert facts["Excluded for absence"] == str(len(kpi.excluded))
 
 
 async def test_a_daily_sweep_removes_what_outlived_its_use(database: AsyncEngine) -> None:
