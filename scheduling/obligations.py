@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,7 +33,8 @@ from storage.repositories.facts import SqlFacts
 
 log = logging.getLogger(__name__)
 
-BATCH = 100  # people per recompute: one read, then one short write transaction
+BATCH = 100  # people per recompute: one read, then short write transactions
+PEOPLE_PER_WRITE = 25  # people whose obligations one write transaction replaces (under 50 ms)
 SAFETY_NET_DAYS = 21  # everyone is recomputed from scratch within three to five weeks anyway
 
 
@@ -104,6 +106,37 @@ async def stale_people(
         return [(int(a), int(b)) for a, b in (await connection.execute(query)).all()]
 
 
+async def _write(
+    make: Any,
+    states: Sequence[dict[str, Any]],
+    rows: dict[int, list[dict[str, Any]]],
+    stats: Stats,
+) -> None:
+    """A few people's new obligations and states, in one short write transaction."""
+    ids = [state["sid"] for state in states]
+    mine = [row for staff_id in ids for row in rows.get(staff_id, ())]
+    began = time.perf_counter()
+    async with make() as session:
+        connection = await session.connection()
+        await connection.execute(delete(Obligation).where(col(Obligation.staff_id).in_(ids)))
+        if mine:
+            await connection.execute(insert(Obligation), mine)
+        S = ObligationState.__table__  # type: ignore[attr-defined]
+        await connection.execute(
+            update(S)
+            .where(S.c.staff_id == bindparam("sid"))
+            .values(
+                computed=bindparam("seen"),
+                computed_on=bindparam("on"),
+                valid_until=bindparam("until"),
+                pack_fingerprint=bindparam("fp"),
+            ),
+            list(states),
+        )
+        await session.commit()
+    stats.wrote(began, f"obligations of {len(states)} people")
+
+
 async def refresh(
     database: AsyncEngine, organisation_id: int, pack: Pack, today: date, stats: Stats
 ) -> int:
@@ -163,26 +196,10 @@ async def refresh(
                     "fp": fingerprint,
                 }
             )
-        began = time.perf_counter()
-        async with make() as session:
-            connection = await session.connection()
-            await connection.execute(delete(Obligation).where(col(Obligation.staff_id).in_(ids)))
-            if rows:
-                await connection.execute(insert(Obligation), rows)
-            if states:
-                S = ObligationState.__table__  # type: ignore[attr-defined]
-                await connection.execute(
-                    update(S)
-                    .where(S.c.staff_id == bindparam("sid"))
-                    .values(
-                        computed=bindparam("seen"),
-                        computed_on=bindparam("on"),
-                        valid_until=bindparam("until"),
-                        pack_fingerprint=bindparam("fp"),
-                    ),
-                    states,
-                )
-            await session.commit()
-        stats.wrote(began, f"obligations of {len(states)} people")
+        by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_person[row["staff_id"]].append(row)
+        for part in _chunks(states, PEOPLE_PER_WRITE):
+            await _write(make, part, by_person, stats)
         stats.recomputed += len(states)
     return len(stale)

@@ -32,7 +32,7 @@ from storage.outbox import Queued, destinations_of, enqueue_many
 
 log = logging.getLogger(__name__)
 
-PEOPLE_PER_WRITE = 20  # one short write transaction each (issue 18: under 50 ms)
+PEOPLE_PER_WRITE = 10  # one short write transaction each (issue 18: under 50 ms)
 
 
 def _zone(name: str, fallback: ZoneInfo) -> ZoneInfo:
