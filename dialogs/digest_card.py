@@ -89,6 +89,16 @@ def digest_card(digest: TeamDigest, team_name: str, names: Mapping[int, str]) ->
                 ),
             )
         )
+    if digest.short_asye:
+        sections.append(
+            CardSection(
+                "ASYE supervision shorter than expected",
+                tuple(
+                    f"{s.name}: {describe_day(s.day)} ({s.minutes} minutes)"
+                    for s in digest.short_asye
+                ),
+            )
+        )
     trend = [p for p in digest.trend if p.percent is not None]
     if trend:
         sections.append(

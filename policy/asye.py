@@ -14,9 +14,32 @@ from policy.vocabulary import SessionType
 
 
 def in_asye(staff: StaffFacts, asye: Asye | None, on: date) -> bool:
-    if asye is None or staff.asye_start is None:
+    return asye_on(asye, staff.asye_start, on)
+
+
+def asye_on(asye: Asye | None, asye_start: date | None, on: date) -> bool:
+    """Whether someone who started the ASYE on `asye_start` is on it on `on`."""
+    if asye is None or asye_start is None:
         return False
-    return staff.asye_start <= on < add_months(staff.asye_start, asye.duration_months)
+    return asye_start <= on < add_months(asye_start, asye.duration_months)
+
+
+def short_asye_session(
+    asye: Asye | None, asye_start: date | None, kind: SessionType, day: date, minutes: int
+) -> str | None:
+    """Why an ASYE supervision session of `minutes` on `day` is flagged, or None. LAM 004:317:
+    supervision is "up to 1½ hours duration of uninterrupted time": a shorter session is booked
+    and recorded (it still counts), and flagged in the booking, the record and the digest."""
+    if asye is None or kind not in asye.satisfied_by or not asye_on(asye, asye_start, day):
+        return None
+    if minutes >= asye.session_minutes:
+        return None
+    wording = asye.session_wording
+    expected = wording.value if wording else f"{asye.session_minutes} minutes"
+    cited = (wording.source if wording else None) or asye.source
+    return f"{minutes} minutes, shorter than ASYE supervision: {expected}" + (
+        f" ({cited})" if cited else ""
+    )
 
 
 def monthly_from(start: date, asye: Asye, reviews: Sequence[date]) -> date | None:
@@ -88,8 +111,5 @@ def short_asye_sessions(staff: StaffFacts, asye: Asye, held: Sequence[Held]) -> 
     return [
         h.session.id
         for h in held
-        if h.type in asye.satisfied_by
-        and staff.asye_start is not None
-        and h.day >= staff.asye_start
-        and h.session.minutes < asye.session_minutes
+        if short_asye_session(asye, staff.asye_start, h.type, h.day, h.session.minutes)
     ]

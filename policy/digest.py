@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from policy.asye import short_asye_sessions
 from policy.calendar import WorkingCalendar, month_from_index, month_index
 from policy.caps import CapBreach, RatioBreach, cap_breaches, ratio_breaches
 from policy.compliance import CaseCompliance, Figure, case_compliance, monthly_compliance
@@ -19,6 +20,7 @@ from policy.packs.schema import Pack
 from policy.recording import RecordStatus, record_status
 
 RECORD_LOOKBACK = timedelta(weeks=12)
+WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,16 @@ class TrendPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class ShortSession:
+    """An ASYE supervision session shorter than the pack expects (LAM 004:317), held last week."""
+
+    staff_id: int
+    name: str
+    day: date
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
 class TeamDigest:
     team_id: int
     week_start: date
@@ -50,6 +62,7 @@ class TeamDigest:
     cap_breaches: tuple[CapBreach, ...]
     ratio_breaches: tuple[RatioBreach, ...]
     trend: tuple[TrendPoint, ...]  # oldest first
+    short_asye: tuple[ShortSession, ...] = ()  # held in the 7 days before week_start
 
 
 def team_digest(
@@ -103,6 +116,19 @@ def team_digest(
             if status is not None and (status.late or _unsigned_past_due(status, on)):
                 late.append(status)
 
+    # LAM 004:317: a shorter ASYE session counts, and the digest flags it once (the week after).
+    short: list[ShortSession] = []
+    if pack.asye is not None:
+        for person in team:
+            week = [h for h in history.by_supervisee.get(person.id, ()) if on - WEEK <= h.day < on]
+            found = set(short_asye_sessions(person, pack.asye, week))
+            short += [
+                ShortSession(person.id, person.name, h.day, h.session.minutes)
+                for h in week
+                if h.session.id in found
+            ]
+    short.sort(key=lambda s: (s.day, s.name))
+
     this_month = month_index(on)
 
     def figure(index: int) -> Figure:
@@ -127,6 +153,7 @@ def team_digest(
         tuple(cap_breaches(team_counts, by_id, approvals, pack, on, over_since)),
         tuple(r for r in ratio_breaches(staff, pack, on) if r.supervisor_id in team_ids),
         trend,
+        tuple(short),
     )
 
 

@@ -206,13 +206,6 @@ class BookFlow:
         if not checks.MIN_MINUTES <= minutes <= checks.MAX_MINUTES:
             low, high = checks.MIN_MINUTES, checks.MAX_MINUTES
             return minutes, f"Length: between {low} and {high} minutes."
-        kind = next((t for t in SessionType if t.value == values.get("type")), None)
-        least = checks.asye_minimum(turn.pack, supervisee, kind, turn.today) if kind else None
-        if least is not None and minutes < least:
-            return minutes, (
-                f"{supervisee.name} is on the ASYE: supervision is at least {least} minutes, "
-                f"1½ hours uninterrupted (LAM 004:317)."
-            )
         return minutes, ""
 
     async def _confirm(
@@ -225,6 +218,9 @@ class BookFlow:
         virtual = values["mode"] == "virtual"
         template, items = await checks.agenda(turn, kind, supervisee)
         warnings = await checks.due_warnings(turn, supervisee, kind, start)
+        short = checks.short_asye(turn, supervisee, kind, start, minutes)
+        if short:  # LAM 004:317: booked all the same, and flagged
+            warnings.insert(0, f"{supervisee.name} is on the ASYE: {short}.")
         booking: dict[str, Any] = {
             "type": kind.value,
             "supervisor": [supervisor.id, supervisor.name],

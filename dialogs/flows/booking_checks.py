@@ -16,6 +16,7 @@ from dialogs.inputs import NEXT_YEAR
 from dialogs.messages import CardSection, Fact, Option
 from dialogs.views import SessionView, StaffView
 from dialogs.when import describe, describe_day
+from policy.asye import short_asye_session
 from policy.calendar import add_months
 from policy.frequencies import DueItem, merge_spans
 from policy.obligations import due_items, periodic_rules
@@ -80,11 +81,13 @@ def type_options(types: Iterable[SessionType]) -> tuple[Option, ...]:
     return tuple(Option(kind.value, type_label(kind)) for kind in types)
 
 
-def asye_minimum(pack: Pack, supervisee: StaffView, kind: SessionType, on: date) -> int | None:
-    """LAM 004:317: ASYE supervision is 1½ hours uninterrupted (the pack's session_minutes)."""
-    if pack.asye is None or kind not in pack.asye.satisfied_by:
-        return None
-    return pack.asye.session_minutes if on_asye(pack, supervisee, on) else None
+def short_asye(
+    turn: Turn, supervisee: StaffView, kind: SessionType, start: datetime, minutes: int
+) -> str | None:
+    """Why a booking is flagged as a short ASYE session (LAM 004:317, policy.asye), or None:
+    it is booked all the same."""
+    day = start.astimezone(turn.zone).date()
+    return short_asye_session(turn.pack.asye, supervisee.asye_start, kind, day, minutes)
 
 
 def default_minutes(pack: Pack, supervisee: StaffView, on: date) -> int:

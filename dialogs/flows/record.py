@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.record_content import length_flags
 from dialogs.flows.record_plan import plan_for
 from dialogs.flows.record_save import save
 from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
@@ -119,6 +120,13 @@ class RecordFlow:
             "end": session.end.isoformat(),
             "supervisee_ids": list(session.supervisee_ids),
             "names": await self._names(turn, session.supervisee_ids),
+            # LAM 004:317: a short ASYE session is flagged on the record (kept as shown).
+            "flags": [
+                [f.label, f.value]
+                for f in await length_flags(
+                    turn, session.type, session.start, session.end, session.supervisee_ids
+                )
+            ],
             "case_options": cases,
             "sections": {},
             "cases": [],

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dialogs.flow import Turn
 from dialogs.flows.record_forms import CHECK_IN_AGREED, ticked
 from dialogs.flows.record_plan import CHECK_IN, NEXT_MEETING, RecordPlan
 from dialogs.messages import Card, CardSection, Fact, Option
 from dialogs.views import RecordView
 from dialogs.when import describe, describe_day
+from policy.asye import short_asye_session
+from policy.vocabulary import SessionType
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,24 @@ class RecordContent:
     decisions: tuple[tuple[str, str, str], ...]  # (reference or "", decision, rationale)
     actions: tuple[tuple[str, str, date, date | None], ...]  # (what, who, due, review)
     next_meeting: str
+
+
+async def length_flags(
+    turn: Turn, kind: SessionType, start: datetime, end: datetime, supervisee_ids: Sequence[int]
+) -> tuple[Fact, ...]:
+    """A flag on the record where it is a shorter ASYE session than the pack expects (LAM
+    004:317, policy.asye.short_asye_session): recorded and counted all the same."""
+    minutes = int((end - start).total_seconds() // 60)
+    day = start.astimezone(turn.zone).date()
+    flags: list[Fact] = []
+    for staff_id in supervisee_ids:
+        person = await turn.ports.directory.staff(staff_id)
+        start_of_asye = person.asye_start if person is not None else None
+        note = short_asye_session(turn.pack.asye, start_of_asye, kind, day, minutes)
+        if note:
+            who = f"{person.name}: " if person is not None and len(supervisee_ids) > 1 else ""
+            flags.append(Fact("Length", f"{who}{note}"))
+    return tuple(flags)
 
 
 def final_sections(plan: RecordPlan, data: Mapping[str, Any], zone: ZoneInfo) -> dict[str, str]:

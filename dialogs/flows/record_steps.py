@@ -77,6 +77,7 @@ def review_card(plan: RecordPlan, turn: Turn, data: dict[str, Any]) -> Reply:
             Fact("Supervisor", turn.actor.name),
             Fact("Supervisee", supervisee_names(data)),
             Fact("Written", timing_text(turn.pack, end, turn.now)),
+            *(Fact(label, value) for label, value in data.get("flags", ())),
         ),
         content,
         (Option("confirm", "Confirm and sign"), Option("edit", "Go back and change")),

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import LONG_TEXT, check_form, field
-from dialogs.flows.record_content import content_from_view, record_card
+from dialogs.flows.record_content import content_from_view, length_flags, record_card
 from dialogs.flows.record_plan import plan_for, timing_text
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
@@ -135,6 +135,9 @@ class SignFlow:
             Fact("Written", timing_text(turn.pack, session.end, record.written_at)),
             Fact("Supervisor signed", _when(record.supervisor_signed_at, turn)),
             Fact("Supervisee signed", _when(record.supervisee_signed_at, turn)),
+            *await length_flags(
+                turn, session.type, session.start, session.end, session.supervisee_ids
+            ),
         ]
         if record.changes_requested:
             facts.append(Fact("Changes asked for", record.changes_requested))

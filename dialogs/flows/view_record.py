@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import SHORT_TEXT, check_form, field
-from dialogs.flows.record_content import content_from_view, record_card
+from dialogs.flows.record_content import content_from_view, length_flags, record_card
 from dialogs.flows.record_plan import plan_for
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
@@ -150,6 +150,9 @@ class ViewRecordFlow:
         facts = (
             Fact("Supervisor", names[session.supervisor_id]),
             Fact("Supervisee", " and ".join(names[i] for i in session.supervisee_ids)),
+            *await length_flags(
+                turn, session.type, session.start, session.end, session.supervisee_ids
+            ),
         )
         card = record_card(
             f"{turn.pack.terms.supervision_record.value}: {describe(session.start, turn.zone)}",

@@ -92,6 +92,9 @@ class Asye(Sourced):
     duration_months: int = Field(gt=0)
     review_months: tuple[int, ...] = Field(min_length=1)
     session_minutes: int = Field(gt=0)
+    # The council's own words for the length (LAM 004:317 "up to 1½ hours"), shown when a
+    # shorter ASYE session is flagged; without them the flag says `session_minutes`.
+    session_wording: TextRule | None = None
     satisfied_by: tuple[SessionType, ...] = Field(min_length=1)
 
     @field_validator("review_months")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -222,20 +222,29 @@ async def test_a_clash_for_either_party_is_refused(
     assert error == f"{problem}supervision Mon 30 Nov 2026, 09:00–10:30. Choose another time."
 
 
-async def test_asye_supervision_is_ninety_minutes(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
+async def test_a_shorter_asye_session_is_booked_and_flagged(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
+    # LAM 004:317: ASYE supervision is "up to 1½ hours duration of uninterrupted time"; the
+    # pack expects 90 minutes and a shorter session is flagged, not refused.
     manager = await chat_as("Priya Shah")
     await manager.send("book Aled Rhys 3/12 13:00")
-    assert fields(manager.form())["minutes"].value == "90"  # LAM 004:317, Aled is on the ASYE
-    await manager.submit(minutes="60")
-    assert errors(manager.form()) == {
-        "minutes": "Aled Rhys is on the ASYE: supervision is at least 90 minutes, 1½ hours "
-        "uninterrupted (LAM 004:317)."
-    }
-    card = only_card(await manager.submit(minutes="90"))
-    assert facts(card)["When"] == "Thu 3 Dec 2026, 13:00–14:30 (90 minutes)"
-    # The same 60 minutes is fine for a qualified social worker.
-    card = await to_confirm_card(manager, "Sam Taylor 3/12 13:00", minutes="60")
+    assert fields(manager.form())["minutes"].value == "90"  # Aled is on the ASYE
+    before = len(await booked(database))
+    card = only_card(await manager.submit(minutes="60"))
+    assert facts(card)["When"] == "Thu 3 Dec 2026, 13:00–14:00 (60 minutes)"
+    assert section(card, "Check before booking")[0] == (
+        "Aled Rhys is on the ASYE: 60 minutes, shorter than ASYE supervision: 90 minutes "
+        "(004:268,317,319)."
+    )
+    await manager.choose("confirm")
+    sessions = await booked(database)
+    assert len(sessions) == before + 1
+    assert sessions[-1].planned_end - sessions[-1].planned_start == timedelta(minutes=60)
+    # 90 minutes is not flagged, nor are 60 for a qualified social worker.
+    card = await to_confirm_card(manager, "Aled Rhys 4/12 13:00", minutes="90")
+    assert not [s for s in card.sections if s.heading.startswith("Check before booking")]
+    card = await to_confirm_card(manager, "Sam Taylor 3/12 15:00", minutes="60")
     assert facts(card)["When"].endswith("(60 minutes)")
+    assert not [s for s in card.sections if s.heading.startswith("Check before booking")]
 
 
 @pytest.mark.parametrize(

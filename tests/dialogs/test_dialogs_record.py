@@ -609,3 +609,32 @@ async def test_going_back_from_the_review_keeps_every_answer(
     saved = await record_of(database, session_id)
     assert saved["record"].sections["previous_actions"] == "Changed answer"
     assert [d.decision for d in saved["decisions"]] == ["Allocate a co-worker"]
+
+
+async def test_a_shorter_asye_session_is_flagged_on_the_record(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    # LAM 004:317 (Derbyshire borrows Lambeth's ASYE): "up to 1½ hours"; a 60-minute session
+    # is recorded all the same, and the record says it was shorter.
+    session_id = await held_session(database, "Aled Rhys")
+    async with session_factory(database)() as session:
+        row = await session.get(SupervisionSession, session_id)
+        assert row is not None
+        row.planned_end = row.planned_start + timedelta(minutes=60)
+        session.add(row)
+        await session.commit()
+    priya = await chat_as("Priya Shah")
+    await to_cases(priya, session_id)
+    await priya.submit(cases="")
+    await priya.choose("done")
+    await priya.choose("done")
+    replies = await priya.submit(next_at="21/12 10:00")
+    review = next(r for r in replies if isinstance(r, Card))
+    flag = "60 minutes, shorter than ASYE supervision: 90 minutes (004:268,317,319)"
+    assert {f.label: f.value for f in review.facts}["Length"] == flag
+    await priya.choose("confirm")
+    record = (await record_of(database, session_id))["record"]
+    aled = await chat_as("Aled Rhys")
+    shown = next(r for r in await aled.command("sign", str(record.id)) if isinstance(r, Card))
+    assert {f.label: f.value for f in shown.facts}["Length"] == flag

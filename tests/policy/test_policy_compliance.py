@@ -311,6 +311,28 @@ def test_team_digest_is_a_value() -> None:
     assert digest.target == Decimal(90)
 
 
+def test_digest_flags_a_shorter_asye_session_held_last_week() -> None:
+    # LAM 004:317: ASYE supervision "up to 1½ hours duration of uninterrupted time" (90 minutes
+    # in the pack): a 60-minute session counts, and the next weekly digest flags it, once.
+    from dialogs.digest_card import digest_card
+
+    pack = builtin_pack("lambeth")
+    nqsw = staff(id=1, role=StaffRole.NQSW, team=5, asye_start=date(2024, 1, 8))
+    sessions = [
+        held(date(2024, 2, 28), SessionType.PROFESSIONAL, minutes=60),  # the week before
+        held(date(2024, 2, 20), SessionType.PROFESSIONAL, minutes=60),  # flagged a week ago
+        held(date(2024, 2, 29), SessionType.PROFESSIONAL, minutes=90),
+        held(date(2024, 3, 1), SessionType.CASE_MANAGEMENT, minutes=30),  # not ASYE supervision
+    ]
+    digest = team_digest(5, pack, [nqsw], sessions, [], [], [], [], week_start=date(2024, 3, 4))
+    assert [(s.staff_id, s.day, s.minutes) for s in digest.short_asye] == [
+        (1, date(2024, 2, 28), 60)
+    ]
+    card = digest_card(digest, "Team 5", {1: "Person 1"})
+    lines = next(c.lines for c in card.sections if c.heading.startswith("ASYE supervision"))
+    assert lines == ("Person 1: Wed 28 Feb 2024 (60 minutes)",)
+
+
 def test_digest_lists_what_falls_due_this_week() -> None:
     pack = builtin_pack("lambeth")
     sessions = [held(date(2024, 1, 29), SessionType.PROFESSIONAL)]  # 6 weeks -> 11 March
