@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from scoring.model import BandResult
@@ -10,6 +11,23 @@ from scoring.vocabulary import StaffRole
 
 _HUNDRED = Decimal(100)
 _TENTH = Decimal("0.1")
+# Points in a band label that scale with FTE are written in braces: "({350}-{400})".
+SCALED_POINTS = re.compile(r"\{(\d+(?:\.\d+)?)\}")
+
+
+def _points(value: Decimal) -> str:
+    text = format(value.quantize(_TENTH, rounding=ROUND_HALF_UP), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def band_label(label: str, fte: Decimal, factor: Decimal) -> str:
+    """The label with its points for this FTE: DCC 000:450, bandwidths are per full-time worker
+    and part-time workers' pro rata, so a 0.6 FTE worker is shown the 210-240 band applied,
+    not the full-time 350-400."""
+    text = SCALED_POINTS.sub(lambda m: _points(Decimal(m[1]) * factor), label)
+    if factor != 1:
+        text += f", pro rata for {_points(fte)} FTE"
+    return text
 
 
 def select_profile(scheme: Scheme, role: StaffRole, grade: str | None) -> CapacityProfile | None:
@@ -53,7 +71,7 @@ def classify(
     return BandResult(
         profile=profile.id,
         name=chosen.name,
-        label=chosen.label,
+        label=band_label(chosen.label, fte, factor),
         lower=_scale(lower, factor),
         lower_inclusive=chosen.above is None,
         upper=_scale(chosen.max, factor),

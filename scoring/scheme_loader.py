@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from scoring.bands import SCALED_POINTS
 from scoring.document import DataFileError, Doc, read_file
 from scoring.scheme_items import ITEMS_CHOICE, date_fact, enum_value, parse_items
 from scoring.scheme_model import (
@@ -201,10 +202,16 @@ def _profile(doc: Doc) -> CapacityProfile:
         b = band_doc.mapping(("name", "label", "min", "above", "max"), ("name", "label"))
         if "min" in b and "above" in b:
             raise band_doc.fail("give the lower edge as `min` (inclusive) or `above`, not both")
+        label = b["label"].text()
+        if "{" in SCALED_POINTS.sub("", label) or "}" in SCALED_POINTS.sub("", label):
+            raise b["label"].fail(
+                f"{label!r}: braces in a band label mark points that scale with FTE, "
+                "such as ({350}-{400}); put only a number inside them"
+            )
         bands.append(
             Band(
                 name=b["name"].text(),
-                label=b["label"].text(),
+                label=label,
                 min=b["min"].decimal() if "min" in b else None,
                 above=b["above"].decimal() if "above" in b else None,
                 max=b["max"].decimal() if "max" in b else None,

@@ -191,3 +191,25 @@ def test_bands(role: str, grade: str | None, fte: str, total: int, band: str, lo
     assert result.total == D(total)
     assert result.band is not None
     assert (result.band.name, result.band.lower, result.band.upper) == (band, lower, upper)
+
+
+@pytest.mark.parametrize(
+    ("fte", "total", "label"),
+    [
+        ("0.6", 252, "above the optimum bandwidth (210-240), pro rata for 0.6 FTE"),
+        ("0.6", 230, "within the optimum bandwidth (210-240), pro rata for 0.6 FTE"),
+        ("0.5", 160, "below the optimum bandwidth (175-200), pro rata for 0.5 FTE"),
+        ("1", 380, "within the optimum bandwidth (350-400)"),
+    ],
+)
+def test_a_part_time_band_shows_the_band_applied(fte: str, total: int, label: str) -> None:
+    # 000:446 Grade 11 350-400; 000:450: "those working part time ... should see this reflected
+    # proportionately": at 0.6 FTE the band applied is 210-240, so that is the band shown.
+    days, rest = divmod(total, 12)
+    personal = [("duty_day", str(days))] + (
+        [("additional_responsibilities", "1", str(rest))] if rest else []
+    )
+    result = run(S, role="social_worker", grade="11", fte=fte, personal=personal)
+    assert result.total == D(total)
+    assert result.band is not None
+    assert result.band.label == label

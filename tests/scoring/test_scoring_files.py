@@ -87,6 +87,11 @@ def test_a_council_adds_its_own_scheme_without_code(tmp_path: Path) -> None:
         ("scheme: my_council", "scheme: other", "must match the file name"),
         ("days: 20}", "days: -3}", "items[1].active_if.days: -3 is below the minimum of 1"),
         ("name: base\n", "name: base\n    flags: [compex]\n", "flag 'compex' is not declared"),
+        (
+            "{name: ok, label: ok}",
+            "{name: ok, label: 'ok ({full time})'}",
+            "braces in a band label mark points that scale with FTE",
+        ),
     ],
 )
 def test_bad_scheme_files_name_the_key_and_line(
