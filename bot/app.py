@@ -87,7 +87,9 @@ def create_app(
         if scheduler:
             if engine is None:
                 # Its own thread, loop and engine: a Monday run never holds up an answer.
-                thread = SchedulerThread(settings.database_url, packs, app[CLOCK])
+                thread = SchedulerThread(
+                    settings.database_url, packs, app[CLOCK], settings.scheduler_interval_s
+                )
                 thread.start()
                 app[SCHEDULER_THREAD] = thread
             else:  # a test's engine belongs to the test's loop

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     schemes_dir: Path | None = None  # extra weighting schemes beside the built-in ones
     demo_mode: bool = False  # enables the local playground (never in production)
     scheduler_enabled: bool = True
+    # Seconds between the scheduler's ticks. A tick with nothing due reads two indexes, so a
+    # shorter interval costs little; reminders and digests go out at most this late.
+    scheduler_interval_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     record_encryption_key: SecretStr | None = None  # Fernet key for record text at rest
     # Development only: the clock reads this moment at start-up, then runs in real time (the
     # benchmarks start a server on a chosen Monday morning). ISO 8601 with an offset.

@@ -120,3 +120,49 @@ async def test_charts_drawn_in_the_worker_process_equal_those_drawn_inline() -> 
     assert drawn == inline
     assert [f.filename for files in drawn for f in files] == ["compliance-trend.png"] * 3
     assert all(f.content.startswith(b"\x89PNG\r\n\x1a\n") for files in drawn for f in files)
+
+
+async def test_two_chart_workers_draw_batches_side_by_side_and_lose_none() -> None:
+    """Four batches at once on a pool of two: each answer goes back to the batch that asked,
+    and no more than two processes are started."""
+    from decimal import Decimal
+
+    pack = builtin_pack("derbyshire")
+    batches = [
+        [
+            ChartRequest(f"Team {b}-{n}", (("2026-10", Decimal(60 + b * 10 + n)),), Decimal(90), ())
+            for n in range(2)
+        ]
+        for b in range(4)
+    ]
+    pool = ChartPool(workers=2)
+    try:
+        drawn = await asyncio.gather(*(pool.draw(b, pack, date(2026, 11, 23)) for b in batches))
+        started = len(pool._started)
+    finally:
+        await pool.release()
+    assert started == 2
+    for batch, files in zip(batches, drawn, strict=True):
+        inline = await ChartPool(inline=True).draw(batch, pack, date(2026, 11, 23))
+        assert files == inline  # the alt text names the team and its figure: none crossed
+
+
+async def test_the_scheduler_thread_ticks_at_the_configured_interval(
+    template: Path, tmp_path: Path
+) -> None:
+    """SCHEDULER_INTERVAL_S reaches the scheduler's thread: at 1 s it ticks again and again
+    (at the default 60 s it would tick once in the time allowed)."""
+    database = tmp_path / "demo.db"
+    shutil.copy(template, database)
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{database}",
+        scheduler_enabled=True,
+        scheduler_interval_s=1,
+    )
+    app = create_app(settings)
+    server = TestServer(app, host="127.0.0.1")
+    async with server:
+        thread = app[SCHEDULER_THREAD]
+        await _until(lambda: thread.ticks >= 3, seconds=50.0)
+    assert thread.ticks >= 3
