@@ -1,4 +1,4 @@
-"""Absence: leave or sickness recorded so compliance excludes it correctly (POWYS 002:33)."""
+"""Absence: leave or sickness recorded so due dates and figures allow for it as the pack says."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from dialogs.messages import (
 )
 from dialogs.views import AbsenceView, StaffView
 from dialogs.when import describe_day
+from policy.packs import Pack
 from policy.vocabulary import AbsenceKind
 
 KINDS = (
@@ -49,6 +50,22 @@ def describe_absence(absence: AbsenceView) -> str:
     )
 
 
+def absence_intro(pack: Pack) -> str:
+    """What an absence changes, as this council's pack says: POWYS 002:33 excludes staff absent
+    for 2 weeks or more in a month; DCC 000:176 excludes no one and records why a month was
+    missed."""
+    exclusion = pack.compliance.absence_exclusion
+    if exclusion is None:
+        return (
+            "Absences do not take anyone out of the supervision figures: a month without "
+            "supervision is missed, and the reason for it is recorded."
+        )
+    return (
+        f"Absences of {exclusion.days} days or more in a month take supervision out of that "
+        "month's figures."
+    )
+
+
 class AbsenceFlow(FormFlow):
     name = "absence"
     title = "Record an absence"
@@ -59,10 +76,7 @@ class AbsenceFlow(FormFlow):
         return AskForm(
             form_id=self.name,
             title=self.title,
-            intro=(
-                "Absences of two weeks or more in a month take supervision out of that month's "
-                "figures."
-            ),
+            intro=absence_intro(turn.pack),
             fields=(
                 field("person", "Who", value="me", help="'me', or a name or email"),
                 field("kind", "Kind", FieldKind.SELECT, options=KINDS),

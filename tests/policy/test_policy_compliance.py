@@ -135,6 +135,24 @@ def test_index_and_raw_sessions_agree() -> None:
     assert raw.organisation == indexed.organisation
 
 
+def test_derbyshire_excludes_no_one_for_absence() -> None:
+    # DCC 000:174-176: ALL staff supervised at least monthly; where a month was missed "the
+    # reason for this and the follow up action should be explicitly recorded". No exclusion:
+    # Powys's "absent 2 weeks or more" (002:33) is Powys's own rule.
+    from dialogs.flows.absence import absence_intro
+
+    pack = builtin_pack("derbyshire")
+    assert pack.compliance.absence_exclusion is None
+    people = [staff(id=1), staff(id=2)]
+    sessions = [held(date(2024, 3, 5), supervisees=(1,))]
+    absences = [away(2, date(2024, 3, 1), date(2024, 3, 31))]  # off all month
+    result = monthly_compliance(people, sessions, absences, pack, *MARCH)
+    assert (result.organisation.supervised, result.organisation.denominator) == (1, 2)
+    assert (result.not_supervised, result.excluded) == ((2,), ())
+    assert "missed" in absence_intro(pack)
+    assert "14 days or more" in absence_intro(POWYS)
+
+
 @pytest.mark.parametrize(
     ("supervised", "denominator", "met"),
     [
