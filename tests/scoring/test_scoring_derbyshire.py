@@ -213,3 +213,30 @@ def test_a_part_time_band_shows_the_band_applied(fte: str, total: int, label: st
     assert result.total == D(total)
     assert result.band is not None
     assert result.band.label == label
+
+
+def test_wms_bandwidths_follow_appendix_4_in_the_scheme_and_the_pack() -> None:
+    # DCC Appendix 4, "2. The optimum points allocation" (000:436-446): up to 300 NQSW, 300-350
+    # Grade 10, 350-400 Grade 11, per full-time worker (000:450). Appendix 5's grid header
+    # (000:554) says it "broadly" (300 / 330-350 / 350-400) by experience level, which no record
+    # holds; the guidance governs, and neither sets a maximum (000:554): bands, no caps.
+    from policy.packs import builtin_pack
+
+    pack = builtin_pack("derbyshire")
+    choice = next(c for c in pack.choices if c.topic.startswith("WMS bandwidths"))
+    assert choice.decision.startswith("Appendix 4")
+    assert pack.caseload.weighting_scheme is not None
+    assert pack.caseload.weighting_scheme.value == S
+    assert pack.count_caps() is None  # 000:554: "No maximum or minimum caseload point"
+    profiles = {p.id: p for p in builtin_scheme(S).profiles}
+    assert {k: p.source for k, p in profiles.items()} == {
+        "nqsw": "000:442",
+        "grade_10": "000:444",
+        "grade_11": "000:446",
+    }
+    # 310 points at Grade 10: within Appendix 4's 300-350 (Appendix 5's 330-350 would say below).
+    days, rest = divmod(310, 12)
+    personal = [("duty_day", str(days)), ("additional_responsibilities", "1", str(rest))]
+    result = run(S, role="social_worker", grade="10", fte="1", personal=personal)
+    assert result.band is not None
+    assert (result.band.name, result.band.lower, result.band.upper) == ("within", D(300), D(350))
