@@ -164,3 +164,35 @@ def test_students_and_nqsws_in_the_database_get_the_share_and_the_ramp() -> None
     result = score_person(nqsw, (), (), 12, pack, None, on, team=Decimal(20))
     assert result.cap == 18  # 003:56
     assert "month 6 of the ASYE: about 14.0 children" in (result.guide or "")
+
+
+async def test_a_student_asking_under_lambeth_gets_half_the_team_social_workers_caseload(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    # CAP003 003:36 (Lambeth's caps preset): a student's caseload "should not exceed half of
+    # the caseload of social workers within their host team": the chat reads the team's counts.
+    import math
+
+    from storage.models import Organisation
+
+    async with session_factory(database)() as session:
+        chloe = (await session.exec(select(Staff).where(Staff.name == "Chloe Martin"))).one()
+        organisation = await session.get(Organisation, chloe.organisation_id)
+        assert organisation is not None
+        organisation.pack_id = "lambeth"
+        session.add(organisation)
+        await session.commit()
+        team = (await session.exec(select(Staff).where(Staff.team_id == chloe.team_id))).all()
+        social_workers = {"social_worker", "senior_practitioner", "advanced_practitioner"}
+        counts = [
+            counted_children(await SqlCases(session).open_cases(s.id or 0, TODAY))
+            for s in team
+            if s.role in social_workers
+        ]
+    held = [n for n in counts if n > 0]
+    share = math.floor(sum(held) / len(held) / 2)
+    reply = card(await (await chat_as("Chloe Martin")).send("what's my caseload"))
+    facts = {f.label: f.value for f in reply.facts}
+    assert re.fullmatch(rf"\d+ of {share}( — .*)?", facts["Cases (children)"]), facts
+    assert f": at most {share})" in facts["Your council's guide"]
