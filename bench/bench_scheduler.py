@@ -86,7 +86,9 @@ from storage.models import (
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PRIME = datetime.combine(TODAY, clock_time(8, 59), tzinfo=LONDON).astimezone(UTC)
-SERVE_START = datetime.combine(TODAY, clock_time(8, 59, 5), tzinfo=LONDON).astimezone(UTC)
+# The server starts this long before 09:00, by its own clock: its first tick (the day's first)
+# runs at start, and a later one crosses 09:00. At the default 60 s interval, 08:59:05.
+SERVE_LEAD = timedelta(seconds=55)
 DIGEST_AT = datetime.combine(TODAY, clock_time(9, 0), tzinfo=LONDON).astimezone(UTC)
 LAUNCH = "import sys; from bot.cli import main; sys.exit(main())"
 # Settings a developer's shell may carry that would change what the servers do.
@@ -318,6 +320,7 @@ class App:
         slack_api: str,
         clock_start: datetime,
         log: Path,
+        interval: float = 60.0,
     ) -> None:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if k not in CLEARED}
@@ -330,6 +333,7 @@ class App:
             "RECORD_ENCRYPTION_KEY": RECORD_KEY,
             "LOG_LEVEL": "WARNING",
             "CLOCK_START": clock_start.isoformat(),
+            "SCHEDULER_INTERVAL_S": f"{interval:g}",
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "PYTHONPATH": str(ROOT),
@@ -629,23 +633,41 @@ class Outbox:
 
 
 async def settled(
-    outbox: Outbox, now: Callable[[], datetime], expected: int, within: float, quiet: float = 3.0
+    outbox: Outbox,
+    now: Callable[[], datetime],
+    expected: int,
+    within: float,
+    quiet: float = 3.0,
+    drain: float | None = None,
 ) -> dict[str, Any]:
-    """Poll until every digest is queued and nothing due is unsent (for `quiet` seconds)."""
+    """Poll until every digest is queued and nothing due is unsent (for `quiet` seconds). With
+    `drain`, stop anyway that many seconds after the last digest was queued: at 1x the
+    dispatcher has a morning's reminders to post, long after the tick is over (`due_unsent`
+    says how many were left)."""
     began = time.monotonic()
-    first_digest = calm_since = None
+    first_digest = calm_since = all_queued = None
     counts: dict[str, int] = {}
+
+    def result(done: bool) -> dict[str, Any]:
+        return counts | {"settled": done, "first_digest_s": first_digest,
+                         "all_digests_s": all_queued,
+                         "waited_s": round(time.monotonic() - began, 1)}  # fmt: skip
+
     while time.monotonic() - began < within:
         counts = await outbox.counts(now())
         if counts["digests"] and first_digest is None:
-            first_digest = time.monotonic() - began
-        done = counts["digests"] >= expected and counts["due_unsent"] == 0
+            first_digest = round(time.monotonic() - began, 1)
+        if counts["digests"] >= expected and all_queued is None:
+            all_queued = round(time.monotonic() - began, 1)
+        done = all_queued is not None and counts["due_unsent"] == 0
         calm_since = (calm_since or time.monotonic()) if done else None
         if calm_since and time.monotonic() - calm_since >= quiet:
-            return counts | {"settled": True, "first_digest_s": first_digest,
-                             "waited_s": round(time.monotonic() - began, 1)}  # fmt: skip
+            return result(True)
+        drained = all_queued is not None and time.monotonic() - began - all_queued >= (drain or 0)
+        if drain is not None and drained:
+            return result(False)
         await asyncio.sleep(0.5)
-    return counts | {"settled": False, "first_digest_s": first_digest, "waited_s": within}
+    return result(False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -653,7 +675,7 @@ async def settled(
 
 
 async def ack_during_tick(
-    store: Store, users: list[int], rate: float, within: float, logs: Path
+    store: Store, users: list[int], rate: float, within: float, logs: Path, interval: float
 ) -> dict[str, Any]:
     url = await store.fresh()
     outbox = Outbox(url)
@@ -661,7 +683,9 @@ async def ack_during_tick(
     fake, connector = FakeSlackFiles(), FakeConnector()
     slack_runner, fake.url = await listen(fake.app())
     teams_runner, connector.url = await listen(connector.app())
-    app = App(["serve"], url, f"{fake.url}/api/", SERVE_START, logs / f"serve-{store.backend}.log")
+    lead = SERVE_LEAD if interval >= 60 else timedelta(seconds=max(20.0, 4 * interval))
+    log = logs / f"serve-{store.backend}.log"
+    app = App(["serve"], url, f"{fake.url}/api/", DIGEST_AT - lead, log, interval)
     result: dict[str, Any] = {"expected_digest_rows": expected, "rate_per_s": rate}
     try:
         limit = aiohttp.TCPConnector(limit=0)
@@ -678,7 +702,7 @@ async def ack_during_tick(
             stop = asyncio.Event()
             load_before, cpu_before = load_average(), app.cpu_seconds()
             traffic = asyncio.create_task(steady(chat, app.url, users, rate, stop))
-            watched = await settled(outbox, app.now, expected, within)
+            watched = await settled(outbox, app.now, expected, within, drain=30.0)
             await asyncio.sleep(3)
             stop.set()
             samples = await traffic
@@ -697,7 +721,9 @@ async def ack_during_tick(
     return result
 
 
-async def workers_run(store: Store, count: int, within: float, logs: Path) -> dict[str, Any]:
+async def workers_run(
+    store: Store, count: int, within: float, logs: Path, interval: float
+) -> dict[str, Any]:
     """`count` workers start together at Monday 09:30 on a fresh copy: the Monday tick, shared."""
     url = await store.fresh()
     outbox = Outbox(url)
@@ -707,7 +733,7 @@ async def workers_run(store: Store, count: int, within: float, logs: Path) -> di
     teams_runner, connector.url = await listen(connector.app())
     began = time.monotonic()
     apps = [
-        App(["worker"], url, f"{fake.url}/api/", NOW, logs / f"worker-{count}-{i}.log")
+        App(["worker"], url, f"{fake.url}/api/", NOW, logs / f"worker-{count}-{i}.log", interval)
         for i in range(count)
     ]
     try:
@@ -730,9 +756,9 @@ async def workers_run(store: Store, count: int, within: float, logs: Path) -> di
     }
 
 
-async def three_workers(store: Store, within: float, logs: Path) -> dict[str, Any]:
-    one = await workers_run(store, 1, within, logs)
-    three = await workers_run(store, 3, within, logs)
+async def three_workers(store: Store, within: float, logs: Path, interval: float) -> dict[str, Any]:
+    one = await workers_run(store, 1, within, logs, interval)
+    three = await workers_run(store, 3, within, logs, interval)
     keys1, keys3 = set(one["keys"]), set(three["keys"])
     posts1, posts3 = one["posts"], three["posts"]
     channels = set(posts1) | set(posts3)
@@ -765,7 +791,11 @@ async def three_workers(store: Store, within: float, logs: Path) -> dict[str, An
 async def measure_backend(
     store: Store, fraction: float, args: argparse.Namespace, logs: Path
 ) -> dict[str, Any]:
-    result: dict[str, Any] = {"backend": store.backend, "load_average_start": load_average()}
+    result: dict[str, Any] = {
+        "backend": store.backend,
+        "tick_interval_s": args.tick_interval,
+        "load_average_start": load_average(),
+    }
     prepared = await store.prepare()
     result["load"] = prepared["load"]
     result["obligations_from_scratch"] = prepared["obligations_from_scratch"]
@@ -773,7 +803,7 @@ async def measure_backend(
     users = caseworkers(store.sqlite, args.users)
     within = args.within or 180.0 + 4000.0 * fraction
     if not args.skip_serve:
-        ack = await ack_during_tick(store, users, args.rate, within, logs)
+        ack = await ack_during_tick(store, users, args.rate, within, logs, args.tick_interval)
         result["ack_during_tick"] = {p: ack.pop(p) for p in ("slack", "teams")}
         result["serve_rss_mib"] = ack["serve_memory"]["rss_mib"]
         result["serve_run"] = ack
@@ -789,7 +819,7 @@ async def measure_backend(
     result["sql_floor_s"] = floor["seconds"]
     result["sql_floor"] = floor
     if store.pg is not None and not args.skip_workers:
-        result["three_workers"] = await three_workers(store, within, logs)
+        result["three_workers"] = await three_workers(store, within, logs, args.tick_interval)
     result["load_average_end"] = load_average()
     return result
 
@@ -865,6 +895,9 @@ def main() -> int:
     parser.add_argument("--history", type=float, default=None, metavar="FRACTION",
                         help="also compare 3 years of history with 1 at this fraction")  # fmt: skip
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--tick-interval", type=float, default=60.0,
+                        help="the servers' SCHEDULER_INTERVAL_S (60, the default, as deployed; "
+                        "--quick uses 5, and starts the server 20 s before 09:00)")  # fmt: skip
     parser.add_argument("--skip-serve", action="store_true", help="in-process ticks only")
     parser.add_argument("--skip-workers", action="store_true", help="no three-worker run")
     args = parser.parse_args()
