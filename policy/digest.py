@@ -65,6 +65,25 @@ class TeamDigest:
     short_asye: tuple[ShortSession, ...] = ()  # held in the 7 days before week_start
 
 
+def short_asye_last_week(
+    people: Iterable[StaffFacts], pack: Pack, history: SessionIndex, on: date
+) -> tuple[ShortSession, ...]:
+    """LAM 004:317: a shorter ASYE session counts, and the digest flags it once: the week after
+    (sessions held in the seven days before `on`), by day then name."""
+    short: list[ShortSession] = []
+    if pack.asye is None:
+        return ()
+    for person in people:
+        week = [h for h in history.by_supervisee.get(person.id, ()) if on - WEEK <= h.day < on]
+        found = set(short_asye_sessions(person, pack.asye, week))
+        short += [
+            ShortSession(person.id, person.name, h.day, h.session.minutes)
+            for h in week
+            if h.session.id in found
+        ]
+    return tuple(sorted(short, key=lambda s: (s.day, s.name)))
+
+
 def team_digest(
     team_id: int,
     pack: Pack,
@@ -116,18 +135,7 @@ def team_digest(
             if status is not None and (status.late or _unsigned_past_due(status, on)):
                 late.append(status)
 
-    # LAM 004:317: a shorter ASYE session counts, and the digest flags it once (the week after).
-    short: list[ShortSession] = []
-    if pack.asye is not None:
-        for person in team:
-            week = [h for h in history.by_supervisee.get(person.id, ()) if on - WEEK <= h.day < on]
-            found = set(short_asye_sessions(person, pack.asye, week))
-            short += [
-                ShortSession(person.id, person.name, h.day, h.session.minutes)
-                for h in week
-                if h.session.id in found
-            ]
-    short.sort(key=lambda s: (s.day, s.name))
+    short = short_asye_last_week(team, pack, history, on)
 
     this_month = month_index(on)
 

@@ -25,8 +25,10 @@ from dialogs.messages import Attachment, Reply
 from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
 from policy.calendar import month_from_index, month_index
-from policy.digest import PersonItem, TeamDigest
+from policy.digest import WEEK, PersonItem, ShortSession, TeamDigest, short_asye_last_week
+from policy.facts import StaffFacts
 from policy.frequencies import DueItem, overdue_days
+from policy.history import SessionIndex
 from policy.obligations import history_window
 from policy.packs import Pack
 from scheduling.charts import ChartPool, ChartRequest, Member
@@ -228,6 +230,7 @@ async def team_digests(
             overdue[team_id].append(entry)
         elif due is not None and digest_day <= due <= week_end:
             upcoming[team_id].append(entry)
+    short = await _short_asye(database, organisation_id, pack, digest_day)
     found: dict[int, tuple[TeamDigest, dict[int, str]]] = {}
     for team_id, figure in figures.items():
         late_items = sorted(overdue[team_id], key=lambda p: (-p.item.overdue_days, p.name))
@@ -246,9 +249,46 @@ async def team_digests(
             figure.cap_breaches,
             figure.ratio_breaches,
             figure.trend,
+            short.get(team_id, ()),
         )
         found[team_id] = (digest, names)
     return found
+
+
+async def _short_asye(
+    database: AsyncEngine, organisation_id: int, pack: Pack, on: date
+) -> dict[int, tuple[ShortSession, ...]]:
+    """Each team's shorter ASYE sessions of last week (LAM 004:317), from the NQSWs' own week
+    of history, by the policy's own rule (policy.digest.short_asye_last_week)."""
+    if pack.asye is None:
+        return {}
+    async with database.connect() as connection:
+        ids = (
+            (
+                await connection.execute(
+                    select(col(Staff.id)).where(
+                        col(Staff.organisation_id) == organisation_id,
+                        col(Staff.asye_start).is_not(None),
+                        col(Staff.team_id).is_not(None),
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if not ids:
+        return {}
+    async with session_factory(database)() as session:
+        inputs = await SqlFacts(session).for_staff(
+            [int(i or 0) for i in ids], on, history_from=on - WEEK
+        )
+    history = SessionIndex(inputs.sessions, pack.zone)
+    by_team: dict[int, list[StaffFacts]] = defaultdict(list)
+    for person in inputs.staff:
+        if person.in_post(on) and person.team_id is not None:
+            by_team[person.team_id].append(person)
+    found = {t: short_asye_last_week(people, pack, history, on) for t, people in by_team.items()}
+    return {t: short for t, short in found.items() if short}
 
 
 def _chart_request(name: str, digest: TeamDigest, members: tuple[Member, ...]) -> ChartRequest:

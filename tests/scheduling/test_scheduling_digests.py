@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from demo_data import build_demo, copy_of
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
 from dialogs.digest_card import digest_card
 from policy.digest import team_digest
@@ -19,7 +19,7 @@ from policy.packs import builtin_pack
 from scheduling.digests import digest_moment, team_digests
 from scheduling.obligations import Stats, refresh
 from storage.db import session_factory
-from storage.models import Organisation, Team
+from storage.models import Organisation, SessionAttendee, Staff, SupervisionSession, Team
 from storage.repositories.facts import SqlFacts
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -52,6 +52,7 @@ async def test_digest_from_the_store_equals_the_policy_digest(
     now = datetime.combine(day, datetime.min.time(), tzinfo=pack.zone) + timedelta(hours=10)
     digest_day, _ = digest_moment(pack, now)
     assert digest_day == day
+    shortened = await _shorten_last_weeks_asye_sessions(database, day) if pack.asye else 0
     await refresh(database, org_id, pack, day, Stats())
     built = await team_digests(database, org_id, pack, digest_day, day)
     async with session_factory(database)() as session:
@@ -84,3 +85,33 @@ async def test_digest_from_the_store_equals_the_policy_digest(
         assert digest_card(digest, name, names) == digest_card(expected, name, names)
         overdue_seen += len(digest.overdue)
     assert overdue_seen > 0  # the demo council has people overdue: the lists were compared
+    flagged = sum(len(digest.short_asye) for digest, _ in built.values())
+    assert flagged == shortened  # LAM 004:317: each shorter ASYE session flagged, once
+
+
+async def _shorten_last_weeks_asye_sessions(database: AsyncEngine, day: date) -> int:
+    """Every held session of an NQSW in their ASYE in the week before `day` made an hour long
+    (Lambeth expects up to 1 1/2 hours, 004:317); returns how many."""
+    s, a, st = SupervisionSession, SessionAttendee, Staff
+    since = datetime.combine(day - timedelta(days=7), datetime.min.time(), tzinfo=UTC)
+    until = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    async with session_factory(database)() as session:
+        found = (
+            await session.exec(
+                select(SupervisionSession)
+                .join(a, col(a.session_id) == col(s.id))
+                .join(st, col(st.id) == col(a.staff_id))
+                .where(
+                    col(st.asye_start).is_not(None),
+                    col(s.status) == "held",
+                    col(s.type) != "asye_review",
+                    col(s.planned_start) >= since,
+                    col(s.planned_start) < until,
+                )
+            )
+        ).all()
+        for held in found:
+            held.planned_end = held.planned_start + timedelta(minutes=60)
+            session.add(held)
+        await session.commit()
+    return len(found)
