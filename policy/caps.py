@@ -27,7 +27,7 @@ class CapBreach:
     approval_status: Literal["none", "active", "expired"]
     over_since: date | None
     months_over: int | None
-    escalate_to: str | None  # set once over for longer than the pack's period (WSX/LUT 001:92)
+    escalate_to: str | None  # who, in the pack's words, once over for too long (001:92)
 
 
 Kind = Literal["hard", "benchmark"]
@@ -112,7 +112,7 @@ def cap_breaches(
                 status,
                 since,
                 months,
-                escalation.to if escalate else None,
+                escalation.to_label if escalate else None,
             )
         )
     return breaches

@@ -174,7 +174,12 @@ class OverCap(Sourced):
 
 class Escalation(Sourced):
     after_months: int = Field(gt=0)
-    to: str
+    to: str  # the role escalated to (an id)
+    label: str | None = None  # how the digest names that role; default: the id in words
+
+    @property
+    def to_label(self) -> str:
+        return self.label or self.to.replace("_", " ")
 
 
 class Caseload(Model):

@@ -202,7 +202,7 @@ def test_cap_breach_with_approval_and_escalation() -> None:
     assert set(by_id) == {1, 3}  # exactly 22 is not a breach; a team manager holds none (003:81)
     first = by_id[1]
     assert (first.cap, first.approval_status, first.months_over) == (22, "expired", 3)
-    assert first.escalate_to == "group_manager"
+    assert first.escalate_to == "Group Manager"  # the pack's words (001:92), not its id
     assert by_id[3].cap == 0
     assert by_id[3].approval_status == "none"
 
@@ -284,7 +284,7 @@ def test_no_escalation_within_three_months() -> None:
     )
     assert breaches[0].escalate_to is None  # exactly three months: not "longer than"
     later = cap_breaches([(1, 23)], {1: staff()}, [], pack, date(2024, 4, 2), {1: date(2024, 1, 1)})
-    assert later[0].escalate_to == "group_manager"
+    assert later[0].escalate_to == "Group Manager"
 
 
 def test_rbwm_benchmark_caps() -> None:
