@@ -192,6 +192,8 @@ async def prime(url: str) -> dict[str, Any]:
         "cpu_s": round(time.process_time() - cpu, 2),
         "people": stats.recomputed,
         "longest_write_ms": round(stats.max_write_ms, 1),
+        "writes": stats.writes,
+        "writes_over_10ms": stats.over_10ms,
         "failures": len(stats.failures),
     }
 
@@ -246,6 +248,7 @@ async def morning(url: str, *, charts: bool) -> dict[str, Any]:
             {
                 "longest_write_ms": round(stats.max_write_ms, 1),
                 "longest_write": stats.slowest,
+                "writes_over_10ms": stats.over_10ms,
                 "writes": stats.writes,
                 "recomputed": stats.recomputed,
             }

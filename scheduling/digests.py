@@ -11,11 +11,11 @@ import asyncio
 import time
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from sqlmodel import select as select_model
@@ -24,17 +24,25 @@ from dialogs.digest_card import digest_card
 from dialogs.messages import Attachment, Reply
 from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
+from policy.asye import short_asye_session
 from policy.calendar import month_from_index, month_index
-from policy.digest import WEEK, PersonItem, ShortSession, TeamDigest, short_asye_last_week
-from policy.facts import StaffFacts
+from policy.digest import WEEK, PersonItem, ShortSession, TeamDigest
 from policy.frequencies import DueItem, overdue_days
-from policy.history import SessionIndex
 from policy.obligations import history_window
 from policy.packs import Pack
+from policy.vocabulary import SessionStatus, SessionType
 from scheduling.charts import ChartPool, ChartRequest, Member
 from scheduling.obligations import Stats, _chunks
 from storage.db import session_factory
-from storage.models import Obligation, Organisation, OutboxMessage, Staff, Team
+from storage.models import (
+    Obligation,
+    Organisation,
+    OutboxMessage,
+    SessionAttendee,
+    Staff,
+    SupervisionSession,
+    Team,
+)
 from storage.outbox import Queued, enqueue_many
 from storage.queries import caseload_counts_sql, digest_figures, monthly_compliance_sql
 from storage.repositories.facts import SqlFacts
@@ -258,37 +266,44 @@ async def team_digests(
 async def _short_asye(
     database: AsyncEngine, organisation_id: int, pack: Pack, on: date
 ) -> dict[int, tuple[ShortSession, ...]]:
-    """Each team's shorter ASYE sessions of last week (LAM 004:317), from the NQSWs' own week
-    of history, by the policy's own rule (policy.digest.short_asye_last_week)."""
+    """Each team's shorter ASYE sessions of last week (LAM 004:317): the held sessions of NQSWs
+    in post, in one query, judged by the policy's own rule (policy.asye.short_asye_session, as
+    policy.digest.short_asye_last_week does)."""
     if pack.asye is None:
         return {}
+    s, a, st = SupervisionSession, SessionAttendee, Staff
+    margin = timedelta(days=1)  # the week is in the pack's time zone; the column is UTC
+    since = datetime.combine(on - WEEK - margin, clock_time(), tzinfo=UTC)
+    until = datetime.combine(on + margin, clock_time(), tzinfo=UTC)
+    query = (
+        select(
+            col(st.id), col(st.team_id), col(st.name), col(st.asye_start),
+            col(s.type), col(s.planned_start), col(s.planned_end),
+        )
+        .join(a, col(a.session_id) == col(s.id))
+        .join(st, col(st.id) == col(a.staff_id))
+        .where(
+            col(st.organisation_id) == organisation_id,
+            col(st.asye_start).is_not(None),
+            col(st.team_id).is_not(None),
+            col(st.start_date) <= on,
+            or_(col(st.leaving_date).is_(None), col(st.leaving_date) >= on),
+            col(s.status) == SessionStatus.HELD.value,
+            col(s.planned_start) >= since,
+            col(s.planned_start) < until,
+        )
+    )  # fmt: skip
     async with database.connect() as connection:
-        ids = (
-            (
-                await connection.execute(
-                    select(col(Staff.id)).where(
-                        col(Staff.organisation_id) == organisation_id,
-                        col(Staff.asye_start).is_not(None),
-                        col(Staff.team_id).is_not(None),
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-    if not ids:
-        return {}
-    async with session_factory(database)() as session:
-        inputs = await SqlFacts(session).for_staff(
-            [int(i or 0) for i in ids], on, history_from=on - WEEK
-        )
-    history = SessionIndex(inputs.sessions, pack.zone)
-    by_team: dict[int, list[StaffFacts]] = defaultdict(list)
-    for person in inputs.staff:
-        if person.in_post(on) and person.team_id is not None:
-            by_team[person.team_id].append(person)
-    found = {t: short_asye_last_week(people, pack, history, on) for t, people in by_team.items()}
-    return {t: short for t, short in found.items() if short}
+        rows = (await connection.execute(query)).all()
+    found: dict[int, list[ShortSession]] = defaultdict(list)
+    for staff_id, team_id, name, asye_start, kind, start, end in rows:
+        day = start.astimezone(pack.zone).date()
+        minutes = int((end - start).total_seconds() // 60)
+        if on - WEEK <= day < on and short_asye_session(
+            pack.asye, asye_start, SessionType(kind), day, minutes
+        ):
+            found[int(team_id or 0)].append(ShortSession(int(staff_id or 0), name, day, minutes))
+    return {t: tuple(sorted(v, key=lambda x: (x.day, x.name))) for t, v in found.items()}
 
 
 def _chart_request(name: str, digest: TeamDigest, members: tuple[Member, ...]) -> ChartRequest:

@@ -60,11 +60,16 @@ class Stats:
             log.error("scheduler: %s failed; everyone else carries on", what, exc_info=error)
 
     slowest: str = ""
+    over_10ms: int = 0
 
     def wrote(self, began: float, what: str = "") -> None:
-        """A write transaction ended: the longest is what held other writers up the longest."""
+        """A write transaction ended (its commit returned): the longest is what held other
+        writers up the longest. On SQLite a commit that crosses the WAL's size runs the
+        automatic checkpoint before it returns; that checkpoint holds no writer up (PASSIVE),
+        so the longest commit can be longer than the longest hold."""
         self.writes += 1
         took = (time.perf_counter() - began) * 1000
+        self.over_10ms += took > 10
         if took > self.max_write_ms:
             self.max_write_ms, self.slowest = took, what
 
