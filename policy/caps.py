@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Literal
 
 from policy.calendar import add_months, months_between
-from policy.facts import OverCapApproval, StaffFacts
+from policy.facts import CaseloadPeriod, OverCapApproval, StaffFacts
 from policy.packs.schema import Pack
 from scoring.caps import role_limit, team_caseload
 from scoring.vocabulary import StaffRole
@@ -65,24 +65,55 @@ def team_caseloads(
     return {team: value for team, value in found.items() if value is not None}
 
 
+def over_cap_since(periods: Iterable[CaseloadPeriod], cap: int, on: date) -> date | None:
+    """The first day of the unbroken stretch, up to and including `on`, in which the children
+    held on these periods were more than `cap`; None when not over on `on`. WSX/LUT 001:92 asks
+    how long a caseload "continues to exceed" the maximum: a day back at or under it ends the
+    stretch, and an approval to go over (001:85) changes nothing about when it began."""
+    changes: dict[date, int] = defaultdict(int)
+    for period in periods:
+        if period.start > on or (period.end is not None and period.end <= period.start):
+            continue
+        changes[period.start] += period.children
+        if period.end is not None and period.end <= on:
+            changes[period.end] -= period.children
+    held = 0
+    since: date | None = None
+    for day in sorted(changes):
+        held += changes[day]
+        if held <= cap:
+            since = None
+        elif since is None:
+            since = day
+    return since
+
+
 def cap_breaches(
     counts: Iterable[tuple[int, int]],
     staff: Mapping[int, StaffFacts],
     approvals: Iterable[OverCapApproval],
     pack: Pack,
     on: date,
-    over_since: Mapping[int, date] | None = None,
+    history: Iterable[CaseloadPeriod] = (),
 ) -> list[CapBreach]:
     """Who holds more open cases than their role's cap, with approval and escalation state.
 
-    `over_since` gives when each worker first went over; without it the earliest approval's
-    start stands in for it. A share of the team's caseload is taken of the team's counts given
-    here, so `counts` holds every team member's count where the pack's caps use one."""
+    When each worker went over, and so whether to escalate (WSX/LUT 001:92), comes from their
+    caseload `history` (over_cap_since against the cap they have on `on`), approval or not;
+    a worker with no history given has no over-since date and is not escalated. A share of
+    the team's caseload is taken of the team's counts given here, so `counts` holds every
+    team member's count where the pack's caps use one."""
     counts = list(counts)
     teams = team_caseloads(counts, staff, pack)
     by_staff: dict[int, list[OverCapApproval]] = {}
     for item in approvals:
         by_staff.setdefault(item.staff_id, []).append(item)
+    policy = pack.count_caps()
+    co_worked = policy is not None and policy.count_co_worked
+    held: dict[int, list[CaseloadPeriod]] = defaultdict(list)
+    for period in history:
+        if period.lead or co_worked:  # counted as the caseload count counts (WSX/LUT 001:59-61)
+            held[period.staff_id].append(period)
     escalation = pack.caseload.escalation
     breaches = []
     for staff_id, count in counts:
@@ -97,9 +128,10 @@ def cap_breaches(
         status: Literal["none", "active", "expired"] = (
             "active" if active else ("expired" if mine else "none")
         )
-        since = (over_since or {}).get(staff_id) or (mine[0].start if mine else None)
+        since = over_cap_since(held.get(staff_id, ()), found[0], on)
         months = months_between(since, on) if since else None
-        # WSX/LUT 001:92: over for longer than three months -> inform the Group Manager.
+        # WSX/LUT 001:92: "continues to exceed the maximum average level for any longer than a
+        # three-month period" -> inform the Group Manager; from the caseload, approved or not.
         escalate = since is not None and on > add_months(since, escalation.after_months)
         breaches.append(
             CapBreach(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,7 +11,14 @@ from policy.asye import short_asye_sessions
 from policy.calendar import WorkingCalendar, month_from_index, month_index
 from policy.caps import CapBreach, RatioBreach, cap_breaches, ratio_breaches
 from policy.compliance import CaseCompliance, Figure, case_compliance, monthly_compliance
-from policy.facts import AbsenceFacts, CaseFacts, OverCapApproval, SessionFacts, StaffFacts
+from policy.facts import (
+    AbsenceFacts,
+    CaseFacts,
+    CaseloadPeriod,
+    OverCapApproval,
+    SessionFacts,
+    StaffFacts,
+)
 from policy.frequencies import DueItem
 from policy.grouping import ByPerson
 from policy.history import SessionIndex
@@ -94,10 +101,12 @@ def team_digest(
     caseload_counts: Iterable[tuple[int, int]],
     approvals: Iterable[OverCapApproval],
     week_start: date,
-    over_since: Mapping[int, date] | None = None,
+    caseload_history: Iterable[CaseloadPeriod] = (),
     grouped: ByPerson | None = None,
 ) -> TeamDigest:
     """Everything the weekly digest shows for one team, as of the morning of `week_start`.
+    `caseload_history` (its members' allocations, at least of those over a cap) dates each
+    cap breach and its escalation (policy.caps.cap_breaches, WSX/LUT 001:92).
     Digests for many teams of one organisation pass the same `grouped` (ByPerson.of once)."""
     on = week_start
     week_end = week_start + timedelta(days=6)
@@ -158,7 +167,7 @@ def team_digest(
         tuple(overdue),
         tuple(late),
         tuple(upcoming),
-        tuple(cap_breaches(team_counts, by_id, approvals, pack, on, over_since)),
+        tuple(cap_breaches(team_counts, by_id, approvals, pack, on, caseload_history)),
         tuple(r for r in ratio_breaches(staff, pack, on) if r.supervisor_id in team_ids),
         trend,
         tuple(short),

@@ -99,3 +99,16 @@ class OverCapApproval:
 
     def active_on(self, day: date) -> bool:
         return self.start <= day <= self.max_end
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadPeriod:
+    """One allocation in a worker's caseload history, as the caseload count reads it: counted
+    from `start` to the day before `end` (None: still held), the days the allocation and its
+    case were both open; `children` per case (CAP003 003:24)."""
+
+    staff_id: int
+    start: date
+    end: date | None = None
+    children: int = 1
+    lead: bool = True

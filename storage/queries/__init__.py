@@ -3,7 +3,6 @@ the pure policy functions over the same rows (tests/storage/test_storage_complia
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +23,7 @@ from storage.queries.digest import (
     cap_breaches_sql,
     case_compliance_sql,
     caseload_counts_sql,
+    caseload_history_sql,
     late_records_sql,
     ratio_breaches_sql,
 )
@@ -34,6 +34,7 @@ __all__ = [
     "cap_breaches_sql",
     "case_compliance_sql",
     "caseload_counts_sql",
+    "caseload_history_sql",
     "digest_figures",
     "digest_months",
     "late_records_sql",
@@ -62,7 +63,6 @@ async def digest_figures(
     organisation_id: int,
     pack: Pack,
     week_start: date,
-    over_since: Mapping[int, date] | None = None,
     *,
     case_items: bool = False,
 ) -> dict[int, TeamFigures]:
@@ -73,7 +73,7 @@ async def digest_figures(
         connection, organisation_id, pack, digest_months(pack, on)
     )
     late = await late_records_sql(connection, organisation_id, pack, on)
-    caps = await cap_breaches_sql(connection, organisation_id, pack, on, over_since)
+    caps = await cap_breaches_sql(connection, organisation_id, pack, on)
     ratios = await ratio_breaches_sql(connection, organisation_id, pack, on)
     cases = await case_compliance_sql(connection, organisation_id, pack, on, items=case_items)
     teams = [

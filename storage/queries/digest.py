@@ -11,7 +11,7 @@ adjustment becomes a date threshold computed in Python (storage/queries/bounds.p
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -43,6 +43,7 @@ from policy.compliance import CaseCompliance
 from policy.digest import RECORD_LOOKBACK
 from policy.facts import (
     CaseFacts,
+    CaseloadPeriod,
     OverCapApproval,
     RecordFacts,
     SessionFacts,
@@ -278,17 +279,49 @@ async def caseload_counts_sql(
     return {int(k): int(v) for k, v in (await connection.execute(query)).all()}
 
 
+async def caseload_history_sql(
+    connection: AsyncConnection, staff_ids: Sequence[int]
+) -> tuple[CaseloadPeriod, ...]:
+    """Every allocation these people have held, lead or co-worker, as the days it counted
+    towards their caseload (caseload_counts_sql: the allocation and its case both open), for
+    policy.caps.over_cap_since (WSX/LUT 001:92)."""
+    if not staff_ids:
+        return ()
+    C, CA = Case, CaseAllocation
+    rows = (
+        await connection.execute(
+            select(
+                col(CA.staff_id), col(CA.start_date), col(CA.end_date), col(C.opened),
+                col(C.closed), col(C.children), col(CA.role),
+            )
+            .join(C, col(C.id) == col(CA.case_id))
+            .where(col(CA.staff_id).in_(list(staff_ids)))
+            .order_by(col(CA.staff_id), col(CA.id))
+        )
+    ).all()  # fmt: skip
+    found = []
+    for staff_id, start, end, opened, closed, children, role in rows:
+        ends = [day for day in (end, closed) if day is not None]
+        found.append(
+            CaseloadPeriod(
+                int(staff_id),
+                max(start, opened),
+                min(ends) if ends else None,
+                int(children),
+                AllocationRole(role) is AllocationRole.LEAD,
+            )
+        )
+    return tuple(found)
+
+
 async def cap_breaches_sql(
-    connection: AsyncConnection,
-    organisation_id: int,
-    pack: Pack,
-    on: date,
-    over_since: Mapping[int, date] | None = None,
+    connection: AsyncConnection, organisation_id: int, pack: Pack, on: date
 ) -> dict[int, tuple[CapBreach, ...]]:
     """Per team, its in-post members over their role's cap (policy.caps.cap_breaches). SQL
     returns only counts above the lowest cap of any role (any count when caps are pro rata or
     a share of the team's caseload, whose counts make that caseload);
-    the policy then applies each person's own cap, approvals and escalation."""
+    the policy then applies each person's own cap, approvals and escalation, the last from the
+    caseload history of those over (WSX/LUT 001:92), read for them alone."""
     capped = {role: rule for role in StaffRole if (rule := pack.cap_for(role)) is not None}
     # A cap that is a share of the team's caseload (CAP003 003:36) needs the team's counts.
     policy = pack.count_caps()
@@ -333,8 +366,10 @@ async def cap_breaches_sql(
     ]  # fmt: skip
     by_id = {p.id: p for p in people}
     ordered = sorted((k, v) for k, v in counts.items() if k in by_id)
+    over = [b.staff_id for b in cap_breaches(ordered, by_id, approvals, pack, on)]
+    history = await caseload_history_sql(connection, over)
     by_team: dict[int, list[CapBreach]] = defaultdict(list)
-    for breach in cap_breaches(ordered, by_id, approvals, pack, on, over_since):
+    for breach in cap_breaches(ordered, by_id, approvals, pack, on, history):
         by_team[by_id[breach.staff_id].team_id].append(breach)
     return {k: tuple(v) for k, v in by_team.items()}
 

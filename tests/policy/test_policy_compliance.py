@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from policy_factories import away, case, held, staff
 
-from policy.caps import cap_breaches, ratio_breaches
+from policy.caps import cap_breaches, over_cap_since, ratio_breaches
 from policy.compliance import ComplianceReport, Figure, case_compliance, monthly_compliance
 from policy.digest import team_digest
-from policy.facts import OverCapApproval, SessionFacts, StaffFacts
+from policy.facts import CaseloadPeriod, OverCapApproval, SessionFacts, StaffFacts
 from policy.grouping import ByPerson
 from policy.history import SessionIndex
 from policy.packs import builtin_pack
@@ -197,7 +197,13 @@ def test_cap_breach_with_approval_and_escalation() -> None:
     people = {1: staff(id=1), 2: staff(id=2), 3: staff(id=3, role=StaffRole.TEAM_MANAGER)}
     approval = OverCapApproval(1, 50, "covering vacancy", date(2024, 1, 1), date(2024, 2, 29))
     on = date(2024, 4, 2)
-    breaches = cap_breaches([(1, 24), (2, 22), (3, 1)], people, [approval], pack, on)
+    history = [
+        CaseloadPeriod(1, date(2023, 6, 1), children=22),
+        CaseloadPeriod(1, date(2024, 1, 1), children=2),  # over from the day approved
+        CaseloadPeriod(3, date(2024, 3, 1)),
+    ]
+    counts = [(1, 24), (2, 22), (3, 1)]
+    breaches = cap_breaches(counts, people, [approval], pack, on, history)
     by_id = {b.staff_id: b for b in breaches}
     assert set(by_id) == {1, 3}  # exactly 22 is not a breach; a team manager holds none (003:81)
     first = by_id[1]
@@ -279,12 +285,72 @@ def test_a_pack_may_choose_the_west_sussex_luton_caps() -> None:
 
 def test_no_escalation_within_three_months() -> None:
     pack = builtin_pack("lambeth")
-    breaches = cap_breaches(
-        [(1, 23)], {1: staff()}, [], pack, date(2024, 4, 1), {1: date(2024, 1, 1)}
-    )
+    history = [CaseloadPeriod(1, date(2024, 1, 1), children=23)]
+    breaches = cap_breaches([(1, 23)], {1: staff()}, [], pack, date(2024, 4, 1), history)
     assert breaches[0].escalate_to is None  # exactly three months: not "longer than"
-    later = cap_breaches([(1, 23)], {1: staff()}, [], pack, date(2024, 4, 2), {1: date(2024, 1, 1)})
+    later = cap_breaches([(1, 23)], {1: staff()}, [], pack, date(2024, 4, 2), history)
     assert later[0].escalate_to == "Group Manager"
+
+
+def test_over_the_cap_for_three_months_escalates_with_no_approval() -> None:
+    # WSX/LUT 001:92: "If a caseload for a worker continues to exceed the maximum average level
+    # for any longer than a three-month period ... the line manager must inform the relevant
+    # Group Manager". 30 cases against CAP003's 22 (003:68) since 1 Dec, and no approval was
+    # ever recorded: escalated on 2 April all the same, with the date taken from the caseload.
+    pack = builtin_pack("lambeth")
+    history = [
+        CaseloadPeriod(1, date(2023, 9, 1), children=20),
+        CaseloadPeriod(1, date(2023, 12, 1), children=10),
+    ]
+    on = date(2024, 4, 2)
+    (breach,) = cap_breaches([(1, 30)], {1: staff()}, [], pack, on, history)
+    assert (breach.count, breach.cap, breach.approval_status) == (30, 22, "none")
+    assert (breach.over_since, breach.months_over) == (date(2023, 12, 1), 4)
+    assert breach.escalate_to == "Group Manager"
+
+
+@pytest.mark.parametrize(
+    ("periods", "on", "since"),
+    [
+        # Nothing held over 22: not over.
+        ([CaseloadPeriod(1, date(2024, 1, 1), children=22)], date(2024, 4, 2), None),
+        # A case closing (end is the first day not counted) ends the stretch; a new one after
+        # it starts a new one (001:92 "continues to exceed").
+        (
+            [
+                CaseloadPeriod(1, date(2023, 1, 1), children=22),
+                CaseloadPeriod(1, date(2023, 6, 1), date(2024, 2, 1)),
+                CaseloadPeriod(1, date(2024, 3, 1)),
+            ],
+            date(2024, 4, 2),
+            date(2024, 3, 1),
+        ),
+        # Closing and another opening on the same day: never back within the cap.
+        (
+            [
+                CaseloadPeriod(1, date(2023, 1, 1), children=22),
+                CaseloadPeriod(1, date(2023, 6, 1), date(2024, 2, 1)),
+                CaseloadPeriod(1, date(2024, 2, 1)),
+            ],
+            date(2024, 4, 2),
+            date(2023, 6, 1),
+        ),
+        # Allocations starting after the day, and empty ones, are not counted.
+        (
+            [
+                CaseloadPeriod(1, date(2023, 1, 1), children=23),
+                CaseloadPeriod(1, date(2024, 5, 1), children=5),
+                CaseloadPeriod(1, date(2022, 5, 1), date(2022, 5, 1), children=30),
+            ],
+            date(2024, 4, 2),
+            date(2023, 1, 1),
+        ),
+    ],
+)
+def test_over_cap_since_is_the_start_of_the_unbroken_stretch(
+    periods: list[CaseloadPeriod], on: date, since: date | None
+) -> None:
+    assert over_cap_since(periods, 22, on) == since
 
 
 def test_rbwm_benchmark_caps() -> None:

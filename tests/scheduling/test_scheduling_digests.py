@@ -18,8 +18,18 @@ from policy.digest import team_digest
 from policy.packs import builtin_pack
 from scheduling.digests import digest_moment, team_digests
 from scheduling.obligations import Stats, refresh
+from scoring.vocabulary import StaffRole
 from storage.db import session_factory
-from storage.models import Organisation, SessionAttendee, Staff, SupervisionSession, Team
+from storage.models import (
+    Case,
+    CaseAllocation,
+    Organisation,
+    OverCapApproval,
+    SessionAttendee,
+    Staff,
+    SupervisionSession,
+    Team,
+)
 from storage.repositories.facts import SqlFacts
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -57,13 +67,14 @@ async def test_digest_from_the_store_equals_the_policy_digest(
     built = await team_digests(database, org_id, pack, digest_day, day)
     async with session_factory(database)() as session:
         inputs = await SqlFacts(session).for_organisation(org_id, day)
+        history = await SqlFacts(session).caseload_history([s.id for s in inputs.staff])
     names = {s.id: s.name for s in inputs.staff}
     assert set(built) == set(teams)
     overdue_seen = 0
     for team_id, name in teams.items():
         expected = team_digest(
             team_id, pack, inputs.staff, inputs.sessions, inputs.absences, inputs.cases,
-            inputs.caseload_counts, inputs.approvals, digest_day,
+            inputs.caseload_counts, inputs.approvals, digest_day, history,
         )  # fmt: skip
         digest, _ = built[team_id]
         assert digest.overdue == expected.overdue
@@ -87,6 +98,70 @@ async def test_digest_from_the_store_equals_the_policy_digest(
     assert overdue_seen > 0  # the demo council has people overdue: the lists were compared
     flagged = sum(len(digest.short_asye) for digest, _ in built.values())
     assert flagged == shortened  # LAM 004:317: each shorter ASYE session flagged, once
+
+
+async def test_over_the_cap_for_three_months_is_escalated_with_no_approval(
+    database: AsyncEngine,
+) -> None:
+    # WSX/LUT 001:92: a caseload that "continues to exceed the maximum average level for any
+    # longer than a three-month period" goes to the Group Manager. A social worker given eight
+    # children over their cap on 1 July, with no approval recorded, is escalated in the
+    # November digest; the date comes from the caseload history, on both paths.
+    async with database.connect() as connection:
+        org_id, pack_id = (
+            await connection.execute(select(Organisation.id, Organisation.pack_id))
+        ).one()
+    pack = builtin_pack(pack_id)
+    rule = pack.cap_for(StaffRole.SOCIAL_WORKER)
+    if rule is None:
+        pytest.skip(f"{pack_id} sets no count cap for social workers")
+    went_over = date(2026, 7, 1)
+    async with session_factory(database)() as session:
+        worker = (
+            await session.exec(
+                select(Staff).where(
+                    Staff.role == StaffRole.SOCIAL_WORKER.value,
+                    col(Staff.team_id).is_not(None),
+                    col(Staff.leaving_date).is_(None),
+                    col(Staff.start_date) < went_over,
+                )
+            )
+        ).first()
+        assert worker is not None
+        assert worker.id is not None
+        approvals = await session.exec(
+            select(OverCapApproval).where(OverCapApproval.staff_id == worker.id)
+        )
+        for approval in approvals.all():
+            await session.delete(approval)
+        held = await SqlFacts(session).for_staff([worker.id], went_over)
+        extra = rule.max + 8 - sum(n for _, n in held.caseload_counts)
+        case = Case(
+            organisation_id=org_id, reference="OVER-CAP", category="cin", children=extra,
+            opened=went_over,
+        )  # fmt: skip
+        session.add(case)
+        await session.flush()
+        assert case.id is not None
+        session.add(CaseAllocation(case_id=case.id, staff_id=worker.id, start_date=went_over))
+        await session.commit()
+        worker_id, team_id = worker.id, worker.team_id
+    await refresh(database, org_id, pack, TODAY, Stats())
+    built = await team_digests(database, org_id, pack, TODAY, TODAY)
+    digest, _ = built[team_id or 0]
+    (breach,) = [b for b in digest.cap_breaches if b.staff_id == worker_id]
+    assert breach.approval_status == "none"
+    assert breach.over_since is not None
+    assert breach.over_since <= went_over
+    assert breach.escalate_to == pack.caseload.escalation.to_label == "Group Manager"
+    async with session_factory(database)() as session:
+        inputs = await SqlFacts(session).for_organisation(org_id, TODAY)
+        history = await SqlFacts(session).caseload_history([s.id for s in inputs.staff])
+    expected = team_digest(
+        team_id or 0, pack, inputs.staff, inputs.sessions, inputs.absences, inputs.cases,
+        inputs.caseload_counts, inputs.approvals, TODAY, history,
+    )  # fmt: skip
+    assert digest.cap_breaches == expected.cap_breaches
 
 
 async def _shorten_last_weeks_asye_sessions(database: AsyncEngine, day: date) -> int:

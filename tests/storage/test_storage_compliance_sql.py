@@ -77,6 +77,7 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
     """Every figure the queries give equals the policy's for `on`; returns how many non-empty
     facts were compared, so a test can check it compared something."""
     inputs = await SqlFacts(session).for_organisation(organisation_id, on)
+    caseloads = await SqlFacts(session).caseload_history([s.id for s in inputs.staff])
     history = SessionIndex(inputs.sessions, pack.zone)
     grouped = ByPerson.of(inputs.staff, inputs.cases, inputs.absences)
     connection = await session.connection()
@@ -97,6 +98,7 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
             inputs.caseload_counts,
             inputs.approvals,
             on,
+            caseloads,
             grouped=grouped,
         )
         where = f"{pack.id} team {team_id} on {on}"
