@@ -111,9 +111,16 @@ def adjust(due: date, rule: DueDateAdjustment, calendar: WorkingCalendar) -> dat
 
 
 def next_due(
-    period: PeriodKind, interval: int, anchor: date, held: bool, absences: Absences
+    period: PeriodKind,
+    interval: int,
+    anchor: date,
+    held: bool,
+    absences: Absences,
+    on: date | None = None,
 ) -> date:
-    """Due date after `anchor` (a held session's date, or the start date when none was held)."""
+    """Due date after `anchor` (a held session's date, or the start date when none was held).
+    With `on`, a calendar month that ended before `on`'s month with nothing held has closed:
+    it is missed (missed_months) and the due date is the next month's that is still open."""
     match period:
         case "weeks":
             return absences.extend(anchor, anchor + timedelta(weeks=interval))
@@ -123,13 +130,44 @@ def next_due(
             quarter = month_index(anchor) // 3 + interval - (0 if held else 1)
             return month_end(month_from_index(quarter * 3 + 2))
         case "calendar_month":
-            index = month_index(anchor) + interval - (0 if held else 1)
-            for _ in range(_MAX_SKIPPED_MONTHS):
-                if not absences.excluded_month(index):
-                    break
-                index += 1  # POWYS 002:33: supervision is not due in a month of 2+ weeks' absence
+            index = _first_month_due(interval, anchor, held, absences)
+            if on is not None and index < month_index(on):
+                # DCC 000:174-176: each month's supervision is in that month, and a month
+                # without it is a miss to explain, not a debt carried on; POWYS 002:45: a
+                # session a few days late misses the month's cut-off. So the month closes.
+                behind = month_index(on) - index
+                index = _open_month(index + -(-behind // interval) * interval, absences)
             return month_end(month_from_index(index))
     raise ValueError(f"unknown period {period!r}")
+
+
+def missed_months(
+    period: PeriodKind, interval: int, anchor: date, held: bool, absences: Absences, on: date
+) -> tuple[date, ...]:
+    """The calendar months (their first days) that were due after `anchor` and closed before
+    `on`'s month with nothing held (DCC 000:174-176, missed: the reason is to be recorded);
+    months not due (POWYS 002:33 absence) are not missed. Empty for other periods."""
+    if period != "calendar_month":
+        return ()
+    index = _first_month_due(interval, anchor, held, absences)
+    found: list[date] = []
+    while index < month_index(on):
+        found.append(month_from_index(index))
+        index = _open_month(index + interval, absences)
+    return tuple(found)
+
+
+def _first_month_due(interval: int, anchor: date, held: bool, absences: Absences) -> int:
+    return _open_month(month_index(anchor) + interval - (0 if held else 1), absences)
+
+
+def _open_month(index: int, absences: Absences) -> int:
+    """`index`, or the first month after it that is due at all."""
+    for _ in range(_MAX_SKIPPED_MONTHS):
+        if not absences.excluded_month(index):
+            break
+        index += 1  # POWYS 002:33: supervision is not due in a month of 2+ weeks' absence
+    return index
 
 
 def last_on_or_before(days: Sequence[date], on: date) -> date | None:

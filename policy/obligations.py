@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from policy.asye import asye_items, in_asye
-from policy.calendar import WorkingCalendar, add_months, local_date
+from policy.calendar import WorkingCalendar, add_months, local_date, month_end
 from policy.case_supervision import case_items
 from policy.facts import AbsenceFacts, CaseFacts, SessionFacts, StaffFacts
-from policy.frequencies import Absences, DueItem, adjust, next_due, overdue_days
+from policy.frequencies import Absences, DueItem, adjust, missed_months, next_due, overdue_days
 from policy.history import Held, SessionIndex
 from policy.packs.schema import Frequency, Pack
 from policy.recording import record_items
@@ -59,7 +60,7 @@ def due_items(
         days = [h.day for h in held if h.type in rule.satisfied_by]
         anchor = days[-1] if days else staff.start_date
         due = adjust(
-            next_due(rule.period, rule.interval, anchor, bool(days), away), adjustment, calendar
+            next_due(rule.period, rule.interval, anchor, bool(days), away, on), adjustment, calendar
         )
         items.append(
             DueItem(
@@ -95,6 +96,51 @@ def due_items(
     items += record_items(mine.values(), staff.id, pack, calendar, on)
     items.sort(key=lambda i: (i.due or date.max, i.kind, i.case_reference or ""))
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class MissedMonth:
+    """A calendar month that closed with a periodic rule unmet (DCC 000:174-176)."""
+
+    staff_id: int
+    obligation: str
+    description: str
+    month: date  # its first day
+    source: str | None
+
+
+def missed_supervision(
+    staff: StaffFacts,
+    pack: Pack,
+    sessions: Iterable[SessionFacts] | SessionIndex,
+    absences: Iterable[AbsenceFacts],
+    cases: Sequence[CaseFacts],
+    on: date,
+    since: date | None = None,
+) -> list[MissedMonth]:
+    """The calendar months, since the last session that met each calendar-month rule (or the
+    start date) and from `since`, that closed before `on`'s month with nothing held: recorded
+    as missed, while due_items has moved on to the month now open (DCC 000:174-176, POWYS
+    002:45). A month the rule did not fall due in (POWYS 002:33 absence) is not missed."""
+    if not staff.in_post(on):
+        return []
+    history = sessions if isinstance(sessions, SessionIndex) else SessionIndex(sessions, pack.zone)
+    away = absences_for(staff, pack, absences)
+    held = [h for h in history.by_supervisee.get(staff.id, ()) if staff.start_date <= h.day <= on]
+    asye_now = in_asye(staff, pack.asye, on)
+    holds_cases = any(c.worker_id == staff.id and c.open_on(on) for c in cases)
+    found: list[MissedMonth] = []
+    for rule in periodic_rules(pack):
+        if rule.period != "calendar_month" or not rule.applies(staff.role, asye_now, holds_cases):
+            continue
+        days = [h.day for h in held if h.type in rule.satisfied_by]
+        anchor = days[-1] if days else staff.start_date
+        for month in missed_months(rule.period, rule.interval, anchor, bool(days), away, on):
+            if since is None or month >= since.replace(day=1):
+                found.append(
+                    MissedMonth(staff.id, rule.obligation, rule.description, month, rule.source)
+                )
+    return found
 
 
 def _observation_item(
@@ -145,14 +191,23 @@ def stable_until(
     later_case_changes: Iterable[date],
     on: date,
     horizon: date,
+    items: Sequence[DueItem] = (),
 ) -> date:
     """The first day after `on` on which `due_items` may answer differently for `staff` with no
     fact changing: someone starts or leaves, the ASYE year begins or ends, a held session's day
-    comes, a case opens or closes or an allocation starts or ends. Until then only each item's
-    days overdue move, and those are counted when read. `horizon` bounds the answer (a safety net:
-    everyone is recomputed from scratch now and then)."""
+    comes, a case opens or closes or an allocation starts or ends, or the calendar month of one
+    of `items` (due_items on `on`) closes. Until then only each item's days overdue move, and
+    those are counted when read. `horizon` bounds the answer (a safety net: everyone is
+    recomputed from scratch now and then)."""
     days: list[date] = [horizon]
     days.append(staff.start_date)
+    monthly = {r.obligation for r in periodic_rules(pack) if r.period == "calendar_month"}
+    for item in items:
+        if item.kind in monthly and item.due is not None:
+            # A month without its supervision closes at its end (next_due): the next opens.
+            # The due date is the month's end moved a few days at most to a working day
+            # (either way), so the month is the one a week before it ends in.
+            days.append(month_end(item.due - timedelta(days=7)) + timedelta(days=1))
     if staff.leaving_date is not None:
         days.append(staff.leaving_date + timedelta(days=1))
     if pack.asye is not None and staff.asye_start is not None:

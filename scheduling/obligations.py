@@ -171,7 +171,7 @@ async def refresh(
                 away = grouped.absences_of(person.id)
                 items = due_items(person, pack, index, away, mine, today, calendar)
                 changes = later.get(person.id, ())
-                until = stable_until(person, pack, index, mine, changes, today, horizon)
+                until = stable_until(person, pack, index, mine, changes, today, horizon, items)
             except Exception as error:  # one person's data must not stop the council's
                 where = f"obligations of staff {person.id} (organisation {organisation_id})"
                 stats.failed(where, error)

@@ -9,7 +9,7 @@ from policy_factories import at, away, case, held, staff
 
 from policy.facts import AbsenceFacts, CaseFacts, SessionFacts, StaffFacts
 from policy.frequencies import DueItem
-from policy.obligations import due_items
+from policy.obligations import MissedMonth, due_items, missed_supervision
 from policy.packs import builtin_pack
 from policy.vocabulary import SessionType
 from scoring.vocabulary import CaseCategory, StaffRole
@@ -108,14 +108,16 @@ SW = staff()
             date(2024, 3, 28),
             0,
         ),
+        # DCC 000:174-176: February closed without supervision (missed, test below); March's
+        # opens: the 31st is a Sunday and the 29th Good Friday, so due Thursday 28 March.
         (
             "000:300 missed month",
             "derbyshire",
             "one_to_one",
             [held(date(2024, 1, 3))],
             date(2024, 3, 11),
-            date(2024, 2, 29),
-            11,
+            date(2024, 3, 28),
+            0,
         ),
         # DCC 000:300: quarterly for other staff (calendar quarters).
         (
@@ -488,3 +490,43 @@ def test_session_at_2330_utc_on_31_march_counts_for_1_april() -> None:
     found = item("powys", "one_to_one", SW, date(2024, 4, 2), [late])
     assert found.due == date(2024, 5, 31)
     assert at(date(2024, 4, 1)).tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("on", "due", "overdue", "missed"),
+    [
+        # Still February: February's supervision is due on its last day.
+        (date(2024, 2, 29), date(2024, 2, 29), 0, []),
+        # DCC 000:174-176 ("at least monthly supervision"; where it "has not been complied
+        # with, the reason for this ... should be explicitly recorded"), POWYS 002:45 (a few
+        # days late "misses the cut off"): on 1 March February has closed, missed, and
+        # March's due date opens (the 31st a Sunday, the 29th Good Friday: the 28th).
+        (date(2024, 3, 1), date(2024, 3, 28), 0, [date(2024, 2, 1)]),
+        # Still nothing in March: on 2 April both months are missed; April's is due.
+        (date(2024, 4, 2), date(2024, 4, 30), 0, [date(2024, 2, 1), date(2024, 3, 1)]),
+    ],
+)
+def test_a_calendar_month_without_supervision_closes_and_the_next_opens(
+    on: date, due: date, overdue: int, missed: list[date]
+) -> None:
+    pack = builtin_pack("derbyshire")
+    sessions = [held(date(2024, 1, 3))]
+    found = item("derbyshire", "one_to_one", SW, on, sessions)
+    assert (found.due, found.overdue_days) == (due, overdue)
+    months = missed_supervision(SW, pack, sessions, [], [], on)
+    assert [m.month for m in months] == missed
+    assert all(m == MissedMonth(SW.id, "one_to_one", found.description, m.month, m.source)
+               for m in months)  # fmt: skip
+
+
+def test_a_month_not_due_for_absence_is_not_missed() -> None:
+    # POWYS 002:33: staff absent two weeks or more in a month are not counted for it: February
+    # (absent all month) was never due, so it is not missed; March closed, missed; April opens.
+    pack = builtin_pack("powys")
+    sessions = [held(date(2024, 1, 3))]
+    absent = [away(1, date(2024, 2, 1), date(2024, 2, 29))]
+    on = date(2024, 4, 10)
+    found = item("powys", "one_to_one", SW, on, sessions, absent)
+    assert (found.due, found.overdue_days) == (date(2024, 4, 30), 0)
+    months = missed_supervision(SW, pack, sessions, absent, [], on)
+    assert [m.month for m in months] == [date(2024, 3, 1)]
