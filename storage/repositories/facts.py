@@ -180,15 +180,14 @@ class SqlFacts:
         self, who: ColumnElement[bool], history_from: date | None = None
     ) -> tuple[SessionFacts, ...]:
         # Only the columns the policy reads: record text (encrypted) is never loaded here. The
-        # people and their sessions are subqueries, not lists of ids: an organisation's sessions
-        # run to tens of thousands, too many to send back as bound parameters.
+        # people and their sessions are found by subqueries; what hangs off the sessions is then
+        # read by their ids, 500 to a statement (an organisation's run to tens of thousands).
         S, A, R, D = SupervisionSession, SessionAttendee, SupervisionRecord, RecordCaseDiscussion
         people = core_select(col(Staff.id)).where(who)
         attending = core_select(col(A.session_id)).where(col(A.staff_id).in_(people))
         theirs = or_(col(S.supervisor_id).in_(people), col(S.id).in_(attending))
         if history_from is not None:
             theirs = and_(theirs, self._still_needed(people, history_from))
-        session_ids = core_select(col(S.id)).where(theirs)
         connection = await self._session.connection()
         rows = (
             await connection.execute(
@@ -199,29 +198,31 @@ class SqlFacts:
                 ).where(theirs)
             )
         ).all()  # fmt: skip
+        # Attendees, records and the children discussed by the ids just read, a few hundred at
+        # a time: through the sessions' subquery PostgreSQL could not tell how few rows there
+        # were, and scanned the whole of England's records and cases for each batch of people.
         attendees: dict[int, list[int]] = defaultdict(list)
-        for session_id, staff_id in (
-            await connection.execute(
-                core_select(col(A.session_id), col(A.staff_id)).where(
-                    col(A.session_id).in_(session_ids)
+        records: dict[int, Any] = {}
+        ids = sorted(int(row[0] or 0) for row in rows)
+        for first in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[first : first + _IDS_PER_QUERY]
+            for session_id, staff_id in (
+                await connection.execute(
+                    core_select(col(A.session_id), col(A.staff_id)).where(
+                        col(A.session_id).in_(chunk)
+                    )
                 )
-            )
-        ).all():
-            attendees[session_id].append(staff_id)
-        records = {
-            r[1]: r
+            ).all():
+                attendees[session_id].append(staff_id)
             for r in (
                 await connection.execute(
                     core_select(
                         col(R.id), col(R.session_id), col(R.written_at),
                         col(R.supervisor_signed_at), col(R.supervisee_signed_at),
-                    ).where(col(R.session_id).in_(session_ids))
+                    ).where(col(R.session_id).in_(chunk))
                 )
-            ).all()
-        }  # fmt: skip
-        # By the records' own ids, a few hundred at a time: through the sessions' subquery,
-        # PostgreSQL could not tell how few discussions there were and scanned every case of
-        # England for each batch of people (10x slower than SQLite at 1x).
+            ).all():  # fmt: skip
+                records[r[1]] = r
         refs: dict[int, list[str]] = defaultdict(list)
         record_ids = sorted(int(r[0] or 0) for r in records.values())
         for first in range(0, len(record_ids), _IDS_PER_QUERY):
