@@ -109,6 +109,13 @@ def digest_card(digest: TeamDigest, team_name: str, names: Mapping[int, str]) ->
         )
     if not sections:
         sections.append(CardSection("All clear", ("Nothing overdue; nothing late.",)))
+    if digest.by_group:
+        # POWYS 002:13,29: qualified, newly qualified and agency social workers, each counted.
+        groups = tuple(
+            f"{g.label}: {_figure(g.month_to_date)} so far; last month {_figure(g.last_month)}"
+            for g in digest.by_group
+        )
+        sections.insert(0, CardSection("By staff group", groups))
     return Card(
         title=f"Weekly supervision digest: {team_name}",
         subtitle=f"Week of {describe_day(digest.week_start)}",

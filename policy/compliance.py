@@ -78,6 +78,8 @@ class ComplianceReport:
     by_group: Mapping[str, Figure] = field(default_factory=dict)
     not_supervised: tuple[int, ...] = ()
     excluded: tuple[int, ...] = ()
+    # Each team's staff groups (POWYS 002:29), for the weekly digest: (team id, group) -> figure.
+    by_team_group: Mapping[tuple[int, str], Figure] = field(default_factory=dict)
 
     def meets_target(self, figure: Figure | None = None) -> bool | None:
         return (figure or self.organisation).meets(self.target)
@@ -136,6 +138,7 @@ def monthly_compliance(
     teams: dict[int, _Tally] = defaultdict(_Tally)
     services: dict[int, _Tally] = defaultdict(_Tally)
     groups = {name: _Tally() for name in GROUPS}
+    team_groups: dict[tuple[int, str], _Tally] = defaultdict(_Tally)
     missing: list[int] = []
     excluded_ids: list[int] = []
     index = month_index(lo)
@@ -152,7 +155,13 @@ def monthly_compliance(
             person, mine or (), threshold
         ).excluded_month(index)
         done = person.id in supervised
-        for tally in (org, teams[person.team_id], groups[staff_group(person, pack, hi)]):
+        group = staff_group(person, pack, hi)
+        for tally in (
+            org,
+            teams[person.team_id],
+            groups[group],
+            team_groups[person.team_id, group],
+        ):
             tally.add(excluded, done)
         if person.service_id is not None:
             services[person.service_id].add(excluded, done)
@@ -169,6 +178,7 @@ def monthly_compliance(
         {k: v.freeze() for k, v in groups.items()},
         tuple(missing),
         tuple(excluded_ids),
+        {k: v.freeze() for k, v in team_groups.items()},
     )
 
 

@@ -6,11 +6,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
 from policy.asye import short_asye_sessions
 from policy.calendar import WorkingCalendar, month_from_index, month_index
 from policy.caps import CapBreach, RatioBreach, cap_breaches, ratio_breaches
-from policy.compliance import CaseCompliance, Figure, case_compliance, monthly_compliance
+from policy.compliance import (
+    GROUPS,
+    CaseCompliance,
+    ComplianceReport,
+    Figure,
+    case_compliance,
+    monthly_compliance,
+)
 from policy.facts import (
     AbsenceFacts,
     CaseFacts,
@@ -55,6 +63,32 @@ class ShortSession:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupFigures:
+    """A staff group's compliance in the team (POWYS 002:13,29: qualified, newly qualified and
+    agency social workers), named in the pack's words."""
+
+    group: str  # policy.compliance.GROUPS
+    label: str
+    month_to_date: Figure
+    last_month: Figure
+
+
+def group_figures(
+    pack: Pack, team_id: int, this_month: ComplianceReport, last_month: ComplianceReport
+) -> tuple[GroupFigures, ...]:
+    """The team's figures per staff group (as the monthly summary gives the service's), in
+    GROUPS order, for the groups someone in the team was counted in this month or last."""
+    found = []
+    for group in GROUPS:
+        label = pack.compliance.staff_groups.label(group)
+        now = this_month.by_team_group.get((team_id, group), Figure())
+        before = last_month.by_team_group.get((team_id, group), Figure())
+        if label is not None and (now.in_post or before.in_post):
+            found.append(GroupFigures(group, label, now, before))
+    return tuple(found)
+
+
+@dataclass(frozen=True, slots=True)
 class TeamDigest:
     team_id: int
     week_start: date
@@ -70,6 +104,7 @@ class TeamDigest:
     ratio_breaches: tuple[RatioBreach, ...]
     trend: tuple[TrendPoint, ...]  # oldest first
     short_asye: tuple[ShortSession, ...] = ()  # held in the 7 days before week_start
+    by_group: tuple[GroupFigures, ...] = ()  # qualified / newly qualified / agency (002:29)
 
 
 def short_asye_last_week(
@@ -148,10 +183,13 @@ def team_digest(
 
     this_month = month_index(on)
 
-    def figure(index: int) -> Figure:
+    @cache
+    def report(index: int) -> ComplianceReport:
         first = month_from_index(index)
-        report = monthly_compliance(members, history, team_absences, pack, first.year, first.month)
-        return report.by_team.get(team_id, Figure())
+        return monthly_compliance(members, history, team_absences, pack, first.year, first.month)
+
+    def figure(index: int) -> Figure:
+        return report(index).by_team.get(team_id, Figure())
 
     periods = range(this_month - pack.digest.trend_periods, this_month)
     trend = tuple(TrendPoint(f"{month_from_index(i):%Y-%m}", figure(i).percent) for i in periods)
@@ -171,6 +209,7 @@ def team_digest(
         tuple(r for r in ratio_breaches(staff, pack, on) if r.supervisor_id in team_ids),
         trend,
         tuple(short),
+        group_figures(pack, team_id, report(this_month), report(this_month - 1)),
     )
 
 

@@ -258,6 +258,7 @@ async def team_digests(
             figure.ratio_breaches,
             figure.trend,
             short.get(team_id, ()),
+            figure.by_group,
         )
         found[team_id] = (digest, names)
     return found

@@ -151,6 +151,23 @@ class ExclusionDays(Sourced):
     days: int = Field(gt=0)
 
 
+class StaffGroups(Sourced):
+    """What the compliance figures' staff groups are called (policy.compliance.staff_group):
+    POWYS 002:13,29 reports qualified, newly qualified and agency social workers."""
+
+    qualified: str = Field(default="Qualified social workers", min_length=1)
+    newly_qualified: str = Field(default="Newly qualified social workers", min_length=1)
+    agency: str = Field(default="Agency social workers", min_length=1)
+
+    def label(self, group: str) -> str | None:
+        """The pack's words for a group; None for "other" (not reported, 002:29)."""
+        return {
+            "qualified": self.qualified,
+            "newly_qualified": self.newly_qualified,
+            "agency": self.agency,
+        }.get(group)
+
+
 class Compliance(Model):
     target: Target
     absence_exclusion: ExclusionDays | None
@@ -158,6 +175,8 @@ class Compliance(Model):
     unit: Literal["person", "fte"] = "person"
     roles: tuple[StaffRole, ...] = Field(min_length=1)
     session_types: tuple[SessionType, ...] = Field(min_length=1)
+    # The weekly digest splits each team's figures by these groups, in these words (002:29).
+    staff_groups: StaffGroups = StaffGroups(basis="default", source="002:13")
 
 
 class CapRule(Sourced):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,8 +13,8 @@ from sqlmodel import col
 
 from policy.calendar import month_from_index, month_index
 from policy.caps import CapBreach, RatioBreach
-from policy.compliance import CaseCompliance, Figure
-from policy.digest import TrendPoint
+from policy.compliance import CaseCompliance, ComplianceReport, Figure
+from policy.digest import GroupFigures, TrendPoint, group_figures
 from policy.packs.schema import Pack
 from policy.recording import RecordStatus
 from storage.models import Team
@@ -56,6 +57,7 @@ class TeamFigures:
     late_records: tuple[RecordStatus, ...]
     cap_breaches: tuple[CapBreach, ...]
     ratio_breaches: tuple[RatioBreach, ...]
+    by_group: tuple[GroupFigures, ...] = ()
 
 
 async def digest_figures(
@@ -91,6 +93,10 @@ async def digest_figures(
         report = monthly.reports.get(month_from_index(index))
         return report.by_team.get(team_id, Figure()) if report else Figure()
 
+    def report(index: int) -> ComplianceReport:
+        empty = ComplianceReport("", Decimal(0), Figure())
+        return monthly.reports.get(month_from_index(index)) or empty
+
     periods = range(this - pack.digest.trend_periods, this)
     return {
         team_id: TeamFigures(
@@ -105,6 +111,7 @@ async def digest_figures(
             late.get(team_id, ()),
             caps.get(team_id, ()),
             ratios.get(team_id, ()),
+            group_figures(pack, team_id, report(this), report(this - 1)),
         )
         for team_id in teams
     }

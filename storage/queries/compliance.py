@@ -316,14 +316,16 @@ async def monthly_compliance_sql(
     rows = (await connection.execute(counted, params)).all()
     names = sorted({str(r.service) for r in rows})
     services = {name: n for n, name in enumerate(names, start=1)}
-    # month -> kind ("org", "team", "service", "group") -> key -> [supervised, in post, excluded]
-    tallies: dict[int, dict[str, dict[int | str, list[int]]]] = defaultdict(
+    # month -> kind ("org", "team", "service", "group", "team_group") -> key
+    # -> [supervised, in post, excluded]
+    tallies: dict[int, dict[str, dict[Any, list[int]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     )
     for m, team_id, service, grp, excluded, supervised, n in rows:
         x, s = bool(excluded), bool(supervised)
-        keys: tuple[tuple[str, int | str], ...] = (
-            ("org", 0), ("team", int(team_id)), ("service", services[service]), ("group", str(grp))
+        keys: tuple[tuple[str, Any], ...] = (
+            ("org", 0), ("team", int(team_id)), ("service", services[service]), ("group", str(grp)),
+            ("team_group", (int(team_id), str(grp))),
         )  # fmt: skip
         for kind, key in keys:
             tally = tallies[int(m)][kind][key]
@@ -349,5 +351,6 @@ async def monthly_compliance_sql(
             {name: groups.get(name, Figure()) for name in GROUPS},
             tuple(missing),
             tuple(excluded_ids),
+            figures.get("team_group", {}),
         )
     return MonthlyCompliance(reports, {n: name for name, n in services.items()})

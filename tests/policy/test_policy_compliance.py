@@ -466,3 +466,52 @@ def test_digests_from_one_grouping_match_digests_built_alone() -> None:
         )
         assert shared == alone
     assert team_digest(10, pack, people, index, absences, cases, counts, [], monday).overdue
+
+
+def test_the_weekly_digest_splits_qualified_newly_qualified_and_agency() -> None:
+    # POWYS 002:13,29: "the numbers of qualified, newly qualified and agency social workers"
+    # receiving supervision, reported by group; the weekly digest gives the team's split as the
+    # monthly summary gives the service's, in the pack's words (issue 20 item 7).
+    pack = builtin_pack("powys")
+    people = [
+        staff(id=1),
+        staff(id=2, role=StaffRole.SENIOR_PRACTITIONER),
+        staff(id=3, role=StaffRole.NQSW, asye_start=date(2023, 9, 1)),
+        staff(id=4, agency=True),
+        staff(id=5, role=StaffRole.ADMIN_SUPPORT),  # not counted by Powys (002:20)
+        staff(id=6, team=11),  # another team
+    ]
+    sessions = [
+        held(date(2024, 2, 6), supervisees=(1,)),
+        held(date(2024, 2, 7), supervisees=(3,)),
+        held(date(2024, 2, 8), supervisees=(4,)),
+        held(date(2024, 3, 1), supervisees=(2,)),
+        held(date(2024, 3, 1), supervisees=(6,)),
+    ]
+    digest = team_digest(10, pack, people, sessions, [], [], [], [], week_start=date(2024, 3, 4))
+    assert [(g.group, g.label) for g in digest.by_group] == [
+        ("qualified", "Qualified social workers"),
+        ("newly_qualified", "Newly qualified social workers"),
+        ("agency", "Agency social workers"),
+    ]
+    qualified, newly, agency = digest.by_group
+    assert (qualified.month_to_date, qualified.last_month) == (Figure(1, 2), Figure(1, 2))
+    assert (newly.month_to_date, newly.last_month) == (Figure(0, 1), Figure(1, 1))
+    assert (agency.month_to_date, agency.last_month) == (Figure(0, 1), Figure(1, 1))
+    total = Figure(sum(g.month_to_date.supervised for g in digest.by_group), 4)
+    assert digest.month_to_date == total  # the groups add up to the team
+
+    from dialogs.digest_card import digest_card
+
+    card = digest_card(digest, "Team", {})
+    section = next(s for s in card.sections if s.heading == "By staff group")
+    assert section.lines[1] == (
+        "Newly qualified social workers: 0% (0 of 1) so far; last month 100% (1 of 1)"
+    )
+    # A council names its groups in its own words: pack configuration, not code.
+    groups = pack.compliance.staff_groups.model_copy(update={"newly_qualified": "NQSWs (ASYE)"})
+    renamed = pack.model_copy(
+        update={"compliance": pack.compliance.model_copy(update={"staff_groups": groups})}
+    )
+    digest = team_digest(10, renamed, people, sessions, [], [], [], [], week_start=date(2024, 3, 4))
+    assert [g.label for g in digest.by_group][1] == "NQSWs (ASYE)"

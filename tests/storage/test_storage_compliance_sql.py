@@ -108,6 +108,7 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
         assert mine.late_records == expected.late_records, where
         assert mine.cap_breaches == expected.cap_breaches, where
         assert mine.ratio_breaches == expected.ratio_breaches, where
+        assert mine.by_group == expected.by_group, where  # POWYS 002:29 (issue 20 item 7)
         got, want = mine.case_supervision, expected.case_supervision
         assert (got.open_cases, got.in_time) == (want.open_cases, want.in_time), where
         assert _by_overdue(got.overdue) == _by_overdue(want.overdue), where
@@ -144,6 +145,7 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
         assert report.by_team == kpi.by_team, where
         assert set(report.by_group) == set(GROUPS), where
         assert report.by_group == kpi.by_group, where
+        assert report.by_team_group == kpi.by_team_group, where
         assert {services[k]: v for k, v in report.by_service.items()} == {
             service_name[k]: v for k, v in kpi.by_service.items()
         }, where
