@@ -41,8 +41,13 @@ def due_items(
     cases: Sequence[CaseFacts],
     on: date,
     calendar: WorkingCalendar | None = None,
+    *,
+    close_months: bool = True,
 ) -> list[DueItem]:
-    """Everything `staff` owes on `on`, soonest first. Pass a SessionIndex to reuse one."""
+    """Everything `staff` owes on `on`, soonest first. Pass a SessionIndex to reuse one.
+    A calendar month that ended unmet before `on`'s month has closed and the next is due
+    (next_due); `close_months=False` keeps it due, to ask whether a session on `on` would be
+    in time for it (POWYS 002:45: not, once past the month's cut-off)."""
     if not staff.in_post(on):
         return []
     calendar = calendar or WorkingCalendar(pack.nation)
@@ -60,7 +65,11 @@ def due_items(
         days = [h.day for h in held if h.type in rule.satisfied_by]
         anchor = days[-1] if days else staff.start_date
         due = adjust(
-            next_due(rule.period, rule.interval, anchor, bool(days), away, on), adjustment, calendar
+            next_due(
+                rule.period, rule.interval, anchor, bool(days), away, on if close_months else None
+            ),
+            adjustment,
+            calendar,
         )
         items.append(
             DueItem(

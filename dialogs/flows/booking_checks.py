@@ -207,7 +207,8 @@ async def due_warnings(
     }
     if pack.asye is not None and kind in pack.asye.satisfied_by:
         monthly["asye_supervision"] = False
-    items = due_items(me, pack, sessions, inputs.absences, inputs.cases, day)
+    # What a session that day would meet, a month missed before it included (Powys 002:45).
+    items = due_items(me, pack, sessions, inputs.absences, inputs.cases, day, close_months=False)
     relevant = [(i, monthly[i.kind]) for i in items if i.kind in monthly and not i.case_reference]
     whose = "Your" if supervisee.id == turn.actor.id else f"{supervisee.name}'s"
     return date_warnings(whose, day, relevant)
