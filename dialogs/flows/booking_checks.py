@@ -5,8 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from dialogs.access import may_act_for
@@ -18,15 +17,14 @@ from dialogs.views import SessionView, StaffView
 from dialogs.when import describe, describe_day
 from policy.asye import short_asye_session
 from policy.calendar import add_months
-from policy.frequencies import DueItem, merge_spans
-from policy.obligations import due_items, periodic_rules
+from policy.frequencies import DueItem
 from policy.packs import Pack
+from policy.rearrange import TimingWarning, session_timing, timing_warnings
 from policy.vocabulary import SessionStatus, SessionType
 
 MIN_MINUTES, MAX_MINUTES = 15, 480
 WINDOWS = {"when": NEXT_YEAR}  # supervision is planned months ahead, not years
 DEFAULT_MINUTES = 60
-AWAY_DAYS = 14  # away this long: no early alternative date can be set (see rearrange)
 _ACTIONS_ON_AGENDA = 10
 _MY_MANAGER = re.compile(r"\bmy (?:line )?manager\b", re.IGNORECASE)
 _FILLER = {"a", "an", "the", "book", "schedule", "arrange", "set", "up", "new", "supervision"}
@@ -142,39 +140,31 @@ def leaving_problem(people: Sequence[StaffView], day: date) -> str:
     return ""
 
 
-async def away_for_a_fortnight(turn: Turn, people: Sequence[StaffView]) -> bool:
-    """Every one of them has absence recorded over the next 14 days."""
-    if not people:
-        return False
-    inputs = await turn.ports.facts.for_staff([p.id for p in people], turn.today)
-    first, last = turn.today + timedelta(days=1), turn.today + timedelta(days=AWAY_DAYS)
-    for person in people:
-        spans = merge_spans([(a.start, a.end) for a in inputs.absences if a.staff_id == person.id])
-        if not any(lo <= first and hi >= last for lo, hi in spans):
-            return False
-    return True
-
-
 def date_warnings(whose: str, day: date, items: Sequence[tuple[DueItem, bool]]) -> list[str]:
     """Warnings for a session on `day` against due items (each flagged if its period is a
-    calendar month, where the month's figures are what count)."""
-    warnings: list[str] = []
-    for item, monthly in items:
-        if item.due is None or day <= item.due:
+    calendar month, where the month's figures are what count): policy.rearrange's, in words."""
+    return warning_lines(whose, timing_warnings(day, items))
+
+
+def warning_lines(whose: str, warnings: Sequence[TimingWarning]) -> list[str]:
+    """policy.rearrange's timing warnings in words."""
+    lines: list[str] = []
+    for warning in warnings:
+        item, late = warning.item, warning.days_late
+        if item.due is None:  # never: a warning is about a dated item
             continue
-        late = (day - item.due).days
         cited = f" ({item.source})" if item.source else ""
-        warnings.append(
+        lines.append(
             f"{whose} {item.description} is due by {describe_day(item.due)}{cited}: this date is "
             f"{late} day{'s' if late != 1 else ''} after that."
         )
-        if monthly and (day.year, day.month) > (item.due.year, item.due.month):
-            # POWYS 002:45: a session "rescheduled by just a few days" misses the month's figure.
-            warnings.append(
-                f"It falls in {day:%B %Y}, after the {item.due:%B} cut-off, so it will not count "
-                f"for {item.due:%B}'s supervision figures (Powys 002:45)."
+        if warning.misses_month is not None:
+            lines.append(
+                f"It falls in {warning.day:%B %Y}, after the {warning.misses_month:%B} cut-off, so "
+                f"it will not count for {warning.misses_month:%B}'s supervision figures "
+                "(Powys 002:45)."
             )
-    return warnings
+    return lines
 
 
 async def due_warnings(
@@ -184,34 +174,16 @@ async def due_warnings(
     start: datetime,
     ignore: int | None = None,
 ) -> list[str]:
-    """Is a session at `start` later than what it should meet is due? Sessions already booked
-    before it count as held: the question is whether this one is in time if those go ahead."""
-    day = start.astimezone(turn.zone).date()
+    """Is a session at `start` later than what it should meet is due (policy.rearrange)?"""
     inputs = await turn.ports.facts.for_staff([supervisee.id], turn.today)
     me = next((s for s in inputs.staff if s.id == supervisee.id), None)
     if me is None:
         return []
-    sessions = [
-        replace(s, status=SessionStatus.HELD)
-        if s.status is SessionStatus.BOOKED and s.start < start
-        else s
-        for s in inputs.sessions
-        if s.id != ignore
-    ]
-    pack = turn.pack
-    rules = [r for r in periodic_rules(pack) if kind in r.satisfied_by]
-    monthly = {
-        r.obligation: r.period == "calendar_month"
-        for r in rules
-        if r.roles is None or me.role in r.roles
-    }
-    if pack.asye is not None and kind in pack.asye.satisfied_by:
-        monthly["asye_supervision"] = False
-    # What a session that day would meet, a month missed before it included (Powys 002:45).
-    items = due_items(me, pack, sessions, inputs.absences, inputs.cases, day, close_months=False)
-    relevant = [(i, monthly[i.kind]) for i in items if i.kind in monthly and not i.case_reference]
+    found = session_timing(
+        me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, kind, start, ignore
+    )
     whose = "Your" if supervisee.id == turn.actor.id else f"{supervisee.name}'s"
-    return date_warnings(whose, day, relevant)
+    return warning_lines(whose, found)
 
 
 async def agenda(turn: Turn, kind: SessionType, supervisee: StaffView) -> tuple[str, list[str]]:

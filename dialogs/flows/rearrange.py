@@ -41,6 +41,8 @@ from dialogs.messages import (
     Tone,
 )
 from dialogs.views import SessionView, StaffView
+from policy.facts import AbsenceFacts
+from policy.rearrange import ChangeProblem, change_problems
 from policy.vocabulary import CancelReason
 
 _DCC_93 = "Derbyshire 000:93"
@@ -72,6 +74,12 @@ NEEDS_DATE = (
     "supervisee is leaving or away for the next two weeks."
 )
 NEEDS_NOTE = f"Say what the reason is: a cancellation's reason must be recorded ({_DCC_93})."
+NEEDS_REASON = f"Choose a reason: it is always recorded ({_DCC_93})."
+_PROBLEMS = {
+    ChangeProblem.NO_REASON: ("reason", NEEDS_REASON),
+    ChangeProblem.REASON_NOT_SAID: ("note", NEEDS_NOTE),
+    ChangeProblem.NO_NEW_DATE: ("when", NEEDS_DATE),
+}
 
 
 @dataclass(frozen=True)
@@ -168,19 +176,26 @@ class RearrangeFlow:
         data["values"] = values
         everyone, supervisees = await checks.people_of(turn, session)
         problems: dict[str, str] = {}
-        if values["reason"] == CancelReason.OTHER.value and not values["note"]:
-            problems["note"] = NEEDS_NOTE
         start: datetime | None = None
         if values["when"] and not _error(form, "when"):
             start = when_value(values, "when", turn)
             problem = await _slot_problem(turn, session, everyone, start)
             if problem:
                 problems["when"] = problem
-        elif not values["when"] and values["reason"] != CancelReason.LEAVING.value:
-            # DCC 000:93 asks for an early alternative date; none can be set for someone away.
-            away = await checks.away_for_a_fortnight(turn, supervisees)
-            if not away:
-                problems["when"] = NEEDS_DATE
+        # The rules themselves are policy.rearrange's (DCC 000:93): a reason, said; an early
+        # alternative date unless the supervisee is leaving or away the next two weeks.
+        known = values["reason"] in CancelReason.__members__.values()  # else the form says so
+        reason = CancelReason(values["reason"]) if known else None
+        ids = [p.id for p in supervisees]
+        dated = bool(values["when"])
+        if dated or reason is CancelReason.LEAVING:
+            absences: tuple[AbsenceFacts, ...] = ()  # away or not, it does not matter
+        else:
+            absences = (await turn.ports.facts.for_staff(ids, turn.today)).absences
+        new_day = (start or turn.now).astimezone(turn.zone).date() if dated else None
+        for found in change_problems(reason, values["note"], new_day, ids, absences, turn.today):
+            field_name, text = _PROBLEMS[found]
+            problems.setdefault(field_name, text)
         for name, error in problems.items():
             if not _error(form, name):
                 form = with_error(form, name, error)
