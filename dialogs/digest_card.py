@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from dialogs.messages import Card, CardSection, Fact
 from dialogs.when import describe_day
+from policy.calendar import month_from_index, month_index
 from policy.compliance import Figure
 from policy.digest import TeamDigest
 
@@ -46,6 +47,15 @@ def digest_card(digest: TeamDigest, team_name: str, names: Mapping[int, str]) ->
                     f"{name}: {count} item{'s' if count > 1 else ''}, up to {worst[name]} days"
                     for name, count in sorted(overdue.items(), key=lambda kv: -worst[kv[0]])
                 ),
+            )
+        )
+    if digest.missed_last_month:
+        # DCC 000:174-176: a month without supervision is missed; its reason is to be recorded.
+        month = month_from_index(month_index(digest.week_start) - 1)
+        sections.append(
+            CardSection(
+                f"Not supervised in {month:%B %Y}",
+                (", ".join(names.get(i, "someone") for i in digest.missed_last_month),),
             )
         )
     if digest.late_records:

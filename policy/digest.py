@@ -105,6 +105,9 @@ class TeamDigest:
     trend: tuple[TrendPoint, ...]  # oldest first
     short_asye: tuple[ShortSession, ...] = ()  # held in the 7 days before week_start
     by_group: tuple[GroupFigures, ...] = ()  # qualified / newly qualified / agency (002:29)
+    # Staff ids, in order, counted in last month's figure as not supervised: the month closed
+    # and is missed (DCC 000:174-176: its reason and follow-up are to be recorded).
+    missed_last_month: tuple[int, ...] = ()
 
 
 def short_asye_last_week(
@@ -210,6 +213,7 @@ def team_digest(
         trend,
         tuple(short),
         group_figures(pack, team_id, report(this_month), report(this_month - 1)),
+        tuple(sorted(report(this_month - 1).not_supervised)),
     )
 
 

@@ -259,6 +259,7 @@ async def team_digests(
             figure.trend,
             short.get(team_id, ()),
             figure.by_group,
+            figure.missed_last_month,
         )
         found[team_id] = (digest, names)
     return found

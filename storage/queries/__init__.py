@@ -17,7 +17,7 @@ from policy.compliance import CaseCompliance, ComplianceReport, Figure
 from policy.digest import GroupFigures, TrendPoint, group_figures
 from policy.packs.schema import Pack
 from policy.recording import RecordStatus
-from storage.models import Team
+from storage.models import Staff, Team
 from storage.queries.bounds import digest_months
 from storage.queries.compliance import MonthlyCompliance, monthly_compliance_sql
 from storage.queries.digest import (
@@ -58,6 +58,7 @@ class TeamFigures:
     cap_breaches: tuple[CapBreach, ...]
     ratio_breaches: tuple[RatioBreach, ...]
     by_group: tuple[GroupFigures, ...] = ()
+    missed_last_month: tuple[int, ...] = ()  # not supervised last month (policy.digest)
 
 
 async def digest_figures(
@@ -74,6 +75,20 @@ async def digest_figures(
     monthly = await monthly_compliance_sql(
         connection, organisation_id, pack, digest_months(pack, on)
     )
+    # Who last month's figure counts as not supervised, by team (one more month, listed).
+    last = month_from_index(month_index(on) - 1)
+    listed = await monthly_compliance_sql(connection, organisation_id, pack, [last], people=True)
+    missed: dict[int, list[int]] = {}
+    ids = set(listed.reports[last].not_supervised)
+    if ids:
+        S = Staff
+        for staff_id, team_id in (
+            await connection.execute(
+                select(col(S.id), col(S.team_id)).where(col(S.organisation_id) == organisation_id)
+            )
+        ).all():
+            if staff_id in ids:
+                missed.setdefault(int(team_id or 0), []).append(int(staff_id))
     late = await late_records_sql(connection, organisation_id, pack, on)
     caps = await cap_breaches_sql(connection, organisation_id, pack, on)
     ratios = await ratio_breaches_sql(connection, organisation_id, pack, on)
@@ -112,6 +127,7 @@ async def digest_figures(
             caps.get(team_id, ()),
             ratios.get(team_id, ()),
             group_figures(pack, team_id, report(this), report(this - 1)),
+            tuple(sorted(missed.get(team_id, ()))),
         )
         for team_id in teams
     }

@@ -383,9 +383,16 @@ def test_team_digest_is_a_value() -> None:
     )
     assert digest.week_end == date(2024, 3, 10)
     overdue = {(p.item.staff_id, p.item.kind): p.item.overdue_days for p in digest.overdue}
-    # Person 2 had nothing in February: the month closed, missed (its figure below), and
-    # March's 1:1 is due now, not overdue (POWYS 002:45 month cut-off; issue 20 item 12).
+    # Person 2 had nothing in February: the month closed, missed (DCC 000:174-176, listed
+    # with last month's figure), and March's 1:1 is due now, not overdue (POWYS 002:45 month
+    # cut-off; issue 20 item 12).
     assert (2, "one_to_one") not in overdue
+    assert digest.missed_last_month == (2,)
+    from dialogs.digest_card import digest_card
+
+    card = digest_card(digest, "Team", {2: "Person 2"})
+    missed = next(s for s in card.sections if s.heading == "Not supervised in February 2024")
+    assert missed.lines == ("Person 2",)
     assert overdue[(2, "record")] > 0  # 2 working days from 6 Feb
     assert [r.session_id for r in digest.late_records] == [sessions[0].id]
     assert {p.item.kind for p in digest.due_next_week} == set()

@@ -109,6 +109,7 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
         assert mine.cap_breaches == expected.cap_breaches, where
         assert mine.ratio_breaches == expected.ratio_breaches, where
         assert mine.by_group == expected.by_group, where  # POWYS 002:29 (issue 20 item 7)
+        assert mine.missed_last_month == expected.missed_last_month, where  # item 12
         got, want = mine.case_supervision, expected.case_supervision
         assert (got.open_cases, got.in_time) == (want.open_cases, want.in_time), where
         assert _by_overdue(got.overdue) == _by_overdue(want.overdue), where
