@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from dialogs.messages import Card, CardSection, Fact
 from policy.compliance import ComplianceReport, Figure
+from policy.packs.schema import StaffGroups
 
 
 def _figure(figure: Figure) -> str:
@@ -19,8 +20,14 @@ def _figure(figure: Figure) -> str:
 
 
 def summary_card(
-    organisation: str, month_label: str, report: ComplianceReport, team_names: Mapping[int, str]
+    organisation: str,
+    month_label: str,
+    report: ComplianceReport,
+    team_names: Mapping[int, str],
+    groups: StaffGroups | None = None,
 ) -> Card:
+    """`groups`: the pack's words for the staff groups (default: Powys's, 002:13)."""
+    words = groups or StaffGroups(basis="default", source="002:13")
     met = report.meets_target()
     facts = (
         Fact("Whole service", _figure(report.organisation)),
@@ -36,14 +43,14 @@ def summary_card(
             report.by_team.items(), key=lambda kv: team_names.get(kv[0], "")
         )
     )
-    groups = tuple(
-        f"{name.replace('_', ' ').capitalize()}: {_figure(figure)}"
+    by_group = tuple(
+        f"{label}: {_figure(figure)}"
         for name, figure in report.by_group.items()
-        if name != "other" and figure.in_post
+        if (label := words.label(name)) is not None and figure.in_post
     )
     sections = [CardSection("By team", teams or ("No teams.",))]
-    if groups:
-        sections.append(CardSection("By staff group", groups))
+    if by_group:
+        sections.append(CardSection("By staff group", by_group))
     return Card(
         title=f"Monthly supervision summary: {organisation}",
         subtitle=month_label,

@@ -380,7 +380,9 @@ async def monthly_summary(
         ).all()
     report = monthly.reports[last_month.replace(day=1)]
     names = {int(team_id or 0): name for team_id, name in teams}
-    card = summary_card(organisation.name, f"{last_month:%B %Y}", report, names)
+    card = summary_card(
+        organisation.name, f"{last_month:%B %Y}", report, names, pack.compliance.staff_groups
+    )
     rows = channel_rows(
         f"org:{organisation.id}",
         organisation.senior_slack_channel_id,

@@ -522,3 +522,10 @@ def test_the_weekly_digest_splits_qualified_newly_qualified_and_agency() -> None
     )
     digest = team_digest(10, renamed, people, sessions, [], [], [], [], week_start=date(2024, 3, 4))
     assert [g.label for g in digest.by_group][1] == "NQSWs (ASYE)"
+    # The monthly summary says the service's groups in the same words.
+    from dialogs.summary_card import summary_card
+
+    february = monthly_compliance(people, sessions, [], renamed, 2024, 2)
+    summary = summary_card("Council", "February 2024", february, {}, groups)
+    lines = next(s for s in summary.sections if s.heading == "By staff group").lines
+    assert lines[1] == "NQSWs (ASYE): 100% (1 of 1)"
