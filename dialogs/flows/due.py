@@ -10,9 +10,11 @@ from datetime import timedelta
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.messages import Card, CardSection, Fact, Option, Payload
 from dialogs.when import describe, describe_day
-from policy.obligations import due_items
+from policy.calendar import add_months
+from policy.obligations import due_items, missed_supervision
 
 HORIZON = timedelta(days=14)
+MISSED_MONTHS = 3  # calendar months missed are listed for this many months back
 
 
 class DueFlow:
@@ -27,9 +29,16 @@ class DueFlow:
         inputs = await turn.ports.facts.for_staff([actor.id], turn.today)
         me = next((s for s in inputs.staff if s.id == actor.id), None)
         items = []
+        missed = []
         if me is not None:
             items = due_items(
                 me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, turn.today
+            )
+            # DCC 000:174-176: a month that closed without supervision is missed, not carried
+            # on as overdue; the reason and the follow-up are to be recorded.
+            since = add_months(turn.today.replace(day=1), -MISSED_MONTHS)
+            missed = missed_supervision(
+                me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, turn.today, since
             )
         overdue = [i for i in items if i.overdue_days > 0]
         soon = [
@@ -74,6 +83,16 @@ class DueFlow:
                     )
                     + tuple(
                         f"{i.description}: as soon as possible" for i in overdue if i.due is None
+                    ),
+                )
+            )
+        if missed:
+            sections.append(
+                CardSection(
+                    "Months missed",
+                    tuple(
+                        f"{m.description}: {m.month:%B %Y}" + (f" ({m.source})" if m.source else "")
+                        for m in missed[-10:]
                     ),
                 )
             )

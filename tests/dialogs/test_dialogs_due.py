@@ -26,7 +26,7 @@ async def test_worker_sees_next_supervision_and_sections(chat_as) -> None:  # ty
     assert {o.value for o in card.actions} >= {"start:book"}
 
 
-async def test_overdue_monthly_supervision_is_reported_with_days(
+async def test_missed_months_and_what_is_overdue_are_reported(
     database: AsyncEngine,
     chat_as,  # type: ignore[no-untyped-def]
     clock,  # type: ignore[no-untyped-def]
@@ -54,4 +54,10 @@ async def test_overdue_monthly_supervision_is_reported_with_days(
     assert isinstance(card, Card)
     overdue = next(s for s in card.sections if s.heading == "Overdue")
     assert any("days ago" in line for line in overdue.lines)
+    # DCC 000:174-176: the calendar months without 1:1 supervision closed, missed; the current
+    # month's is due, not overdue (issue 20 item 12).
+    missed = next(s for s in card.sections if s.heading == "Months missed")
+    assert missed.lines
+    assert all("000:300" in line for line in missed.lines), missed.lines
+    assert not any("calendar month" in line for line in overdue.lines)
     assert {f.label: f.value for f in card.facts}["Next supervision"] == "none booked"
