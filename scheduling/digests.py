@@ -53,6 +53,7 @@ _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "su
 TEAMS_PER_WRITE = 25  # drawn together in the chart worker
 ROWS_PER_WRITE = 10  # outbox rows per write transaction (each carries a card and two PNGs)
 Row = tuple[Any, ...]  # a team: id, name, Slack channel, Teams channel
+Drawn = list[tuple[Attachment, ...]]  # each team's chart files
 
 
 def digest_moment(pack: Pack, now: datetime) -> tuple[date, datetime]:
@@ -138,7 +139,6 @@ async def weekly_digests(
     digests = await team_digests(database, organisation_id, pack, digest_day, today)
     counts = await _counts(database, organisation_id, pack, today) if charts.enabled else {}
     make = session_factory(database)
-    Drawn = list[tuple[Attachment, ...]]
 
     async def write(ready: list[Row], cards: list[Reply], drawn: Drawn) -> int:
         rows: list[Queued] = []
@@ -163,7 +163,8 @@ async def weekly_digests(
     pending: deque[tuple[list[Row], list[Reply], asyncio.Future[Drawn]]] = deque()
     added = 0
     try:
-        for chunk in _chunks(todo, TEAMS_PER_WRITE):
+        chunks = list(_chunks(todo, TEAMS_PER_WRITE))
+        for number, chunk in enumerate(chunks, start=1):
             ids = [int(team_id) for team_id, *_ in chunk]
             members = (
                 await _members(database, ids, counts, today) if charts.enabled and counts else {}
@@ -183,12 +184,10 @@ async def weekly_digests(
                 requests.append(_chart_request(name, digest, members.get(team_id, ())))
             drawing = asyncio.ensure_future(charts.draw(requests, pack, today))
             pending.append((ready, cards, drawing))
-            while len(pending) > charts.parallel:
+            keep = charts.parallel if number < len(chunks) else 0  # the last: drain them all
+            while len(pending) > keep:
                 done_ready, done_cards, task = pending.popleft()
                 added += await write(done_ready, done_cards, await task)
-        while pending:
-            done_ready, done_cards, task = pending.popleft()
-            added += await write(done_ready, done_cards, await task)
     finally:
         for _ready, _cards, task in pending:  # a failure above: nothing is left drawing
             task.cancel()
