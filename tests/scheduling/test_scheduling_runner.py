@@ -38,6 +38,14 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_demo(tmp_path_factory.mktemp("runner") / "demo.db", DEMO_DAY)
 
 
+def _settings(template: Path, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for a copy of the demo database, the scheduler on."""
+    database = tmp_path / "demo.db"
+    shutil.copy(template, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    return Settings(_env_file=None, database_url=url, scheduler_enabled=True, **overrides)
+
+
 async def _until(condition: Any, seconds: float = 90.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -48,14 +56,7 @@ async def _until(condition: Any, seconds: float = 90.0) -> None:
 async def test_chat_answers_while_the_scheduler_thread_plans_everything_once(
     template: Path, tmp_path: Path
 ) -> None:
-    database = tmp_path / "demo.db"
-    shutil.copy(template, database)
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{database}",
-        demo_mode=True,
-        scheduler_enabled=True,
-    )
+    settings = _settings(template, tmp_path, demo_mode=True)
     # Monday 10:00 in London: every digest is due, and the day's reminders.
     clock = Clock(offset=datetime(2026, 11, 23, 10, 0, tzinfo=LONDON) - datetime.now(UTC))
     app = create_app(settings, None, clock)
@@ -152,14 +153,7 @@ async def test_the_scheduler_thread_ticks_at_the_configured_interval(
 ) -> None:
     """SCHEDULER_INTERVAL_S reaches the scheduler's thread: at 1 s it ticks again and again
     (at the default 60 s it would tick once in the time allowed)."""
-    database = tmp_path / "demo.db"
-    shutil.copy(template, database)
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{database}",
-        scheduler_enabled=True,
-        scheduler_interval_s=1,
-    )
+    settings = _settings(template, tmp_path, scheduler_interval_s=1)
     app = create_app(settings)
     server = TestServer(app, host="127.0.0.1")
     async with server:
