@@ -72,14 +72,14 @@ async def digest_figures(
     """Every team's digest figures as of the morning of `week_start`, in about eight
     statements for the whole organisation (`case_items`: list overdue case supervision too)."""
     on = week_start
-    monthly = await monthly_compliance_sql(
-        connection, organisation_id, pack, digest_months(pack, on)
-    )
-    # Who last month's figure counts as not supervised, by team (one more month, listed).
+    # With who last month's figure counts as not supervised (listed for that month only).
     last = month_from_index(month_index(on) - 1)
-    listed = await monthly_compliance_sql(connection, organisation_id, pack, [last], people=True)
+    monthly = await monthly_compliance_sql(
+        connection, organisation_id, pack, digest_months(pack, on), people_in=[last]
+    )
     missed: dict[int, list[int]] = {}
-    ids = set(listed.reports[last].not_supervised)
+    report_last = monthly.reports.get(last)
+    ids = set(report_last.not_supervised) if report_last else set()
     if ids:
         S = Staff
         for staff_id, team_id in (

@@ -153,6 +153,17 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
         assert report.not_supervised == tuple(sorted(kpi.not_supervised)), where
         assert report.excluded == tuple(sorted(kpi.excluded)), where
         seen += bool(report.excluded) + bool(report.organisation.supervised)
+    # Listing one month's people only (the digest's "not supervised last month"): the same
+    # figures, that month's lists, and no list for the others.
+    last = sorted(monthly.reports)[-2]
+    one = await monthly_compliance_sql(
+        connection, organisation_id, pack, digest_months(pack, on), people_in=[last]
+    )
+    for first, report in one.reports.items():
+        assert report.by_team == monthly.reports[first].by_team
+        listed = monthly.reports[first] if first == last else None
+        assert report.not_supervised == (listed.not_supervised if listed else ())
+        assert report.excluded == (listed.excluded if listed else ())
     return seen
 
 
