@@ -73,7 +73,7 @@ from bot.scheduler import Scheduler
 from policy.packs import Pack, builtin_pack, builtin_pack_ids
 from scheduling.obligations import Stats, refresh
 from storage import crypto
-from storage.db import create_engine
+from storage.db import checkpoint, create_engine
 from storage.models import (
     Organisation,
     OutboxMessage,
@@ -175,7 +175,7 @@ class Store:
 async def prime(url: str) -> dict[str, Any]:
     """Everyone's obligations computed from nothing, council by council (what the first tick
     after migrating does once; later ticks recompute only what changed)."""
-    engine = create_engine(url)
+    engine = create_engine(url, auto_checkpoint=False)  # as the scheduler's (see `morning`)
     packs = _packs()
     stats = Stats()
     began, cpu = time.perf_counter(), time.process_time()
@@ -185,6 +185,9 @@ async def prime(url: str) -> dict[str, Any]:
         for organisation_id, pack_id in found:
             pack = packs[pack_id]
             await refresh(engine, organisation_id, pack, PRIME.astimezone(pack.zone).date(), stats)
+            mark = time.perf_counter()  # as Scheduler does after a council's recomputation
+            if await checkpoint(engine):
+                stats.checkpointed(mark)
     finally:
         await engine.dispose()
     return {
@@ -194,6 +197,8 @@ async def prime(url: str) -> dict[str, Any]:
         "longest_write_ms": round(stats.max_write_ms, 1),
         "writes": stats.writes,
         "writes_over_10ms": stats.over_10ms,
+        "longest_checkpoint_ms": round(stats.max_checkpoint_ms, 1),
+        "checkpoints": stats.checkpoints,
         "failures": len(stats.failures),
     }
 
@@ -232,8 +237,10 @@ async def timed(work: Awaitable[int]) -> dict[str, Any]:
 
 
 async def morning(url: str, *, charts: bool) -> dict[str, Any]:
-    """08:59 (the day's first tick), 09:30 (Monday: digests due), 09:30 again (nothing new)."""
-    engine = create_engine(url)
+    """08:59 (the day's first tick), 09:30 (Monday: digests due), 09:30 again (nothing new).
+    The engine is made as the scheduler's thread makes its own (scheduling.runner): on SQLite
+    its commits do not checkpoint, the scheduler does between writes (timed apart)."""
+    engine = create_engine(url, auto_checkpoint=False)
     moment = [PRIME]
     try:
         scheduler, how = scheduler_for(engine, _packs(), lambda: moment[0], charts)
@@ -250,6 +257,8 @@ async def morning(url: str, *, charts: bool) -> dict[str, Any]:
                 "longest_write": stats.slowest,
                 "writes_over_10ms": stats.over_10ms,
                 "writes": stats.writes,
+                "longest_checkpoint_ms": round(stats.max_checkpoint_ms, 1),
+                "checkpoints": stats.checkpoints,
                 "recomputed": stats.recomputed,
             }
             if stats is not None

@@ -171,6 +171,10 @@ def scheduler_goals(fraction: str, r: dict[str, Any]) -> list[tuple[str, ...]]:
         rows.append(("Longest write transaction of the scheduler (commit returned)",
                      f"{max(writes):.0f} ms; {slow} of {count} over 10 ms", "",
                      "≤ 50 ms", _mark(max(writes) <= 50)))  # fmt: skip
+    points = [w["longest_checkpoint_ms"] for w in runs if w.get("checkpoints")]
+    if points:
+        rows.append(("Longest SQLite checkpoint between those writes (holds no writer up)",
+                     f"{max(points):.0f} ms", "", "", ""))  # fmt: skip
     scratch = r.get("obligations_from_scratch_s")
     if scratch is not None:
         rows.append(("Everyone's obligations from nothing (once, after migrating)",

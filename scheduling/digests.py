@@ -33,7 +33,7 @@ from policy.packs import Pack
 from policy.vocabulary import SessionStatus, SessionType
 from scheduling.charts import ChartPool, ChartRequest, Member
 from scheduling.obligations import Stats, _chunks
-from storage.db import session_factory
+from storage.db import checkpoint, session_factory
 from storage.models import (
     Obligation,
     Organisation,
@@ -43,7 +43,7 @@ from storage.models import (
     SupervisionSession,
     Team,
 )
-from storage.outbox import Queued, enqueue_many
+from storage.outbox import Queued, enqueue_many, sealed
 from storage.queries import caseload_counts_sql, digest_figures, monthly_compliance_sql
 from storage.repositories.facts import SqlFacts
 from storage.repositories.mapping import staff_view
@@ -150,12 +150,15 @@ async def weekly_digests(
                 (card, *files), due_at,
             )  # fmt: skip
         written = 0
-        for part in _chunks(rows, ROWS_PER_WRITE):  # charts make rows large: a few at a time
-            began = time.perf_counter()
-            async with make() as session:
-                written += await enqueue_many(session, part)
-                await session.commit()
-            stats.wrote(began, f"{len(part)} digest rows")
+        # Charts make rows large: a few at a time, each encrypted before its transaction.
+        for part in _chunks(sealed(rows), ROWS_PER_WRITE):
+            with stats.write(f"{len(part)} digest rows"):
+                async with make() as session:
+                    written += await enqueue_many(session, part)
+                    await session.commit()
+        began = time.perf_counter()  # charts fill the WAL fast: back into the database now
+        if await checkpoint(database):
+            stats.checkpointed(began)
         return written
 
     # A pipeline: while the chart workers draw a few teams, the next few are read and their
@@ -391,10 +394,10 @@ async def monthly_summary(
         (card,),
         due_at,
     )
-    began = time.perf_counter()
-    async with make() as session:
-        added = await enqueue_many(session, rows)
-        await session.commit()
-    stats.wrote(began)
+    rows = sealed(rows)
+    with stats.write("the monthly summary"):
+        async with make() as session:
+            added = await enqueue_many(session, rows)
+            await session.commit()
     stats.queued += added
     return added

@@ -9,7 +9,6 @@ same idempotency keys, so planning twice or on several instances queues each mes
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,7 +27,7 @@ from scheduling.obligations import Stats, _chunks
 from scoring.vocabulary import StaffRole
 from storage.db import session_factory
 from storage.models import Absence, Obligation, ObligationState, Snooze, Staff
-from storage.outbox import Queued, destinations_of, enqueue_many
+from storage.outbox import Queued, destinations_of, enqueue_many, sealed
 
 log = logging.getLogger(__name__)
 
@@ -165,26 +164,24 @@ async def plan_reminders(
                 for q in queued
                 for platform, target in reach[int(q.target)]
             ]
-        # The writes: a few rows per transaction (each row's payload is encrypted as it is
-        # bound), then the planned obligations move on to tomorrow. Keys make it safe to stop
-        # between the two: planning the same people again queues only what is missing.
-        for part in _chunks(rows_out, ROWS_PER_WRITE):
-            began = time.perf_counter()
-            async with make() as writing:
-                added += await enqueue_many(writing, part)
-                await writing.commit()
-            stats.wrote(began, f"{len(part)} reminder rows")
+        # The writes: a few rows per transaction (each payload encrypted before it begins),
+        # then the planned obligations move on to tomorrow. Keys make it safe to stop between
+        # the two: planning the same people again queues only what is missing.
+        for part in _chunks(sealed(rows_out), ROWS_PER_WRITE):
+            with stats.write(f"{len(part)} reminder rows"):
+                async with make() as writing:
+                    added += await enqueue_many(writing, part)
+                    await writing.commit()
         if planned_ids:
-            began = time.perf_counter()
-            async with make() as writing:
-                table = Obligation.__table__  # type: ignore[attr-defined]
-                await (await writing.connection()).execute(
-                    update(table)
-                    .where(table.c.id.in_(planned_ids))
-                    .values(next_plan=today + timedelta(days=1))
-                )
-                await writing.commit()
-            stats.wrote(began, f"reminders planned for {len(people)} people")
+            with stats.write(f"reminders planned for {len(people)} people"):
+                async with make() as writing:
+                    table = Obligation.__table__  # type: ignore[attr-defined]
+                    await (await writing.connection()).execute(
+                        update(table)
+                        .where(table.c.id.in_(planned_ids))
+                        .values(next_plan=today + timedelta(days=1))
+                    )
+                    await writing.commit()
         stats.planned += len(people)
     stats.queued += added
     return added

@@ -61,7 +61,7 @@ class SchedulerThread:
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        database = create_engine(self._url)
+        database = create_engine(self._url, auto_checkpoint=False)  # Scheduler checkpoints
         charts = ChartPool()
         scheduler = Scheduler(database, self._packs, self._clock, charts=charts)
         try:

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.messages import Notify
 from dialogs.serialise import to_dict
+from storage.crypto import Sealed, seal_json
 from storage.db import session_factory
 from storage.models import ConversationReference, OutboxMessage
 
@@ -35,8 +36,19 @@ class Queued:
     platform: str
     target: str
     kind: str
-    payload: Mapping[str, Any]
+    payload: Mapping[str, Any] | Sealed  # Sealed: encrypted already (`sealed`)
     due_at: datetime
+
+
+def sealed(rows: Sequence[Queued]) -> list[Queued]:
+    """The rows with their payloads encrypted now, so that a batch written next holds its
+    transaction only for the INSERT (the scheduler seals before it begins)."""
+    return [
+        row
+        if isinstance(row.payload, Sealed)
+        else Queued(row.key, row.platform, row.target, row.kind, seal_json(row.payload), row.due_at)
+        for row in rows
+    ]
 
 
 # Nine bound values a row: 500 rows stay far below SQLite's and asyncpg's parameter limits.
@@ -66,7 +78,7 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[Queued]) -> int:
                 "platform": row.platform,
                 "target": row.target,
                 "kind": row.kind,
-                "payload": dict(row.payload),
+                "payload": row.payload if isinstance(row.payload, Sealed) else dict(row.payload),
                 "due_at": row.due_at,
                 "status": PENDING,
                 "attempts": 0,

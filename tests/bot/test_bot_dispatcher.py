@@ -11,13 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.dispatcher import DeliveryError, Dispatcher, Progress
+from storage.crypto import Sealed
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage
-from storage.outbox import Queued, claim, enqueue, enqueue_many
+from storage.outbox import Queued, claim, enqueue, enqueue_many, sealed
 
 
 @dataclass
@@ -361,3 +363,25 @@ async def test_an_attempt_cut_off_or_timed_out_is_unconfirmed_for_the_next(
     ]
     sent = (await rows(engine))[0]
     assert (sent.status, sent.send_started_at) == ("sent", None)
+
+
+async def test_rows_sealed_before_their_transaction_are_stored_encrypted_once(
+    engine: AsyncEngine,
+) -> None:
+    """The scheduler encrypts a batch's payloads before it begins the write (storage.outbox
+    .sealed): what is stored is that ciphertext, not encrypted a second time, and it reads back
+    as the payload it was."""
+    clock = Clock()
+    payload = {"replies": [{"text": "Supervision due for Sam"}], "channel": False}
+    rows_in = sealed([Queued("reminder:s1", "slack", "U1", "reminder", payload, clock.now)])
+    assert isinstance(rows_in[0].payload, Sealed)
+    assert "Supervision due" not in rows_in[0].payload  # ciphertext already
+    assert sealed(rows_in)[0].payload is rows_in[0].payload  # sealing again changes nothing
+    async with session_factory(engine)() as session:
+        assert await enqueue_many(session, rows_in) == 1
+        await session.commit()
+    async with engine.connect() as connection:
+        (raw,) = (await connection.execute(text("SELECT payload FROM outboxmessage"))).one()
+    assert raw == rows_in[0].payload  # stored as sealed, not sealed twice
+    (stored,) = await rows(engine)
+    assert stored.payload == payload
