@@ -218,3 +218,26 @@ def test_band_chart_bar_heights_come_from_the_counts() -> None:
         measured = (bottom - min(column)) / (bottom - top) * chart.y_max
         assert abs(measured - value) < 0.15, (index, measured, value)
     assert chart.alt == "Bar chart of staff by caseload band: 2 below, 5 optimum, 1 above."
+
+
+def test_trend_charts_share_their_axes_but_not_each_others_lines() -> None:
+    """Every team's chart starts from one drawing of the axes, labels and legend: a chart drawn
+    before must leave nothing of its own (title, line) on the next."""
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    high = compliance_trend([(m, Decimal(95)) for m in months], Decimal(90), "Team A")
+    low = compliance_trend([(m, Decimal(20)) for m in months], Decimal(90), "Team B")
+    again = compliance_trend([(m, Decimal(95)) for m in months], Decimal(90), "Team A")
+    assert again.png == high.png  # the same data draws the same file
+    image = Image.open(io.BytesIO(low.png)).convert("RGB")
+    assert image.getpixel((2, 2)) == (255, 255, 255)  # white stays white through the palette
+    left, top, right, bottom = low.plot_box
+    y_high = round(bottom - (bottom - top) * 0.95)
+    row = [image.getpixel((x, y_high)) for x in range(int(left) + 5, int(right) - 5)]
+    assert not any(_close(p, _rgb(TREND_COLOUR)) for p in row)  # Team A's line is not here
+    y_low = round(bottom - (bottom - top) * 0.20)
+    row = [image.getpixel((x, y_low)) for x in range(int(left) + 5, int(right) - 5)]
+    assert sum(_close(p, _rgb(TREND_COLOUR)) for p in row) > (right - left) * 0.5
+    # The target line and legend are there on both.
+    y = round(bottom - (bottom - top) * 0.90)
+    row = [image.getpixel((x, y)) for x in range(int(left) + 200, int(right) - 5)]
+    assert sum(_close(p, _rgb(TARGET_COLOUR)) for p in row) > (right - left - 200) * 0.3
