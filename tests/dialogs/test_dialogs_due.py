@@ -61,3 +61,34 @@ async def test_missed_months_and_what_is_overdue_are_reported(
     assert all("000:300" in line for line in missed.lines), missed.lines
     assert not any("calendar month" in line for line in overdue.lines)
     assert {f.label: f.value for f in card.facts}["Next supervision"] == "none booked"
+
+
+async def test_an_nqsw_holding_cases_is_told_case_management_is_owed(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    # LAM 004:265: NQSWs on the ASYE programme have case management supervision "Minimum of
+    # every 4 weeks" whether or not they hold cases; Aled Rhys (45 days into his ASYE) holds
+    # cases and has had none in the demo council, so it is owed, with its clause.
+    from storage.models import Case, CaseAllocation, Organisation
+
+    async with session_factory(database)() as session:
+        aled = (await session.exec(select(Staff).where(Staff.name == "Aled Rhys"))).one()
+        organisation = await session.get(Organisation, aled.organisation_id)
+        assert organisation is not None
+        organisation.pack_id = "lambeth"
+        session.add(organisation)
+        await session.commit()
+        held_cases = (
+            await session.exec(
+                select(Case)
+                .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
+                .where(CaseAllocation.staff_id == aled.id, col(Case.closed).is_(None))
+            )
+        ).all()
+    assert held_cases, "Aled holds cases in the demo council"
+    card = (await (await chat_as("Aled Rhys")).send("what's due"))[0]
+    assert isinstance(card, Card)
+    lines = [line for section in card.sections for line in section.lines]
+    owed = [line for line in lines if line.startswith("Case management supervision (NQSW")]
+    assert owed, lines

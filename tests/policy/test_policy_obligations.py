@@ -176,6 +176,32 @@ def test_non_case_holding_case_management_only_without_cases() -> None:
     assert "case_supervision" in with_case
 
 
+def test_nqsw_holding_cases_is_owed_case_management_every_4_weeks() -> None:
+    # LAM 004:265: "NQSW's on ASYE programme | Case Management Supervision | Team Manager, Practice
+    # Assessor or Advance Practitioner | Minimum of every 4 weeks": owed by the NQSW as well as
+    # each child's clock (004:257-262), whether or not they hold cases.
+    pack, on = builtin_pack("lambeth"), date(2024, 10, 8)
+    kase = case("C1", CaseCategory.CLA, date(2024, 9, 2))
+    sessions = [held(date(2024, 10, 7), CM)]
+    for cases in ([kase], []):
+        items = [
+            i for i in due_items(NQ, pack, sessions, [], cases, on) if i.kind == "case_management"
+        ]
+        assert [(i.due, i.source) for i in items] == [(date(2024, 11, 4), "004:265")], cases
+    holding = {i.kind for i in due_items(NQ, pack, sessions, [], [kase], on)}
+    assert "case_supervision" in holding  # the child's own clock still runs
+
+
+def test_nqsw_after_the_asye_follows_the_qualified_rules() -> None:
+    # LAM 004:270-271: once the ASYE year is over, a case holder is covered per child.
+    pack, on = builtin_pack("lambeth"), date(2025, 9, 10)
+    kase = case("C1", CaseCategory.CLA, date(2024, 9, 2))
+    kinds = {i.kind for i in due_items(NQ, pack, [], [], [kase], on)}
+    assert "case_management" not in kinds
+    without = [i for i in due_items(NQ, pack, [], [], [], on) if i.kind == "case_management"]
+    assert [i.source for i in without] == ["004:271"]
+
+
 # --- Absences and joiners (POWYS 002:33) -----------------------------------------------------
 
 

@@ -250,3 +250,33 @@ async def test_new_staff_get_a_state_row_and_leavers_lose_theirs(database: Async
             await connection.execute(select(func.count()).where(ObligationState.staff_id == new_id))
         ).scalar()
     assert gone == 0
+
+
+async def test_an_nqsw_holding_cases_owes_case_management_for_reminders_and_digest(
+    database: AsyncEngine,
+) -> None:
+    # LAM 004:265: NQSWs on the ASYE owe case management supervision every 4 weeks, case
+    # holders too: it is stored with the others, so reminders and the digest carry it.
+    org_id, pack = await _organisation(database)
+    if pack.id != "lambeth":
+        pytest.skip("a Lambeth rule")
+    await refresh(database, org_id, pack, TODAY, Stats())
+    async with database.connect() as connection:
+        owed = set(
+            (
+                await connection.execute(
+                    select(Obligation.staff_id)
+                    .join(Staff, Staff.id == Obligation.staff_id)  # type: ignore[arg-type]
+                    .join(CaseAllocation, CaseAllocation.staff_id == Staff.id)  # type: ignore[arg-type]
+                    .where(
+                        Staff.role == "nqsw",
+                        Staff.asye_start.is_not(None),  # type: ignore[union-attr]
+                        Obligation.kind == "case_management",
+                        Obligation.source == "004:265",
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert owed, "every case-holding NQSW on the ASYE owes it"
