@@ -1,15 +1,17 @@
-"""The ASYE schedule: supervision weekly, then fortnightly, then monthly, and the ASYE reviews."""
+"""The ASYE schedule: weekly, fortnightly, then monthly supervision, the reviews, the whole plan."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
-from policy.calendar import add_months
+from policy.calendar import WorkingCalendar, add_months
 from policy.facts import StaffFacts
-from policy.frequencies import Absences, DueItem, overdue_days
+from policy.frequencies import Absences, DueItem, adjust, overdue_days
 from policy.history import Held
-from policy.packs.schema import Asye
+from policy.packs.schema import Asye, DueDateAdjustment
 from policy.vocabulary import SessionType
 
 
@@ -42,43 +44,141 @@ def short_asye_session(
     )
 
 
-def monthly_from(start: date, asye: Asye, reviews: Sequence[date]) -> date | None:
-    """When supervision may drop to monthly: at the 6-month review (LAM 004:268), once held."""
-    due = add_months(start, asye.fortnightly_until_month)
+class AsyeStep(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+    REVIEW = "review"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
+    """One session or review of the ASYE plan, due on a working day, in the pack's words."""
+
+    step: AsyeStep
+    number: int  # 1-based within its step; a review's number is its month (LAM 004:319)
+    due: date
+    label: str
+
+
+def review_held_as(start: date, asye: Asye, day: date) -> int:
+    """Which review (its month) a review held on `day` is: the latest one whose date is at most
+    `review_early_months` away. By date, not by how many were held before (LAM 004:319: "3, 6
+    and 9 with the final review 11 months post starting"), so a missed review stays missed."""
+    found = asye.review_months[0]
+    for months in asye.review_months[1:]:
+        if day >= add_months(start, months - asye.review_early_months):
+            found = months
+    return found
+
+
+def reviews_held(start: date, asye: Asye, days: Sequence[date]) -> dict[int, date]:
+    """The reviews held (by month), each with the first day it was held."""
+    held: dict[int, date] = {}
+    for day in sorted(days):
+        held.setdefault(review_held_as(start, asye, day), day)
+    return held
+
+
+def review_owed(start: date, asye: Asye, held: Mapping[int, date], on: date) -> int | None:
+    """The review owed on `on` (its month), or None once the final one is held: the latest
+    after the last held whose window has opened (a review held today would count as it), else
+    the next to come. A review passed over is missed, not owed (LAM 004:319)."""
+    last = max(held, default=0)
+    after = [m for m in asye.review_months if m > last]
+    if not after:
+        return None
+    opened = [m for m in after[1:] if on >= add_months(start, m - asye.review_early_months)]
+    return opened[-1] if opened else after[0]
+
+
+def monthly_from(start: date, asye: Asye, held: Mapping[int, date]) -> date | None:
+    """From when supervision may be monthly: the day the 6-month review was held (LAM 004:268
+    "Progress to Monthly ... upon successful completion of probation and 6 months ASYE review"),
+    or a later one was; without the review rule, `fortnightly_until_month` months in."""
     if not asye.monthly_requires_review:
-        return due
-    # LAM 004:268: monthly only "upon successful completion of probation and 6 months ASYE review";
-    # a review held up to a month early counts as the 6-month review.
-    window = add_months(start, asye.fortnightly_until_month - 1)
-    held = [day for day in reviews if day >= window]
-    return max(due, held[0]) if held else None
+        return add_months(start, asye.fortnightly_until_month)
+    days = [day for months, day in held.items() if months >= asye.fortnightly_until_month]
+    return min(days) if days else None
 
 
-def supervision_due(start: date, asye: Asye, anchor: date | None, reviews: Sequence[date]) -> date:
-    """LAM 3.3 (004:317): weekly for the first 6 weeks, fortnightly to the 6-month review, then
-    at least monthly. The interval in force on the last session's date sets the next due date."""
-    if anchor is None:
-        return start + timedelta(weeks=1)
-    if anchor < start + timedelta(weeks=asye.weekly_weeks):
-        return anchor + timedelta(weeks=1)
+def next_session(
+    start: date, asye: Asye, sessions: Sequence[date], monthly: date | None
+) -> tuple[date, AsyeStep]:
+    """LAM 3.3 (004:317): "weekly for the first 6 weeks; fortnightly up to the 6 month review
+    and at least monthly thereafter". Weekly until `weekly_weeks` sessions are held or the weeks
+    are over; a fortnightly session that would fall after the day monthly began is monthly."""
+    if not sessions:
+        return start + timedelta(weeks=1), AsyeStep.WEEKLY
+    anchor = sessions[-1]
+    if len(sessions) < asye.weekly_weeks and anchor < start + timedelta(weeks=asye.weekly_weeks):
+        return anchor + timedelta(weeks=1), AsyeStep.WEEKLY
+    fortnight = anchor + timedelta(weeks=2)
+    if monthly is not None and fortnight > monthly:
+        return add_months(anchor, 1), AsyeStep.MONTHLY
+    return fortnight, AsyeStep.FORTNIGHTLY
+
+
+def supervision_due(
+    start: date, asye: Asye, sessions: Sequence[date], reviews: Sequence[date]
+) -> date:
+    """When the next ASYE supervision is due after `sessions` and `reviews` (days held)."""
+    return next_session(
+        start, asye, sessions, monthly_from(start, asye, reviews_held(start, asye, reviews))
+    )[0]
+
+
+def asye_plan(
+    start: date, asye: Asye, adjustment: DueDateAdjustment, calendar: WorkingCalendar
+) -> tuple[PlannedStep, ...]:
+    """The whole ASYE from `start`: every supervision and review, each due on a working day
+    (the pack's due-date adjustment), as `asye_items` asks for them when each is held on its
+    day (LAM 004:268,317,319). Without absences: a plan, not a clock."""
+    end = add_months(start, asye.duration_months)
+    labels = asye.labels
+    final = asye.review_months[-1]
+    reviews = {
+        months: adjust(add_months(start, months), adjustment, calendar)
+        for months in asye.review_months
+    }
+    steps = [
+        PlannedStep(AsyeStep.REVIEW, months, day, labels.review_label(months, months == final))
+        for months, day in reviews.items()
+    ]
     monthly = monthly_from(start, asye, reviews)
-    if monthly is not None and anchor >= monthly:
-        return add_months(anchor, 1)
-    return anchor + timedelta(weeks=2)
+    words = {
+        AsyeStep.WEEKLY: labels.weekly,
+        AsyeStep.FORTNIGHTLY: labels.fortnightly,
+        AsyeStep.MONTHLY: labels.monthly,
+    }
+    counts: dict[AsyeStep, int] = {}
+    held: list[date] = []
+    while True:
+        raw, step = next_session(start, asye, held, monthly)
+        due = adjust(raw, adjustment, calendar)
+        if due >= end:
+            break
+        counts[step] = counts.get(step, 0) + 1
+        steps.append(PlannedStep(step, counts[step], due, words[step]))
+        held.append(due)
+    steps.sort(key=lambda s: (s.due, s.step is AsyeStep.REVIEW))
+    return tuple(steps)
 
 
 def asye_items(
     staff: StaffFacts, asye: Asye, held: Sequence[Held], absences: Absences, on: date
 ) -> list[DueItem]:
-    """Due supervision and the next ASYE review for someone on the ASYE on `on`."""
+    """Due supervision and the review owed for someone on the ASYE on `on`."""
     start = staff.asye_start
     if start is None or not in_asye(staff, asye, on):
         return []
     since = [h for h in held if start <= h.day <= on]
-    reviews = [h.day for h in since if h.type is SessionType.ASYE_REVIEW]
+    reviews = reviews_held(start, asye, [h.day for h in since if h.type is SessionType.ASYE_REVIEW])
     sessions = [h.day for h in since if h.type in asye.satisfied_by]
-    anchor = sessions[-1] if sessions else None
-    due = absences.extend(anchor or start, supervision_due(start, asye, anchor, reviews))
+    anchor = sessions[-1] if sessions else start
+    due = absences.extend(
+        anchor, next_session(start, asye, sessions, monthly_from(start, asye, reviews))[0]
+    )
     items = [
         DueItem(
             "asye_supervision",
@@ -90,13 +190,13 @@ def asye_items(
         )
     ]
     # LAM 004:319: reviews at 3, 6 and 9 months, the final review 11 months after starting.
-    if len(reviews) < len(asye.review_months):
-        months = asye.review_months[len(reviews)]
+    months = review_owed(start, asye, reviews, on)
+    if months is not None:
         review_due = add_months(start, months)
         items.append(
             DueItem(
                 "asye_review",
-                f"ASYE {months}-month review",
+                asye.labels.review_label(months, months == asye.review_months[-1]),
                 staff.id,
                 review_due,
                 overdue_days(review_due, on),

@@ -83,19 +83,47 @@ class Supervision(Model):
         return value
 
 
+class AsyeLabels(Model):
+    """The words people see for the steps of the ASYE plan (the pack's, never internal ids).
+    `{months}` in a review's label is replaced by its month (LAM 004:319 "3, 6 and 9")."""
+
+    programme: str = "ASYE"
+    weekly: str = "Weekly supervision"
+    fortnightly: str = "Fortnightly supervision"
+    monthly: str = "Monthly supervision"
+    review: str = "ASYE {months}-month review"
+    final_review: str = "ASYE final review ({months} months)"
+
+    @field_validator("review", "final_review")
+    @classmethod
+    def _months_only(cls, value: str) -> str:
+        try:
+            value.format(months=3)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError("a review label may use {months} and no other placeholder") from error
+        return value
+
+    def review_label(self, months: int, final: bool) -> str:
+        return (self.final_review if final else self.review).format(months=months)
+
+
 class Asye(Sourced):
     """LAM 3.3 (004:317-319): weekly 6 weeks, fortnightly to the 6-month review, then monthly."""
 
-    weekly_weeks: int = Field(gt=0)
-    fortnightly_until_month: int = Field(gt=0)
+    weekly_weeks: int = Field(gt=0)  # also how many weekly sessions (LAM 004:317 "first 6 weeks")
+    fortnightly_until_month: int = Field(gt=0)  # the review that ends fortnightly (LAM 004:268)
     monthly_requires_review: bool = True
     duration_months: int = Field(gt=0)
     review_months: tuple[int, ...] = Field(min_length=1)
+    # A review held this many months before its date counts as that review, not the one before
+    # (a choice: the text gives dates only, LAM 004:319).
+    review_early_months: int = Field(default=1, ge=0)
     session_minutes: int = Field(gt=0)
     # The council's own words for the length (LAM 004:317 "up to 1½ hours"), shown when a
     # shorter ASYE session is flagged; without them the flag says `session_minutes`.
     session_wording: TextRule | None = None
     satisfied_by: tuple[SessionType, ...] = Field(min_length=1)
+    labels: AsyeLabels = AsyeLabels()
 
     @field_validator("review_months")
     @classmethod
@@ -103,6 +131,17 @@ class Asye(Sourced):
         if list(value) != sorted(set(value)) or value[0] <= 0:
             raise ValueError("review months must be positive and ascending, e.g. [3, 6, 9, 11]")
         return value
+
+    @model_validator(mode="after")
+    def _review_ends_fortnightly(self) -> Self:
+        if self.monthly_requires_review and self.fortnightly_until_month not in self.review_months:
+            raise ValueError(
+                f"monthly supervision waits for the {self.fortnightly_until_month}-month review, "
+                "so review_months must include fortnightly_until_month"
+            )
+        if self.review_months[-1] > self.duration_months:
+            raise ValueError("every review must fall within duration_months")
+        return self
 
 
 class CaseInterval(Sourced):

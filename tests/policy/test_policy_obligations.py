@@ -336,18 +336,20 @@ def test_asye_supervision(clause: str, sessions: list[SessionFacts], on: date, d
 
 
 @pytest.mark.parametrize(
-    ("reviews_held", "due"),
+    ("reviews_held", "on", "due"),
     [
-        (0, date(2024, 11, 29)),  # 3 months: Sun 1 Dec -> Fri 29 Nov
-        (1, date(2025, 2, 28)),  # 6 months: Sat 1 Mar -> Fri 28 Feb
-        (2, date(2025, 5, 30)),  # 9 months: Sun 1 Jun -> Fri 30 May
-        (3, date(2025, 8, 1)),  # 11 months: final review
+        (0, date(2024, 10, 1), date(2024, 11, 29)),  # 3 months: Sun 1 Dec -> Fri 29 Nov
+        (1, date(2024, 12, 2), date(2025, 2, 28)),  # 6 months: Sat 1 Mar -> Fri 28 Feb
+        (2, date(2025, 3, 3), date(2025, 5, 30)),  # 9 months: Sun 1 Jun -> Fri 30 May
+        (3, date(2025, 6, 2), date(2025, 8, 1)),  # 11 months: final review
     ],
 )
-def test_asye_reviews_at_3_6_9_11_months(reviews_held: int, due: date) -> None:
-    # LAM 004:319: reviews at 3, 6 and 9 months, the final review 11 months after starting.
-    sessions = [held(date(2024, 9, 20 + n), SessionType.ASYE_REVIEW) for n in range(reviews_held)]
-    assert item("lambeth", "asye_review", NQ, date(2024, 10, 1), sessions).due == due
+def test_asye_reviews_at_3_6_9_11_months(reviews_held: int, on: date, due: date) -> None:
+    # LAM 004:319: reviews at 3, 6 and 9 months, the final review 11 months after starting;
+    # each held on its day (a review is the one its date says, not the count of those before).
+    days = [date(2024, 11, 29), date(2025, 2, 28), date(2025, 5, 30)][:reviews_held]
+    sessions = [held(day, SessionType.ASYE_REVIEW) for day in days]
+    assert item("lambeth", "asye_review", NQ, on, sessions).due == due
 
 
 def test_asye_ends_after_twelve_months() -> None:
