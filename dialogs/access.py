@@ -46,6 +46,12 @@ def may_see_score(rel: Relation) -> bool:
     return rel is not Relation.NONE
 
 
+def may_see_plan(rel: Relation) -> bool:
+    """An ASYE plan is the NQSW's and their managers' (LAM 004:312: team managers supervise
+    NQSWs with the ASYE handbook): the worker, their line management and their team manager."""
+    return rel in (Relation.SELF, Relation.LINE_MANAGER, Relation.TEAM_MANAGER)
+
+
 def may_act_for(rel: Relation) -> bool:
     """Booking, recording and decisions for someone: themselves or their managers."""
     return rel in (Relation.SELF, Relation.LINE_MANAGER, Relation.TEAM_MANAGER)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from dialogs.flow import Flow
 from dialogs.flows.absence import AbsenceFlow
+from dialogs.flows.asye_plan import AsyePlanFlow
 from dialogs.flows.book import BookFlow
 from dialogs.flows.caseload import CaseloadFlow
 from dialogs.flows.decision import DecisionFlow
@@ -60,6 +61,9 @@ PHRASES: tuple[Phrases, ...] = (
     Phrases("overcap", ("overcap",), (
         "overcap", "over cap", "over the cap", "above the cap", "above cap",
     )),
+    Phrases("asye", ("asye",), (
+        "asye", "asye plan", "my asye plan", "asye schedule", "asye reviews", "nqsw plan",
+    )),
     Phrases("element", ("element", "duty"), (
         "element", "duty days", "duty day", "personal element", "extra responsibility",
         "additional responsibility", "pq module", "practice educator",
@@ -82,6 +86,7 @@ def flows() -> Mapping[str, Flow]:
         AbsenceFlow(),
         OverCapFlow(),
         PersonalElementFlow(),
+        AsyePlanFlow(),
         HeldFlow(),
         SnoozeFlow(),
         RecordFileFlow(),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.messages import Card, CardSection, Fact, Option, Payload
 from dialogs.when import describe, describe_day
+from policy.asye import in_asye
 from policy.calendar import add_months
 from policy.obligations import due_items, missed_supervision
 
@@ -128,6 +129,9 @@ class DueFlow:
         if not sections:
             sections.append(CardSection("All clear", ("Nothing overdue or due soon.",)))
         buttons = [Option("start:book", "Book supervision")]
+        asye = turn.pack.asye
+        if me is not None and asye is not None and in_asye(me, asye, turn.today):
+            buttons.append(Option("start:asye", f"{asye.labels.programme} plan"))
         if to_sign:
             buttons.append(Option("start:sign", "Sign records"))
         card = Card(

@@ -1,0 +1,178 @@
+""" "My ASYE plan": the whole ASYE year's supervision and reviews with their dates.
+
+An NQSW sees their own plan; a manager names their NQSW ("asye Aled Rhys") or, typing "asye"
+alone, picks from the NQSWs they manage. Anyone else is refused, and every look at someone
+else's plan is audited. The plan is policy.asye.asye_plan (LAM 004:268,317,319), in the pack's
+words (its `asye.labels`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dialogs.access import Relation, may_see_plan
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.common import relation_to, resolve_person
+from dialogs.messages import AskChoice, Card, CardSection, Fact, Option, Payload, Say, Tone
+from dialogs.views import StaffView
+from dialogs.when import describe_day
+from policy.asye import AsyeStep, PlannedStep, asye_plan
+from policy.calendar import WorkingCalendar, add_months
+from policy.packs.schema import Asye
+
+_ME = {"", "me", "my", "mine", "myself", "plan", "my plan"}
+_FILLER = {"asye", "plan", "schedule", "for", "show", "the", "my", "of", "please", "what", "is"}
+_FILLER |= {"when", "are", "reviews", "review", "dates", "nqsw", "nqsw's", "me", "see"}
+
+
+def plan_card(turn: Turn, asye: Asye, person: StaffView, own: bool) -> Card:
+    """The plan from the person's ASYE start, one section per step, the next one named."""
+    assert person.asye_start is not None
+    start = person.asye_start
+    steps = asye_plan(
+        start, asye, turn.pack.supervision.due_date_adjustment, WorkingCalendar(turn.pack.nation)
+    )
+    labels = asye.labels
+    sections = [
+        CardSection(heading, lines)
+        for heading, lines in _grouped(steps, turn, labels.programme)
+        if lines
+    ]
+    upcoming = next((s for s in steps if s.due >= turn.today), None)
+    facts = [
+        Fact("Started", describe_day(start)),
+        Fact("Ends", describe_day(add_months(start, asye.duration_months) - timedelta(days=1))),
+        Fact(
+            "Next",
+            f"{upcoming.label}: {describe_day(upcoming.due)}" if upcoming else "nothing left",
+        ),
+    ]
+    if asye.session_wording is not None:
+        facts.append(Fact("Each supervision", asye.session_wording.value))
+    else:
+        facts.append(Fact("Each supervision", f"{asye.session_minutes} minutes"))
+    who = f"Your {labels.programme} plan" if own else f"{labels.programme} plan: {person.name}"
+    cited = f" ({asye.source})" if asye.source else ""
+    return Card(
+        title=who,
+        subtitle=f"Dates due, on working days, as your council's policy sets them{cited}",
+        facts=tuple(facts),
+        sections=tuple(sections),
+        actions=(Option("start:book", "Book supervision"),),
+    )
+
+
+def _grouped(
+    steps: tuple[PlannedStep, ...], turn: Turn, programme: str
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Sessions under their step's label, in order; reviews each with their own label."""
+    groups: dict[AsyeStep, list[PlannedStep]] = {step: [] for step in AsyeStep}
+    for step in steps:
+        groups[step.step].append(step)
+    found = []
+    for kind in (AsyeStep.WEEKLY, AsyeStep.FORTNIGHTLY, AsyeStep.MONTHLY):
+        mine = groups[kind]
+        heading = f"{mine[0].label}, {len(mine)} sessions" if mine else ""
+        found.append((heading, tuple(_line(s, turn, str(s.number)) for s in mine)))
+    reviews = groups[AsyeStep.REVIEW]
+    found.append((f"{programme} reviews", tuple(_line(s, turn, s.label) for s in reviews)))
+    return found
+
+
+def _line(step: PlannedStep, turn: Turn, name: str) -> str:
+    when = describe_day(step.due)
+    return f"{name}: {when}" + (" (past)" if step.due < turn.today else "")
+
+
+class AsyePlanFlow:
+    name = "asye"
+    title = "ASYE plan"
+    summary = "the ASYE year's supervision sessions and reviews with their dates"
+    usage = "asye [person]"
+    captures_text = False
+    menu = False  # an NQSW's "What's due" card has the button; Teams menus hold 12 commands
+
+    # A plan is a view: it saves no state, so asking writes nothing but the audit of a look
+    # at someone else's.
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        asye = turn.pack.asye
+        if asye is None:
+            return Outcome(replies=[Say("Your council's policy pack sets no ASYE schedule.")])
+        target = _target(argument)
+        if not target:
+            if turn.actor.asye_start is not None:
+                return Outcome(replies=[plan_card(turn, asye, turn.actor, own=True)])
+            return await self._choose(turn, asye)
+        person, problem = await resolve_person(turn, target)
+        if person is None:
+            return Outcome(replies=[Say(problem, Tone.WARNING)])
+        return await self._other(turn, asye, person)
+
+    async def _other(self, turn: Turn, asye: Asye, person: StaffView) -> Outcome:
+        programme = asye.labels.programme
+        rel = await relation_to(turn, person)
+        if not may_see_plan(rel):
+            return Outcome(
+                replies=[
+                    Say(
+                        f"Only {person.first_name} and their managers can see their "
+                        f"{programme} plan.",
+                        Tone.WARNING,
+                    )
+                ]
+            )
+        if person.asye_start is None:
+            return Outcome(replies=[Say(f"{person.name} has no {programme} start date recorded.")])
+        if rel is not Relation.SELF:
+            await turn.ports.audit.record(
+                actor_id=turn.actor.id,
+                action="read",
+                subject_type="asye_plan",
+                subject_id=str(person.id),
+                target_staff_id=person.id,
+            )
+        return Outcome(replies=[plan_card(turn, asye, person, rel is Relation.SELF)])
+
+    async def _choose(self, turn: Turn, asye: Asye) -> Outcome:
+        """A manager typing the command alone: their NQSWs on the ASYE, one button each."""
+        programme = asye.labels.programme
+        people = {p.id: p for p in await turn.ports.directory.supervisees(turn.actor.id)}
+        for team in await turn.ports.directory.teams_managed_by(turn.actor.id):
+            people.update({p.id: p for p in await turn.ports.directory.team_members(team.id)})
+        end = turn.today
+        nqsws = [
+            p
+            for p in people.values()
+            if p.id != turn.actor.id
+            and p.asye_start is not None
+            and add_months(p.asye_start, asye.duration_months) > end
+            and (p.leaving_date is None or p.leaving_date >= end)
+        ]
+        if not nqsws:
+            return Outcome(
+                replies=[
+                    Say(
+                        f"You are not on the {programme} and manage nobody who is. "
+                        f"Type `asye` and a name to see someone's {programme} plan."
+                    )
+                ]
+            )
+        if len(nqsws) == 1:
+            return await self._other(turn, asye, nqsws[0])
+        options = tuple(
+            Option(f"start:asye:{p.id}", p.name) for p in sorted(nqsws, key=lambda p: p.name)
+        )
+        return Outcome(replies=[AskChoice(f"Whose {programme} plan?", options)])
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        # Nothing is waited for: the choices start the flow afresh with the person's id.
+        return await self.start(turn, "")
+
+
+def _target(argument: str) -> str:
+    """Who is asked about: '' for me, else the name typed ("asye plan for Aled Rhys")."""
+    text = argument.strip().replace("?", " ")
+    if text.lower() in _ME:
+        return ""
+    words = [w.removesuffix("'s") for w in text.split() if w.lower() not in _FILLER]
+    return " ".join(words)
