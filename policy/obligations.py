@@ -203,11 +203,11 @@ def stable_until(
     items: Sequence[DueItem] = (),
 ) -> date:
     """The first day after `on` on which `due_items` may answer differently for `staff` with no
-    fact changing: someone starts or leaves, the ASYE year begins or ends, a held session's day
-    comes, a case opens or closes or an allocation starts or ends, or the calendar month of one
-    of `items` (due_items on `on`) closes. Until then only each item's days overdue move, and
-    those are counted when read. `horizon` bounds the answer (a safety net: everyone is
-    recomputed from scratch now and then)."""
+    fact changing: someone starts or leaves, the ASYE year begins or ends or a review's window
+    opens, a held session's day comes, a case opens or closes or an allocation starts or ends,
+    or the calendar month of one of `items` (due_items on `on`) closes. Until then only each
+    item's days overdue move, and those are counted when read. `horizon` bounds the answer (a
+    safety net: everyone is recomputed from scratch now and then)."""
     days: list[date] = [horizon]
     days.append(staff.start_date)
     monthly = {r.obligation for r in periodic_rules(pack) if r.period == "calendar_month"}
@@ -221,6 +221,9 @@ def stable_until(
         days.append(staff.leaving_date + timedelta(days=1))
     if pack.asye is not None and staff.asye_start is not None:
         days += [staff.asye_start, add_months(staff.asye_start, pack.asye.duration_months)]
+        # LAM 004:319: the review owed moves on as each review's window opens (asye.review_owed).
+        early = pack.asye.review_early_months
+        days += [add_months(staff.asye_start, m - early) for m in pack.asye.review_months]
     for table in (history.by_supervisee, history.by_supervisor):
         for held in table.get(staff.id, ()):
             days += [held.day, local_date(held.session.end, pack.zone)]

@@ -206,3 +206,14 @@ def test_the_plan_is_the_packs_configuration() -> None:
     assert reviews == [date(2025, 1, 2), date(2025, 9, 2)]
     first_monthly = next(s.due for s in steps if s.step is AsyeStep.MONTHLY)
     assert add_months(MONDAY, 4) <= first_monthly < add_months(MONDAY, 5)
+
+
+def test_the_stored_review_owed_is_recomputed_when_a_reviews_window_opens() -> None:
+    # LAM 004:319: the review owed moves from the 3-month to the 6-month one on the day the
+    # 6-month one's window opens (5 February for a 5 September start), with no fact changing.
+    from policy.history import SessionIndex
+    from policy.obligations import stable_until
+
+    person, on = nqsw(THURSDAY), date(2025, 2, 1)
+    index = SessionIndex([], LAMBETH.zone)
+    assert stable_until(person, LAMBETH, index, [], [], on, date(2025, 12, 31)) == date(2025, 2, 5)
