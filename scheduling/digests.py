@@ -43,7 +43,7 @@ from storage.models import (
     SupervisionSession,
     Team,
 )
-from storage.outbox import Queued, enqueue_many, sealed
+from storage.outbox import Queued, by_size, enqueue_many, sealed
 from storage.queries import caseload_counts_sql, digest_figures, monthly_compliance_sql
 from storage.repositories.facts import SqlFacts
 from storage.repositories.mapping import staff_view
@@ -51,7 +51,9 @@ from storage.repositories.people import SqlCases
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TEAMS_PER_WRITE = 25  # drawn together in the chart worker
-ROWS_PER_WRITE = 10  # outbox rows per write transaction (each carries a card and two PNGs)
+# Outbox rows per write transaction: up to 50, and up to 512 KB of payload (a row with its two
+# charts is 20-50 KB; without charts a few KB).
+ROWS_PER_WRITE, BYTES_PER_WRITE = 50, 512 * 1024
 Row = tuple[Any, ...]  # a team: id, name, Slack channel, Teams channel
 Drawn = list[tuple[Attachment, ...]]  # each team's chart files
 
@@ -150,8 +152,8 @@ async def weekly_digests(
                 (card, *files), due_at,
             )  # fmt: skip
         written = 0
-        # Charts make rows large: a few at a time, each encrypted before its transaction.
-        for part in _chunks(sealed(rows), ROWS_PER_WRITE):
+        # Rows with charts are large: a few to a transaction, each encrypted before it begins.
+        for part in by_size(sealed(rows), ROWS_PER_WRITE, BYTES_PER_WRITE):
             with stats.write(f"{len(part)} digest rows"):
                 async with make() as session:
                     written += await enqueue_many(session, part)

@@ -7,7 +7,7 @@ time; the claim is a single UPDATE on a still-pending condition, which is atomic
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +38,23 @@ class Queued:
     kind: str
     payload: Mapping[str, Any] | Sealed  # Sealed: encrypted already (`sealed`)
     due_at: datetime
+
+
+def by_size(rows: Sequence[Queued], most_rows: int, most_bytes: int) -> Iterator[Sequence[Queued]]:
+    """Sealed rows in batches of at most `most_rows` rows and `most_bytes` of payload (a batch
+    has at least one row): a write transaction's time is mostly the bytes it writes, so small
+    rows go many to a transaction and rows carrying charts a few."""
+    batch: list[Queued] = []
+    size = 0
+    for row in rows:
+        length = len(row.payload) if isinstance(row.payload, Sealed) else 0
+        if batch and (len(batch) >= most_rows or size + length > most_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += length
+    if batch:
+        yield batch
 
 
 def sealed(rows: Sequence[Queued]) -> list[Queued]:

@@ -19,7 +19,7 @@ from bot.dispatcher import DeliveryError, Dispatcher, Progress
 from storage.crypto import Sealed
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage
-from storage.outbox import Queued, claim, enqueue, enqueue_many, sealed
+from storage.outbox import Queued, by_size, claim, enqueue, enqueue_many, sealed
 
 
 @dataclass
@@ -385,3 +385,24 @@ async def test_rows_sealed_before_their_transaction_are_stored_encrypted_once(
     assert raw == rows_in[0].payload  # stored as sealed, not sealed twice
     (stored,) = await rows(engine)
     assert stored.payload == payload
+
+
+def test_rows_are_batched_by_count_and_by_payload_size() -> None:
+    """A batch is one write transaction: many small rows, few large ones (charts), never
+    empty, and every row exactly once in order."""
+    when = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    small = [Queued(f"s{n}", "slack", "U1", "digest", {"n": n}, when) for n in range(7)]
+    large = [Queued(f"l{n}", "slack", "U1", "digest", {"png": "x" * 3000}, when) for n in range(5)]
+    rows = sealed(small + large)
+    batches = [list(batch) for batch in by_size(rows, 4, 8000)]
+    assert [row.key for batch in batches for row in batch] == [row.key for row in rows]
+    assert all(0 < len(batch) <= 4 for batch in batches)
+    for batch in batches:
+        size = sum(len(row.payload) for row in batch)  # type: ignore[arg-type]
+        assert size <= 8000 or len(batch) == 1
+    # Small rows four to a batch; a large row (about 4 KB sealed) joins the small ones that
+    # fit, then the large ones go one to a batch, two being over 8,000 bytes.
+    assert [[row.key for row in batch] for batch in batches] == [
+        ["s0", "s1", "s2", "s3"], ["s4", "s5", "s6", "l0"], ["l1"], ["l2"], ["l3"], ["l4"],
+    ]  # fmt: skip
+    assert [list(b) for b in by_size(rows[:1], 4, 10)] == [rows[:1]]  # too big alone: still sent
