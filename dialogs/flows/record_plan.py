@@ -131,4 +131,8 @@ def timing_text(pack: Pack, session_end: datetime, written_at: datetime) -> str:
         verdict = "on time"
     else:
         verdict = f"{_days(calendar.working_days_between(due, written_on))} late"
-    return f"Written {when}; {_days(allowed.value)} allowed{cite}: {verdict}."
+    expects = ""
+    if rules.deadline_note:  # the council's own words, then the days they come to (DCC 000:103)
+        note = rules.deadline_note.value
+        expects = f"{pack.council} expects it {note[:1].lower()}{note[1:]}, "
+    return f"Written {when}; {expects}{_days(allowed.value)} allowed{cite}: {verdict}."

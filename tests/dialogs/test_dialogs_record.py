@@ -222,7 +222,8 @@ async def test_full_record_in_the_derbyshire_template(database: AsyncEngine, cha
     assert isinstance(done, Say)
     assert done.tone is Tone.SUCCESS
     assert "Written 1 working day after the session" in done.text
-    assert "as soon as possible after it (000:103)" in done.text
+    # DCC 000:103 as a deadline: at the latest the next working day (issue 20 item 5).
+    assert "as soon as possible after it, 1 working day allowed (000:103): on time" in done.text
     assert "Next meeting booked: Mon 21 Dec 2026, 10:00" in done.text
     saved = await record_of(database, session_id)
     record = saved["record"]

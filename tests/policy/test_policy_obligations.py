@@ -464,11 +464,21 @@ def test_closed_case_is_not_due() -> None:
             5,
         ),
         (
-            "000:103 as soon as possible",
+            # Issue 20 item 5: "during the supervision session or as soon as possible after
+            # it": at the latest the next working day, so an unwritten record is late.
+            "000:103 during the session or as soon as possible after it",
             "derbyshire",
             held(date(2024, 3, 4), ONE, supervisor=1, written=False),
             date(2024, 3, 11),
-            None,
+            date(2024, 3, 5),
+            6,
+        ),
+        (
+            "000:103 a Friday's record by the Monday",
+            "derbyshire",
+            held(date(2024, 3, 8), ONE, supervisor=1, written=False),
+            date(2024, 3, 11),
+            date(2024, 3, 11),
             0,
         ),
     ],
@@ -486,6 +496,14 @@ def test_unsigned_record_is_owed_by_the_party_who_has_not_signed() -> None:
     session = held(date(2024, 3, 4), ONE, supervisees=(1,), supervisor=2, signed=False)
     found = item("derbyshire", "record_signoff", SW, date(2024, 3, 5), [session])
     assert found.session_id == session.id
+
+
+def test_a_derbyshire_record_unsigned_past_its_deadline_is_overdue() -> None:
+    # DCC 000:103: jointly signed, the record made during the session or as soon as possible
+    # after it (the next working day): unsigned a week later, it is overdue (issue 20 item 5).
+    session = held(date(2024, 3, 4), ONE, supervisees=(1,), supervisor=2, signed=False)
+    found = item("derbyshire", "record_signoff", SW, date(2024, 3, 11), [session])
+    assert (found.due, found.overdue_days) == (date(2024, 3, 5), 6)
 
 
 # --- Direct observation, agreement, My Plan ----------------------------------------------------

@@ -81,7 +81,10 @@ def test_derbyshire_templates_and_terms() -> None:
     note = pack.template("record_of_supervision_discussion")
     assert note.sections[0].title == "General case update/recent concerns and positives"
     assert len(note.sections) == 4  # 000:155-160
-    assert pack.recording.deadline_working_days is None  # "as soon as possible" 000:103
+    # 000:103 "during the supervision session or as soon as possible after it" (issue 20 item 5)
+    assert pack.recording.deadline_working_days is not None
+    assert pack.recording.deadline_working_days.value == 1
+    assert pack.recording.deadline_working_days.source == "000:103"
     assert pack.retention.value == "length_of_employment"  # 000:105
 
 
