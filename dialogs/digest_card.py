@@ -6,13 +6,14 @@ Channels are seen by the whole team (policy_rules §8): no case references, no r
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from dialogs.messages import Card, CardSection, Fact
 from dialogs.when import describe_day
 from policy.calendar import month_from_index, month_index
 from policy.compliance import Figure
 from policy.digest import TeamDigest
+from policy.packs.schema import MissedReason
 
 
 def _figure(figure: Figure) -> str:
@@ -21,8 +22,14 @@ def _figure(figure: Figure) -> str:
     return f"{figure.percent:.0f}% ({figure.supervised} of {figure.denominator})"
 
 
-def digest_card(digest: TeamDigest, team_name: str, names: Mapping[int, str]) -> Card:
-    """`names`: staff id -> display name for everyone the digest mentions."""
+def digest_card(
+    digest: TeamDigest,
+    team_name: str,
+    names: Mapping[int, str],
+    missed: MissedReason | None = None,
+) -> Card:
+    """`names`: staff id -> display name for everyone the digest mentions. `missed`: the
+    pack's words for a missed month with its reason recorded and without (DCC 000:176)."""
     facts = [
         Fact("This month so far", _figure(digest.month_to_date)),
         Fact("Last month", _figure(digest.last_month)),
@@ -52,12 +59,19 @@ def digest_card(digest: TeamDigest, team_name: str, names: Mapping[int, str]) ->
     if digest.missed_last_month:
         # DCC 000:174-176: a month without supervision is missed; its reason is to be recorded.
         month = month_from_index(month_index(digest.week_start) - 1)
-        sections.append(
-            CardSection(
-                f"Not supervised in {month:%B %Y}",
-                (", ".join(names.get(i, "someone") for i in digest.missed_last_month),),
+
+        def listed(ids: Iterable[int]) -> str:
+            return ", ".join(names.get(i, "someone") for i in ids)
+
+        lines: tuple[str, ...] = (listed(digest.missed_last_month),)
+        if missed is not None:
+            given = set(digest.missed_reason_given)
+            split = (
+                (missed.reason_given, [i for i in digest.missed_last_month if i in given]),
+                (missed.no_reason, [i for i in digest.missed_last_month if i not in given]),
             )
-        )
+            lines = tuple(f"{label}: {listed(ids)}" for label, ids in split if ids)
+        sections.append(CardSection(f"Not supervised in {month:%B %Y}", lines))
     if digest.late_records:
         late = Counter(names.get(r.supervisor_id, "someone") for r in digest.late_records)
         sections.append(

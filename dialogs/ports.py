@@ -23,7 +23,13 @@ from dialogs.views import (
     StaffView,
     TeamView,
 )
-from policy.facts import AbsenceFacts, OverCapApproval, SessionFacts, StaffFacts
+from policy.facts import (
+    AbsenceFacts,
+    MissedReasonFacts,
+    OverCapApproval,
+    SessionFacts,
+    StaffFacts,
+)
 from policy.facts import CaseFacts as PolicyCaseFacts
 from policy.packs import Pack
 from policy.vocabulary import AbsenceKind, CancelReason, SessionType
@@ -211,6 +217,21 @@ class Notes(Protocol):
         """The person's absences with a day from start to end (both inclusive), earliest first."""
         ...
 
+    async def missed_month(
+        self,
+        *,
+        staff_id: int,
+        month: date,
+        reason: CancelReason,
+        note: str,
+        follow_up: str,
+        session_id: int | None,
+        recorded_by_id: int,
+    ) -> None:
+        """Record why `staff_id` had no supervision in the month of `month`, and the follow-up
+        action (DCC 000:176); recording the month again replaces its reason."""
+        ...
+
     async def absence_by_id(self, absence_id: int) -> AbsenceView | None: ...
 
     async def remove_absence(self, absence_id: int) -> None:
@@ -261,6 +282,7 @@ class PolicyInputs:
     cases: tuple[PolicyCaseFacts, ...]
     approvals: tuple[OverCapApproval, ...]
     caseload_counts: tuple[tuple[int, int], ...]  # (staff id, open cases counted towards caps)
+    missed_reasons: tuple[MissedReasonFacts, ...] = ()  # DCC 000:176
 
 
 class Facts(Protocol):

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from dialogs.messages import Card, CardSection, Fact
 from policy.compliance import ComplianceReport, Figure
-from policy.packs.schema import StaffGroups
+from policy.packs.schema import MissedReason, StaffGroups
 
 
 def _figure(figure: Figure) -> str:
@@ -25,11 +25,14 @@ def summary_card(
     report: ComplianceReport,
     team_names: Mapping[int, str],
     groups: StaffGroups | None = None,
+    missed: MissedReason | None = None,
 ) -> Card:
-    """`groups`: the pack's words for the staff groups (default: Powys's, 002:13)."""
+    """`groups`: the pack's words for the staff groups (default: Powys's, 002:13). `missed`:
+    the pack's words for a missed month with its reason recorded and without (DCC 000:176),
+    when the council asks for one."""
     words = groups or StaffGroups(basis="default", source="002:13")
     met = report.meets_target()
-    facts = (
+    facts: tuple[Fact, ...] = (
         Fact("Whole service", _figure(report.organisation)),
         Fact(
             "Target",
@@ -37,6 +40,12 @@ def summary_card(
         ),
         Fact("Excluded for absence", str(len(report.excluded))),
     )
+    if missed is not None:
+        whole = report.organisation
+        facts += (
+            Fact(missed.reason_given, str(whole.reason_given)),
+            Fact(missed.no_reason, str(whole.missed_no_reason)),
+        )
     teams = tuple(
         f"{team_names.get(team_id, 'Not in a team (service management)')}: {_figure(figure)}"
         for team_id, figure in sorted(

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from policy.asye import in_asye
 from policy.calendar import WorkingCalendar, month_end, month_index
 from policy.case_supervision import case_items
-from policy.facts import AbsenceFacts, CaseFacts, SessionFacts, StaffFacts
+from policy.facts import AbsenceFacts, CaseFacts, MissedReasonFacts, SessionFacts, StaffFacts
 from policy.frequencies import Absences, DueItem
 from policy.history import SessionIndex
 from policy.packs.schema import Pack
@@ -34,10 +34,21 @@ class Figure:
     supervised: int = 0
     in_post: int = 0
     excluded: int = 0
+    # DCC 000:176: of those counted and not supervised, how many have their reason recorded.
+    reason_given: int = 0
 
     @property
     def denominator(self) -> int:
         return max(0, self.in_post - self.excluded)
+
+    @property
+    def missed(self) -> int:
+        """Counted and not supervised, with a reason recorded or not."""
+        return self.denominator - self.supervised
+
+    @property
+    def missed_no_reason(self) -> int:
+        return self.missed - self.reason_given
 
     @property
     def percent(self) -> Decimal | None:
@@ -57,15 +68,18 @@ class _Tally:
     supervised: int = 0
     in_post: int = 0
     excluded: int = 0
+    reason_given: int = 0
 
-    def add(self, excluded: bool, supervised: bool) -> None:
+    def add(self, excluded: bool, supervised: bool, reasoned: bool = False) -> None:
         self.in_post += 1
         self.excluded += excluded
         # POWYS 002:33: excluded staff are "not included in these reports" - either side.
         self.supervised += supervised and not excluded
+        # DCC 000:176: a missed month with its reason recorded.
+        self.reason_given += reasoned and not (supervised or excluded)
 
     def freeze(self) -> Figure:
-        return Figure(self.supervised, self.in_post, self.excluded)
+        return Figure(self.supervised, self.in_post, self.excluded, self.reason_given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +94,8 @@ class ComplianceReport:
     excluded: tuple[int, ...] = ()
     # Each team's staff groups (POWYS 002:29), for the weekly digest: (team id, group) -> figure.
     by_team_group: Mapping[tuple[int, str], Figure] = field(default_factory=dict)
+    # Of `not_supervised`, those whose missed month has its reason recorded (DCC 000:176).
+    reason_given: tuple[int, ...] = ()
 
     def meets_target(self, figure: Figure | None = None) -> bool | None:
         return (figure or self.organisation).meets(self.target)
@@ -122,8 +138,11 @@ def monthly_compliance(
     pack: Pack,
     year: int,
     month: int,
+    reasons: Iterable[MissedReasonFacts] = (),
 ) -> ComplianceReport:
-    """The pack's monthly KPI for the organisation, each team, each service and each staff group."""
+    """The pack's monthly KPI for the organisation, each team, each service and each staff group.
+    `reasons`: recorded reasons for months without supervision; a person not supervised in the
+    month whose month has one counts as "missed, reason given" (DCC 000:176)."""
     lo = date(year, month, 1)
     hi = month_end(lo)
     supervised = supervised_in_month(sessions, pack, year, month)
@@ -141,6 +160,8 @@ def monthly_compliance(
     team_groups: dict[tuple[int, str], _Tally] = defaultdict(_Tally)
     missing: list[int] = []
     excluded_ids: list[int] = []
+    explained = {r.staff_id for r in reasons if r.month.replace(day=1) == lo}
+    reasoned_ids: list[int] = []
     index = month_index(lo)
     for person in staff:
         if person.role not in roles or person.start_date > hi:
@@ -155,6 +176,7 @@ def monthly_compliance(
             person, mine or (), threshold
         ).excluded_month(index)
         done = person.id in supervised
+        reasoned = person.id in explained
         group = staff_group(person, pack, hi)
         for tally in (
             org,
@@ -162,13 +184,15 @@ def monthly_compliance(
             groups[group],
             team_groups[person.team_id, group],
         ):
-            tally.add(excluded, done)
+            tally.add(excluded, done, reasoned)
         if person.service_id is not None:
-            services[person.service_id].add(excluded, done)
+            services[person.service_id].add(excluded, done, reasoned)
         if excluded:
             excluded_ids.append(person.id)
         elif not done:
             missing.append(person.id)
+            if reasoned:
+                reasoned_ids.append(person.id)
     return ComplianceReport(
         f"{year:04d}-{month:02d}",
         pack.compliance.target.percent,
@@ -179,6 +203,7 @@ def monthly_compliance(
         tuple(missing),
         tuple(excluded_ids),
         {k: v.freeze() for k, v in team_groups.items()},
+        tuple(reasoned_ids),
     )
 
 

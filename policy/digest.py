@@ -23,6 +23,7 @@ from policy.facts import (
     AbsenceFacts,
     CaseFacts,
     CaseloadPeriod,
+    MissedReasonFacts,
     OverCapApproval,
     SessionFacts,
     StaffFacts,
@@ -108,6 +109,8 @@ class TeamDigest:
     # Staff ids, in order, counted in last month's figure as not supervised: the month closed
     # and is missed (DCC 000:174-176: its reason and follow-up are to be recorded).
     missed_last_month: tuple[int, ...] = ()
+    # Of those, whose missed month has its reason recorded (DCC 000:176).
+    missed_reason_given: tuple[int, ...] = ()
 
 
 def short_asye_last_week(
@@ -141,11 +144,13 @@ def team_digest(
     week_start: date,
     caseload_history: Iterable[CaseloadPeriod] = (),
     grouped: ByPerson | None = None,
+    reasons: Sequence[MissedReasonFacts] = (),
 ) -> TeamDigest:
     """Everything the weekly digest shows for one team, as of the morning of `week_start`.
     `caseload_history` (its members' allocations, at least of those over a cap) dates each
     cap breach and its escalation (policy.caps.cap_breaches, WSX/LUT 001:92).
-    Digests for many teams of one organisation pass the same `grouped` (ByPerson.of once)."""
+    Digests for many teams of one organisation pass the same `grouped` (ByPerson.of once).
+    `reasons`: recorded reasons for months without supervision (DCC 000:176)."""
     on = week_start
     week_end = week_start + timedelta(days=6)
     history = sessions if isinstance(sessions, SessionIndex) else SessionIndex(sessions, pack.zone)
@@ -189,7 +194,9 @@ def team_digest(
     @cache
     def report(index: int) -> ComplianceReport:
         first = month_from_index(index)
-        return monthly_compliance(members, history, team_absences, pack, first.year, first.month)
+        return monthly_compliance(
+            members, history, team_absences, pack, first.year, first.month, reasons
+        )
 
     def figure(index: int) -> Figure:
         return report(index).by_team.get(team_id, Figure())
@@ -214,6 +221,7 @@ def team_digest(
         tuple(short),
         group_figures(pack, team_id, report(this_month), report(this_month - 1)),
         tuple(sorted(report(this_month - 1).not_supervised)),
+        tuple(sorted(report(this_month - 1).reason_given)),
     )
 
 

@@ -61,6 +61,15 @@ class SessionFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class MissedReasonFacts:
+    """DCC 000:176: the reason recorded for a calendar month without supervision."""
+
+    staff_id: int
+    month: date  # its first day
+    reason: CancelReason
+
+
+@dataclass(frozen=True, slots=True)
 class AbsenceFacts:
     """A period of absence, both ends inclusive."""
 

@@ -32,6 +32,19 @@ class ChangeProblem(StrEnum):
     NO_REASON = "no_reason"  # DCC 000:93: the reason must be recorded
     REASON_NOT_SAID = "reason_not_said"  # "other" says nothing until its details are given
     NO_NEW_DATE = "no_new_date"  # DCC 000:93: an early alternative date must be set
+    NO_FOLLOW_UP = "no_follow_up"  # DCC 000:176: a month left unsupervised needs its follow-up
+
+
+def month_left_unsupervised(
+    session_day: date, new_day: date | None, other_days: Iterable[date]
+) -> bool:
+    """Whether cancelling the session of `session_day` (moving it to `new_day`, if any) leaves
+    its calendar month with no supervision, given the days of the supervisee's other sessions
+    held or booked: then "monthly supervision ... has not been complied with" and its reason
+    and follow-up action are recorded (DCC 000:176)."""
+    first = session_day.replace(day=1)
+    days = [*other_days, *([new_day] if new_day is not None else [])]
+    return not any(day.replace(day=1) == first for day in days)
 
 
 def away_throughout(
@@ -55,11 +68,14 @@ def change_problems(
     supervisee_ids: Sequence[int],
     absences: Iterable[AbsenceFacts],
     today: date,
+    follow_up: str | None = None,
 ) -> tuple[ChangeProblem, ...]:
     """What is missing from cancelling a session (`new_day` None) or moving it to `new_day`:
     a reason always (000:93), its details when it is "other", and a new date unless the
     supervisee is leaving or every supervisee is away for the next AWAY_DAYS days, when no
-    early date can be set."""
+    early date can be set. `follow_up` is given (blank or not) when the change leaves a month
+    without supervision and the council asks for its follow-up action (000:176): blank is a
+    problem unless the supervisee is leaving (nothing follows)."""
     problems: list[ChangeProblem] = []
     if reason is None:
         problems.append(ChangeProblem.NO_REASON)
@@ -69,6 +85,8 @@ def change_problems(
         first, last = today + timedelta(days=1), today + timedelta(days=AWAY_DAYS)
         if not away_throughout(absences, supervisee_ids, first, last):
             problems.append(ChangeProblem.NO_NEW_DATE)
+    if follow_up is not None and not follow_up.strip() and reason is not CancelReason.LEAVING:
+        problems.append(ChangeProblem.NO_FOLLOW_UP)
     return tuple(problems)
 
 

@@ -181,7 +181,7 @@ async def weekly_digests(
                 team_id, name = team[0], team[1]
                 try:
                     digest, names = digests[team_id]
-                    cards.append(digest_card(digest, name, names))
+                    cards.append(digest_card(digest, name, names, pack.compliance.missed_reason))
                 except Exception as error:  # queued at the next tick; the other teams' go now
                     stats.failed(f"digest of team {team_id} {name!r}", error)
                     continue
@@ -264,6 +264,7 @@ async def team_digests(
             short.get(team_id, ()),
             figure.by_group,
             figure.missed_last_month,
+            figure.missed_reason_given,
         )
         found[team_id] = (digest, names)
     return found
@@ -385,7 +386,12 @@ async def monthly_summary(
     report = monthly.reports[last_month.replace(day=1)]
     names = {int(team_id or 0): name for team_id, name in teams}
     card = summary_card(
-        organisation.name, f"{last_month:%B %Y}", report, names, pack.compliance.staff_groups
+        organisation.name,
+        f"{last_month:%B %Y}",
+        report,
+        names,
+        pack.compliance.staff_groups,
+        pack.compliance.missed_reason,
     )
     rows = channel_rows(
         f"org:{organisation.id}",

@@ -21,6 +21,7 @@ from storage.models import (
     Absence,
     ConversationReference,
     InformalSupervision,
+    MissedMonth,
     PersonalElement,
     RecordAction,
     RecordCaseDiscussion,
@@ -125,6 +126,8 @@ async def erase(session: AsyncSession, items: Sequence[Expired]) -> int:
                 col(InformalSupervision.supervisee_id) == item.staff_id
             ),
             delete(Absence).where(col(Absence.staff_id) == item.staff_id),
+            # DCC 000:176 reasons are on the supervision file, kept as long as it (000:105).
+            delete(MissedMonth).where(col(MissedMonth.staff_id) == item.staff_id),
             delete(PersonalElement).where(col(PersonalElement.staff_id) == item.staff_id),
             delete(Snooze).where(col(Snooze.staff_id) == item.staff_id),
             delete(ConversationReference).where(

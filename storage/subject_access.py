@@ -17,6 +17,7 @@ from storage.models import (
     CaseAllocation,
     InformalSupervision,
     ManagerDecision,
+    MissedMonth,
     OverCapApproval,
     PersonalElement,
     RecordAction,
@@ -117,6 +118,7 @@ async def person_export(session: AsyncSession, staff_id: int) -> dict[str, Any]:
         "over_cap_approvals": await rows(
             OverCapApproval, col(OverCapApproval.staff_id) == staff_id
         ),
+        "missed_supervision_months": await rows(MissedMonth, col(MissedMonth.staff_id) == staff_id),
         "personal_score_elements": await rows(
             PersonalElement, col(PersonalElement.staff_id) == staff_id
         ),

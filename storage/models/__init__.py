@@ -16,6 +16,7 @@ from storage.models.organisation import Organisation, Team
 from storage.models.people import Absence, Staff
 from storage.models.slack import SlackInstallation, SlackOAuthState, SlackPendingForm
 from storage.models.supervision import (
+    MissedMonth,
     RecordAction,
     RecordCaseDiscussion,
     RecordDecision,
@@ -33,6 +34,7 @@ __all__ = [
     "DialogState",
     "InformalSupervision",
     "ManagerDecision",
+    "MissedMonth",
     "Obligation",
     "ObligationState",
     "Organisation",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.crypto import EncryptedJSON, EncryptedText
@@ -78,3 +78,21 @@ class RecordAction(SQLModel, table=True):
     due_date: date
     review_date: date | None = None
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MissedMonth(SQLModel, table=True):
+    """DCC 000:176: a calendar month without supervision, "the reason for this and the follow up
+    action ... explicitly recorded on the staff member's supervision file". One per person and
+    month: recording it again replaces the reason."""
+
+    __table_args__ = (UniqueConstraint("staff_id", "month", name="uq_missedmonth_staff_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    month: date  # its first day
+    reason: str = Field(max_length=20)  # policy.vocabulary.CancelReason
+    note: str = Field(default="", sa_type=EncryptedText)
+    follow_up: str = Field(default="", sa_type=EncryptedText)
+    session_id: int | None = Field(default=None, foreign_key="supervisionsession.id")
+    recorded_by_id: int = Field(foreign_key="staff.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

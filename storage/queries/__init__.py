@@ -59,6 +59,7 @@ class TeamFigures:
     ratio_breaches: tuple[RatioBreach, ...]
     by_group: tuple[GroupFigures, ...] = ()
     missed_last_month: tuple[int, ...] = ()  # not supervised last month (policy.digest)
+    missed_reason_given: tuple[int, ...] = ()  # of those, with a reason recorded (000:176)
 
 
 async def digest_figures(
@@ -79,6 +80,7 @@ async def digest_figures(
     )
     missed: dict[int, list[int]] = {}
     report_last = monthly.reports.get(last)
+    explained = set(report_last.reason_given) if report_last else set()
     ids = set(report_last.not_supervised) if report_last else set()
     if ids:
         S = Staff
@@ -128,6 +130,7 @@ async def digest_figures(
             ratios.get(team_id, ()),
             group_figures(pack, team_id, report(this), report(this - 1)),
             tuple(sorted(missed.get(team_id, ()))),
+            tuple(sorted(i for i in missed.get(team_id, ()) if i in explained)),
         )
         for team_id in teams
     }

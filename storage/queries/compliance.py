@@ -46,7 +46,14 @@ from policy.compliance import GROUPS, ComplianceReport, Figure
 from policy.packs.schema import Pack
 from policy.vocabulary import SessionStatus
 from scoring.vocabulary import StaffRole
-from storage.models import Absence, SessionAttendee, Staff, SupervisionSession, Team
+from storage.models import (
+    Absence,
+    MissedMonth,
+    SessionAttendee,
+    Staff,
+    SupervisionSession,
+    Team,
+)
 from storage.queries.bounds import asye_from, month_bounds
 from storage.types import UTCDateTime
 
@@ -262,6 +269,14 @@ def _statements(months: int, exclusion: bool, sqlite: bool) -> tuple[Select[Any]
         supervised,
         and_(supervised.c.staff_id == everyone.c.staff_id, supervised.c.m == everyone.c.m),
     )
+    # DCC 000:176: the month's reason, if recorded (one per person and month, a unique key).
+    joined = joined.outerjoin(
+        MissedMonth,
+        and_(
+            col(MissedMonth.staff_id) == everyone.c.staff_id,
+            col(MissedMonth.month) == everyone.c.lo,
+        ),
+    )
     if exclusion:
         away = _away(everyone, days)
         excluded = away.c.staff_id.is_not(None)
@@ -277,16 +292,20 @@ def _statements(months: int, exclusion: bool, sqlite: bool) -> tuple[Select[Any]
             everyone.c.grp,
             excluded.label("excluded"),
             supervised.c.staff_id.is_not(None).label("supervised"),
+            col(MissedMonth.id).is_not(None).label("reasoned"),
         )
         .select_from(joined)
         .subquery("flags")
     )
-    keys = (flags.c.m, flags.c.team_id, flags.c.service, flags.c.grp, flags.c.excluded)
+    keys = (
+        flags.c.m, flags.c.team_id, flags.c.service, flags.c.grp, flags.c.excluded,
+        flags.c.reasoned,
+    )  # fmt: skip
     counted = select(*keys, flags.c.supervised, func.count().label("n")).group_by(
         *keys, flags.c.supervised
     )
     listed = (
-        select(flags.c.m, flags.c.staff_id, flags.c.excluded)
+        select(flags.c.m, flags.c.staff_id, flags.c.excluded, flags.c.reasoned)
         .where(or_(flags.c.excluded, ~flags.c.supervised))
         .order_by(flags.c.m, flags.c.staff_id)
     )
@@ -324,11 +343,11 @@ async def monthly_compliance_sql(
     names = sorted({str(r.service) for r in rows})
     services = {name: n for n, name in enumerate(names, start=1)}
     # month -> kind ("org", "team", "service", "group", "team_group") -> key
-    # -> [supervised, in post, excluded]
+    # -> [supervised, in post, excluded, missed with a reason recorded]
     tallies: dict[int, dict[str, dict[Any, list[int]]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+        lambda: defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
     )
-    for m, team_id, service, grp, excluded, supervised, n in rows:
+    for m, team_id, service, grp, excluded, reasoned, supervised, n in rows:
         x, s = bool(excluded), bool(supervised)
         keys: tuple[tuple[str, Any], ...] = (
             ("org", 0), ("team", int(team_id)), ("service", services[service]), ("group", str(grp)),
@@ -339,20 +358,23 @@ async def monthly_compliance_sql(
             tally[0] += n * (s and not x)  # POWYS 002:33: excluded staff count on neither side
             tally[1] += n
             tally[2] += n * x
-    lists: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+            tally[3] += n * (bool(reasoned) and not (s or x))  # DCC 000:176
+    lists: dict[int, tuple[list[int], list[int], list[int]]] = defaultdict(lambda: ([], [], []))
     chosen = sorted({d.replace(day=1) for d in people_in} & set(firsts))
     if people or chosen:
         if not people and chosen != firsts:
             listed = _statements(len(chosen), exclusion is not None, sqlite)[1]
             params = _month_params(pack, chosen) | common
-        for m, staff_id, excluded in (await connection.execute(listed, params)).all():
+        for m, staff_id, excluded, reasoned in (await connection.execute(listed, params)).all():
             lists[int(m)][1 if excluded else 0].append(int(staff_id))
+            if reasoned and not excluded:
+                lists[int(m)][2].append(int(staff_id))
     reports = {}
     for first in firsts:
         found = tallies[month_index(first)]
         figures = {kind: {k: Figure(*v) for k, v in by.items()} for kind, by in found.items()}
         groups = figures.get("group", {})
-        missing, excluded_ids = lists[month_index(first)]
+        missing, excluded_ids, reasoned_ids = lists[month_index(first)]
         reports[first] = ComplianceReport(
             f"{first:%Y-%m}",
             pack.compliance.target.percent,
@@ -363,5 +385,6 @@ async def monthly_compliance_sql(
             tuple(missing),
             tuple(excluded_ids),
             figures.get("team_group", {}),
+            tuple(reasoned_ids),
         )
     return MonthlyCompliance(reports, {n: name for name, n in services.items()})

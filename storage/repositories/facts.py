@@ -17,6 +17,7 @@ from dialogs.ports import PolicyInputs
 from policy.facts import (
     AbsenceFacts,
     CaseloadPeriod,
+    MissedReasonFacts,
     OverCapApproval,
     RecordFacts,
     SessionFacts,
@@ -30,6 +31,7 @@ from storage.models import (
     Absence,
     Case,
     CaseAllocation,
+    MissedMonth,
     RecordCaseDiscussion,
     SessionAttendee,
     Staff,
@@ -174,7 +176,18 @@ class SqlFacts:
                 )
             ).all()
         )  # fmt: skip
-        return PolicyInputs(staff, sessions, absences, cases, approvals, counts)
+        M = MissedMonth
+        reasons = tuple(
+            MissedReasonFacts(staff_id, month, CancelReason(reason))
+            for staff_id, month, reason in (
+                await connection.execute(
+                    core_select(col(M.staff_id), col(M.month), col(M.reason)).where(
+                        col(M.staff_id).in_(ids)
+                    )
+                )
+            ).all()
+        )
+        return PolicyInputs(staff, sessions, absences, cases, approvals, counts, reasons)
 
     async def _sessions(
         self, who: ColumnElement[bool], history_from: date | None = None

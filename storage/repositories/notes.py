@@ -12,11 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.ports import ConcurrentUpdate
 from dialogs.views import AbsenceView, PersonalElementView
-from policy.vocabulary import AbsenceKind
+from policy.vocabulary import AbsenceKind, CancelReason
 from storage.models import (
     Absence,
     InformalSupervision,
     ManagerDecision,
+    MissedMonth,
     OverCapApproval,
     Snooze,
     Staff,
@@ -36,6 +37,34 @@ class SqlNotes:
         ).first()
         row = row or Snooze(staff_id=staff_id, kind=kind, until=until)
         row.until = until
+        self._session.add(row)
+        await self._session.flush()
+
+    async def missed_month(
+        self,
+        *,
+        staff_id: int,
+        month: date,
+        reason: CancelReason,
+        note: str,
+        follow_up: str,
+        session_id: int | None,
+        recorded_by_id: int,
+    ) -> None:
+        """DCC 000:176: one reason per person and month (a unique constraint); again replaces."""
+        first = month.replace(day=1)
+        row = (
+            await self._session.exec(
+                select(MissedMonth).where(
+                    MissedMonth.staff_id == staff_id, MissedMonth.month == first
+                )
+            )
+        ).first()
+        row = row or MissedMonth(
+            staff_id=staff_id, month=first, reason=reason.value, recorded_by_id=recorded_by_id
+        )
+        row.reason, row.note, row.follow_up = reason.value, note, follow_up
+        row.session_id, row.recorded_by_id = session_id, recorded_by_id
         self._session.add(row)
         await self._session.flush()
 

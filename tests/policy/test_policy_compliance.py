@@ -529,3 +529,71 @@ def test_the_weekly_digest_splits_qualified_newly_qualified_and_agency() -> None
     summary = summary_card("Council", "February 2024", february, {}, groups)
     lines = next(s for s in summary.sections if s.heading == "By staff group").lines
     assert lines[1] == "NQSWs (ASYE): 100% (1 of 1)"
+
+
+# --- A month without supervision, with its reason or not (issue 20 item 5) -------------------
+
+
+def test_a_missed_month_with_its_reason_is_counted_apart() -> None:
+    # DCC 000:176: "the reason for this and the follow up action should be explicitly
+    # recorded": of three not supervised in March, one has a reason; April's reason is no
+    # March reason, and a reason for someone supervised after all changes nothing.
+    from policy.facts import MissedReasonFacts
+    from policy.vocabulary import CancelReason
+
+    pack = builtin_pack("derbyshire")
+    people = [staff(id=n) for n in range(1, 5)]
+    sessions = [held(date(2024, 3, 5), supervisees=(1,))]
+    reasons = [
+        MissedReasonFacts(2, date(2024, 3, 1), CancelReason.SICKNESS),
+        MissedReasonFacts(3, date(2024, 4, 1), CancelReason.URGENT_WORK),
+        MissedReasonFacts(1, date(2024, 3, 1), CancelReason.PERSONAL),
+    ]
+    result = monthly_compliance(people, sessions, [], pack, 2024, 3, reasons)
+    figure = result.organisation
+    assert (figure.supervised, figure.missed, figure.reason_given) == (1, 3, 1)
+    assert figure.missed_no_reason == 2
+    assert result.not_supervised == (2, 3, 4)
+    assert result.reason_given == (2,)
+    assert result.by_team[10] == figure
+    # The digest names last month's missed, and which have their reason.
+    digest = team_digest(
+        10, pack, people, sessions, [], [], [], [], week_start=date(2024, 4, 1), reasons=reasons
+    )
+    assert digest.missed_last_month == (2, 3, 4)
+    assert digest.missed_reason_given == (2,)
+
+
+def test_the_summary_and_digest_say_missed_with_and_without_reason_in_the_packs_words() -> None:
+    # DCC 000:176; the words are Derbyshire's pack's, not the code's.
+    from dialogs.digest_card import digest_card
+    from dialogs.summary_card import summary_card
+    from policy.facts import MissedReasonFacts
+    from policy.vocabulary import CancelReason
+
+    pack = builtin_pack("derbyshire")
+    words = pack.compliance.missed_reason
+    assert words is not None
+    assert words.source == "000:176"
+    people = [staff(id=n) for n in range(1, 5)]
+    sessions = [held(date(2024, 3, 5), supervisees=(1,))]
+    reasons = [MissedReasonFacts(2, date(2024, 3, 1), CancelReason.SICKNESS)]
+    march = monthly_compliance(people, sessions, [], pack, 2024, 3, reasons)
+    card = summary_card("Council", "March 2024", march, {}, pack.compliance.staff_groups, words)
+    shown = {f.label: f.value for f in card.facts}
+    assert shown[words.reason_given] == "1"
+    assert shown[words.no_reason] == "2"
+    digest = team_digest(
+        10, pack, people, sessions, [], [], [], [], week_start=date(2024, 4, 1), reasons=reasons
+    )
+    names = {n: f"Person {n}" for n in range(1, 5)}
+    lines = {s.heading: s.lines for s in digest_card(digest, "Team", names, words).sections}
+    assert lines["Not supervised in March 2024"] == (
+        f"{words.reason_given}: Person 2",
+        f"{words.no_reason}: Person 3, Person 4",
+    )
+    # A pack that asks for no reason shows the names as before.
+    plain = digest_card(digest, "Team", names)
+    assert {s.heading: s.lines for s in plain.sections}["Not supervised in March 2024"] == (
+        "Person 2, Person 3, Person 4",
+    )

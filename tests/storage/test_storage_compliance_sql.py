@@ -39,6 +39,7 @@ from storage.models import (
     Absence,
     Case,
     CaseAllocation,
+    MissedMonth,
     Organisation,
     OverCapApproval,
     RecordCaseDiscussion,
@@ -100,6 +101,7 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
             on,
             caseloads,
             grouped=grouped,
+            reasons=inputs.missed_reasons,
         )
         where = f"{pack.id} team {team_id} on {on}"
         assert mine.month_to_date == expected.month_to_date, where
@@ -110,6 +112,8 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
         assert mine.ratio_breaches == expected.ratio_breaches, where
         assert mine.by_group == expected.by_group, where  # POWYS 002:29 (issue 20 item 7)
         assert mine.missed_last_month == expected.missed_last_month, where  # item 12
+        # DCC 000:176: missed with its reason recorded (issue 20 item 5).
+        assert mine.missed_reason_given == expected.missed_reason_given, where
         got, want = mine.case_supervision, expected.case_supervision
         assert (got.open_cases, got.in_time) == (want.open_cases, want.in_time), where
         assert _by_overdue(got.overdue) == _by_overdue(want.overdue), where
@@ -137,7 +141,13 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
     service_name = {s.service_id: team_service.get(s.team_id, "") for s in inputs.staff}
     for first, report in monthly.reports.items():
         kpi = monthly_compliance(
-            inputs.staff, history, inputs.absences, pack, first.year, first.month
+            inputs.staff,
+            history,
+            inputs.absences,
+            pack,
+            first.year,
+            first.month,
+            inputs.missed_reasons,
         )
         where = f"{pack.id} {first:%Y-%m} as of {on}"
         assert report.period == kpi.period, where
@@ -152,7 +162,9 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
         }, where
         assert report.not_supervised == tuple(sorted(kpi.not_supervised)), where
         assert report.excluded == tuple(sorted(kpi.excluded)), where
+        assert report.reason_given == tuple(sorted(kpi.reason_given)), where
         seen += bool(report.excluded) + bool(report.organisation.supervised)
+        seen += 10 * bool(report.organisation.reason_given)
     # Listing one month's people only (the digest's "not supervised last month"): the same
     # figures, that month's lists, and no list for the others.
     last = sorted(monthly.reports)[-2]
@@ -164,6 +176,7 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
         listed = monthly.reports[first] if first == last else None
         assert report.not_supervised == (listed.not_supervised if listed else ())
         assert report.excluded == (listed.excluded if listed else ())
+        assert report.reason_given == (listed.reason_given if listed else ())
     return seen
 
 
@@ -316,6 +329,20 @@ async def _random_organisation(engine: AsyncEngine, seed: int) -> int:
                         staff_id=rng.choice(ids),
                         role=AllocationRole.CO_WORKER.value,
                         start_date=case.opened + timedelta(days=3),
+                    )
+                )
+        # DCC 000:176: reasons for months without supervision, some for months that were
+        # supervised after all (they count nowhere) and some for people excluded.
+        for staff_id in rng.sample(ids, 20):
+            for month in rng.sample(range(12, 23), 6):
+                first = date(2025 + month // 12, month % 12 + 1, 1)
+                session.add(
+                    MissedMonth(
+                        staff_id=staff_id,
+                        month=first,
+                        reason=rng.choice(["sickness", "urgent_work", "other"]),
+                        follow_up="Booked again",
+                        recorded_by_id=ids[0],
                     )
                 )
         for worker in ids[1:5]:
