@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from dialogs.flow import FlowState, Outcome, Turn
@@ -31,6 +31,7 @@ from dialogs.messages import (
     Choice,
     Fact,
     FieldKind,
+    FormField,
     FormSubmit,
     Notify,
     Option,
@@ -41,9 +42,11 @@ from dialogs.messages import (
     Tone,
 )
 from dialogs.views import SessionView, StaffView
+from policy.calendar import month_end
 from policy.facts import AbsenceFacts
-from policy.rearrange import ChangeProblem, change_problems
-from policy.vocabulary import CancelReason
+from policy.packs.schema import MissedReason
+from policy.rearrange import ChangeProblem, change_problems, month_left_unsupervised
+from policy.vocabulary import CancelReason, SessionStatus
 
 _DCC_93 = "Derbyshire 000:93"
 REASONS = (
@@ -80,6 +83,25 @@ _PROBLEMS = {
     ChangeProblem.REASON_NOT_SAID: ("note", NEEDS_NOTE),
     ChangeProblem.NO_NEW_DATE: ("when", NEEDS_DATE),
 }
+
+
+def needs_follow_up(words: MissedReason, month: str) -> str:
+    """DCC 000:176, in the pack's words: the month's follow-up action must be recorded."""
+    return (
+        f"Say what the {words.follow_up.lower()} is: this leaves {month} without supervision, "
+        f"and its reason and {words.follow_up.lower()} are recorded ({words.source or '000:176'})."
+    )
+
+
+def _follow_up_field(words: MissedReason) -> FormField:
+    return field(
+        "follow_up",
+        words.follow_up,
+        FieldKind.TEXTAREA,
+        required=False,
+        max_length=2000,
+        help=words.follow_up_help,
+    )
 
 
 @dataclass(frozen=True)
@@ -157,11 +179,14 @@ class RearrangeFlow:
         when = field(
             "when", "New date and time", FieldKind.DATETIME, required=moving, help=when_help
         )
+        words = turn.pack.compliance.missed_reason
+        # DCC 000:176: asked for when the change leaves the month without supervision.
+        extra = (_follow_up_field(words),) if words is not None else ()
         form = AskForm(
             form_id=self.name,
             title="Move supervision" if moving else "Cancel supervision",
             intro=await checks.session_label(turn, session),
-            fields=(REASON, NOTE, when),
+            fields=(REASON, NOTE, when, *extra),
             submit_label="Check and confirm",
         )
         return prefilled(form, values)
@@ -193,7 +218,19 @@ class RearrangeFlow:
         else:
             absences = (await turn.ports.facts.for_staff(ids, turn.today)).absences
         new_day = (start or turn.now).astimezone(turn.zone).date() if dated else None
-        for found in change_problems(reason, values["note"], new_day, ids, absences, turn.today):
+        # DCC 000:176: who this leaves with no supervision in the session's month.
+        words = turn.pack.compliance.missed_reason
+        left = await _left_unsupervised(turn, session, new_day) if words is not None else []
+        follow_up = values.get("follow_up", "") if left else None
+        data["missed"] = left
+        found_problems = change_problems(
+            reason, values["note"], new_day, ids, absences, turn.today, follow_up
+        )
+        month = f"{session.start.astimezone(turn.zone):%B %Y}"
+        for found in found_problems:
+            if found is ChangeProblem.NO_FOLLOW_UP and words is not None:
+                problems.setdefault("follow_up", needs_follow_up(words, month))
+                continue
             field_name, text = _PROBLEMS[found]
             problems.setdefault(field_name, text)
         for name, error in problems.items():
@@ -215,6 +252,10 @@ class RearrangeFlow:
         facts.append(Fact("Reason", _REASON_LABELS[values["reason"]]))
         if values["note"]:
             facts.append(Fact("Details", values["note"]))
+        if left and words is not None:
+            facts.append(Fact(f"No supervision in {month}", words.reason_given))
+            if values.get("follow_up"):
+                facts.append(Fact(words.follow_up, values["follow_up"]))
         data["start"] = start.isoformat() if start else None
         card = Card(
             title="Move supervision" if start else "Cancel supervision",
@@ -240,6 +281,17 @@ class RearrangeFlow:
         target = session.supervisee_ids[0] if session.supervisee_ids else None
         await turn.ports.sessions.cancel(session.id, reason, values["note"])
         await _audit(turn, session.id, target, reason, {"event": "cancelled"})
+        for staff_id in data.get("missed", ()):
+            # DCC 000:176: the month's reason and follow-up action, on the supervision file.
+            await turn.ports.notes.missed_month(
+                staff_id=staff_id,
+                month=session.start.astimezone(turn.zone).date(),
+                reason=reason,
+                note=values["note"],
+                follow_up=values.get("follow_up", ""),
+                session_id=session.id,
+                recorded_by_id=turn.actor.id,
+            )
         moved: SessionView | None = None
         if start is not None:
             # The repository keeps the iCalendar UID and raises SEQUENCE (RFC 5545).
@@ -297,6 +349,29 @@ async def _told(
     )
     recorded = f"{title.lower()}, {was}"
     return Outcome(replies=[done, calendar], notifications=notes, recorded=recorded)
+
+
+async def _left_unsupervised(turn: Turn, session: SessionView, new_day: date | None) -> list[int]:
+    """The supervisees this change leaves with no counting session held or booked in the
+    session's calendar month (DCC 000:176; policy.rearrange.month_left_unsupervised)."""
+    day = session.start.astimezone(turn.zone).date()
+    first = day.replace(day=1)
+    lo = datetime.combine(first, time(0), tzinfo=turn.zone)
+    hi = datetime.combine(month_end(first) + timedelta(days=1), time(0), tzinfo=turn.zone)
+    types = set(turn.pack.compliance.session_types)
+    left = []
+    for staff_id in session.supervisee_ids:
+        others = [
+            s.start.astimezone(turn.zone).date()
+            for s in await turn.ports.sessions.between(staff_id, lo, hi)
+            if s.id != session.id
+            and staff_id in s.supervisee_ids
+            and s.type in types
+            and s.status in (SessionStatus.HELD, SessionStatus.BOOKED)
+        ]
+        if month_left_unsupervised(day, new_day, others):
+            left.append(staff_id)
+    return left
 
 
 def _error(form: AskForm, name: str) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from dialogs.messages import AskChoice, AskForm, Card, FormField, Reply, Say
+from policy.packs import builtin_pack
 from storage.db import session_factory
 from storage.models import AuditEvent, SessionAttendee, SupervisionSession
 from tests.dialogs.conftest import LONDON, Chat, staff_id
@@ -184,9 +185,10 @@ async def test_cancel_without_a_new_date_is_refused_unless_away(
     manager = await chat_as("Priya Shah")
     await to_form(manager, "Megan", "cancel")
     await manager.submit(reason="sickness", note="Manager off sick")
-    assert errors(manager.form()) == {"when": NEEDS_DATE}
+    assert errors(manager.form())["when"] == NEEDS_DATE
     assert fields(manager.form())["note"].value == "Manager off sick"
-    card = only(await manager.submit(when="Fri 15:00"), Card)
+    # Friday is in November: December is left without supervision (DCC 000:176).
+    card = only(await manager.submit(when="Fri 15:00", follow_up="Book early January"), Card)
     assert isinstance(card, Card)
     assert card.title == "Move supervision"  # a new date makes the cancel a rearrangement
     # Ffion Davies is on maternity leave until June: no early date can be set.
@@ -194,7 +196,7 @@ async def test_cancel_without_a_new_date_is_refused_unless_away(
     assert ffion.id is not None
     other = await chat_as("Daniel Hughes")
     await to_form(other, "Ffion", "cancel")
-    card = only(await other.submit(reason="personal"), Card)
+    card = only(await other.submit(reason="personal", follow_up="Keeping-in-touch day"), Card)
     assert isinstance(card, Card)
     await other.choose("confirm")
     assert (await row(database, ffion.id)).status == "cancelled"
@@ -264,7 +266,10 @@ async def test_supervisee_rearranges_and_is_warned_about_the_due_date(
     replies = await worker.command("rearrange")
     assert isinstance(replies[0], AskChoice)
     await worker.choose("rearrange")
-    card = only(await worker.submit(reason="annual_leave", when="3/3 10:00"), Card)
+    card = only(
+        await worker.submit(reason="annual_leave", when="3/3 10:00", follow_up="March instead"),
+        Card,
+    )
     assert isinstance(card, Card)
     [warnings] = [s.lines for s in card.sections if s.heading == "Check before confirming"]
     assert warnings[0].startswith("Your 1:1 supervision (at least once per calendar month) is due")
@@ -294,3 +299,47 @@ async def test_duplicate_delivery_moves_it_once(database: AsyncEngine, chat_as) 
     assert manager.last.duplicate
     assert len(await moved_from(database, old.id)) == 1
     assert (await row(database, old.id)).ical_sequence == first.ical_sequence
+
+
+async def test_a_month_left_without_supervision_records_its_reason_and_follow_up(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    # DCC 000:176: "Where it is evident that monthly supervision of a staff member has not been
+    # complied with, the reason for this and the follow up action should be explicitly
+    # recorded" (issue 20 item 5). Ffion Davies is on maternity leave: cancelling her only
+    # session of the month leaves it without supervision.
+    from storage.models import MissedMonth
+
+    ffion_session = await session_of(database, "Ffion Davies")
+    assert ffion_session.id is not None
+    ffion = await staff_id(database, "Ffion Davies")
+    manager = await chat_as("Daniel Hughes")
+    await to_form(manager, "Ffion", "cancel")
+    words = builtin_pack("derbyshire").compliance.missed_reason  # the demo council's pack
+    assert words is not None
+    assert fields(manager.form())["follow_up"].label == words.follow_up  # the pack's words
+    await manager.submit(reason="other", note="On maternity leave")
+    month = f"{ffion_session.planned_start.astimezone(LONDON):%B %Y}"
+    assert errors(manager.form()) == {
+        "follow_up": f"Say what the follow up action is: this leaves {month} without "
+        "supervision, and its reason and follow up action are recorded (000:176)."
+    }
+    assert fields(manager.form())["note"].value == "On maternity leave"  # nothing typed lost
+    card = only(await manager.submit(follow_up="Keeping-in-touch day in March"), Card)
+    assert isinstance(card, Card)
+    assert facts(card)[f"No supervision in {month}"] == words.reason_given
+    assert facts(card)[words.follow_up] == "Keeping-in-touch day in March"
+    await manager.choose("confirm")
+    await manager.choose("confirm")  # a double click writes once
+    async with session_factory(database)() as session:
+        rows = (await session.exec(select(MissedMonth))).all()
+    assert [(r.staff_id, r.month, r.reason, r.note, r.follow_up) for r in rows] == [
+        (
+            ffion,
+            ffion_session.planned_start.astimezone(LONDON).date().replace(day=1),
+            "other",
+            "On maternity leave",
+            "Keeping-in-touch day in March",
+        )
+    ]

@@ -116,3 +116,33 @@ def test_moving_a_session_past_the_month_end_misses_the_month() -> None:
         person, pack, [*sessions, earlier], [], [], SessionType.ONE_TO_ONE, moved, booked.id
     )
     assert [w.item.kind for w in found if w.item.kind == "one_to_one"] == []
+
+
+@pytest.mark.parametrize(
+    ("session_day", "new_day", "others", "left"),
+    [
+        # DCC 000:176: cancelled with nothing else in March: March is missed.
+        (date(2024, 3, 12), None, [], True),
+        (date(2024, 3, 12), None, [date(2024, 2, 27), date(2024, 4, 2)], True),
+        # Moved within March, or another session held or booked in March: not missed.
+        (date(2024, 3, 12), date(2024, 3, 28), [], False),
+        (date(2024, 3, 12), None, [date(2024, 3, 1)], False),
+        # POWYS 002:45: moved "by just a few days" past the month's end, March is missed.
+        (date(2024, 3, 28), date(2024, 4, 2), [], True),
+    ],
+)
+def test_a_change_that_leaves_the_month_without_supervision(
+    session_day: date, new_day: date | None, others: list[date], left: bool
+) -> None:
+    from policy.rearrange import month_left_unsupervised
+
+    assert month_left_unsupervised(session_day, new_day, others) is left
+
+
+def test_a_month_left_without_supervision_needs_its_follow_up_action() -> None:
+    # DCC 000:176: "the reason for this and the follow up action should be explicitly recorded".
+    later = date(2024, 4, 2)
+    assert change_problems(R.SICKNESS, "", later, [1], [], TODAY, "  ") == (P.NO_FOLLOW_UP,)
+    assert change_problems(R.SICKNESS, "", later, [1], [], TODAY, "Book 2 April") == ()
+    assert change_problems(R.SICKNESS, "", later, [1], [], TODAY) == ()  # not asked
+    assert change_problems(R.LEAVING, "", None, [1], [], TODAY, "") == ()  # nothing follows
