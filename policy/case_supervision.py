@@ -28,7 +28,14 @@ def case_due(
     # the shorter of that and the case type's interval applies.
     if nqsw and rules.nqsw_override is not None and rules.nqsw_override.weeks < weeks:
         weeks, source = rules.nqsw_override.weeks, rules.nqsw_override.source
-    due = (last or case.opened) + timedelta(weeks=weeks)
+    start = last or case.opened
+    # A child whose category changed is on the new category's interval from the change: a
+    # child made subject to a CP plan yesterday is not overdue for the weeks before it (LAM
+    # 004:257-262 set the interval by the child's status; issue 20 item 11). A discussion
+    # since the change starts the clock as any discussion does.
+    if case.category_since is not None and case.category_since > start:
+        start = case.category_since
+    due = start + timedelta(weeks=weeks)
     extension = rules.matched_stable_extension
     # LAM 3.1 (004:260): matched, stable CLA placements may have an SM-agreed extension.
     if (

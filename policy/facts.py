@@ -91,6 +91,9 @@ class CaseFacts:
     last_case_supervision: date | None = None
     matched_stable_extension_until: date | None = None  # LAM 3.1 (004:260): SM-agreed extension
     counts_towards_cap: bool = True
+    # The day the case took its current category (CIN to CP, CP to CIN, CIN to CLA ...); None:
+    # it has had it since it opened. The new category's clock starts no later than this day.
+    category_since: date | None = None
 
     def open_on(self, day: date) -> bool:
         return self.opened <= day and (self.closed is None or day < self.closed)

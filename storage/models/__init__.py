@@ -1,7 +1,13 @@
 """All tables, imported together so SQLModel.metadata (and Alembic) sees every one."""
 
 from storage.models.base import metadata, utcnow
-from storage.models.cases import Case, CaseAllocation, OverCapApproval, PersonalElement
+from storage.models.cases import (
+    Case,
+    CaseAllocation,
+    CaseCategoryChange,
+    OverCapApproval,
+    PersonalElement,
+)
 from storage.models.decisions import InformalSupervision, ManagerDecision
 from storage.models.obligations import Obligation, ObligationState
 from storage.models.operations import (
@@ -30,6 +36,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseAllocation",
+    "CaseCategoryChange",
     "ConversationReference",
     "DialogState",
     "InformalSupervision",

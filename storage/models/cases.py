@@ -30,6 +30,26 @@ class Case(SQLModel, table=True):
     closed: date | None = None
     # LAM 3.1 (004:260): a recorded extension for matched, stable placements.
     case_supervision_extension_until: date | None = None
+    # The day the case took its current category (the last CaseCategoryChange); None: since
+    # it opened. Case supervision's new interval runs from it (issue 20 item 11).
+    category_since: date | None = None
+
+
+class CaseCategoryChange(SQLModel, table=True):
+    """A case's category history: each change (CIN to CP, CP to CIN, CIN to CLA ...), the day it
+    took effect and where it came from, so the new interval runs from the change."""
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "since", "category", name="uq_categorychange_case_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    previous: str = Field(max_length=20)  # scoring.vocabulary.CaseCategory
+    category: str = Field(max_length=20)
+    since: date
+    source: str = Field(default="import", max_length=20)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class CaseAllocation(SQLModel, table=True):

@@ -495,6 +495,12 @@ async def case_compliance_sql(
         and_(last.is_not(None), last < case(*time_whens)),
         and_(last.is_(None), col(C.opened) < case(*date_whens)),
     )
+    # Issue 20 item 11: a case that changed category is on the new interval from the change
+    # (policy.case_supervision.case_due: the later of the last discussion and the change).
+    before = and_(
+        before,
+        or_(col(C.category_since).is_(None), col(C.category_since) < case(*date_whens)),
+    )
     extension = rules.matched_stable_extension
     extended: ColumnElement[bool] = false()
     if extension is not None and extension.allowed:
@@ -533,6 +539,7 @@ async def case_compliance_sql(
                     col(C.opened),
                     col(C.closed),
                     col(C.case_supervision_extension_until),
+                    col(C.category_since),
                     last.label("last"),
                 ).where(overdue)
             )
@@ -544,7 +551,7 @@ async def case_compliance_sql(
             facts = CaseFacts(
                 r.reference, CaseCategory(r.category), r.id, r.opened, r.closed,
                 local_date(r.last, pack.zone) if r.last is not None else None,
-                r.case_supervision_extension_until,
+                r.case_supervision_extension_until, category_since=r.category_since,
             )  # fmt: skip
             listed[r.team_id] += case_items(
                 worker, rules, [facts], empty, on, in_asye(worker, pack.asye, on),

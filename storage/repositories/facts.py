@@ -388,6 +388,7 @@ class SqlFacts:
                     col(Case.children),
                     col(CaseAllocation.staff_id),
                     col(CaseAllocation.role),
+                    col(Case.category_since),
                 )
                 .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
                 .where(
@@ -409,7 +410,7 @@ class SqlFacts:
                         last_discussed[reference] = day
         cases = []
         counts: dict[int, int] = defaultdict(int)
-        for reference, category, opened, closed, extension, children, worker, role in rows:
+        for reference, category, opened, closed, extension, children, worker, role, since in rows:
             lead = AllocationRole(role) is AllocationRole.LEAD
             cases.append(
                 PolicyCaseFacts(
@@ -421,6 +422,7 @@ class SqlFacts:
                     last_case_supervision=last_discussed.get(reference),
                     matched_stable_extension_until=extension,
                     counts_towards_cap=lead,
+                    category_since=since,  # issue 20 item 11
                 )
             )
             if lead:

@@ -435,6 +435,43 @@ def test_case_discussed_in_a_recorded_session_resets_the_clock() -> None:
     assert found.due == date(2024, 4, 8)
 
 
+@pytest.mark.parametrize(
+    ("clause", "category", "since", "last", "on", "due", "overdue"),
+    [
+        # Issue 20 item 11. CIN (6 weeks, 004:257) to CP (4 weeks, 004:258) yesterday, last
+        # discussed 5 weeks ago: the CP clock starts at the change, not at the discussion.
+        ("004:258 CIN to CP", CaseCategory.CP, date(2024, 3, 11), date(2024, 2, 5),
+         date(2024, 3, 12), date(2024, 4, 8), 0),
+        # CP to CIN: 6 weeks from the change.
+        ("004:257 CP to CIN", CaseCategory.CIN, date(2024, 3, 11), date(2024, 2, 5),
+         date(2024, 3, 12), date(2024, 4, 22), 0),
+        # CIN to CLA (8 weeks, 004:259-260): 6 May 2024 is a bank holiday, so Friday 3 May.
+        ("004:259 CIN to CLA", CaseCategory.CLA, date(2024, 3, 11), date(2024, 1, 8),
+         date(2024, 3, 12), date(2024, 5, 3), 0),
+        # Discussed after the change: that discussion starts the clock, as any discussion does.
+        ("004:258 discussed since", CaseCategory.CP, date(2024, 3, 1), date(2024, 3, 8),
+         date(2024, 3, 12), date(2024, 4, 5), 0),
+        # The change long ago gives no grace: overdue from its own clock.
+        ("004:258 changed long ago", CaseCategory.CP, date(2024, 1, 8), None,
+         date(2024, 3, 12), date(2024, 2, 5), 36),
+    ],
+)  # fmt: skip
+def test_a_case_that_changes_category_starts_its_new_clock_at_the_change(
+    clause: str,
+    category: CaseCategory,
+    since: date,
+    last: date | None,
+    on: date,
+    due: date,
+    overdue: int,
+) -> None:
+    from dataclasses import replace
+
+    kase = replace(case("A", category, date(2023, 6, 1), last=last), category_since=since)
+    found = item("lambeth", "case_supervision", SW, on, [], cases=[kase], ref="A")
+    assert (found.due, found.overdue_days) == (due, overdue), clause
+
+
 def test_closed_case_is_not_due() -> None:
     kase = case("A", CaseCategory.CP, date(2024, 1, 1), closed=date(2024, 2, 1))
     items = due_items(SW, builtin_pack("lambeth"), [], [], [kase], date(2024, 3, 5))

@@ -306,6 +306,8 @@ async def _random_organisation(engine: AsyncEngine, seed: int) -> int:
                 opened=opened,
                 closed=_day(rng, opened, END) if rng.random() < 0.2 else None,
                 case_supervision_extension_until=_day(rng) if rng.random() < 0.15 else None,
+                # Issue 20 item 11: changed category on a day (the new clock starts there).
+                category_since=_day(rng, opened, END) if rng.random() < 0.4 else None,
             )
             cases.append(case)
         session.add_all(cases)
