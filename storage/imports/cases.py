@@ -22,7 +22,7 @@ from storage.imports.base import (
     parse_int,
 )
 from storage.imports.staff import apply_changes
-from storage.models import Case, CaseAllocation, Staff
+from storage.models import Case, CaseAllocation, CaseCategoryChange, Staff
 
 KNOWN = {
     "reference",
@@ -31,6 +31,7 @@ KNOWN = {
     "children",
     "opened",
     "closed",
+    "category_since",
     "worker_email",
     "co_worker_email",
 }
@@ -90,6 +91,9 @@ class CaseRow:
     values: dict[str, Any]
     worker: str | None
     co_worker: str | None
+    # The day the case took the row's category (issue 20 item 11); None: the import's day when
+    # the category changes, the opening day for a new case.
+    category_since: date | None = None
 
 
 def parse_cases(rows: list[Row], file: str, errors: list[RowError]) -> list[CaseRow]:
@@ -120,19 +124,24 @@ def parse_cases(rows: list[Row], file: str, errors: list[RowError]) -> list[Case
             if name.startswith(FACT_PREFIX) and raw
         }
         values["facts"] = facts
+        since: date | None = cell("category_since", optional(parse_date))
         worker = cell("worker_email", optional(parse_email))
         co_worker = cell("co_worker_email", optional(parse_email))
         opened: date | None = values["opened"]
         closed: date | None = values["closed"]
         if opened and closed and closed < opened:
             errors.append(RowError(file, row.line, "closed", str(closed), "is before opened"))
+        if opened and since and since < opened:
+            errors.append(
+                RowError(file, row.line, "category_since", str(since), "is before opened")
+            )
         ref = values["reference"]
         if ref and ref in seen:
             errors.append(RowError(file, row.line, "reference", ref, f"repeats line {seen[ref]}"))
         elif ref:
             seen[ref] = row.line
         if len(errors) == before:
-            parsed.append(CaseRow(row.line, values, worker, co_worker))
+            parsed.append(CaseRow(row.line, values, worker, co_worker, since))
     return parsed
 
 
@@ -190,14 +199,43 @@ async def upsert_cases(
         else:
             case = existing.get(row.values["reference"])
             is_new = case is None
+            if row.category_since is not None and row.category_since > today:
+                report.errors.append(
+                    RowError(
+                        file,
+                        row.line,
+                        "category_since",
+                        str(row.category_since),
+                        "is in the future; give the day the category took effect",
+                    )
+                )
+                continue
             if case is None:
-                case = Case(organisation_id=organisation_id, **row.values)
+                case = Case(
+                    organisation_id=organisation_id,
+                    **row.values,
+                    category_since=row.category_since,
+                )
                 session.add(case)
                 await session.flush()
                 existing[case.reference] = case
                 changed = True
             else:
+                previous = case.category
                 changed = apply_changes(case, row.values)
+                if case.category != previous:
+                    # Issue 20 item 11: the history, and the day the new interval runs from
+                    # (no later than the change: the import's day when none is given).
+                    assert case.id is not None
+                    case.category_since = row.category_since or today
+                    session.add(
+                        CaseCategoryChange(
+                            case_id=case.id,
+                            previous=previous,
+                            category=case.category,
+                            since=case.category_since,
+                        )
+                    )
             assert case.id is not None
             current = open_allocations.get(case.id, [])
             changed |= _reallocate(session, case.id, current, wanted, today)

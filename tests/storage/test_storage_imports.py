@@ -185,6 +185,58 @@ async def test_cases_import_allocations_and_facts(
     assert len(open_for_1044) == 1
 
 
+async def test_a_category_change_is_kept_with_the_day_it_took_effect(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Issue 20 item 11: CIN to CP, CP to CIN, CIN to CLA each start the new category's case
+    # supervision clock (LAM 004:257-262) no later than the change, so the change is kept.
+    from storage.models import CaseCategoryChange
+
+    await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))
+    assert (await load(engine, "cases", write(tmp_path, "cases.csv", CASES))).ok
+    changed = CASES.replace(
+        "reference,category,children,opened,",
+        "reference,category,category_since,children,opened,",
+    )
+    changed = (
+        changed.replace("C-1042,CP,3,", "C-1042,CIN,2026-11-20,3,")  # CP to CIN, on a given day
+        .replace("C-1043,child in need,1,", "C-1043,CP,,1,")  # CIN to CP, day not given
+        .replace("C-1044,CLA,1,", "C-1044,CLA,2026-11-01,1,")  # unchanged: nothing recorded
+    )
+    report = await load(engine, "cases", write(tmp_path, "cases.csv", changed))
+    assert report.ok, report.errors
+    assert report.updated == 2
+    async with session_factory(engine)() as session:
+        cases = {c.reference: c for c in (await session.exec(select(Case))).all()}
+        history = (
+            await session.exec(select(CaseCategoryChange).order_by(col(CaseCategoryChange.id)))
+        ).all()
+    assert (cases["C-1042"].category, cases["C-1042"].category_since) == ("cin", date(2026, 11, 20))
+    assert (cases["C-1043"].category, cases["C-1043"].category_since) == ("cp", TODAY)
+    assert cases["C-1044"].category_since is None
+    assert [(h.case_id, h.previous, h.category, h.since) for h in history] == [
+        (cases["C-1042"].id, "cp", "cin", date(2026, 11, 20)),
+        (cases["C-1043"].id, "cin", "cp", TODAY),
+    ]
+    again = await load(engine, "cases", write(tmp_path, "cases.csv", changed))
+    assert (again.updated, again.unchanged) == (0, 3)
+    assert await count(engine, CaseCategoryChange) == 2
+    # A day before the case opened, or in the future, is refused naming the cell; nothing is
+    # imported.
+    bad = changed.replace("C-1042,CIN,2026-11-20,", "C-1042,CLA,2026-04-01,").replace(
+        "C-1043,CP,,", "C-1043,CLA,2026-12-25,"
+    )
+    refused = await load(engine, "cases", write(tmp_path, "cases.csv", bad))
+    assert [(e.line, e.column, e.reason) for e in refused.errors] == [
+        (2, "category_since", "is before opened"),
+    ]
+    future = changed.replace("C-1043,CP,,", "C-1043,CLA,2026-12-25,")
+    refused = await load(engine, "cases", write(tmp_path, "cases.csv", future))
+    assert [(e.line, e.column) for e in refused.errors] == [(3, "category_since")]
+    assert "in the future" in refused.errors[0].reason
+    assert await count(engine, CaseCategoryChange) == 2
+
+
 async def test_cases_with_unknown_worker_import_nothing(
     engine: AsyncEngine, org: str, tmp_path: Path
 ) -> None:
