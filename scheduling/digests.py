@@ -229,7 +229,10 @@ async def team_digests(
                 select(
                     col(ob.team_id), col(ob.staff_id), col(ob.kind), col(ob.description),
                     col(ob.source), col(ob.case_reference), col(ob.session_id), col(ob.due),
-                ).where(col(ob.organisation_id) == organisation_id, col(ob.due).is_not(None))
+                ).where(
+                    col(ob.organisation_id) == organisation_id,
+                    col(ob.due) <= week_end,  # overdue or due this week: all the digest lists
+                )
             )
         ).all()  # fmt: skip
     overdue: dict[int, list[PersonItem]] = defaultdict(list)
