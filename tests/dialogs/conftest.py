@@ -128,3 +128,12 @@ async def chat_as(database: AsyncEngine, clock: FakeClock):  # type: ignore[no-u
         return Chat(engine, await staff_id(database, name), clock, platform)
 
     return open_chat
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The corpus figures (tests/dialogs/test_dialogs_corpus.py), whenever those tests ran."""
+    from test_dialogs_corpus import REPORTS
+
+    for report in REPORTS:
+        for line in report.lines():
+            terminalreporter.write_line(f"understanding, {line}")

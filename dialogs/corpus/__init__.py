@@ -1,0 +1,88 @@
+"""The labelled corpus of how people ask for each conversation, and which flow answers each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+# Conversation -> the flow that answers it, and the argument that flow is started with when the
+# conversation itself says something the flow needs ("team" for the team view).
+FLOW_OF: dict[str, str] = {
+    "caseload": "caseload",
+    "breakdown": "caseload",
+    "team": "caseload",
+    "next": "due",
+    "book": "book",
+    "rearrange": "rearrange",
+    "cancel": "rearrange",
+    "record": "record",
+    "sign": "sign",
+    "view": "view",
+    "decision": "decision",
+    "informal": "informal",
+    "absence": "absence",
+    "overcap": "overcap",
+    "element": "element",
+    "compliance": "compliance",
+    "whocan": "whocan",
+    "whatif": "whatif",
+    "help": "help",
+    "hello": "hello",
+    "thanks": "thanks",
+}
+NONE = "none"  # no request at all: the matcher should return nothing
+
+# What a "did you mean" button says for each conversation.
+LABEL_OF: dict[str, str] = {
+    "caseload": "my caseload score",
+    "breakdown": "how my score is made up",
+    "team": "my team's caseloads",
+    "next": "what's due / my next supervision",
+    "book": "book a supervision",
+    "rearrange": "rearrange a supervision",
+    "cancel": "cancel a supervision",
+    "record": "write up a supervision",
+    "sign": "sign a supervision record",
+    "view": "read a supervision record",
+    "decision": "record a manager's decision",
+    "informal": "note an informal supervision",
+    "absence": "record leave or sickness",
+    "overcap": "record an over-cap allocation",
+    "element": "add a personal element to a score",
+    "compliance": "my team's compliance",
+    "whocan": "who can take a case",
+    "whatif": "what-if score",
+    "help": "what I can do",
+    "hello": "say hello",
+    "thanks": "say thanks",
+}
+
+# Flows that save something once started and confirmed: routing a question to one of these by
+# mistake is the worst kind of miss (a form the person did not ask for).
+WRITING_FLOWS = frozenset(
+    {"book", "rearrange", "record", "sign", "decision", "informal", "absence", "overcap", "element"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    conversation: str
+
+    @property
+    def flow(self) -> str | None:
+        return None if self.conversation == NONE else FLOW_OF[self.conversation]
+
+
+@cache
+def examples(part: str) -> tuple[Example, ...]:
+    """'train' or 'heldout', in file order."""
+    source = resources.files(__package__).joinpath(f"{part}.yaml").read_text(encoding="utf-8")
+    data: dict[str, list[str]] = yaml.safe_load(source)
+    unknown = set(data) - set(FLOW_OF) - {NONE}
+    if unknown:
+        raise ValueError(f"{part}.yaml: unknown conversations {sorted(unknown)}")
+    return tuple(Example(str(text), name) for name, texts in data.items() for text in texts)
