@@ -47,16 +47,13 @@ def test_held_out_is_not_in_train() -> None:
     assert [e.text for e in examples("heldout") if key(e.text) in seen] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the phrase matcher is replaced in the next commit")
 def test_held_out_accuracy(held_out: Report) -> None:
     assert held_out.accuracy >= HELD_OUT_ACCURACY, "\n".join(held_out.lines())
 
 
-@pytest.mark.xfail(strict=True, reason="the phrase matcher is replaced in the next commit")
 def test_held_out_never_starts_a_write_not_asked_for(held_out: Report) -> None:
     assert [(e.text, got) for e, got in held_out.wrong_writes] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the phrase matcher is replaced in the next commit")
 def test_train_accuracy(train: Report) -> None:
     assert train.accuracy >= HELD_OUT_ACCURACY, "\n".join(train.lines())
