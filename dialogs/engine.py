@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from dialogs import guidance
 from dialogs.flow import FINISHED, Flow, FlowState, Outcome, Turn
 from dialogs.inputs import clean_inbound
 from dialogs.messages import (
@@ -212,7 +213,7 @@ class Engine:
     async def _route(self, turn: Turn, state: FlowState | None, payload: Payload) -> Outcome:
         words = _plain(payload)
         if words in _HELP_WORDS:
-            return Outcome(replies=[self.help_reply(turn)], state=state)
+            return Outcome(replies=await guidance.help_replies(turn, self.flows), state=state)
         if words in _CANCEL_WORDS:
             if state is None:
                 return Outcome(replies=[Say("Nothing to cancel.")])
@@ -228,40 +229,40 @@ class Engine:
             flow = self.flows[state.flow]
             if isinstance(payload, Text) and not getattr(flow, "captures_text", True):
                 # A view (a score, a list) is not waiting for an answer: a new question wins.
-                intent = self.understanding.match(payload.text)
-                if intent is not None:
-                    return await self._start(turn, intent.flow, intent.argument)
+                understood = await self._understood(turn, payload.text)
+                if understood is not None:
+                    return understood
             return await flow.resume(turn, state, payload)
         if isinstance(payload, Text):
-            intent = self.understanding.match(payload.text)
-            if intent is not None:
-                return await self._start(turn, intent.flow, intent.argument)
+            understood = await self._understood(turn, payload.text)
+            if understood is not None:
+                return understood
         if isinstance(payload, FormSubmit):
             return Outcome(
                 replies=[Say("That form has expired; start again from the menu.", Tone.WARNING)]
             )
-        return Outcome(
-            replies=[Say("Sorry, I didn't follow that.", Tone.WARNING), self.help_reply(turn)]
-        )
+        return Outcome(replies=await guidance.not_understood(turn))
+
+    async def _understood(self, turn: Turn, text: str) -> Outcome | None:
+        """A typed message read as a request: a flow started, a question back when unsure
+        ("did you mean"), small talk answered; None when it asks for nothing the bot does."""
+        intent = self.understanding.match(text)
+        if intent is None:
+            return None
+        if intent.alternatives:
+            return Outcome(replies=[guidance.did_you_mean(intent)])
+        return await self._start(turn, intent.flow, intent.argument)
 
     async def _start(self, turn: Turn, name: str, argument: str) -> Outcome:
+        if name in guidance.SMALL_TALK:
+            return Outcome(replies=await guidance.small_talk(turn, name, self.flows))
+        if name in guidance.PLANNED:
+            return Outcome(replies=await guidance.planned(turn, name))
         flow = self.flows.get(name)
         if flow is None:
-            return Outcome(
-                replies=[Say(f"I don't know '{name}'.", Tone.WARNING), self.help_reply(turn)]
-            )
+            replies = [Say(f"I don't know '{name}'.", Tone.WARNING)]
+            return Outcome(replies=[*replies, *await guidance.not_understood(turn)])
         return await flow.start(turn, argument.strip())
-
-    def help_reply(self, turn: Turn) -> Reply:
-        lines = [
-            f"• *{flow.usage}*: {flow.summary}"
-            for flow in self.flows.values()
-            if getattr(flow, "listed", True)
-        ]
-        return Say(
-            "Here is what I can do (type a command, or just ask, e.g. \"what's my caseload "
-            'score"):\n' + "\n".join(lines) + "\nType *cancel* at any point to stop."
-        )
 
 
 def _repeats_a_confirmation(payload: Payload) -> bool:

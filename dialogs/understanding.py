@@ -56,6 +56,7 @@ class Intent:
     conversation: str = ""
     confidence: float = 1.0  # the best conversation's share of the probability, 0..1
     alternatives: tuple[str, ...] = ()
+    arguments: tuple[str, ...] = ()  # what each alternative's flow would be started with
     entities: Entities = field(default_factory=Entities)
     evidence: tuple[str, ...] = ()  # the words that weighed most for this conversation
 
@@ -157,20 +158,24 @@ class Understanding:
         entities = extract(raw, self._common)
         named = {w.lower() for w in entities.person.split()} - {"my", "manager"}
         tokens = ["#name" if t in named else self._correct(t) for t in self._tokens(raw)]
-        if not tokens or (len(tokens) > MAX_WORDS and tokens[0] not in self._commands):
+        if not tokens:
             return None
-        known = [t for t in tokens if t in self._known]
-        if not known or (len(tokens) >= 3 and len(known) * 2 < len(tokens)):
-            return None  # mostly words the corpus has never seen: another language, or noise
-        if all(t in STOPWORDS or t.startswith("#") for t in known) and not concepts(tokens):
-            return None  # "what's for dinner": only the little words of a question are known
+        # A message led by a command word ("decision C-1042 <in any language>") is a request
+        # however long it is and whatever else it says.
+        if tokens[0] not in self._commands:
+            known = [t for t in tokens if t in self._known]
+            if len(tokens) > MAX_WORDS or not known or len(known) * 2 < len(tokens) >= 3:
+                return None  # a pasted page, or words never seen: another language, or noise
+            if all(t in STOPWORDS or t.startswith("#") for t in known) and not concepts(tokens):
+                return None  # "what's for dinner": only the little words of a question
         features = _features(tokens)
         scores = self._scores(features)
         present = {*tokens, *concepts(tokens)}
         ranked = [c for c in sorted(scores, key=lambda c: (-scores[c], c)) if allowed(c, present)]
         best = ranked[0]
-        if len(tokens) == 1 and tokens[0] in self._commands:
-            best = next(c for c in ranked if FLOW_OF.get(c) == self._commands[tokens[0]])
+        if tokens[0] in self._commands and (len(tokens) == 1 or best == NONE):
+            wanted = self._commands[tokens[0]]
+            best = next((c for c in ranked if FLOW_OF.get(c) == wanted), best)
         if best == NONE:
             return None
         top = scores[best]
@@ -196,6 +201,7 @@ class Understanding:
             conversation=best,
             confidence=round(confidence, 3),
             alternatives=alternatives,
+            arguments=tuple(self._argument(c, raw, tokens, entities) for c in alternatives),
             entities=entities,
             evidence=evidence,
         )

@@ -1,0 +1,109 @@
+"""What the bot says when it starts no flow: help for the person's role, "did you mean", hello
+and thanks, and the conversations that arrive with a later issue.
+
+Never the whole list to everyone: a worker is not offered a team's compliance, and a message
+that is not understood gets three examples to tap rather than a wall of text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dialogs.corpus import FLOW_OF, LABEL_OF
+from dialogs.flow import Flow, Turn
+from dialogs.messages import AskChoice, Option, Reply, Say
+from dialogs.understanding import Intent
+
+SMALL_TALK = frozenset({"help", "hello", "thanks"})
+# Conversations the corpus knows whose flows arrive with "The team manager's desk in chat".
+PLANNED = {
+    "compliance": "your team's supervision compliance in chat",
+    "whocan": "finding who in your team can take a case",
+    "whatif": "what-if scores for a new allocation",
+}
+MANAGER_FLOWS = frozenset({"record", "decision", "informal", "overcap", "element"})
+# The longest button value that carries what was typed (Slack allows 2,000 characters).
+MAX_CARRIED = 150
+
+_WORKER_EXAMPLES = (
+    ("what's my caseload score", "caseload", ""),
+    ("when is my next supervision", "due", ""),
+    ("sign my supervision record", "sign", ""),
+)
+_MANAGER_EXAMPLES = (
+    ("how's my team doing", "caseload", "team"),
+    ("book a supervision", "book", ""),
+    ("record a manager's decision", "decision", ""),
+)
+
+
+async def manages_anyone(turn: Turn) -> bool:
+    directory = turn.ports.directory
+    return bool(await directory.teams_managed_by(turn.actor.id)) or bool(
+        await directory.supervisees(turn.actor.id)
+    )
+
+
+def _start(flow: str, argument: str = "") -> str:
+    return f"start:{flow}:{argument if len(argument) <= MAX_CARRIED else ''}"
+
+
+async def examples(turn: Turn, prompt: str) -> AskChoice:
+    chosen = _MANAGER_EXAMPLES if await manages_anyone(turn) else _WORKER_EXAMPLES
+    return AskChoice(prompt, tuple(Option(_start(f, a), text) for text, f, a in chosen))
+
+
+async def help_replies(turn: Turn, flows: Mapping[str, Flow]) -> list[Reply]:
+    """What this person can do, in a line each, and three examples to tap."""
+    manager = await manages_anyone(turn)
+    lines = [
+        f"• *{flow.usage}*: {flow.summary}"
+        for name, flow in flows.items()
+        if getattr(flow, "listed", True) and (manager or name not in MANAGER_FLOWS)
+    ]
+    text = (
+        "Here is what I can do for you: type a command, or just ask in your own words.\n"
+        + "\n".join(lines)
+        + "\nType *cancel* at any point to stop."
+    )
+    return [Say(text), await examples(turn, "For example:")]
+
+
+async def not_understood(turn: Turn) -> list[Reply]:
+    prompt = (
+        "Sorry, I didn't follow that. I can look up caseloads and supervision, book and record "
+        "it. Try one of these, or type *help* for everything:"
+    )
+    return [await examples(turn, prompt)]
+
+
+def did_you_mean(intent: Intent) -> AskChoice:
+    """Two or three conversations came close: the person picks, nothing is started."""
+    options = []
+    for conversation, argument in zip(intent.alternatives, intent.arguments, strict=True):
+        label = LABEL_OF[conversation]
+        options.append(Option(_start(FLOW_OF[conversation], argument), label))
+    names = " / ".join(o.label for o in options)
+    return AskChoice(f"Did you mean: {names}?", tuple(options))
+
+
+async def small_talk(turn: Turn, name: str, flows: Mapping[str, Flow]) -> list[Reply]:
+    match name:
+        case "hello":
+            return [await examples(turn, f"Hello {turn.actor.first_name}. You could ask me:")]
+        case "thanks":
+            return [Say("You're welcome.")]
+    return await help_replies(turn, flows)
+
+
+async def planned(turn: Turn, name: str) -> list[Reply]:
+    what = PLANNED[name]
+    if not await manages_anyone(turn):
+        mine = 'For your own, ask "what\'s due" or "what\'s my caseload score".'
+        return [Say(f"{what[0].upper()}{what[1:]} is for team managers. {mine}")]
+    return [
+        Say(
+            f"I can't show {what} in chat yet: it is on its way. Meanwhile *caseload team* shows "
+            "your team's caseloads, and your team's channel gets the compliance summary each week."
+        )
+    ]
