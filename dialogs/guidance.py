@@ -54,7 +54,7 @@ async def examples(turn: Turn, prompt: str) -> AskChoice:
 
 
 async def help_replies(turn: Turn, flows: Mapping[str, Flow]) -> list[Reply]:
-    """What this person can do, in a line each, and three examples to tap."""
+    """What this person can do, a line each: one message (Teams counts each reply)."""
     manager = await manages_anyone(turn)
     lines = [
         f"• *{flow.usage}*: {flow.summary}"
@@ -66,7 +66,7 @@ async def help_replies(turn: Turn, flows: Mapping[str, Flow]) -> list[Reply]:
         + "\n".join(lines)
         + "\nType *cancel* at any point to stop."
     )
-    return [Say(text), await examples(turn, "For example:")]
+    return [Say(text)]
 
 
 async def not_understood(turn: Turn) -> list[Reply]:
