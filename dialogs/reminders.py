@@ -49,7 +49,10 @@ def send_time(now: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
 
 
 def _subject(item: DueItem) -> str:
-    return f"{item.kind}:{item.case_reference or item.session_id or '-'}:{item.due}"
+    # One session's records of two kinds due on one day are two reminders (LAM 004:350,356);
+    # a pack with one kind keeps the keys it always had.
+    kind = f"{item.kind}.{item.record_kind}" if item.record_kind else item.kind
+    return f"{kind}:{item.case_reference or item.session_id or '-'}:{item.due}"
 
 
 def _card(title: str, item: DueItem, about: str | None = None) -> Card:

@@ -33,7 +33,7 @@ from policy.grouping import ByPerson
 from policy.history import SessionIndex
 from policy.obligations import due_items
 from policy.packs.schema import Pack
-from policy.recording import RecordStatus, record_status
+from policy.recording import RecordStatus, record_statuses
 
 RECORD_LOOKBACK = timedelta(weeks=12)
 WEEK = timedelta(days=7)
@@ -183,9 +183,10 @@ def team_digest(
             if held.session.id in seen or held.day < on - RECORD_LOOKBACK:
                 continue
             seen.add(held.session.id)
-            status = record_status(held.session, pack, calendar, on)
-            if status is not None and (status.late or _unsigned_past_due(status, on)):
-                late.append(status)
+            # Each record of the session apart (LAM 004:350,356).
+            for status in record_statuses(held.session, pack, calendar, on):
+                if status.late or _unsigned_past_due(status, on):
+                    late.append(status)
 
     short = short_asye_last_week(team, pack, history, on)
 

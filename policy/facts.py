@@ -32,12 +32,14 @@ class StaffFacts:
 
 @dataclass(frozen=True, slots=True)
 class RecordFacts:
-    """The written record of a session: when written, who signed, which children were discussed."""
+    """A written record of a session: when written, who signed, which children were discussed,
+    and which of the pack's kinds it is (`record` for a pack with one; LAM 004:350,356)."""
 
     written_at: datetime | None = None
     supervisor_signed_at: datetime | None = None
     supervisee_signed_at: datetime | None = None
     case_refs: tuple[str, ...] = ()
+    kind: str = "record"  # policy.packs.schema.DEFAULT_RECORD_KIND
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +54,15 @@ class SessionFacts:
     end: datetime
     status: SessionStatus
     rescheduled_from_id: int | None = None
-    record: RecordFacts | None = None
+    records: tuple[RecordFacts, ...] = ()  # one per kind of record (issue 20 item 14)
     cancel_reason: CancelReason | None = None
+
+    @property
+    def case_refs(self) -> tuple[str, ...]:
+        """The children discussed, from every record of the session."""
+        if len(self.records) == 1:
+            return self.records[0].case_refs
+        return tuple(dict.fromkeys(ref for record in self.records for ref in record.case_refs))
 
     @property
     def minutes(self) -> int:

@@ -33,6 +33,7 @@ class DueItem:
     source: str | None
     case_reference: str | None = None
     session_id: int | None = None
+    record_kind: str | None = None  # which of a session's records, where a pack has several
 
 
 def overdue_days(due: date | None, on: date) -> int:

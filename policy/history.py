@@ -49,10 +49,8 @@ class SessionIndex:
                 by_supervisee[staff_id].append(held)
             by_supervisor[session.supervisor_id].append(held)
             by_month[(day.year * 12 + day.month - 1, session.type)].update(ids)
-            record = session.record
-            if record is not None and record.case_refs:
-                for ref in record.case_refs:
-                    by_case[ref].append(held)
+            for ref in session.case_refs:
+                by_case[ref].append(held)
         for table in (by_supervisee, by_supervisor, by_case):
             for items in table.values():
                 items.sort(key=_day)

@@ -1,4 +1,5 @@
-"""Record deadlines in working days and sign-off by both parties, per held session."""
+"""Record deadlines in working days and sign-off by both parties, per held session and kind
+of record (LAM 004:350,356: a case record and professional minutes, each with its own)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from policy.calendar import WorkingCalendar, local_date
-from policy.facts import SessionFacts
+from policy.facts import RecordFacts, SessionFacts
 from policy.frequencies import DueItem, overdue_days
-from policy.packs.schema import Pack
-from policy.vocabulary import SessionStatus
+from policy.packs.schema import DEFAULT_RECORD_KIND, Pack, RecordKind
+from policy.vocabulary import SessionStatus, SessionType
+
+DEFAULT_KIND = DEFAULT_RECORD_KIND
 
 
 @dataclass(frozen=True, slots=True)
 class RecordStatus:
-    """Where a held session's record stands on a date."""
+    """Where one of a held session's records stands on a date (one per kind, LAM 004:350,356)."""
 
     session_id: int
     supervisor_id: int
@@ -25,6 +28,8 @@ class RecordStatus:
     written_on: date | None
     late_days: int  # written late by, or outstanding past the deadline by
     unsigned_by: tuple[int, ...]  # parties whose signature is missing
+    kind: str = DEFAULT_KIND
+    label: str = "Supervision record"
 
     @property
     def late(self) -> bool:
@@ -35,28 +40,78 @@ class RecordStatus:
         return self.written_on is None
 
 
-def record_status(
+def kinds_of(session_type: SessionType, pack: Pack) -> tuple[RecordKind, ...]:
+    """The kinds of record a held session of this type calls for, in the pack's order."""
+    return tuple(k for k in pack.recording.record_kinds if session_type in k.applies_to)
+
+
+def records_by_kind(session: SessionFacts, pack: Pack) -> dict[str, RecordFacts]:
+    """The session's records under the pack's kind ids. A record saved as the default kind
+    (before the council listed its kinds) is the first kind the session's type calls for; a
+    kind the pack does not list is not tracked."""
+    known = {k.id for k in pack.recording.record_kinds}
+    found: dict[str, RecordFacts] = {}
+    primary = kinds_of(session.type, pack)
+    for record in session.records:
+        kind = record.kind
+        if kind not in known and kind == DEFAULT_KIND and primary:
+            kind = primary[0].id
+        if kind in known and kind not in found:
+            found[kind] = record
+    return found
+
+
+def record_statuses(
     session: SessionFacts, pack: Pack, calendar: WorkingCalendar, on: date
-) -> RecordStatus | None:
-    """None when the session needs no record under the pack, or was not held by `on`."""
+) -> tuple[RecordStatus, ...]:
+    """Each record the session calls for, and any other kind written for it (004:202: a session
+    may give time to each area), tracked apart: its own deadline, its own signatures."""
     rules = pack.recording
     held_on = local_date(session.end, pack.zone)
     if session.status is not SessionStatus.HELD or held_on > on:
-        return None
+        return ()
     if session.type not in rules.applies_to:
-        return None
-    # LAM 4 (004:350,356): uploaded within 2 working days of the discussion, if not before.
-    deadline = rules.deadline_working_days
-    due = calendar.add_working_days(held_on, deadline.value) if deadline is not None else None
-    record = session.record
+        return ()
+    records = records_by_kind(session, pack)
+    wanted = set(records) | {k.id for k in kinds_of(session.type, pack)}
+    return tuple(
+        _status(session, kind, records.get(kind.id), rules.both_parties_sign.value, held_on,
+                calendar, on, pack)
+        for kind in rules.record_kinds
+        if kind.id in wanted
+    )  # fmt: skip
+
+
+def record_status(
+    session: SessionFacts, pack: Pack, calendar: WorkingCalendar, on: date
+) -> RecordStatus | None:
+    """The session's first record (its only one under a pack with one kind); None when the
+    session needs no record under the pack, or was not held by `on`."""
+    statuses = record_statuses(session, pack, calendar, on)
+    return statuses[0] if statuses else None
+
+
+def _status(
+    session: SessionFacts,
+    kind: RecordKind,
+    record: RecordFacts | None,
+    both_sign: bool,
+    held_on: date,
+    calendar: WorkingCalendar,
+    on: date,
+    pack: Pack,
+) -> RecordStatus:
+    # LAM 4 (004:350,356): each uploaded within 2 working days of the discussion, if not before.
+    deadline = kind.deadline_working_days
+    due = calendar.add_working_days(held_on, deadline) if deadline is not None else None
     written = local_date(record.written_at, pack.zone) if record and record.written_at else None
     if written is not None:
         late = max(0, (written - due).days) if due is not None else 0
     else:
         late = overdue_days(due, on)
     unsigned: tuple[int, ...] = ()
-    # DCC 000:103: both parties have a jointly signed copy of the record.
-    if rules.both_parties_sign.value:
+    # DCC 000:103: both parties have a jointly signed copy of the record (of each record).
+    if both_sign:
         missing = [] if record and record.supervisor_signed_at else [session.supervisor_id]
         if not (record and record.supervisee_signed_at):
             missing.extend(session.supervisee_ids)
@@ -70,6 +125,8 @@ def record_status(
         written,
         late,
         unsigned,
+        kind.id,
+        kind.label,
     )
 
 
@@ -80,36 +137,41 @@ def record_items(
     calendar: WorkingCalendar,
     on: date,
 ) -> list[DueItem]:
-    """What `staff_id` still owes on records: writing them (supervisor) and signing them."""
+    """What `staff_id` still owes on records: writing them (supervisor) and signing them, for
+    each kind of record apart."""
     items = []
-    source = pack.recording.deadline_working_days
-    cite = source.source if source else pack.recording.both_parties_sign.source
+    one_kind = len(pack.recording.record_kinds) == 1
+    sign_source = pack.recording.both_parties_sign.source
     for session in sessions:
-        status = record_status(session, pack, calendar, on)
-        if status is None:
-            continue
-        if status.outstanding and session.supervisor_id == staff_id:
-            items.append(
-                DueItem(
-                    "record",
-                    f"Write up the {session.type.value} session of {status.held_on:%d %b %Y}",
-                    staff_id,
-                    status.due,
-                    status.late_days,
-                    cite,
-                    session_id=session.id,
+        for status in record_statuses(session, pack, calendar, on):
+            # A pack with one kind says what it always said; with several, each names its kind.
+            what = "" if one_kind else f" ({status.label.lower()})"
+            if status.outstanding and session.supervisor_id == staff_id:
+                kind = next(k for k in pack.recording.record_kinds if k.id == status.kind)
+                items.append(
+                    DueItem(
+                        "record",
+                        f"Write up the {session.type.value} session of "
+                        f"{status.held_on:%d %b %Y}{what}",
+                        staff_id,
+                        status.due,
+                        status.late_days,
+                        kind.source or sign_source,
+                        session_id=session.id,
+                        record_kind=None if one_kind else status.kind,
+                    )
                 )
-            )
-        elif staff_id in status.unsigned_by and not status.outstanding:
-            items.append(
-                DueItem(
-                    "record_signoff",
-                    f"Sign the record of {status.held_on:%d %b %Y}",
-                    staff_id,
-                    status.due,
-                    overdue_days(status.due, on),
-                    pack.recording.both_parties_sign.source,
-                    session_id=session.id,
+            elif staff_id in status.unsigned_by and not status.outstanding:
+                items.append(
+                    DueItem(
+                        "record_signoff",
+                        f"Sign the record of {status.held_on:%d %b %Y}{what}",
+                        staff_id,
+                        status.due,
+                        overdue_days(status.due, on),
+                        sign_source,
+                        session_id=session.id,
+                        record_kind=None if one_kind else status.kind,
+                    )
                 )
-            )
     return items

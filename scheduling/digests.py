@@ -229,6 +229,7 @@ async def team_digests(
                 select(
                     col(ob.team_id), col(ob.staff_id), col(ob.kind), col(ob.description),
                     col(ob.source), col(ob.case_reference), col(ob.session_id), col(ob.due),
+                    col(ob.record_kind),
                 ).where(
                     col(ob.organisation_id) == organisation_id,
                     col(ob.due) <= week_end,  # overdue or due this week: all the digest lists
@@ -237,9 +238,9 @@ async def team_digests(
         ).all()  # fmt: skip
     overdue: dict[int, list[PersonItem]] = defaultdict(list)
     upcoming: dict[int, list[PersonItem]] = defaultdict(list)
-    for team_id, staff_id, kind, description, source, reference, session_id, due in owed:
+    for team_id, staff_id, kind, description, source, reference, session_id, due, rk in owed:
         late = overdue_days(due, digest_day)
-        item = DueItem(kind, description, staff_id, due, late, source, reference, session_id)
+        item = DueItem(kind, description, staff_id, due, late, source, reference, session_id, rk)
         entry = PersonItem(names.get(staff_id, ""), item)
         if late > 0:
             overdue[team_id].append(entry)

@@ -236,6 +236,7 @@ async def refresh(
                     "source": item.source,
                     "case_reference": item.case_reference,
                     "session_id": item.session_id,
+                    "record_kind": item.record_kind,
                     "due": item.due,
                     "next_plan": first_reminder_day(item.due, pack, today),
                 }

@@ -55,7 +55,7 @@ async def plan_reminders(
     ob, st = Obligation, ObligationState
     query = select(
         col(ob.id), col(ob.staff_id), col(ob.kind), col(ob.description), col(ob.source),
-        col(ob.case_reference), col(ob.session_id), col(ob.due),
+        col(ob.case_reference), col(ob.session_id), col(ob.due), col(ob.record_kind),
     ).join(st, col(st.staff_id) == col(ob.staff_id)).where(
         col(ob.organisation_id) == organisation_id,
         col(ob.next_plan) <= today,
@@ -69,7 +69,7 @@ async def plan_reminders(
     if not rows:
         return 0
     by_person: dict[int, list[tuple[int, DueItem]]] = defaultdict(list)
-    for row_id, staff_id, kind, description, source, reference, session_id, due in rows:
+    for row_id, staff_id, kind, description, source, reference, session_id, due, rk in rows:
         item = DueItem(
             kind,
             description,
@@ -79,6 +79,7 @@ async def plan_reminders(
             source,
             reference,
             session_id,
+            rk,
         )
         by_person[staff_id].append((int(row_id or 0), item))
     added = 0

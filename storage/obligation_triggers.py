@@ -136,10 +136,18 @@ def _when(rule: Rule) -> str:
     return f'AFTER {rule.event}{columns} ON "{rule.table}"'
 
 
-def create_statements(dialect: str) -> list[str]:
-    """DDL that installs every trigger on this dialect ('sqlite' or 'postgresql')."""
+def create_statements(dialect: str, *, table: str | None = None) -> list[str]:
+    """DDL that installs every trigger on this dialect ('sqlite' or 'postgresql'), or only
+    those of `table` (a table a migration rebuilt on SQLite has lost its triggers)."""
     statements: list[str] = []
     new_staff = Rule("staff", "INSERT", ())
+    if table is not None:
+        if dialect == "postgresql" or table == "staff":
+            raise ValueError("only a rebuilt SQLite table other than staff needs this")
+        for rule in (r for r in RULES if r.table == table):
+            statements.append(f"DROP TRIGGER IF EXISTS {rule.name}")
+            statements.append(f"CREATE TRIGGER {rule.name} {_when(rule)} BEGIN {_bump(rule)}; END")
+        return statements
     if dialect == "postgresql":
         insert = _NEW_STAFF.format(verb="", tail=" ON CONFLICT (staff_id) DO NOTHING")
         for rule, body in ((new_staff, insert), *((r, _bump(r)) for r in RULES)):

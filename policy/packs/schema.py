@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from types import MappingProxyType
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -174,12 +174,58 @@ class CaseSupervision(Model):
         return value
 
 
+DEFAULT_RECORD_KIND = "record"
+
+
+class RecordKind(Sourced):
+    """One record a held session produces, with its own deadline: LAM 004:348,350 (the case
+    record on Mosaic) and 004:356 (the professional supervision minutes), each within 2 working
+    days. A pack that lists none has one, `record`, with the recording section's deadline."""
+
+    id: Id
+    label: str = Field(min_length=1, max_length=80)
+    deadline_working_days: int | None = Field(default=None, ge=0)  # None: as soon as possible
+    applies_to: tuple[SessionType, ...] = Field(min_length=1)
+
+
 class Recording(Model):
     deadline_working_days: IntRule | None  # None: "as soon as possible" (DCC 000:103)
     deadline_note: TextRule | None = None
     both_parties_sign: BoolRule
     check_in_recorded: BoolRule
     applies_to: tuple[SessionType, ...] = Field(min_length=1)
+    kinds: tuple[RecordKind, ...] = ()
+
+    @model_validator(mode="after")
+    def _kinds_cover_applies_to(self) -> Self:
+        ids = [kind.id for kind in self.kinds]
+        if len(set(ids)) != len(ids):
+            raise ValueError("recording.kinds: each kind needs its own id")
+        covered = {t for kind in self.kinds for t in kind.applies_to}
+        if self.kinds and not covered <= set(self.applies_to):
+            extra = ", ".join(sorted(covered - set(self.applies_to)))
+            raise ValueError(f"recording.kinds: {extra} not in recording.applies_to")
+        if self.kinds and covered != set(self.applies_to):
+            missing = ", ".join(sorted(set(self.applies_to) - covered))
+            raise ValueError(f"recording.kinds: no kind of record for {missing}")
+        return self
+
+    @cached_property
+    def record_kinds(self) -> tuple[RecordKind, ...]:
+        """The pack's kinds, or its one default kind (no user-visible change for such packs)."""
+        if self.kinds:
+            return self.kinds
+        deadline = self.deadline_working_days
+        return (
+            RecordKind(
+                id=DEFAULT_RECORD_KIND,
+                label="Supervision record",
+                deadline_working_days=deadline.value if deadline else None,
+                applies_to=self.applies_to,
+                source=deadline.source if deadline else self.both_parties_sign.source,
+                basis=deadline.basis if deadline else "own",
+            ),
+        )
 
 
 class Target(Sourced):

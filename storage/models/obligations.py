@@ -45,6 +45,7 @@ class Obligation(SQLModel, table=True):
     source: str | None = Field(default=None, max_length=200)
     case_reference: str | None = Field(default=None, max_length=64)
     session_id: int | None = None
+    record_kind: str | None = Field(default=None, max_length=40)  # of a session's records
     due: date | None = None
     # The first day a reminder may go for it, and then the next day planning should look again:
     # the minute tick reads only rows whose day has come (an index), not everyone's history.

@@ -41,8 +41,19 @@ class SessionAttendee(SQLModel, table=True):
 
 
 class SupervisionRecord(SQLModel, table=True):
+    """One record of a session. A session has one record of each kind its council keeps (LAM
+    004:350,356: the case record and the professional supervision minutes); a council with one
+    kind writes `record`."""
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "kind", name="uq_supervisionrecord_session_kind"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
-    session_id: int = Field(foreign_key="supervisionsession.id", unique=True)
+    session_id: int = Field(foreign_key="supervisionsession.id")
+    kind: str = Field(
+        default="record", max_length=40, sa_column_kwargs={"server_default": "record"}
+    )  # policy.packs.schema.RecordKind.id
     template_id: str = Field(max_length=64)
     # Section id -> text, following the pack's template; encrypted at rest.
     sections: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)

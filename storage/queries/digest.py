@@ -51,7 +51,7 @@ from policy.facts import (
 )
 from policy.history import SessionIndex
 from policy.packs.schema import Pack
-from policy.recording import RecordStatus, record_status
+from policy.recording import DEFAULT_KIND, RecordStatus, kinds_of, record_statuses
 from policy.vocabulary import CancelReason, SessionStatus, SessionType
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.models import (
@@ -104,12 +104,34 @@ _STAFF_COLUMNS = (
 _LOOKBACK_DAYS = RECORD_LOOKBACK.days + 1  # the London days a session can end on
 
 
-@lru_cache(maxsize=4)
-def _late_statement(both_sign: bool) -> Select[*tuple[Any, ...]]:
-    """Held sessions of in-post team members, started in the look-back, whose record is late
-    or unsigned past its deadline. Each London day the sessions can end on is a row with its
-    bounds and the record deadline for a session ending then (computed in Python, working days
-    and all), so SQL decides lateness exactly without any date arithmetic of its own."""
+Required = tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
+
+
+def _required(pack: Pack) -> Required:
+    """Per session type, each kind of record it calls for and the kind ids that meet it (the
+    first kind is also met by a record saved as the default kind: policy.recording)."""
+    found = []
+    for session_type in pack.recording.applies_to:
+        kinds = kinds_of(session_type, pack)
+        found.append(
+            (
+                session_type.value,
+                tuple(
+                    (k.id, DEFAULT_KIND) if i == 0 and k.id != DEFAULT_KIND else (k.id,)
+                    for i, k in enumerate(kinds)
+                ),
+            )
+        )
+    return tuple(found)
+
+
+@lru_cache(maxsize=8)
+def _late_statement(both_sign: bool, required: Required) -> Select[*tuple[Any, ...]]:
+    """Held sessions of in-post team members, started in the look-back, with a record late or
+    unsigned past its deadline, or a kind of record missing past it. Each London day the
+    sessions can end on is a row with its bounds and the record deadline for a session ending
+    then (computed in Python, working days and all; the shortest of the kinds' deadlines, so
+    the rows are a superset), and policy.recording decides on the few rows found."""
     S, SS, R = Staff, SupervisionSession, SupervisionRecord
     days = union_all(
         *(
@@ -127,15 +149,29 @@ def _late_statement(both_sign: bool) -> Select[*tuple[Any, ...]]:
     late_from = (
         select(days.c.late_from)
         .where(col(SS.planned_end) >= days.c.lo, col(SS.planned_end) < days.c.hi)
+        .correlate(SS)  # the session's, also from inside the records' EXISTS
         .scalar_subquery()
     )
     # The deadline is before `on` exactly for sessions ending before a day found in Python.
     past_due = col(SS.planned_end) < bindparam("past_due_before", type_=UTCDateTime())
-    late = [and_(col(R.id).is_(None), past_due), col(R.written_at) >= late_from]
+
+    def has_record(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+        found = select(col(R.id)).where(col(R.session_id) == col(SS.id), *conditions)
+        return found.correlate(SS).exists()
+
+    # LAM 004:350,356: each kind the session's type calls for, missing past its deadline.
+    missing = [
+        and_(
+            col(SS.type) == session_type, or_(*(~has_record(col(R.kind).in_(ids)) for ids in kinds))
+        )
+        for session_type, kinds in required
+        if kinds
+    ]
+    late = [and_(past_due, or_(*missing)), has_record(col(R.written_at) >= late_from)]
     if both_sign:
-        # DCC 000:103: both parties sign; unsigned once the deadline has passed.
+        # DCC 000:103: both parties sign (each record); unsigned once the deadline has passed.
         unsigned = or_(col(R.supervisor_signed_at).is_(None), col(R.supervisee_signed_at).is_(None))
-        late.append(and_(col(R.id).is_not(None), past_due, unsigned))
+        late.append(and_(past_due, has_record(unsigned)))
     columns: tuple[Any, ...] = (
         col(S.team_id),
         col(SS.id),
@@ -145,16 +181,11 @@ def _late_statement(both_sign: bool) -> Select[*tuple[Any, ...]]:
         col(SS.planned_end),
         col(SS.rescheduled_from_id),
         col(SS.cancel_reason),
-        col(R.id).label("record_id"),
-        col(R.written_at),
-        col(R.supervisor_signed_at),
-        col(R.supervisee_signed_at),
     )
     return (
         select(*columns)
         .select_from(S)
         .join(SS, col(SS.supervisor_id) == col(S.id))
-        .outerjoin(R, col(R.session_id) == col(SS.id))
         .where(
             col(S.organisation_id) == bindparam("org", type_=Integer),
             col(S.team_id).is_not(None),
@@ -174,13 +205,17 @@ async def late_records_sql(
     connection: AsyncConnection, organisation_id: int, pack: Pack, on: date
 ) -> dict[int, tuple[RecordStatus, ...]]:
     """Per team, the records its in-post members supervised in the last 12 weeks that are late
-    or unsigned past their deadline (policy.digest.team_digest), in supervisor id and date order.
-    SQL finds them; policy.recording.record_status then builds each status it lists."""
-    A = SessionAttendee
+    or unsigned past their deadline (policy.digest.team_digest), each kind of a session's
+    records apart, in supervisor id, date and the pack's kind order. SQL finds the sessions;
+    policy.recording.record_statuses then decides on each of their records."""
+    A, R = SessionAttendee, SupervisionRecord
     rules = pack.recording
-    deadline = rules.deadline_working_days
-    if deadline is None:
+    deadlines = [k.deadline_working_days for k in rules.record_kinds]
+    if None in deadlines:
+        deadlines = [d for d in deadlines if d is not None]
+    if not deadlines:
         return {}  # DCC 000:103 "as soon as possible": no date to be late against
+    shortest = min(d for d in deadlines if d is not None)
     calendar = WorkingCalendar(pack.nation)
     zone = pack.zone
     first = on - RECORD_LOOKBACK
@@ -191,19 +226,19 @@ async def late_records_sql(
         "since": day_start(first, zone),
         "until": day_start(on + timedelta(days=1), zone),
         "past_due_before": day_start(
-            least_at_least(lambda d: calendar.add_working_days(d, deadline.value), on), zone
+            least_at_least(lambda d: calendar.add_working_days(d, shortest), on), zone
         ),
     }
     for i in range(_LOOKBACK_DAYS):
         # Ends on `day`: held then (record_status reads the end's London date), so due then.
         day = first + timedelta(days=i)
-        due = calendar.add_working_days(day, deadline.value)
+        due = calendar.add_working_days(day, shortest)
         params |= {
             f"d{i}_lo": day_start(day, zone),
             f"d{i}_hi": day_start(day + timedelta(days=1), zone),
             f"d{i}_late": day_start(due + timedelta(days=1), zone),
         }
-    candidates = _late_statement(rules.both_parties_sign.value)
+    candidates = _late_statement(rules.both_parties_sign.value, _required(pack))
     rows = (await connection.execute(candidates, params)).all()
     if not rows:
         return {}
@@ -215,7 +250,17 @@ async def late_records_sql(
         )
     ).all():
         attendees[session_id].append(staff_id)
-    found: list[tuple[int, date, int, RecordStatus]] = []
+    records: dict[int, list[RecordFacts]] = defaultdict(list)
+    for session_id, written, by_supervisor, by_supervisee, kind in (
+        await connection.execute(
+            select(
+                col(R.session_id), col(R.written_at), col(R.supervisor_signed_at),
+                col(R.supervisee_signed_at), col(R.kind),
+            ).where(col(R.session_id).in_(ids)).order_by(col(R.id))
+        )
+    ).all():  # fmt: skip
+        records[session_id].append(RecordFacts(written, by_supervisor, by_supervisee, kind=kind))
+    found: list[tuple[int, date, int, int, RecordStatus]] = []
     for r in rows:
         session = SessionFacts(
             id=r.id,
@@ -227,18 +272,15 @@ async def late_records_sql(
             status=SessionStatus.HELD,
             rescheduled_from_id=r.rescheduled_from_id,
             cancel_reason=CancelReason(r.cancel_reason) if r.cancel_reason else None,
-            record=RecordFacts(r.written_at, r.supervisor_signed_at, r.supervisee_signed_at)
-            if r.record_id is not None
-            else None,
+            records=tuple(records[r.id]),
         )
-        status = record_status(session, pack, calendar, on)
-        if status is None:
-            continue
-        past_due = bool(status.unsigned_by) and status.due is not None and on > status.due
-        if status.late or past_due:
-            found.append((r.team_id, local_date(r.planned_start, pack.zone), r.id, status))
+        for order, status in enumerate(record_statuses(session, pack, calendar, on)):
+            past_due = bool(status.unsigned_by) and status.due is not None and on > status.due
+            if status.late or past_due:
+                day = local_date(r.planned_start, pack.zone)
+                found.append((r.team_id, day, r.id, order, status))
     by_team: dict[int, list[RecordStatus]] = defaultdict(list)
-    for team_id, _, _, status in sorted(found, key=lambda f: (f[3].supervisor_id, f[1], f[2])):
+    for team_id, *_, status in sorted(found, key=lambda f: (f[4].supervisor_id, *f[1:4])):
         by_team[team_id].append(status)
     return {k: tuple(v) for k, v in by_team.items()}
 

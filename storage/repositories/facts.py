@@ -215,7 +215,7 @@ class SqlFacts:
         # a time: through the sessions' subquery PostgreSQL could not tell how few rows there
         # were, and scanned the whole of England's records and cases for each batch of people.
         attendees: dict[int, list[int]] = defaultdict(list)
-        records: dict[int, Any] = {}
+        records: dict[int, list[Any]] = defaultdict(list)
         ids = sorted(int(row[0] or 0) for row in rows)
         for first in range(0, len(ids), _IDS_PER_QUERY):
             chunk = ids[first : first + _IDS_PER_QUERY]
@@ -231,13 +231,13 @@ class SqlFacts:
                 await connection.execute(
                     core_select(
                         col(R.id), col(R.session_id), col(R.written_at),
-                        col(R.supervisor_signed_at), col(R.supervisee_signed_at),
-                    ).where(col(R.session_id).in_(chunk))
+                        col(R.supervisor_signed_at), col(R.supervisee_signed_at), col(R.kind),
+                    ).where(col(R.session_id).in_(chunk)).order_by(col(R.id))
                 )
             ).all():  # fmt: skip
-                records[r[1]] = r
+                records[r[1]].append(r)
         refs: dict[int, list[str]] = defaultdict(list)
-        record_ids = sorted(int(r[0] or 0) for r in records.values())
+        record_ids = sorted(int(r[0] or 0) for rs in records.values() for r in rs)
         for first in range(0, len(record_ids), _IDS_PER_QUERY):
             chunk = record_ids[first : first + _IDS_PER_QUERY]
             for record_id, reference in (
@@ -252,7 +252,6 @@ class SqlFacts:
         facts = []
         for row_id, kind, supervisor, start, end, status, moved_from, cancel in rows:
             sid = int(row_id or 0)
-            record = records.get(sid)
             facts.append(
                 SessionFacts(
                     id=sid,
@@ -264,11 +263,10 @@ class SqlFacts:
                     status=SessionStatus(status),
                     rescheduled_from_id=moved_from,
                     cancel_reason=CancelReason(cancel) if cancel else None,
-                    record=RecordFacts(
-                        record[2], record[3], record[4], tuple(refs[int(record[0] or 0)])
-                    )
-                    if record
-                    else None,
+                    records=tuple(
+                        RecordFacts(r[2], r[3], r[4], tuple(refs[int(r[0] or 0)]), r[5])
+                        for r in records.get(sid, ())
+                    ),
                 )
             )
         return tuple(facts)
@@ -403,9 +401,9 @@ class SqlFacts:
         ).all()
         last_discussed: dict[str, date] = dict(discussed or {})
         for session in sessions:
-            if session.status is SessionStatus.HELD and session.record is not None:
+            if session.status is SessionStatus.HELD and session.records:
                 day = session.start.astimezone(LONDON).date()
-                for reference in session.record.case_refs:
+                for reference in session.case_refs:
                     if last_discussed.get(reference, date.min) < day:
                         last_discussed[reference] = day
         cases = []

@@ -74,7 +74,7 @@ def held(
         end=end,
         status=status,
         rescheduled_from_id=rescheduled_from,
-        record=record,
+        records=(record,),
     )
 
 
