@@ -320,8 +320,9 @@ async def test_a_turn_waits_for_another_instances_turn_of_the_same_conversation(
         await b.rollback()
 
 
-def test_one_record_per_session_is_a_constraint() -> None:
-    """Held by the database since the first schema (uq_supervisionrecord_session_id)."""
+def test_one_record_per_session_and_kind_is_a_constraint() -> None:
+    """Held by the database since the first schema, per session; per session and kind since
+    3f0c7a1e5b27 (uq_supervisionrecord_session_kind; issue 20 item 14, LAM 004:350,356)."""
     constraints = {
         tuple(c.columns.keys())
         for c in SupervisionRecord.__table__.constraints  # type: ignore[attr-defined]
@@ -332,7 +333,7 @@ def test_one_record_per_session_is_a_constraint() -> None:
         for column in SupervisionRecord.__table__.columns  # type: ignore[attr-defined]
         if column.unique
     }
-    assert ("session_id",) in constraints | columns
+    assert ("session_id", "kind") in constraints | columns
 
 
 async def test_write_keys_are_swept_once_no_race_can_need_them(engine: AsyncEngine) -> None:
