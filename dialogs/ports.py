@@ -204,6 +204,12 @@ class Notes(Protocol):
         decided: str,
     ) -> int: ...
 
+    async def informal_at(
+        self, *, supervisor_id: int, supervisee_id: int, occurred_at: datetime
+    ) -> bool:
+        """Whether informal supervision of these two at that moment is already on file."""
+        ...
+
     async def absence(
         self, *, staff_id: int, kind: AbsenceKind, start: date, end: date, note: str
     ) -> int:

@@ -226,16 +226,19 @@ async def absence(database: AsyncEngine, open_chat: OpenChat) -> Step:
 async def informal(database: AsyncEngine, open_chat: OpenChat) -> Step:
     chat = await open_chat("Priya Shah")
     await chat.command("informal", "Sam Taylor")
-    payload = form_submit(
-        chat,
-        person="Sam Taylor",
-        when="20/11/2026 14:00",
-        discussed="A visit that went badly",
-        decided="Joint visit next week",
+    await chat.send(
+        form_submit(
+            chat,
+            person="Sam Taylor",
+            when="20/11/2026 14:00",
+            discussed="A visit that went badly",
+            decided="Joint visit next week",
+        )
     )
+    assert_card(chat)
     return Step(
         chat,
-        payload,
+        Choice("confirm"),
         lambda: rows(database, InformalSupervision),
         "informal supervision with Sam Taylor",
     )

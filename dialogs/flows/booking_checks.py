@@ -94,8 +94,12 @@ def default_minutes(pack: Pack, supervisee: StaffView, on: date) -> int:
     return DEFAULT_MINUTES
 
 
-async def parties(turn: Turn, person: StaffView) -> tuple[StaffView, StaffView] | str:
-    """(supervisor, supervisee) when the actor books with `person`, or why they may not."""
+async def parties(
+    turn: Turn, person: StaffView, doing: str = "book supervision"
+) -> tuple[StaffView, StaffView] | str:
+    """(supervisor, supervisee) when the actor meets `person` for supervision, or why they may
+    not: the actor supervises the people they manage (their line management, their team) and
+    is supervised by their own line manager (DCC 000:58, LAM 004:270-282), nobody else."""
     if person.id == turn.actor.id:
         return "That is you: name the person you are meeting."
     if may_act_for(await relation_to(turn, person)):
@@ -103,7 +107,7 @@ async def parties(turn: Turn, person: StaffView) -> tuple[StaffView, StaffView] 
     if person.id == turn.actor.line_manager_id:
         return person, turn.actor
     return (
-        f"You can book supervision with people you supervise or with your own line manager; "
+        f"You can {doing} with people you supervise or with your own line manager; "
         f"{person.name} is neither."
     )
 

@@ -9,7 +9,7 @@ from dialogs.access import Relation
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import check_form, prefilled, relation_to, resolve_person, with_error
 from dialogs.inputs import Window
-from dialogs.messages import AskForm, FormSubmit, Payload, Say, Text, Tone
+from dialogs.messages import AskForm, Card, Choice, FormSubmit, Payload, Say, Text, Tone
 from dialogs.views import StaffView
 
 
@@ -36,12 +36,19 @@ class FormFlow:
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
         raise NotImplementedError
 
+    async def confirmation(self, turn: Turn, values: Mapping[str, str]) -> Card | None:
+        """A card to check before saving (its actions: confirm and edit), or None to save on
+        the form's submission."""
+        return None
+
     async def start(self, turn: Turn, argument: str) -> Outcome:
         values = await self.prefill(turn, argument)
         form = prefilled(self.form(turn), values)
         return Outcome(replies=[form], state=FlowState(self.name, "form", {"values": values}))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        if state.step == "confirm" and not isinstance(payload, FormSubmit):
+            return await self._confirming(turn, state, payload)
         if isinstance(payload, Text) and len(self.form(turn).fields) == 1:
             payload = FormSubmit(self.name, {self.form(turn).fields[0].name: payload.text})
         if not isinstance(payload, FormSubmit):
@@ -64,7 +71,29 @@ class FormFlow:
             for name, error in problems.items():
                 form = with_error(form, name, error)
             return Outcome(replies=[form], state=kept)
+        card = await self.confirmation(turn, checked.values)
+        if card is not None:
+            return Outcome(replies=[card], state=FlowState(self.name, "confirm", kept.data))
         return await self.save(turn, checked.values)
+
+    async def _confirming(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        """At the card: confirm saves (checked again: things may have changed since), change
+        reopens the form as filled in."""
+        values: dict[str, str] = dict(state.data.get("values", {}))
+        said = payload.text.strip().lower() if isinstance(payload, Text) else ""
+        if payload == Choice("confirm") or said in {"yes", "y", "confirm"}:
+            problems = await self.problems(turn, values)
+            if not problems:
+                return await self.save(turn, values)
+            form = prefilled(self.form(turn), values)
+            for name, error in problems.items():
+                form = with_error(form, name, error)
+            return Outcome(replies=[form], state=FlowState(self.name, "form", state.data))
+        if payload == Choice("edit"):
+            form = prefilled(self.form(turn), values)
+            return Outcome(replies=[form], state=FlowState(self.name, "form", state.data))
+        prompt = "Use Confirm or Change on the card above, or type cancel."
+        return Outcome(replies=[Say(prompt, Tone.WARNING)], state=state)
 
 
 class ManagerRecordFlow(FormFlow):

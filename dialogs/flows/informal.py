@@ -1,7 +1,10 @@
 """Informal supervision: a corridor conversation, recorded, kept apart from formal figures.
 
 DCC 000:60: informal or unplanned supervision supplements formal arrangements, and where
-appropriate all decisions arising from it are recorded.
+appropriate all decisions arising from it are recorded. It is supervision, so it is between a
+supervisor and a supervisee as booking knows them (booking_checks.parties): a manager and the
+people they manage, or a person and their own line manager. Either of the two may record it;
+who did is the audit row's actor. It is checked on a card before it is saved.
 """
 
 from __future__ import annotations
@@ -9,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from dialogs.access import may_act_for
 from dialogs.flow import Outcome, Turn
-from dialogs.flows.common import LONG_TEXT, field, relation_to, resolve_person, when_value
+from dialogs.flows.booking_checks import parties
+from dialogs.flows.common import LONG_TEXT, field, resolve_person, when_value
 from dialogs.flows.form_flow import FormFlow
 from dialogs.inputs import LAST_YEAR, Window
-from dialogs.messages import AskForm, FieldKind, Say, Tone
+from dialogs.messages import AskForm, Card, Fact, FieldKind, Option, Say, Tone
+from dialogs.views import StaffView
 from dialogs.when import describe
 
 
@@ -53,23 +57,64 @@ class InformalFlow(FormFlow):
     async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
         return {"person": argument} if argument else {}
 
-    async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
-        person, problem = await resolve_person(turn, values["person"])
+    async def _pair(
+        self, turn: Turn, typed: str
+    ) -> tuple[tuple[StaffView, StaffView] | None, dict[str, str]]:
+        """(supervisor, supervisee) for the person typed, or the problem with the field."""
+        person, problem = await resolve_person(turn, typed)
         if person is None:
-            return {"person": problem}
+            return None, {"person": problem}
         if person.id == turn.actor.id:
-            return {"person": "Informal supervision is with someone else: name them."}
-        if when_value(values, "when", turn) > turn.now:
+            return None, {"person": "Informal supervision is with someone else: name them."}
+        pair = await parties(turn, person, "record informal supervision")
+        if isinstance(pair, str):
+            return None, {"person": pair}
+        return pair, {}
+
+    async def problems(self, turn: Turn, values: Mapping[str, str]) -> dict[str, str]:
+        pair, refused = await self._pair(turn, values["person"])
+        if pair is None:
+            return refused
+        occurred = when_value(values, "when", turn)
+        if occurred > turn.now:
             return {"when": "That has not happened yet: informal supervision is recorded after."}
+        supervisor, supervisee = pair
+        if await turn.ports.notes.informal_at(
+            supervisor_id=supervisor.id, supervisee_id=supervisee.id, occurred_at=occurred
+        ):
+            other = supervisee if supervisor.id == turn.actor.id else supervisor
+            return {
+                "when": f"Informal supervision with {other.name} on "
+                f"{describe(occurred, turn.zone)} is already on file. Change the time if this "
+                "was another conversation, or type cancel."
+            }
         return {}
 
+    async def confirmation(self, turn: Turn, values: Mapping[str, str]) -> Card:
+        pair, _ = await self._pair(turn, values["person"])
+        assert pair is not None
+        supervisor, supervisee = pair
+        facts = [
+            Fact("Supervisor", supervisor.name),
+            Fact("Supervisee", supervisee.name),
+            Fact("When", describe(when_value(values, "when", turn), turn.zone)),
+            Fact("What was discussed", values["discussed"]),
+        ]
+        if values.get("decided"):
+            facts.append(Fact("What was decided", values["decided"]))
+        facts.append(Fact("Recorded by", turn.actor.name))
+        return Card(
+            title="Informal supervision",
+            subtitle="Check, then confirm to keep it on the supervision file.",
+            facts=tuple(facts),
+            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+        )
+
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
-        person, _ = await resolve_person(turn, values["person"])
-        assert person is not None
-        supervisor, supervisee = turn.actor, person
-        if not may_act_for(await relation_to(turn, person)):
-            # The worker recorded a discussion with their manager: the manager supervised them.
-            supervisor, supervisee = person, turn.actor
+        pair, _ = await self._pair(turn, values["person"])
+        assert pair is not None  # problems() has just been asked again
+        supervisor, supervisee = pair
+        other = supervisee if supervisor.id == turn.actor.id else supervisor
         occurred = when_value(values, "when", turn)
         note_id = await turn.ports.notes.informal(
             supervisor_id=supervisor.id,
@@ -78,12 +123,15 @@ class InformalFlow(FormFlow):
             discussed=values["discussed"],
             decided=values.get("decided", ""),
         )
+        # Who recorded it (the supervisor or the supervisee) is this write's actor: the audit
+        # trail carries it, hash-chained, beside the note's two parties.
         await turn.ports.audit.record(
             actor_id=turn.actor.id,
             action="write",
             subject_type="informal_supervision",
             subject_id=str(note_id),
             target_staff_id=supervisee.id,
+            detail={"supervisor_id": supervisor.id, "supervisee_id": supervisee.id},
         )
-        recorded = f"informal supervision with {person.name}, {describe(occurred, turn.zone)}"
+        recorded = f"informal supervision with {other.name}, {describe(occurred, turn.zone)}"
         return Outcome(replies=[Say(f"Recorded {recorded}.", Tone.SUCCESS)], recorded=recorded)

@@ -121,6 +121,16 @@ class SqlNotes:
             )
         )
 
+    async def informal_at(
+        self, *, supervisor_id: int, supervisee_id: int, occurred_at: datetime
+    ) -> bool:
+        query = select(InformalSupervision.id).where(
+            InformalSupervision.supervisor_id == supervisor_id,
+            InformalSupervision.supervisee_id == supervisee_id,
+            InformalSupervision.occurred_at == occurred_at,
+        )
+        return (await self._session.exec(query.limit(1))).first() is not None
+
     async def absence(
         self, *, staff_id: int, kind: AbsenceKind, start: date, end: date, note: str
     ) -> int:
