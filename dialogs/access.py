@@ -55,3 +55,10 @@ def may_see_plan(rel: Relation) -> bool:
 def may_act_for(rel: Relation) -> bool:
     """Booking, recording and decisions for someone: themselves or their managers."""
     return rel in (Relation.SELF, Relation.LINE_MANAGER, Relation.TEAM_MANAGER)
+
+
+def may_decide(rel: Relation) -> bool:
+    """A manager's decision on a case is its worker's managers' to make and record (DCC 000:60
+    "input ... by the Manager", 000:182 "decisions are taken by managers"; LAM 004:292 "line
+    managers"): the worker's line management and their team manager, never the worker."""
+    return rel in (Relation.LINE_MANAGER, Relation.TEAM_MANAGER)

@@ -2,17 +2,20 @@
 
 DCC 000:180-184: decisions taken outside supervision are recorded on the child's record with the
 note type "Managers Decision"; LAM 004:292-294 calls it case management oversight and requires the
-rationale. The pack's `terms.manager_decision` names it.
+rationale. The pack's `terms.manager_decision` names it. Only the case worker's managers make and
+record one (dialogs.access.may_decide): DCC 000:184 lets the worker record it "by agreement",
+but nothing here records that agreement, so a worker is told which managers can.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dialogs.access import may_act_for
+from dialogs.access import may_decide
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import (
     LONG_TEXT,
@@ -62,6 +65,10 @@ def split_decision(text: str) -> dict[str, str]:
     return values
 
 
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 @dataclass(frozen=True)
 class DecisionFlow:
     name: str = "decision"
@@ -109,13 +116,8 @@ class DecisionFlow:
         if case is None:
             return Outcome(replies=[with_error(form, "case", problem)], state=state)
         workers = await turn.ports.cases.workers(case.id, turn.today)
-        allowed = turn.actor.id in workers
-        for worker_id in workers:
-            worker = await turn.ports.directory.staff(worker_id)
-            if worker is not None and may_act_for(await relation_to(turn, worker)):
-                allowed = True
-        if not allowed:
-            why = f"You are not allocated to {case.reference} or managing its worker."
+        why = await self._not_yours(turn, case.reference, workers)
+        if why:
             return Outcome(replies=[with_error(form, "case", why)], state=state)
         decided_on = day_value(checked.values, "decided_on", turn)
         when_wrong = ""
@@ -146,6 +148,31 @@ class DecisionFlow:
             actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
         )
         return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))
+
+    async def _not_yours(self, turn: Turn, reference: str, workers: Sequence[int]) -> str:
+        """Why the actor may not record a decision on the case, naming who may; "" if they may."""
+        term = turn.pack.terms.manager_decision.value
+        managers: dict[int, str] = {}
+        for worker_id in workers:
+            worker = await turn.ports.directory.staff(worker_id)
+            if worker is None:
+                continue
+            if may_decide(await relation_to(turn, worker)):
+                return ""
+            team = await turn.ports.directory.team(worker.team_id) if worker.team_id else None
+            for manager_id in (worker.line_manager_id, team.manager_id if team else None):
+                manager = await turn.ports.directory.staff(manager_id) if manager_id else None
+                if manager is not None and manager.id != worker.id:
+                    managers.setdefault(manager.id, manager.name)
+        if not managers:
+            return (
+                f"Nobody here manages the work on {reference} (it has no allocated worker with "
+                f"a manager), so no {term} can be recorded on it yet."
+            )
+        return (
+            f"A {term} on {reference} is made and recorded by its worker's managers: "
+            f"{_names(list(managers.values()))}. Ask them to record it."
+        )
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         values: dict[str, str] = dict(state.data.get("values", {}))

@@ -125,7 +125,30 @@ async def test_someone_unconnected_to_the_case_is_refused(database: AsyncEngine,
     await other_team.send(f"decision {reference} close because done")
     assert isinstance(other_team.last.replies[0], AskForm)
     error = next(f.error for f in other_team.form().fields if f.name == "case")
-    assert "not allocated" in error
+    assert error == (
+        f"A Managers Decision on {reference} is made and recorded by its worker's managers: "
+        "Priya Shah. Ask them to record it."
+    )
+
+
+async def test_the_allocated_worker_is_told_who_can_record_it(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 21 item 2: a social worker recorded a Managers Decision on each of 10 cases."""
+    before = len(await decisions(database))
+    reference = await a_case_of(database, "Sam Taylor")
+    sam = await chat_as("Sam Taylor")
+    await sam.send(f"decision {reference} step down to CIN because risks reduced")
+    form = sam.form()
+    assert {f.name: f.error for f in form.fields if f.error} == {
+        "case": f"A Managers Decision on {reference} is made and recorded by its worker's "
+        "managers: Priya Shah. Ask them to record it."
+    }
+    assert {f.name: f.value for f in form.fields}["rationale"] == "risks reduced"  # kept
+    await sam.send("confirm")
+    assert not any(isinstance(r, Card) for r in sam.last.replies)
+    assert len(await decisions(database)) == before
 
 
 async def test_duplicate_delivery_changes_nothing(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
