@@ -98,10 +98,41 @@ class FormFlow:
 
 class ManagerRecordFlow(FormFlow):
     """A form a manager fills in about one of their workers (an over-cap approval, a personal
-    element of the score): the worker typed in `person`, from today unless changed."""
+    element of the score): the worker typed in `person`, from today unless changed. Someone who
+    manages nobody is told who does before any form (a form they could not complete is not
+    offered); a worker named who is not theirs is refused on the form's first sight."""
+
+    what: str  # what the flow records, in the plural: "over-cap allocations"
 
     async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
         return {"person": argument, "start": "today"} if argument else {"start": "today"}
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        directory = turn.ports.directory
+        manages = await directory.supervisees(turn.actor.id) or await directory.teams_managed_by(
+            turn.actor.id
+        )
+        if not manages:
+            return Outcome(replies=[Say(await self._whose(turn), Tone.WARNING)])
+        values = await self.prefill(turn, argument)
+        form = prefilled(self.form(turn), values)
+        if values.get("person"):
+            _, refused = await self.managed_worker(turn, values["person"])
+            for name, error in refused.items():
+                form = with_error(form, name, error)
+        return Outcome(replies=[form], state=FlowState(self.name, "form", {"values": values}))
+
+    async def _whose(self, turn: Turn) -> str:
+        """Who records these for the actor: their line manager and their team's manager."""
+        directory = turn.ports.directory
+        team = await directory.team(turn.actor.team_id) if turn.actor.team_id else None
+        names: list[str] = []
+        for manager_id in (turn.actor.line_manager_id, team.manager_id if team else None):
+            manager = await directory.staff(manager_id) if manager_id else None
+            if manager is not None and manager.id != turn.actor.id and manager.name not in names:
+                names.append(manager.name)
+        ask = f" Ask {' or '.join(names)}." if names else ""
+        return f"Only a worker's managers record {self.what}, and nobody here reports to you.{ask}"
 
     async def managed_worker(
         self, turn: Turn, typed: str

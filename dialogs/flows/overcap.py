@@ -23,10 +23,11 @@ class OverCapFlow(ManagerRecordFlow):
     title = "Record an over-cap allocation"
     summary = "record why a worker is allocated above the caseload cap, who agreed, and until when"
     usage = "overcap [person]"
+    what = "over-cap allocations"
     windows: ClassVar[Mapping[str, Window]] = {"start": AROUND_NOW, "max_end": AROUND_NOW}
 
     def form(self, turn: Turn) -> AskForm:
-        approver = turn.pack.caseload.over_cap.approver
+        approver = turn.pack.caseload.over_cap.approver_label
         return AskForm(
             form_id=self.name,
             title=self.title,

@@ -92,6 +92,7 @@ class PersonalElementFlow(ManagerRecordFlow):
     summary = "add a worker's duty days, an extra responsibility or another element to their score"
     usage = "element [person] | element end [person]"
     menu = False  # typed by managers a few times a month; Teams menus hold 12 commands
+    what = "personal elements of a caseload score"
     windows: ClassVar[Mapping[str, Window]] = {"start": AROUND_NOW}
 
     def form(self, turn: Turn) -> AskForm:

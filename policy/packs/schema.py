@@ -286,9 +286,14 @@ class CapRule(Sourced):
 
 
 class OverCap(Sourced):
-    approver: str
+    approver: str  # the role that agrees it (an id)
     before_allocation: bool
     max_timescale_required: bool = True
+    label: str | None = None  # how messages name that role; default: the id in words
+
+    @property
+    def approver_label(self) -> str:
+        return self.label or self.approver.replace("_", " ")
 
 
 class Escalation(Sourced):

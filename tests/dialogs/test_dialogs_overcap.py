@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from dialogs.messages import AskForm, Say, Tone
 from storage.db import session_factory
 from storage.models import OverCapApproval
 from tests.dialogs.conftest import staff_id
@@ -33,9 +35,35 @@ async def test_a_manager_records_an_approval_and_the_worker_is_told(
     )
 
 
-async def test_only_a_workers_managers_record_it(chat_as) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("flow", ["overcap", "element"])
+@pytest.mark.parametrize("argument", ["Sam Taylor", ""])
+async def test_someone_who_manages_nobody_is_told_who_does_before_any_form(
+    chat_as,  # type: ignore[no-untyped-def]
+    flow: str,
+    argument: str,
+) -> None:
+    """Issue 21 item 3: the form was shown to a worker and refused only on save."""
     colleague = await chat_as("Tom Evans")
-    await colleague.command("overcap", "Sam Taylor")
-    await colleague.submit(approver="Priya Shah", reason="x", max_end="31/1/2027")
-    errors = {f.name: f.error for f in colleague.form().fields if f.error}
+    replies = await colleague.command(flow, argument)
+    assert not any(isinstance(r, AskForm) for r in replies), replies
+    [said] = replies
+    assert isinstance(said, Say)
+    assert said.tone is Tone.WARNING
+    what = "over-cap allocations" if flow == "overcap" else "personal elements of a caseload score"
+    assert said.text == (
+        f"Only a worker's managers record {what}, and nobody here reports to you. Ask Priya Shah."
+    )
+    assert colleague.last.flow is None  # nothing left open to answer
+
+
+async def test_a_manager_naming_someone_elses_worker_sees_why_on_the_form(chat_as) -> None:  # type: ignore[no-untyped-def]
+    other_manager = await chat_as("Daniel Hughes")
+    await other_manager.command("overcap", "Sam Taylor")
+    form = other_manager.form()
+    assert {f.name: f.error for f in form.fields if f.error} == {
+        "person": "Only Sam's managers can record this."
+    }
+    assert form.intro == "Your policy: agreed by the operations manager, with a maximum timescale."
+    await other_manager.submit(approver="Daniel Hughes", reason="x", max_end="31/1/2027")
+    errors = {f.name: f.error for f in other_manager.form().fields if f.error}
     assert errors == {"person": "Only Sam's managers can record this."}

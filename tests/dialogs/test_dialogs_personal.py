@@ -84,10 +84,10 @@ async def test_only_managers_record_and_past_elements_do_not_count(
     database: AsyncEngine,
     chat_as,  # type: ignore[no-untyped-def]
 ) -> None:
-    colleague = await chat_as("Tom Evans")
-    await colleague.command("element", "Sam Taylor")
-    await colleague.submit(element="duty_day", quantity="2")
-    person = next(f for f in colleague.form().fields if f.name == "person")
+    other_manager = await chat_as("Daniel Hughes")  # a colleague is not offered the form
+    await other_manager.command("element", "Sam Taylor")
+    await other_manager.submit(element="duty_day", quantity="2")
+    person = next(f for f in other_manager.form().fields if f.name == "person")
     assert person.error == "Only Sam's managers can record this."
 
     sam = await chat_as("Sam Taylor")
