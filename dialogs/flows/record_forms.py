@@ -167,8 +167,11 @@ def decision_form(
     return prefilled(form, values)
 
 
-def check_decision(plan: RecordPlan, submitted: Mapping[str, str], turn: Turn) -> Checked:
-    checked = check_form(decision_form(plan, (), {}), submitted, turn)
+def check_decision(
+    plan: RecordPlan, references: Sequence[str], submitted: Mapping[str, str], turn: Turn
+) -> Checked:
+    """The decision form checked; an error shows it again naming the cases picked."""
+    checked = check_form(decision_form(plan, references, {}), submitted, turn)
     if not checked.values.get("rationale"):
         error = "Every decision needs its rationale: say why it was decided (LAM 004:543)."
         return Checked(with_error(checked.form, "rationale", error), checked.values)

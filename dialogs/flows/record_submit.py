@@ -134,7 +134,7 @@ async def submit(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubmi
 
 async def _decision(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubmit) -> Outcome:
     data = state.data
-    checked = check_decision(plan, form.values, turn)
+    checked = check_decision(plan, data["cases"], form.values, turn)
     data["typed"]["decision"] = checked.values
     reference = checked.values.get("case", "").strip().upper()
     known = [ref for ref, _, _ in data["case_options"]]
@@ -153,12 +153,33 @@ async def _decision(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSu
 
 
 async def _owner(turn: Turn, data: dict[str, Any], typed: str) -> tuple[StaffView | None, str]:
+    """Who will do an action planned in this supervision (DCC 000:103: "by whom"): its two
+    parties, or a colleague in the supervisee's team or a team the supervisor manages. Someone
+    in another team is not given work from a supervision they were not in."""
     text = typed.strip()
     if text.lower() in _ME:
         return turn.actor, ""
     if text.lower() == "supervisee" and len(data["supervisee_ids"]) == 1:
         return await turn.ports.directory.staff(data["supervisee_ids"][0]), ""
-    return await resolve_person(turn, text)
+    person, problem = await resolve_person(turn, text)
+    if person is None or person.id == turn.actor.id or person.id in data["supervisee_ids"]:
+        return person, problem
+    directory = turn.ports.directory
+    teams = {t.id: t.name for t in await directory.teams_managed_by(turn.actor.id)}
+    for staff_id in data["supervisee_ids"]:
+        supervisee = await directory.staff(staff_id)
+        team = (
+            await directory.team(supervisee.team_id) if supervisee and supervisee.team_id else None
+        )
+        if team is not None:
+            teams[team.id] = team.name
+    if person.team_id in teams:
+        return person, ""
+    where = " or ".join(sorted(teams.values())) or "your team"
+    return None, (
+        f"{person.name} is not in this supervision or its team. Give the action to you, "
+        f"{supervisee_names(data)} or a colleague in {where}."
+    )
 
 
 async def _action(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubmit) -> Outcome:

@@ -40,6 +40,7 @@ from storage.models import (
     SupervisionSession,
 )
 from storage.unit_of_work import unit_of_work_factory
+from tests.dialogs.conftest import staff_id
 
 LONDON = ZoneInfo("Europe/London")
 FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=LONDON)  # the clock says Mon 23 Nov 2026 10:00
@@ -639,3 +640,52 @@ async def test_a_shorter_asye_session_is_flagged_on_the_record(
     aled = await chat_as("Aled Rhys")
     shown = next(r for r in await aled.command("sign", str(record.id)) if isinstance(r, Card))
     assert {f.label: f.value for f in shown.facts}["Length"] == flag
+
+
+async def test_a_decision_refused_still_names_the_cases_picked(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 21 item 4: the decision form shown with an error said 'none were picked'."""
+    session_id = await held_session(database)
+    priya = await chat_as("Priya Shah")
+    options = await to_cases(priya, session_id)
+    await priya.submit(cases=",".join(options[:2]))
+    await fill(priya)
+    await fill(priya)
+    await priya.choose("add")
+    picked = (
+        f"Cases discussed: {', '.join(options[:2])}. Leave empty for a decision about no one case."
+    )
+    assert field_of(priya.form(), "case").help == picked
+    await priya.submit(case=options[0], decision="Convene a strategy discussion", rationale="")
+    assert set(errors(priya.form())) == {"rationale"}
+    assert field_of(priya.form(), "case").help == picked
+    assert field_of(priya.form(), "case").value == options[0]
+
+
+@pytest.mark.parametrize("owner", ["Grace Lee", "Daniel Hughes"])
+async def test_an_action_goes_to_the_supervision_or_its_team(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+    owner: str,
+) -> None:
+    """Issue 21 item 4: an action could be given to another team's worker or manager."""
+    session_id = await held_session(database)
+    priya = await chat_as("Priya Shah")
+    await to_cases(priya, session_id)
+    await priya.submit(cases="")
+    await priya.choose("done")
+    await priya.choose("add")
+    await priya.submit(description="Chronology", owner=owner, due="11/12", review="")
+    form = priya.form()
+    assert errors(form) == {
+        "owner": f"{owner} is not in this supervision or its team. Give the action to you, "
+        "Sam Taylor or a colleague in Safeguarding North."
+    }
+    assert field_of(form, "description").value == "Chronology"  # kept
+    await priya.submit(owner="Tom Evans")  # a colleague in Sam's team
+    assert "Action added for Tom Evans." in priya.text()
+    await finish(priya)
+    (action,) = (await record_of(database, session_id))["actions"]
+    assert action.owner_id != (await staff_id(database, owner))
