@@ -30,7 +30,7 @@ class Conversations:
         self.dialogs = Engine(
             flows=flows(),
             understanding=understanding(),
-            unit_of_work=unit_of_work_factory(engine, packs, scheme_dirs),
+            unit_of_work=unit_of_work_factory(engine, packs, scheme_dirs, clock),
             clock=clock,
             zone=zone,
         )

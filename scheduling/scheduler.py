@@ -226,6 +226,7 @@ class Scheduler:
                     target_staff_id=None,
                     reason=f"scheduled retention: {pack.retention.value}",
                     detail={"people": [i.staff_id for i in items]},
+                    at=now,
                 )
                 log.info("retention: erased %s people's records in %s", len(items), slug)
             await session.commit()

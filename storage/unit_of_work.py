@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -55,7 +56,12 @@ class OrganisationPacks:
 
 
 class SqlUnitOfWork:
-    def __init__(self, session: AsyncSession, packs: OrganisationPacks) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        packs: OrganisationPacks,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.session = session
         self.state = SqlStateStore(session)
         self.directory = SqlDirectory(session)
@@ -64,7 +70,7 @@ class SqlUnitOfWork:
         self.records = SqlRecords(session)
         self.notes = SqlNotes(session)
         self.facts = SqlFacts(session)
-        self.audit = SqlAudit(session)
+        self.audit = SqlAudit(session, clock)
         self.outbox = SqlOutbox(session)
         self.packs = packs
         UniqueWrites(self._confirmation).watch(session)
@@ -77,8 +83,12 @@ class SqlUnitOfWork:
 
 
 def unit_of_work_factory(
-    engine: AsyncEngine, packs: Mapping[str, Pack], scheme_dirs: Sequence[Path] = ()
+    engine: AsyncEngine,
+    packs: Mapping[str, Pack],
+    scheme_dirs: Sequence[Path] = (),
+    clock: Callable[[], datetime] | None = None,
 ) -> Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]]:
+    """Units of work on `engine`; audit events are dated by `clock` (real time if None)."""
     make_session = session_factory(engine)
 
     @asynccontextmanager
@@ -87,7 +97,7 @@ def unit_of_work_factory(
             rows = (await session.exec(select(Organisation.id, Organisation.pack_id))).all()
             pack_ids = {org_id: pack_id for org_id, pack_id in rows if org_id is not None}
             try:
-                yield SqlUnitOfWork(session, OrganisationPacks(packs, pack_ids, scheme_dirs))
+                yield SqlUnitOfWork(session, OrganisationPacks(packs, pack_ids, scheme_dirs), clock)
             except IntegrityError as error:
                 await session.rollback()
                 if claimed_twice(error):

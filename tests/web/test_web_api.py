@@ -10,12 +10,14 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
 from bot.app import CLOCK, SCHEDULER
 from bot.web.timetravel import deliver
 from dialogs.messages import Attachment
 from dialogs.serialise import to_dict
 from storage.db import session_factory
+from storage.models import AuditEvent
 from storage.outbox import enqueue
 
 API = "/playground/api"
@@ -238,3 +240,19 @@ async def test_a_failing_scheduler_is_reported_not_hidden(
     assert status == 500
     assert answer["error"].startswith("the clock moved to Tue 24 Nov 2026, 10:00")
     assert "database went away" not in answer["error"]
+
+
+async def test_audit_events_are_dated_by_the_demo_clock(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    """Issue 21 item 5: audit rows took the machine's time while everything else the demo's."""
+    people = await ids(playground)
+    await post(playground, f"{API}/clock", {"days": 1})
+    await send(playground, people["Priya Shah"], text="what's the caseload score of Sam Taylor")
+    now = playground.app[CLOCK]()
+    async with session_factory(web_engine)() as session:
+        last = (
+            await session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(1))
+        ).one()
+    assert (last.subject_type, last.target_staff_id) == ("caseload_score", people["Sam Taylor"])
+    assert abs(last.occurred_at - now) < timedelta(minutes=1), (last.occurred_at, now)
