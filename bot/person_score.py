@@ -19,7 +19,11 @@ from storage.unit_of_work import unit_of_work_factory
 
 
 async def score_person(
-    settings: Settings, engine: AsyncEngine, email: str, on: date
+    settings: Settings,
+    engine: AsyncEngine,
+    email: str,
+    on: date,
+    reason: str = "supervision-bot score --person",
 ) -> CaseloadResult:
     zone = ZoneInfo(settings.timezone)
     schemes = (settings.schemes_dir,) if settings.schemes_dir else ()
@@ -41,4 +45,16 @@ async def score_person(
             platform="cli",
             zone=zone,
         )
-        return await caseload_of(turn, person)
+        result = await caseload_of(turn, person)
+        # Reading someone's caseload is audited, from the command line as in the chat
+        # (README "Privacy"; dialogs/flows/caseload.py): nobody is signed in, so no actor.
+        await ports.audit.record(
+            actor_id=None,
+            action="read",
+            subject_type="caseload_score",
+            subject_id=str(person.id),
+            target_staff_id=person.id,
+            reason=reason,
+        )
+        await ports.commit()
+        return result

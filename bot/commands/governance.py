@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -71,14 +72,11 @@ async def _audit(engine: AsyncEngine, args: argparse.Namespace) -> int:
                 select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(args.last)
             )
         ).all()
+        people = {i for e in events for i in (e.actor_id, e.target_staff_id) if i is not None}
+        query = select(Staff.id, Staff.name).where(col(Staff.id).in_(people))
+        names: dict[int | None, str] = dict((await session.exec(query)).all())
         for event in reversed(events):
-            who = f"staff {event.actor_id}" if event.actor_id else "system"
-            whose = f" (about staff {event.target_staff_id})" if event.target_staff_id else ""
-            why = f": {event.reason}" if event.reason else ""
-            print(
-                f"{event.id:>6} {event.occurred_at:%Y-%m-%d %H:%M} {who} {event.action} "
-                f"{event.subject_type} {event.subject_id}{whose}{why}"
-            )
+            print(_audit_line(event, names))
         if not args.verify:
             return 0
         count, problems = await verify_chain(session)
@@ -86,6 +84,24 @@ async def _audit(engine: AsyncEngine, args: argparse.Namespace) -> int:
         print(f"BROKEN at event {problem.event_id}: {problem.problem}", file=sys.stderr)
     print(f"Audit trail: {count} events, " + ("intact." if not problems else "TAMPERED."))
     return 1 if problems else 0
+
+
+def _audit_line(event: AuditEvent, names: Mapping[int | None, str]) -> str:
+    """One event in words: people by name (their number if the row is gone), what was done to
+    what, whose it was and why; a subject that is the person themselves is not repeated."""
+
+    def name(staff_id: int) -> str:
+        return names.get(staff_id) or f"staff {staff_id}"
+
+    who = name(event.actor_id) if event.actor_id else "system"
+    what = event.subject_type.replace("_", " ")
+    if event.subject_id != str(event.target_staff_id):
+        what = f"{what} {event.subject_id}"
+    whose = f" (about {name(event.target_staff_id)})" if event.target_staff_id else ""
+    why = f": {event.reason}" if event.reason else ""
+    return (
+        f"{event.id:>6} {event.occurred_at:%Y-%m-%d %H:%M} {who} {event.action} {what}{whose}{why}"
+    )
 
 
 def run_retention(args: argparse.Namespace) -> int:

@@ -34,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("file", nargs="?", type=Path, help="workload file (.json, .yaml)")
     parser.add_argument("--scheme", help="scheme id, e.g. derbyshire_wms")
     parser.add_argument("--person", metavar="EMAIL", help="score a worker from the database")
+    parser.add_argument(
+        "--reason",
+        default="supervision-bot score --person",
+        help="why a person's caseload is read (kept in the audit trail)",
+    )
     parser.add_argument("--on", metavar="YYYY-MM-DD", help="score as of this date (default today)")
     parser.add_argument("--format", choices=("json", "table"), default="json")
     parser.add_argument(
@@ -86,7 +91,10 @@ def _from_database(args: argparse.Namespace, on: date) -> int:
     settings = settings_or_exit()
     try:
         result = asyncio.run(
-            with_engine(settings, lambda engine: score_person(settings, engine, args.person, on))
+            with_engine(
+                settings,
+                lambda engine: score_person(settings, engine, args.person, on, args.reason),
+            )
         )
     except UserError as exc:
         return _fail(str(exc))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 EXE = shutil.which("supervision-bot") or str(Path(sys.executable).parent / "supervision-bot")
 
 
@@ -18,6 +19,10 @@ def run(
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE_"))
     }
     environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    # This checkout's code, whichever copy the virtualenv's editable install points at.
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, (str(ROOT), environment.get("PYTHONPATH")))
+    )
     environment.update(env or {})
     return subprocess.run(
         [EXE, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120

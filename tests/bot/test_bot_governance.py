@@ -39,8 +39,8 @@ def test_audit_lists_and_verifies_and_detects_tampering(demo_dir: Path) -> None:
     run(demo_dir, "hold", "sam.taylor@demoshire.example", "on", "--reason", "tribunal")
     listed = run(demo_dir, "audit", "--verify")
     assert listed.returncode == 0, listed.stderr
-    assert "export subject_access" in listed.stdout
-    assert "access_change legal_hold" in listed.stdout
+    assert "system export subject access (about Sam Taylor)" in listed.stdout
+    assert "system access_change legal hold (about Sam Taylor): tribunal" in listed.stdout
     assert "tribunal" in listed.stdout
     assert "intact." in listed.stdout
     sql(demo_dir, "UPDATE auditevent SET reason = 'nothing happened' WHERE action = 'export'")
@@ -48,6 +48,27 @@ def test_audit_lists_and_verifies_and_detects_tampering(demo_dir: Path) -> None:
     assert tampered.returncode == 1
     assert "content changed after it was written" in tampered.stderr
     assert "TAMPERED" in tampered.stdout
+
+
+def test_reading_a_persons_score_is_audited_and_listed_by_name(demo_dir: Path) -> None:
+    """Issue 21 item 5: `score --person` read a caseload with no audit row, and the listing
+    showed staff numbers where people look for names."""
+    scored = run(demo_dir, "score", "--person", "Sam.Taylor@demoshire.example")
+    assert scored.returncode == 0, scored.stderr
+    [(actor, action, subject, target, reason)] = sql(
+        demo_dir,
+        "SELECT actor_id, action, subject_type, target_staff_id, reason FROM auditevent "
+        "WHERE subject_type = 'caseload_score'",
+    )
+    [(sam,)] = sql(demo_dir, "SELECT id FROM staff WHERE name = 'Sam Taylor'")
+    assert (actor, action, subject, target) == (None, "read", "caseload_score", sam)
+    assert reason == "supervision-bot score --person"
+    listed = run(demo_dir, "audit", "--last", "1")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.rstrip().endswith(
+        "system read caseload score (about Sam Taylor): supervision-bot score --person"
+    )
+    assert f"staff {sam}" not in listed.stdout
 
 
 def test_subject_access_export_has_everything_and_reads(demo_dir: Path) -> None:
