@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from testing_keys import TEST_RECORD_KEY
 
+ROOT = Path(__file__).resolve().parents[2]
 EXE = shutil.which("supervision-bot") or str(Path(sys.executable).parent / "supervision-bot")
 API = "/playground/api"
 START_DEADLINE = 90.0  # seconds for a cold start on a busy 2-core machine
@@ -72,6 +73,8 @@ class Server:
             RECORD_ENCRYPTION_KEY=TEST_RECORD_KEY,
             CLOCK_START=clock_start.isoformat(),
             ENVIRONMENT="development",
+            # This checkout's code, whichever copy the virtualenv's editable install points at.
+            PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), environment.get("PYTHONPATH")))),
         )
         with self.log.open("ab") as log:
             log.write(f"--- start {self.starts + 1} ---\n".encode())
