@@ -308,6 +308,9 @@ def run(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.Completed
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE_"))
     }
     environment.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", **env)
+    # This checkout's code and migrations, whichever copy the editable install points at.
+    root = str(Path(__file__).resolve().parents[2])
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
     return subprocess.run(
         [EXE, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
     )
