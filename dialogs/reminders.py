@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs.messages import Card, Fact, Option, Reply
 from dialogs.when import describe_day
+from policy.citations import cite
 from policy.facts import StaffFacts
 from policy.frequencies import DueItem
 from policy.packs.schema import Pack
@@ -55,7 +56,7 @@ def _subject(item: DueItem) -> str:
     return f"{kind}:{item.case_reference or item.session_id or '-'}:{item.due}"
 
 
-def _card(title: str, item: DueItem, about: str | None = None) -> Card:
+def _card(title: str, item: DueItem, pack: Pack, about: str | None = None) -> Card:
     facts = [Fact("What", item.description)]
     if about:
         facts.insert(0, Fact("Who", about))
@@ -63,8 +64,8 @@ def _card(title: str, item: DueItem, about: str | None = None) -> Card:
         facts.append(Fact("Case", item.case_reference))
     if item.due is not None:
         facts.append(Fact("Due", describe_day(item.due)))
-    if item.source:
-        facts.append(Fact("Policy", item.source))
+    if cited := cite(pack, item.source):
+        facts.append(Fact("Policy", cited))
     actions = [Option("start:book", "Book"), Option(f"start:snooze:{item.kind}:1", "Snooze a day")]
     actions.append(Option(f"start:snooze:{item.kind}:7", "Snooze a week"))
     if item.kind in {"record", "record_signoff"} or item.session_id:
@@ -109,7 +110,7 @@ def plan_for_person(
                         f"rem:{staff.id}:{subject}:before{threshold}",
                         staff.id,
                         "reminder",
-                        (_card(title, item),),
+                        (_card(title, item, pack),),
                         at,
                     )
                 )
@@ -119,7 +120,7 @@ def plan_for_person(
                     f"rem:{staff.id}:{subject}:today",
                     staff.id,
                     "reminder",
-                    (_card(f"Due today: {item.description}", item),),
+                    (_card(f"Due today: {item.description}", item, pack),),
                     at,
                 )
             )
@@ -132,7 +133,7 @@ def plan_for_person(
                         f"rem:{staff.id}:{subject}:overdue:{today}",
                         staff.id,
                         "reminder",
-                        (_card(title, item),),
+                        (_card(title, item, pack),),
                         at,
                     )
                 )
@@ -143,7 +144,7 @@ def plan_for_person(
                         f"esc:{staff.id}:{subject}",
                         escalate_to,
                         "escalation",
-                        (_card(title, item, about=staff.name),),
+                        (_card(title, item, pack, about=staff.name),),
                         at,
                     )
                 )

@@ -207,7 +207,7 @@ def _award(
             value = case.choices.get(award.choice or "")
             if value is None or value not in award.options:
                 return []
-            return [(award.options[value], f"{award.choice} {value}", expires)]
+            return [(award.options[value], f"{item.name}: {award.labels[value]}", expires)]
 
 
 def _task_awards(

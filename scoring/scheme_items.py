@@ -186,7 +186,7 @@ def award(doc: Doc, categories: frozenset[CaseCategory], facts: Facts) -> Award:
     keys = doc.mapping(
         (
             *("unit", "categories", "points", "first", "additional", "tiers", "choice"),
-            *("options", "task", "up_to"),
+            *("options", "labels", "task", "up_to"),
         ),
         ("unit",),
     )
@@ -223,6 +223,13 @@ def award(doc: Doc, categories: frozenset[CaseCategory], facts: Facts) -> Award:
                 f"options must price exactly the declared values of {choice!r};"
                 f" differs on {missing}"
             )
+    labels: dict[str, str] = {}
+    if unit is Unit.CHOICE:
+        if "labels" not in keys:
+            raise doc.fail("unit choice needs `labels`: each option in the scheme's own words")
+        labels = {k: v.text() for k, v in keys["labels"].mapping().items()}
+        if set(labels) != set(options):
+            raise keys["labels"].fail(f"labels must name exactly the options {sorted(options)}")
     tiers: tuple[Tier, ...] = ()
     if unit is Unit.BY_CHILDREN:
         tiers = tuple(_tier(d) for d in keys["tiers"].items())
@@ -237,6 +244,7 @@ def award(doc: Doc, categories: frozenset[CaseCategory], facts: Facts) -> Award:
         tiers=tiers,
         choice=choice,
         options=options,
+        labels=labels,
         task=task,
         up_to=keys["up_to"].boolean() if "up_to" in keys else False,
     )

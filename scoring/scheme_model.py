@@ -67,6 +67,9 @@ class Award:
     tiers: tuple[Tier, ...] = ()
     choice: str | None = None  # choice: the case fact whose value picks the option
     options: Mapping[str, Decimal] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(
+        default_factory=dict
+    )  # choice: each option in the scheme's words
     task: str | None = None  # per_task: the task kind
     up_to: bool = False  # discretionary: the agreed value, at most `points`
 

@@ -18,6 +18,7 @@ from dialogs.views import StaffView
 from dialogs.when import describe_day
 from policy.asye import AsyeStep, PlannedStep, asye_plan
 from policy.calendar import WorkingCalendar, add_months
+from policy.citations import cite
 from policy.packs.schema import Asye
 
 _ME = {"", "me", "my", "mine", "myself", "plan", "my plan"}
@@ -52,7 +53,8 @@ def plan_card(turn: Turn, asye: Asye, person: StaffView, own: bool) -> Card:
     else:
         facts.append(Fact("Each supervision", f"{asye.session_minutes} minutes"))
     who = f"Your {labels.programme} plan" if own else f"{labels.programme} plan: {person.name}"
-    cited = f" ({asye.source})" if asye.source else ""
+    source = cite(turn.pack, asye.source)
+    cited = f" ({source})" if source else ""
     return Card(
         title=who,
         subtitle=f"Dates due, on working days, as your council's policy sets them{cited}",

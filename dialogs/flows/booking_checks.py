@@ -17,6 +17,7 @@ from dialogs.views import SessionView, StaffView
 from dialogs.when import describe, describe_day
 from policy.asye import short_asye_session
 from policy.calendar import add_months
+from policy.citations import cite
 from policy.frequencies import DueItem
 from policy.packs import Pack
 from policy.rearrange import TimingWarning, session_timing, timing_warnings
@@ -144,20 +145,23 @@ def leaving_problem(people: Sequence[StaffView], day: date) -> str:
     return ""
 
 
-def date_warnings(whose: str, day: date, items: Sequence[tuple[DueItem, bool]]) -> list[str]:
+def date_warnings(
+    whose: str, day: date, items: Sequence[tuple[DueItem, bool]], pack: Pack
+) -> list[str]:
     """Warnings for a session on `day` against due items (each flagged if its period is a
     calendar month, where the month's figures are what count): policy.rearrange's, in words."""
-    return warning_lines(whose, timing_warnings(day, items))
+    return warning_lines(whose, timing_warnings(day, items), pack)
 
 
-def warning_lines(whose: str, warnings: Sequence[TimingWarning]) -> list[str]:
+def warning_lines(whose: str, warnings: Sequence[TimingWarning], pack: Pack) -> list[str]:
     """policy.rearrange's timing warnings in words."""
     lines: list[str] = []
     for warning in warnings:
         item, late = warning.item, warning.days_late
         if item.due is None:  # never: a warning is about a dated item
             continue
-        cited = f" ({item.source})" if item.source else ""
+        source = cite(pack, item.source)
+        cited = f" ({source})" if source else ""
         lines.append(
             f"{whose} {item.description} is due by {describe_day(item.due)}{cited}: this date is "
             f"{late} day{'s' if late != 1 else ''} after that."
@@ -187,7 +191,7 @@ async def due_warnings(
         me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, kind, start, ignore
     )
     whose = "Your" if supervisee.id == turn.actor.id else f"{supervisee.name}'s"
-    return warning_lines(whose, found)
+    return warning_lines(whose, found, turn.pack)
 
 
 async def agenda(turn: Turn, kind: SessionType, supervisee: StaffView) -> tuple[str, list[str]]:

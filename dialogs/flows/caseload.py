@@ -16,6 +16,8 @@ from dialogs.inputs import parse_id
 from dialogs.messages import Card, CardSection, Choice, Fact, Option, Payload, Say, Tone
 from dialogs.scores import CaseloadResult, caseload_of
 from dialogs.when import describe_day
+from policy.citations import cite, cite_in_text
+from policy.packs import Pack
 from scoring.explain import points_text
 
 _ME = {"", "mine", "myself"}
@@ -97,21 +99,25 @@ def summary_card(result: CaseloadResult, own: bool) -> Card:
     )
 
 
-def breakdown_card(result: CaseloadResult) -> Card:
+def _cited(pack: Pack, source: str) -> str:
+    return cite(pack, source) or "your council's scheme"
+
+
+def breakdown_card(result: CaseloadResult, pack: Pack) -> Card:
     """Every point with the rule it comes from: what makes people trust the score."""
     assert result.score is not None
     sections = []
     for case in result.score.cases:
         lines = tuple(
-            f"{points_text(line.points)} — {line.name}: {line.detail or line.rule} "
-            f"[{line.source}]"
+            f"{points_text(line.points)} — {line.name}: "
+            f"{cite_in_text(pack, line.detail or line.rule)} [{_cited(pack, line.source)}]"
             + (f" (until {describe_day(line.expires_on)})" if line.expires_on else "")
             for line in case.lines
         )
         sections.append(CardSection(f"{case.reference}: {points_text(case.points)}", lines))
     if result.score.personal:
         personal = tuple(
-            f"{points_text(line.points)} — {line.name} [{line.source}]"
+            f"{points_text(line.points)} — {line.name} [{_cited(pack, line.source)}]"
             for line in result.score.personal
         )
         sections.append(CardSection("Personal elements", personal))
@@ -174,7 +180,7 @@ class CaseloadFlow:
             return Outcome(replies=[summary_card(result, rel is Relation.SELF)])
         if result.score is None:
             return Outcome(replies=[Say("Your council counts cases; there are no points.")])
-        return Outcome(replies=[breakdown_card(result)])
+        return Outcome(replies=[breakdown_card(result, turn.pack)])
 
     async def _team(self, turn: Turn) -> Outcome:
         teams = await turn.ports.directory.teams_managed_by(turn.actor.id)
@@ -217,7 +223,7 @@ class CaseloadFlow:
             result = await caseload_of(turn, person)
             if result.score is None:
                 return Outcome(replies=[Say("Your council counts cases; there are no points.")])
-            return Outcome(replies=[breakdown_card(result)], state=state)
+            return Outcome(replies=[breakdown_card(result, turn.pack)], state=state)
         # Anything else starts afresh: the score view is not a form to fill in.
         return Outcome(replies=[Say("Ask me again, or type help.")])
 

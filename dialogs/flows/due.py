@@ -12,6 +12,7 @@ from dialogs.messages import Card, CardSection, Fact, Option, Payload
 from dialogs.when import describe, describe_day
 from policy.asye import in_asye
 from policy.calendar import add_months
+from policy.citations import cite
 from policy.obligations import due_items, missed_supervision
 
 HORIZON = timedelta(days=14)
@@ -92,7 +93,8 @@ class DueFlow:
                 CardSection(
                     "Months missed",
                     tuple(
-                        f"{m.description}: {m.month:%B %Y}" + (f" ({m.source})" if m.source else "")
+                        f"{m.description}: {m.month:%B %Y}"
+                        + (f" ({c})" if (c := cite(turn.pack, m.source)) else "")
                         for m in missed[-10:]
                     ),
                 )

@@ -23,6 +23,7 @@ from dialogs.inputs import AROUND_NOW, Window, parse_id
 from dialogs.messages import AskForm, Card, CardSection, FieldKind, Notify, Option, Say, Tone
 from dialogs.scores import caseload_of
 from dialogs.when import describe_day
+from policy.citations import cite
 from scoring.explain import points_text
 from scoring.scheme_model import PersonalItem, PersonalUnit
 
@@ -75,9 +76,10 @@ def _limit_note(turn: Turn, item: PersonalItem, recorded: set[str], counted: set
     ]
     if limit is None or not left_out:
         return ""
+    cited = cite(turn.pack, limit.source) or "your council's scheme"
     return (
         f"Note: your council counts at most {limit.max_items} of these elements, the highest "
-        f"first ({limit.source}), so {', '.join(left_out)} does not count now."
+        f"first ({cited}), so {', '.join(left_out)} does not count now."
     )
 
 

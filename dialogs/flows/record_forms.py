@@ -12,6 +12,7 @@ from dialogs.flow import Turn
 from dialogs.flows.common import LONG_TEXT, Checked, check_form, field, prefilled, with_error
 from dialogs.flows.record_plan import CHECK_IN, RecordPlan
 from dialogs.messages import AskForm, FieldKind, FormField, Option
+from policy.citations import cite
 
 CHECK_IN_AGREED = "check_in_agreed"
 _TICKED = frozenset({"true", "yes", "y", "on", "1", "checked"})
@@ -39,7 +40,7 @@ def sections_form(
     fields: list[FormField] = []
     for section in plan.groups[index]:
         if section.id == CHECK_IN and plan.ask_check_in:
-            source = turn.pack.recording.check_in_recorded.source
+            source = cite(turn.pack, turn.pack.recording.check_in_recorded.source)
             fields.append(
                 field(
                     CHECK_IN_AGREED,
@@ -70,7 +71,7 @@ def check_sections(
     checked = check_form(sections_form(plan, index, turn, {}), submitted, turn)
     values = checked.values
     if CHECK_IN_AGREED in values and values.get(CHECK_IN) and not ticked(values[CHECK_IN_AGREED]):
-        source = turn.pack.recording.check_in_recorded.source
+        source = cite(turn.pack, turn.pack.recording.check_in_recorded.source)
         error = (
             "The check-in is not recorded unless you both agree"
             f"{f' ({source})' if source else ''}: tick 'Both agree to record the check-in', "

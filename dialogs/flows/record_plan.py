@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from policy.calendar import WorkingCalendar, local_date
+from policy.citations import cite
 from policy.packs.schema import Pack, RecordTemplate, TemplateSection
 from policy.vocabulary import SessionType
 
@@ -121,12 +122,12 @@ def timing_text(pack: Pack, session_end: datetime, written_at: datetime) -> str:
     rules = pack.recording
     if rules.deadline_working_days is None:
         note = rules.deadline_note.value if rules.deadline_note else "as soon as possible"
-        source = rules.deadline_note.source if rules.deadline_note else None
-        cite = f" ({source})" if source else ""
-        return f"Written {when}; {pack.council} expects it {note[:1].lower()}{note[1:]}{cite}."
+        source = cite(pack, rules.deadline_note.source) if rules.deadline_note else None
+        cited = f" ({source})" if source else ""
+        return f"Written {when}; {pack.council} expects it {note[:1].lower()}{note[1:]}{cited}."
     allowed = rules.deadline_working_days
     due = calendar.add_working_days(held_on, allowed.value)
-    cite = f" ({allowed.source})" if allowed.source else ""
+    cited = f" ({c})" if (c := cite(pack, allowed.source)) else ""
     if written_on <= due:
         verdict = "on time"
     else:
@@ -134,5 +135,7 @@ def timing_text(pack: Pack, session_end: datetime, written_at: datetime) -> str:
     expects = ""
     if rules.deadline_note:  # the council's own words, then the days they come to (DCC 000:103)
         note = rules.deadline_note.value
-        expects = f"{pack.council} expects it {note[:1].lower()}{note[1:]}, "
-    return f"Written {when}; {expects}{_days(allowed.value)} allowed{cite}: {verdict}."
+        own = cite(pack, rules.deadline_note.source)
+        noted = f" ({own})" if own and f" ({own})" != cited else ""  # one citation if the same
+        expects = f"{pack.council} expects it {note[:1].lower()}{note[1:]}{noted}, "
+    return f"Written {when}; {expects}{_days(allowed.value)} allowed{cited}: {verdict}."

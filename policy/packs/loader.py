@@ -148,6 +148,27 @@ def _describe(error: Any) -> str:
     return message
 
 
+@cache
+def _seed_parts() -> dict[str, Any]:
+    text = (BUILTIN_DIR / "_documents.yaml").read_text(encoding="utf-8")
+    return {str(key): value["parts"] for key, value in yaml.safe_load(text).items()}
+
+
+def _with_seed_parts(raw: dict[str, Any]) -> dict[str, Any]:
+    """Documents declared by a seed id and no `parts` of their own take the seed's (issue 21)."""
+    documents = raw.get("documents")
+    if not isinstance(documents, list):
+        return raw
+    seeds = _seed_parts()
+    filled = [
+        {**item, "parts": seeds[item["id"]]}
+        if isinstance(item, dict) and "parts" not in item and str(item.get("id")) in seeds
+        else item
+        for item in documents
+    ]
+    return {**raw, "documents": filled}
+
+
 def parse_pack(text: str, file: Path) -> Pack:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -171,7 +192,7 @@ def parse_pack(text: str, file: Path) -> Pack:
         )
         raise PackError(file, issues)
     try:
-        pack = Pack.model_validate(raw, context=validation_context(raw))
+        pack = Pack.model_validate(_with_seed_parts(raw), context=validation_context(raw))
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         deeper = {tuple(e["loc"])[:n] for e in errors for n in range(len(e["loc"]))}

@@ -72,11 +72,30 @@ class Sourced(Model):
         return self
 
 
+class Part(Model):
+    """Where a section of a document starts in our extract, in the document's own words."""
+
+    line: int = Field(gt=0)
+    name: str | None = None  # the document people can look up, from this line on
+    section: str | None = None  # its own section number, or its heading where it has none
+
+
 class Document(Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
     title: str
     lines: int = Field(gt=0)
     own: bool = False
+    # What people are shown instead of line numbers (policy/packs/_documents.yaml for the seeds)
+    parts: tuple[Part, ...] = ()
+
+    @model_validator(mode="after")
+    def _parts_in_order(self) -> Self:
+        starts = [part.line for part in self.parts]
+        if starts != sorted(set(starts)):
+            raise ValueError("parts must start on increasing lines")
+        if self.parts and self.parts[0].name is None:
+            raise ValueError("the first part must give the document's `name`")
+        return self
 
 
 class IntRule(Sourced):

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from dialogs.flows.booking_checks import date_warnings, split_argument
 from dialogs.messages import AskForm, Card, FormField, Reply, Say, Tone
 from policy.frequencies import DueItem
+from policy.packs import builtin_pack
 from storage.db import session_factory
 from storage.models import AuditEvent, RecordAction, SessionAttendee, SupervisionSession
 from tests.dialogs.conftest import LONDON, Chat, staff_id
@@ -281,7 +282,7 @@ async def test_warns_after_the_due_date_and_the_month_cut_off(chat_as) -> None: 
     lines = section(late, "Check before booking")
     assert lines[0].startswith("Sam Taylor's 1:1 supervision (at least once per calendar month) ")
     assert "is due by " in lines[0]
-    assert "(000:300; 000:174)" in lines[0]
+    assert f"({DCC_APP2} and Supervision File Audits)" in lines[0]
     assert lines[1].startswith("It falls in March 2027, after the ")
     assert lines[1].endswith("supervision figures (Powys 002:45).")
 
@@ -291,6 +292,12 @@ async def test_a_session_already_booked_moves_the_due_date_on(chat_as) -> None: 
     manager = await chat_as("Priya Shah")
     card = await to_confirm_card(manager, "Tom Evans 6/1 10:00")
     assert not [s for s in card.sections if s.heading == "Check before booking"]
+
+
+DCC_APP2 = (
+    "Derbyshire Children's Services Supervision Policy, Appendix 2: Individual Supervision "
+    "Agreement"
+)
 
 
 def _item(due: date) -> DueItem:
@@ -307,7 +314,7 @@ def _item(due: date) -> DueItem:
             date(2026, 12, 31),
             True,
             [
-                "Your 1:1 supervision is due by Thu 31 Dec 2026 (000:300): this date is 4 days "
+                f"Your 1:1 supervision is due by Thu 31 Dec 2026 ({DCC_APP2}): this date is 4 days "
                 "after that.",
                 "It falls in January 2027, after the December cut-off, so it will not count for "
                 "December's supervision figures (Powys 002:45).",
@@ -319,7 +326,7 @@ def _item(due: date) -> DueItem:
             date(2027, 1, 29),
             True,
             [
-                "Your 1:1 supervision is due by Fri 29 Jan 2027 (000:300): this date is 1 day "
+                f"Your 1:1 supervision is due by Fri 29 Jan 2027 ({DCC_APP2}): this date is 1 day "
                 "after that."
             ],
         ),
@@ -329,14 +336,16 @@ def _item(due: date) -> DueItem:
             date(2026, 12, 31),
             False,
             [
-                "Your 1:1 supervision is due by Thu 31 Dec 2026 (000:300): this date is 4 days "
+                f"Your 1:1 supervision is due by Thu 31 Dec 2026 ({DCC_APP2}): this date is 4 days "
                 "after that."
             ],
         ),
     ],
 )
 def test_date_warnings(day: date, due: date, monthly: bool, expected: list[str]) -> None:
-    assert date_warnings("Your", day, [(_item(due), monthly)]) == expected
+    assert (
+        date_warnings("Your", day, [(_item(due), monthly)], builtin_pack("derbyshire")) == expected
+    )
 
 
 @pytest.mark.parametrize(

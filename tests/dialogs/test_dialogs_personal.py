@@ -49,7 +49,10 @@ async def test_duty_days_are_added_to_the_score_and_the_worker_is_told(
     assert score_of(after) == before + 36  # 12 points a day (000:548)
     breakdown = await sam.choose(next(r for r in after if isinstance(r, Card)).actions[0].value)
     personal = next(s for s in breakdown[0].sections if s.heading == "Personal elements")  # type: ignore[union-attr]
-    assert personal.lines == ("36 — duty days [000:548,555,454]",)
+    assert personal.lines == (
+        "36 — duty days [Derbyshire Workload Management Scheme guidance, Appendix 4, Using the "
+        "WMT, Column 10 and 3; Derbyshire Workload Management Scheme, Appendix 5: points grid]",
+    )
 
     async with session_factory(database)() as session:
         events = (await session.exec(select(AuditEvent))).all()
@@ -152,8 +155,11 @@ async def test_a_third_personal_capacity_element_is_flagged_as_not_counting(
     replies = await manager.submit(element="on_site_supervisor")
     warnings = [r.text for r in replies if r.tone is Tone.WARNING]  # type: ignore[union-attr]
     assert len(warnings) == 1
-    assert "001:1533-1536" in warnings[0]
+    assert (
+        "(Nottinghamshire Children's Social Care Case Workload Management Tool, 5)" in warnings[0]
+    )
     assert warnings[0] == (
         "Note: your council counts at most 2 of these elements, the highest first "
-        "(001:1533-1536), so on-site supervisor does not count now."
+        "(Nottinghamshire Children's Social Care Case Workload Management Tool, 5), so on-site "
+        "supervisor does not count now."
     )

@@ -46,6 +46,8 @@ LONDON = ZoneInfo("Europe/London")
 FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=LONDON)  # the clock says Mon 23 Nov 2026 10:00
 WELSH = "Trafodwyd y cynllun gofal ✅ ŵ ŷ 🙂 <script>alert(1)</script> '; DROP TABLE staff; --"
 
+LAMBETH = "Lambeth Supervision Policy, Procedures and Guidance (March 2021)"
+
 
 async def held_session(
     database: AsyncEngine,
@@ -223,8 +225,12 @@ async def test_full_record_in_the_derbyshire_template(database: AsyncEngine, cha
     assert isinstance(done, Say)
     assert done.tone is Tone.SUCCESS
     assert "Written 1 working day after the session" in done.text
-    # DCC 000:103 as a deadline: at the latest the next working day (issue 20 item 5).
-    assert "as soon as possible after it, 1 working day allowed (000:103): on time" in done.text
+    # DCC 000:103 as a deadline: at the latest the next working day (issue 20 item 5), cited by
+    # the council's document and section (issue 21 item 6).
+    assert (
+        "as soon as possible after it, 1 working day allowed "
+        "(Derbyshire Children's Services Supervision Policy, 6): on time" in done.text
+    )
     assert "Next meeting booked: Mon 21 Dec 2026, 10:00" in done.text
     saved = await record_of(database, session_id)
     record = saved["record"]
@@ -469,7 +475,8 @@ async def test_lambeth_per_case_headings_and_check_in_not_recorded(
     assert [f.name for f in form.fields][:2] == ["check_in_agreed", "check_in"]
     await fill(priya, check_in="Feeling stretched this month")
     form = priya.form()
-    assert "not recorded unless you both agree (004:433)" in errors(form)["check_in"]
+    both_agree = f"not recorded unless you both agree ({LAMBETH}, Appendix A: Supervision"
+    assert both_agree in errors(form)["check_in"]
     assert field_of(form, "check_in").value == "Feeling stretched this month"
     await priya.submit(check_in="")
     await fill(priya)
@@ -484,7 +491,7 @@ async def test_lambeth_per_case_headings_and_check_in_not_recorded(
     assert "Decisions" not in labels  # asked in the decisions step, with the rationale
     await fill(priya)
     replies = await finish(priya)
-    assert "2 working days allowed (004:350,356): on time" in replies[0].text
+    assert f"2 working days allowed ({LAMBETH}, 4): on time" in replies[0].text
     saved = await record_of(database, session_id)
     assert saved["record"].template_id == "professional_supervision"
     assert "check_in" not in saved["record"].sections
