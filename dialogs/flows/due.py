@@ -5,17 +5,21 @@ Built on the policy engine's due items for the person's council pack (policy/obl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.messages import Card, CardSection, Fact, Option, Payload
+from dialogs.views import SessionView
 from dialogs.when import describe, describe_day
 from policy.asye import in_asye
 from policy.calendar import add_months
 from policy.citations import cite
+from policy.frequencies import DueItem
 from policy.obligations import due_items, missed_supervision
 
 HORIZON = timedelta(days=14)
+ASYE_KINDS = frozenset({"asye_supervision"})
 MISSED_MONTHS = 3  # calendar months missed are listed for this many months back
 
 
@@ -52,24 +56,7 @@ class DueFlow:
         to_sign = await turn.ports.records.awaiting_signature(actor.id)
         actions = await turn.ports.records.open_actions(actor.id)
 
-        facts = []
-        if upcoming:
-            first = upcoming[0]
-            with_whom = (
-                first.supervisee_ids if first.supervisor_id == actor.id else (first.supervisor_id,)
-            )
-            names = []
-            for staff_id in with_whom:
-                person = await turn.ports.directory.staff(staff_id)
-                names.append(person.name if person else "someone who has left")
-            facts.append(
-                Fact(
-                    "Next supervision",
-                    f"{describe(first.start, turn.zone)} with {', '.join(names)}",
-                )
-            )
-        else:
-            facts.append(Fact("Next supervision", "none booked"))
+        facts = [await self._next_supervision(turn, upcoming, items)]
         facts.append(Fact("Overdue", str(len(overdue)) if overdue else "nothing"))
 
         sections = []
@@ -130,7 +117,14 @@ class DueFlow:
             )
         if not sections:
             sections.append(CardSection("All clear", ("Nothing overdue or due soon.",)))
-        buttons = [Option("start:book", "Book supervision")]
+        # Book only when there is something to book: not when the person's own next supervision
+        # is already in the diary (a manager books for their team, so keeps the button).
+        own_booked = any(actor.id in session.supervisee_ids for session in upcoming)
+        buttons = (
+            []
+            if own_booked and not actor.role.is_manager
+            else [Option("start:book", "Book supervision")]
+        )
         asye = turn.pack.asye
         if me is not None and asye is not None and in_asye(me, asye, turn.today):
             buttons.append(Option("start:asye", f"{asye.labels.programme} plan"))
@@ -144,6 +138,39 @@ class DueFlow:
             actions=tuple(buttons),
         )
         return Outcome(replies=[card])  # a view: asking writes nothing
+
+    async def _next_supervision(
+        self, turn: Turn, upcoming: Sequence[SessionView], items: Sequence[DueItem]
+    ) -> Fact:
+        """The next booked session; else when the next is due (however far off) and the next
+        meeting agreed in the last signed record (DCC 000:271-273, the record's section 8)."""
+        actor = turn.actor
+        if upcoming:
+            first = upcoming[0]
+            with_whom = (
+                first.supervisee_ids if first.supervisor_id == actor.id else (first.supervisor_id,)
+            )
+            names = []
+            for staff_id in with_whom:
+                person = await turn.ports.directory.staff(staff_id)
+                names.append(person.name if person else "someone who has left")
+            return Fact(
+                "Next supervision", f"{describe(first.start, turn.zone)} with {', '.join(names)}"
+            )
+        parts = ["none booked"]
+        kinds = {f.obligation for f in turn.pack.supervision.frequencies if f.counts_for_compliance}
+        due = min(
+            (i.due for i in items if i.due is not None and i.kind in kinds | ASYE_KINDS),
+            default=None,
+        )
+        if due is not None:
+            parts.append(f"due by {describe_day(due)}")
+        last = await turn.ports.records.last_for(actor.id)
+        agreed = last.next_meeting_at if last is not None else None
+        signed = last is not None and last.supervisor_signed_at and last.supervisee_signed_at
+        if signed and agreed is not None and agreed > turn.now:
+            parts.append(f"agreed at your last supervision: {describe(agreed, turn.zone)}")
+        return Fact("Next supervision", "; ".join(parts))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         return await self.start(turn, "")
