@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+# This checkout's code, whichever checkout the virtualenv's `supervision-bot` was installed from
+# (several worktrees share one virtualenv): the command's own entry point, run from here.
 ROOT = Path(__file__).resolve().parents[2]
-EXE = shutil.which("supervision-bot") or str(Path(sys.executable).parent / "supervision-bot")
+EXE = (
+    sys.executable,
+    "-c",
+    "import sys; sys.argv[0] = 'supervision-bot'; from bot.cli import main; sys.exit(main())",
+)
 
 
 def run(
@@ -19,11 +24,10 @@ def run(
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "DATABASE_"))
     }
     environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    # This checkout's code, whichever copy the virtualenv's editable install points at.
     environment["PYTHONPATH"] = os.pathsep.join(
-        filter(None, (str(ROOT), environment.get("PYTHONPATH")))
+        p for p in (str(ROOT), environment.get("PYTHONPATH")) if p
     )
     environment.update(env or {})
     return subprocess.run(
-        [EXE, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
+        [*EXE, *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
     )
