@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -49,8 +49,27 @@ class PersonItem:
 
 @dataclass(frozen=True, slots=True)
 class TrendPoint:
-    label: str  # "2024-03"
-    percent: Decimal | None
+    label: str  # "2024-03"; the current month "Mar so far"
+    percent: Decimal | None  # None: no figure (no one due, or before the team's first session)
+
+
+def trend_points(
+    this_month: int,
+    periods: int,
+    percent_of: Callable[[int], Decimal | None],
+    data_from: date | None,
+) -> tuple[TrendPoint, ...]:
+    """The last `periods` whole months and the current one, oldest first. A month before the
+    first held session the team has is no figure, not 0%: there was nothing to count yet, and a
+    new council would otherwise see a year of false failures. The current month is marked
+    "so far" (issue 21 item 8)."""
+    first = month_index(data_from) if data_from is not None else this_month + 1
+    points = []
+    for index in range(this_month - periods, this_month + 1):
+        month = month_from_index(index)
+        label = f"{month:%b} so far" if index == this_month else f"{month:%Y-%m}"
+        points.append(TrendPoint(label, percent_of(index) if index >= first else None))
+    return tuple(points)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +221,14 @@ def team_digest(
     def figure(index: int) -> Figure:
         return report(index).by_team.get(team_id, Figure())
 
-    periods = range(this_month - pack.digest.trend_periods, this_month)
-    trend = tuple(TrendPoint(f"{month_from_index(i):%Y-%m}", figure(i).percent) for i in periods)
+    firsts = [history.by_supervisee.get(s.id) for s in members]
+    started = min((held[0].day for held in firsts if held), default=None)
+    trend = trend_points(
+        this_month,
+        pack.digest.trend_periods,
+        lambda i: figure(i).percent,
+        started,
+    )
     team_counts = [(sid, n) for sid, n in caseload_counts if sid in team_ids]
     return TeamDigest(
         team_id,

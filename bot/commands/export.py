@@ -202,4 +202,4 @@ async def _compliance(settings: Settings, engine: AsyncEngine, args: argparse.Na
         first = month_from_index(index)
         months.append((first.year, first.month))
     names = {t.id: t.name for t in teams if t.id is not None}
-    return compliance_csv(pack, inputs.staff, inputs.sessions, inputs.absences, names, months)
+    return compliance_csv(pack, inputs.staff, inputs.sessions, inputs.absences, names, months, now)

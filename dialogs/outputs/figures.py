@@ -1,7 +1,9 @@
 """Monthly compliance per team as CSV, in the shape councils report (POWYS 002:13-33).
 
 One row per team and staff group (qualified, newly qualified, agency) plus the team total:
-supervised, due (in post less excluded), excluded for absence, percentage and target.
+supervised, due (in post less excluded), excluded for absence, percentage and target, and the
+month's `status`: `complete`, `so far` (the current month) or `no data` (before the team's first
+held supervision, when there was nothing to count: no percentage rather than a false 0%).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
 from policy.compliance import GROUPS, Figure, monthly_compliance
 from policy.facts import AbsenceFacts, SessionFacts, StaffFacts
@@ -17,17 +20,18 @@ from policy.packs import Pack
 
 COLUMNS = (
     "period", "team", "group", "in_post", "excluded", "due", "supervised", "percent", "target",
-    "meets_target",
+    "meets_target", "status",
 )  # fmt: skip
+NO_DATA, SO_FAR, COMPLETE = "no data", "so far", "complete"
 
 
-def _row(period: str, team: str, group: str, figure: Figure, pack: Pack) -> list[str]:
-    percent = figure.percent
+def _row(period: str, team: str, group: str, figure: Figure, pack: Pack, status: str) -> list[str]:
+    percent = None if status == NO_DATA else figure.percent
     target = pack.compliance.target.percent
     return [
         period, team, group, str(figure.in_post), str(figure.excluded), str(figure.denominator),
         str(figure.supervised), "" if percent is None else f"{percent:.1f}", f"{target:.0f}",
-        "" if percent is None else ("yes" if percent >= target else "no"),
+        "" if percent is None else ("yes" if percent >= target else "no"), status,
     ]  # fmt: skip
 
 
@@ -38,8 +42,15 @@ def compliance_csv(
     absences: Sequence[AbsenceFacts],
     team_names: Mapping[int, str],
     months: Sequence[tuple[int, int]],
+    today: date,
 ) -> bytes:
     index = sessions if isinstance(sessions, SessionIndex) else SessionIndex(sessions, pack.zone)
+    started: dict[int, tuple[int, int]] = {}
+    for person in staff:
+        held = index.by_supervisee.get(person.id)
+        if held and person.team_id is not None:
+            first = (held[0].day.year, held[0].day.month)
+            started[person.team_id] = min(started.get(person.team_id, first), first)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -47,10 +58,14 @@ def compliance_csv(
         period = f"{year}-{month:02d}"
         for team_id, name in sorted(team_names.items(), key=lambda kv: kv[1]):
             members = [s for s in staff if s.team_id == team_id]
+            if (year, month) < started.get(team_id, (today.year, today.month + 1)):
+                status = NO_DATA
+            else:
+                status = SO_FAR if (year, month) == (today.year, today.month) else COMPLETE
             report = monthly_compliance(members, index, absences, pack, year, month)
             for group in GROUPS:
                 figure = report.by_group.get(group)
                 if group != "other" and figure is not None:
-                    writer.writerow(_row(period, name, group, figure, pack))
-            writer.writerow(_row(period, name, "all", report.organisation, pack))
+                    writer.writerow(_row(period, name, group, figure, pack, status))
+            writer.writerow(_row(period, name, "all", report.organisation, pack, status))
     return buffer.getvalue().encode("utf-8-sig")

@@ -14,7 +14,7 @@ from sqlmodel import col
 from policy.calendar import month_from_index, month_index
 from policy.caps import CapBreach, RatioBreach
 from policy.compliance import CaseCompliance, ComplianceReport, Figure
-from policy.digest import GroupFigures, TrendPoint, group_figures
+from policy.digest import GroupFigures, TrendPoint, group_figures, trend_points
 from policy.packs.schema import Pack
 from policy.recording import RecordStatus
 from storage.models import Staff, Team
@@ -25,6 +25,7 @@ from storage.queries.digest import (
     case_compliance_sql,
     caseload_counts_sql,
     caseload_history_sql,
+    first_held_by_team,
     late_records_sql,
     ratio_breaches_sql,
 )
@@ -114,15 +115,17 @@ async def digest_figures(
         empty = ComplianceReport("", Decimal(0), Figure())
         return monthly.reports.get(month_from_index(index)) or empty
 
-    periods = range(this - pack.digest.trend_periods, this)
+    started = await first_held_by_team(connection, organisation_id, pack)
     return {
         team_id: TeamFigures(
             team_id,
             figure(this, team_id),
             figure(this - 1, team_id),
-            tuple(
-                TrendPoint(f"{month_from_index(i):%Y-%m}", figure(i, team_id).percent)
-                for i in periods
+            trend_points(
+                this,
+                pack.digest.trend_periods,
+                lambda i, team_id=team_id: figure(i, team_id).percent,  # type: ignore[misc]
+                started.get(team_id),
             ),
             cases.get(team_id, CaseCompliance(0, 0, ())),
             late.get(team_id, ()),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -606,4 +606,30 @@ async def case_compliance_sql(
             tuple(sorted(listed[team_id], key=lambda i: (i.staff_id, i.case_reference or ""))),
         )
         for team_id, (n, late) in figures.items()
+    }
+
+
+async def first_held_by_team(
+    connection: AsyncConnection, organisation_id: int, pack: Pack
+) -> dict[int, date]:
+    """Each team's first held supervision (of its members), the month its trend starts from:
+    before it there was nothing to count (issue 21 item 8)."""
+    start = func.min(col(SupervisionSession.planned_start))
+    rows = await connection.execute(
+        select(col(Staff.team_id), start)
+        .join(SessionAttendee, col(SessionAttendee.session_id) == col(SupervisionSession.id))
+        .join(Staff, col(Staff.id) == col(SessionAttendee.staff_id))
+        .where(
+            col(SupervisionSession.organisation_id) == organisation_id,
+            col(SupervisionSession.status) == SessionStatus.HELD.value,
+            col(Staff.team_id).is_not(None),
+        )
+        .group_by(col(Staff.team_id))
+    )
+    found = rows.all()
+    return {
+        # min() over a UTC column: SQLite may hand back a naive value
+        int(team_id): local_date(first if first.tzinfo else first.replace(tzinfo=UTC), pack.zone)
+        for team_id, first in found
+        if first is not None and team_id is not None
     }

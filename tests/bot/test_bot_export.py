@@ -103,3 +103,20 @@ def test_compliance_csv_per_team_and_group(demo_dir: Path) -> None:
         assert row["target"] == "100"  # Derbyshire: ALL staff monthly (000:174)
     groups = {r["group"] for r in rows}
     assert {"qualified", "newly_qualified", "agency", "all"} <= groups
+
+
+def test_compliance_csv_marks_months_before_data_and_the_month_so_far(demo_dir: Path) -> None:
+    """Issue 21 item 8: the demo has six months of supervision; a year's export showed 0% for
+    the months before it (false failures) and the current month as a finished one."""
+    out = demo_dir / "compliance-year.csv"
+    result = run(demo_dir, "export", "compliance", "--months", "12", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    periods = sorted({r["period"] for r in rows})
+    first, current = periods[0], periods[-1]
+    before = [r for r in rows if r["period"] == first]
+    assert {r["status"] for r in before} == {"no data"}
+    assert {r["percent"] for r in before} == {""}
+    assert {r["meets_target"] for r in before} == {""}
+    assert {r["status"] for r in rows if r["period"] == current} == {"so far"}
+    assert "complete" in {r["status"] for r in rows}

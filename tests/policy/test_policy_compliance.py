@@ -397,9 +397,17 @@ def test_team_digest_is_a_value() -> None:
     assert [r.session_id for r in digest.late_records] == [sessions[0].id]
     assert {p.item.kind for p in digest.due_next_week} == set()
     assert digest.cap_breaches[0].staff_id == 1
-    assert len(digest.trend) == 12
-    assert digest.trend[-1].label == "2024-02"
-    assert digest.trend[-1].percent == Decimal("50.0")  # person 1 in Feb, person 2 not
+    # Twelve whole months and this one, marked "so far" (issue 21 item 8)
+    assert len(digest.trend) == 13
+    assert digest.trend[-1].label == "Mar so far"
+    assert digest.trend[-2].label == "2024-02"
+    assert digest.trend[-2].percent == Decimal("50.0")  # person 1 in Feb, person 2 not
+    # The team's first held supervision was in January 2024: before it there is no figure,
+    # not a false 0% (issue 21 item 8)
+    assert [p.label for p in digest.trend if p.percent is None] == [
+        f"2023-{m:02d}" for m in range(3, 13)
+    ]
+    assert digest.trend[-3].percent is not None  # January 2024
     assert digest.last_month.denominator == 2
     assert digest.target == Decimal(90)
 
