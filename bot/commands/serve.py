@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 
 from aiohttp import web
 
 from bot.app import create_app
+from bot.commands import demo
 from bot.runtime import settings_or_exit
+from bot.settings import Settings
+from storage.migrate import current_revision
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,6 +45,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     worker.set_defaults(handler=run_worker)
 
 
+NO_DATABASE = (
+    "supervision-bot {command}: the database has no tables yet. Create it first with\n"
+    "  supervision-bot init --org SLUG --name NAME --pack PACK\n"
+    "(or `supervision-bot serve --demo`, which creates it with the demo council)."
+)
+
+
+def _database_missing(settings: Settings) -> bool:
+    """No tables at all: the scheduler would log 'no such table' on every tick (issue 21)."""
+    return asyncio.run(current_revision(settings.database_url)) is None
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     if args.demo:
@@ -48,6 +64,14 @@ def run(args: argparse.Namespace) -> int:
             print("supervision-bot serve: --demo is refused when ENVIRONMENT=production")
             return 2
         settings = settings.model_copy(update={"demo_mode": True})
+        # In an empty folder too: create the database and add the demo council once, as
+        # `supervision-bot demo --if-empty` does (a second start changes nothing).
+        code = demo.run(argparse.Namespace(if_empty=True))
+        if code != 0:
+            return code
+    elif _database_missing(settings):
+        print(NO_DATABASE.format(command="serve"), file=sys.stderr)
+        return 2
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Supervision Assistant on http://{'localhost' if host == '127.0.0.1' else host}:{port}/")
@@ -58,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
+    if _database_missing(settings):
+        print(NO_DATABASE.format(command="worker"), file=sys.stderr)
+        return 2
 
     async def work() -> None:
         runner = web.AppRunner(create_app(settings, run_scheduler=True))

@@ -102,3 +102,36 @@ def test_channels_for_digests_and_the_summary(tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert "no team 'Nowhere'" in missing.stderr
     assert "Children in Care" in missing.stderr
+
+
+def test_serve_without_a_database_refuses_with_the_command_to_run(tmp_path: Path) -> None:
+    """Issue 21 item 12: it started and logged "no such table: outboxmessage" on every tick."""
+    for command in ("serve", "worker"):
+        result = run(tmp_path, command)
+        assert result.returncode == 2
+        assert "supervision-bot init --org SLUG --name NAME --pack PACK" in result.stderr
+        assert "no such table" not in result.stderr
+
+
+def test_serve_demo_in_an_empty_folder_creates_the_database_and_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21 item 12: `serve --demo` in an empty folder creates what it serves."""
+    import sqlite3
+
+    from bot.cli import main
+    from bot.commands import serve
+
+    served: list[int] = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setattr(serve.web, "run_app", lambda app, **kw: served.append(kw["port"]))
+    assert main(["serve", "--demo", "--port", "3999", "--no-scheduler"]) == 0
+    assert served == [3999]
+    with sqlite3.connect(tmp_path / "empty.db") as db:
+        tables = {row[0] for row in db.execute("select name from sqlite_master")}
+        assert "outboxmessage" in tables
+        assert db.execute("select count(*) from organisation").fetchone()[0] == 1
+    assert main(["serve", "--demo", "--port", "3999", "--no-scheduler"]) == 0  # kept, not doubled
+    with sqlite3.connect(tmp_path / "empty.db") as db:
+        assert db.execute("select count(*) from organisation").fetchone()[0] == 1
