@@ -326,6 +326,10 @@ class Audit(Protocol):
 class Packs(Protocol):
     def for_organisation(self, organisation_id: int) -> Pack: ...
 
+    def organisation_name(self, organisation_id: int) -> str:
+        """The organisation's own name ("Demoshire County Council (demo)"), not its pack's."""
+        ...
+
     def scheme(self, scheme_id: str) -> Scheme:
         """A weighting scheme: the council's own (SCHEMES_DIR) or a built-in one."""
         ...

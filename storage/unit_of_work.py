@@ -43,13 +43,18 @@ class OrganisationPacks:
         packs: Mapping[str, Pack],
         pack_ids: Mapping[int, str],
         scheme_dirs: Sequence[Path] = (),
+        names: Mapping[int, str] | None = None,
     ) -> None:
         self._packs = packs
         self._pack_ids = pack_ids
         self._scheme_dirs = scheme_dirs
+        self._names = names or {}
 
     def for_organisation(self, organisation_id: int) -> Pack:
         return self._packs[self._pack_ids[organisation_id]]
+
+    def organisation_name(self, organisation_id: int) -> str:
+        return self._names.get(organisation_id) or self.for_organisation(organisation_id).council
 
     def scheme(self, scheme_id: str) -> Scheme:
         return _scheme(scheme_id, tuple(self._scheme_dirs))
@@ -94,10 +99,13 @@ def unit_of_work_factory(
     @asynccontextmanager
     async def unit_of_work() -> AsyncIterator[SqlUnitOfWork]:
         async with make_session() as session:
-            rows = (await session.exec(select(Organisation.id, Organisation.pack_id))).all()
-            pack_ids = {org_id: pack_id for org_id, pack_id in rows if org_id is not None}
+            query = select(Organisation.id, Organisation.pack_id, Organisation.name)
+            rows = (await session.exec(query)).all()
+            pack_ids = {org_id: pack_id for org_id, pack_id, _ in rows if org_id is not None}
+            names = {org_id: name for org_id, _, name in rows if org_id is not None}
+            packs_of = OrganisationPacks(packs, pack_ids, scheme_dirs, names)
             try:
-                yield SqlUnitOfWork(session, OrganisationPacks(packs, pack_ids, scheme_dirs), clock)
+                yield SqlUnitOfWork(session, packs_of, clock)
             except IntegrityError as error:
                 await session.rollback()
                 if claimed_twice(error):

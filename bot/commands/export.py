@@ -63,7 +63,7 @@ def _write(data: bytes, output: Path | None, what: str) -> None:
         sys.stdout.buffer.write(data)
         return
     output.write_bytes(data)
-    print(f"Wrote {what} to {output}", file=sys.stderr)
+    print(f"Wrote {what} to {output.resolve()}", file=sys.stderr)
 
 
 def run_record(args: argparse.Namespace) -> int:
@@ -95,7 +95,7 @@ async def _record(settings: Settings, engine: AsyncEngine, args: argparse.Namesp
         )
         supervisee = ", ".join(bundle.names.get(i, "?") for i in meeting.supervisee_ids)
         document = RecordDocument(
-            council=pack.council,
+            council=bundle.organisation.name,  # the organisation's own name, not its pack's
             title=pack.terms.supervision_record.value,
             supervisor=bundle.names.get(meeting.supervisor_id, "?"),
             supervisee=supervisee,

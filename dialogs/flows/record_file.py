@@ -64,7 +64,7 @@ class RecordFileFlow:
             else [(k, k.replace("_", " ").capitalize()) for k in record.sections]
         )
         document = RecordDocument(
-            council=turn.pack.council,
+            council=turn.ports.packs.organisation_name(turn.actor.organisation_id),
             title=turn.pack.terms.supervision_record.value,
             supervisor=supervisor.name,
             supervisee=" and ".join(names[i] for i in session.supervisee_ids),

@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from dialogs.flows.record_plan import NEXT_MEETING
+from dialogs.outputs.pdf_text import fonts, printable
 from dialogs.views import RecordView
 
 
@@ -42,12 +44,18 @@ def _when(moment: datetime | None, zone: ZoneInfo) -> str:
 
 
 def _para(text: str, style: ParagraphStyle) -> Paragraph:
-    # Record text is what people typed: escape it, keep their line breaks.
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    # Record text is what people typed: escape it, keep their line breaks, and spell out what
+    # the font cannot draw (an emoji printed as an empty box says nothing).
+    return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
 
 
 def record_pdf(record: RecordView, document: RecordDocument) -> bytes:
+    font, bold = fonts()
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        if isinstance(style, ParagraphStyle):
+            strong = style.name == "Title" or style.name.startswith("Heading")
+            style.fontName = bold if strong or "Bold" in style.fontName else font
     body, heading = styles["BodyText"], styles["Heading2"]
     buffer = io.BytesIO()
     pdf = SimpleDocTemplate(
@@ -60,74 +68,102 @@ def record_pdf(record: RecordView, document: RecordDocument) -> bytes:
         subject="Supervision record (confidential staff record)",
     )
     zone = document.zone
+    cell = ParagraphStyle("cell", parent=body, spaceBefore=0, spaceAfter=0)
     story: list[object] = [
-        Paragraph(escape(f"{document.council}: {document.title}"), styles["Title"]),
+        _para(f"{document.council}: {document.title}", styles["Title"]),
         _para("CONFIDENTIAL: staff supervision record", styles["Italic"]),
         Spacer(1, 4 * mm),
         Table(
             [
-                ["Supervisor", document.supervisor],
-                ["Supervisee", document.supervisee],
+                ["Supervisor", _para(document.supervisor, cell)],
+                ["Supervisee", _para(document.supervisee, cell)],
                 ["Date of supervision", _when(document.held_at, zone)],
                 ["Written", _when(record.written_at, zone)],
             ],
             colWidths=(45 * mm, 120 * mm),
-            style=TableStyle([("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold")]),
+            style=TableStyle(
+                [("FONTNAME", (0, 0), (0, -1), bold), ("FONTNAME", (1, 0), (1, -1), font)]
+            ),
         ),
     ]
+    # What the record holds in structured form, printed under the template's own heading where
+    # the template has one (DCC 000:271-276: next meeting, signatures), else at the end.
+    structured = {
+        "decisions": ("Decisions and rationale", _decisions(record, styles, body)),
+        "actions": ("Actions", _actions(record, document, body, font, bold)),
+        NEXT_MEETING: (
+            "Date and time of next meeting",
+            [
+                _para(
+                    _when(record.next_meeting_at, zone) if record.next_meeting_at else "Not set",
+                    body,
+                )
+            ],
+        ),
+        "signatures": ("Signed", _signatures(record, document, cell, font)),
+    }
+    printed: set[str] = set()
     for section_id, title in document.section_titles:
-        story += [Paragraph(escape(title), heading)]
+        story.append(_para(title, heading))
+        if section_id in structured:
+            story += structured[section_id][1]
+            printed.add(section_id)
+            continue
         story.append(_para(record.sections.get(section_id, "") or "Nothing recorded.", body))
-    story.append(Paragraph("Cases discussed", heading))
+    story.append(_para("Cases discussed", heading))
     refs = ", ".join(record.case_references) or "None"
     story.append(_para(f"{refs} (case references only; notes are on each child's record)", body))
-    story.append(Paragraph("Decisions and rationale", heading))
+    for key, (title, flowables) in structured.items():
+        if key not in printed:
+            story += [_para(title, heading), *flowables]
+    pdf.build(story)
+    return buffer.getvalue()
+
+
+def _decisions(record: RecordView, styles: StyleSheet1, body: ParagraphStyle) -> list[object]:
     if not record.decisions:
-        story.append(_para("No decisions recorded.", body))
+        return [_para("No decisions recorded.", body)]
+    story: list[object] = []
     for decision in record.decisions:
         prefix = f"{decision.case_reference}: " if decision.case_reference else ""
         story.append(_para(f"{prefix}{decision.decision}", styles["Heading4"]))
         story.append(_para(f"Rationale: {decision.rationale}", body))
-    story.append(Paragraph("Actions", heading))
-    rows = [["Action", "By whom", "By when", "Review"]]
+    return story
+
+
+def _actions(
+    record: RecordView, document: RecordDocument, body: ParagraphStyle, font: str, bold: str
+) -> list[object]:
+    rows: list[list[object]] = [["Action", "By whom", "By when", "Review"]]
     for action in record.actions:
         rows.append(
             [
                 _para(action.description, body),
-                document.owners.get(action.owner_id, "—"),
+                _para(document.owners.get(action.owner_id, "—"), body),
                 f"{action.due_date:%d %b %Y}",
                 f"{action.review_date:%d %b %Y}" if action.review_date else "",
             ]
         )
     if len(rows) == 1:
         rows.append(["No actions recorded.", "", "", ""])
-    story.append(
-        Table(
-            rows,
-            colWidths=(80 * mm, 35 * mm, 25 * mm, 25 * mm),
-            repeatRows=1,
-            style=TableStyle(
-                [
-                    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                    ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ]
-            ),
-        )
+    style = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), font),
+            ("FONTNAME", (0, 0), (-1, 0), bold),
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
     )
-    story.append(Paragraph("Date and time of next meeting", heading))
-    story.append(
-        _para(_when(record.next_meeting_at, zone) if record.next_meeting_at else "Not set", body)
-    )
-    story.append(Paragraph("Signed", heading))
-    story.append(
-        Table(
-            [
-                ["Supervisor", document.supervisor, _when(record.supervisor_signed_at, zone)],
-                ["Supervisee", document.supervisee, _when(record.supervisee_signed_at, zone)],
-            ],
-            colWidths=(30 * mm, 60 * mm, 75 * mm),
-        )
-    )
-    pdf.build(story)
-    return buffer.getvalue()
+    return [Table(rows, colWidths=(80 * mm, 35 * mm, 25 * mm, 25 * mm), repeatRows=1, style=style)]
+
+
+def _signatures(
+    record: RecordView, document: RecordDocument, cell: ParagraphStyle, font: str
+) -> list[object]:
+    zone = document.zone
+    rows = [
+        ["Supervisor", _para(document.supervisor, cell), _when(record.supervisor_signed_at, zone)],
+        ["Supervisee", _para(document.supervisee, cell), _when(record.supervisee_signed_at, zone)],
+    ]
+    style = TableStyle([("FONTNAME", (0, 0), (-1, -1), font)])
+    return [Table(rows, colWidths=(30 * mm, 60 * mm, 75 * mm), style=style)]

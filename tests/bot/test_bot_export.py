@@ -48,10 +48,13 @@ def test_signed_record_exports_as_pdf_and_is_audited(demo_dir: Path) -> None:
         "Cases discussed",
         "Decisions and rationale",
         "Actions",
-        "Date and time of next meeting",
-        "Signed",
+        "Date and Time of Next Meeting",
+        "Manager and employee signatures with dates",
     ):
         assert heading in text
+    # Issue 21 item 9: the demo council's own name, not its pack's council (Derbyshire)
+    assert text.startswith("Demoshire County Council (demo): Record of Supervision")
+    assert "Derbyshire" not in text
     audit = query(
         demo_dir, "SELECT action, subject_id, reason FROM auditevent ORDER BY id DESC LIMIT 1"
     )
@@ -87,6 +90,23 @@ def test_case_notes_export_once_then_nothing_new(demo_dir: Path) -> None:
     )
     assert real.returncode == again.returncode == 0
     assert "Nothing new to export" in again.stderr
+
+
+def test_record_pdf_default_file_is_named_in_full_and_git_ignored(demo_dir: Path) -> None:
+    """Issue 21 item 9: `export record ID` wrote record-ID.pdf into the current folder without
+    saying where; a repository checkout must not pick it up."""
+    (record_id,) = query(
+        demo_dir,
+        "SELECT id FROM supervisionrecord WHERE supervisee_signed_at IS NOT NULL "
+        "ORDER BY id LIMIT 1",
+    )[0]
+    result = run(demo_dir, "export", "record", str(record_id))
+    assert result.returncode == 0, result.stderr
+    written = demo_dir / f"record-{record_id}.pdf"
+    assert written.exists()
+    assert f"Wrote the record to {written.resolve()}" in result.stderr
+    ignored = (Path(__file__).resolve().parents[2] / ".gitignore").read_text().splitlines()
+    assert "record-*.pdf" in ignored
 
 
 def test_compliance_csv_per_team_and_group(demo_dir: Path) -> None:

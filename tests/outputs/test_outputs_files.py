@@ -78,7 +78,11 @@ def test_record_pdf_has_every_section_and_both_signatures() -> None:
     pack = builtin_pack("derbyshire")
     template = pack.template("record_of_supervision")
     assert template is not None
-    sections = {s.id: f"Text for {s.title} – Cymraeg ŵ ✅ <b>kept</b>" for s in template.sections}
+    sections = {
+        s.id: f"Text for {s.title} – Cymraeg ŵ ✅ 🙂 <b>kept</b>"
+        for s in template.sections
+        if s.id not in ("next_meeting", "signatures")  # filled by the bot, not typed
+    }
     record = RecordView(
         id=7,
         session_id=3,
@@ -125,8 +129,19 @@ def test_record_pdf_has_every_section_and_both_signatures() -> None:
         "Fri 4 Dec 2026, 09:12",
         "<b>kept</b>",
         "Cymraeg",
+        # Issue 21 item 9: emoji printed as empty boxes; now as words the font can draw
+        "[white heavy check mark]",
+        "[slightly smiling face]",
     ):
         assert expected in flat, expected
+    assert "\u25a0" not in flat
+    # Issue 21 item 9: the template's signature section said "Nothing recorded" above a signed
+    # block; it now holds the signatures, and the next meeting its date.
+    signed = flat.split("Manager and employee signatures with dates", 1)[1]
+    assert signed.lstrip().startswith("Supervisor Priya Shah Thu 3 Dec 2026, 15:05")
+    assert "Nothing recorded" not in flat
+    next_meeting = flat.split("Date and Time of Next Meeting", 1)[1]
+    assert next_meeting.lstrip().startswith("Tue 5 Jan 2027, 10:00")
     assert reader.metadata is not None
     assert reader.metadata.title == "Record of Supervision: Sam Taylor"
 
