@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -66,8 +68,18 @@ class PendingDiscussion:
 
 
 async def pending_case_notes(
-    session: AsyncSession, organisation_id: int
+    session: AsyncSession, organisation_id: int, again_since: datetime | None = None
 ) -> tuple[Sequence[PendingDecision], Sequence[PendingDiscussion]]:
+    """Notes not yet exported, and with `again_since` those exported since then too (to send
+    again a file that was lost or cut short)."""
+
+    def unsent(column: Any) -> Any:
+        return (
+            column.is_(None)
+            if again_since is None
+            else or_(column.is_(None), column >= again_since)
+        )
+
     decisions = (
         await session.exec(
             select(ManagerDecision, Case.reference, Staff.name)
@@ -75,7 +87,7 @@ async def pending_case_notes(
             .join(Staff, col(Staff.id) == ManagerDecision.decided_by_id)
             .where(
                 ManagerDecision.organisation_id == organisation_id,
-                col(ManagerDecision.exported_at).is_(None),
+                unsent(col(ManagerDecision.exported_at)),
             )
             .order_by(col(ManagerDecision.decided_on), col(ManagerDecision.id))
         )
@@ -91,7 +103,7 @@ async def pending_case_notes(
             .join(Staff, col(Staff.id) == SupervisionRecord.written_by_id)
             .where(
                 Case.organisation_id == organisation_id,
-                col(RecordCaseDiscussion.exported_at).is_(None),
+                unsent(col(RecordCaseDiscussion.exported_at)),
             )
             .order_by(col(SupervisionSession.planned_start), col(RecordCaseDiscussion.id))
         )

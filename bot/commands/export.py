@@ -5,22 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from bot.commands.export_notes import register as register_notes
 from bot.commands.governance import register_export as register_person
 from bot.packs import pack_or_error
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
 from bot.settings import Settings
-from dialogs.outputs.case_notes import decision_note, discussion_note, notes_csv, notes_json
 from dialogs.outputs.figures import compliance_csv
 from policy.calendar import month_from_index, month_index
 from storage.db import session_factory
-from storage.exports import mark_exported, pending_case_notes, record_bundle
+from storage.exports import record_bundle
 from storage.models import Team
 from storage.repositories.audit import SqlAudit
 from storage.repositories.facts import SqlFacts
@@ -36,20 +36,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     record.add_argument("--output", type=Path, help="file to write (default record-ID.pdf)")
     record.add_argument("--reason", default="", help="why it is exported (kept in the audit trail)")
     record.set_defaults(handler=run_record)
-    notes = kinds.add_parser(
-        "decisions",
-        help="decisions and case discussions not yet sent to the child's record",
-        description=(
-            "Writes manager decisions and supervision case discussions as notes named as your "
-            "council names them, for upload to the case management system, and marks them "
-            "exported (use --dry-run to look without marking)."
-        ),
-    )
-    notes.add_argument("--org", help="organisation short name (needed if there are several)")
-    notes.add_argument("--format", choices=("csv", "json"), default="csv")
-    notes.add_argument("--output", type=Path, help="file to write (default: standard output)")
-    notes.add_argument("--dry-run", action="store_true", help="do not mark anything as exported")
-    notes.set_defaults(handler=run_decisions)
+    register_notes(kinds)
     figures = kinds.add_parser("compliance", help="monthly supervision compliance per team (CSV)")
     figures.add_argument("--org", help="organisation short name (needed if there are several)")
     figures.add_argument("--months", type=int, default=12, help="how many months back (default 12)")
@@ -116,65 +103,6 @@ async def _record(settings: Settings, engine: AsyncEngine, args: argparse.Namesp
         )
         await session.commit()
         return pdf
-
-
-def run_decisions(args: argparse.Namespace) -> int:
-    settings = settings_or_exit()
-    data, count = asyncio.run(with_engine(settings, lambda e: _decisions(settings, e, args)))
-    _write(data, args.output, f"{count} case notes")
-    if not count:
-        print("Nothing new to export.", file=sys.stderr)
-    return 0
-
-
-async def _decisions(
-    settings: Settings, engine: AsyncEngine, args: argparse.Namespace
-) -> tuple[bytes, int]:
-    organisation = await resolve_organisation(engine, args.org)
-    assert organisation.id is not None
-    pack = pack_or_error(settings, organisation.pack_id)
-    zone = ZoneInfo(settings.timezone)
-    async with session_factory(engine)() as session:
-        decisions, discussions = await pending_case_notes(session, organisation.id)
-        notes = [
-            decision_note(
-                pack,
-                reference=d.reference,
-                decision=d.decision,
-                rationale=d.rationale,
-                decided_on=d.decided_on,
-                decided_by=d.decided_by,
-                source_id=f"decision:{d.id}",
-            )
-            for d in decisions
-        ] + [
-            discussion_note(
-                pack,
-                reference=d.reference,
-                headings=d.headings,
-                held_on=d.held_at.astimezone(zone).date(),
-                author=d.author,
-                source_id=f"discussion:{d.id}",
-            )
-            for d in discussions
-        ]
-        data = notes_json(notes) if args.format == "json" else notes_csv(notes)
-        if not args.dry_run and notes:
-            now = datetime.now(UTC)
-            await mark_exported(
-                session, [d.id for d in decisions], [d.id for d in discussions], now
-            )
-            await SqlAudit(session).record(
-                actor_id=None,
-                action="export",
-                subject_type="case_notes",
-                subject_id=f"{organisation.slug}:{now.date()}",
-                target_staff_id=None,
-                reason="export for the case management system",
-                detail={"notes": len(notes)},
-            )
-            await session.commit()
-        return data, len(notes)
 
 
 def run_compliance(args: argparse.Namespace) -> int:
