@@ -52,6 +52,7 @@ from storage.models import (
 DEMO_SLUG = "demo"
 LONDON = ZoneInfo("Europe/London")
 DOMAIN = "demoshire.example"
+DEMO_TEAMS_NAMESPACE = uuid.UUID("5e1f0c3a-2d6b-4c1e-9a7f-21d3c0de0021")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ def _weekday_on_or_after(day: date) -> date:
     return day
 
 
+def demo_teams_id(email: str) -> str:
+    """A demo person's Teams (Entra ID) object id: a fixed GUID made from their email, so the
+    Agents Playground or a test tenant can be set to speak as them (docs/teams.md)."""
+    return str(uuid.uuid5(DEMO_TEAMS_NAMESPACE, email.lower()))
+
+
 async def seed_demo(
     engine: AsyncEngine,
     today: date,
@@ -106,6 +113,7 @@ async def seed_demo(
                 external_ref=ref,
                 name=name,
                 email=email,
+                teams_aad_object_id=demo_teams_id(email),
                 role=role.value,
                 start_date=extra.pop("start_date", today - timedelta(days=rng.randint(400, 3000))),
                 **extra,

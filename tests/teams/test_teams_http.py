@@ -353,3 +353,27 @@ async def test_an_oversized_body_is_413_before_it_is_read(
     assert [r.getMessage() for r in caplog.records if r.name == "bot.guard"] == [
         "refused: POST /api/messages: body over 2097152 bytes"
     ]
+
+
+async def test_a_demo_person_is_known_by_their_demo_teams_id(
+    teams_bot: TeamsBot, database: AsyncEngine
+) -> None:
+    """Issue 21 item 13: demo staff had no Teams ids, so the Agents Playground or a test tenant,
+    whose user the connector cannot look up by a demo email, was told "can't match your
+    Microsoft account". Each demo person now has a fixed one (docs/teams.md)."""
+    from storage.demo import demo_teams_id
+    from tests.teams.conftest import TeamsUser
+
+    aled = await staff_named(database, "Aled Rhys")
+    assert aled.teams_aad_object_id == demo_teams_id("aled.rhys@demoshire.example")
+    async with session_factory(database)() as session:
+        ids = [s.teams_aad_object_id for s in (await session.exec(select(Staff))).all()]
+    assert all(ids)
+    assert len(set(ids)) == len(ids)
+    playground_user = TeamsUser("29:playground", demo_teams_id(aled.email), "Playground", "")
+    await teams_bot.post(personal_message(teams_bot, playground_user, "what's my caseload score"))
+    replies = await teams_bot.connector.wait_for(
+        lambda: teams_bot.connector.sent("a:chat-playground")
+    )
+    assert "can't match" not in replies[0].body.get("text", "")
+    assert "attachments" in replies[0].body
