@@ -37,9 +37,14 @@ def setup(extras: str = "") -> None:
     if stamp.exists():
         return
     target = f".[{extras}]" if extras else "."
-    print(f"Installing supervision-bot{f'[{extras}]' if extras else ''} into .venv ...", flush=True)
+    name = f"supervision-bot{f'[{extras}]' if extras else ''}"
+    print(
+        f"Installing {name} and its dependencies into .venv (about a minute the first time; "
+        "pip shows each package as it goes) ...",
+        flush=True,
+    )
     subprocess.run(
-        [str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target],
+        [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-e", target],
         cwd=ROOT,
         check=True,
     )

@@ -41,7 +41,13 @@ def configure(keys: list[str] | str | None, dev_key_file: Path | None = None) ->
             dev_key_file.parent.mkdir(parents=True, exist_ok=True)
             dev_key_file.write_bytes(Fernet.generate_key())
             dev_key_file.chmod(0o600)
-            log.warning("generated a development record key at %s", dev_key_file)
+            # Expected on a development machine, so said calmly (issue 21 item 14).
+            log.info(
+                "Record text is encrypted with a development key, created in %s. That is fine "
+                "on this machine. In production, set RECORD_ENCRYPTION_KEY instead (see "
+                ".env.example) and keep a copy somewhere safe: records cannot be read without it.",
+                dev_key_file,
+            )
         keys = [dev_key_file.read_text().strip()]
     _Keys.fernet = MultiFernet([Fernet(k.encode()) for k in keys]) if keys else None
 

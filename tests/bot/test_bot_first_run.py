@@ -1,0 +1,71 @@
+"""What a first-time developer sees: the port, install progress, a calm key message (issue 21
+item 14)."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import subprocess
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from storage import crypto
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_dev() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("dev_script", ROOT / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_start_says_the_port_and_how_to_change_it() -> None:
+    quick_start = (ROOT / "README.md").read_text("utf-8").split("## Everyday commands")[0]
+    assert "python3 dev.py run" in quick_start
+    assert "python3 dev.py test" in quick_start
+    assert "port 3978" in quick_start
+    assert "python3 dev.py run --port 8080" in quick_start
+
+
+def test_the_first_install_shows_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dev = load_dev()
+    python = tmp_path / "bin" / "python"
+    python.parent.mkdir()
+    python.touch()
+    monkeypatch.setattr(dev, "VENV", tmp_path)
+    monkeypatch.setattr(dev, "PY", python)
+    calls: list[list[str]] = []
+
+    def fake_run(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 0)
+
+    monkeypatch.setattr(dev.subprocess, "run", fake_run)
+    dev.setup()
+    (pip,) = calls
+    assert "--quiet" not in pip  # pip lists each package: 40 silent seconds looked stuck
+    assert "about a minute the first time" in capsys.readouterr().out
+
+
+def test_the_development_key_message_is_calm_and_says_what_to_do_in_production(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = crypto._Keys.fernet
+    try:
+        with caplog.at_level(logging.INFO, logger="storage.crypto"):
+            crypto.configure(None, tmp_path / "record.key")
+    finally:
+        crypto._Keys.fernet = before  # the suite's own key, for the tests that follow
+    (message,) = [r for r in caplog.records if r.name == "storage.crypto"]
+    assert message.levelno == logging.INFO
+    assert "In production, set RECORD_ENCRYPTION_KEY" in message.getMessage()
+    assert "fine on this machine" in message.getMessage()
