@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,8 +23,13 @@ from typing import Any, TypeVar
 
 from testing_keys import TEST_RECORD_KEY
 
+# This checkout's supervision-bot, not the one the shared virtualenv was installed from.
 ROOT = Path(__file__).resolve().parents[2]
-EXE = shutil.which("supervision-bot") or str(Path(sys.executable).parent / "supervision-bot")
+EXE = (
+    sys.executable,
+    "-c",
+    "import sys; sys.argv[0] = 'supervision-bot'; from bot.cli import main; sys.exit(main())",
+)
 API = "/playground/api"
 START_DEADLINE = 90.0  # seconds for a cold start on a busy 2-core machine
 T = TypeVar("T")
@@ -73,13 +77,12 @@ class Server:
             RECORD_ENCRYPTION_KEY=TEST_RECORD_KEY,
             CLOCK_START=clock_start.isoformat(),
             ENVIRONMENT="development",
-            # This checkout's code, whichever copy the virtualenv's editable install points at.
-            PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), environment.get("PYTHONPATH")))),
+            PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
         )
         with self.log.open("ab") as log:
             log.write(f"--- start {self.starts + 1} ---\n".encode())
             self.process = subprocess.Popen(
-                [EXE, "serve", "--demo", "--host", "127.0.0.1", "--port", str(self.port)],
+                [*EXE, "serve", "--demo", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=self.folder,
                 env=environment,
                 stdin=subprocess.DEVNULL,
