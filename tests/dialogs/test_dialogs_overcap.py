@@ -63,7 +63,7 @@ async def test_a_manager_naming_someone_elses_worker_sees_why_on_the_form(chat_a
     assert {f.name: f.error for f in form.fields if f.error} == {
         "person": "Only Sam's managers can record this."
     }
-    assert form.intro == "Your policy: agreed by the operations manager, with a maximum timescale."
+    assert form.intro == "Your policy: agreed by the Operations Manager, with a maximum timescale."
     await other_manager.submit(approver="Daniel Hughes", reason="x", max_end="31/1/2027")
     errors = {f.name: f.error for f in other_manager.form().fields if f.error}
     assert errors == {"person": "Only Sam's managers can record this."}
