@@ -33,6 +33,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import col
 
 from policy.asye import in_asye
@@ -126,7 +128,7 @@ def _required(pack: Pack) -> Required:
 
 
 @lru_cache(maxsize=8)
-def _late_statement(both_sign: bool, required: Required) -> Select[*tuple[Any, ...]]:
+def _late_statement(both_sign: bool, required: Required, grouped: bool) -> Select[*tuple[Any, ...]]:
     """Held sessions of in-post team members, started in the look-back, with a record late or
     unsigned past its deadline, or a kind of record missing past it. Each London day the
     sessions can end on is a row with its bounds and the record deadline for a session ending
@@ -149,29 +151,71 @@ def _late_statement(both_sign: bool, required: Required) -> Select[*tuple[Any, .
     late_from = (
         select(days.c.late_from)
         .where(col(SS.planned_end) >= days.c.lo, col(SS.planned_end) < days.c.hi)
-        .correlate(SS)  # the session's, also from inside the records' EXISTS
+        .correlate(SS)
         .scalar_subquery()
     )
     # The deadline is before `on` exactly for sessions ending before a day found in Python.
     past_due = col(SS.planned_end) < bindparam("past_due_before", type_=UTCDateTime())
+    unsigned_row = or_(col(R.supervisor_signed_at).is_(None), col(R.supervisee_signed_at).is_(None))
+    records: Subquery | None = None
+    if grouped:
+        # PostgreSQL: what the tests need of a session's records, aggregated once for the
+        # council's sessions in the look-back and joined by session. As a correlated EXISTS per
+        # test (each kind, late, unsigned) it probed the records four to six times a session:
+        # 0.92 s against 0.25 s over England's councils at 0.1x once Lambeth's record kinds came
+        # in. SQLite is the other way round (0.20 s with EXISTS, 0.34 s grouped): it keeps them.
+        groups = sorted({ids for _, kinds in required for ids in kinds})
+        SS2, S2 = aliased(SupervisionSession), aliased(Staff)
+        records = (
+            select(
+                col(R.session_id).label("session_id"),
+                func.max(col(R.written_at)).label("last_written"),
+                func.max(case((unsigned_row, 1), else_=0)).label("unsigned"),
+                *(
+                    func.max(case((col(R.kind).in_(ids), 1), else_=0)).label(f"has_{n}")
+                    for n, ids in enumerate(groups)
+                ),
+            )
+            .join(SS2, col(SS2.id) == col(R.session_id))
+            .join(S2, col(S2.id) == col(SS2.supervisor_id))
+            .where(
+                col(S2.organisation_id) == bindparam("org", type_=Integer),
+                col(SS2.planned_start) >= bindparam("since", type_=UTCDateTime()),
+                col(SS2.planned_end) < bindparam("until", type_=UTCDateTime()),
+            )
+            .group_by(col(R.session_id))
+            .subquery("records")
+        )
 
-    def has_record(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-        found = select(col(R.id)).where(col(R.session_id) == col(SS.id), *conditions)
-        return found.correlate(SS).exists()
+        def has(ids: tuple[str, ...]) -> ColumnElement[bool]:
+            assert records is not None
+            return func.coalesce(records.c[f"has_{groups.index(ids)}"], 0) == 1
+
+        # A record written on or after the first late instant (none written: NULL, not late).
+        written_late: ColumnElement[bool] = records.c.last_written >= late_from
+        any_unsigned: ColumnElement[bool] = records.c.unsigned == 1
+    else:
+
+        def has_record(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+            found = select(col(R.id)).where(col(R.session_id) == col(SS.id), *conditions)
+            return found.correlate(SS).exists()
+
+        def has(ids: tuple[str, ...]) -> ColumnElement[bool]:
+            return has_record(col(R.kind).in_(ids))
+
+        written_late = has_record(col(R.written_at) >= late_from)
+        any_unsigned = has_record(unsigned_row)
 
     # LAM 004:350,356: each kind the session's type calls for, missing past its deadline.
     missing = [
-        and_(
-            col(SS.type) == session_type, or_(*(~has_record(col(R.kind).in_(ids)) for ids in kinds))
-        )
+        and_(col(SS.type) == session_type, or_(*(~has(ids) for ids in kinds)))
         for session_type, kinds in required
         if kinds
     ]
-    late = [and_(past_due, or_(*missing)), has_record(col(R.written_at) >= late_from)]
+    late = [and_(past_due, or_(*missing)), written_late]
     if both_sign:
         # DCC 000:103: both parties sign (each record); unsigned once the deadline has passed.
-        unsigned = or_(col(R.supervisor_signed_at).is_(None), col(R.supervisee_signed_at).is_(None))
-        late.append(and_(past_due, has_record(unsigned)))
+        late.append(and_(past_due, any_unsigned))
     columns: tuple[Any, ...] = (
         col(S.team_id),
         col(SS.id),
@@ -182,22 +226,20 @@ def _late_statement(both_sign: bool, required: Required) -> Select[*tuple[Any, .
         col(SS.rescheduled_from_id),
         col(SS.cancel_reason),
     )
-    return (
-        select(*columns)
-        .select_from(S)
-        .join(SS, col(SS.supervisor_id) == col(S.id))
-        .where(
-            col(S.organisation_id) == bindparam("org", type_=Integer),
-            col(S.team_id).is_not(None),
-            or_(col(S.start_date).is_(None), col(S.start_date) <= bindparam("on", type_=Date)),
-            or_(col(S.leaving_date).is_(None), col(S.leaving_date) >= bindparam("on", type_=Date)),
-            col(SS.status) == SessionStatus.HELD.value,
-            col(SS.type).in_(bindparam("types", expanding=True, type_=String)),
-            # Started on a London day in the look-back (policy.digest.team_digest), held by `on`.
-            col(SS.planned_start) >= bindparam("since", type_=UTCDateTime()),
-            col(SS.planned_end) < bindparam("until", type_=UTCDateTime()),
-            or_(*late),
-        )
+    query = select(*columns).select_from(S).join(SS, col(SS.supervisor_id) == col(S.id))
+    if records is not None:
+        query = query.outerjoin(records, records.c.session_id == col(SS.id))
+    return query.where(
+        col(S.organisation_id) == bindparam("org", type_=Integer),
+        col(S.team_id).is_not(None),
+        or_(col(S.start_date).is_(None), col(S.start_date) <= bindparam("on", type_=Date)),
+        or_(col(S.leaving_date).is_(None), col(S.leaving_date) >= bindparam("on", type_=Date)),
+        col(SS.status) == SessionStatus.HELD.value,
+        col(SS.type).in_(bindparam("types", expanding=True, type_=String)),
+        # Started on a London day in the look-back (policy.digest.team_digest), held by `on`.
+        col(SS.planned_start) >= bindparam("since", type_=UTCDateTime()),
+        col(SS.planned_end) < bindparam("until", type_=UTCDateTime()),
+        or_(*late),
     )
 
 
@@ -238,7 +280,8 @@ async def late_records_sql(
             f"d{i}_hi": day_start(day + timedelta(days=1), zone),
             f"d{i}_late": day_start(due + timedelta(days=1), zone),
         }
-    candidates = _late_statement(rules.both_parties_sign.value, _required(pack))
+    grouped = connection.dialect.name == "postgresql"
+    candidates = _late_statement(rules.both_parties_sign.value, _required(pack), grouped)
     rows = (await connection.execute(candidates, params)).all()
     if not rows:
         return {}
