@@ -73,7 +73,7 @@ from bot.scheduler import Scheduler
 from policy.packs import Pack, builtin_pack, builtin_pack_ids
 from scheduling.obligations import Stats, refresh
 from storage import crypto
-from storage.db import checkpoint, create_engine
+from storage.db import create_engine
 from storage.models import (
     Organisation,
     OutboxMessage,
@@ -185,9 +185,7 @@ async def prime(url: str) -> dict[str, Any]:
         for organisation_id, pack_id in found:
             pack = packs[pack_id]
             await refresh(engine, organisation_id, pack, PRIME.astimezone(pack.zone).date(), stats)
-            mark = time.perf_counter()  # as Scheduler does after a council's recomputation
-            if await checkpoint(engine):
-                stats.checkpointed(mark)
+            await stats.checkpoint(engine)  # as Scheduler does after a council's recomputation
     finally:
         await engine.dispose()
     return {

@@ -30,7 +30,7 @@ from policy.grouping import ByPerson
 from policy.history import SessionIndex
 from policy.obligations import due_items, history_window, stable_until
 from policy.packs import Pack
-from storage.db import session_factory
+from storage.db import checkpoint, session_factory
 from storage.models import Obligation, ObligationState
 from storage.repositories.facts import SqlFacts
 
@@ -95,11 +95,15 @@ class Stats:
     checkpoints: int = 0
     max_checkpoint_ms: float = 0.0
 
-    def checkpointed(self, began: float) -> None:
-        """A SQLite checkpoint between writes (storage.db.checkpoint): no writer waits on it,
-        and it is kept apart from the writes' times so that those are the locks' times."""
-        self.checkpoints += 1
-        self.max_checkpoint_ms = max(self.max_checkpoint_ms, (time.perf_counter() - began) * 1000)
+    async def checkpoint(self, database: AsyncEngine) -> None:
+        """SQLite's WAL back into the database now, between writes (storage.db.checkpoint): no
+        writer waits on it, and it is timed apart from the writes so that those are the locks'
+        times. Nothing on PostgreSQL."""
+        began = time.perf_counter()
+        if await checkpoint(database):
+            self.checkpoints += 1
+            took = (time.perf_counter() - began) * 1000
+            self.max_checkpoint_ms = max(self.max_checkpoint_ms, took)
 
     @contextlib.contextmanager
     def write(self, what: str = "") -> Iterator[None]:
@@ -115,7 +119,7 @@ class Stats:
     def wrote(self, began: float, what: str = "") -> None:
         """A write transaction ended (its commit returned): the longest is what held other
         writers up the longest. On SQLite the scheduler's own engine does not checkpoint on
-        commit (`checkpointed`); an engine that does (a test's) can make a commit that crosses
+        commit (`checkpoint`); an engine that does (a test's) can make a commit that crosses
         the WAL's size longer than the lock was held."""
         self.writes += 1
         took = (time.perf_counter() - began) * 1000

@@ -24,7 +24,7 @@ from scheduling.digests import digest_moment, monthly_summary, summary_done, wee
 from scheduling.locks import council_lock
 from scheduling.obligations import Stats, pack_fingerprint, refresh
 from scheduling.reminders import plan_reminders
-from storage.db import checkpoint, session_factory
+from storage.db import session_factory
 from storage.housekeeping import sweep
 from storage.models import Obligation, ObligationState, Organisation
 from storage.repositories.audit import SqlAudit
@@ -149,15 +149,10 @@ class Scheduler:
             if name in {"reminders", "digests", "summary"}:
                 added += int(result or 0)
             if name != "retention" and result:
-                await self._checkpoint()
+                # After a step that wrote, SQLite's WAL goes back into the database here,
+                # between transactions, rather than inside the next commit.
+                await self.stats.checkpoint(self.database)
         return added
-
-    async def _checkpoint(self) -> None:
-        """After a step that wrote, SQLite's WAL goes back into the database here, between
-        transactions, rather than inside the next commit (storage.db.create_engine)."""
-        began = time.perf_counter()
-        if await checkpoint(self.database):
-            self.stats.checkpointed(began)
 
     async def _digests(self, org: int, pack: Pack, now: datetime, week: str) -> int:
         """This week's digests; once every team has had it, later ticks skip the council."""
