@@ -43,12 +43,22 @@ from dialogs.messages import (
 )
 from dialogs.views import SessionView, StaffView
 from policy.calendar import month_end
+from policy.citations import cite, cite_in_text
 from policy.facts import AbsenceFacts
-from policy.packs.schema import MissedReason
+from policy.packs.schema import MissedReason, Pack
 from policy.rearrange import ChangeProblem, change_problems, month_left_unsupervised
 from policy.vocabulary import CancelReason, SessionStatus
 
-_DCC_93 = "Derbyshire 000:93"
+# DCC 000:93, which every pack adopts: shown as the document and section people can look up.
+_CHANGE_RULE = "000:93"
+
+
+def _cited(pack: Pack, source: str | None) -> str:
+    """` (Derbyshire ... Supervision Policy, 5)`, or nothing where the pack cannot name it."""
+    where = cite(pack, source)
+    return f" ({where})" if where else ""
+
+
 REASONS = (
     Option(CancelReason.SICKNESS.value, "Sickness"),
     Option(CancelReason.ANNUAL_LEAVE.value, "Annual leave"),
@@ -59,9 +69,18 @@ REASONS = (
 )
 _REASON_LABELS = {o.value: o.label.split(" (")[0] for o in REASONS}
 ACTIONS = (Option("rearrange", "Move it to a new time"), Option("cancel", "Cancel it"))
-REASON = field(
-    "reason", "Reason", FieldKind.SELECT, options=REASONS, help=f"Always recorded ({_DCC_93})"
-)
+
+
+def _reason_field(pack: Pack) -> FormField:
+    return field(
+        "reason",
+        "Reason",
+        FieldKind.SELECT,
+        options=REASONS,
+        help=f"Always recorded{_cited(pack, _CHANGE_RULE)}",
+    )
+
+
 NOTE = field(
     "note",
     "Details",
@@ -72,35 +91,40 @@ NOTE = field(
 )
 _FILLER = {"my", "the", "a", "supervision", "session", "meeting", "with"}
 _YES = {"yes", "y", "confirm", "ok"}
-NEEDS_DATE = (
-    f"Set an early alternative date ({_DCC_93}): a new date and time is needed unless the "
-    "supervisee is leaving or away for the next two weeks."
-)
-NEEDS_NOTE = f"Say what the reason is: a cancellation's reason must be recorded ({_DCC_93})."
-NEEDS_REASON = f"Choose a reason: it is always recorded ({_DCC_93})."
-_PROBLEMS = {
-    ChangeProblem.NO_REASON: ("reason", NEEDS_REASON),
-    ChangeProblem.REASON_NOT_SAID: ("note", NEEDS_NOTE),
-    ChangeProblem.NO_NEW_DATE: ("when", NEEDS_DATE),
-}
 
 
-def needs_follow_up(words: MissedReason, month: str) -> str:
+def problem_text(problem: ChangeProblem, pack: Pack) -> tuple[str, str]:
+    """The field a problem of policy.rearrange belongs to, and what it says there."""
+    rule = _cited(pack, _CHANGE_RULE)
+    match problem:
+        case ChangeProblem.NO_REASON:
+            return "reason", f"Choose a reason: it is always recorded{rule}."
+        case ChangeProblem.REASON_NOT_SAID:
+            said = f"Say what the reason is: a cancellation's reason must be recorded{rule}."
+            return "note", said
+        case _:
+            return "when", (
+                f"Set an early alternative date{rule}: a new date and time is needed unless the "
+                "supervisee is leaving or away for the next two weeks."
+            )
+
+
+def needs_follow_up(words: MissedReason, month: str, pack: Pack) -> str:
     """DCC 000:176, in the pack's words: the month's follow-up action must be recorded."""
     return (
         f"Say what the {words.follow_up.lower()} is: this leaves {month} without supervision, "
-        f"and its reason and {words.follow_up.lower()} are recorded ({words.source or '000:176'})."
+        f"and its reason and {words.follow_up.lower()} are recorded{_cited(pack, words.source)}."
     )
 
 
-def _follow_up_field(words: MissedReason) -> FormField:
+def _follow_up_field(words: MissedReason, pack: Pack) -> FormField:
     return field(
         "follow_up",
         words.follow_up,
         FieldKind.TEXTAREA,
         required=False,
         max_length=2000,
-        help=words.follow_up_help,
+        help=cite_in_text(pack, words.follow_up_help),
     )
 
 
@@ -175,18 +199,21 @@ class RearrangeFlow:
         moving = mode == "rearrange"
         when_help = "e.g. tomorrow 2pm, Tue 10:00 or 3/12 09:30 (day first)"
         if not moving:
-            when_help = f"Needed unless the supervisee is leaving or away for two weeks ({_DCC_93})"
+            when_help = (
+                "Needed unless the supervisee is leaving or away for two weeks"
+                f"{_cited(turn.pack, _CHANGE_RULE)}"
+            )
         when = field(
             "when", "New date and time", FieldKind.DATETIME, required=moving, help=when_help
         )
         words = turn.pack.compliance.missed_reason
         # DCC 000:176: asked for when the change leaves the month without supervision.
-        extra = (_follow_up_field(words),) if words is not None else ()
+        extra = (_follow_up_field(words, turn.pack),) if words is not None else ()
         form = AskForm(
             form_id=self.name,
             title="Move supervision" if moving else "Cancel supervision",
             intro=await checks.session_label(turn, session),
-            fields=(REASON, NOTE, when, *extra),
+            fields=(_reason_field(turn.pack), NOTE, when, *extra),
             submit_label="Check and confirm",
         )
         return prefilled(form, values)
@@ -229,9 +256,9 @@ class RearrangeFlow:
         month = f"{session.start.astimezone(turn.zone):%B %Y}"
         for found in found_problems:
             if found is ChangeProblem.NO_FOLLOW_UP and words is not None:
-                problems.setdefault("follow_up", needs_follow_up(words, month))
+                problems.setdefault("follow_up", needs_follow_up(words, month, turn.pack))
                 continue
-            field_name, text = _PROBLEMS[found]
+            field_name, text = problem_text(found, turn.pack)
             problems.setdefault(field_name, text)
         for name, error in problems.items():
             if not _error(form, name):

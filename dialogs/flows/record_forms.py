@@ -12,7 +12,8 @@ from dialogs.flow import Turn
 from dialogs.flows.common import LONG_TEXT, Checked, check_form, field, prefilled, with_error
 from dialogs.flows.record_plan import CHECK_IN, RecordPlan
 from dialogs.messages import AskForm, FieldKind, FormField, Option
-from policy.citations import cite
+from policy.citations import cite, cite_in_text
+from policy.packs.schema import TemplateSection
 
 CHECK_IN_AGREED = "check_in_agreed"
 _TICKED = frozenset({"true", "yes", "y", "on", "1", "checked"})
@@ -34,6 +35,11 @@ def _section_field(section_id: str, title: str, required: bool, help: str | None
     )
 
 
+def help_of(turn: Turn, section: TemplateSection) -> str:
+    """A section's help in the template's words, citations named as people can look them up."""
+    return cite_in_text(turn.pack, section.help or "")
+
+
 def sections_form(
     plan: RecordPlan, index: int, turn: Turn, values: Mapping[str, str], intro: str = ""
 ) -> AskForm:
@@ -51,9 +57,11 @@ def sections_form(
                     f"both agree{f' ({source})' if source else ''}.",
                 )
             )
-            fields.append(_section_field(section.id, section.title, False, section.help))
+            fields.append(_section_field(section.id, section.title, False, help_of(turn, section)))
             continue
-        fields.append(_section_field(section.id, section.title, section.required, section.help))
+        fields.append(
+            _section_field(section.id, section.title, section.required, help_of(turn, section))
+        )
     form = AskForm(
         form_id=f"record_sections_{index}",
         title=plan.template.title,
@@ -125,7 +133,9 @@ def parse_cases(raw: str, known: Sequence[str], supervisee: str) -> tuple[list[s
 def case_form(
     plan: RecordPlan, turn: Turn, reference: str, number: int, total: int, values: Mapping[str, str]
 ) -> AskForm:
-    fields = tuple(_section_field(s.id, s.title, s.required, s.help) for s in plan.case_headings)
+    fields = tuple(
+        _section_field(s.id, s.title, s.required, help_of(turn, s)) for s in plan.case_headings
+    )
     form = AskForm(
         form_id="record_case",
         title=f"Case {number} of {total}: {reference}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -14,10 +15,14 @@ from storage.db import session_factory
 from storage.models import AuditEvent, SessionAttendee, SupervisionSession
 from tests.dialogs.conftest import LONDON, Chat, staff_id
 
+# DCC 000:93 and 000:176 as people can look them up (policy/packs/_documents.yaml): the
+# document's name and its own section, never our extract's line numbers (issue 21 item 6).
+POLICY = "Derbyshire Children's Services Supervision Policy"
 NEEDS_DATE = (
-    "Set an early alternative date (Derbyshire 000:93): a new date and time is needed unless the "
+    f"Set an early alternative date ({POLICY}, 5): a new date and time is needed unless the "
     "supervisee is leaving or away for the next two weeks."
 )
+LINE_NUMBER = re.compile(r"\b\d{3}:\d+")
 
 
 def fields(form: AskForm) -> dict[str, FormField]:
@@ -209,8 +214,7 @@ async def test_other_needs_its_reason_written(database: AsyncEngine, chat_as) ->
     await to_form(manager, "Megan", "rearrange")
     await manager.submit(reason="other", note="   ", when="3/12 15:00")
     assert errors(manager.form()) == {
-        "note": "Say what the reason is: a cancellation's reason must be recorded "
-        "(Derbyshire 000:93)."
+        "note": f"Say what the reason is: a cancellation's reason must be recorded ({POLICY}, 5)."
     }
     assert fields(manager.form())["when"].value == "3/12 15:00"
     huge = "ŵ" * 20_000
@@ -323,8 +327,15 @@ async def test_a_month_left_without_supervision_records_its_reason_and_follow_up
     month = f"{ffion_session.planned_start.astimezone(LONDON):%B %Y}"
     assert errors(manager.form()) == {
         "follow_up": f"Say what the follow up action is: this leaves {month} without "
-        "supervision, and its reason and follow up action are recorded (000:176)."
+        f"supervision, and its reason and follow up action are recorded ({POLICY}, "
+        "Supervision File Audits)."
     }
+    # Every word of the form a person reads names the policy as they can look it up.
+    form = manager.form()
+    shown = [form.intro or "", *(f"{f.label} {f.help} {f.error or ''}" for f in form.fields)]
+    assert not [text for text in shown if LINE_NUMBER.search(text)]
+    assert fields(form)["follow_up"].help.endswith(f"({POLICY}, Supervision File Audits)")
+    assert fields(form)["reason"].help == f"Always recorded ({POLICY}, 5)"
     assert fields(manager.form())["note"].value == "On maternity leave"  # nothing typed lost
     card = only(await manager.submit(follow_up="Keeping-in-touch day in March"), Card)
     assert isinstance(card, Card)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from dialogs.engine import Engine
+from dialogs.flows.record_forms import help_of
 from dialogs.flows.record_plan import plan_for, timing_text
 from dialogs.messages import (
     AskChoice,
@@ -160,6 +163,13 @@ async def finish(chat: Any, next_at: str = "21/12 10:00") -> list[Any]:
     return await chat.choose("confirm")
 
 
+def no_line_numbers(form: AskForm) -> None:
+    """What a person reads of a form cites the council's document by name and section, never a
+    line of our extract such as 000:153 (issue 21 item 6)."""
+    shown = [form.intro or "", *(f"{f.label} {f.help or ''}" for f in form.fields)]
+    assert not [text for text in shown if re.search(r"\b\d{3}:\d+", text)], shown
+
+
 async def test_full_record_in_the_derbyshire_template(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
     session_id = await held_session(database)
     priya = await chat_as("Priya Shah")
@@ -175,14 +185,18 @@ async def test_full_record_in_the_derbyshire_template(database: AsyncEngine, cha
         "issues_discussed",
         "objectives_review",
     ]
+    no_line_numbers(form)
     await priya.submit(
         previous_actions="All done", issues_discussed="Court", objectives_review="ok"
     )
     assert priya.form().step == "Step 2 of 8"
+    no_line_numbers(priya.form())
     await priya.submit(development_needs="Training", supervisee_issues="Leave", aob="None")
+    no_line_numbers(priya.form())
     options = [o.value for o in priya.form().fields[0].options]
     await priya.submit(cases=f"{options[1]}, {options[0].lower()}")
     case_form = priya.form()
+    no_line_numbers(case_form)
     assert case_form.title == f"Case 1 of 2: {options[0]}"
     # DCC 000:155-160: the child's case note headings.
     assert [f.label for f in case_form.fields] == [
@@ -696,3 +710,18 @@ async def test_an_action_goes_to_the_supervision_or_its_team(
     await finish(priya)
     (action,) = (await record_of(database, session_id))["actions"]
     assert action.owner_id != (await staff_id(database, owner))
+
+
+@pytest.mark.parametrize("pack_id", builtin_pack_ids())
+def test_every_sections_help_names_the_document_not_a_line(pack_id: str) -> None:
+    # Derbyshire's "Name each child discussed here (000:153)" and "(000:353)" are shown as
+    # the policy's own name and section in the record forms (issue 21 item 6).
+    pack = builtin_pack(pack_id)
+    turn = SimpleNamespace(pack=pack)
+    for template in pack.templates:
+        for section in template.sections:
+            shown = help_of(turn, section)  # type: ignore[arg-type]
+            assert not re.search(r"\b\d{3}:\d+", shown), (template.id, section.id, shown)
+            if section.help and re.search(r"\b\d{3}:\d+", section.help):
+                assert any(d.id in section.help for d in pack.documents)
+                assert shown != section.help
