@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
@@ -107,6 +107,69 @@ async def _already_queued(database: AsyncEngine, keys: Sequence[str]) -> set[str
     return found
 
 
+class _Council:
+    """One council's digest batches in the pipeline: when the last is written, `on_done` hears
+    whether every team's digest was made (else the next tick tries the council again)."""
+
+    def __init__(self, batches: int, on_done: Callable[[bool], None] | None) -> None:
+        self.left, self.ok, self.on_done = batches, True, on_done
+
+    def written(self) -> None:
+        self.left -= 1
+        if self.left == 0 and self.on_done is not None:
+            self.on_done(self.ok)
+
+
+class _Batch:
+    """A few teams' digests: their charts drawing in a worker, then their rows to write."""
+
+    def __init__(
+        self,
+        drawing: asyncio.Future[Drawn],
+        write: Callable[[Drawn], Awaitable[int]],
+        council: _Council,
+    ) -> None:
+        self.drawing, self.write, self.council = drawing, write, council
+
+    async def finish(self) -> int:
+        written = await self.write(await self.drawing)
+        self.council.written()
+        return written
+
+
+class Pipeline:
+    """The batches still drawing, across councils. A council's last batches are not waited for
+    when its rows are made: the chart workers go on drawing them while this process computes
+    the next council's figures, and they are written when that council's own batches start
+    (or at the end of the tick, `drain`). So the workers and this process each work while the
+    other does, rather than in turns, council by council."""
+
+    def __init__(self) -> None:
+        self.pending: deque[_Batch] = deque()
+
+    async def write_down_to(self, keep: int) -> int:
+        written = 0
+        try:
+            while len(self.pending) > keep:
+                written += await self.pending[0].finish()
+                self.pending.popleft()
+        except BaseException:
+            await self.cancel()  # a failure: what was still drawing is drawn again next tick
+            raise
+        return written
+
+    async def drain(self) -> int:
+        """Write everything still in the pipeline (the tick's end)."""
+        return await self.write_down_to(0)
+
+    async def cancel(self) -> None:
+        batches, self.pending = list(self.pending), deque()
+        for batch in batches:
+            batch.drawing.cancel()
+        if batches:
+            await asyncio.gather(*(b.drawing for b in batches), return_exceptions=True)
+
+
 async def weekly_digests(
     database: AsyncEngine,
     organisation_id: int,
@@ -114,8 +177,14 @@ async def weekly_digests(
     now: datetime,
     charts: ChartPool,
     stats: Stats,
+    pipeline: Pipeline | None = None,
+    on_done: Callable[[bool], None] | None = None,
 ) -> int:
-    """Queue this week's digest for every team of the council that has not had it yet."""
+    """Queue this week's digest for every team of the council that has not had it yet. With a
+    `pipeline`, the council's last batches may still be drawing when this returns: they are
+    written by the next council's call or the pipeline's `drain`, and `on_done` is told when
+    all are written (True: every team's digest was made). Returns the rows written by this
+    call, whichever council's they were."""
     digest_day, due_at = digest_moment(pack, now)
     if now < due_at:
         return 0
@@ -136,12 +205,14 @@ async def weekly_digests(
     done = await _already_queued(database, [f"{k}:web" for k in keys.values()])
     todo = [t for t in teams if f"{keys[t[0]]}:web" not in done]
     if not todo:
+        if on_done is not None:
+            on_done(True)
         return 0
     digests = await team_digests(database, organisation_id, pack, digest_day, today)
     counts = await _counts(database, organisation_id, pack, today) if charts.enabled else {}
     make = session_factory(database)
 
-    async def write(ready: list[Row], cards: list[Reply], drawn: Drawn) -> int:
+    async def write_rows(ready: list[Row], cards: list[Reply], drawn: Drawn) -> int:
         rows: list[Queued] = []
         for (team_id, _name, slack, teams_channel), card, files in zip(
             ready, cards, drawn, strict=True
@@ -158,14 +229,17 @@ async def weekly_digests(
                     written += await enqueue_many(session, part)
                     await session.commit()
         await stats.checkpoint(database)  # charts fill the WAL fast: back into the database now
+        stats.queued += written
         return written
 
     # A pipeline: while the chart workers draw a few teams, the next few are read and their
     # cards made here, and what is drawn is written; at most `charts.parallel` batches draw.
-    pending: deque[tuple[list[Row], list[Reply], asyncio.Future[Drawn]]] = deque()
+    own = pipeline is None
+    line = Pipeline() if pipeline is None else pipeline
+    chunks = list(_chunks(todo, TEAMS_PER_WRITE))
+    council = _Council(len(chunks), on_done)
     added = 0
     try:
-        chunks = list(_chunks(todo, TEAMS_PER_WRITE))
         for number, chunk in enumerate(chunks, start=1):
             ids = [int(team_id) for team_id, *_ in chunk]
             members = (
@@ -181,21 +255,24 @@ async def weekly_digests(
                     cards.append(digest_card(digest, name, names, pack.compliance.missed_reason))
                 except Exception as error:  # queued at the next tick; the other teams' go now
                     stats.failed(f"digest of team {team_id} {name!r}", error)
+                    council.ok = False
                     continue
                 ready.append(tuple(team))
                 requests.append(_chart_request(name, digest, members.get(team_id, ())))
             drawing = asyncio.ensure_future(charts.draw(requests, pack, today))
-            pending.append((ready, cards, drawing))
-            keep = charts.parallel if number < len(chunks) else 0  # the last: drain them all
-            while len(pending) > keep:
-                done_ready, done_cards, task = pending.popleft()
-                added += await write(done_ready, done_cards, await task)
-    finally:
-        for _ready, _cards, task in pending:  # a failure above: nothing is left drawing
-            task.cancel()
-        if pending:
-            await asyncio.gather(*(task for *_, task in pending), return_exceptions=True)
-    stats.queued += added
+
+            async def write(
+                drawn: Drawn, ready: list[Row] = ready, cards: list[Reply] = cards
+            ) -> int:
+                return await write_rows(ready, cards, drawn)
+
+            line.pending.append(_Batch(drawing, write, council))
+            # The last batch of a council the caller's pipeline carries on: not waited for.
+            last = number == len(chunks) and own
+            added += await line.write_down_to(0 if last else charts.parallel)
+    except BaseException:
+        await line.cancel()  # a failure above: nothing is left drawing
+        raise
     return added
 
 

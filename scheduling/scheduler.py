@@ -20,7 +20,13 @@ from sqlmodel import col, select
 
 from policy.packs import Pack
 from scheduling.charts import ChartPool
-from scheduling.digests import digest_moment, monthly_summary, summary_done, weekly_digests
+from scheduling.digests import (
+    Pipeline,
+    digest_moment,
+    monthly_summary,
+    summary_done,
+    weekly_digests,
+)
 from scheduling.locks import council_lock
 from scheduling.obligations import Stats, pack_fingerprint, refresh
 from scheduling.reminders import plan_reminders
@@ -61,6 +67,7 @@ class Scheduler:
         self._fingerprints: dict[int, str] = {}
         self._digested: dict[int, str] = {}
         self._summarised: dict[int, str] = {}
+        self._pipeline = Pipeline()  # digest batches still drawing, across councils (a tick's)
 
     async def tick(self) -> int:
         """Plan everything due now; returns how many new outbox rows were queued. A tick with
@@ -77,14 +84,33 @@ class Scheduler:
                     "organisation %s has unknown pack %s", organisation.slug, organisation.pack_id
                 )
         days = [now.astimezone(pack.zone).date() for _, pack in known if pack is not None]
-        if days:
-            stale, due = await self._what_changed(max(days))
-            for organisation, pack in known:
-                if pack is not None:
-                    added += await self._organisation(organisation, pack, now, stale, due)
+        try:
+            if days:
+                stale, due = await self._what_changed(max(days))
+                for organisation, pack in known:
+                    if pack is not None:
+                        added += await self._organisation(organisation, pack, now, stale, due)
+                # The last councils' digest batches, drawn while the others were computed.
+                added += await self._drain()
+        finally:
+            await self._pipeline.cancel()  # only after a failure is anything left
         await self._housekeeping(now)
         await self.charts.release()  # the chart worker lives only while a tick draws
         return added
+
+    async def _drain(self) -> int:
+        try:
+            written = await self._pipeline.drain()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Those councils are not marked digested: the next tick queues what is missing.
+            log.exception("scheduler: digests failed while being written")
+            self.stats.failures.append("digests:drain")
+            return 0
+        if written:
+            await self.stats.checkpoint(self.database)
+        return written
 
     async def _what_changed(self, today: date) -> tuple[set[int], set[int]]:
         """Councils with someone to recompute, and councils with a reminder to plan, today."""
@@ -158,11 +184,15 @@ class Scheduler:
         """This week's digests; once every team has had it, later ticks skip the council."""
         if now < digest_moment(pack, now)[1]:
             return 0
-        failed = len(self.stats.failures)
-        added = await weekly_digests(self.database, org, pack, now, self.charts, self.stats)
-        if len(self.stats.failures) == failed:
-            self._digested[org] = week
-        return added
+
+        def done(every_team: bool) -> None:
+            # Once every team's rows are written (some after this returns, see Pipeline).
+            if every_team:
+                self._digested[org] = week
+
+        return await weekly_digests(
+            self.database, org, pack, now, self.charts, self.stats, self._pipeline, done
+        )
 
     async def _summary(
         self, organisation: Organisation, pack: Pack, now: datetime, month: str

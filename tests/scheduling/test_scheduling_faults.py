@@ -17,6 +17,7 @@ import scheduling.digests
 import scheduling.obligations
 from bot.scheduler import Scheduler
 from policy.packs import builtin_pack, builtin_pack_ids
+from scheduling.charts import ChartPool, ChartWorkerError
 from storage.models import ObligationState, OutboxMessage, Staff, Team
 
 TODAY = date(2026, 11, 23)  # a Monday
@@ -127,3 +128,60 @@ async def test_a_team_whose_digest_fails_does_not_stop_the_other_teams(
     clock.now += timedelta(minutes=1)
     await scheduler.tick()
     assert await digested() == {f"team:{t}" for t in teams}
+
+
+class FailingCharts(ChartPool):
+    """Charts drawn inline, except that drawing fails while `broken` names a team asked for."""
+
+    def __init__(self) -> None:
+        super().__init__(inline=True)
+        self.broken: str | None = None
+        self.batches: list[list[str]] = []
+
+    async def draw(self, requests: Any, pack: Any, on: date) -> Any:
+        names = [r.team_name for r in requests]
+        self.batches.append(names)
+        if self.broken in names:
+            raise ChartWorkerError("the chart worker stopped before answering")
+        return await super().draw(requests, pack, on)
+
+
+async def test_a_council_s_last_digests_drawn_after_it_returned_are_written_once(
+    database: AsyncEngine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A council's last batches go on drawing while the next council is computed, and are
+    # written later in the tick (scheduling.digests.Pipeline). One team a batch here, so the
+    # demo council's last team is written by the tick's drain: when its drawing fails, the
+    # council is not marked digested and the next tick queues just that team, once.
+    monkeypatch.setattr(scheduling.digests, "TEAMS_PER_WRITE", 1)
+    teams = dict(await _rows(database, select(Team.id, Team.name).order_by(Team.id)))
+    last = max(teams)
+    charts = FailingCharts()
+    charts.broken = teams[last]
+    clock = Clock(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+    scheduler = Scheduler(database, PACKS, clock, charts)
+
+    async def digested() -> list[str]:
+        rows = await _rows(
+            database,
+            select(OutboxMessage.target).where(
+                OutboxMessage.kind == "digest", OutboxMessage.platform == "web"
+            ),
+        )
+        return sorted(row[0] for row in rows)
+
+    await scheduler.tick()
+    assert await digested() == sorted(f"team:{t}" for t in teams if t != last)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        "scheduler: digests failed while being written"
+    ]
+    charts.broken = None
+    charts.batches.clear()
+    clock.now += timedelta(minutes=1)
+    await scheduler.tick()
+    assert charts.batches == [[teams[last]]]  # only the team still missing is drawn again
+    assert await digested() == sorted(f"team:{t}" for t in teams)
+    charts.batches.clear()
+    clock.now += timedelta(minutes=1)
+    await scheduler.tick()
+    assert charts.batches == []  # now the council is digested: nothing read or drawn
