@@ -1,7 +1,8 @@
 """The chart worker process: reads batches of chart requests on stdin, writes PNGs on stdout.
 
 Started by scheduling.charts.ChartPool as `python -m scheduling.chart_worker`, so it imports only
-what scoring and drawing need, not the web app (a multiprocessing child would import the parent's
+what scoring, drawing and reading the band chart's caseworkers need (scheduling.roster), not the
+web app (a multiprocessing child would import the parent's
 main module, all of the bot, and double the server's memory). Frames are a 4-byte big-endian
 length and a pickle, in both directions, between this process and the scheduler that started it.
 It runs at a lower priority than the web server (os.nice), and the scheduler may start two.
@@ -41,12 +42,22 @@ def main() -> int:
         os.nice(10)
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while (job := read_frame(source)) is not None:
-        requests, pack, on = job
-        try:
-            write_frame(sink, ("ok", draw_all(requests, pack, on)))
-        except Exception as error:  # reported to the scheduler, which logs it with the team
-            write_frame(sink, ("error", f"{type(error).__name__}: {error}"))
+    reader = None  # the band chart's caseworkers, read here (scheduling.roster)
+    try:
+        while (job := read_frame(source)) is not None:
+            requests, pack, on, roster = job
+            try:
+                if roster is not None:
+                    from scheduling.roster import Reader
+
+                    reader = reader or Reader()
+                    requests = reader.with_members(requests, roster, on)
+                write_frame(sink, ("ok", draw_all(requests, pack, on)))
+            except Exception as error:  # reported to the scheduler, which logs it with the team
+                write_frame(sink, ("error", f"{type(error).__name__}: {error}"))
+    finally:
+        if reader is not None:
+            reader.close()
     return 0
 
 

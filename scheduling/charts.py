@@ -18,6 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dialogs.messages import Attachment
 from dialogs.scores import score_person
@@ -26,6 +29,9 @@ from policy.packs import Pack
 from scheduling.chart_worker import HEADER
 from scoring.model import PersonalElement
 from scoring.schemes import find_scheme
+
+if TYPE_CHECKING:
+    from scheduling.roster import Roster
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,7 @@ class ChartRequest:
     trend: tuple[tuple[str, Decimal | None], ...]
     target: Decimal
     members: tuple[Member, ...]  # scored for the caseloads-by-band chart (none: no chart)
+    team_id: int | None = None  # with a Roster: the worker reads the members (scheduling.roster)
 
 
 def bands(members: Sequence[Member], pack: Pack, on: date) -> list[tuple[str, int]]:
@@ -110,15 +117,27 @@ class ChartPool:
         return self.size
 
     async def draw(
-        self, requests: Sequence[ChartRequest], pack: Pack, on: date
+        self,
+        requests: Sequence[ChartRequest],
+        pack: Pack,
+        on: date,
+        roster: Roster | None = None,
+        database: AsyncEngine | None = None,
     ) -> list[tuple[Attachment, ...]]:
+        """Both charts of each request. With a `roster`, the band chart's caseworkers of each
+        request's `team_id` are read where the drawing happens (inline: from `database`)."""
         if not requests:
             return []
         if not self.enabled:
             return [() for _ in requests]
         if self.inline:
+            if roster is not None and database is not None:
+                from scheduling.roster import with_members
+
+                requests = await with_members(database, requests, roster.counts, on)
             return draw_all(requests, pack, on)
-        body = pickle.dumps((list(requests), pack, on), protocol=pickle.HIGHEST_PROTOCOL)
+        job = (list(requests), pack, on, roster)
+        body = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         worker = await self._acquire()
         assert worker.stdin is not None
         assert worker.stdout is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
-from sqlmodel import select as select_model
 
 from dialogs.digest_card import digest_card
 from dialogs.messages import Attachment, Reply
@@ -30,8 +29,9 @@ from policy.frequencies import DueItem, overdue_days
 from policy.obligations import history_window
 from policy.packs import Pack
 from policy.vocabulary import SessionStatus, SessionType
-from scheduling.charts import ChartPool, ChartRequest, Member
+from scheduling.charts import ChartPool, ChartRequest
 from scheduling.obligations import Stats, _chunks
+from scheduling.roster import Roster
 from storage.db import session_factory
 from storage.models import (
     Obligation,
@@ -44,9 +44,6 @@ from storage.models import (
 )
 from storage.outbox import Queued, by_size, enqueue_many, sealed
 from storage.queries import caseload_counts_sql, digest_figures, monthly_compliance_sql
-from storage.repositories.facts import SqlFacts
-from storage.repositories.mapping import staff_view
-from storage.repositories.people import SqlCases
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TEAMS_PER_WRITE = 25  # drawn together in the chart worker
@@ -210,6 +207,9 @@ async def weekly_digests(
         return 0
     digests = await team_digests(database, organisation_id, pack, digest_day, today)
     counts = await _counts(database, organisation_id, pack, today) if charts.enabled else {}
+    # The band chart's caseworkers are read where it is drawn (scheduling.roster).
+    url = database.url.render_as_string(hide_password=False)
+    roster = Roster(url, counts) if counts else None
     make = session_factory(database)
 
     async def write_rows(ready: list[Row], cards: list[Reply], drawn: Drawn) -> int:
@@ -241,10 +241,6 @@ async def weekly_digests(
     added = 0
     try:
         for number, chunk in enumerate(chunks, start=1):
-            ids = [int(team_id) for team_id, *_ in chunk]
-            members = (
-                await _members(database, ids, counts, today) if charts.enabled and counts else {}
-            )
             cards: list[Reply] = []
             requests: list[ChartRequest] = []
             ready: list[Row] = []
@@ -258,8 +254,8 @@ async def weekly_digests(
                     council.ok = False
                     continue
                 ready.append(tuple(team))
-                requests.append(_chart_request(name, digest, members.get(team_id, ())))
-            drawing = asyncio.ensure_future(charts.draw(requests, pack, today))
+                requests.append(_chart_request(name, digest, int(team_id) if counts else None))
+            drawing = asyncio.ensure_future(charts.draw(requests, pack, today, roster, database))
 
             async def write(
                 drawn: Drawn, ready: list[Row] = ready, cards: list[Reply] = cards
@@ -391,9 +387,9 @@ async def _short_asye(
     return {t: tuple(sorted(v, key=lambda x: (x.day, x.name))) for t, v in found.items()}
 
 
-def _chart_request(name: str, digest: TeamDigest, members: tuple[Member, ...]) -> ChartRequest:
+def _chart_request(name: str, digest: TeamDigest, team_id: int | None) -> ChartRequest:
     trend = tuple((p.label, p.percent) for p in digest.trend)
-    return ChartRequest(name, trend, digest.target, members)
+    return ChartRequest(name, trend, digest.target, (), team_id)
 
 
 async def _counts(
@@ -404,25 +400,6 @@ async def _counts(
         return {}
     async with database.connect() as connection:
         return dict(await caseload_counts_sql(connection, organisation_id, today))
-
-
-async def _members(
-    database: AsyncEngine, team_ids: Sequence[int], counts: Mapping[int, int], today: date
-) -> dict[int, tuple[Member, ...]]:
-    """Each team's caseworkers with what scoring them needs, for a few teams in three queries
-    (the scoring itself happens with the drawing, in scheduling.charts)."""
-    async with session_factory(database)() as session:
-        rows = await session.exec(select_model(Staff).where(col(Staff.team_id).in_(list(team_ids))))
-        everyone = [(row.team_id, staff_view(row)) for row in rows.all()]
-        chosen = [(t, m) for t, m in everyone if not m.role.is_manager and m.id in counts]
-        ids = [m.id for _, m in chosen]
-        held = await SqlCases(session).open_cases_of(ids, today)
-        personal = await SqlFacts(session).personal_elements(ids, today)
-    found: dict[int, list[Member]] = defaultdict(list)
-    for team_id, m in chosen:
-        if team_id is not None:
-            found[team_id].append(Member(m, tuple(held[m.id]), counts[m.id], personal[m.id]))
-    return {team_id: tuple(members) for team_id, members in found.items()}
 
 
 def summary_done(pack: Pack, now: datetime) -> bool:

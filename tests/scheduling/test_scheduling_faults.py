@@ -138,12 +138,12 @@ class FailingCharts(ChartPool):
         self.broken: str | None = None
         self.batches: list[list[str]] = []
 
-    async def draw(self, requests: Any, pack: Any, on: date) -> Any:
+    async def draw(self, requests: Any, pack: Any, on: date, *args: Any) -> Any:
         names = [r.team_name for r in requests]
         self.batches.append(names)
         if self.broken in names:
             raise ChartWorkerError("the chart worker stopped before answering")
-        return await super().draw(requests, pack, on)
+        return await super().draw(requests, pack, on, *args)
 
 
 async def test_a_council_s_last_digests_drawn_after_it_returned_are_written_once(

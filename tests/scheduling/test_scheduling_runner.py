@@ -123,6 +123,48 @@ async def test_charts_drawn_in_the_worker_process_equal_those_drawn_inline() -> 
     assert all(f.content.startswith(b"\x89PNG\r\n\x1a\n") for files in drawn for f in files)
 
 
+async def test_the_worker_reads_each_team_s_caseworkers_and_draws_their_bands(
+    template: Path, tmp_path: Path
+) -> None:
+    """With a Roster the chart worker reads the band chart's caseworkers from the database
+    itself (scheduling.roster): the same charts as read and drawn in this process, a band
+    chart for every team with caseworkers, and no record content needed (no key given)."""
+    from decimal import Decimal
+
+    from scheduling.digests import _counts
+    from scheduling.roster import Roster
+
+    database = tmp_path / "demo.db"
+    shutil.copy(template, database)
+    url = f"sqlite+aiosqlite:///{database}"
+    engine = create_engine(url)
+    pack = builtin_pack("derbyshire")
+    try:
+        async with engine.connect() as connection:
+            teams = (await connection.execute(select(Team.id, Team.name))).all()
+        organisation = 1
+        counts = await _counts(engine, organisation, pack, DEMO_DAY)
+        assert counts  # the demo's caseworkers hold cases
+        requests = [
+            ChartRequest(name, (("2026-10", Decimal(75)),), Decimal(90), (), team_id)
+            for team_id, name in teams
+        ]
+        pool = ChartPool()
+        try:
+            drawn = await pool.draw(requests, pack, DEMO_DAY, Roster(url, counts))
+        finally:
+            await pool.release()
+        inline = await ChartPool(inline=True).draw(
+            requests, pack, DEMO_DAY, Roster(url, counts), engine
+        )
+    finally:
+        await engine.dispose()
+    assert drawn == inline
+    names = [[f.filename for f in files] for files in drawn]
+    assert names == [["compliance-trend.png", "caseload-bands.png"]] * len(teams)
+    assert all(f.content.startswith(b"\x89PNG\r\n\x1a\n") for files in drawn for f in files)
+
+
 async def test_two_chart_workers_draw_batches_side_by_side_and_lose_none() -> None:
     """Four batches at once on a pool of two: each answer goes back to the batch that asked,
     and no more than two processes are started."""
