@@ -175,6 +175,17 @@ class Records(Protocol):
 
     async def open_actions(self, staff_id: int) -> Sequence[ActionView]: ...
 
+    async def action(self, action_id: int) -> ActionView | None: ...
+
+    async def close_action(self, action_id: int, outcome: str, at: datetime) -> bool:
+        """Close an open action as `outcome` (policy.actions.ActionOutcome); False when it was
+        already closed (a second click), which changes nothing."""
+        ...
+
+    async def ask_again(self, action_id: int, on: date) -> None:
+        """Its owner said "not yet" on `on`: the next ask waits the pack's interval."""
+        ...
+
 
 class Notes(Protocol):
     """Decisions and supervision outside sessions, absences, over-cap approvals, snoozes."""

@@ -8,6 +8,7 @@ from functools import cache
 from dialogs.corpus import examples
 from dialogs.flow import Flow
 from dialogs.flows.absence import AbsenceFlow
+from dialogs.flows.actions import ActionFlow
 from dialogs.flows.asye_plan import AsyePlanFlow
 from dialogs.flows.book import BookFlow
 from dialogs.flows.caseload import CaseloadFlow
@@ -65,6 +66,7 @@ def flows() -> Mapping[str, Flow]:
         HeldFlow(),
         SnoozeFlow(),
         RecordFileFlow(),
+        ActionFlow(),
     ]
     return {flow.name: flow for flow in available}
 

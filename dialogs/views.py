@@ -81,6 +81,8 @@ class ActionView:
     due_date: date
     review_date: date | None
     done: bool
+    closed_as: str | None = None  # issue 27: "done" or "not_needed" (policy.actions)
+    asked_on: date | None = None  # the last day its owner was asked about it
 
 
 @dataclass(frozen=True, slots=True)

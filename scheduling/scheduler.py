@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from policy.packs import Pack
+from scheduling.actions import chase_actions
 from scheduling.charts import ChartPool
 from scheduling.digests import (
     Pipeline,
@@ -68,6 +69,7 @@ class Scheduler:
         self._digested: dict[int, str] = {}
         self._summarised: dict[int, str] = {}
         self._pipeline = Pipeline()  # digest batches still drawing, across councils (a tick's)
+        self._chased: dict[int, date] = {}  # the day each council's open actions were asked about
 
     async def tick(self) -> int:
         """Plan everything due now; returns how many new outbox rows were queued. A tick with
@@ -153,6 +155,8 @@ class Scheduler:
             steps.append(("digests", lambda: self._digests(org, pack, now, week)))
         if self._summarised.get(org) != month:
             steps.append(("summary", lambda: self._summary(organisation, pack, now, month)))
+        if self._chased.get(org) != today:
+            steps.append(("actions", lambda: self._actions(org, pack, now, today)))
         steps.append(("retention", lambda: self._retention(org, organisation.slug, pack, now)))
         for name, step in steps:
             try:
@@ -172,7 +176,7 @@ class Scheduler:
                 # Another instance is recomputing this council: what is stored may be about to
                 # change, so planning from it now could queue a reminder already answered.
                 return added
-            if name in {"reminders", "digests", "summary"}:
+            if name in {"reminders", "digests", "summary", "actions"}:
                 added += int(result or 0)
             if name != "retention" and result:
                 # After a step that wrote, SQLite's WAL goes back into the database here,
@@ -193,6 +197,12 @@ class Scheduler:
         return await weekly_digests(
             self.database, org, pack, now, self.charts, self.stats, self._pipeline, done
         )
+
+    async def _actions(self, org: int, pack: Pack, now: datetime, today: date) -> int:
+        """Once a day: the owners of open actions asked about them (issue 27)."""
+        added = await chase_actions(self.database, org, pack, now, today, self.stats)
+        self._chased[org] = today
+        return added
 
     async def _summary(
         self, organisation: Organisation, pack: Pack, now: datetime, month: str

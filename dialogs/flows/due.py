@@ -130,6 +130,8 @@ class DueFlow:
             buttons.append(Option("start:asye", f"{asye.labels.programme} plan"))
         if to_sign:
             buttons.append(Option("start:sign", "Sign records"))
+        if actions:  # issue 27: each with Done, Not yet and No longer needed
+            buttons.append(Option("start:action", "Update my actions"))
         card = Card(
             title="What's due",
             subtitle=f"For {actor.name}, {describe_day(turn.today)}",

@@ -360,6 +360,15 @@ class Reminders(Sourced):
     escalate_after_overdue_days: int = Field(default=14, gt=0)
 
 
+class ActionChasing(Sourced):
+    """Issue 27: the owner of an action from a signed record is asked about it from this many
+    days before it is due, then again this many days after they were last asked, until they
+    answer Done or No longer needed (policy.actions.ask_about_action)."""
+
+    remind_days_before: int = Field(default=2, ge=0)
+    chase_every_days: int = Field(default=7, gt=0)
+
+
 class Digest(Sourced):
     day: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
     time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -430,6 +439,7 @@ class Pack(Model):
     caseload: Caseload
     reminders: Reminders = Reminders(basis="product")
     digest: Digest = Digest(basis="product")
+    actions: ActionChasing = ActionChasing(basis="product")
     terms: Terms
     templates: tuple[RecordTemplate, ...] = Field(min_length=1)
     record_access: RecordAccess

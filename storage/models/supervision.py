@@ -88,7 +88,11 @@ class RecordAction(SQLModel, table=True):
     owner_id: int = Field(foreign_key="staff.id", index=True)
     due_date: date
     review_date: date | None = None
-    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # closed, either way
+    # Issue 27: "done" or "not_needed" once its owner says so (None: open); the day they were
+    # last asked about it (a reminder, or their "not yet"), so the next ask waits its interval.
+    closed_as: str | None = Field(default=None, max_length=12)
+    asked_on: date | None = None
 
 
 class MissedMonth(SQLModel, table=True):

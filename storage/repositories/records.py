@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -207,6 +207,28 @@ class SqlRecords:
         )
         return [_action_view(a) for a in rows.all()]
 
+    async def action(self, action_id: int) -> ActionView | None:
+        row = await self._session.get(RecordAction, action_id)
+        return _action_view(row) if row is not None else None
+
+    async def close_action(self, action_id: int, outcome: str, at: datetime) -> bool:
+        # One statement that only an open action matches: two clicks at once close it once.
+        connection = await self._session.connection()
+        closed = await connection.execute(
+            update(RecordAction)
+            .where(col(RecordAction.id) == action_id, col(RecordAction.done_at).is_(None))
+            .values(done_at=at, closed_as=outcome)
+        )
+        return bool(closed.rowcount)
+
+    async def ask_again(self, action_id: int, on: date) -> None:
+        connection = await self._session.connection()
+        await connection.execute(
+            update(RecordAction)
+            .where(col(RecordAction.id) == action_id, col(RecordAction.done_at).is_(None))
+            .values(asked_on=on)
+        )
+
 
 def _action_view(row: RecordAction) -> ActionView:
     assert row.id is not None
@@ -217,4 +239,6 @@ def _action_view(row: RecordAction) -> ActionView:
         row.due_date,
         row.review_date,
         row.done_at is not None,
+        row.closed_as,
+        row.asked_on,
     )

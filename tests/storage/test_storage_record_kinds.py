@@ -19,7 +19,7 @@ from storage.migrate import MigrationRefused, current_revision, downgrade, upgra
 from storage.models import Organisation, SessionAttendee, Staff, SupervisionSession
 
 BEFORE = "3f0c7a1e5b26"
-HEAD = "3f0c7a1e5b27"
+KINDS = "3f0c7a1e5b27"  # the revision that brought record kinds (later ones may follow)
 NOW = datetime(2026, 12, 7, 10, tzinfo=UTC)
 
 
@@ -100,8 +100,8 @@ async def test_a_session_keeps_one_record_of_each_kind_and_its_triggers(database
     async with engine.begin() as c:
         await _insert_record(c, 1, None)
     await engine.dispose()
-    await upgrade(database_url)
-    assert await current_revision(database_url) == HEAD
+    await upgrade(database_url, KINDS)
+    assert await current_revision(database_url) == KINDS
     engine = create_engine(database_url)
     async with engine.begin() as c:
         # The record from before the upgrade is the default kind.
@@ -121,7 +121,7 @@ async def test_a_session_keeps_one_record_of_each_kind_and_its_triggers(database
 async def test_downgrade_refuses_two_records_of_a_session_then_restores_one_per_session(
     database_url: str,
 ) -> None:
-    await upgrade(database_url)
+    await upgrade(database_url, KINDS)
     await _seed(database_url)
     engine = create_engine(database_url)
     async with engine.begin() as c:
@@ -129,7 +129,7 @@ async def test_downgrade_refuses_two_records_of_a_session_then_restores_one_per_
         await _insert_record(c, 2, "professional_minutes")
     with pytest.raises(MigrationRefused, match="more than one record"):
         await downgrade(database_url, BEFORE)
-    assert await current_revision(database_url) == HEAD
+    assert await current_revision(database_url) == KINDS
     async with engine.begin() as c:
         await c.execute(text("DELETE FROM supervisionrecord WHERE id = 2"))
     await engine.dispose()
