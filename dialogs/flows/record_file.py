@@ -7,6 +7,7 @@ every download is audited like an export.
 from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.record_plan import record_title
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import Attachment, Payload, Say, Tone
 from dialogs.outputs.record_pdf import RecordDocument, record_pdf
@@ -65,7 +66,7 @@ class RecordFileFlow:
         )
         document = RecordDocument(
             council=turn.ports.packs.organisation_name(turn.actor.organisation_id),
-            title=turn.pack.terms.supervision_record.value,
+            title=record_title(turn.pack, record.kind),  # each kind its own file (LAM 004:350,356)
             supervisor=supervisor.name,
             supervisee=" and ".join(names[i] for i in session.supervisee_ids),
             held_at=session.start,
