@@ -203,7 +203,7 @@ def record_items(
                 items.append(
                     DueItem(
                         "record",
-                        f"Write up the {session.type.value} session of "
+                        f"Write up the {session.type.value.replace('_', ' ')} session of "
                         f"{status.held_on:%d %b %Y}{what}",
                         staff_id,
                         status.due,

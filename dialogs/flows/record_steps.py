@@ -6,6 +6,7 @@ so showing a step is always rebuilt from the data: a restarted bot continues whe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -136,6 +137,9 @@ async def show(turn: Turn, plan: RecordPlan, state: FlowState, *before: Reply) -
         value = typed.get("cases", {}).get("cases", ",".join(data["cases"]))
         options = [(ref, label) for ref, _, label in data["case_options"]]
         reply = cases_form(plan, options, value, who)
+        if plan.first_step == "cases" and len(turn.pack.recording.record_kinds) > 1:
+            # No general sections before: the record's first form says which record it is.
+            reply = replace(reply, intro=f"{record_word(turn, data)}: {reply.intro}")
     elif step.startswith("case:"):
         index = int(step.split(":")[1])
         ref = data["cases"][index]
