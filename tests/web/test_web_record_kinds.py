@@ -36,7 +36,7 @@ from storage.models import (
 from storage.queries.digest import late_records_sql
 from storage.retention import erase, expired
 from storage.subject_access import person_export
-from tests.web.test_web_api import API, get, ids, send
+from tests.web.test_web_api import API, get, ids, post, send
 
 PACK_ID = "lambeth_both"
 FRIDAY = datetime(2026, 11, 20, 10, 0, tzinfo=LONDON)  # the demo's clock: Mon 23 Nov, 10:00
@@ -295,3 +295,31 @@ async def _late(engine: AsyncEngine, session_id: int) -> dict[str, date | None]:
         teams = await late_records_sql(connection, row.organisation_id, pack, date(2026, 11, 23))
     statuses = [s for team in teams.values() for s in team if s.session_id == session_id]
     return {s.kind: s.written_on for s in statuses}
+
+
+async def test_the_reminder_names_the_missing_kind_until_it_is_written(
+    kinds_playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    people = await ids(kinds_playground)
+    priya, sam = people["Priya Shah"], people["Sam Taylor"]
+    held = datetime(2026, 11, 13, 10, 0, tzinfo=LONDON)  # the minutes were due Fri 20 Nov
+    session_id = await _held(web_engine, held, priya, sam, "record")
+    owed = "Write up the case management session of 13 Nov 2026 (professional supervision minutes)"
+
+    async def reminded() -> list[str]:
+        _, inbox = await get(kinds_playground, f"{API}/inbox/{priya}")
+        titles = [r["title"] for m in inbox["messages"] for r in m["replies"] if "title" in r]
+        return [t for t in titles if owed in t]
+
+    status, moved = await post(kinds_playground, f"{API}/clock", {"days": 1})
+    assert status == 200, moved
+    assert await reminded() == [f"Overdue by 4 days: {owed}"]
+    form = await send(
+        kinds_playground, priya, command={"name": "record", "argument": str(session_id)}
+    )
+    await _to_review(kinds_playground, priya, form)
+    await send(kinds_playground, priya, choice="confirm")
+    assert await _kinds_of(web_engine, session_id) == ["professional_minutes", "record"]
+    status, moved = await post(kinds_playground, f"{API}/clock", {"days": 1})
+    assert status == 200, moved
+    assert await reminded() == [f"Overdue by 4 days: {owed}"]  # no new one: it is written
