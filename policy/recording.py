@@ -45,7 +45,7 @@ def kinds_of(session_type: SessionType, pack: Pack) -> tuple[RecordKind, ...]:
     return tuple(k for k in pack.recording.record_kinds if session_type in k.applies_to)
 
 
-def _pack_kind(kind: str, session_type: SessionType, pack: Pack) -> str:
+def pack_kind(kind: str, session_type: SessionType, pack: Pack) -> str:
     """A record saved as the default kind (before the council listed its kinds) is the first
     kind the session's type calls for."""
     known = {k.id for k in pack.recording.record_kinds}
@@ -56,12 +56,12 @@ def _pack_kind(kind: str, session_type: SessionType, pack: Pack) -> str:
 
 
 def records_by_kind(session: SessionFacts, pack: Pack) -> dict[str, RecordFacts]:
-    """The session's records under the pack's kind ids (see `_pack_kind`); a kind the pack does
+    """The session's records under the pack's kind ids (see `pack_kind`); a kind the pack does
     not list is not tracked."""
     known = {k.id for k in pack.recording.record_kinds}
     found: dict[str, RecordFacts] = {}
     for record in session.records:
-        kind = _pack_kind(record.kind, session.type, pack)
+        kind = pack_kind(record.kind, session.type, pack)
         if kind in known and kind not in found:
             found[kind] = record
     return found
@@ -90,7 +90,7 @@ def kinds_to_write(
     may also have (004:202). A session type the pack tracks no record for has one record, under
     the pack's own word for it; a session with every kind written has none to write."""
     rules = pack.recording
-    done = {_pack_kind(kind, session_type, pack) for kind in written}
+    done = {pack_kind(kind, session_type, pack) for kind in written}
     if session_type not in rules.applies_to:
         if done:
             return ()

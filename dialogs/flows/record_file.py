@@ -58,7 +58,8 @@ class RecordFileFlow:
         for staff_id in {*session.supervisee_ids, *(a.owner_id for a in record.actions)}:
             person = await turn.ports.directory.staff(staff_id)
             names[staff_id] = person.name if person else "someone"
-        template = turn.pack.template(record.template_id)
+        # A template the pack no longer has (the council changed packs): the record's own keys.
+        template = next((t for t in turn.pack.templates if t.id == record.template_id), None)
         sections = (
             [(s.id, s.title) for s in template.sections]
             if template
@@ -66,7 +67,9 @@ class RecordFileFlow:
         )
         document = RecordDocument(
             council=turn.ports.packs.organisation_name(turn.actor.organisation_id),
-            title=record_title(turn.pack, record.kind),  # each kind its own file (LAM 004:350,356)
+            title=record_title(
+                turn.pack, record.kind, session.type
+            ),  # each kind its own file (LAM 004:350,356)
             supervisor=supervisor.name,
             supervisee=" and ".join(names[i] for i in session.supervisee_ids),
             held_at=session.start,

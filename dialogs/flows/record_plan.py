@@ -13,6 +13,7 @@ from datetime import datetime
 from policy.calendar import WorkingCalendar, local_date
 from policy.citations import cite
 from policy.packs.schema import Pack, RecordTemplate, TemplateSection
+from policy.recording import pack_kind
 from policy.vocabulary import SessionType
 
 GROUP_SIZE = 3  # sections per form: long records are split across steps
@@ -108,13 +109,15 @@ def plan_for(pack: Pack, session_type: SessionType) -> RecordPlan:
     )
 
 
-def record_title(pack: Pack, kind_id: str) -> str:
+def record_title(pack: Pack, kind_id: str, session_type: SessionType) -> str:
     """What a record is called: the kind's label where the pack keeps more than one kind of
-    record (LAM 004:350,356), else the pack's own word for a supervision record."""
+    record (LAM 004:350,356; a record written before the kinds were listed is the first kind
+    its session calls for), else the pack's own word for a supervision record."""
     kinds = pack.recording.record_kinds
     if len(kinds) > 1:
+        wanted = pack_kind(kind_id, session_type, pack)
         for kind in kinds:
-            if kind.id == kind_id:
+            if kind.id == wanted:
                 return kind.label
     return pack.terms.supervision_record.value
 

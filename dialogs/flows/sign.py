@@ -100,8 +100,8 @@ class SignFlow:
             when = describe(session.start, turn.zone) if session else "an earlier session"
             # Each kind of a session's records is signed apart (LAM 004:350,356).
             what = "Record"
-            if len(turn.pack.recording.record_kinds) > 1:
-                what = record_title(turn.pack, record.kind)
+            if session is not None and len(turn.pack.recording.record_kinds) > 1:
+                what = record_title(turn.pack, record.kind, session.type)
             options.append(Option(f"open:{record.id}", f"{what} of {when}"))
         prompt = f"{len(waiting)} record{'s' if len(waiting) != 1 else ''} to sign. Which one?"
         return Outcome(
@@ -156,8 +156,9 @@ class SignFlow:
             (t.title for t in turn.pack.templates if t.id == record.template_id),
             plan.template.title,
         )
+        title = record_title(turn.pack, record.kind, session.type)
         card = record_card(
-            f"{record_title(turn.pack, record.kind)}: {describe(session.start, turn.zone)}",
+            f"{title}: {describe(session.start, turn.zone)}",
             template,
             tuple(facts),
             content_from_view(plan, record, names, turn.zone),

@@ -154,8 +154,9 @@ class ViewRecordFlow:
                 turn, session.type, session.start, session.end, session.supervisee_ids
             ),
         )
+        title = record_title(turn.pack, record.kind, session.type)
         card = record_card(
-            f"{record_title(turn.pack, record.kind)}: {describe(session.start, turn.zone)}",
+            f"{title}: {describe(session.start, turn.zone)}",
             "Confidential staff record",
             facts,
             content_from_view(plan, record, names, turn.zone),
