@@ -25,12 +25,14 @@ from policy.vocabulary import SessionType
 
 async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
     data = state.data
-    kind = str(data.get("kind", DEFAULT_RECORD_KIND))
-    word = record_word(turn, data)
     session = await turn.ports.sessions.get(data["session_id"])
+    left = to_write(turn, session) if session is not None else ()
+    # A draft begun before records had kinds is the first record the session still needs.
+    kind = str(data.get("kind") or (left[0].id if left else DEFAULT_RECORD_KIND))
+    word = record_word(turn, data)
     # One record per session and kind (issue 20 item 14): another kind of the same session is
     # still to be written; this kind, written meanwhile, is not written twice.
-    if session is None or all(k.id != kind for k in to_write(turn, session)):
+    if session is None or all(k.id != kind for k in left):
         text = f"The {word} of that session has been written already (or the session removed): "
         text += "nothing more was saved."
         return Outcome(replies=[Say(text, Tone.WARNING)])
