@@ -14,7 +14,7 @@ from typing import Any
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.record_content import length_flags
 from dialogs.flows.record_kinds import kind_option, outstanding_text, to_write
-from dialogs.flows.record_plan import plan_for, template_type
+from dialogs.flows.record_plan import plan_for, record_title, template_type
 from dialogs.flows.record_save import save
 from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
 from dialogs.flows.record_submit import submit
@@ -114,6 +114,12 @@ class RecordFlow:
         if session is None or problem:
             return Outcome(replies=[Say(problem, Tone.WARNING)])
         chosen = next((k for k in kinds if k.id == kind), None)
+        if kind and chosen is None:
+            # A button for a record written since (a second click, another device): say so,
+            # and never start another kind unasked.
+            word = record_title(turn.pack, kind, session.type)
+            done = Say(f"The {word} of that session is written already.", Tone.WARNING)
+            return self._ask_kind(turn, session, kinds, done)
         if chosen is None and len(kinds) == 1:
             chosen = kinds[0]
         if chosen is None:
@@ -157,7 +163,7 @@ class RecordFlow:
         return await show(turn, plan, FlowState(self.name, plan.first_step, data))
 
     def _ask_kind(
-        self, turn: Turn, session: SessionView, kinds: tuple[KindToWrite, ...]
+        self, turn: Turn, session: SessionView, kinds: tuple[KindToWrite, ...], *before: Say
     ) -> Outcome:
         """The pack keeps more than one kind of record and more than one can still be written
         for this session: the supervisor says which one this is."""
@@ -168,25 +174,20 @@ class RecordFlow:
         ).strip()
         options = tuple(kind_option(k) for k in kinds)
         state = FlowState(self.name, "kind", {"session_id": session.id})
-        return Outcome(replies=[AskChoice(prompt, options)], state=state)
+        return Outcome(replies=[*before, AskChoice(prompt, options)], state=state)
 
     async def _kind_chosen(self, turn: Turn, state: FlowState, value: str) -> Outcome:
         session_id = int(state.data["session_id"])
         session = await turn.ports.sessions.get(session_id)
         kinds = to_write(turn, session) if session is not None else ()
+        if not kinds:  # written meanwhile, or the session gone: the usual checks and replies
+            return await self._begin(turn, session_id)
         word = value.strip().lower()
-        chosen = (
-            next(
-                (
-                    k
-                    for k in kinds
-                    if word in (f"kind:{k.id}", k.label.lower()) or k.label.lower().startswith(word)
-                ),
-                None,
-            )
-            if word
-            else None
-        )
+        chosen = next((k for k in kinds if word in (f"kind:{k.id}", k.label.lower())), None)
+        if chosen is None and word:
+            # Typed: the one kind whose name contains what was typed ("minutes", "case").
+            named = [k for k in kinds if word in k.label.lower()]
+            chosen = named[0] if len(named) == 1 else None
         if chosen is None:
             names = ", ".join(k.label for k in kinds)
             hint = f"Pick which record this is from the list above ({names}), or type cancel."

@@ -204,6 +204,18 @@ async def test_two_records_of_one_session_each_chosen_by_name_and_written_once(
     (button,) = left["options"]
     assert button["label"] == "Write the case record (Mosaic)"
 
+    # A stale button for the minutes (a second device): said so, and nothing else started unasked.
+    stale = await send(
+        kinds_playground, priya, choice=f"start:record:{session_id}:professional_minutes"
+    )
+    warning, only = stale["replies"]
+    assert warning["text"] == (
+        "The Professional supervision minutes of that session is written already."
+    )
+    assert [o["label"] for o in only["options"]] == ["Case record (Mosaic) (due Tue 24 Nov 2026)"]
+    typed = await send(kinds_playground, priya, text="case")  # a word of its name will do
+    assert _last(typed)["intro"].startswith("Case record (Mosaic): Pick the cases")
+
     # The other kind of the same session: allowed, and asked no question (one kind is left).
     second = await send(kinds_playground, priya, choice=button["value"])
     assert _last(second)["type"] == "form"
