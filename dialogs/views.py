@@ -70,7 +70,13 @@ class SessionView:
     agenda: tuple[str, ...] = ()
     ical_uid: str = ""
     ical_sequence: int = 0
-    has_record: bool = False
+    # The kinds of the records written for it (LAM 004:350,356: a case record and professional
+    # minutes can come from one session), in the order they were written.
+    record_kinds: tuple[str, ...] = ()
+
+    @property
+    def has_record(self) -> bool:
+        return bool(self.record_kinds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,7 @@ class RecordView:
     supervisor_signed_at: datetime | None
     supervisee_signed_at: datetime | None
     changes_requested: str | None = None
+    kind: str = "record"  # policy.packs.schema.RecordKind.id (issue 20 item 14)
     # Case reference -> per-case heading id -> text (DCC 000:155-160; LAM 004:490-606).
     case_notes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 

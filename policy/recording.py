@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from policy.calendar import WorkingCalendar, local_date
 from policy.facts import RecordFacts, SessionFacts
@@ -45,20 +45,72 @@ def kinds_of(session_type: SessionType, pack: Pack) -> tuple[RecordKind, ...]:
     return tuple(k for k in pack.recording.record_kinds if session_type in k.applies_to)
 
 
+def pack_kind(kind: str, session_type: SessionType, pack: Pack) -> str:
+    """A record saved as the default kind (before the council listed its kinds) is the first
+    kind the session's type calls for."""
+    known = {k.id for k in pack.recording.record_kinds}
+    primary = kinds_of(session_type, pack)
+    if kind not in known and kind == DEFAULT_KIND and primary:
+        return primary[0].id
+    return kind
+
+
 def records_by_kind(session: SessionFacts, pack: Pack) -> dict[str, RecordFacts]:
-    """The session's records under the pack's kind ids. A record saved as the default kind
-    (before the council listed its kinds) is the first kind the session's type calls for; a
-    kind the pack does not list is not tracked."""
+    """The session's records under the pack's kind ids (see `pack_kind`); a kind the pack does
+    not list is not tracked."""
     known = {k.id for k in pack.recording.record_kinds}
     found: dict[str, RecordFacts] = {}
-    primary = kinds_of(session.type, pack)
     for record in session.records:
-        kind = record.kind
-        if kind not in known and kind == DEFAULT_KIND and primary:
-            kind = primary[0].id
+        kind = pack_kind(record.kind, session.type, pack)
         if kind in known and kind not in found:
             found[kind] = record
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class KindToWrite:
+    """A record the supervisor may still write for a held session, in the pack's words."""
+
+    id: str
+    label: str
+    due: date | None  # its deadline; None: as soon as possible, or a record not tracked
+    outstanding: bool  # the session's type calls for it and it is not written yet
+
+
+def kinds_to_write(
+    session_type: SessionType,
+    ended: datetime,
+    written: Iterable[str],
+    pack: Pack,
+    calendar: WorkingCalendar,
+) -> tuple[KindToWrite, ...]:
+    """The records still to write for a held session that ended at `ended`, given the kinds of
+    the records it has: first those its type calls for (outstanding, each with its own deadline,
+    LAM 004:350,356), then the pack's other kinds, which a session that gave time to that area
+    may also have (004:202). A session type the pack tracks no record for has one record, under
+    the pack's own word for it; a session with every kind written has none to write."""
+    rules = pack.recording
+    done = {pack_kind(kind, session_type, pack) for kind in written}
+    if session_type not in rules.applies_to:
+        if done:
+            return ()
+        return (KindToWrite(DEFAULT_KIND, pack.terms.supervision_record.value, None, True),)
+    held_on = local_date(ended, pack.zone)
+    called_for = {k.id for k in kinds_of(session_type, pack)}
+    missing = [k for k in rules.record_kinds if k.id not in done]
+    missing.sort(key=lambda k: k.id not in called_for)  # stable: the pack's order within each
+    one_kind = len(rules.record_kinds) == 1
+    return tuple(
+        KindToWrite(
+            k.id,
+            pack.terms.supervision_record.value if one_kind else k.label,
+            None
+            if k.deadline_working_days is None
+            else calendar.add_working_days(held_on, k.deadline_working_days),
+            k.id in called_for,
+        )
+        for k in missing
+    )
 
 
 def record_statuses(
@@ -151,7 +203,7 @@ def record_items(
                 items.append(
                     DueItem(
                         "record",
-                        f"Write up the {session.type.value} session of "
+                        f"Write up the {session.type.value.replace('_', ' ')} session of "
                         f"{status.held_on:%d %b %Y}{what}",
                         staff_id,
                         status.due,

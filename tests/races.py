@@ -27,6 +27,7 @@ from storage.models import (
     CaseAllocation,
     InformalSupervision,
     ManagerDecision,
+    Organisation,
     OverCapApproval,
     PersonalElement,
     SessionAttendee,
@@ -147,7 +148,11 @@ async def book(database: AsyncEngine, open_chat: OpenChat) -> Step:
 
 
 async def held_session(
-    database: AsyncEngine, supervisor: str, supervisee: str, at: datetime
+    database: AsyncEngine,
+    supervisor: str,
+    supervisee: str,
+    at: datetime,
+    type: str = "one_to_one",
 ) -> int:
     """A supervision that took place, with no record yet."""
     priya = await staff_named(database, supervisor)
@@ -155,7 +160,7 @@ async def held_session(
     async with session_factory(database)() as session:
         row = SupervisionSession(
             organisation_id=priya.organisation_id,
-            type="one_to_one",
+            type=type,
             supervisor_id=priya.id or 0,
             planned_start=at,
             planned_end=at + timedelta(minutes=90),
@@ -192,6 +197,48 @@ async def record(database: AsyncEngine, open_chat: OpenChat) -> Step:
         Choice("confirm"),
         lambda: rows(database, SupervisionRecord, SupervisionRecord.session_id == session_id),
         "the Record of Supervision of ",
+    )
+
+
+async def second_kind(database: AsyncEngine, open_chat: OpenChat) -> Step:
+    """Lambeth: a professional supervision whose minutes were written and signed before the
+    pack listed its kinds (the default kind); Priya writes its case record too, for the time it
+    gave to case discussion (LAM 004:202,348), up to its Confirm button."""
+    async with session_factory(database)() as session:
+        for organisation in (await session.exec(select(Organisation))).all():
+            organisation.pack_id = "lambeth"
+            session.add(organisation)
+        await session.commit()
+    at = datetime.fromisoformat("2026-11-20T10:00:00+00:00")
+    session_id = await held_session(database, "Priya Shah", "Sam Taylor", at, "professional")
+    priya = await staff_named(database, "Priya Shah")
+    async with session_factory(database)() as session:
+        signed = at + timedelta(hours=3)
+        session.add(
+            SupervisionRecord(
+                session_id=session_id,
+                template_id="professional_supervision",
+                written_by_id=priya.id or 0,
+                written_at=signed,
+                supervisor_signed_at=signed,
+                supervisee_signed_at=signed,
+            )
+        )
+        await session.commit()
+    chat = await open_chat("Priya Shah")
+    await chat.command("record", str(session_id))  # the one kind left: no question which
+    reference = chat.form().fields[0].options[0].value
+    await chat.submit(cases=reference)
+    await chat.submit(**{f.name: "Noted" for f in chat.form().fields if f.required})
+    await chat.choose("done")
+    await chat.choose("done")
+    await chat.submit(next_at="21/12 10:00")
+    assert_card(chat)
+    return Step(
+        chat,
+        Choice("confirm"),
+        lambda: rows(database, SupervisionRecord, SupervisionRecord.session_id == session_id),
+        "the Case record (Mosaic) of ",
     )
 
 
@@ -301,6 +348,7 @@ STEPS: dict[str, Callable[[AsyncEngine, OpenChat], Awaitable[Step]]] = {
     "decision": decision,
     "book": book,
     "record": record,
+    "record_second_kind": second_kind,
     "sign": sign,
     "absence": absence,
     "informal": informal,

@@ -17,6 +17,7 @@ from bot.commands.governance import register_export as register_person
 from bot.packs import pack_or_error
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
 from bot.settings import Settings
+from dialogs.flows.record_plan import record_title
 from dialogs.outputs.figures import compliance_csv
 from policy.calendar import month_from_index, month_index
 from storage.db import session_factory
@@ -74,7 +75,8 @@ async def _record(settings: Settings, engine: AsyncEngine, args: argparse.Namesp
                 "records go on the supervision file (DCC 000:103)"
             )
         pack = pack_or_error(settings, bundle.organisation.pack_id)
-        template = pack.template(record.template_id)
+        # A template the pack no longer has (the council changed packs): the record's own keys.
+        template = next((t for t in pack.templates if t.id == record.template_id), None)
         sections = (
             [(s.id, s.title) for s in template.sections]
             if template
@@ -83,7 +85,9 @@ async def _record(settings: Settings, engine: AsyncEngine, args: argparse.Namesp
         supervisee = ", ".join(bundle.names.get(i, "?") for i in meeting.supervisee_ids)
         document = RecordDocument(
             council=bundle.organisation.name,  # the organisation's own name, not its pack's
-            title=pack.terms.supervision_record.value,
+            title=record_title(
+                pack, record.kind, meeting.type
+            ),  # each kind its own file (LAM 004:350,356)
             supervisor=bundle.names.get(meeting.supervisor_id, "?"),
             supervisee=supervisee,
             held_at=meeting.start,

@@ -13,7 +13,8 @@ from typing import Any
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.record_content import length_flags
-from dialogs.flows.record_plan import plan_for
+from dialogs.flows.record_kinds import kind_option, outstanding_text, to_write
+from dialogs.flows.record_plan import plan_for, record_title, template_type
 from dialogs.flows.record_save import save
 from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
 from dialogs.flows.record_submit import submit
@@ -21,6 +22,7 @@ from dialogs.inputs import is_number, parse_id
 from dialogs.messages import AskChoice, Choice, FormSubmit, Option, Payload, Say, Text, Tone
 from dialogs.views import SessionView
 from dialogs.when import describe
+from policy.recording import KindToWrite
 from policy.vocabulary import SessionStatus, SessionType
 
 LOOK_BACK = timedelta(days=183)  # six months of sessions waiting for their record
@@ -53,7 +55,8 @@ class RecordFlow:
             if s.supervisor_id == turn.actor.id
             and s.start <= turn.now
             and s.status in (SessionStatus.BOOKED, SessionStatus.HELD)
-            and not s.has_record
+            # A record of each kind the session calls for, however old the others (item 14).
+            and any(k.outstanding for k in to_write(turn, s))
         ]
 
     async def _names(self, turn: Turn, ids: tuple[int, ...]) -> dict[str, str]:
@@ -66,6 +69,9 @@ class RecordFlow:
     async def start(self, turn: Turn, argument: str) -> Outcome:
         if is_number(argument):
             return await self._begin(turn, parse_id(argument))
+        wanted, _, kind = argument.partition(":")  # a button's "12:case_record"
+        if is_number(wanted) and kind:
+            return await self._begin(turn, parse_id(wanted), kind.strip())
         waiting = await self._waiting(turn)
         names = await self._names(turn, tuple({i for s in waiting for i in s.supervisee_ids}))
         wanted = _who(argument).lower()
@@ -93,19 +99,31 @@ class RecordFlow:
             replies=[AskChoice(prompt, options)], state=FlowState(self.name, "session", {})
         )
 
-    async def _begin(self, turn: Turn, session_id: int | None) -> Outcome:
+    async def _begin(self, turn: Turn, session_id: int | None, kind: str = "") -> Outcome:
         session = await turn.ports.sessions.get(session_id) if session_id else None
         problem = ""
+        kinds = to_write(turn, session) if session is not None else ()
         if session is None or session.supervisor_id != turn.actor.id:
             problem = "That is not a supervision you held: only its supervisor writes the record."
         elif session.start > turn.now:
             problem = f"That session is on {describe(session.start, turn.zone)}: record it after."
         elif session.status is SessionStatus.CANCELLED:
             problem = "That session was cancelled, so there is nothing to write up."
-        elif session.has_record:
-            problem = "That session has a record already: use 'sign' to read it."
+        elif not kinds:
+            problem = "That session has each of its records already: use 'sign' to read them."
         if session is None or problem:
             return Outcome(replies=[Say(problem, Tone.WARNING)])
+        chosen = next((k for k in kinds if k.id == kind), None)
+        if kind and chosen is None:
+            # A button for a record written since (a second click, another device): say so,
+            # and never start another kind unasked.
+            word = record_title(turn.pack, kind, session.type)
+            done = Say(f"The {word} of that session is written already.", Tone.WARNING)
+            return self._ask_kind(turn, session, kinds, done)
+        if chosen is None and len(kinds) == 1:
+            chosen = kinds[0]
+        if chosen is None:
+            return self._ask_kind(turn, session, kinds)
         cases: list[list[Any]] = []
         for staff_id in session.supervisee_ids:
             for case in await turn.ports.cases.open_cases(staff_id, turn.today):
@@ -116,6 +134,10 @@ class RecordFlow:
         data: dict[str, Any] = {
             "session_id": session.id,
             "type": session.type.value,
+            # Which of the pack's kinds of record this is (LAM 004:350,356), in its words.
+            "kind": chosen.id,
+            "kind_label": chosen.label,
+            "template_type": template_type(turn.pack, session.type, chosen.id).value,
             "start": session.start.isoformat(),
             "end": session.end.isoformat(),
             "supervisee_ids": list(session.supervisee_ids),
@@ -137,8 +159,40 @@ class RecordFlow:
             "caseload": [],
             "typed": {},
         }
-        plan = plan_for(turn.pack, session.type)
+        plan = plan_for(turn.pack, SessionType(data["template_type"]))
         return await show(turn, plan, FlowState(self.name, plan.first_step, data))
+
+    def _ask_kind(
+        self, turn: Turn, session: SessionView, kinds: tuple[KindToWrite, ...], *before: Say
+    ) -> Outcome:
+        """The pack keeps more than one kind of record and more than one can still be written
+        for this session: the supervisor says which one this is."""
+        owed = outstanding_text(kinds)
+        prompt = (
+            f"Which record of the {session.type.value.replace('_', ' ')} session of "
+            f"{describe(session.start, turn.zone)} are you writing? {owed}"
+        ).strip()
+        options = tuple(kind_option(k) for k in kinds)
+        state = FlowState(self.name, "kind", {"session_id": session.id})
+        return Outcome(replies=[*before, AskChoice(prompt, options)], state=state)
+
+    async def _kind_chosen(self, turn: Turn, state: FlowState, value: str) -> Outcome:
+        session_id = int(state.data["session_id"])
+        session = await turn.ports.sessions.get(session_id)
+        kinds = to_write(turn, session) if session is not None else ()
+        if not kinds:  # written meanwhile, or the session gone: the usual checks and replies
+            return await self._begin(turn, session_id)
+        word = value.strip().lower()
+        chosen = next((k for k in kinds if word in (f"kind:{k.id}", k.label.lower())), None)
+        if chosen is None and word:
+            # Typed: the one kind whose name contains what was typed ("minutes", "case").
+            named = [k for k in kinds if word in k.label.lower()]
+            chosen = named[0] if len(named) == 1 else None
+        if chosen is None:
+            names = ", ".join(k.label for k in kinds)
+            hint = f"Pick which record this is from the list above ({names}), or type cancel."
+            return Outcome(replies=[Say(hint, Tone.WARNING)], state=state)
+        return await self._begin(turn, session_id, chosen.id)
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         if state.step == "session":
@@ -151,7 +205,12 @@ class RecordFlow:
                 replies=[Say("Pick a session from the list above, or type cancel.", Tone.WARNING)],
                 state=state,
             )
-        plan = plan_for(turn.pack, SessionType(state.data["type"]))
+        if state.step == "kind":
+            value = payload.value if isinstance(payload, Choice) else ""
+            value = payload.text if isinstance(payload, Text) else value
+            return await self._kind_chosen(turn, state, value)
+        data = state.data
+        plan = plan_for(turn.pack, SessionType(data.get("template_type", data["type"])))
         match payload:
             case FormSubmit():
                 return await submit(turn, plan, state, payload)

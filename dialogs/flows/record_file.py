@@ -7,6 +7,7 @@ every download is audited like an export.
 from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.record_plan import record_title
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import Attachment, Payload, Say, Tone
 from dialogs.outputs.record_pdf import RecordDocument, record_pdf
@@ -57,7 +58,8 @@ class RecordFileFlow:
         for staff_id in {*session.supervisee_ids, *(a.owner_id for a in record.actions)}:
             person = await turn.ports.directory.staff(staff_id)
             names[staff_id] = person.name if person else "someone"
-        template = turn.pack.template(record.template_id)
+        # A template the pack no longer has (the council changed packs): the record's own keys.
+        template = next((t for t in turn.pack.templates if t.id == record.template_id), None)
         sections = (
             [(s.id, s.title) for s in template.sections]
             if template
@@ -65,7 +67,9 @@ class RecordFileFlow:
         )
         document = RecordDocument(
             council=turn.ports.packs.organisation_name(turn.actor.organisation_id),
-            title=turn.pack.terms.supervision_record.value,
+            title=record_title(
+                turn.pack, record.kind, session.type
+            ),  # each kind its own file (LAM 004:350,356)
             supervisor=supervisor.name,
             supervisee=" and ".join(names[i] for i in session.supervisee_ids),
             held_at=session.start,

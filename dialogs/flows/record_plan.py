@@ -13,6 +13,7 @@ from datetime import datetime
 from policy.calendar import WorkingCalendar, local_date
 from policy.citations import cite
 from policy.packs.schema import Pack, RecordTemplate, TemplateSection
+from policy.recording import pack_kind
 from policy.vocabulary import SessionType
 
 GROUP_SIZE = 3  # sections per form: long records are split across steps
@@ -108,26 +109,58 @@ def plan_for(pack: Pack, session_type: SessionType) -> RecordPlan:
     )
 
 
+def record_title(pack: Pack, kind_id: str, session_type: SessionType) -> str:
+    """What a record is called: the kind's label where the pack keeps more than one kind of
+    record (LAM 004:350,356; a record written before the kinds were listed is the first kind
+    its session calls for), else the pack's own word for a supervision record."""
+    kinds = pack.recording.record_kinds
+    if len(kinds) > 1:
+        wanted = pack_kind(kind_id, session_type, pack)
+        for kind in kinds:
+            if kind.id == wanted:
+                return kind.label
+    return pack.terms.supervision_record.value
+
+
+def template_type(pack: Pack, session_type: SessionType, kind_id: str) -> SessionType:
+    """The session type whose template a record of this kind follows: the session's own, unless
+    the kind is for other sessions (a case record written for a professional session that gave
+    time to case discussion follows the case discussion template; LAM 004:202,348)."""
+    for kind in pack.recording.record_kinds:
+        if kind.id == kind_id and session_type not in kind.applies_to:
+            return kind.applies_to[0]
+    return session_type
+
+
 def _days(count: int) -> str:
     return f"{count} working day{'s' if count != 1 else ''}"
 
 
-def timing_text(pack: Pack, session_end: datetime, written_at: datetime) -> str:
-    """When the record was written against the pack's deadline (LAM 004:350,356; DCC 000:103)."""
+def timing_text(
+    pack: Pack, session_end: datetime, written_at: datetime, kind_id: str | None = None
+) -> str:
+    """When the record was written against the pack's deadline (LAM 004:350,356; DCC 000:103),
+    that of its kind where the pack lists kinds, each with its own."""
     calendar = WorkingCalendar(pack.nation)
     held_on = local_date(session_end, pack.zone)
     written_on = local_date(written_at, pack.zone)
     gap = calendar.working_days_between(held_on, written_on)
     when = "on the day of the session" if gap <= 0 else f"{_days(gap)} after the session"
     rules = pack.recording
-    if rules.deadline_working_days is None:
+    kind = next((k for k in rules.kinds if k.id == kind_id), None)
+    allowed: int | None = None
+    source: str | None = None
+    if kind is not None:
+        allowed, source = kind.deadline_working_days, kind.source
+    elif rules.deadline_working_days is not None:
+        allowed, source = rules.deadline_working_days.value, rules.deadline_working_days.source
+    if allowed is None:
         note = rules.deadline_note.value if rules.deadline_note else "as soon as possible"
         source = cite(pack, rules.deadline_note.source) if rules.deadline_note else None
         cited = f" ({source})" if source else ""
         return f"Written {when}; {pack.council} expects it {note[:1].lower()}{note[1:]}{cited}."
-    allowed = rules.deadline_working_days
-    due = calendar.add_working_days(held_on, allowed.value)
-    cited = f" ({c})" if (c := cite(pack, allowed.source)) else ""
+    due = calendar.add_working_days(held_on, allowed)
+    cited = f" ({c})" if (c := cite(pack, source)) else ""
     if written_on <= due:
         verdict = "on time"
     else:
@@ -138,4 +171,4 @@ def timing_text(pack: Pack, session_end: datetime, written_at: datetime) -> str:
         own = cite(pack, rules.deadline_note.source)
         noted = f" ({own})" if own and f" ({own})" != cited else ""  # one citation if the same
         expects = f"{pack.council} expects it {note[:1].lower()}{note[1:]}{noted}, "
-    return f"Written {when}; {expects}{_days(allowed.value)} allowed{cited}: {verdict}."
+    return f"Written {when}; {expects}{_days(allowed)} allowed{cited}: {verdict}."

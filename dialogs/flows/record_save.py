@@ -6,24 +6,35 @@ DCC 000:103: both parties have a jointly signed copy; the supervisor signs by co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import with_error
 from dialogs.flows.record_content import final_sections
 from dialogs.flows.record_forms import next_form
+from dialogs.flows.record_kinds import outstanding_text, to_write
 from dialogs.flows.record_plan import RecordPlan, timing_text
-from dialogs.flows.record_steps import clash, session_of, supervisee_names
-from dialogs.messages import Card, Fact, Notify, Option, Say, Tone
+from dialogs.flows.record_steps import clash, record_word, session_of, supervisee_names
+from dialogs.messages import AskChoice, Card, Fact, Notify, Option, Reply, Say, Tone
+from dialogs.views import SessionView
 from dialogs.when import describe
+from policy.packs.schema import DEFAULT_RECORD_KIND
 from policy.vocabulary import SessionType
 
 
 async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
     data = state.data
     session = await turn.ports.sessions.get(data["session_id"])
-    if session is None or session.has_record:
-        text = "That session has been written up already (or removed): nothing more was saved."
+    left = to_write(turn, session) if session is not None else ()
+    # A draft begun before records had kinds is the first record the session still needs.
+    kind = str(data.get("kind") or (left[0].id if left else DEFAULT_RECORD_KIND))
+    word = record_word(turn, data)
+    # One record per session and kind (issue 20 item 14): another kind of the same session is
+    # still to be written; this kind, written meanwhile, is not written twice.
+    if session is None or all(k.id != kind for k in left):
+        text = f"The {word} of that session has been written already (or the session removed): "
+        text += "nothing more was saved."
         return Outcome(replies=[Say(text, Tone.WARNING)])
     if session.supervisor_id != turn.actor.id:
         return Outcome(replies=[Say("Only the supervisor writes the record.", Tone.WARNING)])
@@ -75,6 +86,7 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
         next_meeting_at=next_at,
         written_by_id=turn.actor.id,
         written_at=turn.now,
+        kind=kind,
     )
     await turn.ports.sessions.mark_held(session.id)
     await turn.ports.records.sign(record.id, turn.actor.id, turn.now)
@@ -85,17 +97,19 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
             subject_type="supervision_record",
             subject_id=str(record.id),
             target_staff_id=staff_id,
-            detail={"session_id": session.id, "template": plan.template.id},
+            detail={"session_id": session.id, "template": plan.template.id, "kind": kind},
         )
-    timing = timing_text(turn.pack, session.end, turn.now)
+    timing = timing_text(turn.pack, session.end, turn.now, kind)
     held = describe(session.start, turn.zone)
-    term = turn.pack.terms.supervision_record.value
+    several = len(turn.pack.recording.record_kinds) > 1
     notes = [
         Notify(
             staff_id=staff_id,
             messages=(
                 Card(
-                    title="Please confirm your supervision record",
+                    title=f"Please confirm your {word[:1].lower()}{word[1:]}"
+                    if several
+                    else "Please confirm your supervision record",
                     subtitle=f"{turn.actor.name} wrote up your supervision of {held}.",
                     facts=(
                         Fact("Written", timing),
@@ -109,9 +123,33 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
         for staff_id in data["supervisee_ids"]
     ]
     text = (
-        f"Saved the {term} of your supervision with {supervisee_names(data)} on {held}, "
+        f"Saved the {word} of your supervision with {supervisee_names(data)} on {held}, "
         f"signed by you. {timing}{booked_text} {supervisee_names(data)} has been asked to "
         "confirm it."
     )
-    recorded = f"the {term} of {held} with {supervisee_names(data)}"
-    return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes, recorded=recorded)
+    replies: list[Reply] = [Say(text, Tone.SUCCESS)]
+    if several:
+        replies.extend(_still_to_write(turn, session, kind))
+    recorded = f"the {word} of {held} with {supervisee_names(data)}"
+    return Outcome(replies=replies, notifications=notes, recorded=recorded)
+
+
+def _still_to_write(turn: Turn, session: SessionView, saved: str) -> list[Reply]:
+    """The session's other records, outstanding with their deadlines or that it may also have,
+    each with a button to write it now (LAM 004:350,356; 004:202)."""
+    left = tuple(
+        k
+        for k in to_write(turn, replace(session, record_kinds=(*session.record_kinds, saved)))
+        if k.id != saved
+    )
+    if not left:
+        return []
+    text = outstanding_text(left) or (
+        "Every record this session calls for is written. If it also gave time to another "
+        "area, write that record too:"
+    )
+    buttons = tuple(
+        Option(f"start:record:{session.id}:{k.id}", f"Write the {k.label[:1].lower()}{k.label[1:]}")
+        for k in left
+    )
+    return [AskChoice(text, buttons)]

@@ -6,6 +6,7 @@ so showing a step is always rebuilt from the data: a restarted bot continues whe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,11 @@ _CONFIRM = frozenset({"confirm", "yes", "y", "save", "ok"})
 
 def supervisee_names(data: dict[str, Any]) -> str:
     return " and ".join(data["names"][str(i)] for i in data["supervisee_ids"])
+
+
+def record_word(turn: Turn, data: dict[str, Any]) -> str:
+    """What this record is called: its kind's label where the pack keeps several kinds."""
+    return str(data.get("kind_label") or turn.pack.terms.supervision_record.value)
 
 
 def session_of(data: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -70,13 +76,13 @@ def review_card(plan: RecordPlan, turn: Turn, data: dict[str, Any]) -> Reply:
     start, end = session_of(data)
     content = content_from_draft(plan, data, data["names"], turn.zone)
     return record_card(
-        f"{turn.pack.terms.supervision_record.value}: {supervisee_names(data)}",
+        f"{record_word(turn, data)}: {supervisee_names(data)}",
         f"{plan.template.title}. {plan.label('review')}: check it, then confirm and sign.",
         (
             Fact("Session", f"{describe(start, turn.zone)} ({data['type'].replace('_', ' ')})"),
             Fact("Supervisor", turn.actor.name),
             Fact("Supervisee", supervisee_names(data)),
-            Fact("Written", timing_text(turn.pack, end, turn.now)),
+            Fact("Written", timing_text(turn.pack, end, turn.now, data.get("kind"))),
             *(Fact(label, value) for label, value in data.get("flags", ())),
         ),
         content,
@@ -120,8 +126,10 @@ async def show(turn: Turn, plan: RecordPlan, state: FlowState, *before: Reply) -
     if step.startswith("sections:"):
         index = int(step.split(":")[1])
         start, _ = session_of(data)
+        several = len(turn.pack.recording.record_kinds) > 1
+        writing = f"{record_word(turn, data)}: s" if several else "S"
         intro = (
-            f"Supervision with {who} on {describe(start, turn.zone)}. "
+            f"{writing}upervision with {who} on {describe(start, turn.zone)}. "
             "Use case references only: never a child's name."
         )
         reply = sections_form(plan, index, turn, typed.get(step, data["sections"]), intro)
@@ -129,6 +137,9 @@ async def show(turn: Turn, plan: RecordPlan, state: FlowState, *before: Reply) -
         value = typed.get("cases", {}).get("cases", ",".join(data["cases"]))
         options = [(ref, label) for ref, _, label in data["case_options"]]
         reply = cases_form(plan, options, value, who)
+        if plan.first_step == "cases" and len(turn.pack.recording.record_kinds) > 1:
+            # No general sections before: the record's first form says which record it is.
+            reply = replace(reply, intro=f"{record_word(turn, data)}: {reply.intro}")
     elif step.startswith("case:"):
         index = int(step.split(":")[1])
         ref = data["cases"][index]

@@ -12,7 +12,7 @@ from datetime import datetime
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import LONG_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, length_flags, record_card
-from dialogs.flows.record_plan import plan_for, timing_text
+from dialogs.flows.record_plan import plan_for, record_title, template_type, timing_text
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskChoice,
@@ -98,7 +98,11 @@ class SignFlow:
         for record in waiting[:10]:
             session = await turn.ports.sessions.get(record.session_id)
             when = describe(session.start, turn.zone) if session else "an earlier session"
-            options.append(Option(f"open:{record.id}", f"Record of {when}"))
+            # Each kind of a session's records is signed apart (LAM 004:350,356).
+            what = "Record"
+            if session is not None and len(turn.pack.recording.record_kinds) > 1:
+                what = record_title(turn.pack, record.kind, session.type)
+            options.append(Option(f"open:{record.id}", f"{what} of {when}"))
         prompt = f"{len(waiting)} record{'s' if len(waiting) != 1 else ''} to sign. Which one?"
         return Outcome(
             replies=[AskChoice(prompt, tuple(options))],
@@ -126,13 +130,13 @@ class SignFlow:
             if action.owner_id not in names:
                 owner = await turn.ports.directory.staff(action.owner_id)
                 names[action.owner_id] = owner.name if owner else "someone"
-        plan = plan_for(turn.pack, session.type)
+        plan = plan_for(turn.pack, template_type(turn.pack, session.type, record.kind))
         signed = self._signed(turn, record, session)
         facts = [
             Fact("Session", describe(session.start, turn.zone)),
             Fact("Supervisor", names[session.supervisor_id]),
             Fact("Supervisee", " and ".join(names[i] for i in session.supervisee_ids)),
-            Fact("Written", timing_text(turn.pack, session.end, record.written_at)),
+            Fact("Written", timing_text(turn.pack, session.end, record.written_at, record.kind)),
             Fact("Supervisor signed", _when(record.supervisor_signed_at, turn)),
             Fact("Supervisee signed", _when(record.supervisee_signed_at, turn)),
             *await length_flags(
@@ -152,8 +156,9 @@ class SignFlow:
             (t.title for t in turn.pack.templates if t.id == record.template_id),
             plan.template.title,
         )
+        title = record_title(turn.pack, record.kind, session.type)
         card = record_card(
-            f"{turn.pack.terms.supervision_record.value}: {describe(session.start, turn.zone)}",
+            f"{title}: {describe(session.start, turn.zone)}",
             template,
             tuple(facts),
             content_from_view(plan, record, names, turn.zone),

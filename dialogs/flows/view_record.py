@@ -12,7 +12,7 @@ from __future__ import annotations
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import SHORT_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, length_flags, record_card
-from dialogs.flows.record_plan import plan_for
+from dialogs.flows.record_plan import plan_for, record_title, template_type
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskForm,
@@ -141,7 +141,7 @@ class ViewRecordFlow:
         }:
             person = await turn.ports.directory.staff(staff_id)
             names[staff_id] = person.name if person else "someone"
-        plan = plan_for(turn.pack, session.type)
+        plan = plan_for(turn.pack, template_type(turn.pack, session.type, record.kind))
         signed = record.supervisor_signed_at is not None and record.supervisee_signed_at is not None
         # The PDF goes on the supervision file: for the parties and their line management only.
         buttons: tuple[Option, ...] = ()
@@ -154,8 +154,9 @@ class ViewRecordFlow:
                 turn, session.type, session.start, session.end, session.supervisee_ids
             ),
         )
+        title = record_title(turn.pack, record.kind, session.type)
         card = record_card(
-            f"{turn.pack.terms.supervision_record.value}: {describe(session.start, turn.zone)}",
+            f"{title}: {describe(session.start, turn.zone)}",
             "Confidential staff record",
             facts,
             content_from_view(plan, record, names, turn.zone),

@@ -55,7 +55,7 @@ def case_view(row: CaseRow, allocation: str = AllocationRole.LEAD.value) -> Case
 
 
 def session_view(
-    row: SupervisionSession, supervisee_ids: tuple[int, ...], has_record: bool
+    row: SupervisionSession, supervisee_ids: tuple[int, ...], record_kinds: tuple[str, ...] = ()
 ) -> SessionView:
     assert row.id is not None
     return SessionView(
@@ -73,5 +73,5 @@ def session_view(
         agenda=tuple(row.agenda),
         ical_uid=row.ical_uid,
         ical_sequence=row.ical_sequence,
-        has_record=has_record,
+        record_kinds=record_kinds,
     )

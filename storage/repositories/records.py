@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.views import ActionView, DecisionView, RecordView
+from policy.packs.schema import DEFAULT_RECORD_KIND
 from storage.models import (
     Case,
     RecordAction,
@@ -40,9 +41,13 @@ class SqlRecords:
         next_meeting_at: datetime | None,
         written_by_id: int,
         written_at: datetime,
+        kind: str = DEFAULT_RECORD_KIND,
     ) -> RecordView:
+        """One record of the session, of one kind: a second kind of the same session is another
+        row (LAM 004:350,356), a second record of the same kind is refused by the database."""
         record = SupervisionRecord(
             session_id=session_id,
+            kind=kind,
             template_id=template_id,
             sections=dict(sections),
             next_meeting_at=next_meeting_at,
@@ -118,6 +123,7 @@ class SqlRecords:
             supervisor_signed_at=record.supervisor_signed_at,
             supervisee_signed_at=record.supervisee_signed_at,
             changes_requested=record.changes_requested,
+            kind=record.kind,
             case_notes={
                 ref: {k: str(v) for k, v in (headings or {}).items()} for ref, headings in discussed
             },
@@ -127,13 +133,16 @@ class SqlRecords:
         row = await self._session.get(SupervisionRecord, record_id)
         return await self._view(row) if row else None
 
-    async def for_session(self, session_id: int) -> RecordView | None:
-        row = (
+    async def for_session(self, session_id: int) -> Sequence[RecordView]:
+        """Every record of the session, one per kind, in the order they were written."""
+        rows = (
             await self._session.exec(
-                select(SupervisionRecord).where(SupervisionRecord.session_id == session_id)
+                select(SupervisionRecord)
+                .where(SupervisionRecord.session_id == session_id)
+                .order_by(col(SupervisionRecord.id))
             )
-        ).first()
-        return await self._view(row) if row else None
+        ).all()
+        return [await self._view(row) for row in rows]
 
     async def last_for(self, supervisee_id: int) -> RecordView | None:
         row = (
@@ -146,7 +155,10 @@ class SqlRecords:
                     SupervisionSession, col(SupervisionSession.id) == SupervisionRecord.session_id
                 )
                 .where(SessionAttendee.staff_id == supervisee_id)
-                .order_by(col(SupervisionSession.planned_start).desc())
+                # The latest session; of its records (one per kind), the last written.
+                .order_by(
+                    col(SupervisionSession.planned_start).desc(), col(SupervisionRecord.id).desc()
+                )
                 .limit(1)
             )
         ).first()

@@ -64,7 +64,7 @@ class SqlSessions:
         for staff_id in supervisee_ids:
             self._session.add(SessionAttendee(session_id=row.id, staff_id=staff_id))
         await self._session.flush()
-        return session_view(row, tuple(supervisee_ids), False)
+        return session_view(row, tuple(supervisee_ids))
 
     async def _views(self, rows: Sequence[SupervisionSession]) -> list[SessionView]:
         ids = [r.id for r in rows if r.id is not None]
@@ -77,17 +77,22 @@ class SqlSessions:
             )
         ).all():
             attendees.setdefault(attendee.session_id, []).append(attendee.staff_id)
-        recorded = set(
-            (
-                await self._session.exec(
-                    select(SupervisionRecord.session_id).where(
-                        col(SupervisionRecord.session_id).in_(ids)
-                    )
-                )
-            ).all()
-        )
+        # Every record of each session, one per kind (issue 20 item 14), not only the first.
+        recorded: dict[int, list[str]] = {}
+        for session_id, kind in (
+            await self._session.exec(
+                select(SupervisionRecord.session_id, SupervisionRecord.kind)
+                .where(col(SupervisionRecord.session_id).in_(ids))
+                .order_by(col(SupervisionRecord.id))
+            )
+        ).all():
+            recorded.setdefault(session_id, []).append(kind)
         return [
-            session_view(r, tuple(sorted(attendees.get(r.id or 0, []))), r.id in recorded)
+            session_view(
+                r,
+                tuple(sorted(attendees.get(r.id or 0, []))),
+                tuple(recorded.get(r.id or 0, ())),
+            )
             for r in rows
         ]
 

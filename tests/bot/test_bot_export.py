@@ -140,3 +140,47 @@ def test_compliance_csv_marks_months_before_data_and_the_month_so_far(demo_dir: 
     assert {r["meets_target"] for r in before} == {""}
     assert {r["status"] for r in rows if r["period"] == current} == {"so far"}
     assert "complete" in {r["status"] for r in rows}
+
+
+def test_each_kind_of_a_sessions_records_exports_under_its_own_name(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Issue 20 item 14 (LAM 004:350,356): under Lambeth, a case management session's record
+    written before the kinds were listed is its case record; the minutes written for the same
+    session are another record, exported as a file of their own."""
+    folder = tmp_path_factory.mktemp("export-kinds")
+    assert run(folder, "demo").returncode == 0
+    (session_id, record_id) = query(
+        folder,
+        "SELECT r.session_id, r.id FROM supervisionrecord r "
+        "WHERE r.supervisee_signed_at IS NOT NULL ORDER BY r.id LIMIT 1",
+    )[0]
+    with sqlite3.connect(folder / "cli.db") as connection:
+        connection.execute("UPDATE organisation SET pack_id = 'lambeth'")
+        connection.execute(
+            "UPDATE supervisionsession SET type = 'case_management' WHERE id = ?", (session_id,)
+        )
+        connection.execute(
+            "INSERT INTO supervisionrecord (session_id, kind, template_id, sections, "
+            "written_by_id, written_at, supervisor_signed_at, supervisee_signed_at) "
+            "SELECT session_id, 'professional_minutes', 'professional_supervision', '{}', "
+            "written_by_id, written_at, supervisor_signed_at, supervisee_signed_at "
+            "FROM supervisionrecord WHERE id = ?",
+            (record_id,),
+        )
+    (minutes_id,) = query(
+        folder,
+        f"SELECT id FROM supervisionrecord WHERE session_id = {session_id} "
+        "AND kind = 'professional_minutes'",
+    )[0]
+    titles = []
+    for exported in (record_id, minutes_id):
+        out = folder / f"{exported}.pdf"
+        result = run(folder, "export", "record", str(exported), "--output", str(out))
+        assert result.returncode == 0, result.stderr
+        text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(out).pages).split())
+        titles.append(text.split(" CONFIDENTIAL")[0])
+    assert titles == [
+        "Demoshire County Council (demo): Case record (Mosaic)",
+        "Demoshire County Council (demo): Professional supervision minutes",
+    ]

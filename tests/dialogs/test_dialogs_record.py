@@ -483,6 +483,7 @@ async def test_lambeth_per_case_headings_and_check_in_not_recorded(
     session_id = await held_session(database, type="professional")
     priya = await chat_as("Priya Shah")
     await priya.command("record", str(session_id))
+    await priya.choose("kind:professional_minutes")  # Lambeth keeps two kinds of record
     form = priya.form()
     assert form.title == "Appendix E - Professional Supervision recording template"
     assert form.step == "Step 1 of 7"  # Lambeth weights no caseload: no caseload step
@@ -517,6 +518,7 @@ async def test_lambeth_check_in_recorded_when_both_agree(database: AsyncEngine, 
     session_id = await held_session(database, type="professional")
     priya = await chat_as("Priya Shah")
     await priya.command("record", str(session_id))
+    await priya.choose("kind:professional_minutes")  # Lambeth keeps two kinds of record
     await fill(priya, check_in="Agreed to note: bereavement", check_in_agreed="true")
     await fill(priya)
     await priya.submit(cases="")

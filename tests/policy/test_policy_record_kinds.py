@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 from policy.calendar import WorkingCalendar
 from policy.facts import RecordFacts
-from policy.packs import builtin_pack
-from policy.recording import DEFAULT_KIND, record_items, record_status, record_statuses
+from policy.packs import Pack, builtin_pack
+from policy.recording import (
+    DEFAULT_KIND,
+    kinds_to_write,
+    record_items,
+    record_status,
+    record_statuses,
+)
 from policy.vocabulary import Nation, SessionType
 from tests.policy.policy_factories import at, held
 
@@ -121,3 +128,70 @@ def test_a_record_written_before_kinds_counts_as_the_sessions_own_kind() -> None
     assert status.kind == "case_record"
     assert not status.late
     assert not status.outstanding
+
+
+# -- what the record flow offers (policy.recording.kinds_to_write) -------------------------------
+
+BOTH = LAMBETH.model_copy(
+    update={
+        "recording": LAMBETH.recording.model_copy(
+            update={
+                "kinds": (
+                    LAMBETH.recording.kinds[0],
+                    LAMBETH.recording.kinds[1].model_copy(
+                        update={
+                            "applies_to": (SessionType.PROFESSIONAL, SessionType.CASE_MANAGEMENT),
+                            "deadline_working_days": 5,
+                        }
+                    ),
+                )
+            }
+        )
+    }
+)
+
+
+def _to_write(pack: Pack, session_type: SessionType, *written: str) -> list[tuple[Any, ...]]:
+    ended = at(date(2026, 11, 20), 11)  # a Friday; Monday 23 Nov is a working day
+    return [
+        (k.id, k.label, k.due, k.outstanding)
+        for k in kinds_to_write(session_type, ended, written, pack, CALENDAR)
+    ]
+
+
+def test_the_kinds_a_session_calls_for_come_first_with_their_deadlines() -> None:
+    # LAM 004:356 within 2 working days of Friday: Tuesday; the case record may also be written
+    # for a professional session that gave time to case discussion (004:202), owed by nobody.
+    assert _to_write(LAMBETH, SessionType.PROFESSIONAL) == [
+        ("professional_minutes", "Professional supervision minutes", date(2026, 11, 24), True),
+        ("case_record", "Case record (Mosaic)", date(2026, 11, 24), False),
+    ]
+    assert _to_write(BOTH, SessionType.CASE_MANAGEMENT) == [
+        ("case_record", "Case record (Mosaic)", date(2026, 11, 24), True),
+        ("professional_minutes", "Professional supervision minutes", date(2026, 11, 27), True),
+    ]
+
+
+def test_written_kinds_are_not_offered_again_and_the_default_kind_is_the_first() -> None:
+    assert [k[0] for k in _to_write(BOTH, SessionType.CASE_MANAGEMENT, "case_record")] == [
+        "professional_minutes"
+    ]
+    # Written before the council listed its kinds: the case record, so the minutes are owed.
+    assert [k[0] for k in _to_write(BOTH, SessionType.CASE_MANAGEMENT, DEFAULT_KIND)] == [
+        "professional_minutes"
+    ]
+    assert _to_write(BOTH, SessionType.CASE_MANAGEMENT, "case_record", "professional_minutes") == []
+
+
+def test_one_kind_and_untracked_sessions_have_one_record_in_the_packs_own_word() -> None:
+    term = DERBYSHIRE.terms.supervision_record.value
+    (only,) = _to_write(DERBYSHIRE, DERBYSHIRE.recording.applies_to[0])
+    assert only[:2] == (DEFAULT_KIND, term)
+    assert only[3]
+    assert _to_write(DERBYSHIRE, DERBYSHIRE.recording.applies_to[0], DEFAULT_KIND) == []
+    # Lambeth keeps no record of a 1:1 of its own (not in recording.applies_to): one, untracked.
+    assert SessionType.ONE_TO_ONE not in LAMBETH.recording.applies_to
+    assert _to_write(LAMBETH, SessionType.ONE_TO_ONE) == [
+        (DEFAULT_KIND, LAMBETH.terms.supervision_record.value, None, True)
+    ]
+    assert _to_write(LAMBETH, SessionType.ONE_TO_ONE, DEFAULT_KIND) == []

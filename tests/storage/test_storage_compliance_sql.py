@@ -13,9 +13,11 @@ import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,7 +31,7 @@ from policy.facts import StaffFacts
 from policy.frequencies import adjust
 from policy.grouping import ByPerson
 from policy.history import SessionIndex
-from policy.packs import Pack, builtin_pack
+from policy.packs import Pack, builtin_pack, load_packs
 from policy.packs.schema import DueDateAdjustment
 from policy.vocabulary import AbsenceKind, Nation, SessionStatus, SessionType
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
@@ -56,6 +58,65 @@ from storage.repositories.facts import SqlFacts
 # Derbyshire (the demo's own), Lambeth (case supervision, ASYE, ratio, extensions, signatures)
 # and Powys (the absence exclusion, POWYS 002:33): between them every rule the queries bind.
 PACKS = ("derbyshire", "lambeth", "powys")
+PACKS_SOURCE = Path(__file__).parents[2] / "policy" / "packs"
+
+# Packs whose sessions call for a second kind of record (issue 20 item 14, LAM 004:350,356), as
+# a council's own directory of packs would hold them: Lambeth's case management sessions call
+# for the case record (2 working days) and the minutes (5); Derbyshire's 1:1s for its record
+# (the next working day) and a case note "as soon as possible" (no date to be late against),
+# and its case management sessions for the case note and a manager's note within 3 days.
+SECOND_KINDS: dict[str, tuple[str, list[dict[str, Any]]]] = {
+    "lambeth_both": (
+        "lambeth",
+        [
+            {"id": "case_record", "label": "Case record (Mosaic)", "deadline_working_days": 2,
+             "applies_to": ["case_management", "reflective_group"], "source": "004:348,350"},
+            {"id": "professional_minutes", "label": "Professional supervision minutes",
+             "deadline_working_days": 5, "applies_to": ["professional", "case_management"],
+             "source": "004:356"},
+        ],
+    ),
+    "derbyshire_two": (
+        "derbyshire",
+        [
+            {"id": "record", "label": "Record of supervision", "deadline_working_days": 1,
+             "applies_to": ["one_to_one", "professional", "reflective_group"],
+             "basis": "choice", "source": "000:103"},
+            {"id": "case_note", "label": "Case note", "deadline_working_days": None,
+             "applies_to": ["one_to_one", "case_management"], "basis": "choice",
+             "source": "000:155-160"},
+            {"id": "manager_note", "label": "Manager's note", "deadline_working_days": 3,
+             "applies_to": ["case_management"], "basis": "product"},
+        ],
+    ),
+}  # fmt: skip
+# The kinds a random session's records are written as: the default kind (before a council
+# listed its kinds), each pack's own, two of one session, and a kind no pack lists.
+RECORD_KINDS = (
+    ("record",),
+    ("record",),
+    ("case_record",),
+    ("professional_minutes",),
+    ("case_record", "professional_minutes"),
+    ("record", "professional_minutes"),
+    ("record", "case_note"),
+    ("case_note", "manager_note"),
+    ("record", "case_note", "manager_note"),
+    ("minutes_elsewhere",),
+)
+
+
+def second_kind_packs(directory: Path) -> list[Pack]:
+    """The SECOND_KINDS packs, loaded from YAML files as a council's PACKS_DIR is."""
+    for pack_id, (base, kinds) in SECOND_KINDS.items():
+        data = yaml.safe_load((PACKS_SOURCE / f"{base}.yaml").read_text("utf-8"))
+        data["id"] = pack_id
+        data["recording"]["kinds"] = kinds
+        (directory / f"{pack_id}.yaml").write_text(yaml.safe_dump(data), "utf-8")
+    loaded = load_packs(directory)
+    return [loaded[pack_id] for pack_id in SECOND_KINDS]
+
+
 TODAY = date(2026, 11, 23)  # the demo's today, a Monday
 # A Monday after a month boundary, the Monday after BST ends (25 Oct 2026), a month's first
 # day, a month's last day, the day BST starts (29 Mar 2026) and the week after.
@@ -74,9 +135,16 @@ def _by_overdue(items: Any) -> list[Any]:
     return sorted(items, key=lambda i: (i.staff_id, i.case_reference or ""))
 
 
-async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, on: date) -> int:
+async def assert_same(
+    session: AsyncSession,
+    organisation_id: int,
+    pack: Pack,
+    on: date,
+    late_kinds: set[str] | None = None,
+) -> int:
     """Every figure the queries give equals the policy's for `on`; returns how many non-empty
-    facts were compared, so a test can check it compared something."""
+    facts were compared, so a test can check it compared something. The kinds of the late
+    records compared are added to `late_kinds`."""
     inputs = await SqlFacts(session).for_organisation(organisation_id, on)
     caseloads = await SqlFacts(session).caseload_history([s.id for s in inputs.staff])
     history = SessionIndex(inputs.sessions, pack.zone)
@@ -108,6 +176,8 @@ async def assert_same(session: AsyncSession, organisation_id: int, pack: Pack, o
         assert mine.last_month == expected.last_month, where
         assert mine.trend == expected.trend, where
         assert mine.late_records == expected.late_records, where
+        if late_kinds is not None:
+            late_kinds.update(status.kind for status in mine.late_records)
         assert mine.cap_breaches == expected.cap_breaches, where
         assert mine.ratio_breaches == expected.ratio_breaches, where
         assert mine.by_group == expected.by_group, where  # POWYS 002:29 (issue 20 item 7)
@@ -380,30 +450,33 @@ async def _random_organisation(engine: AsyncEngine, seed: int) -> int:
             for attendee in set(rng.sample([i for i in ids if i != supervisor], rng.randint(1, 3))):
                 session.add(SessionAttendee(session_id=row.id, staff_id=attendee))
             if rng.random() < 0.75:
-                written = row.planned_end + timedelta(days=rng.choice([0, 0, 1, 2, 4, 9]))
-                record = SupervisionRecord(
-                    session_id=row.id,
-                    template_id="t",
-                    written_by_id=supervisor,
-                    written_at=written,
-                    supervisor_signed_at=written if rng.random() < 0.8 else None,
-                    supervisee_signed_at=written + timedelta(days=1)
-                    if rng.random() < 0.7
-                    else None,
-                )
-                session.add(record)
-                await session.flush()
-                assert record.id is not None
-                for case in rng.sample(cases, rng.randint(0, 4)):
-                    assert case.id is not None
-                    session.add(RecordCaseDiscussion(record_id=record.id, case_id=case.id))
+                # One record of each kind (issue 20 item 14), each written and signed apart.
+                for kind in rng.choice(RECORD_KINDS):
+                    written = row.planned_end + timedelta(days=rng.choice([0, 0, 1, 2, 4, 9]))
+                    record = SupervisionRecord(
+                        session_id=row.id,
+                        kind=kind,
+                        template_id="t",
+                        written_by_id=supervisor,
+                        written_at=written,
+                        supervisor_signed_at=written if rng.random() < 0.8 else None,
+                        supervisee_signed_at=written + timedelta(days=1)
+                        if rng.random() < 0.7
+                        else None,
+                    )
+                    session.add(record)
+                    await session.flush()
+                    assert record.id is not None
+                    for case in rng.sample(cases, rng.randint(0, 4)):
+                        assert case.id is not None
+                        session.add(RecordCaseDiscussion(record_id=record.id, case_id=case.id))
         await session.commit()
         return org.id
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_random_organisations_figures_equal_the_policy(
-    engine: AsyncEngine, seed: int
+    engine: AsyncEngine, seed: int, tmp_path: Path
 ) -> None:
     organisation_id = await _random_organisation(engine, seed)
     if engine.dialect.name == "postgresql":
@@ -412,12 +485,17 @@ async def test_random_organisations_figures_equal_the_policy(
             await connection.exec_driver_sql("ANALYZE")
     rng = random.Random(seed)
     days = [*DAYS[:3], *sorted(_day(rng, date(2026, 1, 1), date(2026, 12, 31)) for _ in range(2))]
+    packs = [builtin_pack(pack_id) for pack_id in PACKS] + second_kind_packs(tmp_path)
     compared = 0
+    late_kinds: set[str] = set()
     async with session_factory(engine)() as session:
-        for pack_id in PACKS:
+        for pack in packs:
             for on in days:
-                compared += await assert_same(session, organisation_id, builtin_pack(pack_id), on)
+                compared += await assert_same(session, organisation_id, pack, on, late_kinds)
     assert compared > 200
+    # Each tracked kind was found late or missing somewhere, the second kinds included (a kind
+    # "as soon as possible" has no date to be late against: DCC 000:103).
+    assert {"record", "case_record", "professional_minutes", "manager_note"} <= late_kinds
 
 
 # -- the thresholds the SQL compares against -----------------------------------------------------
