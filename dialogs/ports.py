@@ -25,6 +25,7 @@ from dialogs.views import (
 )
 from policy.facts import (
     AbsenceFacts,
+    CaseloadPeriod,
     MissedReasonFacts,
     OverCapApproval,
     SessionFacts,
@@ -306,6 +307,11 @@ class Facts(Protocol):
         self, staff_ids: Sequence[int], on: date
     ) -> Mapping[int, tuple[ScoredElement, ...]]:
         """Personal elements of the caseload score counting on the day (duty days ...)."""
+        ...
+
+    async def caseload_history(self, staff_ids: Sequence[int]) -> Sequence[CaseloadPeriod]:
+        """Every allocation these people have held: when a caseload went over its cap (WSX/LUT
+        001:92), as the digest dates it."""
         ...
 
 
