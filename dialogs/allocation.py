@@ -249,13 +249,25 @@ async def candidates(
 
 
 def ranked(found: list[Candidate]) -> tuple[list[Candidate], list[Candidate]]:
-    """Those who can take it, most headroom after first (within capacity before over it); and
-    those a rule stops, by name."""
+    """Those who can take it: first those with room left after it, most room first; then those
+    whose capacity the scheme does not say (no band for their role or grade); then those it
+    would put over, least over first. And those a rule stops, by name."""
     able = [c for c in found if c.stopped_by is None]
     stopped = sorted((c for c in found if c.stopped_by is not None), key=lambda c: c.person.name)
 
-    def key(c: Candidate) -> tuple[bool, bool, Decimal, str]:
-        headroom = c.headroom if c.headroom is not None else Decimal("-1e9")
-        return (c.over_after, bool(c.leave), -headroom, c.person.name)
+    def key(c: Candidate) -> tuple[int, Decimal, str]:
+        if c.headroom is None:
+            return (1, Decimal(0), c.person.name)
+        return (2 if c.over_after else 0, -c.headroom, c.person.name)
 
     return sorted(able, key=key), stopped
+
+
+def needs_approval(able: list[Candidate]) -> Candidate | None:
+    """The best choice when everyone whose capacity is known would go over it (and nobody has
+    room): the one least over, whose allocation needs the pack's approval."""
+    known = [c for c in able if c.headroom is not None]
+    if not known or any(not c.over_after for c in known):
+        return None
+    best = min(known, key=lambda c: (-(c.headroom or Decimal(0)), c.person.name))
+    return None if best.approved else best

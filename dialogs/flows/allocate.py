@@ -17,6 +17,7 @@ from dialogs.allocation import (
     candidates,
     describe_shape,
     hypothetical_case,
+    needs_approval,
     ranked,
     read_shape,
 )
@@ -46,6 +47,8 @@ def _line(c: Candidate, turn: Turn) -> str:
     band = c.after.score.band if c.after.score else None
     if band is not None:
         parts.append(band.label)
+    elif c.after.score is not None and c.after.cap is None:
+        parts.append("no band for this role or grade in your scheme")
     if c.headroom is not None:
         unit = "points" if c.capacity is not None else "cases"
         room = points_text(abs(c.headroom))
@@ -64,21 +67,21 @@ def _line(c: Candidate, turn: Turn) -> str:
     return "; ".join(parts)
 
 
-def _approval(turn: Turn, best: Candidate) -> tuple[str, Option] | None:
-    """When even the best choice goes over: the pack's approval rule and whose (WSX/LUT 001:85,
-    CAP003 003:70-71), with the over-cap approval conversation offered."""
-    if not best.over_after or best.approved:
-        return None
+def _approval(turn: Turn, best: Candidate, everyone: bool = True) -> tuple[str, Option]:
+    """The pack's rule for allocating over the cap and whose agreement it needs (WSX/LUT
+    001:85, CAP003 003:70-71), with the over-cap approval conversation offered."""
     rule = turn.pack.caseload.over_cap
     where = cite(turn.pack, rule.source)
     when = "before the case is allocated" if rule.before_allocation else "when it is allocated"
+    who = "Everyone with a capacity under your scheme" if everyone else best.person.first_name
     text = (
-        f"Everyone able to take it would go over their capacity. Your policy needs the "
+        f"{who} would go over it with this case. Your policy needs the "
         f"{rule.approver_label}'s agreement {when}" + (f" ({where})." if where else ".")
     )
-    return text, Option(
+    option = Option(
         f"start:overcap:{best.person.name}", f"Record approval for {best.person.first_name}"
     )
+    return text, option
 
 
 Asked = tuple[CaseShape, bool, str, set[int], CaseView, tuple[str, ...]]
@@ -164,7 +167,8 @@ class WhoCanFlow:
             for c in able[:2]
         ]
         replies: list[Card | Say] = []
-        approval = _approval(turn, able[0]) if able else None
+        over = needs_approval(able)
+        approval = _approval(turn, over) if over is not None else None
         if approval is not None:
             notes.append(approval[0])
             actions.append(approval[1])
@@ -286,11 +290,12 @@ def _what_if_card(
     if c.stopped_by is not None:
         where = cite(turn.pack, c.stopped_by.source) or c.stopped_by.source
         notes.append(f"Cannot take it: {c.stopped_by.rule} ({where})")
-    approval = _approval(turn, c)
     actions = []
-    if approval is not None and not own:
-        notes.append(approval[0].replace("Everyone able to take it", c.person.first_name))
-        actions.append(approval[1])
+    if c.over_after and not c.approved:
+        text, option = _approval(turn, c, everyone=False)
+        notes.append(text)
+        if not own:
+            actions.append(option)
     if not said:
         notes.append("No case type was given: scored as a CIN case.")
     if notes:

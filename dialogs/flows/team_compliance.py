@@ -96,8 +96,8 @@ def compliance_card(
         if r.unsigned_by:
             unsigned = f"not signed by {', '.join(name(i) for i in r.unsigned_by)}"
             state = f"{state}; {unsigned}" if state else unsigned
-        number = f" (record {record_ids[r.session_id]})" if r.session_id in record_ids else ""
-        late.append(f"{r.label} of {describe_day(r.held_on)}, {who}{number}: {state}")
+        shown = f" (record {record_ids[r.session_id]})" if r.session_id in record_ids else ""
+        late.append(f"{r.label} of {describe_day(r.held_on)}, {who}{shown}: {state}")
     if late:
         sections.append(CardSection("Records late or unsigned", _listed(late)))
     if digest.cap_breaches:
