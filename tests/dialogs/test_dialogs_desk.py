@@ -244,3 +244,18 @@ async def test_a_rule_that_stops_someone_is_shown_with_its_clause(
 async def _staff(database: AsyncEngine, name: str) -> Staff:
     async with session_factory(database)() as session:
         return (await session.exec(select(Staff).where(col(Staff.name) == name))).one()
+
+
+async def test_how_is_my_team_doing_leads_on_to_the_desk(chat_as) -> None:  # type: ignore[no-untyped-def]
+    manager = await chat_as("Priya Shah")
+    team = _card(await manager.send("how is my team doing"))
+    assert team.title == "Caseloads: Safeguarding North"
+    buttons = {a.label: a.value for a in team.actions}
+    compliance = _card(await manager.choose(buttons["Team compliance"]))
+    assert compliance.title == "Supervision compliance: Safeguarding North"
+    ranked = _card(await manager.choose(buttons["Who can take a case"]))
+    assert ranked.title.startswith("Who can take a CIN case")
+    note = " ".join(_section(ranked, "Please note"))
+    assert "No case type was given: scored as a CIN case" in note
+    kinds = [a.label for a in ranked.actions if a.value.startswith("start:whocan:")]
+    assert kinds == ["CP", "CLA", "CIN"]
