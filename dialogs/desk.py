@@ -7,6 +7,8 @@ confidential between the parties and their management). Nobody sees another team
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dialogs.flow import Turn
 from dialogs.views import StaffView, TeamView
 from scoring.vocabulary import StaffRole
@@ -47,15 +49,15 @@ async def who_to_ask(turn: Turn) -> str:
     return f"your team manager, {manager.name}"
 
 
-async def audit_read(turn: Turn, subject_type: str, person: StaffView, detail: str) -> None:
-    """Every answer that reveals someone else's standing is audited (who asked about whom)."""
-    if person.id == turn.actor.id:
-        return
-    await turn.ports.audit.record(
+async def audit_reads(
+    turn: Turn, subject_type: str, people: Sequence[StaffView], detail: str
+) -> None:
+    """Every answer that reveals someone else's standing is audited: one event per person (who
+    asked about whom), the asker's own standing apart."""
+    others = [p.id for p in people if p.id != turn.actor.id]
+    await turn.ports.audit.record_reads(
         actor_id=turn.actor.id,
-        action="read",
         subject_type=subject_type,
-        subject_id=str(person.id),
-        target_staff_id=person.id,
+        staff_ids=list(dict.fromkeys(others)),
         detail={"asked": detail},
     )

@@ -166,6 +166,10 @@ class Records(Protocol):
 
     async def for_session(self, session_id: int) -> RecordView | None: ...
 
+    async def ids_for_sessions(self, session_ids: Sequence[int]) -> Mapping[int, int]:
+        """Session id -> its record's number, for those written (no content is read)."""
+        ...
+
     async def last_for(self, supervisee_id: int) -> RecordView | None: ...
 
     async def sign(self, record_id: int, staff_id: int, at: datetime) -> RecordView: ...
@@ -327,6 +331,17 @@ class Audit(Protocol):
         reason: str = "",
         detail: Mapping[str, Any] | None = None,
     ) -> None: ...
+
+    async def record_reads(
+        self,
+        *,
+        actor_id: int,
+        subject_type: str,
+        staff_ids: Sequence[int],
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A read of each of these people's standing, one event each, in one append."""
+        ...
 
 
 class Packs(Protocol):

@@ -21,7 +21,7 @@ from dialogs.allocation import (
     ranked,
     read_shape,
 )
-from dialogs.desk import audit_read, desk_teams, members_of, who_to_ask
+from dialogs.desk import audit_reads, desk_teams, members_of, who_to_ask
 from dialogs.entities import extract
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_case, resolve_person
@@ -136,8 +136,8 @@ class WhoCanFlow:
         shape, said, label, exclude, case_view, unscored = asked
         members = [m for m in await members_of(turn, teams) if m.id not in exclude]
         found = await candidates(turn, members, shape, case_view)
-        for c in found:
-            await audit_read(turn, "allocation_what_if", c.person, describe_shape(shape))
+        people = [c.person for c in found]
+        await audit_reads(turn, "allocation_what_if", people, describe_shape(shape))
         able, stopped = ranked(found)
         what = label if label != NEW_CASE else describe_shape(shape)
         sections = [
@@ -243,7 +243,7 @@ class WhatIfFlow:
                 replies=[Say(f"{person.name} does not hold cases in your council's scheme.")]
             )
         one = found[0]
-        await audit_read(turn, "allocation_what_if", person, describe_shape(shape))
+        await audit_reads(turn, "allocation_what_if", [person], describe_shape(shape))
         return Outcome(replies=[_what_if_card(turn, one, shape, label, said, unscored)])
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:

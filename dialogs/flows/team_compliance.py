@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from dialogs.desk import audit_read, desk_teams, who_to_ask
+from dialogs.desk import audit_reads, desk_teams, who_to_ask
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.messages import Card, CardSection, Fact, Option, Payload, Reply, Say, Tone
 from dialogs.views import StaffView, TeamView
@@ -195,21 +195,16 @@ class ComplianceFlow:
             inputs.missed_reasons,
         )
         names = {m.id: m.name for m in members}
-        record_ids: dict[int, int] = {}
         owed = [p.item.session_id for p in digest.overdue if p.item.session_id is not None]
         owed += [r.session_id for r in digest.late_records if r.written_on is not None]
-        for session_id in dict.fromkeys(owed):
-            record = await turn.ports.records.for_session(session_id)
-            if record is not None:
-                record_ids[session_id] = record.id
+        record_ids = dict(await turn.ports.records.ids_for_sessions(list(dict.fromkeys(owed))))
         shown = {p.item.staff_id for p in digest.overdue}
         shown |= {b.staff_id for b in digest.cap_breaches} | set(month.excluded)
         shown |= set(digest.missed_last_month)
         for r in digest.late_records:
             shown |= {r.supervisor_id, *r.supervisee_ids}
-        for member in members:
-            if member.id in shown:
-                await audit_read(turn, "supervision_compliance", member, "team compliance")
+        seen = [m for m in members if m.id in shown]
+        await audit_reads(turn, "supervision_compliance", seen, "team compliance")
         return compliance_card(team, digest, month, names, turn.pack, record_ids)
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:

@@ -19,6 +19,7 @@ from scheduling.digests import team_digests
 from scheduling.obligations import Stats, refresh
 from scoring.vocabulary import StaffRole
 from storage.db import session_factory
+from storage.repositories.audit import verify_chain
 from storage.models import (
     AuditEvent,
     CaseAllocation,
@@ -193,6 +194,10 @@ async def test_asking_writes_nothing_but_the_audit(database: AsyncEngine, chat_a
     sam = (await _staff(database, "Sam Taylor")).id
     assert sum(1 for a in audited if a.target_staff_id == sam) == 2  # who asked about whom
     assert {a.actor_id for a in audited} == {(await _staff(database, "Priya Shah")).id}
+    async with session_factory(database)() as session:
+        checked, problems = await verify_chain(session)  # a dozen reads appended at once
+    assert checked >= len(audited)
+    assert not problems
 
 
 async def test_a_worker_is_told_who_can_answer(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
