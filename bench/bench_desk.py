@@ -7,8 +7,9 @@ For one team of 12 in a council of each pack, the team's manager asks "team comp
 can take a new CP case", "who can take a CIN sibling group of 3, court, 20 miles away" and
 "what if <a member> took a new CP case". Each answer is one engine turn in this process (the
 unit of work, the reads, the policy and scoring, the audit rows and the commit): the server's
-time, without a platform's HTTP. The synthetic teams have 4 to 9 people, so the working copy
-moves three people of the same council into the chosen team first. Goal: under 300 ms each.
+time, without a platform's HTTP. Goal: under 300 ms each, read at the 95th percentile (a busy
+machine's stray pauses show in the maximum, also printed). The synthetic teams have 4 to 9
+people, so the working copy moves people of the same council into the chosen team first.
 Prints one JSON object last.
 """
 
@@ -125,6 +126,7 @@ async def measure(path: Path, rounds: int) -> dict[str, Any]:
         values.sort()
         summary[name] = {
             "p50_ms": round(statistics.median(values), 1),
+            "p95_ms": round(statistics.quantiles(values, n=20)[18], 1),
             "max_ms": round(values[-1], 1),
             "answers": len(values),
         }

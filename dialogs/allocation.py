@@ -192,11 +192,11 @@ def is_caseworker(person: StaffView, on: date) -> bool:
     return started and (person.leaving_date is None or person.leaving_date >= on)
 
 
-async def candidates(
-    turn: Turn, members: list[StaffView], shape: CaseShape, case: CaseView
-) -> list[Candidate]:
-    """Each worker with their score now and with `case` added, in one read of the team's cases
-    (as the team view does), their approvals, personal elements and leave ahead."""
+async def scored_team(
+    turn: Turn, members: list[StaffView], case: CaseView | None = None
+) -> list[tuple[StaffView, CaseloadResult, CaseloadResult]]:
+    """Each caseworker's score now, and with `case` added (the same when None), in one read of
+    the team's cases (as the team view does), their approvals and personal elements."""
     on = turn.today
     pack = turn.pack
     policy = pack.count_caps()
@@ -217,28 +217,37 @@ async def candidates(
     for person in members:
         if not is_caseworker(person, on):
             continue
-        mine = list(held.get(person.id, ()))
         approvals = tuple(
             OverCapApproval(a.start, a.max_end, reason=a.reason)
             for a in await turn.ports.facts.approvals(person.id)
         )
         elements = personal.get(person.id, ())
-        count = counted_children(mine, policy)
-        before = score_person(
-            person, mine, approvals, count, pack, scheme, on, personal=elements, team=team
-        )
-        added = [*mine, case]
-        after = score_person(
-            person,
-            added,
-            approvals,
-            counted_children(added, policy),
-            pack,
-            scheme,
-            on,
-            personal=elements,
-            team=team,
-        )
+
+        mine = list(held.get(person.id, ()))
+        scored: list[CaseloadResult] = []
+        for cases in (mine, [*mine, case] if case is not None else None):
+            if cases is None:
+                scored.append(scored[0])
+                continue
+            count = counted_children(cases, policy)
+            scored.append(
+                score_person(
+                    person, cases, approvals, count, pack, scheme, on, personal=elements, team=team
+                )
+            )
+        found.append((person, scored[0], scored[1]))
+    return found
+
+
+async def candidates(
+    turn: Turn, members: list[StaffView], shape: CaseShape, case: CaseView
+) -> list[Candidate]:
+    """Each worker with their score now and with `case` added, their leave in the next two
+    weeks, ASYE month, and any rule of the pack that stops them taking it."""
+    on = turn.today
+    pack = turn.pack
+    found = []
+    for person, before, after in await scored_team(turn, members, case):
         leave = await turn.ports.notes.absences_overlapping(person.id, on, on + LEAVE_AHEAD)
         stage = None
         if asye_on(pack.asye, person.asye_start, on) and person.asye_start is not None:
@@ -246,6 +255,14 @@ async def candidates(
         stopped = restriction(pack, person.role, person.asye_start, shape, on)
         found.append(Candidate(person, before, after, tuple(leave), stage, stopped))
     return found
+
+
+def over_band(result: CaseloadResult) -> bool:
+    """Over the (FTE-prorated) capacity of the band the scheme gives the person."""
+    band = result.score.band if result.score else None
+    return bool(
+        band and band.capacity is not None and result.score and result.score.total > band.capacity
+    )
 
 
 def ranked(found: list[Candidate]) -> tuple[list[Candidate], list[Candidate]]:

@@ -11,11 +11,14 @@ the answer shows is audited.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
+from dialogs.allocation import over_band, scored_team
 from dialogs.desk import audit_reads, desk_teams, who_to_ask
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.messages import Card, CardSection, Fact, Option, Payload, Reply, Say, Tone
+from dialogs.scores import CaseloadResult
 from dialogs.views import StaffView, TeamView
 from dialogs.when import describe_day
 from policy.calendar import month_from_index, month_index
@@ -23,6 +26,7 @@ from policy.compliance import ComplianceReport, Figure, monthly_compliance
 from policy.digest import TeamDigest, team_digest
 from policy.history import SessionIndex
 from policy.packs import Pack
+from scoring.explain import points_text
 
 LISTED = 15  # lines a section lists before "and N more"
 BUTTONS = 5
@@ -142,6 +146,22 @@ def compliance_card(
     )
 
 
+def _with_bands(card: Card, over: list[tuple[StaffView, CaseloadResult]]) -> Card:
+    if not over:
+        return card
+    lines = tuple(
+        f"{person.name}: {points_text(result.score.total)} points, {result.score.band.label}"
+        for person, result in over
+        if result.score is not None and result.score.band is not None
+    )
+    section = CardSection("Caseloads over their band (score today)", _listed(lines))
+    at = next(
+        (i for i, s in enumerate(card.sections) if s.heading.startswith("Not ")),
+        len(card.sections),
+    )
+    return replace(card, sections=(*card.sections[:at], section, *card.sections[at:]))
+
+
 class ComplianceFlow:
     name = "compliance"
     title = "Team compliance"
@@ -203,9 +223,15 @@ class ComplianceFlow:
         shown |= set(digest.missed_last_month)
         for r in digest.late_records:
             shown |= {r.supervisor_id, *r.supervisee_ids}
+        # People over their band's capacity now (the digest lists count caps; a council that
+        # weights caseloads bands them, DCC 000:436-446): the caseload score, as "caseload" says.
+        scored = await scored_team(turn, list(members))
+        over = [(p, result) for p, result, _ in scored if over_band(result)]
+        shown |= {p.id for p, _ in over}
         seen = [m for m in members if m.id in shown]
         await audit_reads(turn, "supervision_compliance", seen, "team compliance")
-        return compliance_card(team, digest, month, names, turn.pack, record_ids)
+        card = compliance_card(team, digest, month, names, turn.pack, record_ids)
+        return _with_bands(card, over)
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         return Outcome(replies=[Say("Ask me again, or type help.")])

@@ -19,7 +19,6 @@ from scheduling.digests import team_digests
 from scheduling.obligations import Stats, refresh
 from scoring.vocabulary import StaffRole
 from storage.db import session_factory
-from storage.repositories.audit import verify_chain
 from storage.models import (
     AuditEvent,
     CaseAllocation,
@@ -28,6 +27,7 @@ from storage.models import (
     Staff,
     Team,
 )
+from storage.repositories.audit import verify_chain
 from tests.dialogs.conftest import TODAY
 
 # Derbyshire WMS (000:555), read off the scheme by hand: a CP child is 10 (column 2) + 6
@@ -99,6 +99,11 @@ async def test_team_figures_are_the_digests_for_the_same_day(database, chat_as) 
         assert names[status.supervisor_id] in line
     missed = _section(card, "Not supervised in")
     assert missed == (", ".join(names[i] for i in digest.missed_last_month),)
+    # Over the band's capacity today, as the caseload score says (Tom Evans: 0.6 FTE of Grade
+    # 10's 350, DCC 000:444); the digest lists count caps, which Derbyshire does not set.
+    (tom,) = _section(card, "Caseloads over their band")
+    assert tom.startswith("Tom Evans: ")
+    assert "above the optimum bandwidth (210-240)" in tom
     groups = _section(card, "By staff group")
     assert [g.split(":")[0] for g in groups] == [g.label for g in digest.by_group]
     # A button per line to act on: book who is owed supervision, open a record owed a signature.
