@@ -21,6 +21,7 @@ from scoring.vocabulary import StaffRole
 from storage.db import session_factory
 from storage.models import (
     AuditEvent,
+    Case,
     CaseAllocation,
     DialogState,
     Organisation,
@@ -269,3 +270,29 @@ async def test_how_is_my_team_doing_leads_on_to_the_desk(chat_as) -> None:  # ty
     assert "No case type was given: scored as a CIN case" in note
     kinds = [a.label for a in ranked.actions if a.value.startswith("start:whocan:")]
     assert kinds == ["CP", "CLA", "CIN"]
+
+
+async def test_who_could_take_an_existing_case_leaves_out_its_worker(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    sam = await _staff(database, "Sam Taylor")
+    async with session_factory(database)() as session:
+        reference = (
+            await session.exec(
+                select(Case.reference)
+                .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
+                .where(CaseAllocation.staff_id == sam.id, col(CaseAllocation.end_date).is_(None))
+                .limit(1)
+            )
+        ).one()
+    manager = await chat_as("Priya Shah")
+    card = _card(await manager.send(f"who could take {reference}"))
+    assert card.title == f"Who can take {reference}: Safeguarding North"
+    ranked = _section(card, "Most room")
+    assert ranked
+    assert all("Sam Taylor" not in line for line in ranked)
+    refused = await manager.send("who could take C-99999")
+    assert "There is no case C-99999 here" in " ".join(
+        r.text for r in refused if isinstance(r, Say)
+    )
