@@ -1,4 +1,5 @@
-"""How long understanding one message takes: p50 and p95 over the held-out corpus, repeated.
+"""How long understanding one message takes: p50 and p95 over the held-out corpus, repeated;
+and how many held-out phrasings are routed right (dialogs.corpus.evaluate's figure).
 
 `python bench/bench_understanding.py` (inside .venv). Not part of bench/run.py: a few seconds.
 """
@@ -9,6 +10,7 @@ import statistics
 import time
 
 from dialogs.corpus import examples
+from dialogs.corpus.evaluate import evaluate
 from dialogs.registry import understanding
 
 
@@ -35,6 +37,7 @@ def main(rounds: int = 20) -> None:
     print(f"learnt from the corpus in {learnt * 1000:.0f} ms")
     print(f"understanding one message: p50 {quantiles[49]:.3f} ms, p95 {quantiles[94]:.3f} ms")
     print(f"first sight of each message: p50 {statistics.median(first):.3f} ms")
+    print(evaluate(matcher, "heldout").lines()[0])
 
 
 if __name__ == "__main__":

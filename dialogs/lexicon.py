@@ -37,7 +37,7 @@ CONCEPTS: dict[str, frozenset[str]] = {
         "behind heaviest highest most",
         "#team": "team tema team's everyone workers staff sws whole",
         "#comply": "compliance complaince compliant overdue timescale late in-date timeliness "
-        "percentage stats figures",
+        "percentage stats figures unsigned",
         "#allocate": "allocate alocate allocation room space headroom free capacity lowest least",
         "#whatif": "if would whatif what-if hypothetically model simulate preview imagine "
         "projected scenario effect",

@@ -25,6 +25,7 @@ from dialogs.views import (
 )
 from policy.facts import (
     AbsenceFacts,
+    CaseloadPeriod,
     MissedReasonFacts,
     OverCapApproval,
     SessionFacts,
@@ -165,6 +166,10 @@ class Records(Protocol):
     async def get(self, record_id: int) -> RecordView | None: ...
 
     async def for_session(self, session_id: int) -> Sequence[RecordView]: ...
+
+    async def ids_for_sessions(self, session_ids: Sequence[int]) -> Mapping[int, int]:
+        """Session id -> its record's number, for those written (no content is read)."""
+        ...
 
     async def last_for(self, supervisee_id: int) -> RecordView | None: ...
 
@@ -320,6 +325,11 @@ class Facts(Protocol):
         """Personal elements of the caseload score counting on the day (duty days ...)."""
         ...
 
+    async def caseload_history(self, staff_ids: Sequence[int]) -> Sequence[CaseloadPeriod]:
+        """Every allocation these people have held: when a caseload went over its cap (WSX/LUT
+        001:92), as the digest dates it."""
+        ...
+
 
 class Audit(Protocol):
     async def record(
@@ -333,6 +343,17 @@ class Audit(Protocol):
         reason: str = "",
         detail: Mapping[str, Any] | None = None,
     ) -> None: ...
+
+    async def record_reads(
+        self,
+        *,
+        actor_id: int,
+        subject_type: str,
+        staff_ids: Sequence[int],
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A read of each of these people's standing, one event each, in one append."""
+        ...
 
 
 class Packs(Protocol):

@@ -9,6 +9,7 @@ from dialogs.corpus import examples
 from dialogs.flow import Flow
 from dialogs.flows.absence import AbsenceFlow
 from dialogs.flows.actions import ActionFlow
+from dialogs.flows.allocate import WhatIfFlow, WhoCanFlow
 from dialogs.flows.asye_plan import AsyePlanFlow
 from dialogs.flows.book import BookFlow
 from dialogs.flows.caseload import CaseloadFlow
@@ -22,6 +23,7 @@ from dialogs.flows.record import RecordFlow
 from dialogs.flows.record_file import RecordFileFlow
 from dialogs.flows.reminder_actions import HeldFlow, SnoozeFlow
 from dialogs.flows.sign import SignFlow
+from dialogs.flows.team_compliance import ComplianceFlow
 from dialogs.flows.view_record import ViewRecordFlow
 from dialogs.understanding import Understanding
 
@@ -41,6 +43,8 @@ COMMANDS: dict[str, str] = {
     "overcap": "overcap",
     "element": "element", "duty": "element",
     "asye": "asye",  # LAM 004:268,317,319: the ASYE plan
+    "compliance": "compliance", "whocan": "whocan", "allocate": "whocan",  # issue 26
+    "whatif": "whatif",
     "help": "help", "menu": "help", "commands": "help",
     "hi": "hello", "hello": "hello",
     "thanks": "thanks", "cheers": "thanks",
@@ -63,6 +67,9 @@ def flows() -> Mapping[str, Flow]:
         OverCapFlow(),
         PersonalElementFlow(),
         AsyePlanFlow(),
+        ComplianceFlow(),
+        WhoCanFlow(),
+        WhatIfFlow(),
         HeldFlow(),
         SnoozeFlow(),
         RecordFileFlow(),

@@ -231,6 +231,8 @@ class Understanding:
                 return found.person
             case "overcap" | "element":
                 return found.person
+            case "whocan" | "whatif":
+                return raw  # the flow reads the case described and who (dialogs/allocation.py)
             case "book":
                 return " ".join(p for p in (found.person, found.when) if p)
             case "record":

@@ -208,8 +208,17 @@ class CaseloadFlow:
                     f"{member.name}: {points_text(result.score.total)} points ({band}); "
                     f"cases {_cap_text(result)}"
                 )
+            # Issue 26: from the team's caseloads to the rest of the manager's desk.
+            desk = (
+                Option("start:compliance:", "Team compliance"),
+                Option("start:whocan:", "Who can take a case"),
+            )
             cards.append(
-                Card(title=f"Caseloads: {team.name}", sections=(CardSection("Team", tuple(lines)),))
+                Card(
+                    title=f"Caseloads: {team.name}",
+                    sections=(CardSection("Team", tuple(lines)),),
+                    actions=desk,
+                )
             )
         return Outcome(replies=list(cards))
 

@@ -91,6 +91,48 @@ class SqlAudit:
         self._session.add(row)
         await self._session.flush()
 
+    async def record_reads(
+        self,
+        *,
+        actor_id: int,
+        subject_type: str,
+        staff_ids: Sequence[int],
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """One read event per person, chained as `record` chains them, in one append: a team
+        view reads a dozen people at once (issue 26), and one flush is far cheaper than twelve."""
+        if not staff_ids:
+            return
+        bind = self._session.bind
+        if bind is not None and bind.dialect.name == "postgresql":
+            await self._run(text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"))
+        last = (
+            await self._session.exec(
+                select(AuditEvent.id, AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+            )
+        ).first()
+        next_id = (last[0] or 0) + 1 if last else 1
+        prev_hash = last[1] if last else GENESIS
+        at = self._clock()
+        for staff_id in staff_ids:
+            row = AuditEvent(
+                id=next_id,
+                occurred_at=at,
+                actor_id=actor_id,
+                action="read",
+                subject_type=subject_type,
+                subject_id=str(staff_id),
+                target_staff_id=staff_id,
+                reason="",
+                detail=dict(detail or {}),
+                prev_hash=prev_hash,
+                hash="",
+            )
+            row.hash = event_hash(prev_hash, _fields(row))
+            self._session.add(row)
+            next_id, prev_hash = next_id + 1, row.hash
+        await self._session.flush()
+
 
 @dataclass(frozen=True)
 class ChainProblem:

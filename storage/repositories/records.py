@@ -133,6 +133,17 @@ class SqlRecords:
         row = await self._session.get(SupervisionRecord, record_id)
         return await self._view(row) if row else None
 
+    async def ids_for_sessions(self, session_ids: Sequence[int]) -> dict[int, int]:
+        """Each session's record number, where one is written: for buttons, not its content."""
+        if not session_ids:
+            return {}
+        rows = await self._session.exec(
+            select(SupervisionRecord.session_id, SupervisionRecord.id).where(
+                col(SupervisionRecord.session_id).in_(list(session_ids))
+            )
+        )
+        return {int(session_id): int(record_id or 0) for session_id, record_id in rows.all()}
+
     async def for_session(self, session_id: int) -> Sequence[RecordView]:
         """Every record of the session, one per kind, in the order they were written."""
         rows = (

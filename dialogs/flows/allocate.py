@@ -1,0 +1,310 @@
+""" "Who can take a new CP case?" and "what would Sam's score be with one?": what-if allocation.
+
+Each worker's score (or count) now and with the case added, under the council's scheme and
+caps, ranked by the room left after taking it. Nothing is written: the case joins a caseload
+when the case system's next import shows it. Every answer is audited (who asked about whom), and
+only a worker's managers may ask (a worker asking is told who can).
+"""
+
+from __future__ import annotations
+
+import re
+
+from dialogs.access import may_see_score
+from dialogs.allocation import (
+    NEW_CASE,
+    Candidate,
+    candidates,
+    describe_shape,
+    hypothetical_case,
+    needs_approval,
+    ranked,
+    read_shape,
+)
+from dialogs.desk import audit_reads, desk_teams, members_of, who_to_ask
+from dialogs.entities import extract
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.common import relation_to, resolve_case, resolve_person
+from dialogs.messages import Card, CardSection, Fact, Option, Payload, Say, Tone
+from dialogs.views import CaseView
+from dialogs.when import describe_day
+from policy.allocation import CaseShape
+from policy.citations import cite
+from scoring.explain import points_text
+
+SHOWN = 12  # a team of twelve fits one card
+_OTHER_KINDS = (("CP", "a CP case"), ("CLA", "a CLA case"), ("CIN", "a CIN case"))
+
+
+def _points(c: Candidate) -> str:
+    if c.points_before is None or c.points_after is None:
+        return f"cases {c.before.case_count} → {c.after.case_count}"
+    return f"{points_text(c.points_before)} → {points_text(c.points_after)} points"
+
+
+def _line(c: Candidate, turn: Turn) -> str:
+    parts = [f"{c.person.name}: {_points(c)}"]
+    band = c.after.score.band if c.after.score else None
+    if band is not None:
+        parts.append(band.label)
+    elif c.after.score is not None and c.after.cap is None:
+        parts.append("no band for this role or grade in your scheme")
+    if c.headroom is not None:
+        unit = "points" if c.capacity is not None else "cases"
+        room = points_text(abs(c.headroom))
+        parts.append(f"{room} {unit} {'over' if c.headroom < 0 else 'left'}")
+    if c.after.cap is not None:
+        parts.append(f"{c.after.case_count} of {c.after.cap} cases")
+    if c.person.fte != 1:
+        parts.append(f"FTE {c.person.fte.normalize()}")
+    if c.asye_month is not None:
+        parts.append(f"ASYE month {c.asye_month}")
+    for away in c.leave[:2]:
+        parts.append(
+            f"{away.kind.value.replace('_', ' ')} {describe_day(away.start)}"
+            f"–{describe_day(away.end)}"
+        )
+    return "; ".join(parts)
+
+
+def _approval(turn: Turn, best: Candidate, everyone: bool = True) -> tuple[str, Option]:
+    """The pack's rule for allocating over the cap and whose agreement it needs (WSX/LUT
+    001:85, CAP003 003:70-71), with the over-cap approval conversation offered."""
+    rule = turn.pack.caseload.over_cap
+    where = cite(turn.pack, rule.source)
+    when = "before the case is allocated" if rule.before_allocation else "when it is allocated"
+    who = "Everyone with a capacity under your scheme" if everyone else best.person.first_name
+    text = (
+        f"{who} would go over it with this case. Your policy needs the "
+        f"{rule.approver_label}'s agreement {when}" + (f" ({where})." if where else ".")
+    )
+    option = Option(
+        f"start:overcap:{best.person.name}", f"Record approval for {best.person.first_name}"
+    )
+    return text, option
+
+
+Asked = tuple[CaseShape, bool, str, set[int], CaseView, tuple[str, ...]]
+
+
+async def _asked(turn: Turn, argument: str) -> Asked | Say:
+    """The case asked about: described ("a CIN sibling group of 3, court") or an existing case
+    by reference (whose current workers are left out). Returns the shape, whether its kind was
+    said, its label, who to leave out, the case as the scheme records it and what it cannot
+    score; or why not."""
+    shape, said = read_shape(argument)
+    reference = extract(argument).case
+    exclude: set[int] = set()
+    label = NEW_CASE
+    if reference:
+        case, problem = await resolve_case(turn, reference)
+        if case is None:
+            return Say(problem, Tone.WARNING)
+        shape = CaseShape(case.category, case.children, shape.court, shape.miles)
+        said, label = True, case.reference
+        exclude = set(await turn.ports.cases.workers(case.id, turn.today))
+    scheme_rule = turn.pack.caseload.weighting_scheme
+    scheme = turn.ports.packs.scheme(scheme_rule.value) if scheme_rule else None
+    case_view, unscored = hypothetical_case(shape, scheme, turn.today, label)
+    return shape, said, label, exclude, case_view, unscored
+
+
+class WhoCanFlow:
+    name = "whocan"
+    title = "Who can take a case"
+    summary = "your team ranked by room left if they took a new case (nothing is allocated)"
+    usage = "whocan [CP | CIN | CLA] [sibling group of N] [court] [N miles] [case ref]"
+    captures_text = False
+    menu = False
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        teams = await desk_teams(turn)
+        if not teams:
+            ask = await who_to_ask(turn)
+            return Outcome(
+                replies=[
+                    Say(
+                        f"Finding who can take a case is for team managers: ask {ask}. For "
+                        'your own room, ask "what\'s my caseload score".',
+                        Tone.WARNING,
+                    )
+                ]
+            )
+        asked = await _asked(turn, argument)
+        if isinstance(asked, Say):
+            return Outcome(replies=[asked])
+        shape, said, label, exclude, case_view, unscored = asked
+        members = [m for m in await members_of(turn, teams) if m.id not in exclude]
+        found = await candidates(turn, members, shape, case_view)
+        people = [c.person for c in found]
+        await audit_reads(turn, "allocation_what_if", people, describe_shape(shape))
+        able, stopped = ranked(found)
+        what = label if label != NEW_CASE else describe_shape(shape)
+        sections = [
+            CardSection(
+                "Most room after taking it",
+                tuple(f"{n}. {_line(c, turn)}" for n, c in enumerate(able[:SHOWN], 1))
+                or ("Nobody in the team holds cases.",),
+            )
+        ]
+        if stopped:
+            sections.append(
+                CardSection(
+                    "Cannot take it",
+                    tuple(
+                        f"{c.person.name}: {c.stopped_by.rule} "
+                        f"({cite(turn.pack, c.stopped_by.source) or c.stopped_by.source})"
+                        for c in stopped
+                        if c.stopped_by is not None
+                    ),
+                )
+            )
+        notes = list(unscored)
+        if not said:
+            notes.append("No case type was given: scored as a CIN case. Pick another below.")
+        actions = [
+            Option(f"start:whatif:{c.person.name} {what}", f"Details: {c.person.first_name}")
+            for c in able[:2]
+        ]
+        replies: list[Card | Say] = []
+        over = needs_approval(able)
+        approval = _approval(turn, over) if over is not None else None
+        if approval is not None:
+            notes.append(approval[0])
+            actions.append(approval[1])
+        if not said:
+            actions += [Option(f"start:whocan:{text}", k) for k, text in _OTHER_KINDS]
+        if notes:
+            sections.append(CardSection("Please note", tuple(notes)))
+        replies.append(
+            Card(
+                title=f"Who can take {what}: {', '.join(t.name for t in teams)}",
+                subtitle=(
+                    f"Scores now → after, on {describe_day(turn.today)}. Nothing is allocated "
+                    "or saved: allocate in the case system as usual."
+                ),
+                facts=(Fact("People compared", str(len(found))),),
+                sections=tuple(sections),
+                actions=tuple(actions),
+            )
+        )
+        return Outcome(replies=list(replies))
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        return Outcome(replies=[Say("Ask me again, or type help.")])
+
+
+class WhatIfFlow:
+    name = "whatif"
+    title = "What-if score"
+    summary = "one worker's score and band if they took a new case, and what changes"
+    usage = "whatif [person] [CP | CIN | CLA] [sibling group of N] [court] [N miles]"
+    captures_text = False
+    menu = False
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        person = turn.actor
+        typed = extract(argument).person
+        if typed and typed.lower() not in {"me", "my", "i"}:
+            named, problem = await resolve_person(turn, typed)
+            if named is None:
+                return Outcome(replies=[Say(problem, Tone.WARNING)])
+            person = named
+        rel = await relation_to(turn, person)
+        if not may_see_score(rel):
+            ask = await who_to_ask(turn)
+            return Outcome(
+                replies=[
+                    Say(
+                        f"Only {person.first_name} and their managers can see their score; "
+                        f"for allocation, ask {ask}.",
+                        Tone.WARNING,
+                    )
+                ]
+            )
+        if re.search(r"\bclos(e|ed|ing)\b", argument, re.IGNORECASE):
+            return Outcome(
+                replies=[
+                    Say(
+                        "I model a case being added. What drops off a score, and when, is in "
+                        '"Changes coming" on the caseload card: ask "caseload".'
+                    )
+                ]
+            )
+        asked = await _asked(turn, argument)
+        if isinstance(asked, Say):
+            return Outcome(replies=[asked])
+        shape, said, label, exclude, case_view, unscored = asked
+        if person.id in exclude:
+            return Outcome(replies=[Say(f"{person.name} already holds {label}.")])
+        found = await candidates(turn, [person], shape, case_view)
+        if not found:
+            return Outcome(
+                replies=[Say(f"{person.name} does not hold cases in your council's scheme.")]
+            )
+        one = found[0]
+        await audit_reads(turn, "allocation_what_if", [person], describe_shape(shape))
+        return Outcome(replies=[_what_if_card(turn, one, shape, label, said, unscored)])
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        return Outcome(replies=[Say("Ask me again, or type help.")])
+
+
+def _what_if_card(
+    turn: Turn, c: Candidate, shape: CaseShape, label: str, said: bool, unscored: tuple[str, ...]
+) -> Card:
+    own = c.person.id == turn.actor.id
+    facts = [Fact("Now → with it", _points(c))]
+    before_band = c.before.score.band if c.before.score else None
+    after_band = c.after.score.band if c.after.score else None
+    if after_band is not None:
+        was = before_band.label if before_band else "no band"
+        facts.append(
+            Fact(
+                "Band",
+                after_band.label if was == after_band.label else f"{was} → {after_band.label}",
+            )
+        )
+    if c.headroom is not None:
+        unit = "points" if c.capacity is not None else "cases"
+        word = "over" if c.headroom < 0 else "left"
+        facts.append(Fact("Room after", f"{points_text(abs(c.headroom))} {unit} {word}"))
+    if c.after.cap is not None:
+        facts.append(
+            Fact(
+                "Cases (children)", f"{c.before.case_count} → {c.after.case_count} of {c.after.cap}"
+            )
+        )
+    sections = []
+    new = next(
+        (s for s in (c.after.score.cases if c.after.score else ()) if s.reference == label), None
+    )
+    if new is not None:
+        sections.append(
+            CardSection(
+                f"What the new case adds: {points_text(new.points)} points",
+                tuple(f"{points_text(line.points)} — {line.name}" for line in new.lines),
+            )
+        )
+    notes = list(unscored)
+    if c.stopped_by is not None:
+        where = cite(turn.pack, c.stopped_by.source) or c.stopped_by.source
+        notes.append(f"Cannot take it: {c.stopped_by.rule} ({where})")
+    actions = []
+    if c.over_after and not c.approved:
+        text, option = _approval(turn, c, everyone=False)
+        notes.append(text)
+        if not own:
+            actions.append(option)
+    if not said:
+        notes.append("No case type was given: scored as a CIN case.")
+    if notes:
+        sections.append(CardSection("Please note", tuple(notes)))
+    who = "you" if own else c.person.name
+    return Card(
+        title=f"What if {who} took {label if label != NEW_CASE else describe_shape(shape)}",
+        subtitle=f"On {describe_day(turn.today)}. Nothing is allocated or saved.",
+        facts=tuple(facts),
+        sections=tuple(sections),
+        actions=tuple(actions),
+    )

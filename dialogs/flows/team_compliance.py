@@ -1,0 +1,237 @@
+""" "How is my team doing?": the team's supervision compliance, privately, on demand.
+
+The same figures as the weekly digest, from the same code (policy.digest.team_digest over the
+team's facts, as the App Home's team panel reads them), but for the manager alone and with
+names and dates: who is overdue and by how long, records late or unsigned, caseloads over the
+cap and since when, and who the figures leave out for absence (POWYS 002:33). A worker who asks
+is told who can answer; a manager sees only their own teams, and every person whose standing
+the answer shows is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from dialogs.allocation import over_band, scored_team
+from dialogs.desk import audit_reads, desk_teams, who_to_ask
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.messages import Card, CardSection, Fact, Option, Payload, Reply, Say, Tone
+from dialogs.scores import CaseloadResult
+from dialogs.views import StaffView, TeamView
+from dialogs.when import describe_day
+from policy.calendar import month_from_index, month_index
+from policy.compliance import ComplianceReport, Figure, monthly_compliance
+from policy.digest import TeamDigest, team_digest
+from policy.history import SessionIndex
+from policy.packs import Pack
+from scoring.explain import points_text
+
+LISTED = 15  # lines a section lists before "and N more"
+BUTTONS = 5
+
+
+def _figure(figure: Figure) -> str:
+    if figure.percent is None:
+        return "no one due"
+    return f"{figure.percent:.0f}% ({figure.supervised} of {figure.denominator})"
+
+
+def _target(figure: Figure, target: Decimal) -> str:
+    met = figure.meets(target)  # the exact fraction, not the rounded percentage (002:24)
+    verdict = {True: "met so far", False: "below it so far", None: "no one due yet"}[met]
+    return f"{target:.0f}% ({verdict})"
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _listed(lines: Sequence[str]) -> tuple[str, ...]:
+    more = len(lines) - LISTED
+    return (*lines[:LISTED], *((f"and {more} more",) if more > 0 else ()))
+
+
+def compliance_card(
+    team: TeamView,
+    digest: TeamDigest,
+    month: ComplianceReport,
+    names: Mapping[int, str],
+    pack: Pack,
+    record_ids: Mapping[int, int],
+) -> Card:
+    """One team's figures for its manager (names and dates; never record content)."""
+
+    def name(staff_id: int) -> str:
+        return names.get(staff_id, "someone")
+
+    facts = [
+        Fact("This month so far", _figure(digest.month_to_date)),
+        Fact("Target", _target(digest.month_to_date, digest.target)),
+        Fact("Last month", _figure(digest.last_month)),
+    ]
+    if digest.case_supervision.open_cases and digest.case_supervision.percent is not None:
+        facts.append(Fact("Case supervision in time", f"{digest.case_supervision.percent:.0f}%"))
+    sections = []
+    if digest.by_group:
+        # POWYS 002:13,29: each staff group in the pack's words.
+        groups = tuple(
+            f"{g.label}: {_figure(g.month_to_date)}; last month {_figure(g.last_month)}"
+            for g in digest.by_group
+        )
+        sections.append(CardSection("By staff group", groups))
+    overdue = [
+        f"{p.name}: {p.item.description}, {_days(p.item.overdue_days)} overdue"
+        + (f" (due {describe_day(p.item.due)})" if p.item.due else "")
+        + (f" [{p.item.case_reference}]" if p.item.case_reference else "")
+        for p in digest.overdue
+    ]
+    sections.append(CardSection("Overdue", _listed(overdue) or ("Nobody is overdue.",)))
+    late = []
+    for r in digest.late_records:
+        who = f"{name(r.supervisor_id)} with {', '.join(name(i) for i in r.supervisee_ids)}"
+        if r.outstanding:
+            state = f"not written, {_days(r.late_days)} past the deadline"
+        elif r.late:
+            state = f"written {_days(r.late_days)} late"
+        else:
+            state = ""
+        if r.unsigned_by:
+            unsigned = f"not signed by {', '.join(name(i) for i in r.unsigned_by)}"
+            state = f"{state}; {unsigned}" if state else unsigned
+        shown = f" (record {record_ids[r.session_id]})" if r.session_id in record_ids else ""
+        late.append(f"{r.label} of {describe_day(r.held_on)}, {who}{shown}: {state}")
+    if late:
+        sections.append(CardSection("Records late or unsigned", _listed(late)))
+    if digest.cap_breaches:
+        caps = [
+            f"{name(b.staff_id)}: {b.count} of {b.cap}"
+            + (f", over since {describe_day(b.over_since)}" if b.over_since else "")
+            + {"active": " (approved)", "expired": " (approval expired)"}.get(
+                b.approval_status, " (no approval recorded)"
+            )
+            + (f"; escalate to the {b.escalate_to}" if b.escalate_to else "")
+            for b in digest.cap_breaches
+        ]
+        sections.append(CardSection("Caseloads over the cap", _listed(caps)))
+    if month.excluded:
+        # POWYS 002:33: absent for the pack's period or more: left out of the figure both ways.
+        left_out = ", ".join(sorted(name(i) for i in month.excluded))
+        sections.append(CardSection("Not counted this month (absence)", (left_out,)))
+    if digest.missed_last_month:
+        last = month_from_index(month_index(digest.week_start) - 1)
+        missed = ", ".join(name(i) for i in digest.missed_last_month)
+        sections.append(CardSection(f"Not supervised in {last:%B %Y}", (missed,)))
+    # A button per line to act on, most overdue first: book a supervision that is owed, open
+    # a record that is owed a signature or was late.
+    options: dict[str, str] = {}
+    for p in digest.overdue:
+        if p.item.session_id is None:
+            options.setdefault(f"start:book:{p.name}", f"Book {p.name.split()[0]}")
+        elif p.item.session_id in record_ids:
+            number = record_ids[p.item.session_id]
+            options.setdefault(f"start:view:{number}", f"Open record {number}")
+    for r in digest.late_records:
+        if r.session_id in record_ids:
+            number = record_ids[r.session_id]
+            options.setdefault(f"start:view:{number}", f"Open record {number}")
+    actions = [Option(value, label) for value, label in options.items()][:BUTTONS]
+    return Card(
+        title=f"Supervision compliance: {team.name}",
+        subtitle=f"{describe_day(digest.week_start)}; for you only, not the team's channel",
+        facts=tuple(facts),
+        sections=tuple(sections),
+        actions=tuple(actions),
+    )
+
+
+def _with_bands(card: Card, over: list[tuple[StaffView, CaseloadResult]]) -> Card:
+    if not over:
+        return card
+    lines = tuple(
+        f"{person.name}: {points_text(result.score.total)} points, {result.score.band.label}"
+        for person, result in over
+        if result.score is not None and result.score.band is not None
+    )
+    section = CardSection("Caseloads over their band (score today)", _listed(lines))
+    at = next(
+        (i for i, s in enumerate(card.sections) if s.heading.startswith("Not ")),
+        len(card.sections),
+    )
+    return replace(card, sections=(*card.sections[:at], section, *card.sections[at:]))
+
+
+class ComplianceFlow:
+    name = "compliance"
+    title = "Team compliance"
+    summary = "your team's supervision compliance this month: who is overdue, late records, caps"
+    usage = "compliance"
+    captures_text = False
+    menu = False
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        teams = await desk_teams(turn)
+        if not teams:
+            ask = await who_to_ask(turn)
+            return Outcome(
+                replies=[
+                    Say(
+                        f"A team's compliance is for its managers: ask {ask}. For your own "
+                        'supervision, ask "what\'s due".',
+                        Tone.WARNING,
+                    )
+                ]
+            )
+        replies: list[Reply] = []
+        for team in teams:
+            replies.append(await self._team(turn, team))
+        return Outcome(replies=replies)
+
+    async def _team(self, turn: Turn, team: TeamView) -> Card:
+        members: Sequence[StaffView] = await turn.ports.directory.team_members(team.id)
+        inputs = await turn.ports.facts.for_staff([m.id for m in members], turn.today)
+        history = SessionIndex(inputs.sessions, turn.pack.zone)
+        digest = team_digest(
+            team.id,
+            turn.pack,
+            inputs.staff,
+            history,
+            inputs.absences,
+            inputs.cases,
+            inputs.caseload_counts,
+            inputs.approvals,
+            turn.today,
+            caseload_history=await turn.ports.facts.caseload_history([m.id for m in members]),
+            reasons=inputs.missed_reasons,
+        )
+        month = monthly_compliance(
+            inputs.staff,
+            history,
+            inputs.absences,
+            turn.pack,
+            turn.today.year,
+            turn.today.month,
+            inputs.missed_reasons,
+        )
+        names = {m.id: m.name for m in members}
+        owed = [p.item.session_id for p in digest.overdue if p.item.session_id is not None]
+        owed += [r.session_id for r in digest.late_records if r.written_on is not None]
+        record_ids = dict(await turn.ports.records.ids_for_sessions(list(dict.fromkeys(owed))))
+        shown = {p.item.staff_id for p in digest.overdue}
+        shown |= {b.staff_id for b in digest.cap_breaches} | set(month.excluded)
+        shown |= set(digest.missed_last_month)
+        for r in digest.late_records:
+            shown |= {r.supervisor_id, *r.supervisee_ids}
+        # People over their band's capacity now (the digest lists count caps; a council that
+        # weights caseloads bands them, DCC 000:436-446): the caseload score, as "caseload" says.
+        scored = await scored_team(turn, list(members))
+        over = [(p, result) for p, result, _ in scored if over_band(result)]
+        shown |= {p.id for p, _ in over}
+        seen = [m for m in members if m.id in shown]
+        await audit_reads(turn, "supervision_compliance", seen, "team compliance")
+        card = compliance_card(team, digest, month, names, turn.pack, record_ids)
+        return _with_bands(card, over)
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        return Outcome(replies=[Say("Ask me again, or type help.")])
