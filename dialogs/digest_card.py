@@ -80,6 +80,18 @@ def digest_card(
                 tuple(f"{name}: {count}" for name, count in sorted(late.items())),
             )
         )
+    if digest.actions_overdue:
+        sections.append(
+            CardSection(
+                "Actions from supervision overdue",
+                tuple(
+                    f"{names.get(staff_id, 'someone')}: {count}"
+                    for staff_id, count in sorted(
+                        digest.actions_overdue, key=lambda p: names.get(p[0], "")
+                    )
+                ),
+            )
+        )
     if digest.due_next_week:
         due = Counter(entry.name for entry in digest.due_next_week)
         sections.append(

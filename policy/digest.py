@@ -130,6 +130,9 @@ class TeamDigest:
     missed_last_month: tuple[int, ...] = ()
     # Of those, whose missed month has its reason recorded (DCC 000:176).
     missed_reason_given: tuple[int, ...] = ()
+    # Issue 27: the team's people with actions from signed records past their due date and not
+    # closed, and how many each (staff id, count); counts only, never what the actions say.
+    actions_overdue: tuple[tuple[int, int], ...] = ()
 
 
 def short_asye_last_week(

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
@@ -37,8 +37,10 @@ from storage.models import (
     Obligation,
     Organisation,
     OutboxMessage,
+    RecordAction,
     SessionAttendee,
     Staff,
+    SupervisionRecord,
     SupervisionSession,
     Team,
 )
@@ -317,6 +319,7 @@ async def team_digests(
         elif due is not None and digest_day <= due <= week_end:
             upcoming[team_id].append(entry)
     short = await _short_asye(database, organisation_id, pack, digest_day)
+    actions = await _actions_overdue(database, organisation_id, digest_day)
     found: dict[int, tuple[TeamDigest, dict[int, str]]] = {}
     for team_id, figure in figures.items():
         late_items = sorted(overdue[team_id], key=lambda p: (-p.item.overdue_days, p.name))
@@ -339,6 +342,7 @@ async def team_digests(
             figure.by_group,
             figure.missed_last_month,
             figure.missed_reason_given,
+            actions.get(team_id, ()),
         )
         found[team_id] = (digest, names)
     return found
@@ -385,6 +389,34 @@ async def _short_asye(
         ):
             found[int(team_id or 0)].append(ShortSession(int(staff_id or 0), name, day, minutes))
     return {t: tuple(sorted(v, key=lambda x: (x.day, x.name))) for t, v in found.items()}
+
+
+async def _actions_overdue(
+    database: AsyncEngine, organisation_id: int, on: date
+) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Each team's owners of actions from signed records past their due date on `on` and still
+    open, with how many (issue 27): one grouped query for the council, counts only."""
+    a, r, s, st = RecordAction, SupervisionRecord, SupervisionSession, Staff
+    query = (
+        select(col(st.team_id), col(a.owner_id), func.count())
+        .join(r, col(r.id) == col(a.record_id))
+        .join(s, col(s.id) == col(r.session_id))
+        .join(st, col(st.id) == col(a.owner_id))
+        .where(
+            col(s.organisation_id) == organisation_id,
+            col(r.supervisor_signed_at).is_not(None),
+            col(a.done_at).is_(None),
+            col(a.due_date) < on,
+            col(st.team_id).is_not(None),
+        )
+        .group_by(col(st.team_id), col(a.owner_id))
+    )
+    async with database.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    found: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for team_id, owner_id, count in rows:
+        found[int(team_id or 0)].append((int(owner_id), int(count)))
+    return {team_id: tuple(sorted(owners)) for team_id, owners in found.items()}
 
 
 def _chart_request(name: str, digest: TeamDigest, team_id: int | None) -> ChartRequest:

@@ -3,6 +3,7 @@ reads every person's whole history: same people overdue, same figures, same card
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -25,8 +26,10 @@ from storage.models import (
     CaseAllocation,
     Organisation,
     OverCapApproval,
+    RecordAction,
     SessionAttendee,
     Staff,
+    SupervisionRecord,
     SupervisionSession,
     Team,
 )
@@ -70,13 +73,37 @@ async def test_digest_from_the_store_equals_the_policy_digest(
         history = await SqlFacts(session).caseload_history([s.id for s in inputs.staff])
     names = {s.id: s.name for s in inputs.staff}
     assert set(built) == set(teams)
-    overdue_seen = 0
+    # Issue 27: open actions of signed records past their due date, by team and owner, counted
+    # here from the rows one by one (the digest counts them in one grouped query).
+    async with session_factory(database)() as session:
+        rows = (
+            await session.exec(
+                select(RecordAction, SupervisionRecord).join(
+                    SupervisionRecord, col(SupervisionRecord.id) == RecordAction.record_id
+                )
+            )
+        ).all()
+    team_of = {s.id: s.team_id for s in inputs.staff}
+    late_actions: dict[int, Counter[int]] = {}
+    for action, record in rows:
+        if action.done_at is None and record.supervisor_signed_at and action.due_date < day:
+            late_actions.setdefault(team_of[action.owner_id], Counter())[action.owner_id] += 1
+    overdue_seen = actions_seen = 0
     for team_id, name in teams.items():
         expected = team_digest(
             team_id, pack, inputs.staff, inputs.sessions, inputs.absences, inputs.cases,
             inputs.caseload_counts, inputs.approvals, digest_day, history,
         )  # fmt: skip
         digest, _ = built[team_id]
+        assert digest.actions_overdue == tuple(sorted(late_actions.get(team_id, {}).items()))
+        actions_seen += len(digest.actions_overdue)
+        if digest.actions_overdue:  # in the channel: who and how many, never what they say
+            card = digest_card(digest, name, names)
+            (section,) = [s for s in card.sections if s.heading.startswith("Actions from")]
+            assert section.heading == "Actions from supervision overdue"
+            owners = sorted(digest.actions_overdue, key=lambda p: names[p[0]])
+            assert section.lines == tuple(f"{names[i]}: {n}" for i, n in owners)
+        digest = replace(digest, actions_overdue=())  # policy.digest leaves them to the store
         assert digest.overdue == expected.overdue
         assert digest.due_next_week == expected.due_next_week
         assert digest.month_to_date == expected.month_to_date
@@ -96,6 +123,8 @@ async def test_digest_from_the_store_equals_the_policy_digest(
         assert digest_card(digest, name, names) == digest_card(expected, name, names)
         overdue_seen += len(digest.overdue)
     assert overdue_seen > 0  # the demo council has people overdue: the lists were compared
+    if weeks_on >= 5:
+        assert actions_seen > 0  # five weeks on, some of the demo's actions are overdue
     flagged = sum(len(digest.short_asye) for digest, _ in built.values())
     assert flagged == shortened  # LAM 004:317: each shorter ASYE session flagged, once
 
