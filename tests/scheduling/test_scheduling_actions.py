@@ -3,12 +3,8 @@ pack's days before it is due, then at its interval, once a day whatever the tick
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from demo_data import build_demo, copy_of
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
@@ -34,18 +30,6 @@ def test_asked_from_two_days_before_then_a_week_after_the_last_ask() -> None:
     # "Not yet" a week before it is due: asked again when it comes due, not sooner.
     assert next_ask(due, date(2026, 12, 1), RULE) == date(2026, 12, 8)
     assert next_ask(due, date(2026, 12, 9), RULE) == date(2026, 12, 16)
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("actions") / "demo.db", TODAY)
-
-
-@pytest.fixture
-async def database(seeded: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    _, engine = copy_of(seeded, tmp_path)
-    yield engine
-    await engine.dispose()
 
 
 class Clock:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_data import build_demo, copy_of
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,18 +27,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("faults") / "demo.db", TODAY)
-
-
-@pytest.fixture
-async def database(seeded: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    _, engine = copy_of(seeded, tmp_path)
-    yield engine
-    await engine.dispose()
 
 
 async def _rows(database: AsyncEngine, query: Any) -> list[Any]:
