@@ -21,6 +21,7 @@ from dialogs.flows.personal import PersonalElementFlow
 from dialogs.flows.rearrange import RearrangeFlow
 from dialogs.flows.record import RecordFlow
 from dialogs.flows.record_file import RecordFileFlow
+from dialogs.flows.record_missed import MissedMonthFlow
 from dialogs.flows.reminder_actions import HeldFlow, SnoozeFlow
 from dialogs.flows.sign import SignFlow
 from dialogs.flows.team_compliance import ComplianceFlow
@@ -74,6 +75,7 @@ def flows() -> Mapping[str, Flow]:
         SnoozeFlow(),
         RecordFileFlow(),
         ActionFlow(),
+        MissedMonthFlow(),
     ]
     return {flow.name: flow for flow in available}
 

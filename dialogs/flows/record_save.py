@@ -14,6 +14,7 @@ from dialogs.flows.common import with_error
 from dialogs.flows.record_content import final_sections
 from dialogs.flows.record_forms import next_form
 from dialogs.flows.record_kinds import outstanding_text, to_write
+from dialogs.flows.record_missed import offer
 from dialogs.flows.record_plan import RecordPlan, timing_text
 from dialogs.flows.record_steps import clash, record_word, session_of, supervisee_names
 from dialogs.messages import AskChoice, Card, Fact, Notify, Option, Reply, Say, Tone
@@ -130,6 +131,8 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
     replies: list[Reply] = [Say(text, Tone.SUCCESS)]
     if several:
         replies.extend(_still_to_write(turn, session, kind))
+    # DCC 000:176: months the supervisee went without supervision and no reason yet.
+    replies.extend(await offer(turn, data["supervisee_ids"], data["names"]))
     recorded = f"the {word} of {held} with {supervisee_names(data)}"
     return Outcome(replies=replies, notifications=notes, recorded=recorded)
 

@@ -19,6 +19,7 @@ from dialogs.messages import (
     AskChoice,
     AskForm,
     Card,
+    Choice,
     FieldKind,
     FormField,
     FormSubmit,
@@ -727,3 +728,76 @@ def test_every_sections_help_names_the_document_not_a_line(pack_id: str) -> None
             if section.help and re.search(r"\b\d{3}:\d+", section.help):
                 assert any(d.id in section.help for d in pack.documents)
                 assert shown != section.help
+
+
+async def test_after_saving_the_supervisee_s_months_without_a_reason_are_offered(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    # DCC 000:176 (issue 20 item 5): "the reason for this and the follow up action should be
+    # explicitly recorded on the staff member's supervision file". In the demo Sam Taylor had
+    # no supervision in October (leave, but not long enough to be excused) and no reason is
+    # recorded; his September sessions are cancelled here, so September is missed too.
+    from storage.models import AuditEvent, MissedMonth, SessionAttendee
+
+    sam = await staff_id(database, "Sam Taylor")
+    async with session_factory(database)() as session:
+        september = (
+            await session.exec(
+                select(SupervisionSession)
+                .join(SessionAttendee, col(SessionAttendee.session_id) == SupervisionSession.id)
+                .where(
+                    SessionAttendee.staff_id == sam,
+                    col(SupervisionSession.planned_start) >= datetime(2026, 9, 1, tzinfo=LONDON),
+                    col(SupervisionSession.planned_start) < datetime(2026, 10, 1, tzinfo=LONDON),
+                )
+            )
+        ).all()
+        assert september, "the demo supervises Sam in September"
+        for row in september:
+            row.status = "cancelled"
+            session.add(row)
+        await session.commit()
+    session_id = await held_session(database)
+    priya = await chat_as("Priya Shah")
+    await priya.command("record", str(session_id))
+    assert priya.form().title == "Appendix 1 - Record of Supervision"  # the record comes first
+    await fill(priya)
+    await fill(priya)
+    await priya.submit(cases="")
+    replies = await finish(priya)
+    assert replies[0].text.startswith("Saved")  # the record is saved before anything else
+    offer = [r for r in replies if isinstance(r, AskChoice)]
+    assert offer, replies
+    assert [(o.value, o.label) for o in offer[-1].options] == [
+        (f"start:missed:{sam}:2026-09", "Sam Taylor: September 2026"),
+        (f"start:missed:{sam}:2026-10", "Sam Taylor: October 2026"),
+    ]
+    # Someone not among your supervisees: refused, nothing shown.
+    grace = await chat_as("Grace Lee")
+    refused = await grace.send(Choice(f"start:missed:{sam}:2026-10"))
+    assert "Use the buttons" in refused[0].text  # type: ignore[union-attr]
+    await priya.send(Choice(f"start:missed:{sam}:2026-10"))
+    form = priya.form()
+    assert form.title == "No supervision for Sam Taylor in October 2026"
+    assert "Derbyshire Children's Services Supervision Policy" in (form.intro or "")
+    no_line_numbers(form)
+    # Other with no details and no follow-up: both said beside their fields, the choice kept.
+    await priya.submit(reason="other", note="", follow_up="")
+    assert set(errors(priya.form())) == {"note", "follow_up"}
+    assert field_of(priya.form(), "reason").value == "other"
+    done = await priya.submit(reason="other", note="Leave and court", follow_up="Weekly in Dec")
+    assert "Recorded on Sam Taylor's supervision file for October 2026." in done[0].text  # type: ignore[union-attr]
+    async with session_factory(database)() as session:
+        (missed,) = (await session.exec(select(MissedMonth))).all()
+        audit = (
+            await session.exec(select(AuditEvent).where(AuditEvent.subject_type == "missed_month"))
+        ).all()
+    assert (missed.staff_id, missed.month, missed.reason) == (sam, date(2026, 10, 1), "other")
+    assert (missed.note, missed.follow_up) == ("Leave and court", "Weekly in Dec")
+    assert [(a.actor_id, a.target_staff_id) for a in audit] == [
+        (await staff_id(database, "Priya Shah"), sam)
+    ]
+    # Recorded once: the button again says there is nothing to record.
+    again = await priya.send(Choice(f"start:missed:{sam}:2026-10"))
+    assert "needs no reason" in again[0].text  # type: ignore[union-attr]
