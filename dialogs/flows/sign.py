@@ -94,12 +94,16 @@ class SignFlow:
         waiting = await turn.ports.records.awaiting_signature(turn.actor.id)
         if not waiting:
             return Outcome(replies=[Say("No supervision record is waiting for your signature.")])
+        if len(waiting) == 1:  # issue 21 item 11: one record is shown, not asked "which one?"
+            shown = await self._show(turn, waiting[0].id)
+            lead = Say("One record is waiting for your signature: here it is.")
+            return Outcome(replies=[lead, *shown.replies], state=shown.state)
         options = []
         for record in waiting[:10]:
             session = await turn.ports.sessions.get(record.session_id)
             when = describe(session.start, turn.zone) if session else "an earlier session"
             options.append(Option(f"open:{record.id}", f"Record of {when}"))
-        prompt = f"{len(waiting)} record{'s' if len(waiting) != 1 else ''} to sign. Which one?"
+        prompt = f"{len(waiting)} records to sign. Which one?"
         return Outcome(
             replies=[AskChoice(prompt, tuple(options))],
             state=FlowState(self.name, "pick", {}),
