@@ -182,8 +182,8 @@ async def test_a_chosen_session_that_cannot_exist_is_gone(chat_as) -> None:  # t
         ("overcap", "max_end", "Back within the cap by", "1/1/2100", "Fri 1 Jan 2100 is outside"),
         ("element", "start", "Counts from", "1/1/1900", "Mon 1 Jan 1900 is outside"),
         ("element", "end", "Counts until", "31/12/2100", "Fri 31 Dec 2100 is outside"),
-        ("absence", "start", "First day", "30/02", "February 2026 has 28 days. Write dates"),
-        ("absence", "end", "Last day", "31/04/2027", "April 2027 has 30 days. Write dates"),
+        ("absence", "start", "First day", "30/02", "30 February 2026 doesn't exist (February 2026 has 28 days)"),
+        ("absence", "end", "Last day", "31/04/2027", "31 April 2027 doesn't exist (April 2027 has 30 days)"),
         ("absence", "end", "Last day", "0000-01-01", "there is no year 0"),
         ("informal", "when", "When", "1/1/1900 10am", "Mon 1 Jan 1900 is outside"),
     ],
@@ -226,7 +226,7 @@ async def sams_case(database: AsyncEngine) -> Case:
     ("typed", "message"),
     [
         ("1/1/1900", "Date of the decision: Mon 1 Jan 1900 is outside the dates this can take."),
-        ("31/04", "Date of the decision: '31/04' is not a date: April 2026 has 30 days."),
+        ("31/04", "Date of the decision: 31 April 2026 doesn't exist (April 2026 has 30 days)"),
         ("1/1/2100", "Fri 1 Jan 2100 is outside"),
     ],
 )

@@ -352,8 +352,8 @@ async def test_action_owner_and_dates_are_checked(database: AsyncEngine, chat_as
     await priya.submit(description="Chronology", owner="Nobody Atall", due="31/11", review="")
     form = priya.form()
     assert errors(form) == {
-        "due": "Done by: '31/11' is not a date: November 2026 has 30 days. Write dates "
-        "day/month/year, such as 3/12/2026."
+        "due": "Done by: 31 November 2026 doesn't exist (November 2026 has 30 days): check the "
+        "day and the month (day first, as in the UK)."
     }
     await priya.submit(due="1/11/2026", review="")
     form = priya.form()
