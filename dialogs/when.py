@@ -321,3 +321,46 @@ def read_back(text: str, now: datetime, zone: ZoneInfo, *, with_time: bool = Tru
         return ""
     note = note_for(text, now.astimezone(zone).date())
     return f"'{text.strip()}' read as {shown}" + (f" ({note})" if note else "")
+
+
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+_SHIFT = re.compile(
+    r"\b(?P<dir>back|forward|later|earlier|on)\s+(?:by\s+)?(?P<n>a|an|one|two|three|four|\d{1,2})"
+    r"\s+(?P<unit>days?|weeks?|fortnights?|hours?)\b"
+    r"|\b(?P<n2>a|an|one|two|three|four|\d{1,2})\s+(?P<unit2>days?|weeks?|fortnights?|hours?)"
+    r"\s+(?P<dir2>later|earlier)\b"
+    r"|\b(?P<same>same time next week)\b"
+)
+_UNIT = {"day": timedelta(days=1), "week": timedelta(weeks=1), "fortnight": timedelta(weeks=2)}
+_UNIT["hour"] = timedelta(hours=1)
+
+
+def shift_phrase(text: str) -> str:
+    """The "push it back a week" part of what was typed, or ""."""
+    match = _SHIFT.search(text.lower())
+    return match.group(0) if match else ""
+
+
+def shifted(text: str, start: datetime, zone: ZoneInfo) -> str:
+    """ "push it back a week", "bring it forward a day", "2 hours later", "same time next week":
+    a booked time moved, written out day first ("4/12/2026 14:00") so the card can read it back;
+    "" when the text is not such a phrase. In the UK "back" is later and "forward" earlier."""
+    match = _SHIFT.search(text.lower())
+    leftover = _SHIFT.sub(" ", text.lower()) if match else text
+    filler = (
+        r"\b(push(ed)?|move[ds]?|put|bring|it|this|that|my|the|supervision|session|by|please)\b"
+    )
+    if match is None or re.sub(filler, " ", leftover).strip(" .,!"):
+        return ""  # something else was said too: read as a date, not guessed
+    if match["same"]:
+        step = timedelta(weeks=1)
+    else:
+        count_text = match["n"] or match["n2"]
+        count = _COUNTS.get(count_text) or int(count_text)
+        unit = (match["unit"] or match["unit2"]).rstrip("s")
+        earlier = (match["dir"] or match["dir2"]) in {"forward", "earlier"}
+        step = _UNIT[unit] * count * (-1 if earlier else 1)
+    local = start.astimezone(zone)
+    # Wall-clock time kept across a clock change: 10:00 stays 10:00.
+    moved = datetime.combine(local.date(), local.time(), tzinfo=zone) + step
+    return f"{moved.day}/{moved.month}/{moved.year} {moved:%H:%M}"

@@ -7,10 +7,30 @@ from typing import ClassVar
 
 from dialogs.access import Relation
 from dialogs.flow import FlowState, Outcome, Turn
-from dialogs.flows.common import check_form, prefilled, relation_to, resolve_person, with_error
+from dialogs.flows.common import (
+    Checked,
+    check_form,
+    prefilled,
+    relation_to,
+    resolve_person,
+    with_error,
+)
 from dialogs.inputs import Window
-from dialogs.messages import AskForm, Card, Choice, FormSubmit, Payload, Say, Text, Tone
+from dialogs.messages import (
+    AskForm,
+    Card,
+    CardSection,
+    Choice,
+    FieldKind,
+    FormSubmit,
+    Option,
+    Payload,
+    Say,
+    Text,
+    Tone,
+)
 from dialogs.views import StaffView
+from dialogs.when import read_back
 
 
 class FormFlow:
@@ -71,10 +91,33 @@ class FormFlow:
             for name, error in problems.items():
                 form = with_error(form, name, error)
             return Outcome(replies=[form], state=kept)
-        card = await self.confirmation(turn, checked.values)
+        card = await self.confirmation(turn, checked.values) or self._read_back(turn, checked)
         if card is not None:
             return Outcome(replies=[card], state=FlowState(self.name, "confirm", kept.data))
         return await self.save(turn, checked.values)
+
+    def _read_back(self, turn: Turn, checked: Checked) -> Card | None:
+        """Issue 22: a date typed as a phrase ("a week on Friday", "end of the month") is read
+        back on a card to confirm before anything is saved; plain dates (3/12) save at once."""
+        said = []
+        for found in checked.form.fields:
+            if found.kind in (FieldKind.DATE, FieldKind.DATETIME):
+                text = read_back(
+                    checked.values.get(found.name, ""),
+                    turn.now,
+                    turn.zone,
+                    with_time=found.kind is FieldKind.DATETIME,
+                )
+                if text:
+                    said.append(f"{found.label}: {text}")
+        if not said:
+            return None
+        return Card(
+            title=f"{self.title}: check the dates",
+            subtitle="Confirm to save, or Change to correct them.",
+            sections=(CardSection("Check the date", tuple(said)),),
+            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+        )
 
     async def _confirming(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         """At the card: confirm saves (checked again: things may have changed since), change
