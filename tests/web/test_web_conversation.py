@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
-from test_web_api import form_values, ids, send
+from test_web_api import API, form_values, get, ids, send
 
 from storage.db import session_factory
 from storage.models import SupervisionSession
@@ -163,3 +163,23 @@ async def test_push_it_back_a_week_moves_from_the_booked_time(playground: TestSe
     moves = {f["label"]: f["value"] for f in card["facts"]}["Moves to"]
     assert moves.startswith("Thu 3 Dec 2026, 14:00")
     assert checked_dates(card) == []  # written out in full: nothing left to read back
+
+
+async def test_the_conversation_so_far_is_kept_for_a_reload(playground: TestServer) -> None:
+    """Issue 21 item 11: a reload cleared the conversation; the page now asks for it again."""
+    people = await ids(playground)
+    priya, sam = people["Priya Shah"], people["Sam Taylor"]
+    status, empty = await get(playground, f"{API}/transcript/{priya}")
+    assert (status, empty) == (200, {"turns": []})
+    await send(playground, priya, text="what's my caseload score")
+    await send(playground, priya, command={"name": "book"})
+    await send(playground, priya, choice="carry_on", echo="Carry on: Book supervision")
+    _, kept = await get(playground, f"{API}/transcript/{priya}")
+    said = [turn["you"] for turn in kept["turns"]]
+    assert said == ["what's my caseload score", "/book", "Carry on: Book supervision"]
+    assert kept["turns"][0]["replies"][0]["title"].startswith("Your caseload")
+    assert kept["turns"][1]["replies"][0]["type"] == "form"
+    _, other = await get(playground, f"{API}/transcript/{sam}")
+    assert other == {"turns": []}  # each person's own conversation
+    status, _ = await get(playground, f"{API}/transcript/99999999999")
+    assert status == 404
