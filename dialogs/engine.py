@@ -66,6 +66,9 @@ _CHANGE = re.compile(
 # the form waits where it was (issue 22: interrupting a form).
 INTERRUPTIONS = frozenset({"caseload", "due"})
 _QUESTION = re.compile(r"^(what|whats|how|when|am|is|are|do|does|show|can|who|which|where)\b")
+# The buttons under an answered question: values no flow uses for anything else.
+CARRY_ON = "form:carry_on"
+CANCEL_FORM = "form:cancel"
 # The steps kept for "back": enough for any form here, small enough to store with the state.
 HISTORY = 12
 _HISTORY_KEY = "_history"
@@ -241,7 +244,7 @@ class Engine:
         payload: Payload,
         history: list[dict[str, Any]] | None = None,
     ) -> Outcome:
-        words = _plain(payload)
+        words = "cancel" if payload == Choice(CANCEL_FORM) else _plain(payload)
         if words in _HELP_WORDS:
             return Outcome(replies=await guidance.help_replies(turn, self.flows), state=state)
         if words in _CANCEL_WORDS:
@@ -250,11 +253,11 @@ class Engine:
             title = self.flows[state.flow].title if state.flow in self.flows else state.flow
             return Outcome(replies=[Say(f"Cancelled: {title}. Nothing more was saved.")])
         form = state if state is not None and self._is_form(state) else None
-        if words in _BACK_WORDS or payload == Choice("back"):
+        if words in _BACK_WORDS:
             if form is None:
                 return Outcome(replies=[Say(_NOTHING_TO_UNDO)], state=state)
             return await self._back(turn, form, history or [])
-        if form is not None and (words in _CARRY_ON_WORDS or payload == Choice("carry_on")):
+        if form is not None and (words in _CARRY_ON_WORDS or payload == Choice(CARRY_ON)):
             return await self._again(turn, form, "Carrying on where you were; nothing was lost.")
         if form is not None and (change := _CHANGE.fullmatch(words)):
             return await self._change(turn, form, change["what"])
@@ -303,8 +306,14 @@ class Engine:
     async def _again(self, turn: Turn, state: FlowState, lead: str) -> Outcome:
         """The step `state` waits at, shown again as it stands (its answers filled in): the
         flow's own answer to a message that is not for it, less its "use the form" nudge."""
-        shown = await self.flows[state.flow].resume(turn, state, Text(""))
+        again: Payload = Text("")
+        values = state.data.get("values")
+        if state.step == "confirm" and isinstance(values, dict):
+            # A card to confirm is made again from its form's answers (checked again too).
+            again = FormSubmit(state.flow, {str(k): str(v) for k, v in values.items()})
+        shown = await self.flows[state.flow].resume(turn, state, again)
         replies = [r for r in shown.replies if not (isinstance(r, Say) and r.tone is Tone.WARNING)]
+        replies = replies or list(shown.replies)  # only a nudge ("use the buttons above"): keep it
         return Outcome(
             replies=[Say(lead), *replies],
             notifications=shown.notifications,
@@ -354,7 +363,10 @@ class Engine:
         title = self._title(state)
         offer = AskChoice(
             f"Your {title.lower()} is kept as you left it. Carry on with it?",
-            (Option("carry_on", f"Carry on: {title}"), Option("cancel", "Cancel it")),
+            (
+                Option(CARRY_ON, f"Carry on: {title}"),
+                Option(CANCEL_FORM, f"Cancel {title.lower()}"),
+            ),
         )
         return Outcome(replies=[*answered.replies, offer], state=state)
 

@@ -124,9 +124,9 @@ async def test_a_question_mid_form_is_answered_and_the_form_waits(
     (card,) = of_type(body, "card")
     assert card["title"].startswith("Your caseload")
     (offer,) = of_type(body, "choice")
-    assert [o["value"] for o in offer["options"]] == ["carry_on", "cancel"]
+    assert [o["value"] for o in offer["options"]] == ["form:carry_on", "form:cancel"]
     assert body["flow"] == "book"  # still waiting for the booking
-    body = await send(playground, priya, choice="carry_on")
+    body = await send(playground, priya, choice="form:carry_on")
     assert says(body) == ["Carrying on where you were; nothing was lost."]
     kept = values_of(of_type(body, "form")[0])
     assert (kept["person"], kept["venue"]) == ("Sam Taylor", "Room 9")
@@ -173,7 +173,7 @@ async def test_the_conversation_so_far_is_kept_for_a_reload(playground: TestServ
     assert (status, empty) == (200, {"turns": []})
     await send(playground, priya, text="what's my caseload score")
     await send(playground, priya, command={"name": "book"})
-    await send(playground, priya, choice="carry_on", echo="Carry on: Book supervision")
+    await send(playground, priya, choice="form:carry_on", echo="Carry on: Book supervision")
     _, kept = await get(playground, f"{API}/transcript/{priya}")
     said = [turn["you"] for turn in kept["turns"]]
     assert said == ["what's my caseload score", "/book", "Carry on: Book supervision"]
@@ -183,3 +183,53 @@ async def test_the_conversation_so_far_is_kept_for_a_reload(playground: TestServ
     assert other == {"turns": []}  # each person's own conversation
     status, _ = await get(playground, f"{API}/transcript/99999999999")
     assert status == 404
+
+
+async def test_a_question_at_the_card_to_confirm_then_carry_on_shows_the_card_again(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    before = len(await sessions(web_engine))
+    priya = (await ids(playground))["Priya Shah"]
+    await to_card(playground, priya, person="Sam Taylor", when="tomorrow half two")
+    body = await send(playground, priya, text="when is my next supervision")
+    assert of_type(body, "choice")[-1]["options"][0]["label"] == "Carry on: Book supervision"
+    body = await send(playground, priya, choice="form:carry_on")
+    (card,) = of_type(body, "card")
+    assert card["title"] == "Book supervision: Priya Shah and Sam Taylor"
+    assert checked_dates(card) == ["'tomorrow half two' read as Tue 24 Nov 2026, 14:30"]
+    assert len(await sessions(web_engine)) == before  # nothing booked until Confirm
+    body = await send(playground, priya, choice="confirm")
+    assert body["replies"][0]["title"] == "Booked: supervision with Sam Taylor"
+    assert len(await sessions(web_engine)) == before + 1
+
+
+async def test_cancel_under_an_answered_question_cancels_the_form_only(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    """The offer's Cancel is not a flow's own "cancel" (rearrange's "Cancel it" cancels a
+    supervision): it ends the form and saves nothing."""
+    before = len(await sessions(web_engine))
+    priya = (await ids(playground))["Priya Shah"]
+    await to_card(playground, priya, person="Sam Taylor", when="Thu 2pm")
+    await send(playground, priya, choice="confirm")
+    await send(playground, priya, text="move my supervision with Sam")
+    await send(playground, priya, choice="cancel")  # the flow's own: cancel the session...
+    body = await send(playground, priya, text="what's my caseload score")  # ...asked mid-form
+    assert body["flow"] == "rearrange"
+    body = await send(playground, priya, choice="form:cancel")
+    assert says(body) == ["Cancelled: Rearrange or cancel supervision. Nothing more was saved."]
+    assert body["flow"] is None
+    booked = await sessions(web_engine)
+    assert len(booked) == before + 1
+    assert booked[-1].status == "booked"
+
+
+async def test_one_record_to_sign_is_shown_over_http(playground: TestServer) -> None:
+    """Issue 21 item 11, through the playground: no "1 record to sign. Which one?"."""
+    sam = (await ids(playground))["Sam Taylor"]
+    body = await send(playground, sam, text="I need to sign my supervision record")
+    assert says(body)[0] == "One record is waiting for your signature: here it is."
+    assert not of_type(body, "choice")
+    (card,) = of_type(body, "card")
+    assert card["actions"][0]["value"] == "confirm"
+    assert body["flow"] == "sign"
