@@ -27,7 +27,7 @@ from storage.models import (
     Staff,
 )
 from storage.repositories.notes import SqlNotes
-from tests.dialogs.conftest import staff_id
+from tests.dialogs.conftest import FakeClock, staff_id
 
 GENERIC = "Sorry, something went wrong"
 HUGE = "12345678901234567890"
@@ -422,3 +422,34 @@ async def test_a_snooze_of_an_unknown_kind_writes_nothing(
     await sam.choose("start:snooze:" + "k" * 500 + ":1")
     assert "Use the Snooze buttons on a reminder" in sam.text()
     assert await count(database, Snooze) == before
+
+
+async def test_an_absence_typed_as_phrases_is_read_back_before_it_is_saved(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+    clock: FakeClock,
+) -> None:
+    """Issue 22: "a week on Friday", "end of the month" are shown as dates to confirm; plain
+    dates (3/12) save on submission as before."""
+    manager = await chat_as("Priya Shah")
+    before = await count(database, Absence)
+    await manager.command("absence", "Sam Taylor")
+    replies = await manager.submit(
+        kind="annual_leave", start="end of the month", end="a week on Fri"
+    )
+    (card,) = [r for r in replies if isinstance(r, Card)]
+    assert card.sections[0].lines == (
+        "First day: 'end of the month' read as Mon 30 Nov 2026",
+        "Last day: 'a week on Fri' read as Fri 4 Dec 2026",
+    )
+    assert await count(database, Absence) == before  # nothing yet
+    await manager.send("back")  # the form again, as typed
+    assert values(manager.form())["start"] == "end of the month"
+    await manager.submit(kind="annual_leave", start="end of the month", end="a week on Fri")
+    clock.advance(days=4, hours=2)  # confirmed on Friday: "a week on Fri" would now be 11 Dec
+    await manager.choose("confirm")
+    assert await count(database, Absence) == before + 1
+    async with session_factory(database)() as session:
+        saved = (await session.exec(select(Absence).order_by(col(Absence.id).desc()))).first()
+    assert saved is not None
+    assert (saved.start_date, saved.end_date) == (date(2026, 11, 30), date(2026, 12, 4))
