@@ -13,6 +13,7 @@ that confirmed it is answered "Already recorded: ..." and writes nothing.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -176,11 +177,13 @@ class Engine:
                 kept = data.pop(_HISTORY_KEY, [])
                 history = kept if isinstance(kept, list) else []
                 state = FlowState(live.flow, live.step, data)
+            # As loaded: some flows move the state they are given along in place.
+            before = FlowState(state.flow, state.step, copy.deepcopy(state.data)) if state else None
             if finished is not None and _repeats_a_confirmation(inbound.payload):
                 outcome = Outcome(replies=[self._already(finished)])
             else:
                 outcome = await self._route(turn, state, inbound.payload, history)
-            outcome = _with_history(state, outcome, history)
+            outcome = _with_history(before, outcome, history)
             await self._transition(ports, inbound.conversation_key, stored, state, outcome, now)
             if outcome.notifications:
                 # In the turn's transaction: told exactly when the turn commits.

@@ -696,3 +696,36 @@ async def test_an_action_goes_to_the_supervision_or_its_team(
     await finish(priya)
     (action,) = (await record_of(database, session_id))["actions"]
     assert action.owner_id != (await staff_id(database, owner))
+
+
+async def test_back_in_a_record_returns_to_the_step_before_with_its_answers(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 22: "back" (or "undo", "go back") mid-record: the previous step, as answered; and
+    the step that was left keeps what was typed there when it comes round again."""
+    session_id = await held_session(database)
+    priya = await chat_as("Priya Shah")
+    await priya.command("record", str(session_id))
+    first = priya.form()
+    await priya.submit(**{f.name: f"{f.name}: said at step one" for f in first.fields})
+    second = priya.form()
+    assert second.step != first.step
+    replies = await priya.send("go back")
+    assert isinstance(replies[0], Say)
+    assert replies[0].text == "Back a step in Record supervision: everything you entered is kept."
+    again = priya.form()
+    assert again.step == first.step
+    assert {f.name: f.value for f in again.fields} == {
+        f.name: f"{f.name}: said at step one" for f in first.fields
+    }
+    replies = await priya.send("undo")  # nothing before the first step
+    assert isinstance(replies[0], Say)
+    assert replies[0].text.startswith("This is the first step of Record supervision")
+    await priya.submit()  # on again, nothing lost
+    assert priya.form().step == second.step
+    async with session_factory(database)() as session:
+        saved = await session.exec(
+            select(SupervisionRecord).where(SupervisionRecord.session_id == session_id)
+        )
+        assert saved.first() is None  # back and forth saves nothing
