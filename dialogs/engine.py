@@ -413,7 +413,10 @@ def _with_history(
         return outcome  # a new conversation starts with no history
     kept = list(history)
     if before.step != after.step:
-        kept = [*kept, {"step": before.step, "data": before.data}][-HISTORY:]
+        # Only what the step left behind that the new state lacks: "back" lays the current
+        # answers over it, so a long record's draft is never stored twice.
+        lost = {k: v for k, v in before.data.items() if k not in after.data}
+        kept = [*kept, {"step": before.step, "data": lost}][-HISTORY:]
     if kept:
         data = dict(after.data)
         data[_HISTORY_KEY] = kept
