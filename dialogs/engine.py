@@ -13,22 +13,27 @@ that confirmed it is answered "Already recorded: ..." and writes nothing.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dialogs import guidance
 from dialogs.flow import FINISHED, Flow, FlowState, Outcome, Turn
 from dialogs.inputs import clean_inbound
 from dialogs.messages import (
+    AskChoice,
     Choice,
     Command,
     FormSubmit,
     Inbound,
     Notify,
+    Option,
     Payload,
     Reply,
     Say,
@@ -50,6 +55,24 @@ ATTEMPTS = 5
 _CONFIRM_WORDS = {"yes", "y", "confirm", "ok", "okay", "sign", "agree", "save"}
 _HELP_WORDS = {"help", "?", "menu", "what can you do", "commands"}
 _CANCEL_WORDS = {"cancel", "stop", "quit", "exit", "never mind", "nevermind"}
+# Issue 22: a step back in a form, everything answered kept.
+_BACK_WORDS = {"back", "go back", "undo", "previous", "previous step", "step back", "oops back"}
+_CARRY_ON_WORDS = {"carry on", "continue", "resume", "go on", "keep going", "back to it"}
+_CHANGE = re.compile(
+    r"(?:can i |i need to |i want to |let me |please )?(?:change|edit|amend|correct|fix) "
+    r"(?:the |my )?(?P<what>date|time|day|person|name|reason|details|length|venue|type|it)"
+    r"(?: (?:and|or) (?:the )?(?:date|time))?(?: please)?"
+)
+# Conversations that only show something: asked in the middle of a form, they are answered and
+# the form waits where it was (issue 22: interrupting a form).
+INTERRUPTIONS = frozenset({"caseload", "due"})
+_QUESTION = re.compile(r"^(what|whats|how|when|am|is|are|do|does|show|can|who|which|where)\b")
+# The buttons under an answered question: values no flow uses for anything else.
+CARRY_ON = "form:carry_on"
+CANCEL_FORM = "form:cancel"
+# The steps kept for "back": enough for any form here, small enough to store with the state.
+HISTORY = 12
+_HISTORY_KEY = "_history"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +171,19 @@ class Engine:
             live = stored if stored is not None and stored.expires_at > now else None
             finished = live if live is not None and live.step == FINISHED else None
             state = None
+            history: list[dict[str, Any]] = []
             if live is not None and finished is None:
-                state = FlowState(live.flow, live.step, dict(live.data))
+                data = dict(live.data)
+                kept = data.pop(_HISTORY_KEY, [])
+                history = kept if isinstance(kept, list) else []
+                state = FlowState(live.flow, live.step, data)
+            # As loaded: some flows move the state they are given along in place.
+            before = FlowState(state.flow, state.step, copy.deepcopy(state.data)) if state else None
             if finished is not None and _repeats_a_confirmation(inbound.payload):
                 outcome = Outcome(replies=[self._already(finished)])
             else:
-                outcome = await self._route(turn, state, inbound.payload)
+                outcome = await self._route(turn, state, inbound.payload, history)
+            outcome = _with_history(before, outcome, history)
             await self._transition(ports, inbound.conversation_key, stored, state, outcome, now)
             if outcome.notifications:
                 # In the turn's transaction: told exactly when the turn commits.
@@ -210,8 +240,14 @@ class Engine:
         at = datetime.fromisoformat(finished.data["at"]).astimezone(self.zone)
         return Say(f"Already recorded: {finished.data['recorded']} (saved at {at:%H:%M}).")
 
-    async def _route(self, turn: Turn, state: FlowState | None, payload: Payload) -> Outcome:
-        words = _plain(payload)
+    async def _route(
+        self,
+        turn: Turn,
+        state: FlowState | None,
+        payload: Payload,
+        history: list[dict[str, Any]] | None = None,
+    ) -> Outcome:
+        words = "cancel" if payload == Choice(CANCEL_FORM) else _plain(payload)
         if words in _HELP_WORDS:
             return Outcome(replies=await guidance.help_replies(turn, self.flows), state=state)
         if words in _CANCEL_WORDS:
@@ -219,12 +255,29 @@ class Engine:
                 return Outcome(replies=[Say("Nothing to cancel.")])
             title = self.flows[state.flow].title if state.flow in self.flows else state.flow
             return Outcome(replies=[Say(f"Cancelled: {title}. Nothing more was saved.")])
+        form = state if state is not None and self._is_form(state) else None
+        if words in _BACK_WORDS:
+            if form is None:
+                return Outcome(replies=[Say(_NOTHING_TO_UNDO)], state=state)
+            return await self._back(turn, form, history or [])
+        if form is not None and (words in _CARRY_ON_WORDS or payload == Choice(CARRY_ON)):
+            return await self._again(turn, form, "Carrying on where you were; nothing was lost.")
+        if form is not None and (change := _CHANGE.fullmatch(words)):
+            return await self._change(turn, form, change["what"])
         match payload:
             case Command(name=name, argument=argument):
+                if form is not None and name in INTERRUPTIONS:
+                    return await self._interrupt(turn, form, name, argument)
                 return await self._start(turn, name, argument)
             case Choice(value=value) if state is None or value.startswith("start:"):
                 name, _, argument = value.removeprefix("start:").partition(":")
+                if form is not None and name in INTERRUPTIONS:
+                    return await self._interrupt(turn, form, name, argument)
                 return await self._start(turn, name, argument)
+        if form is not None and isinstance(payload, Text) and _asks(words):
+            intent = self.understanding.match(payload.text)
+            if intent is not None and intent.sure and intent.flow in INTERRUPTIONS:
+                return await self._interrupt(turn, form, intent.flow, intent.argument)
         if state is not None and state.flow in self.flows:
             flow = self.flows[state.flow]
             if isinstance(payload, Text) and not getattr(flow, "captures_text", True):
@@ -242,6 +295,83 @@ class Engine:
                 replies=[Say("That form has expired; start again from the menu.", Tone.WARNING)]
             )
         return Outcome(replies=await guidance.not_understood(turn))
+
+    def _is_form(self, state: FlowState) -> bool:
+        """A conversation waiting for answers (a form, a question, a card to confirm), not a
+        view left open."""
+        flow = self.flows.get(state.flow)
+        return flow is not None and getattr(flow, "captures_text", True)
+
+    def _title(self, state: FlowState) -> str:
+        flow = self.flows.get(state.flow)
+        return flow.title if flow is not None else state.flow
+
+    async def _again(self, turn: Turn, state: FlowState, lead: str) -> Outcome:
+        """The step `state` waits at, shown again as it stands (its answers filled in): the
+        flow's own answer to a message that is not for it, less its "use the form" nudge."""
+        again: Payload = Text("")
+        values = state.data.get("values")
+        if state.step == "confirm" and isinstance(values, dict):
+            # A card to confirm is made again from its form's answers (checked again too).
+            again = FormSubmit(state.flow, {str(k): str(v) for k, v in values.items()})
+        shown = await self.flows[state.flow].resume(turn, state, again)
+        replies = [r for r in shown.replies if not (isinstance(r, Say) and r.tone is Tone.WARNING)]
+        replies = replies or list(shown.replies)  # only a nudge ("use the buttons above"): keep it
+        return Outcome(
+            replies=[Say(lead), *replies],
+            notifications=shown.notifications,
+            state=shown.state or state,
+        )
+
+    async def _back(self, turn: Turn, state: FlowState, history: list[dict[str, Any]]) -> Outcome:
+        """Issue 22: "back" or "undo" in a form goes to the step before, with every answer
+        given so far kept (the data is carried back; only the step moves). Nothing is saved."""
+        title = self._title(state)
+        while history:
+            previous = history.pop()
+            if previous.get("step") == state.step:
+                continue  # the same step shown twice (an error, a nudge): go further back
+            data = {**dict(previous.get("data", {})), **state.data}
+            back = FlowState(state.flow, str(previous.get("step")), data)
+            outcome = await self._again(
+                turn, back, f"Back a step in {title}: everything you entered is kept."
+            )
+            now_at = outcome.state or back
+            # The history is what is left: a second "back" goes one step further.
+            outcome.state = FlowState(
+                now_at.flow, now_at.step, {**now_at.data, _HISTORY_KEY: history}
+            )
+            return outcome
+        return await self._again(
+            turn,
+            state,
+            f"This is the first step of {title}: there is nothing before it. Type cancel to stop.",
+        )
+
+    async def _change(self, turn: Turn, state: FlowState, what: str) -> Outcome:
+        """ "change the date": from a card to confirm, back to the form as filled in; in a form,
+        the form again. Everything else entered is kept."""
+        thing = {"it": "what you need to", "time": "the date and time", "day": "the date"}
+        lead = f"Change {thing.get(what, 'the ' + what)} below; everything else is kept."
+        if state.step == "confirm":
+            edited = await self.flows[state.flow].resume(turn, state, Choice("edit"))
+            if edited.state is not None and edited.state.step != "confirm":
+                return Outcome(replies=[Say(lead), *edited.replies], state=edited.state)
+        return await self._again(turn, state, lead)
+
+    async def _interrupt(self, turn: Turn, state: FlowState, name: str, argument: str) -> Outcome:
+        """Issue 22: a question in the middle of a form is answered, and the form waits where
+        it was, everything entered kept; a button offers to carry on."""
+        answered = await self._start(turn, name, argument)
+        title = self._title(state)
+        offer = AskChoice(
+            f"Your {title.lower()} is kept as you left it. Carry on with it?",
+            (
+                Option(CARRY_ON, f"Carry on: {title}"),
+                Option(CANCEL_FORM, f"Cancel {title.lower()}"),
+            ),
+        )
+        return Outcome(replies=[*answered.replies, offer], state=state)
 
     async def _understood(self, turn: Turn, text: str) -> Outcome | None:
         """A typed message read as a request: a flow started, a question back when unsure
@@ -263,6 +393,41 @@ class Engine:
             replies = [Say(f"I don't know '{name}'.", Tone.WARNING)]
             return Outcome(replies=[*replies, *await guidance.not_understood(turn)])
         return await flow.start(turn, argument.strip())
+
+
+_NOTHING_TO_UNDO = (
+    "There is no form open to go back in. Something already saved is changed from its own "
+    "conversation: *rearrange* a supervision, or *sign* a record to ask for changes."
+)
+
+
+def _with_history(
+    before: FlowState | None, outcome: Outcome, history: list[dict[str, Any]]
+) -> Outcome:
+    """Keep the step this turn left behind, so "back" can return to it: only while the same
+    flow goes on, and only a step that moved (an error shown again is not a step)."""
+    after = outcome.state
+    if after is None or _HISTORY_KEY in after.data:
+        return outcome  # finished, or "back" has set the history itself
+    if before is None or before.flow != after.flow:
+        return outcome  # a new conversation starts with no history
+    kept = list(history)
+    if before.step != after.step:
+        # Only what the step left behind that the new state lacks: "back" lays the current
+        # answers over it, so a long record's draft is never stored twice.
+        lost = {k: v for k, v in before.data.items() if k not in after.data}
+        kept = [*kept, {"step": before.step, "data": lost}][-HISTORY:]
+    if kept:
+        data = dict(after.data)
+        data[_HISTORY_KEY] = kept
+        outcome.state = FlowState(after.flow, after.step, data)
+    return outcome
+
+
+def _asks(words: str) -> bool:
+    """A question of three words or more ("what's my score"): never an answer to a form's step
+    ("what?", a date, a name)."""
+    return len(words.split()) >= 3 and _QUESTION.match(words) is not None
 
 
 def _repeats_a_confirmation(payload: Payload) -> bool:

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from dialogs.corpus import FLOW_OF, NONE, Example
 from dialogs.entities import NOT_NAMES, Entities, extract
 from dialogs.lexicon import STOPWORDS, allowed, concepts
+from dialogs.when import shift_phrase
 
 _CONTRACTIONS = {
     "what's": "what is", "whats": "what is", "when's": "when is", "how's": "how is",
@@ -227,7 +228,9 @@ class Understanding:
         match conversation:
             case "team":
                 return "team"
-            case "caseload" | "breakdown" | "rearrange" | "cancel" | "informal":
+            case "rearrange":  # "push my supervision back a week": the move goes with it
+                return " ".join(p for p in (found.person, shift_phrase(raw)) if p)
+            case "caseload" | "breakdown" | "cancel" | "informal":
                 return found.person
             case "overcap" | "element":
                 return found.person

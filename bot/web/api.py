@@ -25,6 +25,11 @@ from .outbound import AttachmentStore, replies_json
 log = logging.getLogger(__name__)
 ATTACHMENTS = web.AppKey("playground_attachments", AttachmentStore)
 TIME_TRAVEL = web.AppKey("playground_time_travel", asyncio.Lock)
+# Issue 21 item 11: what each person said and was answered, so a reload of the page shows the
+# conversation so far. Kept in this process only (the demo's own), the newest turns per person.
+TRANSCRIPTS = web.AppKey("playground_transcripts", dict)
+TRANSCRIPT_TURNS = 200
+ECHO_LIMIT = 500
 PREFIX = "/playground/api"
 # A whole record's sections typed at once stay far below this.
 LIMIT = Limit(max_bytes=1024 * 1024, content_types=frozenset({"application/json"}))
@@ -36,12 +41,14 @@ ALREADY = Say(
 def add_routes(app: web.Application) -> None:
     app[ATTACHMENTS] = AttachmentStore()
     app[TIME_TRAVEL] = asyncio.Lock()
+    app[TRANSCRIPTS] = {}
     app.router.add_get(f"{PREFIX}/people", list_people)
     app.router.add_get(f"{PREFIX}/flows", list_flows)
     app.router.add_post(f"{PREFIX}/send", send)
     protect(app, f"{PREFIX}/send", LIMIT)
     protect(app, f"{PREFIX}/clock", LIMIT)
     app.router.add_get(PREFIX + "/inbox/{staff_id:\\d+}", inbox)
+    app.router.add_get(PREFIX + "/transcript/{staff_id:\\d+}", transcript)
     app.router.add_get(f"{PREFIX}/channels", channels)
     app.router.add_get(f"{PREFIX}/clock", clock)
     app.router.add_post(f"{PREFIX}/clock", move_clock)
@@ -112,14 +119,42 @@ async def send(request: web.Request) -> web.Response:
         await timetravel.deliver(app)
     # A page's retry of a message already handled: say so rather than show an empty answer.
     replies = (ALREADY,) if result.duplicate else result.replies
+    shown = replies_json(replies, app[ATTACHMENTS])
+    if not result.duplicate:
+        turns = app[TRANSCRIPTS].setdefault(staff_id, [])
+        turns.append({"you": _echo(body), "replies": shown})
+        del turns[:-TRANSCRIPT_TURNS]
     return web.json_response(
         {
-            "replies": replies_json(replies, app[ATTACHMENTS]),
+            "replies": shown,
             "flow": result.flow,
             "duplicate": result.duplicate,
             "notified": len(result.notifications),
         }
     )
+
+
+def _echo(body: Mapping[str, Any]) -> str:
+    """What the person did, as the page showed it: its own words for a click ("echo"), else
+    what was typed or the command."""
+    echo = body.get("echo")
+    if isinstance(echo, str) and echo.strip():
+        return echo.strip()[:ECHO_LIMIT]
+    if isinstance(body.get("text"), str):
+        return str(body["text"]).strip()[:ECHO_LIMIT]
+    command = body.get("command")
+    if isinstance(command, Mapping):
+        return f"/{command.get('name', '')} {command.get('argument', '')}".strip()[:ECHO_LIMIT]
+    return "(a form or a button)"
+
+
+async def transcript(request: web.Request) -> web.Response:
+    """The conversation so far as this person, for the page to show again after a reload."""
+    try:
+        staff_id = id_of(int(request.match_info["staff_id"]), "the staff id")
+    except (BadMessage, ValueError):
+        return _problem("nobody on the staff list has that id", 404)
+    return web.json_response({"turns": request.app[TRANSCRIPTS].get(staff_id, [])})
 
 
 async def inbox(request: web.Request) -> web.Response:

@@ -37,7 +37,7 @@ from dialogs.messages import (
     Tone,
 )
 from dialogs.views import StaffView
-from dialogs.when import describe
+from dialogs.when import describe, read_back
 from policy.vocabulary import SessionType
 
 MODES = (Option("in_person", "In person"), Option("virtual", "Virtual (video or phone call)"))
@@ -233,6 +233,9 @@ class BookFlow:
             "agenda": items,
         }
         sections = [CardSection("Check before booking", tuple(warnings))] if warnings else []
+        said = read_back(values["when"], turn.now, turn.zone)
+        if said:  # issue 22: a phrase ("a week on Friday", "half two") is read back before booking
+            sections.insert(0, CardSection("Check the date", (said,)))
         sections.append(checks.agenda_section(template, items))
         card = Card(
             title=f"Book supervision: {supervisor.name} and {supervisee.name}",

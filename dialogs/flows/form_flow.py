@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from dialogs.access import Relation
 from dialogs.flow import FlowState, Outcome, Turn
-from dialogs.flows.common import check_form, prefilled, relation_to, resolve_person, with_error
+from dialogs.flows.common import (
+    Checked,
+    check_form,
+    prefilled,
+    relation_to,
+    resolve_person,
+    with_error,
+)
 from dialogs.inputs import Window
-from dialogs.messages import AskForm, Card, Choice, FormSubmit, Payload, Say, Text, Tone
+from dialogs.messages import (
+    AskForm,
+    Card,
+    CardSection,
+    Choice,
+    FieldKind,
+    FormSubmit,
+    Option,
+    Payload,
+    Say,
+    Text,
+    Tone,
+)
 from dialogs.views import StaffView
+from dialogs.when import parse_day, parse_when, read_back
 
 
 class FormFlow:
@@ -72,9 +92,39 @@ class FormFlow:
                 form = with_error(form, name, error)
             return Outcome(replies=[form], state=kept)
         card = await self.confirmation(turn, checked.values)
+        data: dict[str, Any] = dict(kept.data)
+        if card is None and (read := self._read_back(turn, checked)) is not None:
+            card, data["read"] = read  # saved as read back, even if confirmed after midnight
         if card is not None:
-            return Outcome(replies=[card], state=FlowState(self.name, "confirm", kept.data))
+            return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))
         return await self.save(turn, checked.values)
+
+    def _read_back(self, turn: Turn, checked: Checked) -> tuple[Card, dict[str, str]] | None:
+        """Issue 22: a date typed as a phrase ("a week on Friday", "end of the month") is read
+        back on a card to confirm before anything is saved; plain dates (3/12) save at once.
+        Also the dates as read, written out day first, which are what is saved."""
+        said = []
+        read: dict[str, str] = {}
+        for found in checked.form.fields:
+            typed = checked.values.get(found.name, "")
+            if found.kind in (FieldKind.DATE, FieldKind.DATETIME):
+                timed = found.kind is FieldKind.DATETIME
+                text = read_back(typed, turn.now, turn.zone, with_time=timed)
+                if text:
+                    said.append(f"{found.label}: {text}")
+                    if timed:
+                        moment = parse_when(typed, turn.now, turn.zone)
+                        read[found.name] = f"{moment:%d/%m/%Y %H:%M}"
+                    else:
+                        read[found.name] = f"{parse_day(typed, turn.today):%d/%m/%Y}"
+        if not said:
+            return None
+        return Card(
+            title=f"{self.title}: check the dates",
+            subtitle="Confirm to save, or Change to correct them.",
+            sections=(CardSection("Check the date", tuple(said)),),
+            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+        ), read
 
     async def _confirming(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         """At the card: confirm saves (checked again: things may have changed since), change
@@ -82,9 +132,13 @@ class FormFlow:
         values: dict[str, str] = dict(state.data.get("values", {}))
         said = payload.text.strip().lower() if isinstance(payload, Text) else ""
         if payload == Choice("confirm") or said in {"yes", "y", "confirm"}:
-            problems = await self.problems(turn, values)
+            read = state.data.get("read", {})
+            saved = (
+                values | {k: str(v) for k, v in read.items()} if isinstance(read, dict) else values
+            )
+            problems = await self.problems(turn, saved)
             if not problems:
-                return await self.save(turn, values)
+                return await self.save(turn, saved)
             form = prefilled(self.form(turn), values)
             for name, error in problems.items():
                 form = with_error(form, name, error)

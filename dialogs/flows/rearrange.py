@@ -42,6 +42,7 @@ from dialogs.messages import (
     Tone,
 )
 from dialogs.views import SessionView, StaffView
+from dialogs.when import read_back, shift_phrase, shifted
 from policy.calendar import month_end
 from policy.citations import cite, cite_in_text
 from policy.facts import AbsenceFacts
@@ -90,6 +91,7 @@ NOTE = field(
     help="Needed when the reason is Other",
 )
 _FILLER = {"my", "the", "a", "supervision", "session", "meeting", "with"}
+_PUSH = {"push", "move", "bring", "put", "it", "can", "you", "please", "i", "need", "to"}
 _YES = {"yes", "y", "confirm", "ok"}
 
 
@@ -138,7 +140,9 @@ class RearrangeFlow:
     async def start(self, turn: Turn, argument: str) -> Outcome:
         sessions = list(await turn.ports.sessions.upcoming(turn.actor.id, turn.now))
         notes: list[Reply] = []
-        wanted = " ".join(w for w in argument.split() if w.lower() not in _FILLER)
+        shift = shift_phrase(argument)  # "push my supervision back a week": the new time
+        argument = argument.lower().replace(shift, " ") if shift else argument
+        wanted = " ".join(w for w in argument.split() if w.lower() not in _FILLER | _PUSH)
         if wanted and sessions:
             person, problem = await resolve_person(turn, wanted)
             if person is None:
@@ -148,11 +152,12 @@ class RearrangeFlow:
         if not sessions:
             text = "You have no supervision booked from now on. To book one, type *book*."
             return Outcome(replies=[*notes, Say(text)])
+        kept = {"shift": shift} if shift else {}
         if len(sessions) == 1:
-            return await self._chosen(turn, sessions[0], notes)
+            return await self._chosen(turn, sessions[0], notes, kept)
         options = tuple([Option(str(s.id), await checks.session_label(turn, s)) for s in sessions])
         ask = AskChoice("Which supervision do you want to rearrange or cancel?", options)
-        return Outcome(replies=[*notes, ask], state=FlowState(self.name, "pick", {}))
+        return Outcome(replies=[*notes, ask], state=FlowState(self.name, "pick", kept))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         data = dict(state.data)
@@ -160,15 +165,18 @@ class RearrangeFlow:
             if isinstance(payload, Choice) and is_number(payload.value):
                 session_id = parse_id(payload.value)
                 chosen = await checks.bookable(turn, session_id) if session_id else None
-                return await self._chosen(turn, chosen) if chosen else _gone()
+                return await self._chosen(turn, chosen, data=data) if chosen else _gone()
             return _use_buttons(state)
         session = await checks.bookable(turn, int(data["session"]))
         if session is None:
             return _gone()
         match state.step, payload:
             case "action", Choice(value="rearrange" | "cancel" as mode):
-                data.update(mode=mode, values={})
-                form = await self._form(turn, session, mode, {})
+                kept = data.get("values", {}) if data.get("mode") == mode else {}
+                if not kept and mode == "rearrange" and data.get("shift"):
+                    kept = {"when": data["shift"]}  # "push it back a week", said at the start
+                data.update(mode=mode, values=kept)
+                form = await self._form(turn, session, mode, kept)
                 return Outcome(replies=[form], state=FlowState(self.name, "form", data))
             case "form" | "confirm", FormSubmit(values=submitted):
                 return await self._check(turn, session, data, dict(submitted))
@@ -179,6 +187,8 @@ class RearrangeFlow:
                 return await self._save(turn, session, data)
             case "confirm", Text(text=text) if text.strip().lower() in _YES:
                 return await self._save(turn, session, data)
+            case "action", Text():
+                return await self._chosen(turn, session, data=data)
             case "form", _:
                 form = await self._form(turn, session, data["mode"], data["values"])
                 hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
@@ -186,11 +196,15 @@ class RearrangeFlow:
         return _use_buttons(state)
 
     async def _chosen(
-        self, turn: Turn, session: SessionView, notes: list[Reply] | None = None
+        self,
+        turn: Turn,
+        session: SessionView,
+        notes: list[Reply] | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> Outcome:
         label = await checks.session_label(turn, session)
         ask = AskChoice(f"{label}: move it, or cancel it?", ACTIONS)
-        state = FlowState(self.name, "action", {"session": session.id})
+        state = FlowState(self.name, "action", {**(data or {}), "session": session.id})
         return Outcome(replies=[*(notes or []), ask], state=state)
 
     async def _form(
@@ -223,6 +237,9 @@ class RearrangeFlow:
     ) -> Outcome:
         """Every problem beside its field, every typed value kept; then the confirm card."""
         blank = await self._form(turn, session, data["mode"], {})
+        moved = shifted(submitted.get("when", ""), session.start, turn.zone)
+        if moved:  # "push it back a week": from the booked time, written out to check
+            submitted = {**submitted, "when": moved}
         checked = check_form(blank, submitted, turn, future_only=("when",), windows=checks.WINDOWS)
         form, values = checked.form, checked.values
         data["values"] = values
@@ -284,11 +301,14 @@ class RearrangeFlow:
             if values.get("follow_up"):
                 facts.append(Fact(words.follow_up, values["follow_up"]))
         data["start"] = start.isoformat() if start else None
+        said = read_back(values["when"], turn.now, turn.zone) if start else ""
+        checks_shown = (CardSection("Check the date", (said,)),) if said else ()
         card = Card(
             title="Move supervision" if start else "Cancel supervision",
             subtitle="Check, then confirm; the other person is told.",
             facts=tuple(facts),
-            sections=(CardSection("Check before confirming", tuple(warnings)),) if warnings else (),
+            sections=checks_shown
+            + ((CardSection("Check before confirming", tuple(warnings)),) if warnings else ()),
             actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
         )
         return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))

@@ -94,6 +94,10 @@ class SignFlow:
         waiting = await turn.ports.records.awaiting_signature(turn.actor.id)
         if not waiting:
             return Outcome(replies=[Say("No supervision record is waiting for your signature.")])
+        if len(waiting) == 1:  # issue 21 item 11: one record is shown, not asked "which one?"
+            shown = await self._show(turn, waiting[0].id)
+            lead = Say("One record is waiting for your signature: here it is.")
+            return Outcome(replies=[lead, *shown.replies], state=shown.state)
         options = []
         for record in waiting[:10]:
             session = await turn.ports.sessions.get(record.session_id)
@@ -103,7 +107,7 @@ class SignFlow:
             if session is not None and len(turn.pack.recording.record_kinds) > 1:
                 what = record_title(turn.pack, record.kind, session.type)
             options.append(Option(f"open:{record.id}", f"{what} of {when}"))
-        prompt = f"{len(waiting)} record{'s' if len(waiting) != 1 else ''} to sign. Which one?"
+        prompt = f"{len(waiting)} records to sign. Which one?"
         return Outcome(
             replies=[AskChoice(prompt, tuple(options))],
             state=FlowState(self.name, "pick", {}),

@@ -162,7 +162,7 @@ async def test_each_way_of_writing_the_time(chat_as, typed: str, expected: str) 
     [
         ("today 9am", "Date and time: that time has passed. Choose a time in the future."),
         ("yesterday 3pm", "Date and time: that time has passed. Choose a time in the future."),
-        ("31/2 10:00", "Date and time: '31/2' is not a date: February 2026 has 28 days."),
+        ("31/2 10:00", "Date and time: 31 February 2026 doesn't exist (February 2026 has 28 days)"),
         ("3/13 10:00", "there is no month 13 (UK dates are day/month)"),
         ("tomorrow", "'tomorrow' has no time: add one, for example 'tomorrow 10am'."),
         ("25:00 tomorrow", "'25:00' is not a time"),

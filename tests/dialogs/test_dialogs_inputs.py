@@ -27,7 +27,7 @@ from storage.models import (
     Staff,
 )
 from storage.repositories.notes import SqlNotes
-from tests.dialogs.conftest import staff_id
+from tests.dialogs.conftest import FakeClock, staff_id
 
 GENERIC = "Sorry, something went wrong"
 HUGE = "12345678901234567890"
@@ -182,8 +182,20 @@ async def test_a_chosen_session_that_cannot_exist_is_gone(chat_as) -> None:  # t
         ("overcap", "max_end", "Back within the cap by", "1/1/2100", "Fri 1 Jan 2100 is outside"),
         ("element", "start", "Counts from", "1/1/1900", "Mon 1 Jan 1900 is outside"),
         ("element", "end", "Counts until", "31/12/2100", "Fri 31 Dec 2100 is outside"),
-        ("absence", "start", "First day", "30/02", "February 2026 has 28 days. Write dates"),
-        ("absence", "end", "Last day", "31/04/2027", "April 2027 has 30 days. Write dates"),
+        (
+            "absence",
+            "start",
+            "First day",
+            "30/02",
+            "30 February 2026 doesn't exist (February 2026 has 28 days)",
+        ),
+        (
+            "absence",
+            "end",
+            "Last day",
+            "31/04/2027",
+            "31 April 2027 doesn't exist (April 2027 has 30 days)",
+        ),
         ("absence", "end", "Last day", "0000-01-01", "there is no year 0"),
         ("informal", "when", "When", "1/1/1900 10am", "Mon 1 Jan 1900 is outside"),
     ],
@@ -226,7 +238,7 @@ async def sams_case(database: AsyncEngine) -> Case:
     ("typed", "message"),
     [
         ("1/1/1900", "Date of the decision: Mon 1 Jan 1900 is outside the dates this can take."),
-        ("31/04", "Date of the decision: '31/04' is not a date: April 2026 has 30 days."),
+        ("31/04", "Date of the decision: 31 April 2026 doesn't exist (April 2026 has 30 days)"),
         ("1/1/2100", "Fri 1 Jan 2100 is outside"),
     ],
 )
@@ -410,3 +422,34 @@ async def test_a_snooze_of_an_unknown_kind_writes_nothing(
     await sam.choose("start:snooze:" + "k" * 500 + ":1")
     assert "Use the Snooze buttons on a reminder" in sam.text()
     assert await count(database, Snooze) == before
+
+
+async def test_an_absence_typed_as_phrases_is_read_back_before_it_is_saved(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+    clock: FakeClock,
+) -> None:
+    """Issue 22: "a week on Friday", "end of the month" are shown as dates to confirm; plain
+    dates (3/12) save on submission as before."""
+    manager = await chat_as("Priya Shah")
+    before = await count(database, Absence)
+    await manager.command("absence", "Sam Taylor")
+    replies = await manager.submit(
+        kind="annual_leave", start="end of the month", end="a week on Fri"
+    )
+    (card,) = [r for r in replies if isinstance(r, Card)]
+    assert card.sections[0].lines == (
+        "First day: 'end of the month' read as Mon 30 Nov 2026",
+        "Last day: 'a week on Fri' read as Fri 4 Dec 2026",
+    )
+    assert await count(database, Absence) == before  # nothing yet
+    await manager.send("back")  # the form again, as typed
+    assert values(manager.form())["start"] == "end of the month"
+    await manager.submit(kind="annual_leave", start="end of the month", end="a week on Fri")
+    clock.advance(days=4, hours=2)  # confirmed on Friday: "a week on Fri" would now be 11 Dec
+    await manager.choose("confirm")
+    assert await count(database, Absence) == before + 1
+    async with session_factory(database)() as session:
+        saved = (await session.exec(select(Absence).order_by(col(Absence.id).desc()))).first()
+    assert saved is not None
+    assert (saved.start_date, saved.end_date) == (date(2026, 11, 30), date(2026, 12, 4))

@@ -237,7 +237,10 @@ async def test_other_needs_its_reason_written(database: AsyncEngine, chat_as) ->
     ("when", "problem"),
     [
         ("today 9am", "New date and time: that time has passed. Choose a time in the future."),
-        ("30/2 10:00", "New date and time: '30/2' is not a date: February 2026 has 28 days."),
+        (
+            "30/2 10:00",
+            "New date and time: 30 February 2026 doesn't exist (February 2026 has 28 days)",
+        ),
         # Priya has Aled Rhys at 11:00 the same morning.
         ("30/11 11:30", "You are already booked for supervision Mon 30 Nov 2026, 11:00–12:30."),
     ],

@@ -367,8 +367,8 @@ async def test_action_owner_and_dates_are_checked(database: AsyncEngine, chat_as
     await priya.submit(description="Chronology", owner="Nobody Atall", due="31/11", review="")
     form = priya.form()
     assert errors(form) == {
-        "due": "Done by: '31/11' is not a date: November 2026 has 30 days. Write dates "
-        "day/month/year, such as 3/12/2026."
+        "due": "Done by: 31 November 2026 doesn't exist (November 2026 has 30 days): check the "
+        "day and the month (day first, as in the UK)."
     }
     await priya.submit(due="1/11/2026", review="")
     form = priya.form()
@@ -801,3 +801,36 @@ async def test_after_saving_the_supervisee_s_months_without_a_reason_are_offered
     # Recorded once: the button again says there is nothing to record.
     again = await priya.send(Choice(f"start:missed:{sam}:2026-10"))
     assert "needs no reason" in again[0].text  # type: ignore[union-attr]
+
+
+async def test_back_in_a_record_returns_to_the_step_before_with_its_answers(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 22: "back" (or "undo", "go back") mid-record: the previous step, as answered; and
+    the step that was left keeps what was typed there when it comes round again."""
+    session_id = await held_session(database)
+    priya = await chat_as("Priya Shah")
+    await priya.command("record", str(session_id))
+    first = priya.form()
+    await priya.submit(**{f.name: f"{f.name}: said at step one" for f in first.fields})
+    second = priya.form()
+    assert second.step != first.step
+    replies = await priya.send("go back")
+    assert isinstance(replies[0], Say)
+    assert replies[0].text == "Back a step in Record supervision: everything you entered is kept."
+    again = priya.form()
+    assert again.step == first.step
+    assert {f.name: f.value for f in again.fields} == {
+        f.name: f"{f.name}: said at step one" for f in first.fields
+    }
+    replies = await priya.send("undo")  # nothing before the first step
+    assert isinstance(replies[0], Say)
+    assert replies[0].text.startswith("This is the first step of Record supervision")
+    await priya.submit()  # on again, nothing lost
+    assert priya.form().step == second.step
+    async with session_factory(database)() as session:
+        saved = await session.exec(
+            select(SupervisionRecord).where(SupervisionRecord.session_id == session_id)
+        )
+        assert saved.first() is None  # back and forth saves nothing

@@ -190,3 +190,18 @@ async def test_sign_lists_what_is_waiting(database: AsyncEngine, chat_as) -> Non
 def option_values(reply: object) -> list[str]:
     assert isinstance(reply, AskChoice), reply
     return [o.value for o in reply.options]
+
+
+async def test_one_record_waiting_is_shown_not_asked_which(chat_as) -> None:  # type: ignore[no-untyped-def]
+    """Issue 21 item 11: "1 record to sign. Which one?" asked a question with one answer."""
+    sam = await chat_as("Sam Taylor")
+    replies = await sam.send("sign my record")
+    assert not any(isinstance(r, AskChoice) for r in replies), replies
+    assert isinstance(replies[0], Say)
+    assert replies[0].text == "One record is waiting for your signature: here it is."
+    card = replies[1]
+    assert isinstance(card, Card)
+    assert [a.value for a in card.actions][:1] == ["confirm"]
+    assert sam.last.flow == "sign"  # waiting for Confirm and sign, or Ask for changes
+    replies = await sam.choose("confirm")
+    assert "signed" in " ".join(getattr(r, "text", "") or getattr(r, "title", "") for r in replies)

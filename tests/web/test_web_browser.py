@@ -373,3 +373,35 @@ def test_a_manager_and_a_worker_through_a_week(browser: WebDriver, base_url: str
 
     assert [shot.name for shot in page.shots] == sorted(p.name for p in ARTIFACTS.glob("*.png"))
     assert all(shot.read_bytes().startswith(b"\x89PNG") for shot in page.shots)
+
+
+def test_a_reload_shows_the_conversation_so_far(browser: WebDriver, base_url: str) -> None:
+    """Issue 21 item 11: reloading the page cleared the visible conversation."""
+    page = Playground(browser, base_url)
+    with page.step("reload-before"):
+        page.open()
+        page.act_as("Priya Shah")
+        page.type_message("what's my caseload score")
+        form = page.type_message("book a supervision")
+        assert form.find_elements(By.CSS_SELECTOR, "form.reply-form")
+    with page.step("reload-after"):
+        browser.refresh()  # the address keeps #person-N: the page comes back as Priya
+        page.wait(
+            lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("data-ready"),
+            "the page did not load again",
+        )
+        heading = browser.find_element(By.ID, "conversation-heading").text
+        assert heading == "Conversation as Priya Shah"
+        page.wait(lambda: len(page.answers()) == 2, "the conversation was not shown again")
+        said = [
+            e.text
+            for e in browser.find_elements(
+                By.CSS_SELECTOR, ".thread:not([hidden]) .entry.from-you .text"
+            )
+        ]
+        assert said == ["what's my caseload score", "book a supervision"]
+        assert "Your caseload" in page.answers()[0].text
+        frame = page.answers()[-1].find_element(By.CSS_SELECTOR, "form.reply-form fieldset")
+        assert frame.is_enabled()  # the booking still waits for its answers
+        page.submit(page.answers()[-1], person="Sam Taylor", when="tomorrow 2pm")
+        assert "Check the date" in page.answers()[-1].text

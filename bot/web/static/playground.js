@@ -74,8 +74,43 @@
         h("p", { className: "help", text: "You are " + person.name + ". Type a message, or start a conversation below." }));
       document.getElementById("transcript").appendChild(element);
       transcripts.set(person.id, element);
+      restore(person, element);
     }
     return element;
+  }
+
+  function youSaid(person, echo) {
+    return h("div", { className: "entry from-you" },
+      h("p", { className: "who", text: person.name }), h("p", { className: "text", text: echo }));
+  }
+
+  function botSaid(replies) {
+    var entry = h("div", { className: "entry from-bot", tabindex: "-1" },
+      h("p", { className: "who", text: "Supervision Assistant" }));
+    replies.forEach(function (reply) { entry.appendChild(renderReply(reply, act)); });
+    if (!replies.length) entry.appendChild(h("p", { className: "text", text: "(no answer)" }));
+    return entry;
+  }
+
+  /* After a reload: the conversation so far, as the server kept it; only the last answer can
+   * still be acted on (the conversation waits there). */
+  function restore(person, thread) {
+    api("/transcript/" + person.id).then(function (data) {
+      if (!data.turns.length) return;
+      var earlier = document.createDocumentFragment();
+      var last = null;
+      data.turns.forEach(function (turn) {
+        earlier.appendChild(youSaid(person, turn.you));
+        last = botSaid(turn.replies);
+        earlier.appendChild(last);
+      });
+      var first = thread.querySelector(".entry");
+      thread.insertBefore(earlier, first);
+      thread.querySelectorAll(".entry.from-bot").forEach(function (entry) {
+        if (entry !== last && !first) retire(entry);
+      });
+      if (!first) thread.setAttribute("data-restored", String(data.turns.length));
+    }).catch(function () { /* a fresh page still works without the history */ });
   }
 
   /* Answered forms and questions are kept to read but can no longer be sent twice. */
@@ -101,16 +136,12 @@
     var person = current;
     if (!person) return Promise.resolve();
     var thread = transcriptOf(person);
-    thread.appendChild(h("div", { className: "entry from-you" },
-      h("p", { className: "who", text: person.name }), h("p", { className: "text", text: echo })));
-    var body = Object.assign({ staff_id: person.id, message_id: newMessageId() }, payload);
+    thread.appendChild(youSaid(person, echo));
+    var body = Object.assign({ staff_id: person.id, message_id: newMessageId(), echo: echo }, payload);
     return sendMessage(body)
       .then(function (data) {
         retire(thread);
-        var entry = h("div", { className: "entry from-bot", tabindex: "-1" },
-          h("p", { className: "who", text: "Supervision Assistant" }));
-        data.replies.forEach(function (reply) { entry.appendChild(renderReply(reply, act)); });
-        if (!data.replies.length) entry.appendChild(h("p", { className: "text", text: "(no answer)" }));
+        var entry = botSaid(data.replies);
         thread.appendChild(entry);
         focusAfter(entry, fromComposer);
         refreshInbox();
