@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock
 from bot.conversation import Conversations
 from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
+from bot.known import KnownPeople
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class SlackRuntime:
     # DM channel ids by (staff id, workspace): Slack keeps one IM per person and app, so once
     # read from the database it is reused without another query on every answer.
     dms: dict[tuple[int, str], str] = field(default_factory=dict)
+    # Slack accounts to staff, for a minute (bot.known): no identity query on every message.
+    people: KnownPeople = field(default_factory=KnownPeople)
 
     def remember_dm(self, staff_id: int, team_id: str, channel: str) -> bool:
         """Cache a DM channel; True if it was not already known (so worth storing)."""
