@@ -99,13 +99,17 @@ class PooledClientFactory(RestChannelServiceClientFactory):
             await self._pool.close()
             self._pool = None
 
-    async def create_user_token_client(
+    async def create_user_token_client(  # type: ignore[override]  # the SDK's protocol type
         self, context: TurnContext, claims_identity: ClaimsIdentity, use_anonymous: bool = False
     ) -> UserTokenClientBase:
         async def build() -> UserTokenClientBase:
             self.user_token_clients_built += 1
-            parent = super(PooledClientFactory, self)
-            return await parent.create_user_token_client(context, claims_identity, use_anonymous)
+            made: UserTokenClientBase = (
+                await RestChannelServiceClientFactory.create_user_token_client(
+                    self, context, claims_identity, use_anonymous
+                )
+            )
+            return made
 
         return LazyUserTokenClient(build)
 
