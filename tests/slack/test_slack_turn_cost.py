@@ -46,3 +46,15 @@ async def test_a_known_person_s_answer_reads_them_once_and_no_organisation_list(
     assert "Your caseload" in str(posted[-1].payload["blocks"])
     assert statements.reading("organisation") == []
     assert len(statements.reading("staff")) == 1, statements.seen
+
+
+async def test_answers_reuse_one_connection_to_slack(slack: SlackHarness) -> None:
+    sam = slack.as_user("USAM")
+    for count in (1, 2, 3):
+        await sam.command("caseload")
+        await slack.fake.wait_for("chat.postMessage", count)
+
+    # Every Web API call of the three answers (users.info, conversations.open, the posts) went
+    # over one kept-alive connection, not a new one per call.
+    assert len(slack.fake.ports) >= 3
+    assert len(set(slack.fake.ports)) == 1, slack.fake.ports
