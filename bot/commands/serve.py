@@ -12,11 +12,9 @@ import sys
 
 from aiohttp import web
 
-from bot.app import create_app
 from bot.commands import demo
 from bot.runtime import settings_or_exit
 from bot.settings import Settings
-from storage.migrate import current_revision
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +65,8 @@ NO_DATABASE = (
 
 def _database_missing(settings: Settings) -> bool:
     """No tables at all: the scheduler would log 'no such table' on every tick (issue 21)."""
+    from storage.migrate import current_revision  # alembic: loaded by the commands that use it
+
     return asyncio.run(current_revision(settings.database_url)) is None
 
 
@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             "system run one `serve` per port behind a load balancer (docs/deployment.md)"
         )
         return 2
+    from bot.app import create_app  # the app and the SDKs: loaded by the commands that use them
+
     settings = settings_or_exit()
     if args.demo:
         if settings.environment == "production":
@@ -109,6 +111,8 @@ MAX_WORKERS = 64
 
 
 def _several(settings: Settings, host: str, port: int, workers: int, scheduler: bool | None) -> int:
+    from bot.app import create_app
+
     """`workers` processes listening on one port (SO_REUSEPORT: the kernel shares out the
     connections). Forked before any event loop or thread starts; this first process runs the
     scheduler as configured, the others serve only. Stopping this process stops them all."""
@@ -140,6 +144,8 @@ def _several(settings: Settings, host: str, port: int, workers: int, scheduler: 
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    from bot.app import create_app
+
     settings = settings_or_exit()
     if _database_missing(settings):
         print(NO_DATABASE.format(command="worker"), file=sys.stderr)
