@@ -328,6 +328,26 @@ def markdown(results: dict[str, Any]) -> str:
                     r.get("server_cpu_ms", ""),
                 )
             )
+    # Issue 24: the mix (70% caseload, 20% next supervision, 10% a step that writes), every
+    # message accounted for, on one process and on two sharing the port.
+    for group, where in (("mix", "1 process"), ("processes_2", "2 processes")):
+        for platform in ("slack", "teams"):
+            r = http.get(group, {}).get(platform)
+            if r is None:
+                continue
+            rows.append(
+                (
+                    f"ours {platform} mix, {where} (lost {r['lost']}, doubled {r['doubled']})",
+                    r["concurrency"],
+                    r["requests"],
+                    r["errors"],
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["ack_p50_ms"],
+                    r["throughput_rps"],
+                    r.get("server_cpu_ms", ""),
+                )
+            )
     header = ("app", "conc.", "requests", "errors", "p50 ms", "p99 ms", "ack p50 ms", "answers/s",
               "server CPU ms/answer")  # fmt: skip
     parts.append(_table(header, rows))

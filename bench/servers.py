@@ -60,14 +60,15 @@ def build(kind: str, slack_api: str, database: Path | None) -> web.Application:
     return create_app(settings, clock=clock, run_scheduler=False)
 
 
-async def serve(app: web.Application) -> None:
+async def serve(app: web.Application, port: int = 0, reuse_port: bool = False) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+    # Several processes may share one port (SO_REUSEPORT: the kernel spreads connections).
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024, reuse_port=reuse_port or None)
     await site.start()
     port = runner.addresses[0][1]
     print(f"PORT {port}", flush=True)
@@ -80,6 +81,8 @@ def main() -> int:
     parser.add_argument("kind", choices=("ours", "bare-slack", "bare-teams"))
     parser.add_argument("--slack-api", required=True, help="the fake Slack Web API, ending /api/")
     parser.add_argument("--db", type=Path)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--reuse-port", action="store_true", help="share the port with others")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     # Both Teams apps would log this SDK warning on every activity (anonymous, no app id).
@@ -90,12 +93,12 @@ def main() -> int:
     app = build(args.kind, args.slack_api, args.db)
     profile_to = os.environ.get("BENCH_PROFILE")  # a cProfile of the whole serve, for digging
     if not profile_to:
-        asyncio.run(serve(app))
+        asyncio.run(serve(app, args.port, args.reuse_port))
         return 0
     import cProfile
 
     profiler = cProfile.Profile()
-    profiler.runcall(asyncio.run, serve(app))
+    profiler.runcall(asyncio.run, serve(app, args.port, args.reuse_port))
     profiler.dump_stats(f"{profile_to}.{args.kind}")
     return 0
 
@@ -103,24 +106,38 @@ def main() -> int:
 class Server:
     """A server subprocess: `with Server(...) as s:` then s.url, s.memory()."""
 
-    def __init__(self, kind: str, slack_api: str, database: Path | None = None) -> None:
+    def __init__(
+        self, kind: str, slack_api: str, database: Path | None = None, processes: int = 1
+    ) -> None:
+        """`processes` > 1: that many server processes on one port (SO_REUSEPORT), as
+        several `serve` processes behind one address on one host."""
         command = [sys.executable, str(HERE / "servers.py"), kind, "--slack-api", slack_api]
         if database is not None:
             command += ["--db", str(database)]
+        if processes > 1:
+            command.append("--reuse-port")
         self.kind = kind
+        self.others: list[subprocess.Popen[str]] = []
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
-        self.port = self._read_port(within=60.0)
+        self.port = self._read_port(self.process, within=60.0)
+        for _ in range(processes - 1):
+            other = subprocess.Popen(
+                [*command, "--port", str(self.port)], stdout=subprocess.PIPE, text=True,
+                cwd=HERE.parent,
+            )  # fmt: skip
+            self.others.append(other)
+            self._read_port(other, within=60.0)
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def _read_port(self, within: float) -> int:
-        assert self.process.stdout is not None
+    def _read_port(self, process: subprocess.Popen[str], within: float) -> int:
+        assert process.stdout is not None
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind} server exited with {self.process.returncode}")
-            ready, _, _ = select.select([self.process.stdout], [], [], 0.5)
+            if process.poll() is not None:
+                raise RuntimeError(f"{self.kind} server exited with {process.returncode}")
+            ready, _, _ = select.select([process.stdout], [], [], 0.5)
             if ready:
-                line = self.process.stdout.readline()
+                line = process.stdout.readline()
                 if line.startswith("PORT "):
                     return int(line.split()[1])
         self.stop()
@@ -139,20 +156,24 @@ class Server:
     def cpu_seconds(self) -> float:
         """CPU time the server has used so far (user + system, all its threads): unlike
         latency, this barely moves with whatever else the machine is doing."""
-        with open(f"/proc/{self.process.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        used = 0
+        for process in (self.process, *self.others):  # every process of the server
+            with open(f"/proc/{process.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            used += int(fields[11]) + int(fields[12])
+        return used / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        for process in (*self.others, self.process):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
+            if process.stdout is not None:
+                process.stdout.close()
 
     def __enter__(self) -> Server:
         return self

@@ -15,6 +15,10 @@ from dialogs.registry import flows, understanding
 from policy.packs import Pack
 from storage.unit_of_work import unit_of_work_factory
 
+# Seconds a turn trusts the organisations' packs and names read by an earlier turn (issue 24):
+# a council's change of pack is followed within this, a new organisation at once.
+ORGANISATIONS_FOR = 30.0
+
 
 class Conversations:
     def __init__(
@@ -30,7 +34,9 @@ class Conversations:
         self.dialogs = Engine(
             flows=flows(),
             understanding=understanding(),
-            unit_of_work=unit_of_work_factory(engine, packs, scheme_dirs, clock),
+            unit_of_work=unit_of_work_factory(
+                engine, packs, scheme_dirs, clock, organisations_for=ORGANISATIONS_FOR
+            ),
             clock=clock,
             zone=zone,
         )

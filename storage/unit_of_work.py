@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
@@ -49,8 +50,12 @@ class OrganisationPacks:
         self._pack_ids = pack_ids
         self._scheme_dirs = scheme_dirs
         self._names = names or {}
+        self.on_miss: Callable[[], None] | None = None
 
     def for_organisation(self, organisation_id: int) -> Pack:
+        pack_id = self._pack_ids.get(organisation_id)
+        if pack_id is None and self.on_miss is not None:
+            self.on_miss()  # a cached list that predates this organisation: read it again
         return self._packs[self._pack_ids[organisation_id]]
 
     def organisation_name(self, organisation_id: int) -> str:
@@ -58,6 +63,32 @@ class OrganisationPacks:
 
     def scheme(self, scheme_id: str) -> Scheme:
         return _scheme(scheme_id, tuple(self._scheme_dirs))
+
+
+OrganisationRow = tuple[int | None, str, str]
+
+
+class OrganisationCache:
+    """The organisations' (id, pack id, name) for `lifetime` seconds; 0 keeps nothing."""
+
+    def __init__(self, lifetime: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.lifetime, self._clock = lifetime, clock
+        self._rows: list[OrganisationRow] | None = None
+        self._read_at = 0.0
+
+    def rows(self) -> list[OrganisationRow] | None:
+        if self._rows is None or self._clock() - self._read_at >= self.lifetime:
+            return None
+        return self._rows
+
+    def keep(self, rows: Sequence[OrganisationRow]) -> None:
+        if self.lifetime > 0:
+            self._rows, self._read_at = list(rows), self._clock()
+
+    def stale(self) -> None:
+        """An organisation not in the list: forget it, and replay the turn on a fresh read."""
+        self._rows = None
+        raise ConcurrentUpdate("an organisation newer than the cached list")
 
 
 class SqlUnitOfWork:
@@ -92,18 +123,31 @@ def unit_of_work_factory(
     packs: Mapping[str, Pack],
     scheme_dirs: Sequence[Path] = (),
     clock: Callable[[], datetime] | None = None,
+    organisations_for: float = 0.0,
 ) -> Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]]:
-    """Units of work on `engine`; audit events are dated by `clock` (real time if None)."""
+    """Units of work on `engine`; audit events are dated by `clock` (real time if None).
+
+    With `organisations_for` (seconds), the organisations' packs and names are read once in that
+    time rather than by every unit of work (the chat's, issue 24): a pack changed elsewhere is
+    followed within it, and an organisation missing from the list makes the turn read it again
+    and replay (ConcurrentUpdate), so one created since is never refused."""
     make_session = session_factory(engine)
+    cached = OrganisationCache(organisations_for)
 
     @asynccontextmanager
     async def unit_of_work() -> AsyncIterator[SqlUnitOfWork]:
         async with make_session() as session:
-            query = select(Organisation.id, Organisation.pack_id, Organisation.name)
-            rows = (await session.exec(query)).all()
+            rows = cached.rows()
+            from_cache = rows is not None
+            if rows is None:
+                query = select(Organisation.id, Organisation.pack_id, Organisation.name)
+                rows = list((await session.exec(query)).all())
+                cached.keep(rows)
             pack_ids = {org_id: pack_id for org_id, pack_id, _ in rows if org_id is not None}
             names = {org_id: name for org_id, _, name in rows if org_id is not None}
             packs_of = OrganisationPacks(packs, pack_ids, scheme_dirs, names)
+            if from_cache:
+                packs_of.on_miss = cached.stale
             try:
                 yield SqlUnitOfWork(session, packs_of, clock)
             except IntegrityError as error:

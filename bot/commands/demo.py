@@ -11,7 +11,6 @@ from bot.packs import pack_or_error
 from bot.runtime import settings_or_exit, today, with_engine
 from policy.packs import Pack
 from storage.demo import DemoSummary, demo_exists, seed_demo
-from storage.migrate import upgrade
 
 DEMO_PACK = "derbyshire"
 
@@ -58,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     pack = pack_or_error(settings, DEMO_PACK)
     session_type, template = demo_template(pack)
+    from storage.migrate import upgrade  # alembic, only when the demo is set up
+
     asyncio.run(upgrade(settings.database_url))
 
     async def work(engine: AsyncEngine) -> DemoSummary | None:

@@ -8,14 +8,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from alembic.util import CommandError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.packs import pack_or_error
 from bot.runtime import UserError, settings_or_exit, with_engine
 from storage.db import session_factory
-from storage.migrate import MigrationRefused, current_revision, downgrade, revisions, upgrade
 from storage.models import Organisation
 
 
@@ -42,6 +40,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
+    from storage.migrate import upgrade  # alembic: loaded by the commands that migrate
+
     settings = settings_or_exit()
     if args.downgrade_to:
         return _downgrade(settings.database_url, args.downgrade_to, confirmed=args.yes)
@@ -75,6 +75,10 @@ async def _upsert(engine: AsyncEngine, slug: str, name: str, pack: str) -> None:
 
 def _downgrade(url: str, target: str, *, confirmed: bool) -> int:
     """Undo migrations newer than `target`; record text is decrypted with the record key."""
+    from alembic.util import CommandError
+
+    from storage.migrate import MigrationRefused, current_revision, downgrade, revisions
+
     chain = revisions(url)
     if target != "base" and target not in chain:
         raise UserError(

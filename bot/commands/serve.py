@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
+import signal
+import socket
 import sys
 
 from aiohttp import web
 
-from bot.app import create_app
 from bot.commands import demo
 from bot.runtime import settings_or_exit
 from bot.settings import Settings
-from storage.migrate import current_revision
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +33,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--no-scheduler",
         action="store_true",
         help="serve the web app only; run reminders and digests with `supervision-bot worker`",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help=(
+            "web processes sharing the port (Linux and macOS; default 1). One of them runs the "
+            "scheduler unless --no-scheduler; see docs/deployment.md for more hosts"
+        ),
     )
     parser.set_defaults(handler=run)
     worker = commands.add_parser(
@@ -54,10 +65,24 @@ NO_DATABASE = (
 
 def _database_missing(settings: Settings) -> bool:
     """No tables at all: the scheduler would log 'no such table' on every tick (issue 21)."""
+    from storage.migrate import current_revision  # alembic: loaded by the commands that use it
+
     return asyncio.run(current_revision(settings.database_url)) is None
 
 
 def run(args: argparse.Namespace) -> int:
+    workers = args.workers
+    if workers < 1 or workers > MAX_WORKERS:
+        print(f"supervision-bot serve: --workers takes 1 to {MAX_WORKERS}, not {workers}")
+        return 2
+    if workers > 1 and not hasattr(socket, "SO_REUSEPORT"):
+        print(
+            "supervision-bot serve: --workers needs Linux or macOS (SO_REUSEPORT); on this "
+            "system run one `serve` per port behind a load balancer (docs/deployment.md)"
+        )
+        return 2
+    from bot.app import create_app  # the app and the SDKs: loaded by the commands that use them
+
     settings = settings_or_exit()
     if args.demo:
         if settings.environment == "production":
@@ -75,12 +100,52 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Supervision Assistant on http://{'localhost' if host == '127.0.0.1' else host}:{port}/")
-    app = create_app(settings, run_scheduler=False if args.no_scheduler else None)
-    web.run_app(app, host=host, port=port, print=None)
+    scheduler = False if args.no_scheduler else None
+    if workers == 1:
+        web.run_app(create_app(settings, run_scheduler=scheduler), host=host, port=port, print=None)
+        return 0
+    return _several(settings, host, port, workers, scheduler)
+
+
+MAX_WORKERS = 64
+
+
+def _several(settings: Settings, host: str, port: int, workers: int, scheduler: bool | None) -> int:
+    from bot.app import create_app
+
+    """`workers` processes listening on one port (SO_REUSEPORT: the kernel shares out the
+    connections). Forked before any event loop or thread starts; this first process runs the
+    scheduler as configured, the others serve only. Stopping this process stops them all."""
+    children: list[int] = []
+    for _ in range(workers - 1):
+        pid = os.fork()
+        if pid == 0:  # a child: serve until told to stop, then leave without running atexit
+            code = 0
+            try:
+                app = create_app(settings, run_scheduler=False)
+                web.run_app(app, host=host, port=port, print=None, reuse_port=True)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    print(f"{workers} web processes: {os.getpid()} and {', '.join(map(str, children))}.")
+    try:
+        app = create_app(settings, run_scheduler=scheduler)
+        web.run_app(app, host=host, port=port, print=None, reuse_port=True)
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
     return 0
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    from bot.app import create_app
+
     settings = settings_or_exit()
     if _database_missing(settings):
         print(NO_DATABASE.format(command="worker"), file=sys.stderr)

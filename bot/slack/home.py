@@ -27,7 +27,7 @@ from bot.slack.runtime import SlackRuntime
 from dialogs.flow import Turn
 from dialogs.flows.due import DueFlow
 from dialogs.messages import Card
-from dialogs.ports import Ports
+from dialogs.ports import ConcurrentUpdate, Ports
 from dialogs.scores import caseload_of
 from dialogs.views import StaffView, TeamView
 from policy.digest import team_digest
@@ -46,6 +46,13 @@ def stranger() -> dict[str, object]:
 
 
 async def build(runtime: SlackRuntime, staff: StaffView) -> dict[str, object]:
+    try:
+        return await _build(runtime, staff)
+    except ConcurrentUpdate:  # an organisation newer than the cached list: read once more
+        return await _build(runtime, staff)
+
+
+async def _build(runtime: SlackRuntime, staff: StaffView) -> dict[str, object]:
     dialogs = runtime.conversations.dialogs
     async with dialogs.unit_of_work() as ports:
         turn = Turn(

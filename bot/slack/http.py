@@ -11,6 +11,7 @@ Slack instead, for councils without a public URL: the same listeners serve both.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import html
@@ -19,6 +20,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 SLACK = web.AppKey("slack", SlackRuntime)
 EVENTS_PATH = "/slack/events"
+WEB_API_TIMEOUT = 30  # seconds for one Web API call, as slack_sdk sets by default
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # Slack's payloads are far smaller; a long record typed into a modal stays well under this.
@@ -87,13 +90,13 @@ def build_bolt(runtime: SlackRuntime) -> AsyncApp:
     if settings.slack_bot_token is not None:
         token = settings.slack_bot_token.get_secret_value()
         bolt = AsyncApp(
-            client=web_client(settings, token, interactive=True),
+            client=web_client(settings, token, interactive=True, session=runtime.http),
             signing_secret=secret,
             request_verification_enabled=True,
         )
     else:
         bolt = AsyncApp(
-            client=web_client(settings, None, interactive=True),
+            client=web_client(settings, None, interactive=True, session=runtime.http),
             signing_secret=secret,
             request_verification_enabled=True,
             oauth_settings=_oauth(settings, runtime),
@@ -120,6 +123,10 @@ def _oauth(settings: Settings, runtime: SlackRuntime) -> AsyncOAuthSettings:
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     runtime = app[SLACK]
+    # Kept-alive connections to Slack for every Web API call (slack_sdk's default, a session
+    # per call, opened a new connection for each answer); slack_sdk's own 30 s timeout.
+    runtime.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WEB_API_TIMEOUT))
+    runtime.http_loop = asyncio.get_running_loop()
     runtime.bolt = build_bolt(runtime)
     socket = None
     if runtime.settings.slack_socket_mode:
@@ -135,6 +142,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await socket.close_async()  # type: ignore[no-untyped-call]
     await runtime.settle()
     runtime.bolt = None
+    await runtime.http.close()
+    runtime.http = None
 
 
 def _bolt(request: web.Request) -> AsyncApp:

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock
 from bot.conversation import Conversations
 from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
+from bot.known import KnownPeople
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,16 +44,27 @@ class NotInstalled(Exception):
     """No bot token for this workspace: the app was never installed there, or was removed."""
 
 
-def web_client(settings: Settings, token: str | None, *, interactive: bool) -> AsyncWebClient:
+def web_client(
+    settings: Settings,
+    token: str | None,
+    *,
+    interactive: bool,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
     """A Web API client; `interactive` ones wait out one 429 (Retry-After) while a person waits.
 
     The outbox sender's clients do not: a 429 there goes back to the dispatcher, which retries
     the row after Retry-After without holding up other deliveries.
+
+    With `session` (the runtime's, issue 24) calls share its kept-alive connections to Slack;
+    without one, slack_sdk opens a new HTTP session, and a new connection, for every call.
     """
     handlers: list[AsyncRetryHandler] = [AsyncConnectionErrorRetryHandler()]
     if interactive:
         handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, retry_handlers=handlers)
+    return AsyncWebClient(
+        token=token, base_url=settings.slack_api_url, retry_handlers=handlers, session=session
+    )
 
 
 @dataclass
@@ -66,6 +79,17 @@ class SlackRuntime:
     # DM channel ids by (staff id, workspace): Slack keeps one IM per person and app, so once
     # read from the database it is reused without another query on every answer.
     dms: dict[tuple[int, str], str] = field(default_factory=dict)
+    # Slack accounts to staff, for a minute (bot.known): no identity query on every message.
+    people: KnownPeople = field(default_factory=KnownPeople)
+    # One HTTP session for every Web API call while the app runs (opened on start-up).
+    http: aiohttp.ClientSession | None = None
+    http_loop: asyncio.AbstractEventLoop | None = None
+
+    def shared_http(self) -> aiohttp.ClientSession | None:
+        """The app's session, for calls made on the app's own event loop (None elsewhere)."""
+        if self.http is None or self.http.closed:
+            return None
+        return self.http if self.http_loop is asyncio.get_running_loop() else None
 
     def remember_dm(self, staff_id: int, team_id: str, channel: str) -> bool:
         """Cache a DM channel; True if it was not already known (so worth storing)."""
@@ -102,10 +126,17 @@ class SlackRuntime:
         """A client with the workspace's bot token, for sends outside a Slack request."""
         token = self.settings.slack_bot_token
         if token is not None:
-            return web_client(self.settings, token.get_secret_value(), interactive=False)
+            return web_client(
+                self.settings,
+                token.get_secret_value(),
+                interactive=False,
+                session=self.shared_http(),
+            )
         bot = None
         if self.installations is not None and team_id:
             bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None:
             raise NotInstalled(f"the app is not installed in Slack workspace {team_id}")
-        return web_client(self.settings, bot.bot_token, interactive=False)
+        return web_client(
+            self.settings, bot.bot_token, interactive=False, session=self.shared_http()
+        )

@@ -68,7 +68,14 @@ class Turns:
         self.runtime = runtime
 
     async def who(self, client: AsyncWebClient, team_id: str, user_id: str) -> StaffView | None:
-        return await staff_for(self.runtime.engine, client, team_id, user_id)
+        account = ("slack", team_id, user_id)
+        known = self.runtime.people.get(account)
+        if known is not None:
+            return known  # bot.known: the turn itself loads the person again by id
+        staff = await staff_for(self.runtime.engine, client, team_id, user_id)
+        if staff is not None:
+            self.runtime.people.put(account, staff)
+        return staff
 
     async def run(
         self, staff: StaffView, team_id: str, user_id: str, payload: Payload, message_id: str

@@ -22,6 +22,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
+from bot.known import KnownPeople
 from bot.teams import consent, files, inbound, render
 from bot.teams.identity import UNKNOWN_PERSON, Member, identify
 from bot.teams.inbound import Scope, Where
@@ -82,6 +83,8 @@ class TeamsAgent:
     def __init__(self, app: web.Application) -> None:
         self._app = app
         self._recent = RecentlyStored()
+        # Teams accounts to staff, for a minute (bot.known): no identity query on every message.
+        self._people = KnownPeople()
 
     @property
     def _engine(self) -> AsyncEngine:
@@ -327,8 +330,13 @@ class TeamsAgent:
                 return None
             return Member(found.email or "", found.user_principal_name or "")
 
+        known_as = ("teams", aad.lower())
         async with session_scope(self._engine) as session:
-            staff = await identify(session, aad, member) if user_id else None
+            staff = self._people.get(known_as) if aad else None  # bot.known
+            if staff is None and user_id:
+                staff = await identify(session, aad, member)
+                if staff is not None and aad:
+                    self._people.put(known_as, staff)
             await remember(
                 session,
                 activity,

@@ -30,6 +30,7 @@ from bot.guard import REFUSALS, Limit, Refusals, protect, refusal
 from bot.keys import SENDERS, SETTINGS
 from bot.settings import Settings
 from bot.teams.agent import TeamsAgent
+from bot.teams.clients import PooledClientFactory
 from bot.teams.keys import SigningKeys, TokenValidator
 from bot.teams.sender import TeamsSender
 
@@ -40,6 +41,7 @@ AUTH = web.AppKey("teams_auth", AgentAuthConfiguration)
 ADAPTER = web.AppKey("teams_adapter", CloudAdapter)
 AGENT = web.AppKey("teams_agent", TeamsAgent)
 SIGNING_KEYS = web.AppKey("teams_signing_keys", SigningKeys)
+CLIENTS = web.AppKey("teams_clients", PooledClientFactory)
 LIMIT = Limit(max_bytes=2 * 1024 * 1024, content_types=frozenset({"application/json"}))
 
 _SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
@@ -80,16 +82,28 @@ def setup(app: web.Application) -> None:
     config = auth_configuration(settings)
     validator = host_validator(settings)
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": config})
-    adapter = CloudAdapter(connection_manager=connections, host_validator=validator)
+    # Per-turn clients without a new HTTP session each, nor a warning each (issue 24).
+    clients = PooledClientFactory(connections)
+    adapter = CloudAdapter(
+        connection_manager=connections,
+        channel_service_client_factory=clients,
+        host_validator=validator,
+    )
     adapter.on_turn_error = _on_turn_error  # the SDK's default echoes the exception to the user
     app[AUTH] = config
     app[ADAPTER] = adapter
     app[AGENT] = TeamsAgent(app)
     app[SIGNING_KEYS] = SigningKeys()
+    app[CLIENTS] = clients
     logging.getLogger("microsoft_agents.activity.activity").addFilter(QUIET)  # once: same filter
     app[SENDERS]["teams"] = TeamsSender(adapter, app, settings, validator)
     app.router.add_post(ROUTE, messages)
     protect(app, ROUTE, LIMIT)
+
+    async def close_pool(_app: web.Application) -> None:
+        await clients.close()
+
+    app.on_cleanup.append(close_pool)
 
 
 async def messages(request: web.Request) -> web.StreamResponse:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -60,6 +60,30 @@ def _as_utc(moment: datetime) -> datetime:
 _IDS_PER_QUERY = 500  # bound ids per IN list: far below SQLite's and asyncpg's limits
 
 
+# Issue 24: a chat answer's two reads beside its cases, built once with bound parameters.
+_APPROVALS_OF_ONE = core_select(
+    col(ApprovalRow.staff_id), col(ApprovalRow.approver_id), col(ApprovalRow.reason),
+    col(ApprovalRow.start_date), col(ApprovalRow.max_end_date),
+).where(col(ApprovalRow.staff_id) == bindparam("staff_id"))  # fmt: skip
+_ELEMENTS_OF_ONE = (
+    core_select(
+        col(PersonalElementRow.staff_id),
+        col(PersonalElementRow.element),
+        col(PersonalElementRow.quantity),
+        col(PersonalElementRow.points),
+    )
+    .where(
+        col(PersonalElementRow.staff_id) == bindparam("staff_id"),
+        col(PersonalElementRow.start_date) <= bindparam("on"),
+        or_(
+            col(PersonalElementRow.end_date).is_(None),
+            col(PersonalElementRow.end_date) >= bindparam("on"),
+        ),
+    )
+    .order_by(col(PersonalElementRow.id))
+)
+
+
 class SqlFacts:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -78,14 +102,8 @@ class SqlFacts:
         return await self._load(col(Staff.organisation_id) == organisation_id, on, history_from)
 
     async def approvals(self, staff_id: int) -> tuple[OverCapApproval, ...]:
-        A = ApprovalRow
         connection = await self._session.connection()
-        rows = await connection.execute(
-            core_select(
-                col(A.staff_id), col(A.approver_id), col(A.reason), col(A.start_date),
-                col(A.max_end_date),
-            ).where(col(A.staff_id) == staff_id)
-        )  # fmt: skip
+        rows = await connection.execute(_APPROVALS_OF_ONE, {"staff_id": staff_id})
         return tuple(OverCapApproval(*row) for row in rows.all())
 
     async def caseload_history(self, staff_ids: Sequence[int]) -> tuple[CaseloadPeriod, ...]:
@@ -100,6 +118,10 @@ class SqlFacts:
         """The personal elements of the caseload score that count on the day, per person."""
         P = PersonalElementRow
         connection = await self._session.connection()
+        if len(staff_ids) == 1:  # a chat answer: the statement built once (see above)
+            (staff_id,) = staff_ids
+            one = await connection.execute(_ELEMENTS_OF_ONE, {"staff_id": staff_id, "on": on})
+            return {staff_id: tuple(ScoredElement(*row[1:]) for row in one.all())}
         rows = await connection.execute(
             core_select(col(P.staff_id), col(P.element), col(P.quantity), col(P.points))
             .where(

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Result, func, or_
+from sqlalchemy import Result, bindparam, func, or_
 from sqlalchemy import select as core_select
 from sqlalchemy.sql import Executable
 from sqlmodel import col, select
@@ -32,12 +32,31 @@ async def staff_where(session: AsyncSession, *where: Any) -> StaffView | None:
     return staff_view(row) if row is not None else None
 
 
+# Issue 24: the statements every chat answer runs, built once with bound parameters, so a turn
+# neither builds them again nor works out their cache keys (SQLAlchemy memoises a statement's).
+_STAFF_BY_ID = core_select(STAFF).where(STAFF.c.id == bindparam("staff_id"))
+_OPEN_CASES_OF_ONE = (
+    core_select(CASE, col(CaseAllocation.role), col(CaseAllocation.staff_id).label("w"))
+    .join(CaseAllocation, col(CaseAllocation.case_id) == CASE.c.id)
+    .where(
+        col(CaseAllocation.staff_id) == bindparam("staff_id"),
+        col(CaseAllocation.start_date) <= bindparam("on"),
+        or_(col(CaseAllocation.end_date).is_(None), col(CaseAllocation.end_date) > bindparam("on")),
+        col(Case.opened) <= bindparam("on"),
+        or_(col(Case.closed).is_(None), col(Case.closed) > bindparam("on")),
+    )
+    .order_by(col(Case.reference))
+)
+
+
 class SqlDirectory:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def staff(self, staff_id: int) -> StaffView | None:
-        return await staff_where(self._session, STAFF.c.id == staff_id)
+        connection = await self._session.connection()
+        row = (await connection.execute(_STAFF_BY_ID, {"staff_id": staff_id})).first()
+        return staff_view(row) if row is not None else None
 
     async def find_staff(self, organisation_id: int, text: str) -> Sequence[StaffView]:
         needle = text.strip().lower()
@@ -93,7 +112,10 @@ class SqlCases:
         self._session = session
 
     async def open_cases(self, staff_id: int, on: date) -> Sequence[CaseView]:
-        return (await self.open_cases_of([staff_id], on))[staff_id]
+        """One person's open cases on the day (the statement built once: see above)."""
+        connection = await self._session.connection()
+        rows = await connection.execute(_OPEN_CASES_OF_ONE, {"staff_id": staff_id, "on": on})
+        return [case_view(row, row.role) for row in rows.all()]
 
     async def open_cases_of(self, staff_ids: Sequence[int], on: date) -> dict[int, list[CaseView]]:
         """Each person's open cases on the day, for a whole team in one query."""

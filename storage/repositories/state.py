@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import bindparam, delete, text, update
 from sqlalchemy import select as select_core
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,6 +24,19 @@ from storage.models import DialogState, ProcessedInbound, utcnow
 # The first key of PostgreSQL's two-key advisory locks: "conversation". The two-key space does
 # not overlap the one-key space the audit chain locks in (storage/repositories/audit.py).
 _CONVERSATION_LOCKS = 0x5AFE_C0
+# Issue 24: what every turn runs, built once (SQLite's statement, PostgreSQL's statement).
+_DIALOG_STATE = DialogState.__table__  # type: ignore[attr-defined]
+_LOAD = select_core(_DIALOG_STATE).where(_DIALOG_STATE.c.key == bindparam("key"))
+_CLAIM = tuple(
+    builder(ProcessedInbound)
+    .values(
+        platform=bindparam("platform"),
+        message_id=bindparam("message_id"),
+        seen_at=bindparam("seen_at"),
+    )
+    .on_conflict_do_nothing(index_elements=["platform", "message_id"])
+    for builder in (sqlite_insert, pg_insert)
+)
 
 
 def _lock_id(key: str) -> int:
@@ -60,8 +73,8 @@ class SqlStateStore:
             await self._run(statement.bindparams(space=_CONVERSATION_LOCKS, key=_lock_id(key)))
 
     async def load(self, key: str) -> StoredState | None:
-        table = DialogState.__table__  # type: ignore[attr-defined]
-        row = (await self._run(select_core(table).where(table.c.key == key))).first()
+        connection = await self._session.connection()
+        row = (await connection.execute(_LOAD, {"key": key})).first()
         if row is None:
             self.loaded = None
             return None
@@ -118,13 +131,10 @@ class SqlStateStore:
             raise ConcurrentUpdate(key)
 
     async def claim_message(self, platform: str, message_id: str) -> bool:
-        builder = pg_insert if self._dialect == "postgresql" else sqlite_insert
-        statement = (
-            builder(ProcessedInbound)
-            .values(platform=platform, message_id=message_id, seen_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["platform", "message_id"])
-        )
-        result = await self._run(statement)
+        statement = _CLAIM[self._dialect == "postgresql"]
+        connection = await self._session.connection()
+        values = {"platform": platform, "message_id": message_id, "seen_at": utcnow()}
+        result = await connection.execute(statement, values)
         return bool(result.rowcount)
 
     async def expired(self, now: datetime) -> int:

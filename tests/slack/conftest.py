@@ -83,6 +83,8 @@ class FakeSlack:
     # foresaw, such as files.completeUploadExternal without its "files").
     odd: dict[str, dict[str, Any]] = field(default_factory=dict)
     url: str = ""
+    # The client port of each Web API call: one port for many calls is a kept-alive connection.
+    ports: list[int] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -132,6 +134,8 @@ class FakeSlack:
         elif request.method == "POST":
             payload |= dict(await request.post())
         self.calls.append(Call(method, payload, request.headers.get("Authorization")))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.ports.append(peer[1] if peer else 0)
         if self.rate_limited.get(method, 0) > 0:
             self.rate_limited[method] -= 1
             body = {"ok": False, "error": "ratelimited"}

@@ -88,6 +88,8 @@ class FakeConnector:
     uploads: list[Upload] = field(default_factory=list)
     fail_uploads: int = 0
     server: TestServer | None = None
+    # The client port of each activity post: one port for many posts is a kept-alive connection.
+    ports: list[int] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -124,6 +126,8 @@ class FakeConnector:
 
     async def _activity(self, request: web.Request) -> web.Response:
         body = await request.json()
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.ports.append(peer[1] if peer else 0)
         self.calls.append(
             Call(
                 request.method,
