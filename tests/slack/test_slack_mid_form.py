@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import SlackHarness
 from test_slack_conversations import buttons_of, click
+
+from tests.slack.conftest import SlackHarness
 
 
 async def test_a_question_mid_form_is_answered_then_the_form_carries_on(
