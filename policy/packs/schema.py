@@ -108,7 +108,12 @@ class AsyeLabels(Model):
 
 
 class Asye(Sourced):
-    """LAM 3.3 (004:317-319): weekly 6 weeks, fortnightly to the 6-month review, then monthly."""
+    """The early-career programme the council follows, with its own frequencies. England's is the
+    ASYE: LAM 3.3 (004:317-319) weekly 6 weeks, fortnightly to the 6-month review, then monthly.
+    `nation` says whose programme it is; a pack may only follow its own nation's (issue 25 item 7:
+    Welsh staff must never be told English rules as if they were Welsh)."""
+
+    nation: Nation = Nation.ENGLAND
 
     weekly_weeks: int = Field(gt=0)  # also how many weekly sessions (LAM 004:317 "first 6 weeks")
     fortnightly_until_month: int = Field(gt=0)  # the review that ends fortnightly (LAM 004:268)
@@ -424,6 +429,9 @@ class Pack(Model):
     provenance: str
     supervision: Supervision
     asye: Asye | None
+    # What people are told where the pack sets no early-career programme (`asye: null`): which
+    # programme applies and why it is not set, with the clause (POWYS 002:57-63).
+    early_career: TextRule | None = None
     case_supervision: CaseSupervision | None
     recording: Recording
     compliance: Compliance
@@ -452,6 +460,23 @@ class Pack(Model):
         if len(ids) != len(set(ids)):
             raise ValueError("template ids must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _programme_of_its_nation(self) -> Self:
+        if self.asye is not None and self.asye.nation != self.nation:
+            raise ValueError(
+                f"asye: the pack's nation is {self.nation.value} but its early-career programme "
+                f"is {self.asye.nation.value}'s ({self.asye.labels.programme}, "
+                f"{self.asye.source or 'no source'}); staff must not be told another nation's "
+                "rules as their own. Give the programme the council follows (asye.nation: "
+                f"{self.nation.value}, its frequencies and its source), or set `asye: null` and "
+                "say in `early_career` why none is set"
+            )
+        if self.asye is not None and self.early_career is not None:
+            raise ValueError(
+                "early_career explains a missing programme, but `asye` sets one; remove one"
+            )
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
