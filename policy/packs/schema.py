@@ -311,6 +311,25 @@ class Escalation(Sourced):
         return self.label or self.to.replace("_", " ")
 
 
+class AllocationRestriction(Sourced):
+    """Work some staff must not lead (CAP003 003:64: NQSWs "should not lead child protection
+    enquiries independently during the ASYE" but "may co-work ... agreed in supervision and
+    recorded on their personal supervision record"). A case is such work while its fact
+    `while_fact` is set and `until_fact` is not (the Section 47 enquiry: from the referral to the
+    conference or closure, DCC 000:516 / SWIN 001:4626). policy.allocation applies it."""
+
+    id: Id
+    label: str = Field(min_length=1, max_length=80)  # the work, in the council's words
+    who: str = Field(min_length=1, max_length=80)  # whom it restricts, in the council's words
+    roles: tuple[StaffRole, ...] = Field(min_length=1)
+    early_career: bool = True  # also anyone on the early-career programme (`asye`), any role
+    while_fact: Id
+    until_fact: Id | None = None
+    as_lead: Literal["refuse", "flag"] = "refuse"
+    co_working: Literal["allow", "flag"] = "flag"
+    agreement: str | None = None  # what a co-working allocation needs, in the council's words
+
+
 class Caseload(Model):
     weighting_scheme: TextRule | None
     unit: TextRule
@@ -320,6 +339,22 @@ class Caseload(Model):
     over_cap: OverCap
     escalation: Escalation
     analysis: Frequency | None = None
+    restrictions: tuple[AllocationRestriction, ...] = ()
+
+    @field_validator("restrictions")
+    @classmethod
+    def _one_rule_per_work(
+        cls, value: tuple[AllocationRestriction, ...]
+    ) -> tuple[AllocationRestriction, ...]:
+        ids = [item.id for item in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each restriction needs its own id")
+        for item in value:
+            if item.until_fact == item.while_fact:
+                raise ValueError(
+                    f"restriction {item.id!r}: until_fact equals while_fact, so it never applies"
+                )
+        return value
 
     @field_validator("caps_preset")
     @classmethod

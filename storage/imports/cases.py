@@ -10,7 +10,9 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scoring.vocabulary import AllocationRole, CaseCategory
+from policy.allocation import Verdict, allocation_check
+from policy.packs import Pack
+from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.imports.base import (
     CellError,
     ImportReport,
@@ -152,6 +154,7 @@ async def upsert_cases(
     report: ImportReport,
     file: str,
     today: date,
+    pack: Pack | None = None,
 ) -> None:
     existing = {
         c.reference: c
@@ -197,6 +200,8 @@ async def upsert_cases(
                 break
             wanted[person.id] = role
         else:
+            if pack is not None and not _allowed(pack, row, staff, report, file, today):
+                continue
             case = existing.get(row.values["reference"])
             is_new = case is None
             if row.category_since is not None and row.category_since > today:
@@ -242,6 +247,47 @@ async def upsert_cases(
             report.created += is_new
             report.updated += changed and not is_new
             report.unchanged += not changed
+
+
+def _allowed(
+    pack: Pack,
+    row: CaseRow,
+    staff: dict[str, Staff],
+    report: ImportReport,
+    file: str,
+    today: date,
+) -> bool:
+    """The pack's allocation restrictions for the row's workers (policy.allocation, CAP003
+    003:64): a refusal is the row's error (nothing is imported); a flag is a note the import
+    prints, and the row goes in. False when refused."""
+    if row.values.get("closed") is not None:
+        return True
+    refused = False
+    pairs = ((row.worker, AllocationRole.LEAD), (row.co_worker, AllocationRole.CO_WORKER))
+    for email, part in pairs:
+        person = staff.get(email) if email else None
+        if person is None:
+            continue
+        other = row.co_worker if part is AllocationRole.LEAD else row.worker
+        for finding in allocation_check(
+            pack,
+            role=StaffRole(person.role),
+            asye_start=person.asye_start,
+            part=part,
+            co_worked=other is not None,
+            facts=row.values.get("facts") or {},
+            on=today,
+        ):
+            column = "worker_email" if part is AllocationRole.LEAD else "co_worker_email"
+            if finding.verdict is Verdict.REFUSE:
+                report.errors.append(RowError(file, row.line, column, email or "", finding.message))
+                refused = True
+            else:
+                report.notes.append(
+                    f"{file}:{row.line}: case {row.values['reference']}, {column} {email}: "
+                    f"{finding.message}"
+                )
+    return not refused
 
 
 def _reallocate(

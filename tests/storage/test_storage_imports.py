@@ -282,3 +282,35 @@ async def test_malformed_csv_reports_instead_of_crashing(
         await load(engine, "staff", binary)
     with pytest.raises(ImportError_, match="cannot open"):
         await load(engine, "staff", tmp_path / "missing.csv")
+
+
+async def use_pack(engine: AsyncEngine, pack_id: str) -> None:
+    async with session_factory(engine)() as session:
+        org = (await session.exec(select(Organisation))).one()
+        org.pack_id = pack_id
+        session.add(org)
+        await session.commit()
+
+
+async def test_an_nqsw_leading_a_section_47_enquiry_alone_is_refused(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Issue 25 item 3, CAP003 003:64 (Lambeth borrows it): the row is refused with the clause,
+    # nothing is imported; co-worked, it goes in with a note for the supervision agreement.
+    await use_pack(engine, "lambeth")
+    assert (await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))).ok
+    alone = "reference,category,opened,worker_email,co_worker_email,fact_s47_start\nC-2001,CIN,2026-11-20,aled.rhys@council.gov.uk,,2026-11-20\n"
+    report = await load(engine, "cases", write(tmp_path, "alone.csv", alone))
+    assert not report.ok
+    (error,) = report.errors
+    assert (error.line, error.column) == (2, "worker_email")
+    assert "newly qualified social workers must not lead it alone" in error.reason
+    assert "Caseload Policy (CAP003)" in error.reason
+    assert await count(engine, Case) == 0
+    paired = alone.replace(",,2026-11-20", ",tom.evans@council.gov.uk,2026-11-20")
+    report = await load(engine, "cases", write(tmp_path, "paired.csv", paired))
+    assert report.ok, report.errors
+    (note,) = report.notes
+    assert "C-2001" in note
+    assert "agreed in supervision and recorded" in note
+    assert await count(engine, CaseAllocation) == 2
