@@ -394,6 +394,33 @@ class Caseload(Model):
         return self
 
 
+class WorkloadReturn(Sourced):
+    """A workload return the council owes on a day of the month (issue 25 item 2): NOTTS
+    001:1285,1487 the quarterly team return by the 28th of March, June, September and December;
+    WARR 001:5809 the previous month's workload per worker and team by the 15th. It is produced
+    `send_working_days_before` working days before it is due (a day on no working day moves to
+    the working day before), as a CSV to everyone holding a `send_to` role, and with counts only
+    to the senior managers' channel. policy.returns computes the days and the content."""
+
+    id: Id
+    title: str = Field(min_length=1, max_length=80)
+    months: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+    due_day: int = Field(ge=1, le=28)
+    covers: Literal["previous_month", "quarter"]
+    send_working_days_before: int = Field(default=5, ge=0, le=15)
+    send_to: tuple[StaffRole, ...] = Field(min_length=1)
+    send_to_label: str = Field(min_length=1, max_length=120)  # in the council's words
+    then: str | None = None  # what the recipient does with it, in the council's words
+    channel: bool = True
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or list(value) != sorted(set(value)) or not 1 <= value[0] <= value[-1] <= 12:
+            raise ValueError("months are 1-12, ascending, each once, e.g. [3, 6, 9, 12]")
+        return value
+
+
 class Reminders(Sourced):
     days_before_due: tuple[int, ...] = (7, 1)
     overdue_reminders_per_day: int = Field(default=1, ge=0)
@@ -471,6 +498,7 @@ class Pack(Model):
     recording: Recording
     compliance: Compliance
     caseload: Caseload
+    returns: tuple[WorkloadReturn, ...] = ()
     reminders: Reminders = Reminders(basis="product")
     digest: Digest = Digest(basis="product")
     terms: Terms
@@ -486,6 +514,14 @@ class Pack(Model):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}; use e.g. Europe/London") from exc
+        return value
+
+    @field_validator("returns")
+    @classmethod
+    def _unique_returns(cls, value: tuple[WorkloadReturn, ...]) -> tuple[WorkloadReturn, ...]:
+        ids = [item.id for item in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each return needs its own id")
         return value
 
     @field_validator("templates")
