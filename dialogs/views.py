@@ -81,6 +81,7 @@ class ActionView:
     due_date: date
     review_date: date | None
     done: bool
+    success: str | None = None  # LAM 004:547,606 "I will know this works when?"
 
 
 @dataclass(frozen=True, slots=True)

@@ -455,6 +455,9 @@ class RecordTemplate(Sourced):
     used_for: tuple[SessionType, ...] = ()
     per_case: bool = False
     sections: tuple[TemplateSection, ...] = Field(min_length=1)
+    # The action table's success column, in the template's words (LAM 004:547,606 "I will know
+    # this works when?"): where set, every action asks it. None: the template has no such column.
+    action_success: TextRule | None = None
 
     @field_validator("sections")
     @classmethod

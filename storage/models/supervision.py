@@ -89,6 +89,8 @@ class RecordAction(SQLModel, table=True):
     due_date: date
     review_date: date | None = None
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # LAM 004:547,606 "I will know this works when?", where the pack's actions ask it.
+    success: str | None = Field(default=None, sa_type=EncryptedText)
 
 
 class MissedMonth(SQLModel, table=True):

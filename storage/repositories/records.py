@@ -36,7 +36,7 @@ class SqlRecords:
         sections: Mapping[str, str],
         case_discussions: Mapping[int, Mapping[str, str]],
         decisions: Sequence[tuple[int | None, str, str]],
-        actions: Sequence[tuple[str, int, date, date | None]],
+        actions: Sequence[tuple[str, int, date, date | None, str | None]],
         next_meeting_at: datetime | None,
         written_by_id: int,
         written_at: datetime,
@@ -65,7 +65,7 @@ class SqlRecords:
                     rationale=rationale,
                 )
             )
-        for description, owner_id, due, review in actions:
+        for description, owner_id, due, review, success in actions:
             self._session.add(
                 RecordAction(
                     record_id=record.id,
@@ -73,6 +73,7 @@ class SqlRecords:
                     owner_id=owner_id,
                     due_date=due,
                     review_date=review,
+                    success=success,
                 )
             )
         await self._session.flush()
@@ -217,4 +218,5 @@ def _action_view(row: RecordAction) -> ActionView:
         row.due_date,
         row.review_date,
         row.done_at is not None,
+        row.success,
     )

@@ -696,3 +696,37 @@ async def test_an_action_goes_to_the_supervision_or_its_team(
     await finish(priya)
     (action,) = (await record_of(database, session_id))["actions"]
     assert action.owner_id != (await staff_id(database, owner))
+
+
+async def test_lambeth_actions_ask_i_will_know_this_works_when(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    # Issue 25 item 1, LAM 004:547,606: the case discussion tools' action table has "I will know
+    # this works when?" beside what needs to be done, who leads, by when and the review date.
+    await use_pack(database, "lambeth")
+    session_id = await held_session(database, type="case_management")
+    priya = await chat_as("Priya Shah")
+    await priya.command("record", str(session_id))
+    while "cases" not in field_names(priya):
+        await fill(priya)
+    options = [o.value for o in priya.form().fields[0].options]
+    await priya.submit(cases=options[0])
+    await fill(priya)
+    await priya.choose("done")
+    await priya.choose("add")
+    form = priya.form()
+    success = field_of(form, "success")
+    assert (success.label, success.required) == ("I will know this works when", True)
+    await priya.submit(description="Chronology", owner="Sam Taylor", due="11/12", review="")
+    assert errors(priya.form()).get("success"), "the success column must be answered"
+    await priya.submit(success="The chronology is up to date on Mosaic")
+    assert "Action added for Sam Taylor." in priya.text()
+    await priya.choose("done")
+    await priya.submit(next_at="21/12 10:00")
+    review = priya.last.replies
+    shown = str(review)
+    assert "I will know this works when: The chronology is up to date on Mosaic" in shown
+    await priya.choose("confirm")
+    (action,) = (await record_of(database, session_id))["actions"]
+    assert action.success == "The chronology is up to date on Mosaic"

@@ -314,3 +314,43 @@ async def test_an_nqsw_leading_a_section_47_enquiry_alone_is_refused(
     assert "C-2001" in note
     assert "agreed in supervision and recorded" in note
     assert await count(engine, CaseAllocation) == 2
+
+
+SERVICE_MANAGER = "E104,Sara Quinn,sara.quinn@council.gov.uk,service manager,Grade 14,1,no,,Safeguarding,,2018-01-01,\n"
+
+
+async def test_a_matched_cla_extension_is_entered_with_who_agreed_it(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Issue 25 item 1, LAM 004:260: "extensions on minimum frequency can be agreed with Service
+    # Manager" for matched, stable CLA placements. The import takes the end day and who agreed.
+    await use_pack(engine, "lambeth")
+    assert (await load(engine, "staff", write(tmp_path, "staff.csv", STAFF + SERVICE_MANAGER))).ok
+    head = "reference,category,opened,worker_email,supervision_extension_until,extension_agreed_by_email\n"
+    by_tm = (
+        head
+        + "C-3001,CLA,2025-01-20,tom.evans@council.gov.uk,2027-03-01,priya.shah@council.gov.uk\n"
+    )
+    report = await load(engine, "cases", write(tmp_path, "tm.csv", by_tm))
+    (error,) = report.errors
+    assert error.column == "extension_agreed_by_email"
+    assert "agreed by the service manager" in error.reason
+    assert "004:260" in error.reason
+    cin = by_tm.replace("CLA", "CIN").replace("priya.shah", "sara.quinn")
+    (error,) = (await load(engine, "cases", write(tmp_path, "cin.csv", cin))).errors
+    assert (error.column, "only for cla cases" in error.reason) == (
+        "supervision_extension_until",
+        True,
+    )
+    good = by_tm.replace("priya.shah", "sara.quinn")
+    report = await load(engine, "cases", write(tmp_path, "good.csv", good))
+    assert report.ok, report.errors
+    async with session_factory(engine)() as session:
+        case = (await session.exec(select(Case))).one()
+        manager = (await session.exec(select(Staff).where(Staff.external_ref == "E104"))).one()
+    assert case.case_supervision_extension_until == date(2027, 3, 1)
+    assert case.case_supervision_extension_by == manager.id
+    # A council whose policy has no such extension refuses the column's value.
+    await use_pack(engine, "derbyshire")
+    (error,) = (await load(engine, "cases", write(tmp_path, "dcc.csv", good))).errors
+    assert "allows no extension" in error.reason
