@@ -38,6 +38,9 @@ class Frequency(Sourced):
     period: PeriodKind
     interval: int = Field(gt=0)
     counts_for_compliance: bool = False
+    # Only in someone's first N months in post (DCC 000:89: "more frequent supervision may be
+    # necessary during an employee's first 6 months in employment"); None: throughout.
+    first_months: int | None = Field(default=None, gt=0)
 
     def applies(self, role: StaffRole, in_asye: bool, holds_cases: bool) -> bool:
         return (
