@@ -61,6 +61,14 @@ class DirectObservation(Sourced):
     satisfied_by: tuple[SessionType, ...] = (SessionType.DIRECT_OBSERVATION,)
 
 
+class RecordReview(Sourced):
+    """DCC 000:125-135, 000:321-327: supervision includes "a regular review of service user
+    records"; the manager selects them "with a view to a rotation through the whole workload over
+    time". `per_month`: how many of each supervisee's open cases come up each month."""
+
+    per_month: int = Field(gt=0, le=20)
+
+
 class Supervision(Model):
     frequencies: tuple[Frequency, ...] = Field(min_length=1)
     due_date_adjustment: DueDateAdjustment = DueDateAdjustment(basis="product")
@@ -69,6 +77,7 @@ class Supervision(Model):
     my_plan: Frequency | None = None
     file_audit: Frequency | None = None
     direct_observation: DirectObservation | None = None
+    record_review: RecordReview | None = None
 
     @field_validator("frequencies")
     @classmethod
