@@ -296,10 +296,37 @@ class Compliance(Model):
     staff_groups: StaffGroups = StaffGroups(basis="default", source="002:13")
 
 
+class ExperienceStep(Sourced):
+    """The cap from some years of practice on (RBWM 001:5062-5070: "Newly qualified social
+    workers: 8 - 10 cases; After first year of practice: 10 - 12 cases; More than two years'
+    practice: 12 - 15 cases"). The step holds once practice is longer than `after_years` years
+    (0: from the start)."""
+
+    after_years: int = Field(ge=0, le=40)
+    max: int = Field(ge=0)
+    label: str = Field(min_length=1, max_length=120)  # in the scheme's words
+
+
 class CapRule(Sourced):
     role: StaffRole
     max: int = Field(ge=0)
     kind: Literal["hard", "benchmark"] = "hard"
+    # Caps by years of practice (policy.caps.experience_cap); `max` is the cap where nothing is
+    # known of the worker's practice.
+    experience: tuple[ExperienceStep, ...] = ()
+
+    @field_validator("experience")
+    @classmethod
+    def _steps_ascend(cls, value: tuple[ExperienceStep, ...]) -> tuple[ExperienceStep, ...]:
+        years = [step.after_years for step in value]
+        if value and (years != sorted(set(years)) or years[0] != 0):
+            raise ValueError("experience steps start at after_years: 0 and ascend, each once")
+        return value
+
+    @property
+    def lowest(self) -> int:
+        """The lowest cap this rule gives anyone (the storage prefilter reads it)."""
+        return min([self.max, *(step.max for step in self.experience)])
 
 
 class OverCap(Sourced):
