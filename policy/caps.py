@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from policy.calendar import add_months, months_between
@@ -93,6 +93,41 @@ def team_caseloads(
             by_team.setdefault(person.team_id, []).append((person.role, count))
     found = {team: team_caseload(policy, pairs) for team, pairs in by_team.items()}
     return {team: value for team, value in found.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class TeamOverAverage:
+    """A team whose average caseload is above the level its council set (WSX/LUT 001:93)."""
+
+    team_id: int
+    workers: int
+    children: int
+    average: Decimal  # to one decimal place
+    level: Decimal
+
+
+def teams_over_average(
+    counts: Iterable[tuple[int, int]], staff: Mapping[int, StaffFacts], pack: Pack
+) -> list[TeamOverAverage]:
+    """Teams whose children per case-holding worker of the pack's roles are above its level
+    (WSX/LUT 001:93: such a team's caseload needs the Service Lead's agreement, a maximum
+    timescale and regular review). `counts`: (staff id, children held) for everyone in post."""
+    rule = pack.caseload.team_average
+    if rule is None:
+        return []
+    by_team: dict[int, list[int]] = defaultdict(list)
+    for staff_id, count in counts:
+        person = staff.get(staff_id)
+        if person is None or person.team_id is None or person.role not in rule.roles:
+            continue
+        if count > 0:
+            by_team[person.team_id].append(count)
+    found = []
+    for team_id, held in sorted(by_team.items()):
+        average = (Decimal(sum(held)) / len(held)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        if Decimal(sum(held)) > rule.max_average * len(held):
+            found.append(TeamOverAverage(team_id, len(held), sum(held), average, rule.max_average))
+    return found
 
 
 def over_cap_since(periods: Iterable[CaseloadPeriod], cap: int, on: date) -> date | None:

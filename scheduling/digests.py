@@ -25,10 +25,13 @@ from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
 from policy.asye import short_asye_session
 from policy.calendar import month_from_index, month_index
+from policy.caps import TeamOverAverage, teams_over_average
+from policy.citations import cite
 from policy.digest import WEEK, PersonItem, ShortSession, TeamDigest
 from policy.frequencies import DueItem, overdue_days
 from policy.obligations import history_window
 from policy.packs import Pack
+from policy.packs.schema import TeamAverage
 from policy.vocabulary import SessionStatus, SessionType
 from scheduling.charts import ChartPool, ChartRequest, Member
 from scheduling.obligations import Stats, _chunks
@@ -348,6 +351,19 @@ async def _members(
     return {team_id: tuple(members) for team_id, members in found.items()}
 
 
+async def _over_average(
+    database: AsyncEngine, organisation_id: int, pack: Pack, on: date
+) -> tuple[TeamAverage, str | None, list[TeamOverAverage]] | None:
+    """Teams above the pack's average caseload on `on` (WSX/LUT 001:93), for the summary."""
+    rule = pack.caseload.team_average
+    if rule is None:
+        return None
+    async with session_factory(database)() as session:
+        facts = await SqlFacts(session).for_organisation(organisation_id, on)
+    found = teams_over_average(facts.caseload_counts, {s.id: s for s in facts.staff}, pack)
+    return (rule, cite(pack, rule.source), found) if found else None
+
+
 def summary_done(pack: Pack, now: datetime) -> bool:
     """Whether this month's summary moment has passed (then it is queued or already was)."""
     local = now.astimezone(pack.zone)
@@ -386,6 +402,7 @@ async def monthly_summary(
         ).all()
     report = monthly.reports[last_month.replace(day=1)]
     names = {int(team_id or 0): name for team_id, name in teams}
+    over_average = await _over_average(database, organisation.id, pack, first)
     card = summary_card(
         organisation.name,
         f"{last_month:%B %Y}",
@@ -393,6 +410,7 @@ async def monthly_summary(
         names,
         pack.compliance.staff_groups,
         pack.compliance.missed_reason,
+        over_average,
     )
     rows = channel_rows(
         f"org:{organisation.id}",

@@ -369,6 +369,17 @@ class AllocationRestriction(Sourced):
     agreement: str | None = None  # what a co-working allocation needs, in the council's words
 
 
+class TeamAverage(Sourced):
+    """WSX/LUT 001:93: "If a team holds a caseload higher than the overall average levels set,
+    this will have to be agreed by the relevant Service Lead. Such allocation must have a clear,
+    maximum timescale and be subject to regular review." The level is the average children per
+    case-holding worker of `roles` (001:44 "an average of 15-20 children")."""
+
+    max_average: Decimal = Field(gt=0)
+    roles: tuple[StaffRole, ...] = Field(min_length=1)
+    approver: str = Field(min_length=1, max_length=80)  # who agrees it, in the council's words
+
+
 class Caseload(Model):
     weighting_scheme: TextRule | None
     unit: TextRule
@@ -379,6 +390,7 @@ class Caseload(Model):
     escalation: Escalation
     analysis: Frequency | None = None
     restrictions: tuple[AllocationRestriction, ...] = ()
+    team_average: TeamAverage | None = None
 
     @field_validator("restrictions")
     @classmethod

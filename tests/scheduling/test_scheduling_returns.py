@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from demo_data import build_demo, copy_of
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.scheduler import Scheduler
 from dialogs.messages import Attachment
@@ -21,7 +21,7 @@ from policy.calendar import WorkingCalendar
 from policy.packs import builtin_pack, builtin_pack_ids
 from policy.returns import current_return
 from storage.db import session_factory
-from storage.models import OutboxMessage, Staff
+from storage.models import Case, CaseAllocation, OutboxMessage, Staff, Team
 
 TODAY = date(2026, 12, 14)
 PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
@@ -128,3 +128,53 @@ async def test_the_quarterly_return_reaches_the_service_manager_once_on_its_day(
     clock.now = datetime(2026, 12, 18, 10, 0, tzinfo=UTC)
     await scheduler.tick()
     assert len(await returns(database)) == len(queued)
+
+
+@pytest.fixture(scope="module")
+def seeded_powys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("powys") / "demo.db", date(2026, 11, 23), "powys")
+
+
+async def test_the_summary_tells_senior_managers_of_a_team_above_the_average(
+    seeded_powys: Path, tmp_path: Path
+) -> None:
+    # Issue 25 item 4, WSX/LUT 001:93 (Powys borrows it): a team above the average level set
+    # (20 children per worker, 001:44) needs the Service Lead's agreement; the monthly summary
+    # for senior managers says which team, in counts only.
+    _, database = copy_of(seeded_powys, tmp_path)
+    try:
+        async with session_factory(database)() as session:
+            team = (await session.exec(select(Team).where(Team.name == "Children in Care"))).one()
+            held = (
+                select(Case)
+                .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
+                .join(Staff, col(Staff.id) == col(CaseAllocation.staff_id))
+                .where(Staff.team_id == team.id)
+            )
+            for case in (await session.exec(held)).all():
+                case.children = 3
+                session.add(case)
+            await session.commit()
+        clock = Clock(datetime(2026, 12, 1, 9, 5, tzinfo=UTC))
+        await Scheduler(database, PACKS, clock).tick()
+        async with session_factory(database)() as session:
+            summary = (
+                await session.exec(
+                    select(OutboxMessage).where(
+                        OutboxMessage.kind == "summary", OutboxMessage.platform == "web"
+                    )
+                )
+            ).one()
+        card = summary.payload["replies"][0]
+        section = next(
+            s for s in card["sections"] if s["heading"] == "Teams above the average caseload"
+        )
+        listed = {line.split(":")[0]: line for line in section["lines"][:-1]}
+        assert "Children in Care" in listed
+        for line in listed.values():  # each above the level, in counts only
+            average = float(line.split(": ")[1].split(" children")[0])
+            assert average > 20, line
+        assert "Service Lead" in section["lines"][-1]
+        assert "C-" not in str(card)
+    finally:
+        await database.dispose()
