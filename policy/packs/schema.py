@@ -380,6 +380,14 @@ class TeamAverage(Sourced):
     approver: str = Field(min_length=1, max_length=80)  # who agrees it, in the council's words
 
 
+class WeightingChanges(Sourced):
+    """SWIN 001:4514: changes to the scheme "should not be made without the express approval of
+    the Head of Service". A council's own copy of its scheme (SCHEMES_DIR) is refused unless it
+    names who approved it and when (policy.weightings.weighting_change_problem)."""
+
+    approver: str = Field(min_length=1, max_length=80)  # in the council's words
+
+
 class Caseload(Model):
     weighting_scheme: TextRule | None
     unit: TextRule
@@ -391,6 +399,7 @@ class Caseload(Model):
     analysis: Frequency | None = None
     restrictions: tuple[AllocationRestriction, ...] = ()
     team_average: TeamAverage | None = None
+    weighting_changes: WeightingChanges | None = None
 
     @field_validator("restrictions")
     @classmethod
