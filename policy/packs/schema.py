@@ -532,6 +532,9 @@ class RecordAccess(Model):
     consent_required: BoolRule
     chain_levels: IntRule
     notify_on_access_without_consent: BoolRule
+    # DCC 000:105: "Where line management responsibilities change, supervision records should
+    # be passed to the new line manager" (policy.record_handover).
+    pass_on_manager_change: BoolRule | None = None
 
 
 class Retention(Sourced):

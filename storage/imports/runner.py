@@ -14,6 +14,7 @@ from policy.packs import Pack, builtin_pack, builtin_pack_ids
 from storage.db import session_factory
 from storage.imports import absences, cases, staff
 from storage.imports.base import ImportError_, ImportReport, Row, RowError, read_rows
+from storage.imports.handover import tell_new_managers
 from storage.models import Organisation
 
 Kind = Literal["staff", "cases", "absences"]
@@ -68,6 +69,11 @@ async def import_file(
             )
         if kind == "staff":
             await staff.upsert_staff(session, org.id, parsed_staff, report, file)
+            pack = (packs or {}).get(org.pack_id) or (
+                builtin_pack(org.pack_id) if org.pack_id in builtin_pack_ids() else None
+            )
+            if pack is not None and not report.errors and not dry_run:
+                await tell_new_managers(session, pack, report, today)
         elif kind == "cases":
             pack = (packs or {}).get(org.pack_id) or (
                 builtin_pack(org.pack_id) if org.pack_id in builtin_pack_ids() else None

@@ -354,3 +354,61 @@ async def test_a_matched_cla_extension_is_entered_with_who_agreed_it(
     await use_pack(engine, "derbyshire")
     (error,) = (await load(engine, "cases", write(tmp_path, "dcc.csv", good))).errors
     assert "allows no extension" in error.reason
+
+
+async def test_a_new_line_manager_is_told_the_records_pass_to_them(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Issue 25 item 5, DCC 000:105: "Where line management responsibilities change, supervision
+    # records should be passed to the new line manager". The import that records the change
+    # queues the new manager a message with the record numbers (no content), and notes it.
+    from datetime import UTC, datetime
+
+    from storage.models import OutboxMessage, SessionAttendee, SupervisionRecord, SupervisionSession
+
+    assert (await load(engine, "staff", write(tmp_path, "staff.csv", STAFF + SERVICE_MANAGER))).ok
+    async with session_factory(engine)() as session:
+        people = {s.external_ref: s for s in (await session.exec(select(Staff))).all()}
+        priya, tom = people["E100"], people["E101"]
+        assert priya.id is not None
+        assert tom.id is not None
+        held = datetime(2026, 11, 2, 10, tzinfo=UTC)
+        meeting = SupervisionSession(
+            organisation_id=priya.organisation_id, type="one_to_one", supervisor_id=priya.id,
+            planned_start=held, planned_end=held, status="held", ical_uid="t@x",
+        )  # fmt: skip
+        session.add(meeting)
+        await session.flush()
+        assert meeting.id is not None
+        session.add(SessionAttendee(session_id=meeting.id, staff_id=tom.id))
+        record = SupervisionRecord(
+            session_id=meeting.id,
+            template_id="t",
+            sections={"a": "private"},
+            written_by_id=priya.id,
+        )
+        session.add(record)
+        await session.commit()
+    moved = (STAFF + SERVICE_MANAGER).replace(
+        "E101,Tom Evans,tom.evans@council.gov.uk,social worker,Grade 11,0.6,no,Safeguarding North,Safeguarding,priya.shah@council.gov.uk",
+        "E101,Tom Evans,tom.evans@council.gov.uk,social worker,Grade 11,0.6,no,Safeguarding North,Safeguarding,sara.quinn@council.gov.uk",
+    )
+    assert moved != STAFF + SERVICE_MANAGER
+    report = await load(engine, "staff", write(tmp_path, "moved.csv", moved))
+    assert report.ok, report.errors
+    (note,) = report.notes
+    assert note.startswith(
+        "Tom Evans: supervision records pass to the new line manager, Sara Quinn"
+    )
+    async with session_factory(engine)() as session:
+        (message,) = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "handover"))
+        ).all()
+        quinn = (await session.exec(select(Staff).where(Staff.external_ref == "E104"))).one()
+    assert message.target == f"staff:{quinn.id}"
+    text = message.payload["replies"][0]["text"]
+    assert f"1 record: {record.id}" in text
+    assert "from Priya Shah" in text
+    assert "private" not in text
+    # Running the same file again changes no one's manager: nothing more is queued.
+    assert (await load(engine, "staff", write(tmp_path, "moved.csv", moved))).notes == []
