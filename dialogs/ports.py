@@ -156,7 +156,7 @@ class Records(Protocol):
         sections: Mapping[str, str],
         case_discussions: Mapping[int, Mapping[str, str]],
         decisions: Sequence[tuple[int | None, str, str]],
-        actions: Sequence[tuple[str, int, date, date | None]],
+        actions: Sequence[tuple[str, int, date, date | None, str | None]],
         next_meeting_at: datetime | None,
         written_by_id: int,
         written_at: datetime,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from dialogs.flow import Turn
 from dialogs.views import CaseView, StaffView
+from policy.caps import experience_cap, practice_start
 from policy.packs import Pack
 from scoring.caps import CountCapPolicy, check_count, team_caseload
 from scoring.engine import score
@@ -99,6 +100,18 @@ def score_person(
             team=team,
             asye_start=person.asye_start,
             approvals=approvals,
+        )
+    own = pack.cap_for(person.role)
+    if caps is not None and own is not None and own.experience:
+        # RBWM 001:5062-5070: the benchmark by years of practice (policy.caps.experience_cap).
+        start = practice_start(person.asye_start, person.start_date)
+        limit, words, source = experience_cap(own, start, on)
+        caps = replace(
+            caps,
+            cap=limit,
+            benchmark=words or caps.benchmark,
+            over_cap=count > limit,
+            source=source or caps.source,
         )
     cap = caps.cap if caps is not None else None
     if cap is not None and pack.caseload.prorate_caps_by_fte:

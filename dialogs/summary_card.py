@@ -6,11 +6,12 @@ managers. Names of teams and numbers only; nothing about individuals or cases.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from dialogs.messages import Card, CardSection, Fact
+from policy.caps import TeamOverAverage
 from policy.compliance import ComplianceReport, Figure
-from policy.packs.schema import MissedReason, StaffGroups
+from policy.packs.schema import MissedReason, StaffGroups, TeamAverage
 
 
 def _figure(figure: Figure) -> str:
@@ -26,6 +27,7 @@ def summary_card(
     team_names: Mapping[int, str],
     groups: StaffGroups | None = None,
     missed: MissedReason | None = None,
+    over_average: tuple[TeamAverage, str | None, Sequence[TeamOverAverage]] | None = None,
 ) -> Card:
     """`groups`: the pack's words for the staff groups (default: Powys's, 002:13). `missed`:
     the pack's words for a missed month with its reason recorded and without (DCC 000:176),
@@ -60,6 +62,19 @@ def summary_card(
     sections = [CardSection("By team", teams or ("No teams.",))]
     if by_group:
         sections.append(CardSection("By staff group", by_group))
+    if over_average:
+        # WSX/LUT 001:93: counts only, and who must agree it.
+        rule, clause, found = over_average
+        lines = [
+            f"{team_names.get(t.team_id, 'A team')}: {t.average} children per worker "
+            f"({t.workers} workers), above {t.level.normalize():f}"
+            for t in found
+        ]
+        lines.append(
+            f"To be agreed by the {rule.approver}, with a clear maximum timescale and regular "
+            "review" + (f" ({clause})" if clause else "")
+        )
+        sections.append(CardSection("Teams above the average caseload", tuple(lines)))
     return Card(
         title=f"Monthly supervision summary: {organisation}",
         subtitle=month_label,

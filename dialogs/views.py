@@ -89,6 +89,7 @@ class ActionView:
     done: bool
     closed_as: str | None = None  # issue 27: "done" or "not_needed" (policy.actions)
     asked_on: date | None = None  # the last day its owner was asked about it
+    success: str | None = None  # LAM 004:547,606 "I will know this works when?"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,107 @@
-"""Who may be allocated a case of a given shape: the pack's restrictions on allocation.
+"""Who may be allocated which work: a pack's allocation restrictions (issue 25 item 3).
 
-The team manager's "who can take this case?" (issue 26) asks this of each worker. The rules
-themselves (CAP003 003:30,64, policy_rules R22: an NQSW does not lead Section 47 enquiries, and
-nobody undertakes them alone before the Section 47 course) arrive with the issue "The council
-rules still missing" (issue 25). Until that lands `restriction` finds none, and callers show
-everyone as able to take the case on the rules they already have (caps and bands).
+CAP003 003:64: newly qualified social workers "should not lead child protection enquiries
+independently during the ASYE", though they "may co-work or undertake specific tasks or parts of
+child protection work", "agreed in supervision and recorded on their personal supervision
+record". A pack lists such rules under `caseload.restrictions`; `allocation_check` says, for one
+worker taking one case, whether to refuse it, flag it, or let it pass, with the clause.
+
+The team manager's "who can take this case?" (issue 26) asks `restriction` of each worker for a
+case not yet allocated (`CaseShape`): the same rules, for leading the case alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+from typing import Any
 
-from policy.packs.schema import Pack
-from scoring.vocabulary import CaseCategory, StaffRole
+from policy.asye import asye_on
+from policy.citations import cite
+from policy.packs.schema import AllocationRestriction, Pack
+from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
+
+
+class Verdict(StrEnum):
+    REFUSE = "refuse"
+    FLAG = "flag"
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationFinding:
+    """A restriction an allocation meets: refused, or let through and flagged for agreement."""
+
+    verdict: Verdict
+    restriction: str  # the rule's id
+    message: str  # in the pack's words, with the clause as people can look it up
+    source: str | None  # the line citation, for the log and the tests
+
+
+def restricted_work(restriction: AllocationRestriction, facts: Mapping[str, Any]) -> bool:
+    """Whether a case with these weighting facts is the restricted work now (e.g. a Section 47
+    enquiry runs from `s47_start` until `conference`, DCC 000:516)."""
+    started = facts.get(restriction.while_fact) not in (None, False, "")
+    ended = restriction.until_fact is not None and facts.get(restriction.until_fact) not in (
+        None,
+        False,
+        "",
+    )
+    return started and not ended
+
+
+def restricted_person(
+    restriction: AllocationRestriction,
+    pack: Pack,
+    role: StaffRole,
+    asye_start: date | None,
+    on: date,
+) -> bool:
+    """Whether the restriction binds this worker on `on`: by role, or (where the restriction
+    says so) while they are on the pack's early-career programme."""
+    if role in restriction.roles:
+        return True
+    return restriction.early_career and asye_on(pack.asye, asye_start, on)
+
+
+def allocation_check(
+    pack: Pack,
+    *,
+    role: StaffRole,
+    asye_start: date | None,
+    part: AllocationRole,
+    co_worked: bool,
+    facts: Mapping[str, Any],
+    on: date,
+) -> list[AllocationFinding]:
+    """What the pack's restrictions say about a worker taking a case on `on`. `part` is their
+    part in it (lead or co-worker); `co_worked` whether someone else works it with them. Leading
+    it alone is what 003:64 forbids ("lead ... independently"): refused or flagged as the pack
+    says; co-working it passes or is flagged, with what the agreement needs."""
+    found: list[AllocationFinding] = []
+    for rule in pack.caseload.restrictions:
+        if not restricted_work(rule, facts) or not restricted_person(
+            rule, pack, role, asye_start, on
+        ):
+            continue
+        where = cite(pack, rule.source)
+        clause = f" ({where})" if where else ""
+        alone = part is AllocationRole.LEAD and not co_worked
+        if alone:
+            verdict = Verdict(rule.as_lead)
+            message = (
+                f"{rule.label}: {rule.who} must not lead it alone{clause}. Allocate it to "
+                "someone else, or add an experienced co-worker"
+            )
+        elif rule.co_working == "flag":
+            verdict = Verdict.FLAG
+            needs = rule.agreement or "agreed in supervision and recorded"
+            message = f"{rule.label}, co-worked: {needs}{clause}"
+        else:
+            continue
+        found.append(AllocationFinding(verdict, rule.id, message, rule.source))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +121,7 @@ class Restriction:
     """Why someone may not be allocated the case: the policy's own words and where they are."""
 
     rule: str
-    source: str  # "003:30"
+    source: str  # "003:64"
 
 
 def restriction(
@@ -43,9 +131,22 @@ def restriction(
     shape: CaseShape,
     on: date,
 ) -> Restriction | None:
-    """What stops this person taking the case under the council's pack, or None.
-
-    The seam for issue 25's NQSW and Section 47 restrictions: it returns None until those rules
-    are in the packs, so no one is stopped on a rule this code does not yet read."""
-    del pack, role, asye_start, shape, on
-    return None
+    """What stops this person leading the case alone under the council's pack, or None: the
+    pack's restrictions (`allocation_check`) that refuse it. A Section 47 enquiry in the shape
+    is the restricted work of every restriction that names one (003:64)."""
+    if not shape.section_47:
+        return None
+    facts = {rule.while_fact: on for rule in pack.caseload.restrictions}
+    found = allocation_check(
+        pack,
+        role=role,
+        asye_start=asye_start,
+        part=AllocationRole.LEAD,
+        co_worked=False,
+        facts=facts,
+        on=on,
+    )
+    refused = next((f for f in found if f.verdict is Verdict.REFUSE), None)
+    if refused is None:
+        return None
+    return Restriction(refused.message, refused.source or "")

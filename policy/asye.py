@@ -8,11 +8,21 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from policy.calendar import WorkingCalendar, add_months
+from policy.citations import cite
 from policy.facts import StaffFacts
 from policy.frequencies import Absences, DueItem, adjust, overdue_days
 from policy.history import Held
-from policy.packs.schema import Asye, DueDateAdjustment
+from policy.packs.schema import Asye, DueDateAdjustment, Pack
 from policy.vocabulary import SessionType
+
+
+def early_career_unset(pack: Pack) -> str:
+    """What people are told where the pack sets no early-career programme (`asye: null`), with
+    the clause as people can look it up: never another nation's rules (issue 25 item 7)."""
+    if pack.early_career is None:
+        return "Your council's policy pack sets no early-career supervision programme."
+    where = cite(pack, pack.early_career.source)
+    return pack.early_career.value + (f" ({where})" if where else "")
 
 
 def in_asye(staff: StaffFacts, asye: Asye | None, on: date) -> bool:

@@ -6,12 +6,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from policy.calendar import add_months, months_between
 from policy.facts import CaseloadPeriod, OverCapApproval, StaffFacts
-from policy.packs.schema import Pack
+from policy.packs.schema import CapRule, Pack
 from scoring.caps import role_limit, team_caseload
 from scoring.vocabulary import StaffRole
 
@@ -33,16 +33,46 @@ class CapBreach:
 Kind = Literal["hard", "benchmark"]
 
 
+def practice_start(asye_start: date | None, start_date: date | None) -> date | None:
+    """Where years of practice count from (experience_cap): the ASYE where it is recorded (a
+    newly qualified social worker's first year), else the day they started in post (the only
+    other date the council holds: someone qualified before joining has had more practice)."""
+    return asye_start or start_date
+
+
+def experience_cap(
+    rule: CapRule, start: date | None, on: date
+) -> tuple[int, str | None, str | None]:
+    """A cap by years of practice (RBWM 001:5062-5070): the last step whose `after_years` the
+    practice from `start` to `on` is longer than, with its words and source. No steps, or no
+    start known: the rule's own `max`."""
+    if not rule.experience or start is None:
+        return rule.max, rule.note, rule.source
+    chosen = rule.experience[0]
+    for step in rule.experience[1:]:
+        if on > add_months(start, 12 * step.after_years):
+            chosen = step
+    return chosen.max, chosen.label, chosen.source or rule.source
+
+
 def effective_cap(
-    staff: StaffFacts, pack: Pack, team: Decimal | None = None
+    staff: StaffFacts, pack: Pack, team: Decimal | None = None, on: date | None = None
 ) -> tuple[int, Kind, str | None] | None:
     """The person's cap: their role's in the pack's count caps, or the role's share of the
-    team's caseload `team` where lower (CAP003 003:36, students: half the team's social workers)."""
+    team's caseload `team` where lower (CAP003 003:36, students: half the team's social workers);
+    on `on`, by their years of practice where the pack's cap has steps (RBWM 001:5062-5070)."""
     policy = pack.count_caps()
     role_cap = policy.roles.get(staff.role) if policy is not None else None
     cap = role_limit(role_cap, team) if role_cap is not None else None
     if role_cap is None or cap is None:
         return None
+    own = pack.cap_for(staff.role)
+    if own is not None and own.experience and on is not None:
+        start = practice_start(staff.asye_start, staff.start_date)
+        cap, _, source = experience_cap(own, start, on)
+        if pack.caseload.prorate_caps_by_fte:
+            cap = int(cap * staff.fte)
+        return cap, role_cap.kind, source
     if pack.caseload.prorate_caps_by_fte:
         cap = int(cap * staff.fte)
     return cap, role_cap.kind, role_cap.source or None
@@ -63,6 +93,41 @@ def team_caseloads(
             by_team.setdefault(person.team_id, []).append((person.role, count))
     found = {team: team_caseload(policy, pairs) for team, pairs in by_team.items()}
     return {team: value for team, value in found.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class TeamOverAverage:
+    """A team whose average caseload is above the level its council set (WSX/LUT 001:93)."""
+
+    team_id: int
+    workers: int
+    children: int
+    average: Decimal  # to one decimal place
+    level: Decimal
+
+
+def teams_over_average(
+    counts: Iterable[tuple[int, int]], staff: Mapping[int, StaffFacts], pack: Pack
+) -> list[TeamOverAverage]:
+    """Teams whose children per case-holding worker of the pack's roles are above its level
+    (WSX/LUT 001:93: such a team's caseload needs the Service Lead's agreement, a maximum
+    timescale and regular review). `counts`: (staff id, children held) for everyone in post."""
+    rule = pack.caseload.team_average
+    if rule is None:
+        return []
+    by_team: dict[int, list[int]] = defaultdict(list)
+    for staff_id, count in counts:
+        person = staff.get(staff_id)
+        if person is None or person.team_id is None or person.role not in rule.roles:
+            continue
+        if count > 0:
+            by_team[person.team_id].append(count)
+    found = []
+    for team_id, held in sorted(by_team.items()):
+        average = (Decimal(sum(held)) / len(held)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        if Decimal(sum(held)) > rule.max_average * len(held):
+            found.append(TeamOverAverage(team_id, len(held), sum(held), average, rule.max_average))
+    return found
 
 
 def over_cap_since(periods: Iterable[CaseloadPeriod], cap: int, on: date) -> date | None:
@@ -118,7 +183,7 @@ def cap_breaches(
     breaches = []
     for staff_id, count in counts:
         person = staff.get(staff_id)
-        found = effective_cap(person, pack, teams.get(person.team_id)) if person else None
+        found = effective_cap(person, pack, teams.get(person.team_id), on) if person else None
         if found is None or count <= found[0]:
             continue
         mine = sorted(by_staff.get(staff_id, ()), key=lambda a: a.start)

@@ -62,6 +62,8 @@ def due_items(
     for rule in periodic_rules(pack):
         if not rule.applies(staff.role, asye_now, holds_cases):
             continue
+        if not _in_first_months(rule, staff, on):
+            continue
         days = [h.day for h in held if h.type in rule.satisfied_by]
         anchor = days[-1] if days else staff.start_date
         due = adjust(
@@ -107,6 +109,11 @@ def due_items(
     return items
 
 
+def _in_first_months(rule: Frequency, staff: StaffFacts, on: date) -> bool:
+    """Whether a rule for someone's first months in post (DCC 000:89) still holds on `on`."""
+    return rule.first_months is None or on < add_months(staff.start_date, rule.first_months)
+
+
 @dataclass(frozen=True, slots=True)
 class MissedMonth:
     """A calendar month that closed with a periodic rule unmet (DCC 000:174-176)."""
@@ -141,6 +148,8 @@ def missed_supervision(
     found: list[MissedMonth] = []
     for rule in periodic_rules(pack):
         if rule.period != "calendar_month" or not rule.applies(staff.role, asye_now, holds_cases):
+            continue
+        if not _in_first_months(rule, staff, on):
             continue
         days = [h.day for h in held if h.type in rule.satisfied_by]
         anchor = days[-1] if days else staff.start_date
@@ -219,6 +228,9 @@ def stable_until(
             days.append(month_end(item.due - timedelta(days=7)) + timedelta(days=1))
     if staff.leaving_date is not None:
         days.append(staff.leaving_date + timedelta(days=1))
+    for rule in periodic_rules(pack):
+        if rule.first_months is not None:  # DCC 000:89: the first months' rule ends
+            days.append(add_months(staff.start_date, rule.first_months))
     if pack.asye is not None and staff.asye_start is not None:
         days += [staff.asye_start, add_months(staff.asye_start, pack.asye.duration_months)]
         # LAM 004:319: the review owed moves on as each review's window opens (asye.review_owed).

@@ -24,10 +24,13 @@ from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
 from policy.asye import short_asye_session
 from policy.calendar import month_from_index, month_index
+from policy.caps import TeamOverAverage, teams_over_average
+from policy.citations import cite
 from policy.digest import WEEK, PersonItem, ShortSession, TeamDigest
 from policy.frequencies import DueItem, overdue_days
 from policy.obligations import history_window
 from policy.packs import Pack
+from policy.packs.schema import TeamAverage
 from policy.vocabulary import SessionStatus, SessionType
 from scheduling.charts import ChartPool, ChartRequest
 from scheduling.obligations import Stats, _chunks
@@ -46,6 +49,7 @@ from storage.models import (
 )
 from storage.outbox import Queued, by_size, enqueue_many, sealed
 from storage.queries import caseload_counts_sql, digest_figures, monthly_compliance_sql
+from storage.repositories.facts import SqlFacts
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TEAMS_PER_WRITE = 25  # drawn together in the chart worker
@@ -434,6 +438,19 @@ async def _counts(
         return dict(await caseload_counts_sql(connection, organisation_id, today))
 
 
+async def _over_average(
+    database: AsyncEngine, organisation_id: int, pack: Pack, on: date
+) -> tuple[TeamAverage, str | None, list[TeamOverAverage]] | None:
+    """Teams above the pack's average caseload on `on` (WSX/LUT 001:93), for the summary."""
+    rule = pack.caseload.team_average
+    if rule is None:
+        return None
+    async with session_factory(database)() as session:
+        facts = await SqlFacts(session).for_organisation(organisation_id, on)
+    found = teams_over_average(facts.caseload_counts, {s.id: s for s in facts.staff}, pack)
+    return (rule, cite(pack, rule.source), found) if found else None
+
+
 def summary_done(pack: Pack, now: datetime) -> bool:
     """Whether this month's summary moment has passed (then it is queued or already was)."""
     local = now.astimezone(pack.zone)
@@ -472,6 +489,7 @@ async def monthly_summary(
         ).all()
     report = monthly.reports[last_month.replace(day=1)]
     names = {int(team_id or 0): name for team_id, name in teams}
+    over_average = await _over_average(database, organisation.id, pack, first)
     card = summary_card(
         organisation.name,
         f"{last_month:%B %Y}",
@@ -479,6 +497,7 @@ async def monthly_summary(
         names,
         pack.compliance.staff_groups,
         pack.compliance.missed_reason,
+        over_average,
     )
     rows = channel_rows(
         f"org:{organisation.id}",

@@ -31,6 +31,7 @@ from scheduling.digests import (
 from scheduling.locks import council_lock
 from scheduling.obligations import Stats, pack_fingerprint, refresh
 from scheduling.reminders import plan_reminders
+from scheduling.returns import workload_returns
 from storage.db import session_factory
 from storage.housekeeping import sweep
 from storage.models import Obligation, ObligationState, Organisation
@@ -70,6 +71,7 @@ class Scheduler:
         self._summarised: dict[int, str] = {}
         self._pipeline = Pipeline()  # digest batches still drawing, across councils (a tick's)
         self._chased: dict[int, date] = {}  # the day each council's open actions were asked about
+        self._returned: dict[int, str] = {}  # each council's workload returns: checked once a day
 
     async def tick(self) -> int:
         """Plan everything due now; returns how many new outbox rows were queued. A tick with
@@ -157,6 +159,8 @@ class Scheduler:
             steps.append(("summary", lambda: self._summary(organisation, pack, now, month)))
         if self._chased.get(org) != today:
             steps.append(("actions", lambda: self._actions(org, pack, now, today)))
+        if pack.returns and self._returned.get(org) != today.isoformat():
+            steps.append(("returns", lambda: self._returns(organisation, pack, now, today)))
         steps.append(("retention", lambda: self._retention(org, organisation.slug, pack, now)))
         for name, step in steps:
             try:
@@ -176,7 +180,7 @@ class Scheduler:
                 # Another instance is recomputing this council: what is stored may be about to
                 # change, so planning from it now could queue a reminder already answered.
                 return added
-            if name in {"reminders", "digests", "summary", "actions"}:
+            if name in {"reminders", "digests", "summary", "actions", "returns"}:
                 added += int(result or 0)
             if name != "retention" and result:
                 # After a step that wrote, SQLite's WAL goes back into the database here,
@@ -210,6 +214,14 @@ class Scheduler:
         added = await monthly_summary(self.database, organisation, pack, now, self.stats)
         if summary_done(pack, now):
             self._summarised[organisation.id or 0] = month
+        return added
+
+    async def _returns(
+        self, organisation: Organisation, pack: Pack, now: datetime, today: date
+    ) -> int:
+        """Issue 25 item 2: the workload returns due to be produced today (scheduling.returns)."""
+        added = await workload_returns(self.database, organisation, pack, now, self.stats)
+        self._returned[organisation.id or 0] = today.isoformat()
         return added
 
     async def _refresh(

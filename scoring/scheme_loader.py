@@ -26,6 +26,7 @@ from scoring.vocabulary import CaseCategory, StaffRole
 _TOP = (
     *("scheme", "name", "council", "source", "categories", "facts", "joint_working", "closure"),
     *("items", "limits", "personal", "personal_limits", "derived", "capacity", "not_scored"),
+    "approved",
 )
 
 
@@ -59,6 +60,7 @@ def parse_scheme(doc: Doc) -> Scheme:
     groups: set[str | None] = {i.group for i in items if i.group}
     personal_groups: set[str | None] = {p.group for p in personal if p.group}
     capacity = top["capacity"].mapping(("prorate_by_fte", "proration", "profiles"), ("profiles",))
+    approved = top["approved"].mapping(("by", "on"), ("by", "on")) if "approved" in top else None
     return Scheme(
         id=scheme_id,
         name=top["name"].text(),
@@ -79,6 +81,8 @@ def parse_scheme(doc: Doc) -> Scheme:
         else True,
         proration_note=capacity["proration"].text() if "proration" in capacity else "",
         path=doc.source,
+        approved_by=approved["by"].text() if approved else None,
+        approved_on=approved["on"].date() if approved else None,
     )
 
 

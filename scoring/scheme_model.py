@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -217,3 +218,7 @@ class Scheme:
     prorate_by_fte: bool
     proration_note: str
     path: str = ""
+    # Who approved this version of the weightings and when (`approved: {by, on}`): SWIN 001:4514
+    # asks for "the express approval of the Head of Service" before changes are made.
+    approved_by: str | None = None
+    approved_on: date | None = None

@@ -94,6 +94,11 @@ async def _record(settings: Settings, engine: AsyncEngine, args: argparse.Namesp
             section_titles=sections,
             owners=bundle.names,
             zone=ZoneInfo(settings.timezone),
+            action_success=(
+                template.action_success.value
+                if template and template.action_success
+                else "I will know this works when"
+            ),
         )
         pdf = record_pdf(record, document)
         await SqlAudit(session).record(

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
+from bot.packs import all_packs
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
 from storage.imports import ImportError_, ImportReport, import_file
 from storage.imports.base import Row
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             mapping=mapping,
             today=today(settings),
             progress=_progress,
+            packs=all_packs(settings),
         )
 
     try:
@@ -100,5 +102,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for error in report.errors:
         print(str(error), file=sys.stderr)
+    for note in report.notes:
+        print(f"Note: {note}")
     print(report.summary(), file=sys.stderr if report.errors else sys.stdout)
     return 1 if report.errors else 0

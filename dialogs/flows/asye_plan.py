@@ -16,7 +16,7 @@ from dialogs.flows.common import relation_to, resolve_person
 from dialogs.messages import AskChoice, Card, CardSection, Fact, Option, Payload, Say, Tone
 from dialogs.views import StaffView
 from dialogs.when import describe_day
-from policy.asye import AsyeStep, PlannedStep, asye_plan
+from policy.asye import AsyeStep, PlannedStep, asye_plan, early_career_unset
 from policy.calendar import WorkingCalendar, add_months
 from policy.citations import cite
 from policy.packs.schema import Asye
@@ -99,7 +99,7 @@ class AsyePlanFlow:
     async def start(self, turn: Turn, argument: str) -> Outcome:
         asye = turn.pack.asye
         if asye is None:
-            return Outcome(replies=[Say("Your council's policy pack sets no ASYE schedule.")])
+            return Outcome(replies=[Say(early_career_unset(turn.pack))])
         target = _target(argument)
         if not target:
             if turn.actor.asye_start is not None:

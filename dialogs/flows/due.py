@@ -16,11 +16,43 @@ from policy.asye import in_asye
 from policy.calendar import add_months
 from policy.citations import cite
 from policy.frequencies import DueItem
+from policy.history import SessionIndex
 from policy.obligations import due_items, missed_supervision
+from policy.record_review import records_for_review
 
 HORIZON = timedelta(days=14)
 ASYE_KINDS = frozenset({"asye_supervision"})
 MISSED_MONTHS = 3  # calendar months missed are listed for this many months back
+
+
+async def _records_to_review(turn: Turn) -> CardSection | None:
+    """A manager's supervisees' service user records to review in supervision this month,
+    in rotation (DCC 000:125-135, 000:321-327; policy.record_review). References only."""
+    rule = turn.pack.supervision.record_review
+    if rule is None or not turn.actor.role.is_manager:
+        return None
+    people = await turn.ports.directory.supervisees(turn.actor.id)
+    if not people:
+        return None
+    inputs = await turn.ports.facts.for_staff([p.id for p in people], turn.today)
+    history = SessionIndex(inputs.sessions, turn.zone)
+    lines = []
+    for person in sorted(people, key=lambda p: p.name):
+        picks = records_for_review(person.id, inputs.cases, history, turn.today, rule.per_month)
+        if picks:
+            listed = ", ".join(
+                p.reference
+                + (f" (last discussed {describe_day(p.last_reviewed)})" if p.last_reviewed else
+                   " (not discussed yet)")
+                for p in picks
+            )  # fmt: skip
+            lines.append(f"{person.name}: {listed}")
+    if not lines:
+        return None
+    where = cite(turn.pack, rule.source)
+    heading = f"Service user records to review in supervision, {turn.today:%B}"
+    tail = (rule.note or "") + (f" ({where})" if where else "")
+    return CardSection(heading, (*lines[:15], *((tail.strip(),) if tail.strip() else ())))
 
 
 class DueFlow:
@@ -108,6 +140,9 @@ class DueFlow:
                     ),
                 )
             )
+        reviews = await _records_to_review(turn)
+        if reviews:
+            sections.append(reviews)
         if actions:
             sections.append(
                 CardSection(

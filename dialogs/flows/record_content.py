@@ -23,8 +23,15 @@ class RecordContent:
     sections: tuple[tuple[str, str], ...]  # (title, text) in template order
     cases: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (reference, (heading, text))
     decisions: tuple[tuple[str, str, str], ...]  # (reference or "", decision, rationale)
-    actions: tuple[tuple[str, str, date, date | None], ...]  # (what, who, due, review)
+    # (what, who, due, review, success: LAM 004:547,606 "I will know this works when?")
+    actions: tuple[tuple[str, str, date, date | None, str | None], ...]
     next_meeting: str
+    action_success: str = "I will know this works when"  # the template's words for it
+
+
+def _success_label(plan: RecordPlan) -> str:
+    label = plan.template.action_success
+    return label.value if label is not None else "I will know this works when"
 
 
 async def length_flags(
@@ -102,10 +109,12 @@ def content_from_draft(
                 names.get(str(a["owner_id"]), "someone"),
                 date.fromisoformat(a["due"]),
                 date.fromisoformat(a["review"]) if a.get("review") else None,
+                a.get("success"),
             )
             for a in data["actions"]
         ),
         next_meeting=describe(datetime.fromisoformat(next_at), zone) if next_at else "not set",
+        action_success=_success_label(plan),
     )
 
 
@@ -120,12 +129,19 @@ def content_from_view(
             (d.case_reference or "", d.decision, d.rationale) for d in record.decisions
         ),
         actions=tuple(
-            (a.description, names.get(a.owner_id, "someone"), a.due_date, a.review_date)
+            (
+                a.description,
+                names.get(a.owner_id, "someone"),
+                a.due_date,
+                a.review_date,
+                a.success,
+            )
             for a in record.actions
         ),
         next_meeting=(
             describe(record.next_meeting_at, zone) if record.next_meeting_at else "not set"
         ),
+        action_success=_success_label(plan),
     )
 
 
@@ -157,7 +173,8 @@ def record_card(
                 f"{what} ({who}, by {describe_day(due)}"
                 + (f", review {describe_day(review)}" if review else "")
                 + ")"
-                for what, who, due, review in content.actions
+                + (f". {content.action_success}: {success}" if success else "")
+                for what, who, due, review, success in content.actions
             )
             or ("No actions recorded.",),
         )

@@ -76,6 +76,11 @@ class RecordFileFlow:
             section_titles=sections,
             owners=names,
             zone=turn.zone,
+            action_success=(
+                template.action_success.value
+                if template and template.action_success
+                else "I will know this works when"
+            ),
         )
         pdf = record_pdf(record, document)
         await turn.ports.audit.record(

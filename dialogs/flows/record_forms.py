@@ -189,6 +189,23 @@ def check_decision(
     return checked
 
 
+def _success_field(plan: RecordPlan) -> tuple[FormField, ...]:
+    """The template's success column (LAM 004:547,606 "I will know this works when?"), asked
+    of every action where the template has one."""
+    label = plan.template.action_success
+    if label is None:
+        return ()
+    return (
+        field(
+            "success",
+            label.value,
+            FieldKind.TEXTAREA,
+            max_length=2000,
+            help="How you will both know the action has worked",
+        ),
+    )
+
+
 def action_form(plan: RecordPlan, supervisee: str, values: Mapping[str, str]) -> AskForm:
     form = AskForm(
         form_id="record_action",
@@ -210,6 +227,7 @@ def action_form(plan: RecordPlan, supervisee: str, values: Mapping[str, str]) ->
                 required=False,
                 help="Optional: on or after the date it is due",
             ),
+            *_success_field(plan),
         ),
         submit_label="Add action",
         step=plan.label("action"),

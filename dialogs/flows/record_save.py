@@ -81,6 +81,7 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
                 a["owner_id"],
                 date.fromisoformat(a["due"]),
                 date.fromisoformat(a["review"]) if a["review"] else None,
+                a.get("success"),
             )
             for a in data["actions"]
         ],

@@ -213,6 +213,7 @@ async def _action(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubm
             "owner_id": owner.id,
             "due": due.isoformat(),
             "review": review.isoformat() if review else None,
+            "success": values.get("success") or None,
         }
     )
     del data["typed"]["action"]

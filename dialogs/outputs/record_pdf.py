@@ -34,6 +34,8 @@ class RecordDocument:
     section_titles: Sequence[tuple[str, str]]  # (section id, heading) in template order
     owners: Mapping[int, str]  # staff id -> name, for actions
     zone: ZoneInfo
+    # The template's words for an action's success column (LAM 004:547,606).
+    action_success: str = "I will know this works when"
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -136,9 +138,13 @@ def _actions(
 ) -> list[object]:
     rows: list[list[object]] = [["Action", "By whom", "By when", "Review"]]
     for action in record.actions:
+        # LAM 004:547,606: "I will know this works when?" with the action it belongs to.
+        what = action.description + (
+            f"\n{document.action_success}: {action.success}" if action.success else ""
+        )
         rows.append(
             [
-                _para(action.description, body),
+                _para(what, body),
                 _para(document.owners.get(action.owner_id, "—"), body),
                 f"{action.due_date:%d %b %Y}",
                 f"{action.review_date:%d %b %Y}" if action.review_date else "",

@@ -38,6 +38,9 @@ class Frequency(Sourced):
     period: PeriodKind
     interval: int = Field(gt=0)
     counts_for_compliance: bool = False
+    # Only in someone's first N months in post (DCC 000:89: "more frequent supervision may be
+    # necessary during an employee's first 6 months in employment"); None: throughout.
+    first_months: int | None = Field(default=None, gt=0)
 
     def applies(self, role: StaffRole, in_asye: bool, holds_cases: bool) -> bool:
         return (
@@ -58,6 +61,14 @@ class DirectObservation(Sourced):
     satisfied_by: tuple[SessionType, ...] = (SessionType.DIRECT_OBSERVATION,)
 
 
+class RecordReview(Sourced):
+    """DCC 000:125-135, 000:321-327: supervision includes "a regular review of service user
+    records"; the manager selects them "with a view to a rotation through the whole workload over
+    time". `per_month`: how many of each supervisee's open cases come up each month."""
+
+    per_month: int = Field(gt=0, le=20)
+
+
 class Supervision(Model):
     frequencies: tuple[Frequency, ...] = Field(min_length=1)
     due_date_adjustment: DueDateAdjustment = DueDateAdjustment(basis="product")
@@ -66,6 +77,7 @@ class Supervision(Model):
     my_plan: Frequency | None = None
     file_audit: Frequency | None = None
     direct_observation: DirectObservation | None = None
+    record_review: RecordReview | None = None
 
     @field_validator("frequencies")
     @classmethod
@@ -108,7 +120,12 @@ class AsyeLabels(Model):
 
 
 class Asye(Sourced):
-    """LAM 3.3 (004:317-319): weekly 6 weeks, fortnightly to the 6-month review, then monthly."""
+    """The early-career programme the council follows, with its own frequencies. England's is the
+    ASYE: LAM 3.3 (004:317-319) weekly 6 weeks, fortnightly to the 6-month review, then monthly.
+    `nation` says whose programme it is; a pack may only follow its own nation's (issue 25 item 7:
+    Welsh staff must never be told English rules as if they were Welsh)."""
+
+    nation: Nation = Nation.ENGLAND
 
     weekly_weeks: int = Field(gt=0)  # also how many weekly sessions (LAM 004:317 "first 6 weeks")
     fortnightly_until_month: int = Field(gt=0)  # the review that ends fortnightly (LAM 004:268)
@@ -279,10 +296,37 @@ class Compliance(Model):
     staff_groups: StaffGroups = StaffGroups(basis="default", source="002:13")
 
 
+class ExperienceStep(Sourced):
+    """The cap from some years of practice on (RBWM 001:5062-5070: "Newly qualified social
+    workers: 8 - 10 cases; After first year of practice: 10 - 12 cases; More than two years'
+    practice: 12 - 15 cases"). The step holds once practice is longer than `after_years` years
+    (0: from the start)."""
+
+    after_years: int = Field(ge=0, le=40)
+    max: int = Field(ge=0)
+    label: str = Field(min_length=1, max_length=120)  # in the scheme's words
+
+
 class CapRule(Sourced):
     role: StaffRole
     max: int = Field(ge=0)
     kind: Literal["hard", "benchmark"] = "hard"
+    # Caps by years of practice (policy.caps.experience_cap); `max` is the cap where nothing is
+    # known of the worker's practice.
+    experience: tuple[ExperienceStep, ...] = ()
+
+    @field_validator("experience")
+    @classmethod
+    def _steps_ascend(cls, value: tuple[ExperienceStep, ...]) -> tuple[ExperienceStep, ...]:
+        years = [step.after_years for step in value]
+        if value and (years != sorted(set(years)) or years[0] != 0):
+            raise ValueError("experience steps start at after_years: 0 and ascend, each once")
+        return value
+
+    @property
+    def lowest(self) -> int:
+        """The lowest cap this rule gives anyone (the storage prefilter reads it)."""
+        return min([self.max, *(step.max for step in self.experience)])
 
 
 class OverCap(Sourced):
@@ -306,6 +350,44 @@ class Escalation(Sourced):
         return self.label or self.to.replace("_", " ")
 
 
+class AllocationRestriction(Sourced):
+    """Work some staff must not lead (CAP003 003:64: NQSWs "should not lead child protection
+    enquiries independently during the ASYE" but "may co-work ... agreed in supervision and
+    recorded on their personal supervision record"). A case is such work while its fact
+    `while_fact` is set and `until_fact` is not (the Section 47 enquiry: from the referral to the
+    conference or closure, DCC 000:516 / SWIN 001:4626). policy.allocation applies it."""
+
+    id: Id
+    label: str = Field(min_length=1, max_length=80)  # the work, in the council's words
+    who: str = Field(min_length=1, max_length=80)  # whom it restricts, in the council's words
+    roles: tuple[StaffRole, ...] = Field(min_length=1)
+    early_career: bool = True  # also anyone on the early-career programme (`asye`), any role
+    while_fact: Id
+    until_fact: Id | None = None
+    as_lead: Literal["refuse", "flag"] = "refuse"
+    co_working: Literal["allow", "flag"] = "flag"
+    agreement: str | None = None  # what a co-working allocation needs, in the council's words
+
+
+class TeamAverage(Sourced):
+    """WSX/LUT 001:93: "If a team holds a caseload higher than the overall average levels set,
+    this will have to be agreed by the relevant Service Lead. Such allocation must have a clear,
+    maximum timescale and be subject to regular review." The level is the average children per
+    case-holding worker of `roles` (001:44 "an average of 15-20 children")."""
+
+    max_average: Decimal = Field(gt=0)
+    roles: tuple[StaffRole, ...] = Field(min_length=1)
+    approver: str = Field(min_length=1, max_length=80)  # who agrees it, in the council's words
+
+
+class WeightingChanges(Sourced):
+    """SWIN 001:4514: changes to the scheme "should not be made without the express approval of
+    the Head of Service". A council's own copy of its scheme (SCHEMES_DIR) is refused unless it
+    names who approved it and when (policy.weightings.weighting_change_problem)."""
+
+    approver: str = Field(min_length=1, max_length=80)  # in the council's words
+
+
 class Caseload(Model):
     weighting_scheme: TextRule | None
     unit: TextRule
@@ -315,6 +397,24 @@ class Caseload(Model):
     over_cap: OverCap
     escalation: Escalation
     analysis: Frequency | None = None
+    restrictions: tuple[AllocationRestriction, ...] = ()
+    team_average: TeamAverage | None = None
+    weighting_changes: WeightingChanges | None = None
+
+    @field_validator("restrictions")
+    @classmethod
+    def _one_rule_per_work(
+        cls, value: tuple[AllocationRestriction, ...]
+    ) -> tuple[AllocationRestriction, ...]:
+        ids = [item.id for item in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each restriction needs its own id")
+        for item in value:
+            if item.until_fact == item.while_fact:
+                raise ValueError(
+                    f"restriction {item.id!r}: until_fact equals while_fact, so it never applies"
+                )
+        return value
 
     @field_validator("caps_preset")
     @classmethod
@@ -352,6 +452,33 @@ class Caseload(Model):
         if self.weighting_scheme is None and self.caps_preset is None and not self.caps:
             raise ValueError("with no weighting scheme, give count caps (caps_preset or caps)")
         return self
+
+
+class WorkloadReturn(Sourced):
+    """A workload return the council owes on a day of the month (issue 25 item 2): NOTTS
+    001:1285,1487 the quarterly team return by the 28th of March, June, September and December;
+    WARR 001:5809 the previous month's workload per worker and team by the 15th. It is produced
+    `send_working_days_before` working days before it is due (a day on no working day moves to
+    the working day before), as a CSV to everyone holding a `send_to` role, and with counts only
+    to the senior managers' channel. policy.returns computes the days and the content."""
+
+    id: Id
+    title: str = Field(min_length=1, max_length=80)
+    months: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+    due_day: int = Field(ge=1, le=28)
+    covers: Literal["previous_month", "quarter"]
+    send_working_days_before: int = Field(default=5, ge=0, le=15)
+    send_to: tuple[StaffRole, ...] = Field(min_length=1)
+    send_to_label: str = Field(min_length=1, max_length=120)  # in the council's words
+    then: str | None = None  # what the recipient does with it, in the council's words
+    channel: bool = True
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or list(value) != sorted(set(value)) or not 1 <= value[0] <= value[-1] <= 12:
+            raise ValueError("months are 1-12, ascending, each once, e.g. [3, 6, 9, 12]")
+        return value
 
 
 class Reminders(Sourced):
@@ -397,6 +524,9 @@ class RecordTemplate(Sourced):
     used_for: tuple[SessionType, ...] = ()
     per_case: bool = False
     sections: tuple[TemplateSection, ...] = Field(min_length=1)
+    # The action table's success column, in the template's words (LAM 004:547,606 "I will know
+    # this works when?"): where set, every action asks it. None: the template has no such column.
+    action_success: TextRule | None = None
 
     @field_validator("sections")
     @classmethod
@@ -411,6 +541,9 @@ class RecordAccess(Model):
     consent_required: BoolRule
     chain_levels: IntRule
     notify_on_access_without_consent: BoolRule
+    # DCC 000:105: "Where line management responsibilities change, supervision records should
+    # be passed to the new line manager" (policy.record_handover).
+    pass_on_manager_change: BoolRule | None = None
 
 
 class Retention(Sourced):
@@ -433,10 +566,14 @@ class Pack(Model):
     provenance: str
     supervision: Supervision
     asye: Asye | None
+    # What people are told where the pack sets no early-career programme (`asye: null`): which
+    # programme applies and why it is not set, with the clause (POWYS 002:57-63).
+    early_career: TextRule | None = None
     case_supervision: CaseSupervision | None
     recording: Recording
     compliance: Compliance
     caseload: Caseload
+    returns: tuple[WorkloadReturn, ...] = ()
     reminders: Reminders = Reminders(basis="product")
     digest: Digest = Digest(basis="product")
     actions: ActionChasing = ActionChasing(basis="product")
@@ -455,6 +592,14 @@ class Pack(Model):
             raise ValueError(f"unknown time zone {value!r}; use e.g. Europe/London") from exc
         return value
 
+    @field_validator("returns")
+    @classmethod
+    def _unique_returns(cls, value: tuple[WorkloadReturn, ...]) -> tuple[WorkloadReturn, ...]:
+        ids = [item.id for item in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each return needs its own id")
+        return value
+
     @field_validator("templates")
     @classmethod
     def _unique_templates(cls, value: tuple[RecordTemplate, ...]) -> tuple[RecordTemplate, ...]:
@@ -462,6 +607,23 @@ class Pack(Model):
         if len(ids) != len(set(ids)):
             raise ValueError("template ids must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _programme_of_its_nation(self) -> Self:
+        if self.asye is not None and self.asye.nation != self.nation:
+            raise ValueError(
+                f"asye: the pack's nation is {self.nation.value} but its early-career programme "
+                f"is {self.asye.nation.value}'s ({self.asye.labels.programme}, "
+                f"{self.asye.source or 'no source'}); staff must not be told another nation's "
+                "rules as their own. Give the programme the council follows (asye.nation: "
+                f"{self.nation.value}, its frequencies and its source), or set `asye: null` and "
+                "say in `early_career` why none is set"
+            )
+        if self.asye is not None and self.early_career is not None:
+            raise ValueError(
+                "early_career explains a missing programme, but `asye` sets one; remove one"
+            )
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

@@ -38,6 +38,11 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    # What passed but the council's policy asks someone to act on (issue 25 item 3: a co-worked
+    # Section 47 enquiry to be agreed in supervision, CAP003 003:64), one line each.
+    notes: list[str] = field(default_factory=list)
+    # (staff id, previous line manager id or None, new line manager id): DCC 000:105.
+    manager_changes: list[tuple[int, int | None, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from scoring.vocabulary import AllocationRole, CaseCategory
+from policy.allocation import Verdict, allocation_check
+from policy.packs import Pack
+from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.imports.base import (
     CellError,
     ImportReport,
@@ -34,6 +36,9 @@ KNOWN = {
     "category_since",
     "worker_email",
     "co_worker_email",
+    # LAM 004:260: an extension of case supervision frequency agreed with the Service Manager.
+    "supervision_extension_until",
+    "extension_agreed_by_email",
 }
 REQUIRED = {"reference", "category", "opened"}
 FACT_PREFIX = "fact_"
@@ -94,6 +99,8 @@ class CaseRow:
     # The day the case took the row's category (issue 20 item 11); None: the import's day when
     # the category changes, the opening day for a new case.
     category_since: date | None = None
+    # The extension's end and who agreed it; None: the file has no such column (left as it is).
+    extension: tuple[date | None, str | None] | None = None
 
 
 def parse_cases(rows: list[Row], file: str, errors: list[RowError]) -> list[CaseRow]:
@@ -140,8 +147,20 @@ def parse_cases(rows: list[Row], file: str, errors: list[RowError]) -> list[Case
             errors.append(RowError(file, row.line, "reference", ref, f"repeats line {seen[ref]}"))
         elif ref:
             seen[ref] = row.line
+        extension = None
+        if "supervision_extension_until" in row.cells or "extension_agreed_by_email" in row.cells:
+            until = cell("supervision_extension_until", optional(parse_date))
+            agreed = cell("extension_agreed_by_email", optional(parse_email))
+            if agreed and until is None:
+                errors.append(
+                    RowError(
+                        file, row.line, "supervision_extension_until", "",
+                        "give the day the agreed extension ends, or leave both columns blank",
+                    )
+                )  # fmt: skip
+            extension = (until, agreed)
         if len(errors) == before:
-            parsed.append(CaseRow(row.line, values, worker, co_worker, since))
+            parsed.append(CaseRow(row.line, values, worker, co_worker, since, extension))
     return parsed
 
 
@@ -152,6 +171,7 @@ async def upsert_cases(
     report: ImportReport,
     file: str,
     today: date,
+    pack: Pack | None = None,
 ) -> None:
     existing = {
         c.reference: c
@@ -197,6 +217,14 @@ async def upsert_cases(
                 break
             wanted[person.id] = role
         else:
+            if pack is not None and not _allowed(pack, row, staff, report, file, today):
+                continue
+            if row.extension is not None:
+                agreed_by = _extension(pack, row, staff, report, file)
+                if agreed_by is False:
+                    continue
+                row.values["case_supervision_extension_until"] = row.extension[0]
+                row.values["case_supervision_extension_by"] = agreed_by
             case = existing.get(row.values["reference"])
             is_new = case is None
             if row.category_since is not None and row.category_since > today:
@@ -242,6 +270,103 @@ async def upsert_cases(
             report.created += is_new
             report.updated += changed and not is_new
             report.unchanged += not changed
+
+
+def _extension(
+    pack: Pack | None,
+    row: CaseRow,
+    staff: dict[str, Staff],
+    report: ImportReport,
+    file: str,
+) -> int | Literal[False] | None:
+    """LAM 004:260: an extension to case supervision frequency, "agreed with Service Manager"
+    where appropriate and necessary, for matched and stable CLA placements. Who agreed it (their
+    id), None when the columns are blank (no extension), or False when refused (the row's error
+    says which column and why, with the clause)."""
+    assert row.extension is not None
+    until, agreed = row.extension
+    if until is None:
+        return None
+    rules = pack.case_supervision if pack is not None else None
+    rule = rules.matched_stable_extension if rules is not None else None
+
+    def refuse(column: str, value: str, reason: str) -> Literal[False]:
+        report.errors.append(RowError(file, row.line, column, value, reason))
+        return False
+
+    if rule is None or not rule.allowed:
+        return refuse(
+            "supervision_extension_until",
+            str(until),
+            "your council's policy allows no extension of case supervision frequency; "
+            "leave this column blank",
+        )
+    where = f" ({rule.source})" if rule.source else ""
+    category = CaseCategory(row.values["category"])
+    if category not in rule.categories:
+        allowed = ", ".join(c.value for c in rule.categories)
+        return refuse(
+            "supervision_extension_until",
+            str(until),
+            f"an extension is only for {allowed} cases in a matched, stable placement{where}",
+        )
+    approver = rule.approver.value.replace("_", " ") if rule.approver else "the approver"
+    person = staff.get(agreed) if agreed else None
+    if person is None or person.id is None:
+        return refuse(
+            "extension_agreed_by_email",
+            agreed or "",
+            f"say who agreed the extension: the email of the {approver}{where}",
+        )
+    if rule.approver is not None and person.role != rule.approver.value:
+        return refuse(
+            "extension_agreed_by_email",
+            agreed or "",
+            f"an extension is agreed by the {approver}{where}; "
+            f"{person.name} is {person.role.replace('_', ' ')}",
+        )
+    return person.id
+
+
+def _allowed(
+    pack: Pack,
+    row: CaseRow,
+    staff: dict[str, Staff],
+    report: ImportReport,
+    file: str,
+    today: date,
+) -> bool:
+    """The pack's allocation restrictions for the row's workers (policy.allocation, CAP003
+    003:64): a refusal is the row's error (nothing is imported); a flag is a note the import
+    prints, and the row goes in. False when refused."""
+    if row.values.get("closed") is not None:
+        return True
+    refused = False
+    pairs = ((row.worker, AllocationRole.LEAD), (row.co_worker, AllocationRole.CO_WORKER))
+    for email, part in pairs:
+        person = staff.get(email) if email else None
+        if person is None:
+            continue
+        other = row.co_worker if part is AllocationRole.LEAD else row.worker
+        for finding in allocation_check(
+            pack,
+            role=StaffRole(person.role),
+            asye_start=person.asye_start,
+            part=part,
+            co_worked=other is not None,
+            facts=row.values.get("facts") or {},
+            on=today,
+        ):
+            column = "worker_email" if part is AllocationRole.LEAD else "co_worker_email"
+            if finding.verdict is Verdict.REFUSE:
+                report.errors.append(RowError(file, row.line, column, email or "", finding.message))
+                refused = True
+            else:
+                report.notes.append(
+                    f"{file}:{row.line}: case {row.values['reference']}, {column} {email}: "
+                    f"{finding.message}"
+                )
+    return not refused
 
 
 def _reallocate(

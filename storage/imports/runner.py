@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -10,9 +10,11 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from policy.packs import Pack, builtin_pack, builtin_pack_ids
 from storage.db import session_factory
 from storage.imports import absences, cases, staff
 from storage.imports.base import ImportError_, ImportReport, Row, RowError, read_rows
+from storage.imports.handover import tell_new_managers
 from storage.models import Organisation
 
 Kind = Literal["staff", "cases", "absences"]
@@ -29,8 +31,10 @@ async def import_file(
     mapping: dict[str, str] | None = None,
     today: date,
     progress: Progress = lambda rows: rows,
+    packs: Mapping[str, Pack] | None = None,
 ) -> ImportReport:
-    """Validate every row, then upsert them all, or nothing when any row is wrong."""
+    """Validate every row, then upsert them all, or nothing when any row is wrong. `packs`: the
+    councils' packs by id (the built-in ones when not given), for the allocation rules."""
     report = ImportReport(kind=kind, dry_run=dry_run)
     file = str(path)
     mapping = mapping or {}
@@ -65,8 +69,16 @@ async def import_file(
             )
         if kind == "staff":
             await staff.upsert_staff(session, org.id, parsed_staff, report, file)
+            pack = (packs or {}).get(org.pack_id) or (
+                builtin_pack(org.pack_id) if org.pack_id in builtin_pack_ids() else None
+            )
+            if pack is not None and not report.errors and not dry_run:
+                await tell_new_managers(session, pack, report, today)
         elif kind == "cases":
-            await cases.upsert_cases(session, org.id, parsed_cases, report, file, today)
+            pack = (packs or {}).get(org.pack_id) or (
+                builtin_pack(org.pack_id) if org.pack_id in builtin_pack_ids() else None
+            )
+            await cases.upsert_cases(session, org.id, parsed_cases, report, file, today, pack)
         else:
             await absences.upsert_absences(session, org.id, parsed_absences, report, file)
         if report.errors or dry_run:

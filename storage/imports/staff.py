@@ -221,6 +221,8 @@ async def upsert_staff(
                 continue
             manager_id = manager.id
         if staff.line_manager_id != manager_id:
+            if not is_new and manager_id is not None and staff.id is not None:
+                report.manager_changes.append((staff.id, staff.line_manager_id, manager_id))
             staff.line_manager_id = manager_id
             changed = True
         if not is_new:

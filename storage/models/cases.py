@@ -30,6 +30,8 @@ class Case(SQLModel, table=True):
     closed: date | None = None
     # LAM 3.1 (004:260): a recorded extension for matched, stable placements.
     case_supervision_extension_until: date | None = None
+    # Who agreed it (LAM 004:260 "agreed with Service Manager"; the pack's extension approver).
+    case_supervision_extension_by: int | None = None
     # The day the case took its current category (the last CaseCategoryChange); None: since
     # it opened. Case supervision's new interval runs from it (issue 20 item 11).
     category_since: date | None = None

@@ -93,6 +93,8 @@ class RecordAction(SQLModel, table=True):
     # last asked about it (a reminder, or their "not yet"), so the next ask waits its interval.
     closed_as: str | None = Field(default=None, max_length=12)
     asked_on: date | None = None
+    # LAM 004:547,606 "I will know this works when?", where the pack's actions ask it.
+    success: str | None = Field(default=None, sa_type=EncryptedText)
 
 
 class MissedMonth(SQLModel, table=True):

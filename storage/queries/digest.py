@@ -415,7 +415,7 @@ async def cap_breaches_sql(
     if not roles:
         return {}
     every = pack.caseload.prorate_caps_by_fte or shared or not capped
-    lowest = -1 if every else min(r.max for r in capped.values())
+    lowest = -1 if every else min(r.lowest for r in capped.values())  # RBWM: by experience
     co_worked = policy is not None and policy.count_co_worked
     counts = await caseload_counts_sql(
         connection, organisation_id, on, above=lowest, co_worked=co_worked

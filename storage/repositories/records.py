@@ -37,7 +37,7 @@ class SqlRecords:
         sections: Mapping[str, str],
         case_discussions: Mapping[int, Mapping[str, str]],
         decisions: Sequence[tuple[int | None, str, str]],
-        actions: Sequence[tuple[str, int, date, date | None]],
+        actions: Sequence[tuple[str, int, date, date | None, str | None]],
         next_meeting_at: datetime | None,
         written_by_id: int,
         written_at: datetime,
@@ -70,7 +70,7 @@ class SqlRecords:
                     rationale=rationale,
                 )
             )
-        for description, owner_id, due, review in actions:
+        for description, owner_id, due, review, success in actions:
             self._session.add(
                 RecordAction(
                     record_id=record.id,
@@ -78,6 +78,7 @@ class SqlRecords:
                     owner_id=owner_id,
                     due_date=due,
                     review_date=review,
+                    success=success,
                 )
             )
         await self._session.flush()
@@ -264,4 +265,5 @@ def _action_view(row: RecordAction) -> ActionView:
         row.done_at is not None,
         row.closed_as,
         row.asked_on,
+        row.success,
     )

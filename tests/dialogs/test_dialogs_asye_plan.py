@@ -118,3 +118,24 @@ async def test_someone_else_cannot_see_an_nqsws_plan(
     none = await (await chat_as("Sam Taylor")).send("asye")
     assert isinstance(none[0], Say)
     assert not isinstance(none[0], AskChoice)
+
+
+async def test_in_powys_an_nqsw_is_not_told_englands_asye(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    # Issue 25 item 7: Powys's answer (002:20,57-63) names no early-career programme; its NQSWs
+    # have the monthly 1:1. The chat says so, in Powys's words, never Lambeth's ASYE.
+    async with session_factory(database)() as session:
+        for org in (await session.exec(select(Organisation))).all():
+            org.pack_id = "powys"
+            session.add(org)
+        await session.commit()
+    nqsw = await chat_as("Aled Rhys")
+    replies = await nqsw.send("asye")
+    said = " ".join(r.text for r in replies if isinstance(r, Say))
+    assert "1:1 supervision every month" in said, replies
+    assert "Powys County Council" in said
+    assert not any(isinstance(r, Card) for r in replies)
+    due = card(await nqsw.send("what's due"))
+    assert "start:asye" not in {o.value for o in due.actions}

@@ -192,3 +192,19 @@ async def test_none_booked_says_when_it_is_due_and_what_was_agreed(
     assert shown.startswith("none booked; due by ")
     assert "; agreed at your last supervision: " in shown
     assert "start:book" in {o.value for o in card.actions}
+
+
+async def test_a_manager_is_told_whose_records_to_review_this_month(chat_as) -> None:  # type: ignore[no-untyped-def]
+    # Issue 25 item 5, DCC 000:321-327: the manager selects service user records for review in
+    # supervision, rotating through the whole workload; Derbyshire's pack: two a supervisee.
+    reply = (await (await chat_as("Priya Shah")).send("what's due"))[0]
+    assert isinstance(reply, Card)
+    section = next(s for s in reply.sections if s.heading.startswith("Service user records"))
+    people = [line.split(":")[0] for line in section.lines if line.startswith(("Sam", "Tom"))]
+    assert people == ["Sam Taylor", "Tom Evans"]
+    sam = next(line for line in section.lines if line.startswith("Sam Taylor:"))
+    assert sam.count("C-") == 2  # references only, two of them
+    assert "Derbyshire" in section.lines[-1]  # the clause, as people can look it up
+    worker = (await (await chat_as("Sam Taylor")).send("what's due"))[0]
+    assert isinstance(worker, Card)
+    assert not any(s.heading.startswith("Service user records") for s in worker.sections)

@@ -834,3 +834,38 @@ async def test_back_in_a_record_returns_to_the_step_before_with_its_answers(
             select(SupervisionRecord).where(SupervisionRecord.session_id == session_id)
         )
         assert saved.first() is None  # back and forth saves nothing
+
+
+async def test_lambeth_actions_ask_i_will_know_this_works_when(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    # Issue 25 item 1, LAM 004:547,606: the case discussion tools' action table has "I will know
+    # this works when?" beside what needs to be done, who leads, by when and the review date.
+    await use_pack(database, "lambeth")
+    session_id = await held_session(database, type="case_management")
+    priya = await chat_as("Priya Shah")
+    await priya.command("record", str(session_id))
+    await priya.choose("kind:case_record")  # Lambeth keeps two records (issue 20 item 14)
+    while "cases" not in field_names(priya):
+        await fill(priya)
+    options = [o.value for o in priya.form().fields[0].options]
+    await priya.submit(cases=options[0])
+    await fill(priya)
+    await priya.choose("done")
+    await priya.choose("add")
+    form = priya.form()
+    success = field_of(form, "success")
+    assert (success.label, success.required) == ("I will know this works when", True)
+    await priya.submit(description="Chronology", owner="Sam Taylor", due="11/12", review="")
+    assert errors(priya.form()).get("success"), "the success column must be answered"
+    await priya.submit(success="The chronology is up to date on Mosaic")
+    assert "Action added for Sam Taylor." in priya.text()
+    await priya.choose("done")
+    await priya.submit(next_at="21/12 10:00")
+    review = priya.last.replies
+    shown = str(review)
+    assert "I will know this works when: The chronology is up to date on Mosaic" in shown
+    await priya.choose("confirm")
+    (action,) = (await record_of(database, session_id))["actions"]
+    assert action.success == "The chronology is up to date on Mosaic"

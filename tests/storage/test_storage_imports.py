@@ -282,3 +282,133 @@ async def test_malformed_csv_reports_instead_of_crashing(
         await load(engine, "staff", binary)
     with pytest.raises(ImportError_, match="cannot open"):
         await load(engine, "staff", tmp_path / "missing.csv")
+
+
+async def use_pack(engine: AsyncEngine, pack_id: str) -> None:
+    async with session_factory(engine)() as session:
+        org = (await session.exec(select(Organisation))).one()
+        org.pack_id = pack_id
+        session.add(org)
+        await session.commit()
+
+
+async def test_an_nqsw_leading_a_section_47_enquiry_alone_is_refused(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Issue 25 item 3, CAP003 003:64 (Lambeth borrows it): the row is refused with the clause,
+    # nothing is imported; co-worked, it goes in with a note for the supervision agreement.
+    await use_pack(engine, "lambeth")
+    assert (await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))).ok
+    alone = "reference,category,opened,worker_email,co_worker_email,fact_s47_start\nC-2001,CIN,2026-11-20,aled.rhys@council.gov.uk,,2026-11-20\n"
+    report = await load(engine, "cases", write(tmp_path, "alone.csv", alone))
+    assert not report.ok
+    (error,) = report.errors
+    assert (error.line, error.column) == (2, "worker_email")
+    assert "newly qualified social workers must not lead it alone" in error.reason
+    assert "Caseload Policy (CAP003)" in error.reason
+    assert await count(engine, Case) == 0
+    paired = alone.replace(",,2026-11-20", ",tom.evans@council.gov.uk,2026-11-20")
+    report = await load(engine, "cases", write(tmp_path, "paired.csv", paired))
+    assert report.ok, report.errors
+    (note,) = report.notes
+    assert "C-2001" in note
+    assert "agreed in supervision and recorded" in note
+    assert await count(engine, CaseAllocation) == 2
+
+
+SERVICE_MANAGER = "E104,Sara Quinn,sara.quinn@council.gov.uk,service manager,Grade 14,1,no,,Safeguarding,,2018-01-01,\n"
+
+
+async def test_a_matched_cla_extension_is_entered_with_who_agreed_it(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Issue 25 item 1, LAM 004:260: "extensions on minimum frequency can be agreed with Service
+    # Manager" for matched, stable CLA placements. The import takes the end day and who agreed.
+    await use_pack(engine, "lambeth")
+    assert (await load(engine, "staff", write(tmp_path, "staff.csv", STAFF + SERVICE_MANAGER))).ok
+    head = "reference,category,opened,worker_email,supervision_extension_until,extension_agreed_by_email\n"
+    by_tm = (
+        head
+        + "C-3001,CLA,2025-01-20,tom.evans@council.gov.uk,2027-03-01,priya.shah@council.gov.uk\n"
+    )
+    report = await load(engine, "cases", write(tmp_path, "tm.csv", by_tm))
+    (error,) = report.errors
+    assert error.column == "extension_agreed_by_email"
+    assert "agreed by the service manager" in error.reason
+    assert "004:260" in error.reason
+    cin = by_tm.replace("CLA", "CIN").replace("priya.shah", "sara.quinn")
+    (error,) = (await load(engine, "cases", write(tmp_path, "cin.csv", cin))).errors
+    assert (error.column, "only for cla cases" in error.reason) == (
+        "supervision_extension_until",
+        True,
+    )
+    good = by_tm.replace("priya.shah", "sara.quinn")
+    report = await load(engine, "cases", write(tmp_path, "good.csv", good))
+    assert report.ok, report.errors
+    async with session_factory(engine)() as session:
+        case = (await session.exec(select(Case))).one()
+        manager = (await session.exec(select(Staff).where(Staff.external_ref == "E104"))).one()
+    assert case.case_supervision_extension_until == date(2027, 3, 1)
+    assert case.case_supervision_extension_by == manager.id
+    # A council whose policy has no such extension refuses the column's value.
+    await use_pack(engine, "derbyshire")
+    (error,) = (await load(engine, "cases", write(tmp_path, "dcc.csv", good))).errors
+    assert "allows no extension" in error.reason
+
+
+async def test_a_new_line_manager_is_told_the_records_pass_to_them(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Issue 25 item 5, DCC 000:105: "Where line management responsibilities change, supervision
+    # records should be passed to the new line manager". The import that records the change
+    # queues the new manager a message with the record numbers (no content), and notes it.
+    from datetime import UTC, datetime
+
+    from storage.models import OutboxMessage, SessionAttendee, SupervisionRecord, SupervisionSession
+
+    assert (await load(engine, "staff", write(tmp_path, "staff.csv", STAFF + SERVICE_MANAGER))).ok
+    async with session_factory(engine)() as session:
+        people = {s.external_ref: s for s in (await session.exec(select(Staff))).all()}
+        priya, tom = people["E100"], people["E101"]
+        assert priya.id is not None
+        assert tom.id is not None
+        held = datetime(2026, 11, 2, 10, tzinfo=UTC)
+        meeting = SupervisionSession(
+            organisation_id=priya.organisation_id, type="one_to_one", supervisor_id=priya.id,
+            planned_start=held, planned_end=held, status="held", ical_uid="t@x",
+        )  # fmt: skip
+        session.add(meeting)
+        await session.flush()
+        assert meeting.id is not None
+        session.add(SessionAttendee(session_id=meeting.id, staff_id=tom.id))
+        record = SupervisionRecord(
+            session_id=meeting.id,
+            template_id="t",
+            sections={"a": "private"},
+            written_by_id=priya.id,
+        )
+        session.add(record)
+        await session.commit()
+    moved = (STAFF + SERVICE_MANAGER).replace(
+        "E101,Tom Evans,tom.evans@council.gov.uk,social worker,Grade 11,0.6,no,Safeguarding North,Safeguarding,priya.shah@council.gov.uk",
+        "E101,Tom Evans,tom.evans@council.gov.uk,social worker,Grade 11,0.6,no,Safeguarding North,Safeguarding,sara.quinn@council.gov.uk",
+    )
+    assert moved != STAFF + SERVICE_MANAGER
+    report = await load(engine, "staff", write(tmp_path, "moved.csv", moved))
+    assert report.ok, report.errors
+    (note,) = report.notes
+    assert note.startswith(
+        "Tom Evans: supervision records pass to the new line manager, Sara Quinn"
+    )
+    async with session_factory(engine)() as session:
+        (message,) = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "handover"))
+        ).all()
+        quinn = (await session.exec(select(Staff).where(Staff.external_ref == "E104"))).one()
+    assert message.target == f"staff:{quinn.id}"
+    text = message.payload["replies"][0]["text"]
+    assert f"1 record: {record.id}" in text
+    assert "from Priya Shah" in text
+    assert "private" not in text
+    # Running the same file again changes no one's manager: nothing more is queued.
+    assert (await load(engine, "staff", write(tmp_path, "moved.csv", moved))).notes == []
