@@ -112,7 +112,7 @@ RULES: tuple[Rule, ...] = (
         "organisation",
         "UPDATE",
         ("SELECT id FROM staff WHERE organisation_id = NEW.id",),
-        ("pack_id",),
+        ("pack_id", "go_live"),
     ),
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -19,6 +19,9 @@ class Organisation(SQLModel, table=True):
     senior_slack_channel_id: str | None = Field(default=None, max_length=64)
     senior_teams_channel_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The day the council started using the product (issue 23 item 1): before it, what was not
+    # imported (supervision history) is unknown, never overdue. None: everything is known.
+    go_live: date | None = None
 
 
 class Team(SQLModel, table=True):

@@ -36,6 +36,42 @@ def test_init_import_and_rerun(tmp_path: Path) -> None:
     assert "0 were created, 0 were updated, 2 unchanged" in again.stdout
 
 
+def test_go_live_and_history_from_the_command_line(tmp_path: Path) -> None:
+    # Issue 23 item 1, as a council's IT team runs it: the import says when no go-live is set,
+    # init sets it, and history imports with its own line errors.
+    run(tmp_path, "init", "--org", "north", "--name", "North Council", "--pack", "lambeth")
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "external_ref,name,email,role,start_date\n"
+        "E1,Siân Ŵyn,sian@north.gov.uk,team manager,2012-01-09\n"
+        "E2,Łukasz Żak,lukasz@north.gov.uk,social worker,2015-03-02\n",
+        encoding="utf-8",
+    )
+    first = run(tmp_path, "import", "staff", str(staff))
+    assert first.returncode == 0, first.stderr
+    assert "No go-live date is set" in first.stdout
+    bad_day = run(tmp_path, "init", "--org", "north", "--go-live", "07/12/2026")
+    assert bad_day.returncode == 2
+    assert "is not a date; write YYYY-MM-DD" in bad_day.stderr
+    live = run(tmp_path, "init", "--org", "north", "--go-live", "2026-12-07")
+    assert live.returncode == 0, live.stderr
+    assert "goes live on 07 December 2026" in live.stdout
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "supervisee_email,supervisor_email,date,type\n"
+        "lukasz@north.gov.uk,sian@north.gov.uk,2026-11-23,professional\n"
+        "lukasz@north.gov.uk,sian@north.gov.uk,2026-11-24,chat\n"
+    )
+    refused = run(tmp_path, "import", "history", str(history))
+    assert refused.returncode == 1
+    assert f"{history}:3: column 'type', value 'chat': unknown type of session" in refused.stderr
+    history.write_text("\n".join(history.read_text().splitlines()[:2]) + "\n")
+    imported = run(tmp_path, "import", "history", str(history))
+    assert imported.returncode == 0, imported.stderr
+    assert "1 history row(s): 1 were created" in imported.stdout
+    assert "No go-live date is set" not in imported.stdout
+
+
 def test_bad_rows_are_listed_with_file_line_and_column(tmp_path: Path) -> None:
     run(tmp_path, "init", "--org", "north", "--name", "North Council", "--pack", "lambeth")
     staff = tmp_path / "staff.csv"
