@@ -366,6 +366,26 @@ class Digest(Sourced):
     trend_periods: int = Field(default=12, gt=0)
 
 
+_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class WorkingTime(Sourced):
+    """When the product books people and speaks to them (issue 23 item 2): on the nation's
+    working days (weekends and its bank holidays off), within these hours. A booking on a day
+    off or in someone's recorded absence is warned about, or refused where the pack says so."""
+
+    start: str = Field(default="08:00", pattern=_CLOCK)  # nothing is sent before ...
+    end: str = Field(default="18:00", pattern=_CLOCK)  # ... or from this time
+    non_working_day_bookings: Literal["warn", "refuse"] = "warn"
+    absence_bookings: Literal["warn", "refuse"] = "warn"
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Self:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+
 class Terms(Model):
     manager_decision: TextRule
     case_discussion_note: TextRule
@@ -430,6 +450,7 @@ class Pack(Model):
     caseload: Caseload
     reminders: Reminders = Reminders(basis="product")
     digest: Digest = Digest(basis="product")
+    working_time: WorkingTime = WorkingTime(basis="product")
     terms: Terms
     templates: tuple[RecordTemplate, ...] = Field(min_length=1)
     record_access: RecordAccess
