@@ -386,6 +386,14 @@ class WorkingTime(Sourced):
         return self
 
 
+class Meetings(Sourced):
+    """What a calendar invitation says for LOCATION when the booking gave no venue (issue 23
+    item 6: an empty LOCATION shows as nowhere in Outlook)."""
+
+    virtual_location: str = Field(default="Microsoft Teams meeting", min_length=1)
+    in_person_location: str = Field(default="In person: venue to be confirmed", min_length=1)
+
+
 class Terms(Model):
     manager_decision: TextRule
     case_discussion_note: TextRule
@@ -451,6 +459,7 @@ class Pack(Model):
     reminders: Reminders = Reminders(basis="product")
     digest: Digest = Digest(basis="product")
     working_time: WorkingTime = WorkingTime(basis="product")
+    meetings: Meetings = Meetings(basis="product")
     terms: Terms
     templates: tuple[RecordTemplate, ...] = Field(min_length=1)
     record_access: RecordAccess

@@ -33,3 +33,6 @@ class Team(SQLModel, table=True):
     manager_id: int | None = Field(default=None, index=True)
     slack_channel_id: str | None = Field(default=None, max_length=64)
     teams_channel_id: str | None = Field(default=None, max_length=200)
+    # A standing online meeting (a Teams meeting link, or any https link) that the team's
+    # virtual supervision invitations carry (issue 23 item 6).
+    meeting_link: str | None = Field(default=None, max_length=1000)

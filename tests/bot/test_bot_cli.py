@@ -138,6 +138,14 @@ def test_channels_for_digests_and_the_summary(tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert "no team 'Nowhere'" in missing.stderr
     assert "Children in Care" in missing.stderr
+    # Issue 23 item 6: a team's standing meeting link, https only.
+    link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0"
+    meeting = run(tmp_path, "channel", "Safeguarding North", "--meeting-link", link)
+    assert meeting.returncode == 0, meeting.stderr
+    assert "Set the meeting link for Safeguarding North's virtual supervision" in (meeting.stdout)
+    bad = run(tmp_path, "channel", "Safeguarding North", "--meeting-link", "teams meeting")
+    assert bad.returncode == 2
+    assert "must be an https:// link" in bad.stderr
 
 
 def test_serve_without_a_database_refuses_with_the_command_to_run(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""organisation go-live: before it, missing supervision history is unknown (issue 23 item 1)
+"""organisation go-live (issue 23 item 1) and a team's meeting link (item 6)
 
 A council that starts with staff in post since 2015 and imports no history would otherwise see
 everyone "overdue by 4,251 days" on day one. Setting or moving the go-live date changes what
@@ -47,9 +47,15 @@ def upgrade() -> None:
     # Added in place (a batch copy of `organisation` on SQLite would drop its trigger).
     op.add_column('organisation', sa.Column('go_live', sa.Date(), nullable=True))
     _trigger('pack_id, go_live')
+    # Issue 23 item 6: a team's standing online meeting, carried by virtual invitations.
+    op.add_column('team', sa.Column('meeting_link', sa.String(length=1000), nullable=True))
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE "team" DROP COLUMN meeting_link')
+    else:
+        op.drop_column('team', 'meeting_link')
     _trigger('pack_id')
     if op.get_bind().dialect.name == 'sqlite':
         op.execute('ALTER TABLE "organisation" DROP COLUMN go_live')
