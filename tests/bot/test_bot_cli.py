@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,35 @@ def test_serve_demo_in_an_empty_folder_creates_the_database_and_the_demo(
     assert main(["serve", "--demo", "--port", "3999", "--no-scheduler"]) == 0  # kept, not doubled
     with sqlite3.connect(tmp_path / "empty.db") as db:
         assert db.execute("select count(*) from organisation").fetchone()[0] == 1
+
+
+def test_reach_lists_who_the_bot_cannot_speak_to_under_their_manager(tmp_path: Path) -> None:
+    """Issue 23 item 5: a Teams person who never installed the app has no chat the bot may
+    open; the IT team and their manager are told, not left to find out from silence."""
+    run(tmp_path, "init", "--org", "north", "--name", "North Council", "--pack", "lambeth")
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "external_ref,name,email,role,line_manager_email,teams_aad_object_id\n"
+        "E1,Siân Ŵyn,sian@north.gov.uk,team manager,,11111111-1111-1111-1111-111111111111\n"
+        "E2,Łukasz Żak,lukasz@north.gov.uk,social worker,sian@north.gov.uk,"
+        "22222222-2222-2222-2222-222222222222\n",
+        encoding="utf-8",
+    )
+    assert run(tmp_path, "import", "staff", str(staff)).returncode == 0
+    before = run(tmp_path, "reach")
+    assert before.returncode == 0, before.stderr
+    assert "2 people in post cannot be reached by the bot yet" in before.stdout
+    assert "Line manager Siân Ŵyn (1):\n  Łukasz Żak <lukasz@north.gov.uk> (Teams: install" in (
+        before.stdout
+    )
+    # Siân opens the app in Teams: the bot stores her chat, and she drops off the list.
+    database = tmp_path / "cli.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO conversationreference (platform, conversation_id, staff_id, reference, "
+            "updated_at) SELECT 'teams', 'a:1', id, '{}', CURRENT_TIMESTAMP FROM staff "
+            "WHERE email = 'sian@north.gov.uk'"
+        )
+    after = run(tmp_path, "reach")
+    assert "1 person in post cannot be reached" in after.stdout
+    assert "Siân Ŵyn <" not in after.stdout
