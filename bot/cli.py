@@ -14,6 +14,7 @@ from bot.commands import (
     governance,
     imports,
     init,
+    reach,
     score,
     serve,
     teams_package,
@@ -45,6 +46,7 @@ _REGISTRARS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     governance.register,
     teams_package.register,
     channels.register,
+    reach.register,
 )
 
 

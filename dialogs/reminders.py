@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs.messages import Card, Fact, Option, Reply
 from dialogs.when import describe_day
+from policy.calendar import WorkingCalendar
 from policy.citations import cite
 from policy.facts import StaffFacts
 from policy.frequencies import DueItem
@@ -35,18 +36,59 @@ class QuietHours:
     end: int = 8  # ... until 08:00, in the person's time zone
 
 
-def send_time(now: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
-    """Now, or the end of the person's quiet hours if now falls inside them."""
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    """The council's working days and hours (issue 23 item 2: nothing at 08:00 on a Saturday
+    or a bank holiday). From the pack's `working_time` and its nation's calendar."""
+
+    calendar: WorkingCalendar
+    start: time = time(8)
+    end: time = time(18)
+
+    @classmethod
+    def of(cls, pack: Pack) -> WorkingHours:
+        rules = pack.working_time
+        return cls(
+            WorkingCalendar(pack.nation),
+            time.fromisoformat(rules.start),
+            time.fromisoformat(rules.end),
+        )
+
+
+def _windows(quiet: QuietHours, working: WorkingHours | None) -> list[tuple[time, time]]:
+    """The parts of a day a message may go in: outside quiet hours, inside working hours."""
+    if quiet.start == quiet.end:
+        free = [(time.min, time.max)]
+    elif quiet.start > quiet.end:  # e.g. 18:00 to 08:00, across midnight
+        free = [(time(quiet.end), time(quiet.start))]
+    else:
+        free = [(time.min, time(quiet.start)), (time(quiet.end), time.max)]
+    if working is None:
+        return free
+    found = [(max(lo, working.start), min(hi, working.end)) for lo, hi in free]
+    return [(lo, hi) for lo, hi in found if lo < hi]
+
+
+def send_time(
+    now: datetime, zone: ZoneInfo, quiet: QuietHours, working: WorkingHours | None = None
+) -> datetime:
+    """Now, or the next moment outside the person's quiet hours (and, with `working`, inside
+    the council's working hours on one of its working days: a Friday evening's goes on Monday
+    morning, or Tuesday's after a bank holiday)."""
     local = now.astimezone(zone)
-    inside = (
-        local.hour >= quiet.start or local.hour < quiet.end
-        if quiet.start > quiet.end
-        else quiet.start <= local.hour < quiet.end
-    )
-    if not inside:
-        return now
-    day = local.date() if local.hour < quiet.end else local.date() + timedelta(days=1)
-    return datetime.combine(day, time(quiet.end), tzinfo=zone)
+    windows = _windows(quiet, working)
+    for offset in range(15):  # Christmas to New Year is the longest run of days off
+        day = local.date() + timedelta(days=offset)
+        if working is not None and not working.calendar.is_working_day(day):
+            continue
+        for lo, hi in windows:
+            if offset == 0:
+                if local.time() >= hi:
+                    continue
+                if local.time() >= lo:
+                    return now
+            return datetime.combine(day, lo, tzinfo=zone)
+    return now
 
 
 def _subject(item: DueItem) -> str:
@@ -88,12 +130,15 @@ def plan_for_person(
     absent_today: bool,
     snoozed: Mapping[str, date],
 ) -> list[Planned]:
-    """Reminders for one person today; nothing while they are on recorded absence."""
-    if absent_today:
+    """Reminders for one person today; nothing while they are on recorded absence, nor on a
+    day the council does not work (the next working day's plan sends what is still due: the
+    smallest threshold not passed, the day's overdue reminder, the escalation)."""
+    working = WorkingHours.of(pack)
+    if absent_today or not working.calendar.is_working_day(today):
         return []
     rules = pack.reminders
     before = sorted(rules.days_before_due)
-    at = send_time(now, zone, quiet)
+    at = send_time(now, zone, quiet, working)
     planned: list[Planned] = []
     for item in items:
         if item.due is None or snoozed.get(item.kind, date.min) >= today:

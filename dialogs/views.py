@@ -40,6 +40,7 @@ class TeamView:
     name: str
     service: str
     manager_id: int | None
+    meeting_link: str | None = None  # issue 23 item 6: carried by virtual invitations
 
 
 @dataclass(frozen=True, slots=True)

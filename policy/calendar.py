@@ -25,8 +25,13 @@ _SUBDIVISIONS = {
 
 @lru_cache(maxsize=256)
 def _holidays_for(nation: Nation, year: int) -> frozenset[date]:
+    return frozenset(_named_holidays(nation, year))
+
+
+@lru_cache(maxsize=64)
+def _named_holidays(nation: Nation, year: int) -> dict[date, str]:
     days = holidays.country_holidays("GB", subdiv=_SUBDIVISIONS[nation], years=year)
-    return frozenset(days.keys())
+    return {day: str(name) for day, name in days.items()}
 
 
 class WorkingCalendar:
@@ -39,6 +44,10 @@ class WorkingCalendar:
 
     def holidays_in(self, year: int) -> frozenset[date]:
         return _holidays_for(self.nation, year)
+
+    def holiday_name(self, day: date) -> str | None:
+        """The bank holiday's name ("Christmas Day", "New Year's Day (observed)"), or None."""
+        return _named_holidays(self.nation, day.year).get(day)
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in _holidays_for(self.nation, day.year)

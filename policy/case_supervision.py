@@ -67,7 +67,12 @@ def case_items(
             continue
         recorded = history.last_case_day(case.reference, rules.satisfied_by, on)
         known = [d for d in (case.last_case_supervision, recorded) if d is not None and d <= on]
-        found = case_due(case, rules, nqsw, max(known) if known else None)
+        last = max(known) if known else None
+        if last is None and worker.known_from is not None and worker.known_from > case.opened:
+            # A child with no discussion on record from before go-live: unknown, so the clock
+            # starts at go-live, not at a 2019 opening (issue 23 item 1).
+            last = worker.known_from
+        found = case_due(case, rules, nqsw, last)
         if found is None:
             continue
         due = adjust(found[0], adjustment, calendar)

@@ -168,6 +168,8 @@ def monthly_compliance(
             continue
         if person.leaving_date is not None and person.leaving_date < lo:
             continue
+        if person.known_from is not None and hi < person.known_from:
+            continue  # a month before go-live is unknown, not a 0% (issue 23 item 1)
         mine = by_staff.get(person.id)
         whole_month = person.start_date <= lo and (
             person.leaving_date is None or person.leaving_date >= hi

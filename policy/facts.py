@@ -25,6 +25,17 @@ class StaffFacts:
     asye_start: date | None = None
     fte: Decimal = Decimal(1)
     service_id: int | None = None
+    # The organisation's go-live: before it, what was not imported is unknown, never overdue
+    # (issue 23 item 1). None: the product has known everything from the start date.
+    known_from: date | None = None
+
+    @property
+    def clock_start(self) -> date:
+        """Where a rule with no session on record counts from: the start date, or go-live if
+        later (someone in post since 2015 is not owed ten years of supervision on day one)."""
+        if self.known_from is not None and self.known_from > self.start_date:
+            return self.known_from
+        return self.start_date
 
     def in_post(self, day: date) -> bool:
         return self.start_date <= day and (self.leaving_date is None or day <= self.leaving_date)

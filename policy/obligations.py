@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from policy.asye import asye_items, in_asye
@@ -65,7 +65,7 @@ def due_items(
         if not _in_first_months(rule, staff, on):
             continue
         days = [h.day for h in held if h.type in rule.satisfied_by]
-        anchor = days[-1] if days else staff.start_date
+        anchor = days[-1] if days else staff.clock_start
         due = adjust(
             next_due(
                 rule.period, rule.interval, anchor, bool(days), away, on if close_months else None
@@ -104,7 +104,14 @@ def due_items(
         )
     mine = {h.session.id: h.session for h in history.by_supervisor.get(staff.id, ())}
     mine.update({h.session.id: h.session for h in held})
+    if staff.known_from is not None:
+        # Sessions imported from before go-live say when supervision happened; whether their
+        # records were written or signed on time was never ours to know (issue 23 item 1).
+        known = staff.known_from
+        mine = {k: s for k, s in mine.items() if local_date(s.start, pack.zone) >= known}
     items += record_items(mine.values(), staff.id, pack, calendar, on)
+    if staff.known_from is not None:
+        items = [_not_before(item, staff.known_from, on) for item in items]
     items.sort(key=lambda i: (i.due or date.max, i.kind, i.case_reference or ""))
     return items
 
@@ -112,6 +119,14 @@ def due_items(
 def _in_first_months(rule: Frequency, staff: StaffFacts, on: date) -> bool:
     """Whether a rule for someone's first months in post (DCC 000:89) still holds on `on`."""
     return rule.first_months is None or on < add_months(staff.start_date, rule.first_months)
+
+
+def _not_before(item: DueItem, known_from: date, on: date) -> DueItem:
+    """Nothing falls due before go-live: what history says was already late on the day is due
+    on go-live day, and late from the day after (issue 23 item 1)."""
+    if item.due is None or item.due >= known_from:
+        return item
+    return replace(item, due=known_from, overdue_days=overdue_days(known_from, on))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +167,11 @@ def missed_supervision(
         if not _in_first_months(rule, staff, on):
             continue
         days = [h.day for h in held if h.type in rule.satisfied_by]
-        anchor = days[-1] if days else staff.start_date
+        anchor = days[-1] if days else staff.clock_start
+        # A month before go-live is unknown, not missed: nothing was recorded here then.
+        floor = max((d for d in (since, staff.known_from) if d is not None), default=None)
         for month in missed_months(rule.period, rule.interval, anchor, bool(days), away, on):
-            if since is None or month >= since.replace(day=1):
+            if floor is None or month >= floor.replace(day=1):
                 found.append(
                     MissedMonth(staff.id, rule.obligation, rule.description, month, rule.source)
                 )
@@ -219,6 +236,8 @@ def stable_until(
     safety net: everyone is recomputed from scratch now and then)."""
     days: list[date] = [horizon]
     days.append(staff.start_date)
+    if staff.known_from is not None:
+        days.append(staff.known_from)  # nothing falls due before it (_not_before)
     monthly = {r.obligation for r in periodic_rules(pack) if r.period == "calendar_month"}
     for item in items:
         if item.kind in monthly and item.due is not None:

@@ -23,7 +23,7 @@ from dialogs.messages import Attachment, Reply
 from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
 from policy.asye import short_asye_session
-from policy.calendar import month_from_index, month_index
+from policy.calendar import WorkingCalendar, month_from_index, month_index
 from policy.caps import TeamOverAverage, teams_over_average
 from policy.citations import cite
 from policy.digest import WEEK, PersonItem, ShortSession, TeamDigest
@@ -65,6 +65,11 @@ def digest_moment(pack: Pack, now: datetime) -> tuple[date, datetime]:
     local = now.astimezone(pack.zone)
     monday = local.date() - timedelta(days=local.weekday())
     day = monday + timedelta(days=_DAYS.index(pack.digest.day))
+    # Issue 23 item 2: on a bank holiday Monday the digest goes on the next working day (the
+    # one before, for a Good Friday digest: the week's digest stays in its week).
+    calendar = WorkingCalendar(pack.nation)
+    shifted = calendar.next_working_day(day)
+    day = shifted if shifted < monday + timedelta(days=7) else calendar.previous_working_day(day)
     hour, minute = (int(part) for part in pack.digest.time.split(":"))
     return day, datetime.combine(day, clock_time(hour, minute), tzinfo=pack.zone)
 

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from policy.calendar import add_months
-from policy.vocabulary import AbsenceKind, CancelReason, SessionStatus
+from policy.calendar import WorkingCalendar, add_months
+from policy.vocabulary import AbsenceKind, CancelReason, Nation, SessionStatus
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.db import session_factory
 from storage.demo_content import (
@@ -75,10 +75,12 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
 
 
+_WORKING = WorkingCalendar(Nation.ENGLAND)  # Christmas and New Year are off in every nation
+
+
 def _weekday_on_or_after(day: date) -> date:
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
+    """The first working day from `day`: no demo session on 25 or 28 December (issue 23 item 2)."""
+    return _WORKING.next_working_day(day)
 
 
 def demo_teams_id(email: str) -> str:

@@ -112,6 +112,10 @@ RULES: tuple[Rule, ...] = (
         "organisation",
         "UPDATE",
         ("SELECT id FROM staff WHERE organisation_id = NEW.id",),
+        # Migration 3f0c7a1e5b29 re-creates this trigger on `pack_id, go_live` (issue 23 item
+        # 1). This module keeps the columns the earlier migrations install it with: they call
+        # it on a database without `go_live`, which PostgreSQL refuses in UPDATE OF. A later
+        # migration re-creating this trigger from here must add go_live back.
         ("pack_id",),
     ),
 )

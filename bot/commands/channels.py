@@ -26,13 +26,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("target", help="a team's name, or 'senior' for the monthly summary")
     parser.add_argument("--slack", metavar="CHANNEL_ID", help="Slack channel id (C0...)")
     parser.add_argument("--teams", metavar="CONVERSATION_ID", help="Teams channel id (19:...)")
+    parser.add_argument(
+        "--meeting-link",
+        metavar="URL",
+        help="a team's standing online meeting (https://teams.microsoft.com/l/meetup-join/...): "
+        "invitations to its virtual supervision carry it",
+    )
     parser.add_argument("--org", help="organisation short name (needed if there are several)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if not (args.slack or args.teams):
-        raise UserError("give --slack CHANNEL_ID and/or --teams CONVERSATION_ID")
+    if not (args.slack or args.teams or args.meeting_link):
+        raise UserError(
+            "give --slack CHANNEL_ID, --teams CONVERSATION_ID and/or --meeting-link URL"
+        )
+    if args.meeting_link and not args.meeting_link.startswith("https://"):
+        raise UserError("--meeting-link must be an https:// link, e.g. a Teams meeting's")
+    if args.meeting_link and args.target.lower() == "senior":
+        raise UserError("--meeting-link is set for a team, not for the senior managers' summary")
     settings = settings_or_exit()
     print(asyncio.run(with_engine(settings, lambda engine: _set(engine, args))))
     return 0
@@ -65,7 +77,11 @@ async def _set(engine: AsyncEngine, args: argparse.Namespace) -> str:
                 row.slack_channel_id = args.slack
             if args.teams:
                 row.teams_channel_id = args.teams
+            if args.meeting_link:
+                row.meeting_link = args.meeting_link
             what = f"{row.name}'s weekly digest"
+            if args.meeting_link and not (args.slack or args.teams):
+                what = f"{row.name}'s virtual supervision"
         session.add(row)
         await SqlAudit(session).record(
             actor_id=None,
@@ -73,7 +89,7 @@ async def _set(engine: AsyncEngine, args: argparse.Namespace) -> str:
             subject_type="channel",
             subject_id=args.target,
             target_staff_id=None,
-            detail={"slack": args.slack, "teams": args.teams},
+            detail={"slack": args.slack, "teams": args.teams, "meeting_link": args.meeting_link},
         )
         await session.commit()
-    return f"Set the channel for {what}."
+    return f"Set the {'meeting link' if 'virtual' in what else 'channel'} for {what}."

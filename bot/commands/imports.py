@@ -1,4 +1,4 @@
-"""`supervision-bot import staff|cases|absences FILE.csv`: load a council's exports, safely."""
+"""`supervision-bot import staff|cases|absences|history FILE.csv`: load exports, safely."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,13 +28,18 @@ COLUMNS = {
         "co_worker_email, and fact_* columns for weighting facts (e.g. fact_court_stage)"
     ),
     "absences": "staff_email, kind, start_date, end_date (required); note",
+    "history": (
+        "supervisee_email, supervisor_email, date, type (required); minutes, record_written, "
+        "supervisor_signed, supervisee_signed, case_references (separated by ;): supervision "
+        "held before go-live, so due dates count from it (import staff and cases first)"
+    ),
 }
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "import",
-        help="load staff, cases or absences from a CSV export",
+        help="load staff, cases, absences or supervision history from a CSV export",
         description=(
             "Loads a CSV file exported from your HR or case management system. Rows are matched "
             "by reference, so running the same file again changes nothing. If any row is wrong, "
@@ -81,8 +87,11 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     mapping = _mapping(args.map)
 
+    go_live: list[date | None] = []
+
     async def work(engine: AsyncEngine) -> ImportReport:
         organisation = await resolve_organisation(engine, args.org)
+        go_live.append(organisation.go_live)
         return await import_file(
             engine,
             args.kind,
@@ -105,4 +114,11 @@ def run(args: argparse.Namespace) -> int:
     for note in report.notes:
         print(f"Note: {note}")
     print(report.summary(), file=sys.stderr if report.errors else sys.stdout)
+    if not report.errors and args.kind in {"staff", "history"} and go_live == [None]:
+        # Issue 23 item 1: without it, someone in post since 2015 is owed ten years on day one.
+        print(
+            "No go-live date is set: until it is, people with no supervision on record are "
+            "counted from their start date. Set it with `supervision-bot init --org ORG "
+            "--go-live YYYY-MM-DD` (see the README's go-live section)."
+        )
     return 1 if report.errors else 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
@@ -30,6 +31,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--name", help="the organisation's full name")
     parser.add_argument("--pack", help="the council policy pack to follow, e.g. derbyshire")
     parser.add_argument(
+        "--go-live",
+        metavar="YYYY-MM-DD",
+        type=_day,
+        help="with --org: the day you start using Supervision Assistant. Before it, supervision "
+        "not imported is unknown, never overdue: due dates count from the later of the start "
+        "date, the last imported session and this day",
+    )
+    parser.add_argument(
         "--downgrade-to",
         metavar="REVISION",
         help='undo migrations down to REVISION ("base" undoes all), to run an older release; '
@@ -45,17 +54,46 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     if args.downgrade_to:
         return _downgrade(settings.database_url, args.downgrade_to, confirmed=args.yes)
-    if args.org and not (args.name and args.pack):
-        print("supervision-bot init: --org needs --name and --pack as well")
+    if args.go_live and not args.org:
+        print("supervision-bot init: --go-live needs --org")
+        return 2
+    if args.org and not (args.name and args.pack) and not args.go_live:
+        print("supervision-bot init: --org needs --name and --pack as well (or --go-live)")
         return 2
     if args.pack:
         pack_or_error(settings, args.pack)
     asyncio.run(upgrade(settings.database_url))
     print(f"Database ready ({_describe(settings.database_url)}).")
-    if args.org:
+    if args.org and args.name and args.pack:
         asyncio.run(with_engine(settings, lambda e: _upsert(e, args.org, args.name, args.pack)))
         print(f"Organisation {args.org!r} follows the {args.pack!r} policy pack.")
+    if args.org and args.go_live:
+        asyncio.run(with_engine(settings, lambda e: _set_go_live(e, args.org, args.go_live)))
+        print(
+            f"Organisation {args.org!r} goes live on {args.go_live:%d %B %Y}: supervision "
+            "before it that was not imported counts as unknown, not overdue."
+        )
     return 0
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write YYYY-MM-DD") from None
+
+
+async def _set_go_live(engine: AsyncEngine, slug: str, day: date) -> None:
+    async with session_factory(engine)() as session:
+        query = select(Organisation).where(Organisation.slug == slug)
+        organisation = (await session.exec(query)).first()
+        if organisation is None:
+            raise UserError(
+                f"no organisation {slug!r}; add it with --org {slug} --name NAME --pack PACK"
+            )
+        organisation.go_live = day  # the trigger marks everyone's obligations for recompute
+        session.add(organisation)
+        await session.commit()
 
 
 def _describe(url: str) -> str:

@@ -225,7 +225,7 @@ async def on_form_submitted(
 async def on_decision_shortcut(
     ack: AsyncAck, body: Body, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    """'Record as manager decision' on any message: the decision form, filled from its text."""
+    """'Record as decision' on any message: the decision form, filled from its text."""
     await ack()
     turns: Turns = context["turns"]
     team_id, user_id = _team(body), body["user"]["id"]

@@ -183,6 +183,7 @@ class BookFlow:
                 people = [supervisor, supervisee]
                 problem = checks.leaving_problem(people, start.astimezone(turn.zone).date())
                 problem = problem or await checks.clash(turn, people, start, end)
+                problem = problem or (await checks.availability(turn, people, start))[0]
                 if problem:
                     problems["when"] = problem
         for name, error in problems.items():
@@ -217,7 +218,8 @@ class BookFlow:
         end = start + timedelta(minutes=minutes)
         virtual = values["mode"] == "virtual"
         template, items = await checks.agenda(turn, kind, supervisee)
-        warnings = await checks.due_warnings(turn, supervisee, kind, start)
+        _, warnings = await checks.availability(turn, [supervisor, supervisee], start)
+        warnings += await checks.due_warnings(turn, supervisee, kind, start)
         short = checks.short_asye(turn, supervisee, kind, start, minutes)
         if short:  # LAM 004:317: booked all the same, and flagged
             warnings.insert(0, f"{supervisee.name} is on the ASYE: {short}.")

@@ -16,6 +16,7 @@ from dialogs.messages import CardSection, Fact, Option
 from dialogs.views import SessionView, StaffView
 from dialogs.when import describe, describe_day
 from policy.asye import short_asye_session
+from policy.availability import unavailable
 from policy.calendar import add_months
 from policy.citations import cite
 from policy.frequencies import DueItem
@@ -143,6 +144,42 @@ def leaving_problem(people: Sequence[StaffView], day: date) -> str:
             leaves = describe_day(person.leaving_date)
             return f"{person.name} leaves on {leaves}: choose an earlier date."
     return ""
+
+
+async def availability(
+    turn: Turn, people: Sequence[StaffView], start: datetime
+) -> tuple[str, list[str]]:
+    """(why the pack refuses the day, or ""; warnings to show before confirming): a weekend, a
+    bank holiday of the council's nation, or a recorded absence of either person (issue 23
+    item 2). An absence is never named by its kind: the other party sees "away" only."""
+    day = start.astimezone(turn.zone).date()
+    ids = [p.id for p in people]
+    absences = (await turn.ports.facts.for_staff(ids, turn.today)).absences
+    names = {p.id: p.name for p in people}
+    refused: list[str] = []
+    warned: list[str] = []
+    nation = turn.pack.nation.value.replace("_", " ").title()
+    for found in unavailable(day, turn.pack, ids, absences):
+        if found.kind == "bank_holiday":
+            text = f"{describe_day(day)} is a bank holiday in {nation} ({found.holiday})."
+        elif found.kind == "weekend":
+            text = f"{describe_day(day)} is a {day:%A}, not a working day."
+        else:
+            assert found.start is not None
+            assert found.end is not None
+            who = (
+                "You are" if found.staff_id == turn.actor.id else f"{names[found.staff_id or 0]} is"
+            )
+            text = (
+                f"{who} away that day (recorded absence, {describe_day(found.start)} to "
+                f"{describe_day(found.end)})."
+            )
+        (refused if found.refused else warned).append(text)
+    if refused:
+        return " ".join(
+            refused
+        ) + " Your council does not book supervision then: choose another day.", warned
+    return "", warned
 
 
 def date_warnings(

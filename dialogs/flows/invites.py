@@ -22,18 +22,35 @@ async def invite(turn: Turn, session: SessionView, *, cancel: bool = False) -> A
     names = " and ".join(p.name for p in people)
     # A cancellation is the next revision of the same event (RFC 5546 CANCEL).
     sequence = session.ical_sequence + 1 if cancel else session.ical_sequence
+    virtual, venue = session.virtual, session.venue.strip()
+    # Issue 23 item 6: LOCATION is never empty, and a virtual session carries the team's
+    # standing meeting link where one is set (the supervisee's team, else the supervisor's).
+    link = None
+    if virtual:
+        for person in (*people, supervisor):
+            team = (
+                await turn.ports.directory.team(person.team_id)
+                if person and person.team_id
+                else None
+            )
+            if team is not None and team.meeting_link:
+                link = team.meeting_link
+                break
+    words = turn.pack.meetings
+    location = venue or (words.virtual_location if virtual else words.in_person_location)
     data = invitation(
         uid=session.ical_uid,
         sequence=sequence,
         start=session.start,
         end=session.end,
         summary=f"Supervision: {names}" if names else "Supervision",
-        location="Online" if session.virtual and not session.venue else session.venue,
+        location=location,
         organiser=organiser,
         attendees=[Person(p.name, p.email) for p in people],
         description="Booked with Supervision Assistant.",
         cancel=cancel,
         stamp=turn.now,
+        url=link,
     )
     day = session.start.astimezone(turn.zone).date().isoformat()
     name = f"supervision-{day}{'-cancelled' if cancel else ''}.ics"

@@ -286,6 +286,7 @@ class RearrangeFlow:
         warnings: list[str] = []
         facts = [Fact("Now", checks.span(session.start, session.end, turn))]
         if start is not None:
+            warnings += (await checks.availability(turn, everyone, start))[1]
             for supervisee in supervisees:
                 warnings += await checks.due_warnings(
                     turn, supervisee, session.type, start, ignore=session.id
@@ -430,7 +431,8 @@ async def _slot_problem(
 ) -> str:
     end = start + (session.end - session.start)
     problem = checks.leaving_problem(people, start.astimezone(turn.zone).date())
-    return problem or await checks.clash(turn, people, start, end, ignore=session.id)
+    problem = problem or await checks.clash(turn, people, start, end, ignore=session.id)
+    return problem or (await checks.availability(turn, people, start))[0]
 
 
 async def _audit(

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from dialogs.outputs.spreadsheet import cell
 from policy.packs import Pack
 
 
@@ -84,13 +85,14 @@ def notes_csv(notes: Sequence[CaseNote]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for note in notes:
+        # Typed in chat: never a formula when the file is opened (issue 23 item 8).
         writer.writerow(
             [
-                note.case_reference,
-                note.note_type,
+                cell(note.case_reference),
+                cell(note.note_type),
                 note.note_date.isoformat(),
-                note.author,
-                note.body,
+                cell(note.author),
+                cell(note.body),
             ]
         )
     # UTF-8 with a byte-order mark: Excel opens Welsh characters correctly.

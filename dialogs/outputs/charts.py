@@ -16,6 +16,8 @@ from functools import cache, lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from dialogs.outputs.pdf_text import REGULAR
+
 TREND_COLOUR = "#1d70b8"  # GOV.UK blue
 TARGET_COLOUR = "#d4351c"
 BAR_COLOUR = "#00703c"
@@ -37,7 +39,9 @@ class Chart:
 
 @cache
 def _font(pixels: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=pixels)
+    # The product's own DejaVu Sans (issue 23 item 4): Pillow's default font cannot draw the
+    # "î" of "Tîm", nor Ł, Ż or ŵ in team names.
+    return ImageFont.truetype(str(REGULAR), size=pixels)
 
 
 @cache

@@ -1,9 +1,12 @@
 """Monthly compliance per team as CSV, in the shape councils report (POWYS 002:13-33).
 
-One row per team and staff group (qualified, newly qualified, agency) plus the team total:
-supervised, due (in post less excluded), excluded for absence, percentage and target, and the
-month's `status`: `complete`, `so far` (the current month) or `no data` (before the team's first
-held supervision, when there was nothing to count: no percentage rather than a false 0%).
+One row per team and staff group (qualified, newly qualified, agency, and `other` where the
+pack counts roles outside those three, so the groups add up to the team's `all` row) plus the
+team total: supervised, due (in post less excluded), excluded for absence, percentage and
+target, and the month's `status`: `complete`, `so far` (the current month: its percentage is
+progress, and `meets_target` says `so far`, not a final "no") or `no data` (before the team's
+first held supervision, when there was nothing to count: no percentage rather than a false 0%).
+Team names are guarded against spreadsheet formulas (dialogs.outputs.spreadsheet).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
+from dialogs.outputs.spreadsheet import cell
 from policy.compliance import GROUPS, Figure, monthly_compliance
 from policy.facts import AbsenceFacts, SessionFacts, StaffFacts
 from policy.history import SessionIndex
@@ -28,10 +32,13 @@ NO_DATA, SO_FAR, COMPLETE = "no data", "so far", "complete"
 def _row(period: str, team: str, group: str, figure: Figure, pack: Pack, status: str) -> list[str]:
     percent = None if status == NO_DATA else figure.percent
     target = pack.compliance.target.percent
+    meets = "" if percent is None else ("yes" if percent >= target else "no")
+    if status == SO_FAR and meets == "no":
+        meets = SO_FAR  # issue 23 item 8: the month is not over; not a final "no"
     return [
-        period, team, group, str(figure.in_post), str(figure.excluded), str(figure.denominator),
-        str(figure.supervised), "" if percent is None else f"{percent:.1f}", f"{target:.0f}",
-        "" if percent is None else ("yes" if percent >= target else "no"), status,
+        period, cell(team), group, str(figure.in_post), str(figure.excluded),
+        str(figure.denominator), str(figure.supervised),
+        "" if percent is None else f"{percent:.1f}", f"{target:.0f}", meets, status,
     ]  # fmt: skip
 
 
@@ -65,7 +72,8 @@ def compliance_csv(
             report = monthly_compliance(members, index, absences, pack, year, month)
             for group in GROUPS:
                 figure = report.by_group.get(group)
-                if group != "other" and figure is not None:
+                # `other` only where someone is in it: the groups then add up to `all`.
+                if figure is not None and (group != "other" or figure.in_post):
                     writer.writerow(_row(period, name, group, figure, pack, status))
             writer.writerow(_row(period, name, "all", report.organisation, pack, status))
     return buffer.getvalue().encode("utf-8-sig")

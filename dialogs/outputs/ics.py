@@ -32,7 +32,12 @@ def invitation(
     description: str = "",
     cancel: bool = False,
     stamp: datetime,
+    url: str | None = None,
 ) -> bytes:
+    """An invitation; `location` must say where (a venue, or the pack's words for online),
+    and `url` is the online meeting to join, where there is one (issue 23 item 6)."""
+    if not location.strip():
+        raise ValueError("an invitation needs a LOCATION: a venue or the pack's default")
     calendar = Calendar()
     calendar.add("prodid", "-//Supervision Assistant//supervision-bot//EN")
     calendar.add("version", "2.0")
@@ -45,6 +50,9 @@ def invitation(
     event.add("dtend", end.astimezone(UTC))
     event.add("summary", summary)
     event.add("location", location)
+    if url:
+        event.add("url", url)
+        description = f"{description}\n\nJoin the meeting: {url}".strip()
     # No record content or case detail in an invitation: it lands in shared calendars.
     if description:
         event.add("description", description)

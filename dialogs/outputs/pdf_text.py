@@ -1,10 +1,12 @@
-"""Text a PDF can draw: a Unicode font where the machine has one, and words for what it lacks.
+"""Text a PDF can draw: the Unicode font shipped with the product, and words for what it lacks.
 
 reportlab's built-in Helvetica covers Latin-1 only: Welsh ŵ and ŷ and every emoji printed as
-empty boxes (issue 21 item 9). DejaVu Sans (Debian's fonts-dejavu-core) covers Welsh; where it
-is missing, Vera, which ships with reportlab, is used. Characters the font has no glyph for are
-written as their letter without accents, or as their Unicode name in brackets ("[thumbs up
-sign]"), so the printed record keeps what was typed.
+empty boxes (issue 21 item 9), and a machine without Debian's fonts-dejavu-core fell back to
+Vera, which has no ŵ, Ł or Ż either (issue 23 item 4). DejaVu Sans now ships in
+dialogs/outputs/fonts (licence beside it), so every install embeds the same font: Welsh,
+Polish, Irish, Yoruba and the rest of Latin Extended, Greek and Cyrillic. Characters it has no
+glyph for (emoji) are written as their letter without accents, or as their Unicode name in
+brackets ("[thumbs up sign]"), so the printed record keeps what was typed.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import reportlab
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-_SYSTEM = Path("/usr/share/fonts/truetype/dejavu")
+FONTS = Path(__file__).parent / "fonts"
+REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
 _CANDIDATES = (
-    ("DejaVuSans", _SYSTEM / "DejaVuSans.ttf", _SYSTEM / "DejaVuSans-Bold.ttf"),
+    ("DejaVuSans", REGULAR, BOLD),
     (
         "Vera",
         Path(reportlab.__file__).parent / "fonts" / "Vera.ttf",

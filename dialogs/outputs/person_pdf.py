@@ -7,9 +7,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+from dialogs.outputs.pdf_text import fonts, printable
 
 _TITLES = {
     "person": "Your staff details",
@@ -34,7 +36,14 @@ def _line(entry: dict[str, Any]) -> str:
 
 
 def person_pdf(data: dict[str, Any], organisation: str) -> bytes:
+    # The shipped DejaVu Sans, as the record PDF: a Welsh or Polish name is not boxes here
+    # either (issue 23 item 4).
+    font, bold = fonts()
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        if isinstance(style, ParagraphStyle):
+            strong = style.name == "Title" or style.name.startswith("Heading")
+            style.fontName = bold if strong or "Bold" in style.fontName else font
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -43,10 +52,13 @@ def person_pdf(data: dict[str, Any], organisation: str) -> bytes:
         rightMargin=18 * mm,
         title="Information held about you",
         author=organisation,
+        initialFontName=font,
     )
     name = data["person"].get("name", "")
     story: list[object] = [
-        Paragraph(escape(f"{organisation}: information held about {name}"), styles["Title"]),
+        Paragraph(
+            escape(printable(f"{organisation}: information held about {name}")), styles["Title"]
+        ),
         Paragraph("Prepared in answer to a subject access request.", styles["Italic"]),
         Spacer(1, 4 * mm),
     ]
@@ -57,6 +69,6 @@ def person_pdf(data: dict[str, Any], organisation: str) -> bytes:
         if not entries:
             story.append(Paragraph("None held.", styles["BodyText"]))
         for entry in entries:
-            story.append(Paragraph(escape(_line(entry)), styles["BodyText"]))
+            story.append(Paragraph(escape(printable(_line(entry))), styles["BodyText"]))
     document.build(story)
     return buffer.getvalue()

@@ -68,6 +68,7 @@ def record_pdf(record: RecordView, document: RecordDocument) -> bytes:
         title=f"{document.title}: {document.supervisee}",
         author=document.council,
         subject="Supervision record (confidential staff record)",
+        initialFontName=font,  # no base-14 Helvetica (WinAnsi) left in the page's fonts
     )
     zone = document.zone
     cell = ParagraphStyle("cell", parent=body, spaceBefore=0, spaceAfter=0)

@@ -502,6 +502,34 @@ class Digest(Sourced):
     trend_periods: int = Field(default=12, gt=0)
 
 
+_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class WorkingTime(Sourced):
+    """When the product books people and speaks to them (issue 23 item 2): on the nation's
+    working days (weekends and its bank holidays off), within these hours. A booking on a day
+    off or in someone's recorded absence is warned about, or refused where the pack says so."""
+
+    start: str = Field(default="08:00", pattern=_CLOCK)  # nothing is sent before ...
+    end: str = Field(default="18:00", pattern=_CLOCK)  # ... or from this time
+    non_working_day_bookings: Literal["warn", "refuse"] = "warn"
+    absence_bookings: Literal["warn", "refuse"] = "warn"
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Self:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+
+class Meetings(Sourced):
+    """What a calendar invitation says for LOCATION when the booking gave no venue (issue 23
+    item 6: an empty LOCATION shows as nowhere in Outlook)."""
+
+    virtual_location: str = Field(default="Microsoft Teams meeting", min_length=1)
+    in_person_location: str = Field(default="In person: venue to be confirmed", min_length=1)
+
+
 class Terms(Model):
     manager_decision: TextRule
     case_discussion_note: TextRule
@@ -577,6 +605,8 @@ class Pack(Model):
     reminders: Reminders = Reminders(basis="product")
     digest: Digest = Digest(basis="product")
     actions: ActionChasing = ActionChasing(basis="product")
+    working_time: WorkingTime = WorkingTime(basis="product")
+    meetings: Meetings = Meetings(basis="product")
     terms: Terms
     templates: tuple[RecordTemplate, ...] = Field(min_length=1)
     record_access: RecordAccess

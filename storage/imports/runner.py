@@ -12,12 +12,12 @@ from sqlmodel import select
 
 from policy.packs import Pack, builtin_pack, builtin_pack_ids
 from storage.db import session_factory
-from storage.imports import absences, cases, staff
+from storage.imports import absences, cases, history, staff
 from storage.imports.base import ImportError_, ImportReport, Row, RowError, read_rows
 from storage.imports.handover import tell_new_managers
 from storage.models import Organisation
 
-Kind = Literal["staff", "cases", "absences"]
+Kind = Literal["staff", "cases", "absences", "history"]
 Progress = Callable[[Iterator[Row]], Iterable[Row]]
 
 
@@ -51,6 +51,10 @@ async def import_file(
         )
         all_rows = list(progress(rows))
         parsed_cases = cases.parse_cases(all_rows, file, errors)
+    elif kind == "history":
+        _, rows = read_rows(path, history.KNOWN, history.REQUIRED, mapping)
+        all_rows = list(progress(rows))
+        parsed_history = history.parse_history(all_rows, file, errors, today)
     else:
         _, rows = read_rows(path, absences.KNOWN, absences.REQUIRED, mapping)
         all_rows = list(progress(rows))
@@ -79,6 +83,8 @@ async def import_file(
                 builtin_pack(org.pack_id) if org.pack_id in builtin_pack_ids() else None
             )
             await cases.upsert_cases(session, org.id, parsed_cases, report, file, today, pack)
+        elif kind == "history":
+            await history.upsert_history(session, org.id, parsed_history, report, file)
         else:
             await absences.upsert_absences(session, org.id, parsed_absences, report, file)
         if report.errors or dry_run:

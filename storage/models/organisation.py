@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -19,6 +19,9 @@ class Organisation(SQLModel, table=True):
     senior_slack_channel_id: str | None = Field(default=None, max_length=64)
     senior_teams_channel_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The day the council started using the product (issue 23 item 1): before it, what was not
+    # imported (supervision history) is unknown, never overdue. None: everything is known.
+    go_live: date | None = None
 
 
 class Team(SQLModel, table=True):
@@ -30,3 +33,6 @@ class Team(SQLModel, table=True):
     manager_id: int | None = Field(default=None, index=True)
     slack_channel_id: str | None = Field(default=None, max_length=64)
     teams_channel_id: str | None = Field(default=None, max_length=200)
+    # A standing online meeting (a Teams meeting link, or any https link) that the team's
+    # virtual supervision invitations carry (issue 23 item 6).
+    meeting_link: str | None = Field(default=None, max_length=1000)

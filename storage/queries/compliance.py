@@ -49,6 +49,7 @@ from scoring.vocabulary import StaffRole
 from storage.models import (
     Absence,
     MissedMonth,
+    Organisation,
     SessionAttendee,
     Staff,
     SupervisionSession,
@@ -115,7 +116,7 @@ def _month_params(pack: Pack, firsts: Sequence[date]) -> dict[str, Any]:
 def _people(months: CTE) -> CTE:
     """One row per person counted in a month: in post for part of it, in a role the pack
     counts (POWYS 002:31: per individual, the denominator grows as staff are appointed)."""
-    S, T = Staff, Team
+    S, T, Org = Staff, Team, Organisation
     # POWYS 002:13,29: agency first, then newly qualified (NQSW, or in the ASYE at month end).
     group = case(
         (col(S.agency).is_(True), literal("agency")),
@@ -148,8 +149,11 @@ def _people(months: CTE) -> CTE:
         .select_from(S)
         .join(months, in_post)
         .outerjoin(T, col(T.id) == col(S.team_id))
+        .join(Org, col(Org.id) == col(S.organisation_id))
         .where(
             col(S.organisation_id) == bindparam("org", type_=Integer),
+            # Issue 23 item 1: a month that ended before go-live is unknown, not a 0%.
+            or_(col(Org.go_live).is_(None), col(Org.go_live) <= months.c.hi),
             col(S.role).in_(bindparam("roles", expanding=True, type_=String)),
         )
         .cte("people")

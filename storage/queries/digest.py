@@ -59,6 +59,7 @@ from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.models import (
     Case,
     CaseAllocation,
+    Organisation,
     RecordCaseDiscussion,
     SessionAttendee,
     Staff,
@@ -596,6 +597,19 @@ async def case_compliance_sql(
             col(C.case_supervision_extension_until) >= not_overdue_from,
         )
     overdue = and_(before, ~extended)
+    go_live = (
+        await connection.execute(
+            select(col(Organisation.go_live)).where(col(Organisation.id) == organisation_id)
+        )
+    ).scalar()
+    if go_live is not None:
+        # Issue 23 item 1 (policy.case_supervision.case_items, obligations._not_before): nothing
+        # is due before go-live, and a child never discussed here counts from it.
+        if go_live >= not_overdue_from:
+            overdue = false()
+        else:
+            never_cut = case(*date_whens)
+            overdue = and_(overdue, or_(last.is_not(None), literal(go_live, Date) < never_cut))
     team = func.coalesce(col(S.team_id), 0)
     base = (
         select(team.label("team_id"))
@@ -632,7 +646,7 @@ async def case_compliance_sql(
         empty = SessionIndex(())
         for r in rows:
             worker = StaffFacts(r.id, "", StaffRole(r.role), r.team_id, None, _NO_DATE,
-                                asye_start=r.asye_start)  # fmt: skip
+                                asye_start=r.asye_start, known_from=go_live)  # fmt: skip
             facts = CaseFacts(
                 r.reference, CaseCategory(r.category), r.id, r.opened, r.closed,
                 local_date(r.last, pack.zone) if r.last is not None else None,

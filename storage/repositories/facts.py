@@ -32,6 +32,7 @@ from storage.models import (
     Case,
     CaseAllocation,
     MissedMonth,
+    Organisation,
     RecordCaseDiscussion,
     SessionAttendee,
     Staff,
@@ -148,9 +149,10 @@ class SqlFacts:
                 core_select(
                     col(S.id), col(S.name), col(S.role), col(S.team_id), col(S.line_manager_id),
                     col(S.start_date), col(S.leaving_date), col(S.agency), col(S.asye_start),
-                    col(S.fte), col(Team.service),
+                    col(S.fte), col(Team.service), col(Organisation.go_live),
                 )
                 .outerjoin(Team, col(Team.id) == S.team_id)
+                .join(Organisation, col(Organisation.id) == S.organisation_id)
                 .where(who)
             )
         ).all()  # fmt: skip
@@ -162,12 +164,15 @@ class SqlFacts:
                 role=StaffRole(r[2]),
                 team_id=r[3] or 0,
                 supervisor_id=r[4],
+                # No start date in the HR export: in post for as long as anyone knows; with a
+                # go-live date, the clocks start there (StaffFacts.clock_start).
                 start_date=r[5] or date(2000, 1, 1),
                 leaving_date=r[6],
                 agency=r[7],
                 asye_start=r[8],
                 fte=r[9],
                 service_id=services.setdefault(r[10] or "", len(services) + 1),
+                known_from=r[11],  # issue 23 item 1: before go-live, unknown is not overdue
             )
             for r in rows
         )

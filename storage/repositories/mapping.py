@@ -37,7 +37,9 @@ def staff_view(row: StaffRow) -> StaffView:
 
 def team_view(row: Team) -> TeamView:
     assert row.id is not None
-    return TeamView(row.id, row.organisation_id, row.name, row.service, row.manager_id)
+    return TeamView(
+        row.id, row.organisation_id, row.name, row.service, row.manager_id, row.meeting_link
+    )
 
 
 def case_view(row: CaseRow, allocation: str = AllocationRole.LEAD.value) -> CaseView:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,42 @@ def test_init_import_and_rerun(tmp_path: Path) -> None:
     assert "2 were created" in first.stdout
     again = run(tmp_path, "import", "staff", str(staff))
     assert "0 were created, 0 were updated, 2 unchanged" in again.stdout
+
+
+def test_go_live_and_history_from_the_command_line(tmp_path: Path) -> None:
+    # Issue 23 item 1, as a council's IT team runs it: the import says when no go-live is set,
+    # init sets it, and history imports with its own line errors.
+    run(tmp_path, "init", "--org", "north", "--name", "North Council", "--pack", "lambeth")
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "external_ref,name,email,role,start_date\n"
+        "E1,Siân Ŵyn,sian@north.gov.uk,team manager,2012-01-09\n"
+        "E2,Łukasz Żak,lukasz@north.gov.uk,social worker,2015-03-02\n",
+        encoding="utf-8",
+    )
+    first = run(tmp_path, "import", "staff", str(staff))
+    assert first.returncode == 0, first.stderr
+    assert "No go-live date is set" in first.stdout
+    bad_day = run(tmp_path, "init", "--org", "north", "--go-live", "07/12/2026")
+    assert bad_day.returncode == 2
+    assert "is not a date; write YYYY-MM-DD" in bad_day.stderr
+    live = run(tmp_path, "init", "--org", "north", "--go-live", "2026-12-07")
+    assert live.returncode == 0, live.stderr
+    assert "goes live on 07 December 2026" in live.stdout
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "supervisee_email,supervisor_email,date,type\n"
+        "lukasz@north.gov.uk,sian@north.gov.uk,2026-11-23,professional\n"
+        "lukasz@north.gov.uk,sian@north.gov.uk,2026-11-24,chat\n"
+    )
+    refused = run(tmp_path, "import", "history", str(history))
+    assert refused.returncode == 1
+    assert f"{history}:3: column 'type', value 'chat': unknown type of session" in refused.stderr
+    history.write_text("\n".join(history.read_text().splitlines()[:2]) + "\n")
+    imported = run(tmp_path, "import", "history", str(history))
+    assert imported.returncode == 0, imported.stderr
+    assert "1 history row(s): 1 were created" in imported.stdout
+    assert "No go-live date is set" not in imported.stdout
 
 
 def test_bad_rows_are_listed_with_file_line_and_column(tmp_path: Path) -> None:
@@ -102,6 +139,14 @@ def test_channels_for_digests_and_the_summary(tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert "no team 'Nowhere'" in missing.stderr
     assert "Children in Care" in missing.stderr
+    # Issue 23 item 6: a team's standing meeting link, https only.
+    link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0"
+    meeting = run(tmp_path, "channel", "Safeguarding North", "--meeting-link", link)
+    assert meeting.returncode == 0, meeting.stderr
+    assert "Set the meeting link for Safeguarding North's virtual supervision" in (meeting.stdout)
+    bad = run(tmp_path, "channel", "Safeguarding North", "--meeting-link", "teams meeting")
+    assert bad.returncode == 2
+    assert "must be an https:// link" in bad.stderr
 
 
 def test_serve_without_a_database_refuses_with_the_command_to_run(tmp_path: Path) -> None:
@@ -135,3 +180,35 @@ def test_serve_demo_in_an_empty_folder_creates_the_database_and_the_demo(
     assert main(["serve", "--demo", "--port", "3999", "--no-scheduler"]) == 0  # kept, not doubled
     with sqlite3.connect(tmp_path / "empty.db") as db:
         assert db.execute("select count(*) from organisation").fetchone()[0] == 1
+
+
+def test_reach_lists_who_the_bot_cannot_speak_to_under_their_manager(tmp_path: Path) -> None:
+    """Issue 23 item 5: a Teams person who never installed the app has no chat the bot may
+    open; the IT team and their manager are told, not left to find out from silence."""
+    run(tmp_path, "init", "--org", "north", "--name", "North Council", "--pack", "lambeth")
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "external_ref,name,email,role,line_manager_email,teams_aad_object_id\n"
+        "E1,Siân Ŵyn,sian@north.gov.uk,team manager,,11111111-1111-1111-1111-111111111111\n"
+        "E2,Łukasz Żak,lukasz@north.gov.uk,social worker,sian@north.gov.uk,"
+        "22222222-2222-2222-2222-222222222222\n",
+        encoding="utf-8",
+    )
+    assert run(tmp_path, "import", "staff", str(staff)).returncode == 0
+    before = run(tmp_path, "reach")
+    assert before.returncode == 0, before.stderr
+    assert "2 people in post cannot be reached by the bot yet" in before.stdout
+    assert "Line manager Siân Ŵyn (1):\n  Łukasz Żak <lukasz@north.gov.uk> (Teams: install" in (
+        before.stdout
+    )
+    # Siân opens the app in Teams: the bot stores her chat, and she drops off the list.
+    database = tmp_path / "cli.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO conversationreference (platform, conversation_id, staff_id, reference, "
+            "updated_at) SELECT 'teams', 'a:1', id, '{}', CURRENT_TIMESTAMP FROM staff "
+            "WHERE email = 'sian@north.gov.uk'"
+        )
+    after = run(tmp_path, "reach")
+    assert "1 person in post cannot be reached" in after.stdout
+    assert "Siân Ŵyn <" not in after.stdout

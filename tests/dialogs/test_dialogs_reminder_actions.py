@@ -53,4 +53,11 @@ async def test_mark_a_past_booked_session_as_held(database: AsyncEngine, chat_as
     other = await chat_as("Grace Lee")
     await other.send(Choice("start:held"))
     replies = await other.choose(str(upcoming.id))
-    assert "not one of your sessions" in replies[0].text or "no past booked" in other.text()  # type: ignore[union-attr]
+    # Refused whichever way: Grace has no past booked session, or has her own to choose from
+    # (the demo's sessions fall on working days since issue 23 item 2) and this is not one.
+    said = replies[0].text  # type: ignore[union-attr]
+    assert (
+        "not one of your sessions" in said
+        or "no past booked" in other.text()
+        or f"I don't know '{upcoming.id}'" in said
+    ), said

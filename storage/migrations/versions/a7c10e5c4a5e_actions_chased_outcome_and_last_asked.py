@@ -6,7 +6,7 @@ moment); Not yet, and each reminder, set `asked_on`. Both columns are new and em
 nothing existing changes meaning.
 
 Revision ID: a7c10e5c4a5e
-Revises: 3f0c7a1e5b28
+Revises: 3f0c7a1e5b29
 Create Date: 2026-12-07 18:50:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'a7c10e5c4a5e'
-down_revision: str | None = '3f0c7a1e5b28'
+down_revision: str | None = '3f0c7a1e5b29'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
