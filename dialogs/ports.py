@@ -114,6 +114,10 @@ class Cases(Protocol):
 
     async def update_facts(self, case_id: int, facts: Mapping[str, Any]) -> None: ...
 
+    async def last_decisions(self, case_ids: Sequence[int]) -> Mapping[int, date]:
+        """The day of each case's latest manager's decision, for cases that have one."""
+        ...
+
 
 class Sessions(Protocol):
     async def book(

@@ -9,6 +9,7 @@ from dialogs.corpus import examples
 from dialogs.flow import Flow
 from dialogs.flows.absence import AbsenceFlow
 from dialogs.flows.actions import ActionFlow
+from dialogs.flows.agenda import AgendaFlow
 from dialogs.flows.allocate import WhatIfFlow, WhoCanFlow
 from dialogs.flows.asye_plan import AsyePlanFlow
 from dialogs.flows.book import BookFlow
@@ -45,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "asye": "asye",  # LAM 004:268,317,319: the ASYE plan
     "compliance": "compliance", "whocan": "whocan", "allocate": "whocan",  # issue 26
     "whatif": "whatif",
+    "agenda": "agenda", "prepare": "agenda",  # issue 27
     "help": "help", "menu": "help", "commands": "help",
     "hi": "hello", "hello": "hello",
     "thanks": "thanks", "cheers": "thanks",
@@ -74,6 +76,7 @@ def flows() -> Mapping[str, Flow]:
         SnoozeFlow(),
         RecordFileFlow(),
         ActionFlow(),
+        AgendaFlow(),
     ]
     return {flow.name: flow for flow in available}
 

@@ -229,7 +229,7 @@ class Understanding:
                 return "team"
             case "caseload" | "breakdown" | "rearrange" | "cancel" | "informal":
                 return found.person
-            case "overcap" | "element":
+            case "overcap" | "element" | "agenda":
                 return found.person
             case "whocan" | "whatif":
                 return raw  # the flow reads the case described and who (dialogs/allocation.py)
