@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from policy.packs import Pack
 from scheduling.actions import chase_actions
+from scheduling.agenda import send_agendas
 from scheduling.charts import ChartPool
 from scheduling.digests import (
     Pipeline,
@@ -70,6 +71,7 @@ class Scheduler:
         self._summarised: dict[int, str] = {}
         self._pipeline = Pipeline()  # digest batches still drawing, across councils (a tick's)
         self._chased: dict[int, date] = {}  # the day each council's open actions were asked about
+        self._agendas: dict[int, date] = {}  # the day each council's next-day agendas were sent
 
     async def tick(self) -> int:
         """Plan everything due now; returns how many new outbox rows were queued. A tick with
@@ -157,6 +159,8 @@ class Scheduler:
             steps.append(("summary", lambda: self._summary(organisation, pack, now, month)))
         if self._chased.get(org) != today:
             steps.append(("actions", lambda: self._actions(org, pack, now, today)))
+        if self._agendas.get(org) != today:
+            steps.append(("agendas", lambda: self._agenda(org, pack, now, today)))
         steps.append(("retention", lambda: self._retention(org, organisation.slug, pack, now)))
         for name, step in steps:
             try:
@@ -176,7 +180,7 @@ class Scheduler:
                 # Another instance is recomputing this council: what is stored may be about to
                 # change, so planning from it now could queue a reminder already answered.
                 return added
-            if name in {"reminders", "digests", "summary", "actions"}:
+            if name in {"reminders", "digests", "summary", "actions", "agendas"}:
                 added += int(result or 0)
             if name != "retention" and result:
                 # After a step that wrote, SQLite's WAL goes back into the database here,
@@ -202,6 +206,12 @@ class Scheduler:
         """Once a day: the owners of open actions asked about them (issue 27)."""
         added = await chase_actions(self.database, org, pack, now, today, self.stats)
         self._chased[org] = today
+        return added
+
+    async def _agenda(self, org: int, pack: Pack, now: datetime, today: date) -> int:
+        """Once a day: tomorrow's supervisions' agendas to their parties (issue 27)."""
+        added = await send_agendas(self.database, org, pack, self.packs, now, today, self.stats)
+        self._agendas[org] = today
         return added
 
     async def _summary(
