@@ -88,6 +88,15 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
         )
     )
 
+    if pack.reflection is not None:
+        answer = await turn.ports.sessions.reflection(session.id, supervisee.id)
+        sections.append(
+            CardSection(
+                f"{supervisee.first_name}'s reflection",
+                (answer,) if answer else ("Not answered (optional).",),
+            )
+        )
+
     template = next((t for t in pack.templates if session.type in t.used_for), None)
     if template is not None:
         sections.append(

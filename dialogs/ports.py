@@ -150,6 +150,16 @@ class Sessions(Protocol):
 
     async def mark_held(self, session_id: int) -> None: ...
 
+    async def reflection(self, session_id: int, staff_id: int) -> str | None:
+        """The supervisee's answer to the reflection questions before this session (issue 27)."""
+        ...
+
+    async def save_reflection(
+        self, session_id: int, staff_id: int, text: str, at: datetime
+    ) -> None:
+        """Keep (or replace) the supervisee's answer for this session."""
+        ...
+
 
 class Records(Protocol):
     async def save(

@@ -22,6 +22,7 @@ from dialogs.flows.personal import PersonalElementFlow
 from dialogs.flows.rearrange import RearrangeFlow
 from dialogs.flows.record import RecordFlow
 from dialogs.flows.record_file import RecordFileFlow
+from dialogs.flows.reflect import ReflectFlow
 from dialogs.flows.reminder_actions import HeldFlow, SnoozeFlow
 from dialogs.flows.sign import SignFlow
 from dialogs.flows.team_compliance import ComplianceFlow
@@ -77,6 +78,7 @@ def flows() -> Mapping[str, Flow]:
         RecordFileFlow(),
         ActionFlow(),
         AgendaFlow(),
+        ReflectFlow(),
     ]
     return {flow.name: flow for flow in available}
 

@@ -1,8 +1,10 @@
 """The agenda the day before (issue 27): once a day per council, each supervision booked for
 tomorrow has its agenda (dialogs.agenda) sent privately to its supervisor and to each
-supervisee, at the pack's morning time (scheduling.actions.send_at). Each message is keyed by
-session, supervisee, recipient and the session's day, so several instances, or a restart, queue
-it once; a session moved to another day is a new agenda.
+supervisee, at the pack's morning time (scheduling.actions.send_at); each supervisee also gets
+the pack's reflection questions where it has them, with a button to answer them
+(dialogs.flows.reflect). Each message is keyed by session, supervisee, recipient and the
+session's day, so several instances, or a restart, queue it once; a session moved to another
+day is a new agenda.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from sqlmodel import col
 
 from dialogs.agenda import agenda_card
 from dialogs.flow import Turn
+from dialogs.messages import Card, CardSection, Option
 from dialogs.serialise import to_dict
+from dialogs.views import SessionView
+from dialogs.when import describe
 from policy.packs import Pack
 from policy.vocabulary import SessionStatus
 from scheduling.actions import send_at
@@ -26,6 +31,17 @@ from storage.db import session_factory
 from storage.models import SupervisionSession
 from storage.outbox import Queued, destinations_of, enqueue_many, sealed
 from storage.unit_of_work import unit_of_work_factory
+
+
+def reflection_card(booked: SessionView, pack: Pack, turn: Turn) -> Card:
+    """The pack's reflection questions (e.g. DCC 000:241-251), with a button to answer them."""
+    assert pack.reflection is not None
+    return Card(
+        title="Before your supervision",
+        subtitle=f"{describe(booked.start, pack.zone)}: optional, your supervisor sees your answer",
+        sections=(CardSection("To think about", pack.reflection.questions),),
+        actions=(Option(f"start:reflect:{booked.id}", "Answer"),),
+    )
 
 
 async def send_agendas(
@@ -84,6 +100,20 @@ async def send_agendas(
                     for reader in readers
                     for platform, target in reach[reader]
                 ]
+                if pack.reflection is not None:  # optional: the pack's questions, to answer
+                    prompt = {"replies": [to_dict(reflection_card(booked, pack, turn))]}
+                    queued += [
+                        Queued(
+                            f"reflect:{booked.id}:{supervisee_id}:{tomorrow.isoformat()}"
+                            f":{platform}",
+                            platform,
+                            target,
+                            "reflect",
+                            prompt,
+                            at,
+                        )
+                        for platform, target in reach[supervisee_id]
+                    ]
     if not queued:
         return 0
     rows = sealed(queued)  # encrypted before the transaction begins

@@ -42,12 +42,14 @@ class Clock:
         return self.now
 
 
-async def _agendas(database: AsyncEngine) -> list[tuple[str, str, dict[str, Any]]]:
+async def _agendas(
+    database: AsyncEngine, kind: str = "agenda"
+) -> list[tuple[str, str, dict[str, Any]]]:
     async with database.connect() as connection:
         rows = (
             await connection.execute(
                 select(OutboxMessage.idempotency_key, OutboxMessage.target, OutboxMessage.payload)
-                .where(OutboxMessage.kind == "agenda")
+                .where(OutboxMessage.kind == kind)
                 .order_by(col(OutboxMessage.id))
             )
         ).all()
@@ -97,6 +99,17 @@ async def test_the_day_before_both_parties_get_the_agenda_once(database: AsyncEn
         headings = [section["heading"] for section in card["sections"]]
         assert headings[0] == "Cases to review"  # Derbyshire: no per-child interval
         assert "Actions from the last record" in headings
+    # The supervisee alone is asked the pack's reflection questions (DCC 000:241-251).
+    prompts = await _agendas(database, "reflect")
+    assert sorted(key for key, *_ in prompts) == sorted(
+        f"reflect:{session}:{who}:{tomorrow.isoformat()}:web" for session, _, who in booked
+    )
+    for key, target, payload in prompts:
+        session, who = key.split(":")[1:3]
+        assert target == f"staff:{who}"
+        card = payload["replies"][0]
+        assert card["actions"] == [{"value": f"start:reflect:{session}", "label": "Answer"}]
+        assert card["sections"][0]["lines"][0].startswith("Do you have the knowledge")
     # The day of the session itself: nothing new for it.
     clock.now = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
     await Scheduler(database, PACKS, clock).tick()

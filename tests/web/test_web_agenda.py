@@ -144,3 +144,30 @@ async def test_the_supervisee_and_supervisor_see_the_agenda_and_others_are_audit
     assert any("overdue since" in line or "due " in line for line in due)
     ranks = [order.get(line.split("(")[1].split(")")[0].lower(), 3) for line in due]
     assert ranks == sorted(ranks)
+
+
+async def test_the_supervisee_reflects_before_and_the_agenda_shows_it(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    people = await ids(playground)
+    grace, sam = people["Grace Lee"], people["Sam Taylor"]
+    booked = await _next_session(web_engine, grace)
+    before = _card(await send(playground, grace, text="agenda"))
+    assert _section(before, "Grace's reflection") == ["Not answered (optional)."]
+    # Only a supervisee of that booked session may answer from the button.
+    refused = await send(playground, sam, choice=f"start:reflect:{booked.id}")
+    assert "no booked supervision of yours" in refused["replies"][0]["text"]
+    asked = await send(playground, grace, choice=f"start:reflect:{booked.id}")
+    prompt = asked["replies"][0]["text"]
+    assert "Do you have the knowledge and skills" in prompt  # Derbyshire 000:241-251
+    too_long = await send(playground, grace, text="x" * 4001)
+    assert "up to 4000" in too_long["replies"][0]["text"]
+    assert too_long["flow"] is not None  # nothing lost: still waiting for the answer
+    saved = await send(playground, grace, text="I am stuck on C-1528's core group reports.")
+    assert "Saved" in saved["replies"][0]["text"]
+    after = _card(await send(playground, grace, text="agenda"))
+    assert _section(after, "Grace's reflection") == ["I am stuck on C-1528's core group reports."]
+    supervisor = _card(await send(playground, booked.supervisor_id, text="agenda Grace Lee"))
+    assert _section(supervisor, "Grace's reflection") == [
+        "I am stuck on C-1528's core group reports."
+    ]
