@@ -22,7 +22,7 @@ from storage.models import (
     SessionAttendee,
     SupervisionSession,
 )
-from tests.web.test_web_api import ids, send
+from tests.web.test_web_api import API, get, ids, post, send
 
 
 def _card(body: dict[str, Any]) -> dict[str, Any]:
@@ -170,4 +170,32 @@ async def test_the_supervisee_reflects_before_and_the_agenda_shows_it(
     supervisor = _card(await send(playground, booked.supervisor_id, text="agenda Grace Lee"))
     assert _section(supervisor, "Grace's reflection") == [
         "I am stuck on C-1528's core group reports."
+    ]
+
+
+async def test_a_day_before_the_session_both_inboxes_have_the_agenda(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    grace = (await ids(playground))["Grace Lee"]
+    booked = await _next_session(web_engine, grace)
+    assert booked.planned_start.date() == date(2026, 11, 27)  # the demo's Friday session
+    for _ in range(3):  # Monday 23 to Thursday 26 November, as "Forward 1 day" three times
+        status, _moved = await post(playground, f"{API}/clock", {"days": 1})
+        assert status == 200
+    _, mine = await get(playground, f"{API}/inbox/{grace}")
+    titles = [r.get("title") for m in mine["messages"] for r in m["replies"]]
+    assert "Agenda for your supervision" in titles
+    assert "Before your supervision" in titles  # the reflection questions, to her only
+    _, theirs = await get(playground, f"{API}/inbox/{booked.supervisor_id}")
+    agendas = [
+        r
+        for m in theirs["messages"]
+        for r in m["replies"]
+        if r.get("title") == "Agenda for your supervision"
+    ]
+    assert any(
+        {f["label"]: f["value"] for f in a["facts"]}["Supervisee"] == "Grace Lee" for a in agendas
+    )
+    assert "Before your supervision" not in [
+        r.get("title") for m in theirs["messages"] for r in m["replies"]
     ]
