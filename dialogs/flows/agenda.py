@@ -31,7 +31,12 @@ class AgendaFlow:
         if person is None:
             return Outcome(replies=[Say(problem, Tone.WARNING)])
         relation = await relation_to(turn, person)
-        if relation is not Relation.SELF and not may_see_score(relation):
+        supervising = any(
+            turn.actor.id == s.supervisor_id and person.id in s.supervisee_ids
+            for s in await turn.ports.sessions.upcoming(person.id, turn.now)
+            if s.status is SessionStatus.BOOKED
+        )  # the session's supervisor (not always a line manager) sees its agenda
+        if relation is not Relation.SELF and not supervising and not may_see_score(relation):
             await turn.ports.audit.record(
                 actor_id=turn.actor.id,
                 action="refused",

@@ -199,3 +199,25 @@ async def test_a_day_before_the_session_both_inboxes_have_the_agenda(
     assert "Before your supervision" not in [
         r.get("title") for m in theirs["messages"] for r in m["replies"]
     ]
+
+
+async def test_a_supervisor_who_is_not_a_line_manager_sees_the_agenda_unaudited(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    people = await ids(playground)
+    grace, sam = people["Grace Lee"], people["Sam Taylor"]
+    booked = await _next_session(web_engine, grace)
+    refused = await send(playground, sam, text="agenda Grace Lee")
+    assert "can see their agenda" in refused["replies"][0]["text"]
+    async with session_factory(
+        web_engine
+    )() as session:  # Sam supervises her, say as a practice educator
+        await (await session.connection()).execute(
+            update(SupervisionSession)
+            .where(col(SupervisionSession.id) == booked.id)
+            .values(supervisor_id=sam)
+        )
+        await session.commit()
+    seen = _card(await send(playground, sam, text="agenda Grace Lee"))
+    assert {f["label"]: f["value"] for f in seen["facts"]}["Supervisee"] == "Grace Lee"
+    assert [a.action for a in await _audits(web_engine, sam)] == ["refused"]  # only the refusal
