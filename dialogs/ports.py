@@ -114,6 +114,10 @@ class Cases(Protocol):
 
     async def update_facts(self, case_id: int, facts: Mapping[str, Any]) -> None: ...
 
+    async def last_decisions(self, case_ids: Sequence[int]) -> Mapping[int, date]:
+        """The day of each case's latest manager's decision, for cases that have one."""
+        ...
+
 
 class Sessions(Protocol):
     async def book(
@@ -145,6 +149,16 @@ class Sessions(Protocol):
     async def cancel(self, session_id: int, reason: CancelReason, note: str) -> None: ...
 
     async def mark_held(self, session_id: int) -> None: ...
+
+    async def reflection(self, session_id: int, staff_id: int) -> str | None:
+        """The supervisee's answer to the reflection questions before this session (issue 27)."""
+        ...
+
+    async def save_reflection(
+        self, session_id: int, staff_id: int, text: str, at: datetime
+    ) -> None:
+        """Keep (or replace) the supervisee's answer for this session."""
+        ...
 
 
 class Records(Protocol):

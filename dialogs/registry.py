@@ -9,6 +9,7 @@ from dialogs.corpus import examples
 from dialogs.flow import Flow
 from dialogs.flows.absence import AbsenceFlow
 from dialogs.flows.actions import ActionFlow
+from dialogs.flows.agenda import AgendaFlow
 from dialogs.flows.allocate import WhatIfFlow, WhoCanFlow
 from dialogs.flows.asye_plan import AsyePlanFlow
 from dialogs.flows.book import BookFlow
@@ -22,6 +23,7 @@ from dialogs.flows.rearrange import RearrangeFlow
 from dialogs.flows.record import RecordFlow
 from dialogs.flows.record_file import RecordFileFlow
 from dialogs.flows.record_missed import MissedMonthFlow
+from dialogs.flows.reflect import ReflectFlow
 from dialogs.flows.reminder_actions import HeldFlow, SnoozeFlow
 from dialogs.flows.sign import SignFlow
 from dialogs.flows.team_compliance import ComplianceFlow
@@ -46,6 +48,7 @@ COMMANDS: dict[str, str] = {
     "asye": "asye",  # LAM 004:268,317,319: the ASYE plan
     "compliance": "compliance", "whocan": "whocan", "allocate": "whocan",  # issue 26
     "whatif": "whatif",
+    "agenda": "agenda", "prepare": "agenda",  # issue 27
     "help": "help", "menu": "help", "commands": "help",
     "hi": "hello", "hello": "hello",
     "thanks": "thanks", "cheers": "thanks",
@@ -76,6 +79,8 @@ def flows() -> Mapping[str, Flow]:
         RecordFileFlow(),
         ActionFlow(),
         MissedMonthFlow(),
+        AgendaFlow(),
+        ReflectFlow(),
     ]
     return {flow.name: flow for flow in available}
 

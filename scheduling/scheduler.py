@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from policy.packs import Pack
 from scheduling.actions import chase_actions
+from scheduling.agenda import send_agendas
 from scheduling.charts import ChartPool
 from scheduling.digests import (
     Pipeline,
@@ -72,6 +73,7 @@ class Scheduler:
         self._pipeline = Pipeline()  # digest batches still drawing, across councils (a tick's)
         self._chased: dict[int, date] = {}  # the day each council's open actions were asked about
         self._returned: dict[int, str] = {}  # each council's workload returns: checked once a day
+        self._agendas: dict[int, date] = {}  # the day each council's next-day agendas were sent
 
     async def tick(self) -> int:
         """Plan everything due now; returns how many new outbox rows were queued. A tick with
@@ -161,6 +163,8 @@ class Scheduler:
             steps.append(("actions", lambda: self._actions(org, pack, now, today)))
         if pack.returns and self._returned.get(org) != today.isoformat():
             steps.append(("returns", lambda: self._returns(organisation, pack, now, today)))
+        if self._agendas.get(org) != today:
+            steps.append(("agendas", lambda: self._agenda(org, pack, now, today)))
         steps.append(("retention", lambda: self._retention(org, organisation.slug, pack, now)))
         for name, step in steps:
             try:
@@ -180,7 +184,7 @@ class Scheduler:
                 # Another instance is recomputing this council: what is stored may be about to
                 # change, so planning from it now could queue a reminder already answered.
                 return added
-            if name in {"reminders", "digests", "summary", "actions", "returns"}:
+            if name in {"reminders", "digests", "summary", "actions", "returns", "agendas"}:
                 added += int(result or 0)
             if name != "retention" and result:
                 # After a step that wrote, SQLite's WAL goes back into the database here,
@@ -206,6 +210,12 @@ class Scheduler:
         """Once a day: the owners of open actions asked about them (issue 27)."""
         added = await chase_actions(self.database, org, pack, now, today, self.stats)
         self._chased[org] = today
+        return added
+
+    async def _agenda(self, org: int, pack: Pack, now: datetime, today: date) -> int:
+        """Once a day: tomorrow's supervisions' agendas to their parties (issue 27)."""
+        added = await send_agendas(self.database, org, pack, self.packs, now, today, self.stats)
+        self._agendas[org] = today
         return added
 
     async def _summary(

@@ -27,6 +27,7 @@ from storage.models import (
     RecordCaseDiscussion,
     RecordDecision,
     SessionAttendee,
+    SessionReflection,
     Snooze,
     Staff,
     SupervisionRecord,
@@ -130,6 +131,8 @@ async def erase(session: AsyncSession, items: Sequence[Expired]) -> int:
             delete(MissedMonth).where(col(MissedMonth.staff_id) == item.staff_id),
             delete(PersonalElement).where(col(PersonalElement.staff_id) == item.staff_id),
             delete(Snooze).where(col(Snooze.staff_id) == item.staff_id),
+            # Issue 27: their reflections before supervision, as their records go.
+            delete(SessionReflection).where(col(SessionReflection.staff_id) == item.staff_id),
             delete(ConversationReference).where(
                 col(ConversationReference.staff_id) == item.staff_id
             ),

@@ -24,6 +24,7 @@ from storage.models import (
     RecordCaseDiscussion,
     RecordDecision,
     SessionAttendee,
+    SessionReflection,
     Staff,
     SupervisionRecord,
     SupervisionSession,
@@ -101,6 +102,9 @@ async def person_export(session: AsyncSession, staff_id: int) -> dict[str, Any]:
             RecordDecision, col(RecordDecision.record_id).in_(record_ids)
         ),
         "record_actions": await rows(RecordAction, col(RecordAction.record_id).in_(record_ids)),
+        "reflections_before_supervision": await rows(
+            SessionReflection, col(SessionReflection.staff_id) == staff_id
+        ),
         "informal_supervision": await rows(
             InformalSupervision,
             or_(

@@ -496,6 +496,13 @@ class ActionChasing(Sourced):
     chase_every_days: int = Field(default=7, gt=0)
 
 
+class Reflection(Sourced):
+    """Issue 27: the questions a supervisee is asked, optionally, the day before a booked
+    supervision; their answer is shown on the session's agenda (dialogs.agenda)."""
+
+    questions: tuple[str, ...] = Field(min_length=1)
+
+
 class Digest(Sourced):
     day: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
     time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -607,6 +614,7 @@ class Pack(Model):
     actions: ActionChasing = ActionChasing(basis="product")
     working_time: WorkingTime = WorkingTime(basis="product")
     meetings: Meetings = Meetings(basis="product")
+    reflection: Reflection | None = None
     terms: Terms
     templates: tuple[RecordTemplate, ...] = Field(min_length=1)
     record_access: RecordAccess

@@ -27,6 +27,7 @@ from storage.models.supervision import (
     RecordCaseDiscussion,
     RecordDecision,
     SessionAttendee,
+    SessionReflection,
     SupervisionRecord,
     SupervisionSession,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "RecordCaseDiscussion",
     "RecordDecision",
     "SessionAttendee",
+    "SessionReflection",
     "SlackInstallation",
     "SlackOAuthState",
     "SlackPendingForm",

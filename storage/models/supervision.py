@@ -33,6 +33,18 @@ class SupervisionSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class SessionReflection(SQLModel, table=True):
+    """Issue 27: a supervisee's answer to the pack's reflection questions before a session; shown
+    on that session's agenda to its two parties, and kept encrypted like a record's content."""
+
+    __table_args__ = (UniqueConstraint("session_id", "staff_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="supervisionsession.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    text: str = Field(sa_type=EncryptedText)
+    answered_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class SessionAttendee(SQLModel, table=True):
     """The supervisee(s): one for 1:1, several for group supervision."""
 

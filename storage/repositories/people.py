@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.views import CaseView, StaffView, TeamView
-from storage.models import Case, CaseAllocation, Staff, Team
+from storage.models import Case, CaseAllocation, ManagerDecision, Staff, Team
 from storage.repositories.mapping import case_view, staff_view, team_view
 
 STAFF = Staff.__table__  # type: ignore[attr-defined]
@@ -162,6 +162,24 @@ class SqlCases:
         if row is not None:
             row.facts = dict(facts)
             self._session.add(row)
+
+    async def last_decisions(self, case_ids: Sequence[int]) -> Mapping[int, date]:
+        """Dates only: the decision's text is never read here (issue 27, the agenda)."""
+        if not case_ids:
+            return {}
+        rows = await core_rows(
+            self._session,
+            core_select(
+                col(ManagerDecision.case_id),
+                func.max(col(ManagerDecision.decided_on)).label("last"),
+            )
+            .where(col(ManagerDecision.case_id).in_(list(case_ids)))
+            .group_by(col(ManagerDecision.case_id)),
+        )
+        found: dict[int, date] = {}
+        for row in rows.all():
+            found[int(row.case_id)] = row.last
+        return found
 
 
 class SqlChatIdentities:

@@ -12,7 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.views import SessionView
 from policy.vocabulary import CancelReason, SessionStatus, SessionType
-from storage.models import SessionAttendee, SupervisionRecord, SupervisionSession
+from storage.models import (
+    SessionAttendee,
+    SessionReflection,
+    SupervisionRecord,
+    SupervisionSession,
+)
 from storage.repositories.mapping import session_view
 
 ACTIVE = (SessionStatus.BOOKED.value, SessionStatus.HELD.value)
@@ -155,3 +160,34 @@ class SqlSessions:
         if row is not None and row.status == SessionStatus.BOOKED.value:
             row.status = SessionStatus.HELD.value
             self._session.add(row)
+
+    async def reflection(self, session_id: int, staff_id: int) -> str | None:
+        row = (
+            await self._session.exec(
+                select(SessionReflection).where(
+                    SessionReflection.session_id == session_id,
+                    SessionReflection.staff_id == staff_id,
+                )
+            )
+        ).first()
+        return row.text if row is not None else None
+
+    async def save_reflection(
+        self, session_id: int, staff_id: int, text: str, at: datetime
+    ) -> None:
+        row = (
+            await self._session.exec(
+                select(SessionReflection).where(
+                    SessionReflection.session_id == session_id,
+                    SessionReflection.staff_id == staff_id,
+                )
+            )
+        ).first()
+        if row is None:
+            row = SessionReflection(
+                session_id=session_id, staff_id=staff_id, text=text, answered_at=at
+            )
+        else:
+            row.text, row.answered_at = text, at
+        self._session.add(row)
+        await self._session.flush()

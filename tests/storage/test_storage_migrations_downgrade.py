@@ -121,6 +121,13 @@ async def _extras(engine: AsyncEngine) -> None:
                     start_date=TODAY,
                     recorded_by_id=manager.id,
                 ),
+                # Issue 27: a supervisee's reflection before a session.
+                models.SessionReflection(
+                    session_id=record.session_id,
+                    staff_id=worker.id,
+                    text="Stuck on CASE-0042's core group reports",
+                    answered_at=now,
+                ),
                 models.InformalSupervision(
                     supervisor_id=manager.id,
                     supervisee_id=worker.id,

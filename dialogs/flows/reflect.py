@@ -1,0 +1,84 @@
+"""Before supervision (issue 27): the supervisee answers the pack's reflection questions, if they
+want to, and the answer is shown on the session's agenda to its supervisor and to them.
+
+Started from the button on the prompt the scheduler sends the day before (scheduling.agenda);
+only a supervisee of that booked session may answer, and answering again replaces the answer.
+"""
+
+from __future__ import annotations
+
+from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.inputs import parse_id
+from dialogs.messages import Payload, Say, Text, Tone
+from dialogs.when import describe
+from policy.vocabulary import SessionStatus
+
+LONGEST = 4000  # characters: a few paragraphs, as a record section would hold
+
+
+class ReflectFlow:
+    name = "reflect"
+    title = "Reflection before supervision"
+    summary = "answer the reflection questions before your supervision"
+    usage = "reflect"
+    listed = False  # started from the button on the day-before prompt
+
+    async def start(self, turn: Turn, argument: str) -> Outcome:
+        reflection = turn.pack.reflection
+        session_id = parse_id(argument)
+        session = await turn.ports.sessions.get(session_id) if session_id else None
+        if (
+            reflection is None
+            or session is None
+            or session.status is not SessionStatus.BOOKED
+            or turn.actor.id not in session.supervisee_ids
+        ):
+            return Outcome(
+                replies=[
+                    Say(
+                        "There is no booked supervision of yours to reflect on from that button. "
+                        "'agenda' shows your next one.",
+                        Tone.WARNING,
+                    )
+                ]
+            )
+        earlier = await turn.ports.sessions.reflection(session.id, turn.actor.id)
+        lines = [f"Before your supervision on {describe(session.start, turn.zone)}:"]
+        lines += [f"• {question}" for question in reflection.questions]
+        lines.append(
+            "Type your thoughts in one message (optional; your supervisor will see them on the "
+            "agenda), or 'cancel'."
+        )
+        if earlier:
+            lines.append("What you type replaces what you wrote before.")
+        return Outcome(
+            replies=[Say("\n".join(lines))],
+            state=FlowState(self.name, "answer", {"session": session.id}),
+        )
+
+    async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
+        if not isinstance(payload, Text) or not payload.text.strip():
+            return Outcome(
+                replies=[Say("Type your reflection in one message, or 'cancel'.", Tone.WARNING)],
+                state=state,
+            )
+        text = payload.text.strip()
+        if len(text) > LONGEST:
+            return Outcome(
+                replies=[
+                    Say(
+                        f"That is {len(text)} characters; a reflection can be up to {LONGEST}. "
+                        "Shorten it and send it again (nothing was saved yet).",
+                        Tone.WARNING,
+                    )
+                ],
+                state=state,
+            )
+        session = await turn.ports.sessions.get(int(state.data["session"]))
+        if session is None or turn.actor.id not in session.supervisee_ids:
+            return Outcome(replies=[Say("That supervision is no longer booked.", Tone.WARNING)])
+        await turn.ports.sessions.save_reflection(session.id, turn.actor.id, text, turn.now)
+        return Outcome(
+            replies=[Say("Saved: it is on the agenda for you and your supervisor.", Tone.SUCCESS)],
+            recorded="your reflection before supervision",
+        )

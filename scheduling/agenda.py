@@ -1,0 +1,125 @@
+"""The agenda the day before (issue 27): once a day per council, each supervision booked for
+tomorrow has its agenda (dialogs.agenda) sent privately to its supervisor and to each
+supervisee, at the pack's morning time (scheduling.actions.send_at); each supervisee also gets
+the pack's reflection questions where it has them, with a button to answer them
+(dialogs.flows.reflect). Each message is keyed by session, supervisee, recipient and the
+session's day, so several instances, or a restart, queue it once; a session moved to another
+day is a new agenda.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from dialogs.agenda import agenda_card
+from dialogs.flow import Turn
+from dialogs.messages import Card, CardSection, Option
+from dialogs.serialise import to_dict
+from dialogs.views import SessionView
+from dialogs.when import describe
+from policy.packs import Pack
+from policy.vocabulary import SessionStatus
+from scheduling.actions import send_at
+from scheduling.obligations import Stats
+from storage.db import session_factory
+from storage.models import SupervisionSession
+from storage.outbox import Queued, destinations_of, enqueue_many, sealed
+from storage.unit_of_work import unit_of_work_factory
+
+
+def reflection_card(booked: SessionView, pack: Pack, turn: Turn) -> Card:
+    """The pack's reflection questions (e.g. DCC 000:241-251), with a button to answer them."""
+    assert pack.reflection is not None
+    return Card(
+        title="Before your supervision",
+        subtitle=f"{describe(booked.start, pack.zone)}: optional, your supervisor sees your answer",
+        sections=(CardSection("To think about", pack.reflection.questions),),
+        actions=(Option(f"start:reflect:{booked.id}", "Answer"),),
+    )
+
+
+async def send_agendas(
+    database: AsyncEngine,
+    organisation_id: int,
+    pack: Pack,
+    packs: Mapping[str, Pack],
+    now: datetime,
+    today: date,
+    stats: Stats,
+) -> int:
+    """Queue the agendas of tomorrow's booked supervisions; returns how many rows were new."""
+    tomorrow = today + timedelta(days=1)
+    start = datetime.combine(tomorrow, clock_time(0), tzinfo=pack.zone)
+    s = SupervisionSession
+    query = (
+        select(col(s.id))
+        .where(
+            col(s.organisation_id) == organisation_id,
+            col(s.status) == SessionStatus.BOOKED.value,
+            col(s.planned_start) >= start,
+            col(s.planned_start) < start + timedelta(days=1),
+        )
+        .order_by(col(s.planned_start), col(s.id))
+    )
+    async with database.connect() as connection:
+        session_ids = [int(i or 0) for i in (await connection.execute(query)).scalars().all()]
+    if not session_ids:
+        return 0
+    at = send_at(pack, now, today)
+    queued: list[Queued] = []
+    unit_of_work = unit_of_work_factory(database, packs)
+    async with unit_of_work() as unit:
+        for session_id in session_ids:
+            booked = await unit.sessions.get(session_id)
+            if booked is None:
+                continue
+            for supervisee_id in booked.supervisee_ids:
+                supervisee = await unit.directory.staff(supervisee_id)
+                if supervisee is None:
+                    continue
+                turn = Turn(unit, supervisee, pack, now, "", pack.zone)
+                payload = {"replies": [to_dict(await agenda_card(turn, booked, supervisee))]}
+                readers = sorted({booked.supervisor_id, supervisee_id})
+                reach = await destinations_of(unit.session, readers)
+                queued += [
+                    Queued(
+                        f"agenda:{booked.id}:{supervisee_id}:{reader}:{tomorrow.isoformat()}"
+                        f":{platform}",
+                        platform,
+                        target,
+                        "agenda",
+                        payload,
+                        at,
+                    )
+                    for reader in readers
+                    for platform, target in reach[reader]
+                ]
+                if pack.reflection is not None:  # optional: the pack's questions, to answer
+                    prompt = {"replies": [to_dict(reflection_card(booked, pack, turn))]}
+                    queued += [
+                        Queued(
+                            f"reflect:{booked.id}:{supervisee_id}:{tomorrow.isoformat()}"
+                            f":{platform}",
+                            platform,
+                            target,
+                            "reflect",
+                            prompt,
+                            at,
+                        )
+                        for platform, target in reach[supervisee_id]
+                    ]
+    if not queued:
+        return 0
+    rows = sealed(queued)  # encrypted before the transaction begins
+    with stats.write(f"{len(session_ids)} agendas"):
+        async with session_factory(database)() as writing:
+            added = await enqueue_many(writing, rows)
+            await writing.commit()
+    stats.queued += added
+    return added

@@ -1,0 +1,132 @@
+"""The agenda the day before (issue 27): the scheduler sends each supervision booked for
+tomorrow its agenda, privately to the supervisor and the supervisee, once whatever the ticks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from demo_data import build_demo, copy_of
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from bot.scheduler import Scheduler
+from policy.packs import builtin_pack, builtin_pack_ids
+from storage.models import OutboxMessage, SessionAttendee, SupervisionSession
+
+TODAY = date(2026, 11, 23)  # a Monday
+PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("agenda") / "demo.db", TODAY)
+
+
+@pytest.fixture
+async def database(seeded: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    _, engine = copy_of(seeded, tmp_path)
+    yield engine
+    await engine.dispose()
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def _agendas(
+    database: AsyncEngine, kind: str = "agenda"
+) -> list[tuple[str, str, dict[str, Any]]]:
+    async with database.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(OutboxMessage.idempotency_key, OutboxMessage.target, OutboxMessage.payload)
+                .where(OutboxMessage.kind == kind)
+                .order_by(col(OutboxMessage.id))
+            )
+        ).all()
+    return [(key, target, payload) for key, target, payload in rows]
+
+
+async def _booked_on(database: AsyncEngine, day: date) -> list[tuple[int, int, int]]:
+    s, a = SupervisionSession, SessionAttendee
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    async with database.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(s.id, s.supervisor_id, a.staff_id)
+                .join(a, col(a.session_id) == col(s.id))
+                .where(
+                    s.status == "booked",
+                    col(s.planned_start) >= start,
+                    col(s.planned_start) < start + timedelta(days=1),
+                )
+            )
+        ).all()
+    return [(int(i), int(sup), int(who)) for i, sup, who in rows]
+
+
+async def test_the_day_before_both_parties_get_the_agenda_once(database: AsyncEngine) -> None:
+    tomorrow = date(2026, 11, 27)
+    booked = await _booked_on(database, tomorrow)
+    assert booked, "the demo books a supervision on Friday 27 November"
+    clock = Clock(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
+    scheduler = Scheduler(database, PACKS, clock)
+    await scheduler.tick()
+    clock.now += timedelta(minutes=1)
+    await scheduler.tick()  # the same day again: nothing more
+    await Scheduler(database, PACKS, clock).tick()  # another instance: nothing more either
+    sent = await _agendas(database)
+    expected = sorted(
+        f"agenda:{session}:{who}:{reader}:{tomorrow.isoformat()}:web"
+        for session, supervisor, who in booked
+        for reader in sorted({supervisor, who})
+    )
+    assert sorted(key for key, *_ in sent) == expected
+    for key, target, payload in sent:
+        reader = key.split(":")[3]
+        assert target == f"staff:{reader}"  # a private message, never a channel
+        card = payload["replies"][0]
+        assert card["title"] == "Agenda for your supervision"
+        headings = [section["heading"] for section in card["sections"]]
+        assert headings[0] == "Cases to review"  # Derbyshire: no per-child interval
+        assert "Actions from the last record" in headings
+    # The supervisee alone is asked the pack's reflection questions (DCC 000:241-251).
+    prompts = await _agendas(database, "reflect")
+    assert sorted(key for key, *_ in prompts) == sorted(
+        f"reflect:{session}:{who}:{tomorrow.isoformat()}:web" for session, _, who in booked
+    )
+    for key, target, payload in prompts:
+        session, who = key.split(":")[1:3]
+        assert target == f"staff:{who}"
+        card = payload["replies"][0]
+        assert card["actions"] == [{"value": f"start:reflect:{session}", "label": "Answer"}]
+        assert card["sections"][0]["lines"][0].startswith("Do you have the knowledge")
+    # The day of the session itself: nothing new for it.
+    clock.now = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+    await Scheduler(database, PACKS, clock).tick()
+    assert sorted(key for key, *_ in await _agendas(database)) == expected
+
+
+async def test_a_cancelled_supervision_gets_no_agenda(database: AsyncEngine) -> None:
+    monday = date(2026, 11, 30)
+    booked = await _booked_on(database, monday)
+    assert len({session for session, *_ in booked}) > 1, "the demo books several that Monday"
+    cancelled = booked[0][0]
+    async with database.begin() as connection:
+        await connection.execute(
+            update(SupervisionSession)
+            .where(col(SupervisionSession.id) == cancelled)
+            .values(status="cancelled")
+        )
+    await Scheduler(database, PACKS, Clock(datetime(2026, 11, 29, 7, 0, tzinfo=UTC))).tick()
+    sessions = {int(key.split(":")[1]) for key, *_ in await _agendas(database)}
+    assert sessions == {session for session, *_ in booked} - {cancelled}

@@ -1,0 +1,223 @@
+"""The agenda for a booked supervision (issue 27) over the playground's HTTP API: the supervisee
+and the supervisor see it; a manager's look at someone else's is audited; anyone else is
+refused. Case references only, CP first, with the day of the last manager's decision."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+
+from storage.db import session_factory
+from storage.models import (
+    AuditEvent,
+    Case,
+    CaseAllocation,
+    ManagerDecision,
+    Organisation,
+    SessionAttendee,
+    SupervisionSession,
+)
+from tests.web.test_web_api import API, get, ids, post, send
+
+
+def _card(body: dict[str, Any]) -> dict[str, Any]:
+    cards = [r for r in body["replies"] if r.get("title") == "Agenda for your supervision"]
+    assert len(cards) == 1, body
+    return cards[0]
+
+
+def _section(card: dict[str, Any], heading: str) -> list[str]:
+    found = [s["lines"] for s in card["sections"] if s["heading"].startswith(heading)]
+    assert found, [s["heading"] for s in card["sections"]]
+    return list(found[0])
+
+
+async def _next_session(engine: AsyncEngine, supervisee: int) -> SupervisionSession:
+    s, a = SupervisionSession, SessionAttendee
+    async with session_factory(engine)() as session:
+        rows = await session.exec(
+            select(s)
+            .join(a, col(a.session_id) == col(s.id))
+            .where(a.staff_id == supervisee, s.status == "booked")
+            .order_by(col(s.planned_start))
+        )
+        return next(iter(rows.all()))
+
+
+async def _cases(engine: AsyncEngine, worker: int) -> list[Case]:
+    async with session_factory(engine)() as session:
+        rows = await session.exec(
+            select(Case)
+            .join(CaseAllocation, col(CaseAllocation.case_id) == col(Case.id))
+            .where(CaseAllocation.staff_id == worker, col(CaseAllocation.end_date).is_(None))
+        )
+        return list(rows.all())
+
+
+async def _audits(engine: AsyncEngine, actor: int) -> list[AuditEvent]:
+    async with session_factory(engine)() as session:
+        rows = await session.exec(
+            select(AuditEvent).where(
+                AuditEvent.actor_id == actor, AuditEvent.subject_type == "agenda"
+            )
+        )
+        return list(rows.all())
+
+
+async def test_the_supervisee_and_supervisor_see_the_agenda_and_others_are_audited(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    people = await ids(playground)
+    grace, sam, morgan = people["Grace Lee"], people["Sam Taylor"], people["Morgan Price"]
+    booked = await _next_session(web_engine, grace)
+    cases = await _cases(web_engine, grace)
+    names = {c.reference for c in cases}
+    assert cases, "the demo gives Grace open cases"
+    order = {"cp": 0, "cla": 1, "cin": 2}
+    decided = min(cases, key=lambda c: (order.get(c.category, 3), c.reference))  # listed first
+    async with session_factory(web_engine)() as session:
+        session.add(
+            ManagerDecision(
+                organisation_id=decided.organisation_id,
+                case_id=decided.id or 0,
+                decided_by_id=booked.supervisor_id,
+                worker_id=grace,
+                decision="Stay with grandparents",
+                rationale="Safe and settled",
+                decided_on=date(2026, 11, 2),
+                note_type="Managers Decision",
+            )
+        )
+        await session.commit()
+
+    mine = _card(await send(playground, grace, text="agenda"))
+    assert mine["facts"][0]["label"] == "When"
+    facts = {f["label"]: f["value"] for f in mine["facts"]}
+    assert facts["Supervisee"] == "Grace Lee"
+    assert "points" in facts["Caseload"]
+    # Derbyshire reviews a worker's cases in the 1:1 (no per-child interval): all of them, CP
+    # first, then CLA, then CIN; references only, each with its last decision where known.
+    review = [line for line in _section(mine, "Cases to review") if line.startswith("C-")]
+    refs = [line.split(" ")[0] for line in review]
+    assert set(refs) <= names
+    assert len(refs) == min(len(names), 20)
+    ranks = [order.get(line.split("(")[1].split(")")[0].lower(), 3) for line in review]
+    assert ranks == sorted(ranks)
+    assert (
+        f"{decided.reference} ({decided.category.upper()}): last manager's decision Mon 2 Nov 2026"
+        in review
+    )
+    assert "Stay with grandparents" not in str(mine)  # the decision's text stays in the record
+    assert _section(mine, "Actions from the last record")
+    assert _section(mine, "Headings (")[0] == "Review plan of action from previous meeting"
+
+    # The supervisor's own agenda is for their next session, whoever it is with.
+    theirs = _card(await send(playground, booked.supervisor_id, text="agenda"))
+    assert _section(theirs, "Cases to review")
+    assert await _audits(web_engine, booked.supervisor_id) == []
+
+    # A colleague is refused (and that is audited); the service manager's look is audited.
+    refused = await send(playground, sam, text="agenda Grace Lee")
+    assert "can see their agenda" in refused["replies"][0]["text"]
+    assert [a.action for a in await _audits(web_engine, sam)] == ["refused"]
+    seen = _card(await send(playground, morgan, text="agenda Grace Lee"))
+    assert {f["label"]: f["value"] for f in seen["facts"]}["Supervisee"] == "Grace Lee"
+    audits = await _audits(web_engine, morgan)
+    assert [(a.action, a.subject_id, a.target_staff_id) for a in audits] == [
+        ("read", str(booked.id), grace)
+    ]
+
+    # A council with per-child intervals (Lambeth 004:257-262): only the children due by the
+    # session, CP first.
+    async with session_factory(web_engine)() as session:
+        await (await session.connection()).execute(update(Organisation).values(pack_id="lambeth"))
+        await session.commit()
+    lambeth = _card(await send(playground, grace, text="agenda"))
+    due = _section(lambeth, "Children due case supervision")
+    assert due
+    assert all(" (" in line for line in due)
+    assert any("overdue since" in line or "due " in line for line in due)
+    ranks = [order.get(line.split("(")[1].split(")")[0].lower(), 3) for line in due]
+    assert ranks == sorted(ranks)
+
+
+async def test_the_supervisee_reflects_before_and_the_agenda_shows_it(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    people = await ids(playground)
+    grace, sam = people["Grace Lee"], people["Sam Taylor"]
+    booked = await _next_session(web_engine, grace)
+    before = _card(await send(playground, grace, text="agenda"))
+    assert _section(before, "Grace's reflection") == ["Not answered (optional)."]
+    # Only a supervisee of that booked session may answer from the button.
+    refused = await send(playground, sam, choice=f"start:reflect:{booked.id}")
+    assert "no booked supervision of yours" in refused["replies"][0]["text"]
+    asked = await send(playground, grace, choice=f"start:reflect:{booked.id}")
+    prompt = asked["replies"][0]["text"]
+    assert "Do you have the knowledge and skills" in prompt  # Derbyshire 000:241-251
+    too_long = await send(playground, grace, text="x" * 4001)
+    assert "up to 4000" in too_long["replies"][0]["text"]
+    assert too_long["flow"] is not None  # nothing lost: still waiting for the answer
+    saved = await send(playground, grace, text="I am stuck on C-1528's core group reports.")
+    assert "Saved" in saved["replies"][0]["text"]
+    after = _card(await send(playground, grace, text="agenda"))
+    assert _section(after, "Grace's reflection") == ["I am stuck on C-1528's core group reports."]
+    supervisor = _card(await send(playground, booked.supervisor_id, text="agenda Grace Lee"))
+    assert _section(supervisor, "Grace's reflection") == [
+        "I am stuck on C-1528's core group reports."
+    ]
+
+
+async def test_a_day_before_the_session_both_inboxes_have_the_agenda(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    grace = (await ids(playground))["Grace Lee"]
+    booked = await _next_session(web_engine, grace)
+    assert booked.planned_start.date() == date(2026, 11, 27)  # the demo's Friday session
+    for _ in range(3):  # Monday 23 to Thursday 26 November, as "Forward 1 day" three times
+        status, _moved = await post(playground, f"{API}/clock", {"days": 1})
+        assert status == 200
+    _, mine = await get(playground, f"{API}/inbox/{grace}")
+    titles = [r.get("title") for m in mine["messages"] for r in m["replies"]]
+    assert "Agenda for your supervision" in titles
+    assert "Before your supervision" in titles  # the reflection questions, to her only
+    _, theirs = await get(playground, f"{API}/inbox/{booked.supervisor_id}")
+    agendas = [
+        r
+        for m in theirs["messages"]
+        for r in m["replies"]
+        if r.get("title") == "Agenda for your supervision"
+    ]
+    assert any(
+        {f["label"]: f["value"] for f in a["facts"]}["Supervisee"] == "Grace Lee" for a in agendas
+    )
+    assert "Before your supervision" not in [
+        r.get("title") for m in theirs["messages"] for r in m["replies"]
+    ]
+
+
+async def test_a_supervisor_who_is_not_a_line_manager_sees_the_agenda_unaudited(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    people = await ids(playground)
+    grace, sam = people["Grace Lee"], people["Sam Taylor"]
+    booked = await _next_session(web_engine, grace)
+    refused = await send(playground, sam, text="agenda Grace Lee")
+    assert "can see their agenda" in refused["replies"][0]["text"]
+    async with session_factory(
+        web_engine
+    )() as session:  # Sam supervises her, say as a practice educator
+        await (await session.connection()).execute(
+            update(SupervisionSession)
+            .where(col(SupervisionSession.id) == booked.id)
+            .values(supervisor_id=sam)
+        )
+        await session.commit()
+    seen = _card(await send(playground, sam, text="agenda Grace Lee"))
+    assert {f["label"]: f["value"] for f in seen["facts"]}["Supervisee"] == "Grace Lee"
+    assert [a.action for a in await _audits(web_engine, sam)] == ["refused"]  # only the refusal
