@@ -74,11 +74,29 @@ async def _booked_on(database: AsyncEngine, day: date) -> list[tuple[int, int, i
     return [(int(i), int(sup), int(who)) for i, sup, who in rows]
 
 
+async def _first_booked_day(database: AsyncEngine, since: date) -> date:
+    """The first day on or after `since` with a booked supervision (the demo books on working
+    days only, so which day that is follows the calendar)."""
+    s = SupervisionSession
+    start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    async with database.connect() as connection:
+        first = (
+            await connection.execute(
+                select(s.planned_start)
+                .where(s.status == "booked", col(s.planned_start) >= start)
+                .order_by(col(s.planned_start))
+                .limit(1)
+            )
+        ).scalar_one()
+    return first.date()  # type: ignore[no-any-return]
+
+
 async def test_the_day_before_both_parties_get_the_agenda_once(database: AsyncEngine) -> None:
-    tomorrow = date(2026, 11, 27)
+    tomorrow = await _first_booked_day(database, date(2026, 11, 24))
     booked = await _booked_on(database, tomorrow)
-    assert booked, "the demo books a supervision on Friday 27 November"
-    clock = Clock(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
+    assert booked, "the demo books supervision in the week after its Monday"
+    the_day_before = tomorrow - timedelta(days=1)
+    clock = Clock(datetime.combine(the_day_before, datetime.min.time(), UTC) + timedelta(hours=7))
     scheduler = Scheduler(database, PACKS, clock)
     await scheduler.tick()
     clock.now += timedelta(minutes=1)
@@ -111,7 +129,7 @@ async def test_the_day_before_both_parties_get_the_agenda_once(database: AsyncEn
         assert card["actions"] == [{"value": f"start:reflect:{session}", "label": "Answer"}]
         assert card["sections"][0]["lines"][0].startswith("Do you have the knowledge")
     # The day of the session itself: nothing new for it.
-    clock.now = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+    clock.now = datetime.combine(tomorrow, datetime.min.time(), UTC) + timedelta(hours=7)
     await Scheduler(database, PACKS, clock).tick()
     assert sorted(key for key, *_ in await _agendas(database)) == expected
 
