@@ -5,6 +5,7 @@ machine, with or without system fonts."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import unicodedata
@@ -90,6 +91,10 @@ def _record_pdf(supervisor: str, supervisee: str, text: str) -> bytes:
 
 def _render(pdf: bytes, tmp_path: Path, name: str) -> Image.Image:
     pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None and not os.environ.get("CI"):
+        # A fresh machine with only Python (README's quick start): said, not failed. CI
+        # (.ci/run, CI=true) installs poppler-utils, and there its absence fails the test.
+        pytest.skip("renders with pdftoppm: apt-get install poppler-utils (.ci/run does)")
     assert pdftoppm, "pdftoppm is needed (Debian's poppler-utils; .ci/run installs it)"
     source = tmp_path / f"{name}.pdf"
     source.write_bytes(pdf)
