@@ -148,3 +148,23 @@ async def test_a_cancelled_supervision_gets_no_agenda(database: AsyncEngine) -> 
     await Scheduler(database, PACKS, Clock(datetime(2026, 11, 29, 7, 0, tzinfo=UTC))).tick()
     sessions = {int(key.split(":")[1]) for key, *_ in await _agendas(database)}
     assert sessions == {session for session, *_ in booked} - {cancelled}
+
+
+async def test_agendas_are_written_a_few_rows_to_a_transaction(
+    database: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 18: no write of the scheduler holds the lock for long, however many sessions a
+    # council has tomorrow. With one row to a transaction, each agenda and prompt is its own.
+    import scheduling.agenda
+    from scheduling.agenda import send_agendas
+    from scheduling.obligations import Stats
+
+    monkeypatch.setattr(scheduling.agenda, "ROWS_PER_WRITE", 1)
+    tomorrow = await _first_booked_day(database, date(2026, 11, 24))
+    today = tomorrow - timedelta(days=1)
+    pack = PACKS["derbyshire"]
+    now = datetime.combine(today, datetime.min.time(), UTC) + timedelta(hours=7)
+    stats = Stats()
+    added = await send_agendas(database, 1, pack, PACKS, now, today, stats)
+    assert added > 1
+    assert stats.writes == added  # one transaction a row
