@@ -70,9 +70,8 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
         facts.append(Fact("Caseload", f"{points_text(result.score.total)} points{band}"))
     facts.append(Fact("Cases (children)", str(result.case_count)))
 
-    last_record = await turn.ports.records.last_for(supervisee.id)
     actions: dict[int, ActionView] = {}
-    for action in last_record.actions if last_record else ():
+    for action in await turn.ports.records.last_actions(supervisee.id):
         actions[action.id] = action
     for action in await turn.ports.records.open_actions(supervisee.id):
         actions.setdefault(action.id, action)

@@ -195,6 +195,10 @@ class Records(Protocol):
 
     async def open_actions(self, staff_id: int) -> Sequence[ActionView]: ...
 
+    async def last_actions(self, supervisee_id: int) -> Sequence[ActionView]:
+        """The actions of the supervisee's last record, without its content."""
+        ...
+
     async def action(self, action_id: int) -> ActionView | None: ...
 
     async def close_action(self, action_id: int, outcome: str, at: datetime) -> bool:

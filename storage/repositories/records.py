@@ -156,6 +156,27 @@ class SqlRecords:
         ).all()
         return [await self._view(row) for row in rows]
 
+    async def last_actions(self, supervisee_id: int) -> Sequence[ActionView]:
+        """The actions of the supervisee's last record (as `last_for` finds it), without reading
+        the record's content: an agenda needs these, not the sections."""
+        last = (
+            select(col(SupervisionRecord.id))
+            .join(SessionAttendee, col(SessionAttendee.session_id) == SupervisionRecord.session_id)
+            .join(SupervisionSession, col(SupervisionSession.id) == SupervisionRecord.session_id)
+            .where(SessionAttendee.staff_id == supervisee_id)
+            .order_by(
+                col(SupervisionSession.planned_start).desc(), col(SupervisionRecord.id).desc()
+            )
+            .limit(1)
+            .scalar_subquery()
+        )
+        rows = await self._session.exec(
+            select(RecordAction)
+            .where(col(RecordAction.record_id) == last)
+            .order_by(col(RecordAction.id))
+        )
+        return [_action_view(a) for a in rows.all()]
+
     async def last_for(self, supervisee_id: int) -> RecordView | None:
         row = (
             await self._session.exec(
