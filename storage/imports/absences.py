@@ -10,7 +10,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from policy.vocabulary import AbsenceKind
-from storage.imports.base import CellError, ImportReport, Row, RowError, parse_date, parse_email
+from storage.imports.base import (
+    CellError,
+    ImportReport,
+    Row,
+    RowError,
+    cell_reader,
+    parse_date,
+    parse_email,
+)
 from storage.imports.staff import apply_changes
 from storage.models import Absence, Staff
 
@@ -48,13 +56,7 @@ def parse_absences(rows: list[Row], file: str, errors: list[RowError]) -> list[A
     for row in rows:
         before = len(errors)
 
-        def cell(name: str, parser: Any, row: Row = row) -> Any:
-            raw = row.cells.get(name, "")
-            try:
-                return parser(raw)
-            except CellError as exc:
-                errors.append(RowError(file, row.line, name, raw, str(exc)))
-                return None
+        cell = cell_reader(row, file, errors)
 
         email = cell("staff_email", parse_email)
         kind = cell("kind", lambda raw: parse_kind(raw).value)

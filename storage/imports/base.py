@@ -154,6 +154,21 @@ class CellError(ValueError):
     """A cell's value is wrong; the message says what to write instead."""
 
 
+def cell_reader(row: Row, file: str, errors: list[RowError]) -> Callable[[str, Any], Any]:
+    """`cell(name, parser)` for one row: the parsed value, or None with the row's error noted
+    (the column, what was there and why), so every problem of a file is reported at once."""
+
+    def cell(name: str, parser: Any) -> Any:
+        raw = row.cells.get(name, "")
+        try:
+            return parser(raw)
+        except CellError as exc:
+            errors.append(RowError(file, row.line, name, raw, str(exc)))
+            return None
+
+    return cell
+
+
 def optional(parser: Callable[[str], Any]) -> Callable[[str], Any]:
     """An empty cell is None; anything else goes through `parser`."""
     return lambda raw: parser(raw) if raw else None

@@ -18,6 +18,7 @@ from storage.imports.base import (
     ImportReport,
     Row,
     RowError,
+    cell_reader,
     optional,
     parse_date,
     parse_email,
@@ -109,13 +110,7 @@ def parse_cases(rows: list[Row], file: str, errors: list[RowError]) -> list[Case
     for row in rows:
         before = len(errors)
 
-        def cell(name: str, parser: Any, row: Row = row) -> Any:
-            raw = row.cells.get(name, "")
-            try:
-                return parser(raw)
-            except CellError as exc:
-                errors.append(RowError(file, row.line, name, raw, str(exc)))
-                return None
+        cell = cell_reader(row, file, errors)
 
         values: dict[str, Any] = {
             "reference": cell("reference", parse_reference),

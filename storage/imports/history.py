@@ -20,6 +20,7 @@ from storage.imports.base import (
     ImportReport,
     Row,
     RowError,
+    cell_reader,
     optional,
     parse_date,
     parse_email,
@@ -105,13 +106,7 @@ def parse_history(
     for row in rows:
         before = len(errors)
 
-        def cell(name: str, parser: Any, row: Row = row) -> Any:
-            raw = row.cells.get(name, "")
-            try:
-                return parser(raw)
-            except CellError as exc:
-                errors.append(RowError(file, row.line, name, raw, str(exc)))
-                return None
+        cell = cell_reader(row, file, errors)
 
         supervisee = cell("supervisee_email", parse_email)
         supervisor = cell("supervisor_email", parse_email)

@@ -3,13 +3,10 @@ tomorrow its agenda, privately to the supervisor and the supervisee, once whatev
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_data import build_demo, copy_of
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
@@ -20,18 +17,6 @@ from storage.models import OutboxMessage, SessionAttendee, SupervisionSession
 
 TODAY = date(2026, 11, 23)  # a Monday
 PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("agenda") / "demo.db", TODAY)
-
-
-@pytest.fixture
-async def database(seeded: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    _, engine = copy_of(seeded, tmp_path)
-    yield engine
-    await engine.dispose()
 
 
 class Clock:
