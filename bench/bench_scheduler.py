@@ -50,6 +50,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from bench_digests import keep_closed_months
 from bench_http import TENANT, caseworkers
 from england import (
     DATA,
@@ -186,6 +187,7 @@ async def prime(url: str) -> dict[str, Any]:
             pack = packs[pack_id]
             await refresh(engine, organisation_id, pack, PRIME.astimezone(pack.zone).date(), stats)
             await stats.checkpoint(engine)  # as Scheduler does after a council's recomputation
+        kept_s = await keep_closed_months(engine, packs, [o for o, _ in found], stats)
     finally:
         await engine.dispose()
     return {
@@ -198,6 +200,7 @@ async def prime(url: str) -> dict[str, Any]:
         "longest_checkpoint_ms": round(stats.max_checkpoint_ms, 1),
         "checkpoints": stats.checkpoints,
         "failures": len(stats.failures),
+        "closed_months_kept_s": round(kept_s, 2),
     }
 
 

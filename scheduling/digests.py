@@ -216,7 +216,7 @@ async def weekly_digests(
         if on_done is not None:
             on_done(True)
         return 0
-    digests = await team_digests(database, organisation_id, pack, digest_day, today)
+    digests = await team_digests(database, organisation_id, pack, digest_day, today, stats)
     counts = await _counts(database, organisation_id, pack, today) if charts.enabled else {}
     # The band chart's caseworkers are read where it is drawn (scheduling.roster).
     url = database.url.render_as_string(hide_password=False)
@@ -284,16 +284,28 @@ async def weekly_digests(
 
 
 async def team_digests(
-    database: AsyncEngine, organisation_id: int, pack: Pack, digest_day: date, today: date
+    database: AsyncEngine,
+    organisation_id: int,
+    pack: Pack,
+    digest_day: date,
+    today: date,
+    stats: Stats | None = None,
 ) -> dict[int, tuple[TeamDigest, dict[int, str]]]:
     """Every team's digest from the stored obligations (who is overdue, what falls due this
     week) and the set-based figures (storage.queries), in a few statements for the council.
-    The obligations are as the tick left them today: on the digest day, the day's own."""
+    The obligations are as the tick left them today: on the digest day, the day's own. The
+    trend's closed months come from their kept tallies (storage.queries.tallies)."""
     week_end = digest_day + timedelta(days=6)
     ob = Obligation
     async with database.connect() as connection:
         figures = await digest_figures(
-            connection, organisation_id, pack, digest_day, case_items=True
+            connection,
+            organisation_id,
+            pack,
+            digest_day,
+            case_items=True,
+            kept=database,
+            timed=stats.write if stats is not None else None,
         )
         names = {
             int(staff_id or 0): name

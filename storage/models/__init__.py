@@ -31,6 +31,7 @@ from storage.models.supervision import (
     SupervisionRecord,
     SupervisionSession,
 )
+from storage.models.tallies import ComplianceTally
 
 __all__ = [
     "Absence",
@@ -38,6 +39,7 @@ __all__ = [
     "Case",
     "CaseAllocation",
     "CaseCategoryChange",
+    "ComplianceTally",
     "ConversationReference",
     "DialogState",
     "InformalSupervision",

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
 from policy.calendar import month_from_index, month_index
@@ -29,6 +29,7 @@ from storage.queries.digest import (
     late_records_sql,
     ratio_breaches_sql,
 )
+from storage.queries.tallies import Timed, kept_monthly_compliance
 
 __all__ = [
     "MonthlyCompliance",
@@ -39,6 +40,7 @@ __all__ = [
     "caseload_history_sql",
     "digest_figures",
     "digest_months",
+    "kept_monthly_compliance",
     "late_records_sql",
     "monthly_compliance_sql",
     "ratio_breaches_sql",
@@ -70,15 +72,25 @@ async def digest_figures(
     week_start: date,
     *,
     case_items: bool = False,
+    kept: AsyncEngine | None = None,
+    timed: Timed | None = None,
 ) -> dict[int, TeamFigures]:
     """Every team's digest figures as of the morning of `week_start`, in about eight
-    statements for the whole organisation (`case_items`: list overdue case supervision too)."""
+    statements for the whole organisation (`case_items`: list overdue case supervision too).
+    With `kept` (the connection's engine), the trend's closed months are read from their kept
+    tallies (storage.queries.tallies), counted and kept when missing; `timed` wraps its writes."""
     on = week_start
     # With who last month's figure counts as not supervised (listed for that month only).
     last = month_from_index(month_index(on) - 1)
-    monthly = await monthly_compliance_sql(
-        connection, organisation_id, pack, digest_months(pack, on), people_in=[last]
-    )
+    months = digest_months(pack, on)
+    if kept is not None:
+        monthly = await kept_monthly_compliance(
+            kept, organisation_id, pack, months, on, people_in=[last], timed=timed
+        )
+    else:
+        monthly = await monthly_compliance_sql(
+            connection, organisation_id, pack, months, people_in=[last]
+        )
     missed: dict[int, list[int]] = {}
     report_last = monthly.reports.get(last)
     explained = set(report_last.reason_given) if report_last else set()

@@ -332,53 +332,96 @@ async def monthly_compliance_sql(
     firsts = sorted({d.replace(day=1) for d in months})
     if not firsts:
         return MonthlyCompliance({})
-    exclusion = pack.compliance.absence_exclusion
-    sqlite = connection.dialect.name == "sqlite"
-    counted, listed = _statements(len(firsts), exclusion is not None, sqlite)
+    rows = await _counted(connection, organisation_id, pack, firsts)
+    lists = await _listed(connection, organisation_id, pack, firsts, people, people_in)
+    return _reports(pack, firsts, rows, lists)
+
+
+Counted = tuple[int, int, str, str, bool, bool, bool, int]
+"""One grouped row of the counting statement: month index, team id (0: none), service, staff
+group, excluded, reason recorded, supervised, and how many person-months."""
+
+
+def _common(pack: Pack, organisation_id: int) -> dict[str, Any]:
     common: dict[str, Any] = {
         "org": organisation_id,
         "roles": [r.value for r in pack.compliance.roles],
         "types": [t.value for t in pack.compliance.session_types],
     }
-    if exclusion is not None:
-        common["threshold"] = exclusion.days
-    params = _month_params(pack, firsts) | common
-    rows = (await connection.execute(counted, params)).all()
-    names = sorted({str(r.service) for r in rows})
+    if pack.compliance.absence_exclusion is not None:
+        common["threshold"] = pack.compliance.absence_exclusion.days
+    return common
+
+
+async def _counted(
+    connection: AsyncConnection, organisation_id: int, pack: Pack, firsts: Sequence[date]
+) -> list[Counted]:
+    exclusion = pack.compliance.absence_exclusion is not None
+    sqlite = connection.dialect.name == "sqlite"
+    counted = _statements(len(firsts), exclusion, sqlite)[0]
+    params = _month_params(pack, firsts) | _common(pack, organisation_id)
+    return [
+        (int(m), int(team_id), str(service), str(grp), bool(x), bool(r), bool(s), int(n))
+        for m, team_id, service, grp, x, r, s, n in (
+            await connection.execute(counted, params)
+        ).all()
+    ]
+
+
+Lists = dict[int, tuple[list[int], list[int], list[int]]]
+
+
+async def _listed(
+    connection: AsyncConnection,
+    organisation_id: int,
+    pack: Pack,
+    firsts: Sequence[date],
+    people: bool,
+    people_in: Sequence[date],
+) -> Lists:
+    lists: Lists = defaultdict(lambda: ([], [], []))
+    chosen = sorted({d.replace(day=1) for d in people_in} & set(firsts))
+    if not (people or chosen):
+        return lists
+    exclusion = pack.compliance.absence_exclusion is not None
+    sqlite = connection.dialect.name == "sqlite"
+    over = firsts if people else chosen
+    listed = _statements(len(over), exclusion, sqlite)[1]
+    params = _month_params(pack, over) | _common(pack, organisation_id)
+    for m, staff_id, excluded, reasoned in (await connection.execute(listed, params)).all():
+        lists[int(m)][1 if excluded else 0].append(int(staff_id))
+        if reasoned and not excluded:
+            lists[int(m)][2].append(int(staff_id))
+    return lists
+
+
+def _reports(
+    pack: Pack, firsts: Sequence[date], rows: Sequence[Counted], lists: Lists
+) -> MonthlyCompliance:
+    names = sorted({service for _, _, service, *_ in rows})
     services = {name: n for n, name in enumerate(names, start=1)}
     # month -> kind ("org", "team", "service", "group", "team_group") -> key
     # -> [supervised, in post, excluded, missed with a reason recorded]
     tallies: dict[int, dict[str, dict[Any, list[int]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
     )
-    for m, team_id, service, grp, excluded, reasoned, supervised, n in rows:
-        x, s = bool(excluded), bool(supervised)
+    for m, team_id, service, grp, x, reasoned, s, n in rows:
         keys: tuple[tuple[str, Any], ...] = (
-            ("org", 0), ("team", int(team_id)), ("service", services[service]), ("group", str(grp)),
-            ("team_group", (int(team_id), str(grp))),
+            ("org", 0), ("team", team_id), ("service", services[service]), ("group", grp),
+            ("team_group", (team_id, grp)),
         )  # fmt: skip
         for kind, key in keys:
-            tally = tallies[int(m)][kind][key]
+            tally = tallies[m][kind][key]
             tally[0] += n * (s and not x)  # POWYS 002:33: excluded staff count on neither side
             tally[1] += n
             tally[2] += n * x
-            tally[3] += n * (bool(reasoned) and not (s or x))  # DCC 000:176
-    lists: dict[int, tuple[list[int], list[int], list[int]]] = defaultdict(lambda: ([], [], []))
-    chosen = sorted({d.replace(day=1) for d in people_in} & set(firsts))
-    if people or chosen:
-        if not people and chosen != firsts:
-            listed = _statements(len(chosen), exclusion is not None, sqlite)[1]
-            params = _month_params(pack, chosen) | common
-        for m, staff_id, excluded, reasoned in (await connection.execute(listed, params)).all():
-            lists[int(m)][1 if excluded else 0].append(int(staff_id))
-            if reasoned and not excluded:
-                lists[int(m)][2].append(int(staff_id))
+            tally[3] += n * (reasoned and not (s or x))  # DCC 000:176
     reports = {}
     for first in firsts:
         found = tallies[month_index(first)]
         figures = {kind: {k: Figure(*v) for k, v in by.items()} for kind, by in found.items()}
         groups = figures.get("group", {})
-        missing, excluded_ids, reasoned_ids = lists[month_index(first)]
+        missing, excluded_ids, reasoned_ids = lists.get(month_index(first), ([], [], []))
         reports[first] = ComplianceReport(
             f"{first:%Y-%m}",
             pack.compliance.target.percent,
