@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
-from dialogs.allocation import over_band, scored_team
+from dialogs.allocation import over_band, over_band_since, scored_team
 from dialogs.desk import audit_reads, desk_teams, who_to_ask
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.messages import Card, CardSection, Fact, Option, Payload, Reply, Say, Tone
@@ -146,11 +147,14 @@ def compliance_card(
     )
 
 
-def _with_bands(card: Card, over: list[tuple[StaffView, CaseloadResult]]) -> Card:
+def _with_bands(
+    card: Card, over: list[tuple[StaffView, CaseloadResult]], since: Mapping[int, date]
+) -> Card:
     if not over:
         return card
     lines = tuple(
         f"{person.name}: {points_text(result.score.total)} points, {result.score.band.label}"
+        + (f", over since {describe_day(since[person.id])}" if person.id in since else "")
         for person, result in over
         if result.score is not None and result.score.band is not None
     )
@@ -231,7 +235,7 @@ class ComplianceFlow:
         seen = [m for m in members if m.id in shown]
         await audit_reads(turn, "supervision_compliance", seen, "team compliance")
         card = compliance_card(team, digest, month, names, turn.pack, record_ids)
-        return _with_bands(card, over)
+        return _with_bands(card, over, await over_band_since(turn, over))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         return Outcome(replies=[Say("Ask me again, or type help.")])

@@ -296,3 +296,91 @@ async def test_who_could_take_an_existing_case_leaves_out_its_worker(
     assert "There is no case C-99999 here" in " ".join(
         r.text for r in refused if isinstance(r, Say)
     )
+
+
+def test_over_since_walks_back_the_allocation_history_by_hand() -> None:
+    """Issue 26 item 2, pure: points per case by hand (10 a case), capacity 30; over on a day is
+    more than 30. A: 1 Jan on; B: 1 Feb to 1 Mar; C: 1 Feb on (case closed 1 Apr); D: 10 May on;
+    E: 20 Jun on. Held: Jan 10, Feb 30, Mar 20, Apr 10, 10 May 20, 20 Jun 30 -> never over; then
+    F on 1 Jul (40) and G 1 Aug (50): over since 1 Jul, however many changes since; F ending
+    on 25 Jul instead (30 held, at the capacity) makes it over since 1 Aug."""
+    from datetime import date as day
+
+    from dialogs.allocation import over_since
+    from dialogs.views import CaseView, HeldCase
+    from scoring.vocabulary import CaseCategory
+
+    def case(n: int) -> CaseView:
+        return CaseView(n, f"C-{n}", CaseCategory.CIN, 1, day(2026, 1, 1), None)
+
+    held = [
+        HeldCase(case(1), day(2026, 1, 1)),
+        HeldCase(case(2), day(2026, 2, 1), day(2026, 3, 1)),
+        HeldCase(case(3), day(2026, 2, 1), day(2026, 4, 1)),
+        HeldCase(case(4), day(2026, 5, 10)),
+        HeldCase(case(5), day(2026, 6, 20)),
+    ]
+
+    def over(cases: list[CaseView], on: day) -> bool:
+        return 10 * len(cases) > 30
+
+    assert over_since(held, over, day(2026, 11, 23)) is None
+    held += [HeldCase(case(6), day(2026, 7, 1)), HeldCase(case(7), day(2026, 8, 1))]
+    assert over_since(held, over, day(2026, 11, 23)) == day(2026, 7, 1)
+    assert over_since(held, over, day(2026, 7, 15)) == day(2026, 7, 1)
+    # Back at the capacity ends the stretch: F ends on 25 Jul (30 held), G starts 1 Aug (40).
+    held[5] = HeldCase(case(6), day(2026, 7, 1), day(2026, 7, 25))
+    assert over_since(held, over, day(2026, 7, 20)) == day(2026, 7, 1)
+    assert over_since(held, over, day(2026, 7, 28)) is None
+    assert over_since(held, over, day(2026, 11, 23)) == day(2026, 8, 1)
+
+
+async def test_over_the_band_since_a_hand_computed_day(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
+    """Issue 26 item 2 on the demo council: Tom Evans (0.6 FTE, Grade 11: 240 points, DCC
+    000:442-446) is given a history by hand, each CIN family 10 points (000:555): 24 families
+    from 5 Jan 2026 (240, at the capacity: not over); one more 4 May to 1 Jun (250, over); one
+    more from 3 Aug whose case closed on 1 Sep (250, over); one more from 14 Sep (250). Over
+    since 14 Sep 2026: each stretch before ended back at 240."""
+    from datetime import date as day
+
+    tom = await _staff(database, "Tom Evans")
+    async with session_factory(database)() as session:
+        for row in (
+            await session.exec(select(CaseAllocation).where(CaseAllocation.staff_id == tom.id))
+        ).all():
+            await session.delete(row)
+        org = (await session.exec(select(Organisation))).first()
+        assert org is not None
+        assert org.id is not None
+
+        async def held(
+            n: int, start: day, end: day | None = None, closed: day | None = None
+        ) -> None:
+            case = Case(
+                organisation_id=org.id,  # type: ignore[union-attr]
+                reference=f"C-9{n:03d}",
+                category="cin",
+                facts={"travel": "within_15_miles"},
+                opened=start,
+                closed=closed,
+            )
+            session.add(case)
+            await session.flush()
+            assert case.id is not None
+            assert tom.id is not None
+            session.add(
+                CaseAllocation(case_id=case.id, staff_id=tom.id, start_date=start, end_date=end)
+            )
+
+        for n in range(24):
+            await held(n, day(2026, 1, 5))
+        await held(24, day(2026, 5, 4), end=day(2026, 6, 1))
+        await held(25, day(2026, 8, 3), closed=day(2026, 9, 1))
+        await held(26, day(2026, 9, 14))
+        await session.commit()
+
+    manager = await chat_as("Priya Shah")
+    card = _card(await manager.send("how's my team's compliance"))
+    (line,) = [x for x in _section(card, "Caseloads over their band") if x.startswith("Tom Evans")]
+    assert line.startswith("Tom Evans: 250 points, ")
+    assert line.endswith(", over since Mon 14 Sep 2026")
