@@ -30,7 +30,7 @@ from policy.packs import Pack
 from scoring.explain import points_text
 
 LISTED = 15  # lines a section lists before "and N more"
-BUTTONS = 5
+BUTTONS = 10  # Slack wraps them in rows, Teams in an action set
 
 
 def _figure(figure: Figure) -> str:
@@ -61,6 +61,7 @@ def compliance_card(
     names: Mapping[int, str],
     pack: Pack,
     record_ids: Mapping[int, int],
+    manager_id: int | None = None,
 ) -> Card:
     """One team's figures for its manager (names and dates; never record content)."""
 
@@ -125,7 +126,8 @@ def compliance_card(
         missed = ", ".join(name(i) for i in digest.missed_last_month)
         sections.append(CardSection(f"Not supervised in {last:%B %Y}", (missed,)))
     # A button per line to act on, most overdue first: book a supervision that is owed, open
-    # a record that is owed a signature or was late.
+    # a record that is owed a signature or was late, remind the person who owes it (once a
+    # day, privately: dialogs.flows.remind).
     options: dict[str, str] = {}
     for p in digest.overdue:
         if p.item.session_id is None:
@@ -133,6 +135,8 @@ def compliance_card(
         elif p.item.session_id in record_ids:
             number = record_ids[p.item.session_id]
             options.setdefault(f"start:view:{number}", f"Open record {number}")
+        if p.item.staff_id != manager_id:
+            options.setdefault(f"start:remind:{p.item.staff_id}", f"Remind {p.name.split()[0]}")
     for r in digest.late_records:
         if r.session_id in record_ids:
             number = record_ids[r.session_id]
@@ -234,7 +238,9 @@ class ComplianceFlow:
         shown |= {p.id for p, _ in over}
         seen = [m for m in members if m.id in shown]
         await audit_reads(turn, "supervision_compliance", seen, "team compliance")
-        card = compliance_card(team, digest, month, names, turn.pack, record_ids)
+        card = compliance_card(
+            team, digest, month, names, turn.pack, record_ids, manager_id=turn.actor.id
+        )
         return _with_bands(card, over, await over_band_since(turn, over))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:

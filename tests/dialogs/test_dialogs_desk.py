@@ -25,6 +25,7 @@ from storage.models import (
     CaseAllocation,
     DialogState,
     Organisation,
+    OutboxMessage,
     Staff,
     Team,
 )
@@ -109,7 +110,9 @@ async def test_team_figures_are_the_digests_for_the_same_day(database, chat_as) 
     assert [g.split(":")[0] for g in groups] == [g.label for g in digest.by_group]
     # A button per line to act on: book who is owed supervision, open a record owed a signature.
     assert card.actions
-    assert all(a.value.startswith(("start:book:", "start:view:")) for a in card.actions)
+    assert all(
+        a.value.startswith(("start:book:", "start:view:", "start:remind:")) for a in card.actions
+    )
     assert {r.target_staff_id for r in await _audits(database, "supervision_compliance")} >= {
         p.item.staff_id for p in digest.overdue
     }
@@ -384,3 +387,82 @@ async def test_over_the_band_since_a_hand_computed_day(database: AsyncEngine, ch
     (line,) = [x for x in _section(card, "Caseloads over their band") if x.startswith("Tom Evans")]
     assert line.startswith("Tom Evans: 250 points, ")
     assert line.endswith(", over since Mon 14 Sep 2026")
+
+
+async def _nudges(database: AsyncEngine) -> list[OutboxMessage]:
+    async with session_factory(database)() as session:
+        rows = await session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.idempotency_key).like("nudge:%"))
+        )
+        return list(rows.all())
+
+
+async def test_remind_sends_one_private_reminder_a_day(
+    database: AsyncEngine, chat_as, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 26 item 1: a Remind button on team compliance for each person overdue; one tap
+    sends them a private reminder of what they owe, in the pack's words, with no record
+    content; a second tap (a double click) sends nothing more and says so; audited."""
+    manager = await chat_as("Priya Shah")
+    card = _card(await manager.send("how's my team's compliance"))
+    sam = await _staff(database, "Sam Taylor")
+    remind = {a.label: a.value for a in card.actions if a.value.startswith("start:remind:")}
+    assert remind["Remind Sam"] == f"start:remind:{sam.id}"
+    assert "Remind Priya" not in remind  # not herself
+    owed = [line for line in _section(card, "Overdue") if line.startswith("Sam Taylor: ")]
+
+    said = " ".join(
+        r.text for r in await manager.choose(remind["Remind Sam"]) if isinstance(r, Say)
+    )
+    assert said.startswith(f"Sent Sam a private reminder of {len(owed)} overdue item")
+    (note,) = manager.last.notifications
+    assert note.staff_id == sam.id
+    (sent,) = note.messages
+    assert isinstance(sent, Card)
+    assert _fact(sent, "From") == "Priya Shah, your manager"
+    assert "Supervision Policy" in _fact(sent, "Policy")  # cited by the document's name
+    # What they owe as the compliance card says it (the pack's descriptions), and nothing else:
+    # no record's content, nobody else's name.
+    lines = _section(sent, "Overdue")
+    assert [line.split(":")[0] for line in lines] == [
+        line.removeprefix("Sam Taylor: ").split(",")[0] for line in owed
+    ]
+    assert len(await _nudges(database)) == 1
+
+    again = await manager.choose(remind["Remind Sam"])  # the double click
+    assert "already been sent a reminder today" in " ".join(
+        r.text for r in again if isinstance(r, Say)
+    )
+    assert manager.last.notifications == ()
+    assert len(await _nudges(database)) == 1
+    (event,) = await _audits(database, "supervision_reminder")
+    assert (event.action, event.actor_id, event.target_staff_id) == (
+        "remind",
+        (await _staff(database, "Priya Shah")).id,
+        sam.id,
+    )
+
+    clock.advance(days=1)  # a new day: one more may go
+    said = " ".join(
+        r.text for r in await manager.choose(remind["Remind Sam"]) if isinstance(r, Say)
+    )
+    assert said.startswith("Sent Sam a private reminder")
+    assert len(await _nudges(database)) == 2
+
+
+async def test_remind_is_for_the_person_s_own_team_manager(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
+    sam = await _staff(database, "Sam Taylor")
+    other = await chat_as("Daniel Hughes")  # manages Children in Care, not Sam's team
+    refused = await other.choose(f"start:remind:{sam.id}")
+    assert "not in a team you manage" in " ".join(r.text for r in refused if isinstance(r, Say))
+    assert other.last.notifications == ()
+    (event,) = await _audits(database, "supervision_reminder")
+    assert (event.action, event.target_staff_id) == ("refused", sam.id)
+
+    worker = await chat_as("Tom Evans")
+    told = await worker.choose(f"start:remind:{sam.id}")
+    assert "ask your team manager, Priya Shah" in " ".join(
+        r.text for r in told if isinstance(r, Say)
+    )
+    assert worker.last.notifications == ()
+    assert await _nudges(database) == []
