@@ -272,7 +272,7 @@ async def test_how_is_my_team_doing_leads_on_to_the_desk(chat_as) -> None:  # ty
     note = " ".join(_section(ranked, "Please note"))
     assert "No case type was given: scored as a CIN case" in note
     kinds = [a.label for a in ranked.actions if a.value.startswith("start:whocan:")]
-    assert kinds == ["CP", "CLA", "CIN"]
+    assert kinds == ["CP", "CLA", "CIN", "Describe the case"]
 
 
 async def test_who_could_take_an_existing_case_leaves_out_its_worker(
@@ -466,3 +466,25 @@ async def test_remind_is_for_the_person_s_own_team_manager(database: AsyncEngine
     )
     assert worker.last.notifications == ()
     assert await _nudges(database) == []
+
+
+async def test_who_can_take_a_case_described_in_a_form(chat_as) -> None:  # type: ignore[no-untyped-def]
+    """Issue 26: "or a form": the case ticked rather than typed ranks as the same words typed;
+    a bad answer is shown beside its field with everything else kept."""
+    manager = await chat_as("Priya Shah")
+    typed = _card(await manager.send("who can take a CIN sibling group of 3, court, 20 miles away"))
+    await manager.choose("start:whocan:(form)")
+    form = manager.form()
+    assert [f.name for f in form.fields] == ["kind", "children", "court", "s47", "miles", "case"]
+    wrong = await manager.submit(kind="cin", children="30", court="true", miles="20")
+    again = next(r for r in wrong if isinstance(r, AskForm))
+    errors = {f.name: f.error for f in again.fields if f.error}
+    assert errors == {"children": "Children: from 1 to 12."}
+    assert {f.name: f.value for f in again.fields}["miles"] == "20"  # kept
+    unknown = await manager.submit(children="3", case="C-99999")
+    errors = {f.name: f.error for f in manager.form().fields if f.error}
+    assert "There is no case C-99999 here" in errors["case"], unknown
+    card = _card(await manager.submit(children="3", case=""))
+    assert card.title == typed.title
+    assert _section(card, "Most room") == _section(typed, "Most room")
+    assert manager.last.flow is None  # answered: nothing waits, nothing is saved
