@@ -488,3 +488,39 @@ async def test_who_can_take_a_case_described_in_a_form(chat_as) -> None:  # type
     assert card.title == typed.title
     assert _section(card, "Most room") == _section(typed, "Most room")
     assert manager.last.flow is None  # answered: nothing waits, nothing is saved
+
+
+async def test_who_sees_several_teams_is_the_pack_s_to_say(database: AsyncEngine, clock) -> None:  # type: ignore[no-untyped-def]
+    """Issue 26: "the team's managers (and those the pack allows, e.g. a service manager for
+    several teams)": by default a service manager sees the teams of the managers under them;
+    a pack that allows no one beyond the team's manager tells them who to ask."""
+    from dialogs.engine import Engine
+    from dialogs.registry import flows, understanding
+    from policy.packs import builtin_pack_ids
+    from policy.packs.schema import TeamDesk
+    from storage.unit_of_work import unit_of_work_factory
+    from tests.dialogs.conftest import Chat
+
+    morgan = (await _staff(database, "Morgan Price")).id
+    assert morgan is not None
+
+    def chat(only_managers: bool) -> Chat:
+        packs = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
+        if only_managers:
+            closed = TeamDesk(across_teams=(), basis="product")
+            packs = {k: p.model_copy(update={"team_desk": closed}) for k, p in packs.items()}
+        engine = Engine(
+            flows=flows(),
+            understanding=understanding(),
+            unit_of_work=unit_of_work_factory(database, packs),
+            clock=clock,
+        )
+        return Chat(engine, morgan, clock)
+
+    titles = [r.title for r in await chat(False).send("team compliance") if isinstance(r, Card)]
+    assert "Supervision compliance: Safeguarding North" in titles
+    refused = await chat(True).send("team compliance")
+    assert not any(isinstance(r, Card) for r in refused)
+    assert "A team's compliance is for its managers" in " ".join(
+        r.text for r in refused if isinstance(r, Say)
+    )
