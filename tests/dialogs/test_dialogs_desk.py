@@ -442,10 +442,9 @@ async def test_remind_sends_one_private_reminder_a_day(
         sam.id,
     )
 
-    clock.advance(days=1)  # a new day: one more may go
-    said = " ".join(
-        r.text for r in await manager.choose(remind["Remind Sam"]) if isinstance(r, Say)
-    )
+    clock.advance(days=1)  # a new day: one more may go, as a command this time
+    sent = await manager.command("remind", "Sam Taylor")
+    said = " ".join(r.text for r in sent if isinstance(r, Say))
     assert said.startswith("Sent Sam a private reminder")
     assert len(await _nudges(database)) == 2
 
