@@ -338,18 +338,16 @@ def test_over_since_walks_back_the_allocation_history_by_hand() -> None:
     assert over_since(held, over, day(2026, 11, 23)) == day(2026, 8, 1)
 
 
-async def test_over_the_band_since_a_hand_computed_day(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
-    """Issue 26 item 2 on the demo council: Tom Evans (0.6 FTE, Grade 11: 240 points, DCC
-    000:442-446) is given a history by hand, each CIN family 10 points (000:555): 24 families
-    from 5 Jan 2026 (240, at the capacity: not over); one more 4 May to 1 Jun (250, over); one
-    more from 3 Aug whose case closed on 1 Sep (250, over); one more from 14 Sep (250). Over
-    since 14 Sep 2026: each stretch before ended back at 240."""
+async def _hand_history(database: AsyncEngine, name: str, base: int) -> None:
+    """`name` holds, by hand: `base` CIN cases of one child from 5 Jan 2026; one more 4 May to
+    1 Jun; one more from 3 Aug whose case closed on 1 Sep; one more from 14 Sep. Each stretch
+    over `base` before 14 Sep ended back at `base`."""
     from datetime import date as day
 
-    tom = await _staff(database, "Tom Evans")
+    person = await _staff(database, name)
     async with session_factory(database)() as session:
         for row in (
-            await session.exec(select(CaseAllocation).where(CaseAllocation.staff_id == tom.id))
+            await session.exec(select(CaseAllocation).where(CaseAllocation.staff_id == person.id))
         ).all():
             await session.delete(row)
         org = (await session.exec(select(Organisation))).first()
@@ -370,23 +368,52 @@ async def test_over_the_band_since_a_hand_computed_day(database: AsyncEngine, ch
             session.add(case)
             await session.flush()
             assert case.id is not None
-            assert tom.id is not None
+            assert person.id is not None
             session.add(
-                CaseAllocation(case_id=case.id, staff_id=tom.id, start_date=start, end_date=end)
+                CaseAllocation(case_id=case.id, staff_id=person.id, start_date=start, end_date=end)
             )
 
-        for n in range(24):
+        for n in range(base):
             await held(n, day(2026, 1, 5))
-        await held(24, day(2026, 5, 4), end=day(2026, 6, 1))
-        await held(25, day(2026, 8, 3), closed=day(2026, 9, 1))
-        await held(26, day(2026, 9, 14))
+        await held(base, day(2026, 5, 4), end=day(2026, 6, 1))
+        await held(base + 1, day(2026, 8, 3), closed=day(2026, 9, 1))
+        await held(base + 2, day(2026, 9, 14))
         await session.commit()
 
+
+async def test_over_the_band_since_a_hand_computed_day(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
+    """Issue 26 item 2 on the demo council: Tom Evans (0.6 FTE, Grade 11: 240 points, DCC
+    000:442-446), each CIN family 10 points (000:555): 24 families is 240, at the capacity and
+    not over; 250 with one more. Over since 14 Sep 2026 (_hand_history)."""
+    await _hand_history(database, "Tom Evans", 24)
     manager = await chat_as("Priya Shah")
     card = _card(await manager.send("how's my team's compliance"))
     (line,) = [x for x in _section(card, "Caseloads over their band") if x.startswith("Tom Evans")]
     assert line.startswith("Tom Evans: 250 points, ")
     assert line.endswith(", over since Mon 14 Sep 2026")
+
+
+async def test_over_the_cap_since_a_hand_computed_day(database: AsyncEngine, clock) -> None:  # type: ignore[no-untyped-def]
+    """Issue 26 item 2 for a council that counts cases: the same council under Lambeth's pack
+    (CAP003's cap of 22 for a social worker, 003:68-71, not pro rata): 22 is at the cap, 23
+    over; over since 14 Sep 2026 as the digest dates it (policy.caps.over_cap_since)."""
+    from dialogs.engine import Engine
+    from dialogs.registry import flows, understanding
+    from storage.unit_of_work import unit_of_work_factory
+    from tests.dialogs.conftest import Chat
+
+    await _hand_history(database, "Tom Evans", 22)
+    packs = {"derbyshire": builtin_pack("lambeth")}
+    engine = Engine(
+        flows=flows(),
+        understanding=understanding(),
+        unit_of_work=unit_of_work_factory(database, packs),
+        clock=clock,
+    )
+    manager = Chat(engine, (await _staff(database, "Priya Shah")).id or 0, clock)
+    card = _card(await manager.send("how's my team's compliance"))
+    (line,) = [x for x in _section(card, "Caseloads over the cap") if x.startswith("Tom Evans")]
+    assert line.startswith("Tom Evans: 23 of 22, over since Mon 14 Sep 2026")
 
 
 async def _nudges(database: AsyncEngine) -> list[OutboxMessage]:
