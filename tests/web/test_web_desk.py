@@ -125,3 +125,21 @@ async def test_remind_reaches_the_person_s_inbox_once(
         assert [(e.action, e.actor_id, e.target_staff_id) for e in rows.all()] == [
             ("remind", priya, sam)
         ]
+
+
+async def test_who_can_take_a_case_from_the_form(playground: TestServer) -> None:
+    """Issue 26 ("or a form") over the playground: the form's answers rank the team as the
+    same words typed do."""
+    priya = (await ids(playground))["Priya Shah"]
+    (typed,) = cards(await send(playground, priya, text="who can take a CP sibling group of 2"))
+    (form,) = (await send(playground, priya, choice="start:whocan:(form)"))["replies"]
+    assert form["type"] == "form"
+    values = {f["name"]: f["value"] for f in form["fields"]} | {"kind": "cp", "children": "2"}
+    body = await send(playground, priya, form={"form_id": form["form_id"], "values": values})
+    (ranked,) = cards(body)
+    assert (
+        ranked["title"]
+        == typed["title"]
+        == "Who can take a CP sibling group of 2: Safeguarding North"
+    )
+    assert ranked["sections"][0] == typed["sections"][0]
