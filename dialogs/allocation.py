@@ -8,18 +8,19 @@ when the case system's next import (or a recorded allocation) shows it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from dialogs.flow import Turn
 from dialogs.scores import CaseloadResult, counted_children, score_person
-from dialogs.views import AbsenceView, CaseView, StaffView
+from dialogs.views import AbsenceView, CaseView, HeldCase, StaffView
 from policy.allocation import CaseShape, Restriction, restriction
 from policy.asye import asye_on
 from policy.calendar import months_between
 from scoring.caps import team_caseload
-from scoring.model import OverCapApproval
+from scoring.model import OverCapApproval, PersonalElement
 from scoring.scheme_model import Scheme
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 
@@ -263,6 +264,63 @@ def over_band(result: CaseloadResult) -> bool:
     return bool(
         band and band.capacity is not None and result.score and result.score.total > band.capacity
     )
+
+
+def over_since(
+    held: Sequence[HeldCase], over_on: Callable[[list[CaseView], date], bool], on: date
+) -> date | None:
+    """The first day of the unbroken stretch, up to `on`, in which the cases held were over
+    (`over_on(cases held that day, the day)`); None when not over on the last day the caseload
+    changed. As policy.caps.over_cap_since does for a count (WSX/LUT 001:92: how long a
+    caseload "continues to exceed"), from the allocation history: a caseload changes only on
+    the days an allocation or its case starts or ends, so those days are the ones looked at,
+    latest first, back to the last day it was not over."""
+    changes = {h.start for h in held if h.start <= on}
+    changes |= {h.end for h in held if h.end is not None and h.end <= on}
+    since: date | None = None
+    for day in sorted(changes, reverse=True):
+        cases = [h.case for h in held if h.start <= day and (h.end is None or day < h.end)]
+        if not over_on(cases, day):
+            break
+        since = day
+    return since
+
+
+async def over_band_since(
+    turn: Turn, over: Sequence[tuple[StaffView, CaseloadResult]]
+) -> dict[int, date]:
+    """Since when each of these people (over their band's capacity today) has been over it:
+    their caseload score on each day their allocations changed, from the allocation history
+    (over_since), each case weighted as the case system records it now and the person's
+    present FTE, grade and personal elements (no history is kept of those); the day's own
+    date-dependent weights (an ASYE month, a recent S47) as of that day."""
+    scheme_rule = turn.pack.caseload.weighting_scheme
+    if not over or scheme_rule is None:
+        return {}
+    pack = turn.pack
+    policy = pack.count_caps()
+    scheme = turn.ports.packs.scheme(scheme_rule.value)
+    ids = [person.id for person, _ in over]
+    history = await turn.ports.cases.allocation_history(ids)
+    personal = await turn.ports.facts.personal_elements(ids, turn.today) if scheme.personal else {}
+    found: dict[int, date] = {}
+    for person, _ in over:
+        elements = personal.get(person.id, ())
+
+        def over_on(
+            cases: list[CaseView],
+            day: date,
+            person: StaffView = person,
+            elements: tuple[PersonalElement, ...] = elements,
+        ) -> bool:
+            count = counted_children(cases, policy)
+            result = score_person(person, cases, (), count, pack, scheme, day, personal=elements)
+            return over_band(result)
+
+        since = over_since(history.get(person.id, ()), over_on, turn.today)
+        if since is not None:
+            found[person.id] = since
+    return found
 
 
 def ranked(found: list[Candidate]) -> tuple[list[Candidate], list[Candidate]]:

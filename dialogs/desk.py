@@ -1,8 +1,9 @@
 """The team manager's desk: whose teams a person may ask about, and who to ask instead.
 
-A team's manager sees their own teams; a service manager or assistant director sees the teams
-of the managers they line-manage (a service manager for several teams, DCC 000:147: records are
-confidential between the parties and their management). Nobody sees another team's.
+A team's manager sees their own teams; the roles the pack allows (`team_desk.across_teams`, by
+default a service manager or assistant director) see the teams of the managers they line-manage
+(a service manager for several teams, DCC 000:147: records are confidential between the parties
+and their management). Nobody sees another team's.
 """
 
 from __future__ import annotations
@@ -11,16 +12,13 @@ from collections.abc import Sequence
 
 from dialogs.flow import Turn
 from dialogs.views import StaffView, TeamView
-from scoring.vocabulary import StaffRole
-
-_SENIOR = frozenset({StaffRole.SERVICE_MANAGER, StaffRole.ASSISTANT_DIRECTOR})
 
 
 async def desk_teams(turn: Turn) -> list[TeamView]:
     """The teams this person manages, and for senior managers the teams under them."""
     directory = turn.ports.directory
     teams = {t.id: t for t in await directory.teams_managed_by(turn.actor.id)}
-    if turn.actor.role in _SENIOR:
+    if turn.actor.role in turn.pack.team_desk.across_teams:
         for person in await directory.supervisees(turn.actor.id):
             for team in await directory.teams_managed_by(person.id):
                 teams.setdefault(team.id, team)

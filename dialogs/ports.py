@@ -17,6 +17,7 @@ from dialogs.views import (
     AbsenceView,
     ActionView,
     CaseView,
+    HeldCase,
     PersonalElementView,
     RecordView,
     SessionView,
@@ -116,6 +117,13 @@ class Cases(Protocol):
 
     async def last_decisions(self, case_ids: Sequence[int]) -> Mapping[int, date]:
         """The day of each case's latest manager's decision, for cases that have one."""
+        ...
+
+    async def allocation_history(
+        self, staff_ids: Sequence[int]
+    ) -> Mapping[int, Sequence[HeldCase]]:
+        """Every allocation these people have held, each with its case as recorded now (the
+        rows the caseload history reads, WSX/LUT 001:92), for since when a score is over."""
         ...
 
 

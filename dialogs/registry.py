@@ -24,6 +24,7 @@ from dialogs.flows.record import RecordFlow
 from dialogs.flows.record_file import RecordFileFlow
 from dialogs.flows.record_missed import MissedMonthFlow
 from dialogs.flows.reflect import ReflectFlow
+from dialogs.flows.remind import RemindFlow
 from dialogs.flows.reminder_actions import HeldFlow, SnoozeFlow
 from dialogs.flows.sign import SignFlow
 from dialogs.flows.team_compliance import ComplianceFlow
@@ -47,7 +48,7 @@ COMMANDS: dict[str, str] = {
     "element": "element", "duty": "element",
     "asye": "asye",  # LAM 004:268,317,319: the ASYE plan
     "compliance": "compliance", "whocan": "whocan", "allocate": "whocan",  # issue 26
-    "whatif": "whatif",
+    "whatif": "whatif", "remind": "remind",
     "agenda": "agenda", "prepare": "agenda",  # issue 27
     "help": "help", "menu": "help", "commands": "help",
     "hi": "hello", "hello": "hello",
@@ -74,6 +75,7 @@ def flows() -> Mapping[str, Flow]:
         ComplianceFlow(),
         WhoCanFlow(),
         WhatIfFlow(),
+        RemindFlow(),
         HeldFlow(),
         SnoozeFlow(),
         RecordFileFlow(),

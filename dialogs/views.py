@@ -56,6 +56,17 @@ class CaseView:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldCase:
+    """One allocation in a worker's history with its case (issue 26: since when a caseload has
+    been over its band): held from `start` to the day before `end` (None: still held), the days
+    the allocation and its case were both open, as policy.facts.CaseloadPeriod counts them."""
+
+    case: CaseView
+    start: date
+    end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionView:
     id: int
     type: SessionType

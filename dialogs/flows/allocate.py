@@ -9,9 +9,11 @@ only a worker's managers may ask (a worker asking is told who can).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from dialogs.access import may_see_score
 from dialogs.allocation import (
+    CATEGORY_NAMES,
     NEW_CASE,
     Candidate,
     candidates,
@@ -24,16 +26,114 @@ from dialogs.allocation import (
 from dialogs.desk import audit_reads, desk_teams, members_of, who_to_ask
 from dialogs.entities import extract
 from dialogs.flow import FlowState, Outcome, Turn
-from dialogs.flows.common import relation_to, resolve_case, resolve_person
-from dialogs.messages import Card, CardSection, Fact, Option, Payload, Say, Tone
+from dialogs.flows.common import (
+    check_form,
+    field,
+    relation_to,
+    resolve_case,
+    resolve_person,
+    with_error,
+)
+from dialogs.messages import (
+    AskForm,
+    Card,
+    CardSection,
+    Fact,
+    FieldKind,
+    FormSubmit,
+    Option,
+    Payload,
+    Say,
+    Tone,
+)
 from dialogs.views import CaseView
 from dialogs.when import describe_day
 from policy.allocation import CaseShape
 from policy.citations import cite
 from scoring.explain import points_text
+from scoring.vocabulary import CaseCategory
 
 SHOWN = 12  # a team of twelve fits one card
 _OTHER_KINDS = (("CP", "a CP case"), ("CLA", "a CLA case"), ("CIN", "a CIN case"))
+FORM = "(form)"  # the argument of the "Describe the case" button: the case as a form
+_FORM_KINDS = (  # the kinds read_shape reads back from describe_shape's words
+    CaseCategory.CP,
+    CaseCategory.CIN,
+    CaseCategory.CLA,
+    CaseCategory.EARLY_HELP,
+    CaseCategory.SIXTEEN_PLUS,
+    CaseCategory.CARE_LEAVER,
+    CaseCategory.PRIVATE_FOSTERING,
+)
+MOST_CHILDREN, MOST_MILES = 12, 500
+
+
+def case_form(values: dict[str, str] | None = None) -> AskForm:
+    """Issue 26: "who can take ...?" as a form, for a case easier to tick than to type."""
+    values = values or {}
+    kinds = tuple(Option(c.value, CATEGORY_NAMES[c]) for c in _FORM_KINDS)
+    form = AskForm(
+        form_id="whocan",
+        title="Who can take a case",
+        intro="Describe the case: your team is ranked by the room left after taking it. "
+        "Nothing is allocated or saved.",
+        fields=(
+            field("kind", "Kind of case", FieldKind.SELECT, options=kinds, value="cp"),
+            field(
+                "children",
+                "Children",
+                FieldKind.NUMBER,
+                value="1",
+                help="A sibling group: 2 or more",
+            ),
+            field("court", "In court proceedings", FieldKind.CHECKBOX, required=False),
+            field("s47", "A Section 47 enquiry", FieldKind.CHECKBOX, required=False),
+            field(
+                "miles",
+                "Miles away",
+                FieldKind.NUMBER,
+                required=False,
+                help="Leave empty if not known",
+            ),
+            field(
+                "case",
+                "Or an existing case",
+                required=False,
+                help="Its reference, e.g. C-1042: its worker is left out",
+                max_length=40,
+            ),
+        ),
+        submit_label="Rank my team",
+    )
+    fields = tuple(replace(f, value=values.get(f.name, f.value)) for f in form.fields)
+    return replace(form, fields=fields)
+
+
+def _form_problems(values: dict[str, str]) -> dict[str, str]:
+    problems = {}
+    if values.get("children") and not 1 <= int(values["children"]) <= MOST_CHILDREN:
+        problems["children"] = f"Children: from 1 to {MOST_CHILDREN}."
+    if values.get("miles") and int(values["miles"]) > MOST_MILES:
+        problems["miles"] = f"Miles away: up to {MOST_MILES}; leave it empty if not known."
+    return problems
+
+
+def _described(values: dict[str, str]) -> str:
+    """The form's answers in the words a manager would type, read as typing is (read_shape)."""
+    miles = int(values["miles"]) if values.get("miles") else None
+    court = values.get("court") == "true"
+    if values.get("case"):
+        return " ".join(
+            [values["case"], *(["court"] if court else []), *([f"{miles} miles"] if miles else [])]
+        )
+    shape = CaseShape(
+        category=CaseCategory(values["kind"]),
+        children=int(values["children"]),
+        court=court,
+        miles=miles,
+        section_47=values.get("s47") == "true",
+    )
+    return describe_shape(shape)
 
 
 def _points(c: Candidate) -> str:
@@ -119,6 +219,8 @@ class WhoCanFlow:
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         teams = await desk_teams(turn)
+        if teams and argument == FORM:
+            return Outcome(replies=[case_form()], state=FlowState(self.name, "form"))
         if not teams:
             ask = await who_to_ask(turn)
             return Outcome(
@@ -174,6 +276,7 @@ class WhoCanFlow:
             actions.append(approval[1])
         if not said:
             actions += [Option(f"start:whocan:{text}", k) for k, text in _OTHER_KINDS]
+            actions.append(Option(f"start:whocan:{FORM}", "Describe the case"))
         if notes:
             sections.append(CardSection("Please note", tuple(notes)))
         replies.append(
@@ -191,7 +294,25 @@ class WhoCanFlow:
         return Outcome(replies=list(replies))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
-        return Outcome(replies=[Say("Ask me again, or type help.")])
+        if state.step != "form":
+            return Outcome(replies=[Say("Ask me again, or type help.")])
+        if not isinstance(payload, FormSubmit):
+            return Outcome(
+                replies=[Say("Fill in the form above, or type cancel.", Tone.WARNING), case_form()],
+                state=state,
+            )
+        checked = check_form(case_form(), payload.values, turn)
+        problems = _form_problems(checked.values) if checked.ok else {}
+        if checked.ok and checked.values.get("case"):
+            case, problem = await resolve_case(turn, checked.values["case"])
+            if case is None:
+                problems["case"] = problem
+        if not checked.ok or problems:
+            form = checked.form
+            for name, problem in problems.items():
+                form = with_error(form, name, problem)
+            return Outcome(replies=[form], state=state)
+        return await self.start(turn, _described(checked.values))
 
 
 class WhatIfFlow:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
-from dialogs.allocation import over_band, scored_team
+from dialogs.allocation import over_band, over_band_since, scored_team
 from dialogs.desk import audit_reads, desk_teams, who_to_ask
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.messages import Card, CardSection, Fact, Option, Payload, Reply, Say, Tone
@@ -29,7 +30,7 @@ from policy.packs import Pack
 from scoring.explain import points_text
 
 LISTED = 15  # lines a section lists before "and N more"
-BUTTONS = 5
+BUTTONS = 10  # Slack wraps them in rows, Teams in an action set
 
 
 def _figure(figure: Figure) -> str:
@@ -60,6 +61,7 @@ def compliance_card(
     names: Mapping[int, str],
     pack: Pack,
     record_ids: Mapping[int, int],
+    manager_id: int | None = None,
 ) -> Card:
     """One team's figures for its manager (names and dates; never record content)."""
 
@@ -124,7 +126,8 @@ def compliance_card(
         missed = ", ".join(name(i) for i in digest.missed_last_month)
         sections.append(CardSection(f"Not supervised in {last:%B %Y}", (missed,)))
     # A button per line to act on, most overdue first: book a supervision that is owed, open
-    # a record that is owed a signature or was late.
+    # a record that is owed a signature or was late, remind the person who owes it (once a
+    # day, privately: dialogs.flows.remind).
     options: dict[str, str] = {}
     for p in digest.overdue:
         if p.item.session_id is None:
@@ -132,6 +135,8 @@ def compliance_card(
         elif p.item.session_id in record_ids:
             number = record_ids[p.item.session_id]
             options.setdefault(f"start:view:{number}", f"Open record {number}")
+        if p.item.staff_id != manager_id:
+            options.setdefault(f"start:remind:{p.item.staff_id}", f"Remind {p.name.split()[0]}")
     for r in digest.late_records:
         if r.session_id in record_ids:
             number = record_ids[r.session_id]
@@ -146,11 +151,14 @@ def compliance_card(
     )
 
 
-def _with_bands(card: Card, over: list[tuple[StaffView, CaseloadResult]]) -> Card:
+def _with_bands(
+    card: Card, over: list[tuple[StaffView, CaseloadResult]], since: Mapping[int, date]
+) -> Card:
     if not over:
         return card
     lines = tuple(
         f"{person.name}: {points_text(result.score.total)} points, {result.score.band.label}"
+        + (f", over since {describe_day(since[person.id])}" if person.id in since else "")
         for person, result in over
         if result.score is not None and result.score.band is not None
     )
@@ -230,8 +238,10 @@ class ComplianceFlow:
         shown |= {p.id for p, _ in over}
         seen = [m for m in members if m.id in shown]
         await audit_reads(turn, "supervision_compliance", seen, "team compliance")
-        card = compliance_card(team, digest, month, names, turn.pack, record_ids)
-        return _with_bands(card, over)
+        card = compliance_card(
+            team, digest, month, names, turn.pack, record_ids, manager_id=turn.actor.id
+        )
+        return _with_bands(card, over, await over_band_since(turn, over))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         return Outcome(replies=[Say("Ask me again, or type help.")])

@@ -537,6 +537,14 @@ class Meetings(Sourced):
     in_person_location: str = Field(default="In person: venue to be confirmed", min_length=1)
 
 
+class TeamDesk(Sourced):
+    """Issue 26: who besides a team's own manager may ask about a team on the desk (team
+    compliance, who can take a case, remind): people of these roles, for the teams of the
+    managers they line-manage (a service manager for several teams). Empty: team managers only."""
+
+    across_teams: tuple[StaffRole, ...] = (StaffRole.SERVICE_MANAGER, StaffRole.ASSISTANT_DIRECTOR)
+
+
 class Terms(Model):
     manager_decision: TextRule
     case_discussion_note: TextRule
@@ -614,6 +622,7 @@ class Pack(Model):
     actions: ActionChasing = ActionChasing(basis="product")
     working_time: WorkingTime = WorkingTime(basis="product")
     meetings: Meetings = Meetings(basis="product")
+    team_desk: TeamDesk = TeamDesk(basis="product")
     reflection: Reflection | None = None
     terms: Terms
     templates: tuple[RecordTemplate, ...] = Field(min_length=1)

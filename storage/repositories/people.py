@@ -12,7 +12,7 @@ from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogs.views import CaseView, StaffView, TeamView
+from dialogs.views import CaseView, HeldCase, StaffView, TeamView
 from storage.models import Case, CaseAllocation, ManagerDecision, Staff, Team
 from storage.repositories.mapping import case_view, staff_view, team_view
 
@@ -135,6 +135,33 @@ class SqlCases:
         )
         for row in rows.all():
             found[row.w].append(case_view(row, row.role))
+        return found
+
+    async def allocation_history(self, staff_ids: Sequence[int]) -> dict[int, list[HeldCase]]:
+        """Every allocation these people have held, lead or co-worker, with its case, as the
+        days it counted (the allocation and its case both open: caseload_history_sql's rows,
+        WSX/LUT 001:92), in one query; allocations that never counted a day are left out."""
+        found: dict[int, list[HeldCase]] = {staff_id: [] for staff_id in staff_ids}
+        if not staff_ids:
+            return found
+        A = CaseAllocation
+        rows = await core_rows(
+            self._session,
+            core_select(
+                CASE, col(A.role), col(A.staff_id).label("w"), col(A.start_date).label("a_start"),
+                col(A.end_date).label("a_end"),
+            )
+            .join(A, col(A.case_id) == CASE.c.id)
+            .where(col(A.staff_id).in_(list(staff_ids)))
+            .order_by(col(A.staff_id), col(A.id)),
+        )  # fmt: skip
+        for row in rows.all():
+            start = max(row.a_start, row.opened)
+            ends = [day for day in (row.a_end, row.closed) if day is not None]
+            end = min(ends) if ends else None
+            if end is not None and end <= start:
+                continue
+            found[row.w].append(HeldCase(case_view(row, row.role), start, end))
         return found
 
     async def by_reference(self, organisation_id: int, reference: str) -> CaseView | None:

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
-from test_web_api import ids, send
+from test_web_api import API, get, ids, send
 
 from storage.db import session_factory
 from storage.models import AuditEvent
@@ -91,3 +91,55 @@ async def test_another_team_s_manager_sees_only_their_team(
     assert "Sam Taylor" not in text
     assert "Grace Lee" in text
     assert all(a.target_staff_id != sam for a in await audited(web_engine))
+
+
+async def test_remind_reaches_the_person_s_inbox_once(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    """Issue 26 item 1 over the playground: the Remind button on team compliance puts one
+    private reminder in the person's inbox; the second tap is told it was already sent."""
+    people = await ids(playground)
+    priya, sam = people["Priya Shah"], people["Sam Taylor"]
+    (card,) = cards(await send(playground, priya, text="team compliance"))
+    remind = next(a for a in card["actions"] if a["label"] == "Remind Sam")
+    body = await send(playground, priya, choice=remind["value"])
+    assert said(body).startswith("Sent Sam a private reminder")
+    assert body["notified"] == 1
+    _, inbox = await get(playground, f"{API}/inbox/{sam}")
+    (message,) = inbox["messages"]
+    assert message["status"] == "posted"
+    (reminder,) = message["replies"]
+    assert reminder["title"] == "A reminder: overdue supervision work"
+
+    body = await send(playground, priya, choice=remind["value"])
+    assert "already been sent a reminder today" in said(body)
+    assert body["notified"] == 0
+    _, inbox = await get(playground, f"{API}/inbox/{sam}")
+    assert len(inbox["messages"]) == 1
+    _, mine = await get(playground, f"{API}/inbox/{priya}")
+    assert mine["messages"] == []
+    async with session_factory(web_engine)() as session:
+        rows = await session.exec(
+            select(AuditEvent).where(AuditEvent.subject_type == "supervision_reminder")
+        )
+        assert [(e.action, e.actor_id, e.target_staff_id) for e in rows.all()] == [
+            ("remind", priya, sam)
+        ]
+
+
+async def test_who_can_take_a_case_from_the_form(playground: TestServer) -> None:
+    """Issue 26 ("or a form") over the playground: the form's answers rank the team as the
+    same words typed do."""
+    priya = (await ids(playground))["Priya Shah"]
+    (typed,) = cards(await send(playground, priya, text="who can take a CP sibling group of 2"))
+    (form,) = (await send(playground, priya, choice="start:whocan:(form)"))["replies"]
+    assert form["type"] == "form"
+    values = {f["name"]: f["value"] for f in form["fields"]} | {"kind": "cp", "children": "2"}
+    body = await send(playground, priya, form={"form_id": form["form_id"], "values": values})
+    (ranked,) = cards(body)
+    assert (
+        ranked["title"]
+        == typed["title"]
+        == "Who can take a CP sibling group of 2: Safeguarding North"
+    )
+    assert ranked["sections"][0] == typed["sections"][0]
