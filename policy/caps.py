@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from policy.calendar import add_months, months_between
 from policy.facts import CaseloadPeriod, OverCapApproval, StaffFacts
@@ -106,8 +106,18 @@ class TeamOverAverage:
     level: Decimal
 
 
+class TeamMember(Protocol):
+    """What the team average reads of a person (StaffFacts has it; so does a two-column row)."""
+
+    @property
+    def team_id(self) -> int | None: ...
+
+    @property
+    def role(self) -> StaffRole: ...
+
+
 def teams_over_average(
-    counts: Iterable[tuple[int, int]], staff: Mapping[int, StaffFacts], pack: Pack
+    counts: Iterable[tuple[int, int]], staff: Mapping[int, TeamMember], pack: Pack
 ) -> list[TeamOverAverage]:
     """Teams whose children per case-holding worker of the pack's roles are above its level
     (WSX/LUT 001:93: such a team's caseload needs the Service Lead's agreement, a maximum

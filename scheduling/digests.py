@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
@@ -35,6 +36,7 @@ from policy.vocabulary import SessionStatus, SessionType
 from scheduling.charts import ChartPool, ChartRequest
 from scheduling.obligations import Stats, _chunks
 from scheduling.roster import Roster
+from scoring.vocabulary import StaffRole
 from storage.db import session_factory
 from storage.models import (
     Obligation,
@@ -49,7 +51,6 @@ from storage.models import (
 )
 from storage.outbox import Queued, by_size, enqueue_many, sealed
 from storage.queries import caseload_counts_sql, digest_figures, monthly_compliance_sql
-from storage.repositories.facts import SqlFacts
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TEAMS_PER_WRITE = 25  # drawn together in the chart worker
@@ -455,16 +456,34 @@ async def _counts(
         return dict(await caseload_counts_sql(connection, organisation_id, today))
 
 
+@dataclass(frozen=True, slots=True)
+class _Member:
+    team_id: int | None
+    role: StaffRole
+
+
 async def _over_average(
     database: AsyncEngine, organisation_id: int, pack: Pack, on: date
 ) -> tuple[TeamAverage, str | None, list[TeamOverAverage]] | None:
-    """Teams above the pack's average caseload on `on` (WSX/LUT 001:93), for the summary."""
+    """Teams above the pack's average caseload on `on` (WSX/LUT 001:93), for the summary: the
+    children each person leads (caseload_counts_sql, as the caps read them) and their team and
+    role, two statements for the council (it read the council's whole history before)."""
     rule = pack.caseload.team_average
     if rule is None:
         return None
-    async with session_factory(database)() as session:
-        facts = await SqlFacts(session).for_organisation(organisation_id, on)
-    found = teams_over_average(facts.caseload_counts, {s.id: s for s in facts.staff}, pack)
+    async with database.connect() as connection:
+        counts = await caseload_counts_sql(connection, organisation_id, on)
+        members = {
+            int(staff_id or 0): _Member(team_id, StaffRole(role))
+            for staff_id, team_id, role in (
+                await connection.execute(
+                    select(col(Staff.id), col(Staff.team_id), col(Staff.role)).where(
+                        col(Staff.organisation_id) == organisation_id
+                    )
+                )
+            ).all()
+        }
+    found = teams_over_average(sorted(counts.items()), members, pack)
     return (rule, cite(pack, rule.source), found) if found else None
 
 
