@@ -103,3 +103,27 @@ def test_a_travel_band_is_shown_in_the_schemes_words() -> None:
     result = score(workload, builtin_scheme("derbyshire_wms"), date(2026, 3, 2))
     travel = next(line for line in result.cases[0].lines if line.item_id == "travel")
     assert travel.detail == "travel: outside 15 mile radius"
+
+
+def test_a_citation_worked_out_once_follows_the_pack_object_it_was_worked_out_for() -> None:
+    """cite() keeps what it worked out per pack object (a Monday cites the same clauses
+    thousands of times): a council's edited copy of a pack, with its document renamed, cites
+    under the new name at once, and the original still under its own."""
+    source = "000:300"
+    before = cite(DERBYSHIRE, source)
+    assert before is not None
+    document = DERBYSHIRE.documents[0]
+    parts = tuple(
+        part.model_copy(update={"name": "Renamed policy"}) if part.name else part
+        for part in document.parts
+    )
+    renamed = DERBYSHIRE.model_copy(
+        update={
+            "documents": (document.model_copy(update={"parts": parts}), *DERBYSHIRE.documents[1:])
+        }
+    )
+    after = cite(renamed, source)
+    assert after is not None
+    assert after != before
+    assert cite(DERBYSHIRE, source) == before
+    assert cite(renamed, source) == after
