@@ -132,6 +132,13 @@ def allocation_check(
     return found
 
 
+def flag_notice(finding: AllocationFinding, reference: str, worker: str, part: str) -> str:
+    """What the worker's supervisor is told, privately, of an allocation the pack lets through
+    flagged (003:64: a co-worked Section 47 enquiry, "agreed in supervision and recorded on
+    their personal supervision record"): the case reference only, never a child's details."""
+    return f"Case {reference}, {worker} ({part}): {finding.message}."
+
+
 @dataclass(frozen=True, slots=True)
 class CaseShape:
     """A case not yet allocated, as a manager describes it: "a CIN sibling group of 3, in

@@ -28,6 +28,7 @@ from storage.queries.digest import (
     first_held_by_team,
     late_records_sql,
     ratio_breaches_sql,
+    staff_in_post_sql,
 )
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "late_records_sql",
     "monthly_compliance_sql",
     "ratio_breaches_sql",
+    "staff_in_post_sql",
 ]
 
 
