@@ -13,11 +13,14 @@ from demo_data import build_demo, copy_of
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from bot.commands.demo import demo_template, review_templates
 from bot.scheduler import Scheduler
 from policy.packs import builtin_pack, builtin_pack_ids
-from scheduling.caseload_notices import KIND
+from scheduling.caseload_notices import KIND, caseload_notices
+from scheduling.obligations import Stats
 from storage.db import session_factory
-from storage.models import Case, CaseAllocation, OutboxMessage, Staff, Team
+from storage.demo import seed_demo
+from storage.models import Case, CaseAllocation, Organisation, OutboxMessage, Staff, Team
 
 PACKS = {pack_id: builtin_pack(pack_id) for pack_id in builtin_pack_ids()}
 TODAY = date(2026, 11, 23)
@@ -196,3 +199,47 @@ async def test_a_pack_without_these_rules_queues_no_notices(
         assert await notices(database) == []
     finally:
         await database.dispose()
+
+
+async def test_the_notices_queries_run_on_this_database(engine: AsyncEngine) -> None:
+    """The same step on the suite's database (PostgreSQL with TEST_DATABASE_URL): Lambeth's demo
+    council, a co-worked S47 enquiry (003:64), one notice to the supervisor, and no second."""
+    pack = builtin_pack("lambeth")
+    session_type, template = demo_template(pack)
+    await seed_demo(
+        engine,
+        TODAY,
+        pack_id=pack.id,
+        session_type=session_type,
+        template=template,
+        reviews=review_templates(pack),
+    )
+    aled = await person(engine, "Aled Rhys")
+    tom = await person(engine, "Tom Evans")
+    async with session_factory(engine)() as session:
+        case = Case(
+            organisation_id=aled.organisation_id,
+            reference="C-9047",
+            category="cp",
+            children=1,
+            opened=date(2026, 11, 16),
+            facts={"s47_start": "2026-11-16"},
+        )
+        session.add(case)
+        await session.flush()
+        assert case.id is not None
+        session.add_all(
+            [
+                CaseAllocation(case_id=case.id, staff_id=tom.id, role="lead", start_date=TODAY),
+                CaseAllocation(
+                    case_id=case.id, staff_id=aled.id, role="co_worker", start_date=TODAY
+                ),
+            ]
+        )
+        organisation = (await session.exec(select(Organisation))).one()
+        await session.commit()
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert await caseload_notices(engine, organisation, pack, now, Stats()) > 0
+    mine = [m for m in await notices(engine) if "C-9047" in said(m)]
+    assert [m.target for m in mine] == [f"staff:{aled.line_manager_id}"]
+    assert await caseload_notices(engine, organisation, pack, now, Stats()) == 0
