@@ -8,7 +8,7 @@ when the case system's next import (or a recorded allocation) shows it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -248,12 +248,18 @@ async def candidates(
     on = turn.today
     pack = turn.pack
     found = []
+    # CAP003 003:30: the courses done, where a rule of the pack asks for one (the S47 course).
+    courses: Mapping[int, Mapping[str, date]] = {}
+    if shape.section_47 and any(r.unless_course for r in pack.caseload.restrictions):
+        courses = await turn.ports.notes.courses_of([m.id for m in members])
     for person, before, after in await scored_team(turn, members, case):
         leave = await turn.ports.notes.absences_overlapping(person.id, on, on + LEAVE_AHEAD)
         stage = None
         if asye_on(pack.asye, person.asye_start, on) and person.asye_start is not None:
             stage = months_between(person.asye_start, on) + 1
-        stopped = restriction(pack, person.role, person.asye_start, shape, on)
+        stopped = restriction(
+            pack, person.role, person.asye_start, shape, on, courses.get(person.id, {})
+        )
         found.append(Candidate(person, before, after, tuple(leave), stage, stopped))
     return found
 

@@ -19,7 +19,7 @@ SMALL_TALK = frozenset({"help", "hello", "thanks"})
 # the team compliance, who-can and what-if conversations).
 PLANNED: dict[str, str] = {}
 MANAGER_FLOWS = frozenset(
-    {"record", "decision", "informal", "overcap", "element", "compliance", "whocan"}
+    {"record", "decision", "informal", "overcap", "element", "course", "compliance", "whocan"}
 )
 # The longest button value that carries what was typed (Slack allows 2,000 characters).
 MAX_CARRIED = 150

@@ -51,6 +51,7 @@ CONCEPTS: dict[str, frozenset[str]] = {
         "wednesday wed weds thursday thu thur thurs friday fri saturday sunday christmas "
         "afternoon morning",
         "#element": "element duty educator pq mentor responsibility student module",
+        "#course": "course courses training trained s47 section enquiries",
     }.items()
 }
 # Words that carry no request on their own: a message of only these (and unknown words) is no
@@ -83,6 +84,7 @@ REQUIRED: dict[str, tuple[frozenset[str], ...]] = {
         "absence": ("#leave",),
         "overcap": ("#overcap", "#decide cap", "#write cap", "#sign cap", "allocation cap"),
         "element": ("#element",),
+        "course": ("#course",),
         # Not a write, but a manager's view of other people: it needs a word of the team.
         "compliance": ("#comply", "#team"),
     }.items()

@@ -320,6 +320,17 @@ class Notes(Protocol):
         """Stop an element counting after `last_day`."""
         ...
 
+    async def course_completed(
+        self, *, staff_id: int, course: str, completed_on: date, recorded_by_id: int
+    ) -> int:
+        """Record that this person completed the pack's course on the day (CAP003 003:30); a
+        completion already recorded for the course takes the new day. Returns the row's id."""
+        ...
+
+    async def courses_of(self, staff_ids: Sequence[int]) -> Mapping[int, Mapping[str, date]]:
+        """Each person's completed courses: course id to the day completed."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class PolicyInputs:

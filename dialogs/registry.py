@@ -14,6 +14,7 @@ from dialogs.flows.allocate import WhatIfFlow, WhoCanFlow
 from dialogs.flows.asye_plan import AsyePlanFlow
 from dialogs.flows.book import BookFlow
 from dialogs.flows.caseload import CaseloadFlow
+from dialogs.flows.course import CourseFlow
 from dialogs.flows.decision import DecisionFlow
 from dialogs.flows.due import DueFlow
 from dialogs.flows.informal import InformalFlow
@@ -46,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "absence": "absence", "leave": "absence", "sick": "absence",
     "overcap": "overcap",
     "element": "element", "duty": "element",
+    "course": "course", "training": "course",  # CAP003 003:30: the Section 47 course
     "asye": "asye",  # LAM 004:268,317,319: the ASYE plan
     "compliance": "compliance", "whocan": "whocan", "allocate": "whocan",  # issue 26
     "whatif": "whatif", "remind": "remind",
@@ -71,6 +73,7 @@ def flows() -> Mapping[str, Flow]:
         AbsenceFlow(),
         OverCapFlow(),
         PersonalElementFlow(),
+        CourseFlow(),
         AsyePlanFlow(),
         ComplianceFlow(),
         WhoCanFlow(),

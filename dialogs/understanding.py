@@ -232,7 +232,7 @@ class Understanding:
                 return " ".join(p for p in (found.person, shift_phrase(raw)) if p)
             case "caseload" | "breakdown" | "cancel" | "informal":
                 return found.person
-            case "overcap" | "element" | "agenda":
+            case "overcap" | "element" | "agenda" | "course":
                 return found.person
             case "whocan" | "whatif":
                 return raw  # the flow reads the case described and who (dialogs/allocation.py)

@@ -6,6 +6,11 @@ child protection work", "agreed in supervision and recorded on their personal su
 record". A pack lists such rules under `caseload.restrictions`; `allocation_check` says, for one
 worker taking one case, whether to refuse it, flag it, or let it pass, with the clause.
 
+CAP003 003:30: "Before independently undertaking child protection enquiries, social workers
+should have completed the 'Good Practice in Undertaking Section 47 Enquiries' course (or an
+equivalent ...)". A restriction with `unless_course` binds only those with no completion of
+that course recorded on or before the day (`courses`: course id to the day completed).
+
 The team manager's "who can take this case?" (issue 26) asks `restriction` of each worker for a
 case not yet allocated (`CaseShape`): the same rules, for leading the case alone.
 """
@@ -51,15 +56,27 @@ def restricted_work(restriction: AllocationRestriction, facts: Mapping[str, Any]
     return started and not ended
 
 
+def course_done(courses: Mapping[str, date], course_id: str, on: date) -> bool:
+    """Whether a completion of the course is recorded on or before `on` (003:30)."""
+    done = courses.get(course_id)
+    return done is not None and done <= on
+
+
 def restricted_person(
     restriction: AllocationRestriction,
     pack: Pack,
     role: StaffRole,
     asye_start: date | None,
     on: date,
+    courses: Mapping[str, date] | None = None,
 ) -> bool:
     """Whether the restriction binds this worker on `on`: by role, or (where the restriction
-    says so) while they are on the pack's early-career programme."""
+    says so) while they are on the pack's early-career programme; a restriction `unless_course`
+    not once they have completed that course (`courses`: course id to the day, CAP003 003:30)."""
+    if restriction.unless_course is not None and course_done(
+        courses or {}, restriction.unless_course, on
+    ):
+        return False
     if role in restriction.roles:
         return True
     return restriction.early_career and asye_on(pack.asye, asye_start, on)
@@ -74,15 +91,17 @@ def allocation_check(
     co_worked: bool,
     facts: Mapping[str, Any],
     on: date,
+    courses: Mapping[str, date] | None = None,
 ) -> list[AllocationFinding]:
     """What the pack's restrictions say about a worker taking a case on `on`. `part` is their
     part in it (lead or co-worker); `co_worked` whether someone else works it with them. Leading
     it alone is what 003:64 forbids ("lead ... independently"): refused or flagged as the pack
-    says; co-working it passes or is flagged, with what the agreement needs."""
+    says; co-working it passes or is flagged, with what the agreement needs. `courses`: the
+    courses the worker has completed, by id, with the day (a rule `unless_course`, 003:30)."""
     found: list[AllocationFinding] = []
     for rule in pack.caseload.restrictions:
         if not restricted_work(rule, facts) or not restricted_person(
-            rule, pack, role, asye_start, on
+            rule, pack, role, asye_start, on, courses
         ):
             continue
         where = cite(pack, rule.source)
@@ -94,6 +113,15 @@ def allocation_check(
                 f"{rule.label}: {rule.who} must not lead it alone{clause}. Allocate it to "
                 "someone else, or add an experienced co-worker"
             )
+            course = pack.caseload.course(rule.unless_course) if rule.unless_course else None
+            if course is not None:
+                also = f" ({course.equivalent})" if course.equivalent else ""
+                message = (
+                    f"{rule.label}: {rule.who} must not lead it alone{clause}; no completion "
+                    f"of '{course.label}'{also} is recorded for them. Allocate it to someone "
+                    "else or add a co-worker who has it, or have their manager record the "
+                    f"course (chat: 'course'; staff import: column course_{course.id})"
+                )
         elif rule.co_working == "flag":
             verdict = Verdict.FLAG
             needs = rule.agreement or "agreed in supervision and recorded"
@@ -102,6 +130,13 @@ def allocation_check(
             continue
         found.append(AllocationFinding(verdict, rule.id, message, rule.source))
     return found
+
+
+def flag_notice(finding: AllocationFinding, reference: str, worker: str, part: str) -> str:
+    """What the worker's supervisor is told, privately, of an allocation the pack lets through
+    flagged (003:64: a co-worked Section 47 enquiry, "agreed in supervision and recorded on
+    their personal supervision record"): the case reference only, never a child's details."""
+    return f"Case {reference}, {worker} ({part}): {finding.message}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +165,12 @@ def restriction(
     asye_start: date | None,
     shape: CaseShape,
     on: date,
+    courses: Mapping[str, date] | None = None,
 ) -> Restriction | None:
     """What stops this person leading the case alone under the council's pack, or None: the
     pack's restrictions (`allocation_check`) that refuse it. A Section 47 enquiry in the shape
-    is the restricted work of every restriction that names one (003:64)."""
+    is the restricted work of every restriction that names one (003:64); `courses` as for
+    `allocation_check` (003:30)."""
     if not shape.section_47:
         return None
     facts = {rule.while_fact: on for rule in pack.caseload.restrictions}
@@ -145,6 +182,7 @@ def restriction(
         co_worked=False,
         facts=facts,
         on=on,
+        courses=courses,
     )
     refused = next((f for f in found if f.verdict is Verdict.REFUSE), None)
     if refused is None:

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal, Protocol
 
 from policy.calendar import add_months, months_between
+from policy.citations import cite
 from policy.facts import CaseloadPeriod, OverCapApproval, StaffFacts
 from policy.packs.schema import CapRule, Pack
 from scoring.caps import role_limit, team_caseload
@@ -138,6 +139,23 @@ def teams_over_average(
         if Decimal(sum(held)) > rule.max_average * len(held):
             found.append(TeamOverAverage(team_id, len(held), sum(held), average, rule.max_average))
     return found
+
+
+def team_average_notice(pack: Pack, team: str, found: TeamOverAverage) -> str | None:
+    """What the team's manager is told, privately, of their team above the pack's average
+    caseload (WSX/LUT 001:93): counts only, and who must agree it. None without the rule."""
+    rule = pack.caseload.team_average
+    if rule is None:
+        return None
+    where = cite(pack, rule.source)
+    return (
+        f"{team} holds {found.children} children across {found.workers} case-holding workers: "
+        f"{found.average} per worker, above the {found.level.normalize():f} your council's "
+        "policy sets"
+        + (f" ({where})" if where else "")
+        + f". A team caseload above it has to be agreed by the {rule.approver}, with a clear "
+        "maximum timescale and regular review."
+    )
 
 
 def over_cap_since(periods: Iterable[CaseloadPeriod], cap: int, on: date) -> date | None:

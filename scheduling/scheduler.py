@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from policy.packs import Pack
 from scheduling.actions import chase_actions
 from scheduling.agenda import send_agendas
+from scheduling.caseload_notices import caseload_notices, has_notices
 from scheduling.charts import ChartPool
 from scheduling.digests import (
     Pipeline,
@@ -74,6 +75,7 @@ class Scheduler:
         self._chased: dict[int, date] = {}  # the day each council's open actions were asked about
         self._returned: dict[int, str] = {}  # each council's workload returns: checked once a day
         self._agendas: dict[int, date] = {}  # the day each council's next-day agendas were sent
+        self._noticed: dict[int, date] = {}  # the day each council's caseload notices were checked
 
     async def tick(self) -> int:
         """Plan everything due now; returns how many new outbox rows were queued. A tick with
@@ -165,6 +167,8 @@ class Scheduler:
             steps.append(("returns", lambda: self._returns(organisation, pack, now, today)))
         if self._agendas.get(org) != today:
             steps.append(("agendas", lambda: self._agenda(org, pack, now, today)))
+        if has_notices(pack) and self._noticed.get(org) != today:
+            steps.append(("notices", lambda: self._notices(organisation, pack, now, today)))
         steps.append(("retention", lambda: self._retention(org, organisation.slug, pack, now)))
         for name, step in steps:
             try:
@@ -184,7 +188,9 @@ class Scheduler:
                 # Another instance is recomputing this council: what is stored may be about to
                 # change, so planning from it now could queue a reminder already answered.
                 return added
-            if name in {"reminders", "digests", "summary", "actions", "returns", "agendas"}:
+            if name in {
+                "reminders", "digests", "summary", "actions", "returns", "agendas", "notices",
+            }:  # fmt: skip
                 added += int(result or 0)
             if name != "retention" and result:
                 # After a step that wrote, SQLite's WAL goes back into the database here,
@@ -232,6 +238,15 @@ class Scheduler:
         """Issue 25 item 2: the workload returns due to be produced today (scheduling.returns)."""
         added = await workload_returns(self.database, organisation, pack, now, self.stats)
         self._returned[organisation.id or 0] = today.isoformat()
+        return added
+
+    async def _notices(
+        self, organisation: Organisation, pack: Pack, now: datetime, today: date
+    ) -> int:
+        """Once a day: caseload notices to the manager responsible (WSX/LUT 001:93, a team
+        above the average; CAP003 003:64, a flagged allocation), each queued once."""
+        added = await caseload_notices(self.database, organisation, pack, now, self.stats)
+        self._noticed[organisation.id or 0] = today
         return added
 
     async def _refresh(

@@ -20,6 +20,7 @@ from policy.packs import Pack
 from storage.models import (
     Absence,
     ConversationReference,
+    CourseCompletion,
     InformalSupervision,
     MissedMonth,
     PersonalElement,
@@ -130,6 +131,7 @@ async def erase(session: AsyncSession, items: Sequence[Expired]) -> int:
             # DCC 000:176 reasons are on the supervision file, kept as long as it (000:105).
             delete(MissedMonth).where(col(MissedMonth.staff_id) == item.staff_id),
             delete(PersonalElement).where(col(PersonalElement.staff_id) == item.staff_id),
+            delete(CourseCompletion).where(col(CourseCompletion.staff_id) == item.staff_id),
             delete(Snooze).where(col(Snooze.staff_id) == item.staff_id),
             # Issue 27: their reflections before supervision, as their records go.
             delete(SessionReflection).where(col(SessionReflection.staff_id) == item.staff_id),

@@ -15,6 +15,7 @@ from storage.models import (
     AuditEvent,
     Case,
     CaseAllocation,
+    CourseCompletion,
     InformalSupervision,
     ManagerDecision,
     MissedMonth,
@@ -125,6 +126,9 @@ async def person_export(session: AsyncSession, staff_id: int) -> dict[str, Any]:
         "missed_supervision_months": await rows(MissedMonth, col(MissedMonth.staff_id) == staff_id),
         "personal_score_elements": await rows(
             PersonalElement, col(PersonalElement.staff_id) == staff_id
+        ),
+        "courses_completed": await rows(
+            CourseCompletion, col(CourseCompletion.staff_id) == staff_id
         ),
         "access_log": await rows(
             AuditEvent,

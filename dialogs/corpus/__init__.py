@@ -26,6 +26,7 @@ FLOW_OF: dict[str, str] = {
     "absence": "absence",
     "overcap": "overcap",
     "element": "element",
+    "course": "course",
     "asye": "asye",
     "compliance": "compliance",
     "whocan": "whocan",
@@ -54,6 +55,7 @@ LABEL_OF: dict[str, str] = {
     "absence": "record leave or sickness",
     "overcap": "record an over-cap allocation",
     "element": "add a personal element to a score",
+    "course": "record a course completed",
     "asye": "my ASYE plan",
     "compliance": "my team's compliance",
     "whocan": "who can take a case",
@@ -67,8 +69,11 @@ LABEL_OF: dict[str, str] = {
 # Flows that save something once started and confirmed: routing a question to one of these by
 # mistake is the worst kind of miss (a form the person did not ask for).
 WRITING_FLOWS = frozenset(
-    {"book", "rearrange", "record", "sign", "decision", "informal", "absence", "overcap", "element"}
-)
+    {
+        "book", "rearrange", "record", "sign", "decision", "informal", "absence", "overcap",
+        "element", "course",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -367,6 +367,21 @@ class AllocationRestriction(Sourced):
     as_lead: Literal["refuse", "flag"] = "refuse"
     co_working: Literal["allow", "flag"] = "flag"
     agreement: str | None = None  # what a co-working allocation needs, in the council's words
+    # The restriction binds only someone with no completion of this course (a `courses` id)
+    # recorded on or before the day: CAP003 003:30, the Section 47 course before leading one.
+    unless_course: Id | None = None
+
+
+class Course(Sourced):
+    """A course some work needs first (CAP003 003:30: "Before independently undertaking child
+    protection enquiries, social workers should have completed the 'Good Practice in
+    Undertaking Section 47 Enquiries' course (or an equivalent where the social worker has
+    worked in another local authority)"). Who completed it and when is recorded per person
+    (the staff import's `course_<id>` column, or a manager's `course` in chat)."""
+
+    id: Id
+    label: str = Field(min_length=1, max_length=120)  # the course's name, in the council's words
+    equivalent: str | None = Field(default=None, max_length=200)  # what else counts, their words
 
 
 class TeamAverage(Sourced):
@@ -398,6 +413,7 @@ class Caseload(Model):
     escalation: Escalation
     analysis: Frequency | None = None
     restrictions: tuple[AllocationRestriction, ...] = ()
+    courses: tuple[Course, ...] = ()
     team_average: TeamAverage | None = None
     weighting_changes: WeightingChanges | None = None
 
@@ -415,6 +431,23 @@ class Caseload(Model):
                     f"restriction {item.id!r}: until_fact equals while_fact, so it never applies"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _courses_named(self) -> Self:
+        ids = [course.id for course in self.courses]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each course needs its own id")
+        for rule in self.restrictions:
+            if rule.unless_course is not None and rule.unless_course not in ids:
+                known = ", ".join(ids) or "none"
+                raise ValueError(
+                    f"restriction {rule.id!r}: unless_course {rule.unless_course!r} is not one "
+                    f"of caseload.courses (known: {known})"
+                )
+        return self
+
+    def course(self, course_id: str) -> Course | None:
+        return next((c for c in self.courses if c.id == course_id), None)
 
     @field_validator("caps_preset")
     @classmethod

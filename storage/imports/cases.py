@@ -26,6 +26,7 @@ from storage.imports.base import (
 )
 from storage.imports.staff import apply_changes
 from storage.models import Case, CaseAllocation, CaseCategoryChange, Staff
+from storage.repositories.notes import courses_of
 
 KNOWN = {
     "reference",
@@ -180,6 +181,10 @@ async def upsert_cases(
             await session.exec(select(Staff).where(Staff.organisation_id == organisation_id))
         ).all()
     }
+    # CAP003 003:30: who has done the Section 47 course, for the pack's rules that ask.
+    courses: dict[int, dict[str, date]] = {}
+    if pack is not None and any(r.unless_course for r in pack.caseload.restrictions):
+        courses = await courses_of(session, [s.id for s in staff.values() if s.id is not None])
     case_ids = [c.id for c in existing.values()]
     open_allocations: dict[int, list[CaseAllocation]] = {}
     if case_ids:
@@ -212,7 +217,7 @@ async def upsert_cases(
                 break
             wanted[person.id] = role
         else:
-            if pack is not None and not _allowed(pack, row, staff, report, file, today):
+            if pack is not None and not _allowed(pack, row, staff, courses, report, file, today):
                 continue
             if row.extension is not None:
                 agreed_by = _extension(pack, row, staff, report, file)
@@ -327,13 +332,15 @@ def _allowed(
     pack: Pack,
     row: CaseRow,
     staff: dict[str, Staff],
+    courses: dict[int, dict[str, date]],
     report: ImportReport,
     file: str,
     today: date,
 ) -> bool:
     """The pack's allocation restrictions for the row's workers (policy.allocation, CAP003
-    003:64): a refusal is the row's error (nothing is imported); a flag is a note the import
-    prints, and the row goes in. False when refused."""
+    003:64, and 003:30 with the courses each has completed): a refusal is the row's error
+    (nothing is imported); a flag is a note the import prints, and the row goes in. False when
+    refused."""
     if row.values.get("closed") is not None:
         return True
     refused = False
@@ -351,6 +358,7 @@ def _allowed(
             co_worked=other is not None,
             facts=row.values.get("facts") or {},
             on=today,
+            courses=courses.get(person.id or 0, {}),
         ):
             column = "worker_email" if part is AllocationRole.LEAD else "co_worker_email"
             if finding.verdict is Verdict.REFUSE:

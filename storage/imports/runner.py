@@ -41,7 +41,12 @@ async def import_file(
     errors: list[RowError] = report.errors
     if kind == "staff":
         _, rows = read_rows(
-            path, staff.KNOWN, staff.REQUIRED, mapping, allowed_personal=staff.ALLOWED_PERSONAL
+            path,
+            staff.KNOWN,
+            staff.REQUIRED,
+            mapping,
+            allowed_personal=staff.ALLOWED_PERSONAL,
+            prefixes=(staff.COURSE_PREFIX,),
         )
         all_rows = list(progress(rows))
         parsed_staff = staff.parse_staff(all_rows, file, errors)
@@ -72,10 +77,10 @@ async def import_file(
                 f"`supervision-bot init --org {organisation} --pack PACK --name NAME`"
             )
         if kind == "staff":
-            await staff.upsert_staff(session, org.id, parsed_staff, report, file)
             pack = (packs or {}).get(org.pack_id) or (
                 builtin_pack(org.pack_id) if org.pack_id in builtin_pack_ids() else None
             )
+            await staff.upsert_staff(session, org.id, parsed_staff, report, file, pack, today)
             if pack is not None and not report.errors and not dry_run:
                 await tell_new_managers(session, pack, report, today)
         elif kind == "cases":

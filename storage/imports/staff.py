@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from policy.packs import Pack
 from scoring.vocabulary import StaffRole
 from storage.imports.base import (
     CellError,
@@ -22,7 +23,7 @@ from storage.imports.base import (
     parse_decimal,
     parse_email,
 )
-from storage.models import Staff, Team
+from storage.models import CourseCompletion, Staff, Team
 
 KNOWN = {
     "external_ref",
@@ -42,6 +43,9 @@ KNOWN = {
     "teams_aad_object_id",
 }
 REQUIRED = {"external_ref", "name", "email", "role"}
+# A course completed, by the pack's course id (caseload.courses), as the day: `course_s47_enquiries`
+# in Lambeth and Powys (CAP003 003:30, the Section 47 course). A blank cell changes nothing.
+COURSE_PREFIX = "course_"
 # Staff names are expected here; only a child's details are refused.
 ALLOWED_PERSONAL = frozenset({"name", "full_name", "first_name", "last_name", "surname"})
 
@@ -74,6 +78,7 @@ class StaffRow:
     team: str | None
     service: str
     line_manager_email: str | None
+    courses: dict[str, date]  # course id (without the prefix) to the day completed
 
 
 def parse_staff(rows: list[Row], file: str, errors: list[RowError]) -> list[StaffRow]:
@@ -117,6 +122,11 @@ def parse_staff(rows: list[Row], file: str, errors: list[RowError]) -> list[Staf
         values["slack_user_id"] = row.cells.get("slack_user_id") or None
         values["teams_aad_object_id"] = row.cells.get("teams_aad_object_id", "").lower() or None
         manager = cell("line_manager_email", optional(parse_email))
+        courses: dict[str, date] = {
+            name.removeprefix(COURSE_PREFIX): cell(name, parse_date)
+            for name, raw in row.cells.items()
+            if name.startswith(COURSE_PREFIX) and raw
+        }
         start: date | None = values["start_date"]
         leaving: date | None = values["leaving_date"]
         if start and leaving and leaving < start:
@@ -144,6 +154,7 @@ def parse_staff(rows: list[Row], file: str, errors: list[RowError]) -> list[Staf
                     row.cells.get("team") or None,
                     row.cells.get("service", ""),
                     manager,
+                    courses,
                 )
             )
     return parsed
@@ -155,6 +166,8 @@ async def upsert_staff(
     rows: list[StaffRow],
     report: ImportReport,
     file: str,
+    pack: Pack | None = None,
+    today: date | None = None,
 ) -> None:
     existing = {
         s.external_ref: s
@@ -228,12 +241,73 @@ async def upsert_staff(
         if not is_new:
             report.updated += changed
             report.unchanged += not changed
+    await _record_courses(session, touched, report, file, pack, today)
     for team in teams.values():
         managers = [
             s for _, s, _, _ in touched if s.team_id == team.id and s.role == StaffRole.TEAM_MANAGER
         ]
         if managers and team.manager_id != managers[0].id:
             team.manager_id = managers[0].id
+
+
+async def _record_courses(
+    session: AsyncSession,
+    touched: list[tuple[StaffRow, Staff, bool, bool]],
+    report: ImportReport,
+    file: str,
+    pack: Pack | None,
+    today: date | None,
+) -> None:
+    """The rows' `course_<id>` cells: the day each person completed the pack's course (CAP003
+    003:30). A course the pack does not name, or a day after today, is the row's error."""
+    wanted = [(row, person) for row, person, _, _ in touched if row.courses]
+    if not wanted:
+        return
+    known = {course.id for course in pack.caseload.courses} if pack is not None else set()
+    ids = [person.id for _, person in wanted if person.id is not None]
+    held = {
+        (c.staff_id, c.course): c
+        for c in (
+            await session.exec(
+                select(CourseCompletion).where(col(CourseCompletion.staff_id).in_(ids))
+            )
+        ).all()
+    }
+    for row, person in wanted:
+        for course, day in sorted(row.courses.items()):
+            column = f"{COURSE_PREFIX}{course}"
+            if course not in known:
+                names = ", ".join(f"{COURSE_PREFIX}{k}" for k in sorted(known)) or "none"
+                report.errors.append(
+                    RowError(
+                        file,
+                        row.line,
+                        column,
+                        day.isoformat(),
+                        f"your council's pack names no course {course!r} (its course columns: "
+                        f"{names}); rename the column or pass --map '{column}=ignore'",
+                    )
+                )
+                continue
+            if today is not None and day > today:
+                report.errors.append(
+                    RowError(
+                        file,
+                        row.line,
+                        column,
+                        day.isoformat(),
+                        "is after today; give the day the course was completed",
+                    )
+                )
+                continue
+            assert person.id is not None
+            done = held.get((person.id, course))
+            if done is None:
+                session.add(CourseCompletion(staff_id=person.id, course=course, completed_on=day))
+            elif done.completed_on != day:
+                done.completed_on = day
+                done.recorded_by_id = None
+                session.add(done)
 
 
 def apply_changes(target: Any, values: dict[str, Any]) -> bool:

@@ -19,7 +19,7 @@ from storage.models.operations import (
     Snooze,
 )
 from storage.models.organisation import Organisation, Team
-from storage.models.people import Absence, Staff
+from storage.models.people import Absence, CourseCompletion, Staff
 from storage.models.slack import SlackInstallation, SlackOAuthState, SlackPendingForm
 from storage.models.supervision import (
     MissedMonth,
@@ -41,6 +41,7 @@ __all__ = [
     "CaseCategoryChange",
     "ComplianceTally",
     "ConversationReference",
+    "CourseCompletion",
     "DialogState",
     "InformalSupervision",
     "ManagerDecision",

@@ -54,3 +54,21 @@ class Absence(SQLModel, table=True):
     start_date: date
     end_date: date  # inclusive
     note: str = Field(default="", sa_type=EncryptedText)  # never medical detail, but still private
+
+
+class CourseCompletion(SQLModel, table=True):
+    """A course a staff member has completed, by the pack's course id (CAP003 003:30: the
+    Section 47 course before leading a child protection enquiry alone). One row per person and
+    course: a later completion recorded replaces the day. `recorded_by_id` is the manager who
+    recorded it in chat; None from the staff import."""
+
+    __table_args__ = (
+        UniqueConstraint("staff_id", "course", name="uq_coursecompletion_staff_course"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    course: str = Field(max_length=60)  # policy.packs.schema.Course.id
+    completed_on: date
+    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

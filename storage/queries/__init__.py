@@ -28,6 +28,7 @@ from storage.queries.digest import (
     first_held_by_team,
     late_records_sql,
     ratio_breaches_sql,
+    staff_in_post_sql,
 )
 from storage.queries.tallies import Timed, kept_monthly_compliance
 
@@ -44,6 +45,7 @@ __all__ = [
     "late_records_sql",
     "monthly_compliance_sql",
     "ratio_breaches_sql",
+    "staff_in_post_sql",
 ]
 
 

@@ -104,6 +104,16 @@ _STAFF_COLUMNS = (
 )  # fmt: skip
 
 
+async def staff_in_post_sql(
+    connection: AsyncConnection, organisation_id: int, on: date
+) -> dict[int, StaffFacts]:
+    """Everyone in post on `on`, by id, as the policy reads staff (no sessions or cases)."""
+    rows = await connection.execute(
+        select(*_STAFF_COLUMNS).where(col(Staff.organisation_id) == organisation_id, in_post(on))
+    )
+    return {int(r.id): _staff_facts(r) for r in rows.all()}
+
+
 _LOOKBACK_DAYS = RECORD_LOOKBACK.days + 1  # the London days a session can end on
 
 

@@ -1,7 +1,8 @@
-"""Manager decisions, informal supervision, absences and over-cap approvals."""
+"""Manager decisions, informal supervision, absences, over-cap approvals and courses done."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from dialogs.views import AbsenceView, PersonalElementView
 from policy.vocabulary import AbsenceKind, CancelReason
 from storage.models import (
     Absence,
+    CourseCompletion,
     InformalSupervision,
     ManagerDecision,
     MissedMonth,
@@ -23,6 +25,7 @@ from storage.models import (
     Staff,
 )
 from storage.models import PersonalElement as PersonalElementRow
+from storage.models.base import utcnow
 
 
 class SqlNotes:
@@ -234,6 +237,27 @@ class SqlNotes:
             self._session.add(row)
             await self._session.flush()
 
+    async def course_completed(
+        self, *, staff_id: int, course: str, completed_on: date, recorded_by_id: int
+    ) -> int:
+        row = (
+            await self._session.exec(
+                select(CourseCompletion).where(
+                    CourseCompletion.staff_id == staff_id, CourseCompletion.course == course
+                )
+            )
+        ).first() or CourseCompletion(staff_id=staff_id, course=course, completed_on=completed_on)
+        row.completed_on = completed_on
+        row.recorded_by_id = recorded_by_id
+        row.recorded_at = utcnow()
+        self._session.add(row)
+        await self._session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def courses_of(self, staff_ids: Sequence[int]) -> dict[int, dict[str, date]]:
+        return await courses_of(self._session, staff_ids)
+
 
 def _element_view(row: PersonalElementRow) -> PersonalElementView:
     assert row.id is not None
@@ -246,3 +270,17 @@ def _element_view(row: PersonalElementRow) -> PersonalElementView:
         row.start_date,
         row.end_date,
     )
+
+
+async def courses_of(session: AsyncSession, staff_ids: Sequence[int]) -> dict[int, dict[str, date]]:
+    """Each person's completed courses, course id to day (CAP003 003:30); the case import
+    reads them through here too."""
+    found: dict[int, dict[str, date]] = {}
+    if not staff_ids:
+        return found
+    rows = await session.exec(
+        select(CourseCompletion).where(col(CourseCompletion.staff_id).in_(list(staff_ids)))
+    )
+    for row in rows.all():
+        found.setdefault(row.staff_id, {})[row.course] = row.completed_on
+    return found

@@ -241,7 +241,7 @@ async def test_a_rule_that_stops_someone_is_shown_with_its_clause(
 ) -> None:
     """The seam for issue 25: whatever policy.allocation.restriction says is shown, cited."""
 
-    def nqsw_no_s47(pack, role, asye_start, shape, on):  # type: ignore[no-untyped-def]
+    def nqsw_no_s47(pack, role, asye_start, shape, on, courses=None):  # type: ignore[no-untyped-def]
         if role is StaffRole.NQSW and shape.section_47:
             return Restriction("NQSWs must not lead S47 enquiries", "003:30")
         return None

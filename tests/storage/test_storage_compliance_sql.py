@@ -51,7 +51,12 @@ from storage.models import (
     SupervisionSession,
     Team,
 )
-from storage.queries import digest_figures, digest_months, monthly_compliance_sql
+from storage.queries import (
+    cap_breaches_sql,
+    digest_figures,
+    digest_months,
+    monthly_compliance_sql,
+)
 from storage.queries.bounds import asye_from, first_not_overdue
 from storage.repositories.facts import SqlFacts
 
@@ -485,7 +490,8 @@ async def test_random_organisations_figures_equal_the_policy(
             await connection.exec_driver_sql("ANALYZE")
     rng = random.Random(seed)
     days = [*DAYS[:3], *sorted(_day(rng, date(2026, 1, 1), date(2026, 12, 31)) for _ in range(2))]
-    packs = [builtin_pack(pack_id) for pack_id in PACKS] + second_kind_packs(tmp_path)
+    # RBWM too: its caps by years of practice (001:5062-5070) against the SQL's prefilter.
+    packs = [builtin_pack(pack_id) for pack_id in (*PACKS, "rbwm")] + second_kind_packs(tmp_path)
     compared = 0
     late_kinds: set[str] = set()
     async with session_factory(engine)() as session:
@@ -542,3 +548,93 @@ def test_first_not_overdue_is_the_least_due_date_adjusted_to_on_or_after(
     assert found == expected
     assert adjust(found, adjustment, calendar) >= on
     assert adjust(found - timedelta(days=1), adjustment, calendar) < on
+
+
+# -- RBWM's caps by years of practice (issue 25 item 6) ------------------------------------------
+
+
+def _rbwm_social_workers_only(directory: Path) -> Pack:
+    """RBWM's pack as a council's own copy might have it, with no NQSW cap: the social workers'
+    experience steps then give the lowest cap of any rule (10, where the rule's own is 15)."""
+    data = yaml.safe_load((PACKS_SOURCE / "rbwm.yaml").read_text("utf-8"))
+    data["id"] = "rbwm_steps"
+    data["caseload"]["caps"] = [c for c in data["caseload"]["caps"] if c["role"] != "nqsw"]
+    (directory / "rbwm_steps.yaml").write_text(yaml.safe_dump(data), "utf-8")
+    return load_packs(directory)["rbwm_steps"]
+
+
+@pytest.mark.parametrize("variant", ["rbwm", "rbwm_steps"])
+async def test_rbwm_experience_caps_are_found_by_the_sql_prefilter(
+    engine: AsyncEngine, variant: str, tmp_path: Path
+) -> None:
+    """RBWM 001:5062-5070: a social worker's benchmark is 8-10 cases in their first year of
+    practice, 10-12 after it and 12-15 after more than two years. The digest's SQL counts only
+    those above the lowest cap any rule gives (the experience steps' 10, not the rule's 15), so
+    someone in their first year with 11 cases is over and someone three years in is not; the
+    same as the policy on every database (run with TEST_DATABASE_URL for PostgreSQL)."""
+    pack = builtin_pack("rbwm") if variant == "rbwm" else _rbwm_social_workers_only(tmp_path)
+    on = TODAY
+    practice = {  # staff number -> (ASYE start, start in post)
+        "first_year": (date(2026, 3, 1), date(2026, 3, 1)),
+        "second_year": (None, date(2025, 6, 1)),
+        "third_year": (None, date(2023, 9, 1)),
+    }
+    async with session_factory(engine)() as session:
+        org = Organisation(slug="rbwm-caps", name="RBWM", pack_id="rbwm")
+        session.add(org)
+        await session.flush()
+        assert org.id is not None
+        team = Team(organisation_id=org.id, name="Assessment", service="Children")
+        session.add(team)
+        await session.flush()
+        people: dict[str, Staff] = {}
+        for n, (ref, (asye, start)) in enumerate(practice.items()):
+            people[ref] = Staff(
+                organisation_id=org.id,
+                team_id=team.id,
+                external_ref=ref,
+                name=f"Worker {n}",
+                email=f"w{n}@example.org",
+                role=StaffRole.SOCIAL_WORKER.value,
+                asye_start=asye,
+                start_date=start,
+            )
+        session.add_all(people.values())
+        await session.flush()
+        for ref, person in people.items():
+            held = {"first_year": 11, "second_year": 13, "third_year": 14}[ref]
+            for n in range(held):
+                case = Case(
+                    organisation_id=org.id,
+                    reference=f"{ref}-{n}",
+                    category=CaseCategory.CIN.value,
+                    children=1,
+                    opened=date(2026, 1, 5),
+                )
+                session.add(case)
+                await session.flush()
+                assert case.id is not None
+                assert person.id is not None
+                session.add(
+                    CaseAllocation(
+                        case_id=case.id,
+                        staff_id=person.id,
+                        role=AllocationRole.LEAD.value,
+                        start_date=case.opened,
+                    )
+                )
+        await session.commit()
+        organisation_id = org.id
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("ANALYZE")
+    async with engine.connect() as connection:
+        found = await cap_breaches_sql(connection, organisation_id, pack, on)
+    over = {b.staff_id: (b.count, b.cap, b.source) for b in found.get(team.id or 0, ())}
+    ids = {ref: person.id for ref, person in people.items()}
+    assert over == {
+        ids["first_year"]: (11, 10, "001:5062"),
+        ids["second_year"]: (13, 12, "001:5066"),
+    }
+    async with session_factory(engine)() as session:
+        assert await assert_same(session, organisation_id, pack, on) > 0

@@ -12,7 +12,15 @@ from sqlmodel import col, func, select
 
 from storage.db import session_factory
 from storage.imports import ImportError_, import_file
-from storage.models import Absence, Case, CaseAllocation, Organisation, Staff, Team
+from storage.models import (
+    Absence,
+    Case,
+    CaseAllocation,
+    CourseCompletion,
+    Organisation,
+    Staff,
+    Team,
+)
 
 TODAY = date(2026, 11, 23)
 
@@ -292,13 +300,23 @@ async def use_pack(engine: AsyncEngine, pack_id: str) -> None:
         await session.commit()
 
 
+def with_s47_course(staff: str, done: dict[str, str], column: str = "course_s47_enquiries") -> str:
+    """The staff file with a course column: the day each person (by HR reference) completed it."""
+    head, *rows = staff.splitlines()
+    lines = [f"{head},{column}"]
+    lines += [f"{row},{done.get(row.split(',')[0], '')}" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
 async def test_an_nqsw_leading_a_section_47_enquiry_alone_is_refused(
     engine: AsyncEngine, org: str, tmp_path: Path
 ) -> None:
     # Issue 25 item 3, CAP003 003:64 (Lambeth borrows it): the row is refused with the clause,
     # nothing is imported; co-worked, it goes in with a note for the supervision agreement.
     await use_pack(engine, "lambeth")
-    assert (await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))).ok
+    # Aled has done the Section 47 course (003:30, tested below): 003:64 alone is tested here.
+    trained = with_s47_course(STAFF, {"E102": "2026-10-02"})
+    assert (await load(engine, "staff", write(tmp_path, "staff.csv", trained))).ok
     alone = "reference,category,opened,worker_email,co_worker_email,fact_s47_start\nC-2001,CIN,2026-11-20,aled.rhys@council.gov.uk,,2026-11-20\n"
     report = await load(engine, "cases", write(tmp_path, "alone.csv", alone))
     assert not report.ok
@@ -314,6 +332,76 @@ async def test_an_nqsw_leading_a_section_47_enquiry_alone_is_refused(
     assert "C-2001" in note
     assert "agreed in supervision and recorded" in note
     assert await count(engine, CaseAllocation) == 2
+
+
+S47_ALONE = "reference,category,opened,worker_email,co_worker_email,fact_s47_start\nC-2101,CP,2026-11-20,{lead},{co},2026-11-20\n"
+
+
+async def test_leading_a_section_47_enquiry_needs_the_course_recorded(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # CAP003 003:30 (Lambeth borrows it): "Before independently undertaking child protection
+    # enquiries, social workers should have completed the 'Good Practice in Undertaking Section
+    # 47 Enquiries' course". The staff import records who has (course_s47_enquiries, the day);
+    # the case import refuses a lead without it, with the clause and how to record it.
+    await use_pack(engine, "lambeth")
+    staff = with_s47_course(STAFF, {"E101": "2025-03-02"})  # Tom has it; Jo does not
+    report = await load(engine, "staff", write(tmp_path, "staff.csv", staff))
+    assert report.ok, report.errors
+    async with session_factory(engine)() as session:
+        (done,) = (await session.exec(select(CourseCompletion))).all()
+        tom = (await session.exec(select(Staff).where(Staff.external_ref == "E101"))).one()
+    assert (done.staff_id, done.course, done.completed_on) == (
+        tom.id,
+        "s47_enquiries",
+        date(2025, 3, 2),
+    )
+    jo_alone = S47_ALONE.format(lead="jo.bloggs@agency.co.uk", co="")
+    report = await load(engine, "cases", write(tmp_path, "jo.csv", jo_alone))
+    (error,) = report.errors
+    assert (error.line, error.column, error.value) == (2, "worker_email", "jo.bloggs@agency.co.uk")
+    assert "'Good Practice in Undertaking Section 47 Enquiries'" in error.reason
+    assert "Caseload Policy (CAP003)" in error.reason
+    assert "course_s47_enquiries" in error.reason
+    assert await count(engine, Case) == 0
+    # Co-worked it is not independent: it goes in. Tom alone goes in.
+    paired = S47_ALONE.format(lead="jo.bloggs@agency.co.uk", co="tom.evans@council.gov.uk")
+    assert (await load(engine, "cases", write(tmp_path, "paired.csv", paired))).ok
+    tom_alone = S47_ALONE.format(lead="tom.evans@council.gov.uk", co="").replace("C-2101", "C-2102")
+    assert (await load(engine, "cases", write(tmp_path, "tom.csv", tom_alone))).ok
+    # Once Jo's course is recorded (a blank cell keeps Tom's), Jo may lead one alone.
+    staff = with_s47_course(STAFF, {"E103": "21/11/2026"})
+    assert (await load(engine, "staff", write(tmp_path, "staff2.csv", staff))).ok
+    assert (await load(engine, "cases", write(tmp_path, "jo2.csv", jo_alone))).ok
+    assert await count(engine, CourseCompletion) == 2
+
+
+async def test_a_course_column_the_pack_does_not_name_or_a_future_day_is_refused(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Derbyshire's pack names no course: a course column with a day in it is the row's error.
+    report = await load(
+        engine, "staff", write(tmp_path, "s.csv", with_s47_course(STAFF, {"E101": "2025-03-02"}))
+    )
+    (error,) = report.errors
+    assert (error.line, error.column) == (3, "course_s47_enquiries")
+    assert "your council's pack names no course 's47_enquiries'" in error.reason
+    assert await count(engine, Staff) == 0  # nothing half-imported
+    await use_pack(engine, "lambeth")
+    wrong = with_s47_course(STAFF, {"E101": "2025-03-02"}, column="course_first_aid")
+    (error,) = (await load(engine, "staff", write(tmp_path, "w.csv", wrong))).errors
+    assert error.column == "course_first_aid"
+    assert "course_s47_enquiries" in error.reason
+    future = with_s47_course(STAFF, {"E101": "2026-12-01"})
+    (error,) = (await load(engine, "staff", write(tmp_path, "f.csv", future))).errors
+    assert (error.column, error.reason) == (
+        "course_s47_enquiries",
+        "is after today; give the day the course was completed",
+    )
+    bad = with_s47_course(STAFF, {"E101": "soon"})
+    (error,) = (await load(engine, "staff", write(tmp_path, "b.csv", bad))).errors
+    assert error.column == "course_s47_enquiries"
+    assert await count(engine, CourseCompletion) == 0
 
 
 SERVICE_MANAGER = "E104,Sara Quinn,sara.quinn@council.gov.uk,service manager,Grade 14,1,no,,Safeguarding,,2018-01-01,\n"
