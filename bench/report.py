@@ -251,6 +251,25 @@ def scheduler_markdown(results: dict[str, Any]) -> list[str]:
     return parts
 
 
+def desk_markdown(desk: dict[str, Any]) -> list[str]:
+    parts = ["\n## The team manager's desk (issue 26)\n"]
+    parts.append(
+        f"One engine turn per answer (reads, policy and scoring, audit rows, commit; no platform "
+        f"HTTP) for the manager of a team of {desk['team_size']} in a council of each pack, "
+        f"{desk['fraction']:g}x data; the first round warms caches and is not counted. Goal: "
+        f"under {desk['goal_ms']} ms each, read at the 95th percentile. CPU is the process's "
+        f"(the SQLite thread's included). Load average {desk['load_average_1min']} at the end.\n"
+    )
+    rows = [
+        (name, a["answers"], a["p50_ms"], a["p95_ms"], a["max_ms"], a["cpu_p50_ms"],
+         a["cpu_p95_ms"], _mark(a["p95_ms"] < desk["goal_ms"]))
+        for name, a in desk["answers"].items()
+    ]  # fmt: skip
+    header = ("question", "answers", "p50 ms", "p95 ms", "max ms", "CPU p50 ms", "CPU p95 ms", "")
+    parts.append(_table(header, rows))
+    return parts
+
+
 def soak_markdown(soak: dict[str, Any]) -> list[str]:
     parts = ["\n## Soak (issue 19)\n"]
     a = soak["all"]
@@ -430,6 +449,8 @@ def markdown(results: dict[str, Any]) -> str:
     parts.append(_table(header, rows))
     if results.get("scheduler") or results.get("scheduler_postgres"):
         parts.extend(scheduler_markdown(results))
+    if results.get("desk"):
+        parts.extend(desk_markdown(results["desk"]))
     if results.get("soak"):
         parts.extend(soak_markdown(results["soak"]))
     parts.append(

@@ -93,6 +93,10 @@ def main() -> int:
     if not args.no_scheduler:
         scheduler(results, fractions, args)
     largest = fractions[-1]
+    say(f"desk {largest:g}x: a team manager's questions for a team of 12 (issue 26) ...")
+    rounds = "2" if args.quick else "10"
+    results["desk"] = child("bench_desk.py", "--fraction", str(largest), "--rounds", rounds)
+    say(f"desk {largest:g}x: {results['desk']['wall_s']} s")
     say(f"load on loopback against {largest:g}x (four apps, one at a time) ...")
     database = working_copy(ensure(largest, args.seed)[0])
     try:
