@@ -8,18 +8,15 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col, func, select
-
-from bot.packs import pack_or_error
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
-from bot.settings import Settings
-from storage.db import session_factory
-from storage.models import AuditEvent, Organisation, Staff
-from storage.repositories.audit import SqlAudit, verify_chain
-from storage.retention import erase, expired
-from storage.subject_access import person_export
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.settings import Settings
+    from storage.models import AuditEvent, Organisation, Staff
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,6 +63,12 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 async def _audit(engine: AsyncEngine, args: argparse.Namespace) -> int:
+    from sqlmodel import col, select
+
+    from storage.db import session_factory
+    from storage.models import AuditEvent, Staff
+    from storage.repositories.audit import verify_chain
+
     async with session_factory(engine)() as session:
         events = (
             await session.exec(
@@ -110,6 +113,11 @@ def run_retention(args: argparse.Namespace) -> int:
 
 
 async def _retention(settings: Settings, engine: AsyncEngine, args: argparse.Namespace) -> int:
+    from bot.packs import pack_or_error
+    from storage.db import session_factory
+    from storage.repositories.audit import SqlAudit
+    from storage.retention import erase, expired
+
     organisation = await resolve_organisation(engine, args.org)
     assert organisation.id is not None
     pack = pack_or_error(settings, organisation.pack_id)
@@ -144,6 +152,11 @@ async def _retention(settings: Settings, engine: AsyncEngine, args: argparse.Nam
 
 
 async def _person_by_email(engine: AsyncEngine, email: str) -> tuple[Staff, Organisation]:
+    from sqlmodel import func, select
+
+    from storage.db import session_factory
+    from storage.models import Organisation, Staff
+
     async with session_factory(engine)() as session:
         rows = (
             await session.exec(
@@ -158,6 +171,10 @@ async def _person_by_email(engine: AsyncEngine, email: str) -> tuple[Staff, Orga
 
 
 def run_hold(args: argparse.Namespace) -> int:
+    from storage.db import session_factory
+    from storage.models import Staff
+    from storage.repositories.audit import SqlAudit
+
     settings = settings_or_exit()
 
     async def work(engine: AsyncEngine) -> str:
@@ -185,6 +202,10 @@ def run_hold(args: argparse.Namespace) -> int:
 
 
 def run_person(args: argparse.Namespace) -> int:
+    from storage.db import session_factory
+    from storage.repositories.audit import SqlAudit
+    from storage.subject_access import person_export
+
     settings = settings_or_exit()
 
     async def work(engine: AsyncEngine) -> tuple[Path, Path]:
