@@ -337,6 +337,12 @@ class Facts(Protocol):
         """This person's over-cap approvals alone: all a caseload score needs besides cases."""
         ...
 
+    async def approvals_of(
+        self, staff_ids: Sequence[int]
+    ) -> Mapping[int, Sequence[OverCapApproval]]:
+        """Each of these people's over-cap approvals, in one read (a team's caseloads)."""
+        ...
+
     async def personal_elements(
         self, staff_ids: Sequence[int], on: date
     ) -> Mapping[int, tuple[ScoredElement, ...]]:
@@ -360,7 +366,11 @@ class Audit(Protocol):
         target_staff_id: int | None,
         reason: str = "",
         detail: Mapping[str, Any] | None = None,
-    ) -> None: ...
+        covered: Sequence[int] = (),
+    ) -> None:
+        """One event; `covered` lists the people it concerns besides the target (a team view's
+        members), each of whom finds it in a subject access request."""
+        ...
 
     async def record_reads(
         self,

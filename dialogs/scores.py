@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -65,6 +65,49 @@ async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
     return score_person(
         person, cases, approvals, count, turn.pack, scheme, turn.today, personal=personal, team=team
     )
+
+
+async def caseloads_of_team(
+    turn: Turn, members: Sequence[StaffView], shown: Sequence[StaffView]
+) -> dict[int, CaseloadResult]:
+    """The caseloads of `shown`, all of them in `members` (a team), from one read of the team's
+    cases, one of its approvals and (where the scheme has them) one of its personal elements,
+    not those reads for each person (issue 24); the team's caseload a share or ramp needs comes
+    from the same cases."""
+    ids = [m.id for m in members]
+    wanted = [p.id for p in shown]
+    held = await turn.ports.cases.open_cases_of(ids, turn.today)
+    approvals = await turn.ports.facts.approvals_of(wanted)
+    policy = turn.pack.count_caps()
+    team: Decimal | None = None
+    if policy is not None:
+        team = team_caseload(
+            policy, [(m.role, counted_children(held[m.id], policy)) for m in members]
+        )
+    scheme_rule = turn.pack.caseload.weighting_scheme
+    scheme = turn.ports.packs.scheme(scheme_rule.value) if scheme_rule else None
+    personal: Mapping[int, tuple[PersonalElement, ...]] = {}
+    if scheme is not None and scheme.personal:
+        personal = await turn.ports.facts.personal_elements(wanted, turn.today)
+    found: dict[int, CaseloadResult] = {}
+    for person in shown:
+        role_cap = policy.roles.get(person.role) if policy is not None else None
+        uses_team = role_cap is not None and role_cap.uses_team and person.team_id
+        found[person.id] = score_person(
+            person,
+            held[person.id],
+            tuple(
+                OverCapApproval(a.start, a.max_end, reason=a.reason)
+                for a in approvals.get(person.id, ())
+            ),
+            counted_children(held[person.id], policy),
+            turn.pack,
+            scheme,
+            turn.today,
+            personal=personal.get(person.id, ()),
+            team=team if uses_team else None,
+        )
+    return found
 
 
 def counted_children(cases: Sequence[CaseView], policy: CountCapPolicy | None = None) -> int:

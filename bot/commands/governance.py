@@ -76,6 +76,7 @@ async def _audit(engine: AsyncEngine, args: argparse.Namespace) -> int:
             )
         ).all()
         people = {i for e in events for i in (e.actor_id, e.target_staff_id) if i is not None}
+        people |= {i for e in events for i in (e.detail or {}).get("covered", [])}
         query = select(Staff.id, Staff.name).where(col(Staff.id).in_(people))
         names: dict[int | None, str] = dict((await session.exec(query)).all())
         for event in reversed(events):
@@ -101,6 +102,9 @@ def _audit_line(event: AuditEvent, names: Mapping[int | None, str]) -> str:
     if event.subject_id != str(event.target_staff_id):
         what = f"{what} {event.subject_id}"
     whose = f" (about {name(event.target_staff_id)})" if event.target_staff_id else ""
+    covered = event.detail.get("covered") if isinstance(event.detail, dict) else None
+    if covered:  # one event for a team view: the people it showed (issue 24)
+        whose = f" (about {', '.join(name(i) for i in covered)})"
     why = f": {event.reason}" if event.reason else ""
     return (
         f"{event.id:>6} {event.occurred_at:%Y-%m-%d %H:%M} {who} {event.action} {what}{whose}{why}"
