@@ -10,13 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dialogs.messages import Notify
 from dialogs.views import (
     AbsenceView,
     ActionView,
     CaseView,
+    DueRecords,
     PersonalElementView,
     RecordView,
     SessionView,
@@ -36,6 +37,9 @@ from policy.packs import Pack
 from policy.vocabulary import AbsenceKind, CancelReason, SessionType
 from scoring.model import PersonalElement as ScoredElement
 from scoring.scheme_model import Scheme
+
+if TYPE_CHECKING:
+    from dialogs.scores import ScoreCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +196,11 @@ class Records(Protocol):
     async def request_changes(self, record_id: int, text: str) -> None: ...
 
     async def awaiting_signature(self, staff_id: int) -> Sequence[RecordView]: ...
+
+    async def for_due(self, staff_id: int, *, agreed: bool = True) -> DueRecords:
+        """What "what's due" shows of the person's records, in light reads (the next meeting
+        agreed in their last record only if `agreed`: not when one is booked already)."""
+        ...
 
     async def open_actions(self, staff_id: int) -> Sequence[ActionView]: ...
 
@@ -429,6 +438,11 @@ class Ports(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def scores(self) -> ScoreCache:
+        """Scores kept between units of work (in this process), checked by the person's row."""
+        ...
 
     @property
     def audit(self) -> Audit: ...
