@@ -56,7 +56,9 @@ async def test_a_second_answer_reads_only_the_person(database: AsyncEngine, chat
     assert len(warm.seen) <= 4, warm.seen
 
 
-async def test_an_allocation_ended_elsewhere_is_seen_at_once(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
+async def test_an_allocation_ended_elsewhere_is_seen_at_once(
+    database: AsyncEngine, chat_as
+) -> None:  # type: ignore[no-untyped-def]
     sam_id = await staff_id(database, "Sam Taylor")
     sam = await chat_as("Sam Taylor")
     before, _ = await _ask(database, sam)

@@ -17,8 +17,8 @@ from storage.db import session_factory
 from storage.models import (
     Case,
     CaseAllocation,
-    OverCapApproval,
     Organisation,
+    OverCapApproval,
     PersonalElement,
     Staff,
     Team,
@@ -53,7 +53,9 @@ async def test_each_change_to_a_score_s_facts_stamps_exactly_whose_score_it_is(
         session.add_all(people)
         await session.flush()
         manager, worker, bystander = (p.id or 0 for p in people)
-        case = Case(organisation_id=org.id, reference="C-1", category="cin", opened=date(2025, 1, 1))
+        case = Case(
+            organisation_id=org.id, reference="C-1", category="cin", opened=date(2025, 1, 1)
+        )
         session.add(case)
         await session.flush()
         case_id = case.id or 0
@@ -79,15 +81,24 @@ async def test_each_change_to_a_score_s_facts_stamps_exactly_whose_score_it_is(
                                     max_end_date=date(2025, 6, 1)))  # fmt: skip
 
     async def element(session: AsyncSession) -> None:
-        session.add(PersonalElement(staff_id=worker, element="duty_day", quantity=Decimal(2),
-                                    start_date=date(2025, 1, 1), recorded_by_id=manager))  # fmt: skip
+        session.add(
+            PersonalElement(
+                staff_id=worker,
+                element="duty_day",
+                quantity=Decimal(2),
+                start_date=date(2025, 1, 1),
+                recorded_by_id=manager,
+            )
+        )
 
     async def end_element(session: AsyncSession) -> None:
         await session.exec(update(PersonalElement).values(end_date=date(2025, 2, 1)))  # type: ignore[call-overload]
 
     async def move(session: AsyncSession) -> None:
         await session.exec(  # type: ignore[call-overload]
-            update(CaseAllocation).where(col(CaseAllocation.case_id) == case_id).values(staff_id=bystander)
+            update(CaseAllocation)
+            .where(col(CaseAllocation.case_id) == case_id)
+            .values(staff_id=bystander)
         )
 
     async def unallocate(session: AsyncSession) -> None:
