@@ -1,4 +1,8 @@
-"""Composition helpers shared by the CLI commands: settings, engine, clock, organisation lookup."""
+"""Composition helpers shared by the CLI commands: settings, engine, clock, organisation lookup.
+
+Light to import: `supervision-bot --help` loads this module, so the database, settings and
+encryption libraries load inside the helpers that use them (issue 24: CLI start).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.settings import Settings, SettingsError, load_settings
-from storage import crypto
-from storage.db import create_engine, session_factory
-from storage.models import Organisation
+    from bot.settings import Settings
+    from storage.models import Organisation
 
 T = TypeVar("T")
 
@@ -26,6 +27,8 @@ class UserError(Exception):
 
 
 def settings_or_exit() -> Settings:
+    from bot.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -39,6 +42,8 @@ def settings_or_exit() -> Settings:
 def configure_encryption(settings: Settings) -> None:
     """The record key from RECORD_ENCRYPTION_KEY; on a development machine, a generated key file
     beside the data (production refuses to start without the variable: bot.settings)."""
+    from storage import crypto
+
     key = settings.record_encryption_key
     crypto.configure(
         key.get_secret_value() if key else None, dev_key_file=Path("data") / "record.key"
@@ -50,6 +55,10 @@ def today(settings: Settings) -> date:
 
 
 async def with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from storage.db import create_engine
+
     engine = create_engine(settings.database_url)
     try:
         return await work(engine)
@@ -66,6 +75,11 @@ async def with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitabl
 
 async def resolve_organisation(engine: AsyncEngine, slug: str | None) -> Organisation:
     """The organisation named, or the only one there is."""
+    from sqlmodel import select
+
+    from storage.db import session_factory
+    from storage.models import Organisation
+
     async with session_factory(engine)() as session:
         organisations = (await session.exec(select(Organisation))).all()
     if slug is not None:

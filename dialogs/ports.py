@@ -10,13 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dialogs.messages import Notify
 from dialogs.views import (
     AbsenceView,
     ActionView,
     CaseView,
+    DueRecords,
     HeldCase,
     PersonalElementView,
     RecordView,
@@ -37,6 +38,9 @@ from policy.packs import Pack
 from policy.vocabulary import AbsenceKind, CancelReason, SessionType
 from scoring.model import PersonalElement as ScoredElement
 from scoring.scheme_model import Scheme
+
+if TYPE_CHECKING:
+    from dialogs.scores import ScoreCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +205,11 @@ class Records(Protocol):
 
     async def awaiting_signature(self, staff_id: int) -> Sequence[RecordView]: ...
 
+    async def for_due(self, staff_id: int, *, agreed: bool = True) -> DueRecords:
+        """What "what's due" shows of the person's records, in light reads (the next meeting
+        agreed in their last record only if `agreed`: not when one is booked already)."""
+        ...
+
     async def open_actions(self, staff_id: int) -> Sequence[ActionView]: ...
 
     async def last_actions(self, supervisee_id: int) -> Sequence[ActionView]:
@@ -356,6 +365,12 @@ class Facts(Protocol):
         """This person's over-cap approvals alone: all a caseload score needs besides cases."""
         ...
 
+    async def approvals_of(
+        self, staff_ids: Sequence[int]
+    ) -> Mapping[int, Sequence[OverCapApproval]]:
+        """Each of these people's over-cap approvals, in one read (a team's caseloads)."""
+        ...
+
     async def personal_elements(
         self, staff_ids: Sequence[int], on: date
     ) -> Mapping[int, tuple[ScoredElement, ...]]:
@@ -379,7 +394,11 @@ class Audit(Protocol):
         target_staff_id: int | None,
         reason: str = "",
         detail: Mapping[str, Any] | None = None,
-    ) -> None: ...
+        covered: Sequence[int] = (),
+    ) -> None:
+        """One event; `covered` lists the people it concerns besides the target (a team view's
+        members), each of whom finds it in a subject access request."""
+        ...
 
     async def record_reads(
         self,
@@ -438,6 +457,11 @@ class Ports(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def scores(self) -> ScoreCache:
+        """Scores kept between units of work (in this process), checked by the person's row."""
+        ...
 
     @property
     def audit(self) -> Audit: ...

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -39,7 +40,49 @@ class CaseloadResult:
     guide: str | None = None
 
 
+class ScoreCache:
+    """People's scores kept between answers, in this process (issue 24).
+
+    A kept score is used only for the same person row as read in this turn, which carries
+    `caseload_version` (bumped by database triggers when an allocation, a case, an over-cap
+    approval or a personal element of theirs changes, whoever changes it: this instance, another
+    one on PostgreSQL, an import), on the same day under the same pack object. So checking it
+    costs no query: the person was read anyway. A score that depends on the rest of the team
+    (a cap that is a share of the team's caseload) is never kept."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._kept: OrderedDict[tuple[StaffView, date, int], tuple[Pack, CaseloadResult]] = (
+            OrderedDict()
+        )
+        self.hits = 0
+
+    def get(self, person: StaffView, on: date, pack: Pack) -> CaseloadResult | None:
+        found = self._kept.get((person, on, id(pack)))
+        if found is None or found[0] is not pack:
+            return None
+        self._kept.move_to_end((person, on, id(pack)))
+        self.hits += 1
+        return found[1]
+
+    def keep(self, person: StaffView, on: date, pack: Pack, result: CaseloadResult) -> None:
+        self._kept[(person, on, id(pack))] = (pack, result)
+        self._kept.move_to_end((person, on, id(pack)))
+        while len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+
+
 async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
+    kept = turn.ports.scores.get(person, turn.today, turn.pack)
+    if kept is not None:
+        return kept
+    result, keepable = await _caseload_of(turn, person)
+    if keepable:
+        turn.ports.scores.keep(person, turn.today, turn.pack, result)
+    return result
+
+
+async def _caseload_of(turn: Turn, person: StaffView) -> tuple[CaseloadResult, bool]:
     # Two reads, the person's open cases and their approvals: this answers the most-asked
     # question, so it reads nothing else (sessions and absences play no part in a score)
     # unless the role's cap is a share of the team's caseload (then the team's counts too).
@@ -62,9 +105,53 @@ async def caseload_of(turn: Turn, person: StaffView) -> CaseloadResult:
     personal: tuple[PersonalElement, ...] = ()
     if scheme is not None and scheme.personal:
         personal = (await turn.ports.facts.personal_elements([person.id], turn.today))[person.id]
-    return score_person(
+    result = score_person(
         person, cases, approvals, count, turn.pack, scheme, turn.today, personal=personal, team=team
     )
+    return result, team is None and not (role_cap is not None and role_cap.uses_team)
+
+
+async def caseloads_of_team(
+    turn: Turn, members: Sequence[StaffView], shown: Sequence[StaffView]
+) -> dict[int, CaseloadResult]:
+    """The caseloads of `shown`, all of them in `members` (a team), from one read of the team's
+    cases, one of its approvals and (where the scheme has them) one of its personal elements,
+    not those reads for each person (issue 24); the team's caseload a share or ramp needs comes
+    from the same cases."""
+    ids = [m.id for m in members]
+    wanted = [p.id for p in shown]
+    held = await turn.ports.cases.open_cases_of(ids, turn.today)
+    approvals = await turn.ports.facts.approvals_of(wanted)
+    policy = turn.pack.count_caps()
+    team: Decimal | None = None
+    if policy is not None:
+        team = team_caseload(
+            policy, [(m.role, counted_children(held[m.id], policy)) for m in members]
+        )
+    scheme_rule = turn.pack.caseload.weighting_scheme
+    scheme = turn.ports.packs.scheme(scheme_rule.value) if scheme_rule else None
+    personal: Mapping[int, tuple[PersonalElement, ...]] = {}
+    if scheme is not None and scheme.personal:
+        personal = await turn.ports.facts.personal_elements(wanted, turn.today)
+    found: dict[int, CaseloadResult] = {}
+    for person in shown:
+        role_cap = policy.roles.get(person.role) if policy is not None else None
+        uses_team = role_cap is not None and role_cap.uses_team and person.team_id
+        found[person.id] = score_person(
+            person,
+            held[person.id],
+            tuple(
+                OverCapApproval(a.start, a.max_end, reason=a.reason)
+                for a in approvals.get(person.id, ())
+            ),
+            counted_children(held[person.id], policy),
+            turn.pack,
+            scheme,
+            turn.today,
+            personal=personal.get(person.id, ()),
+            team=team if uses_team else None,
+        )
+    return found
 
 
 def counted_children(cases: Sequence[CaseView], policy: CountCapPolicy | None = None) -> int:

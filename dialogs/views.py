@@ -27,6 +27,9 @@ class StaffView:
     asye_start: date | None = None
     start_date: date | None = None
     leaving_date: date | None = None
+    # Changes whenever anything their caseload score reads changes (storage.caseload_triggers):
+    # read with the person, so a kept score is checked without a query (dialogs.scores).
+    caseload_version: int = 0
 
     @property
     def first_name(self) -> str:
@@ -109,6 +112,17 @@ class DecisionView:
     case_reference: str | None
     decision: str
     rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class DueRecords:
+    """What "what's due" needs of a person's records, without their content (issue 24): when
+    each record waiting for their signature was written, the next meeting agreed in their last
+    record if both have signed it, and their open actions."""
+
+    to_sign: tuple[datetime, ...]
+    agreed_next: datetime | None
+    actions: tuple[ActionView, ...]
 
 
 @dataclass(frozen=True, slots=True)

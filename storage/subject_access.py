@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     Absence,
+    AuditCovered,
     AuditEvent,
     Case,
     CaseAllocation,
@@ -76,7 +77,8 @@ async def person_export(session: AsyncSession, staff_id: int) -> dict[str, Any]:
     record_ids = [r.id for r in records]
 
     async def rows(model: type[SQLModel], *where: Any) -> list[dict[str, Any]]:
-        return [_row(r) for r in (await session.exec(select(model).where(*where))).all()]
+        query = select(model).where(*where).order_by(*model.__table__.primary_key)  # type: ignore[attr-defined]
+        return [_row(r) for r in (await session.exec(query)).all()]
 
     allocations = (
         await session.exec(
@@ -130,8 +132,16 @@ async def person_export(session: AsyncSession, staff_id: int) -> dict[str, Any]:
         "courses_completed": await rows(
             CourseCompletion, col(CourseCompletion.staff_id) == staff_id
         ),
+        # Events about them, by them, and those covering them among others (a manager's team
+        # view is one event listing every member shown: issue 24).
         "access_log": await rows(
             AuditEvent,
-            or_(col(AuditEvent.target_staff_id) == staff_id, col(AuditEvent.actor_id) == staff_id),
+            or_(
+                col(AuditEvent.target_staff_id) == staff_id,
+                col(AuditEvent.actor_id) == staff_id,
+                col(AuditEvent.id).in_(
+                    select(AuditCovered.event_id).where(AuditCovered.staff_id == staff_id)
+                ),
+            ),
         ),
     }

@@ -15,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.ports import ConcurrentUpdate, Ports
+from dialogs.scores import ScoreCache
 from policy.packs import Pack
 from scoring.scheme_model import Scheme
 from scoring.schemes import find_scheme
@@ -97,8 +98,10 @@ class SqlUnitOfWork:
         session: AsyncSession,
         packs: OrganisationPacks,
         clock: Callable[[], datetime] | None = None,
+        scores: ScoreCache | None = None,
     ) -> None:
         self.session = session
+        self.scores = scores if scores is not None else ScoreCache()
         self.state = SqlStateStore(session)
         self.directory = SqlDirectory(session)
         self.cases = SqlCases(session)
@@ -133,6 +136,7 @@ def unit_of_work_factory(
     and replay (ConcurrentUpdate), so one created since is never refused."""
     make_session = session_factory(engine)
     cached = OrganisationCache(organisations_for)
+    scores = ScoreCache()  # kept across this factory's units of work (dialogs.scores)
 
     @asynccontextmanager
     async def unit_of_work() -> AsyncIterator[SqlUnitOfWork]:
@@ -149,7 +153,7 @@ def unit_of_work_factory(
             if from_cache:
                 packs_of.on_miss = cached.stale
             try:
-                yield SqlUnitOfWork(session, packs_of, clock)
+                yield SqlUnitOfWork(session, packs_of, clock, scores)
             except IntegrityError as error:
                 await session.rollback()
                 if claimed_twice(error):

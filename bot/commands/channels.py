@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from typing import TYPE_CHECKING
 
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, with_engine
-from storage.db import session_factory
-from storage.models import Organisation, Team
-from storage.repositories.audit import SqlAudit
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _set(engine: AsyncEngine, args: argparse.Namespace) -> str:
+    from sqlmodel import select
+
+    from storage.db import session_factory
+    from storage.models import Organisation, Team
+    from storage.repositories.audit import SqlAudit
+
     organisation = await resolve_organisation(engine, args.org)
     async with session_factory(engine)() as session:
         if args.target.lower() == "senior":

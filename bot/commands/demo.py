@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.packs import pack_or_error
 from bot.runtime import settings_or_exit, today, with_engine
-from policy.packs import Pack
-from storage.demo import DemoSummary, demo_exists, seed_demo
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from policy.packs import Pack
+    from storage.demo import DemoSummary
 
 DEMO_PACK = "derbyshire"
 
@@ -54,10 +56,13 @@ def demo_template(pack: Pack) -> tuple[str, tuple[str, list[str]]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.packs import pack_or_error
+    from storage.demo import demo_exists, seed_demo
+    from storage.migrate import upgrade  # alembic, only when the demo is set up
+
     settings = settings_or_exit()
     pack = pack_or_error(settings, DEMO_PACK)
     session_type, template = demo_template(pack)
-    from storage.migrate import upgrade  # alembic, only when the demo is set up
 
     asyncio.run(upgrade(settings.database_url))
 

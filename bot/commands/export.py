@@ -7,24 +7,17 @@ import asyncio
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
 
 from bot.commands.export_notes import register as register_notes
 from bot.commands.governance import register_export as register_person
-from bot.packs import pack_or_error
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
-from bot.settings import Settings
-from dialogs.flows.record_plan import record_title
-from dialogs.outputs.figures import compliance_csv
-from policy.calendar import month_from_index, month_index
-from storage.db import session_factory
-from storage.exports import record_bundle
-from storage.models import Team
-from storage.repositories.audit import SqlAudit
-from storage.repositories.facts import SqlFacts
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,7 +55,12 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 async def _record(settings: Settings, engine: AsyncEngine, args: argparse.Namespace) -> bytes:
+    from bot.packs import pack_or_error
+    from dialogs.flows.record_plan import record_title
     from dialogs.outputs.record_pdf import RecordDocument, record_pdf  # reportlab, when needed
+    from storage.db import session_factory
+    from storage.exports import record_bundle
+    from storage.repositories.audit import SqlAudit
 
     async with session_factory(engine)() as session:
         bundle = await record_bundle(session, args.record_id)
@@ -124,6 +122,15 @@ def run_compliance(args: argparse.Namespace) -> int:
 
 
 async def _compliance(settings: Settings, engine: AsyncEngine, args: argparse.Namespace) -> bytes:
+    from sqlmodel import select
+
+    from bot.packs import pack_or_error
+    from dialogs.outputs.figures import compliance_csv
+    from policy.calendar import month_from_index, month_index
+    from storage.db import session_factory
+    from storage.models import Team
+    from storage.repositories.facts import SqlFacts
+
     organisation = await resolve_organisation(engine, args.org)
     assert organisation.id is not None
     pack = pack_or_error(settings, organisation.pack_id)

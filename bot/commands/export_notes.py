@@ -17,17 +17,15 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.packs import pack_or_error
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, with_engine
-from bot.settings import Settings
-from dialogs.outputs.case_notes import decision_note, discussion_note, notes_csv, notes_json
-from storage.db import session_factory
-from storage.exports import mark_exported, pending_case_notes
-from storage.repositories.audit import SqlAudit
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +141,11 @@ async def _find(
     since: datetime | None,
     args: argparse.Namespace,
 ) -> Found:
+    from bot.packs import pack_or_error
+    from dialogs.outputs.case_notes import decision_note, discussion_note, notes_csv, notes_json
+    from storage.db import session_factory
+    from storage.exports import pending_case_notes
+
     organisation = await resolve_organisation(engine, org)
     assert organisation.id is not None
     pack = pack_or_error(settings, organisation.pack_id)
@@ -181,6 +184,10 @@ async def _find(
 
 
 async def _mark(engine: AsyncEngine, found: Found) -> None:
+    from storage.db import session_factory
+    from storage.exports import mark_exported
+    from storage.repositories.audit import SqlAudit
+
     now = datetime.now(UTC)
     async with session_factory(engine)() as session:
         await mark_exported(session, found.decision_ids, found.discussion_ids, now)

@@ -8,18 +8,15 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col, func, select
-
-from bot.packs import pack_or_error
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
-from bot.settings import Settings
-from storage.db import session_factory
-from storage.models import AuditEvent, Organisation, Staff
-from storage.repositories.audit import SqlAudit, verify_chain
-from storage.retention import erase, expired
-from storage.subject_access import person_export
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.settings import Settings
+    from storage.models import AuditEvent, Organisation, Staff
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,6 +63,12 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 async def _audit(engine: AsyncEngine, args: argparse.Namespace) -> int:
+    from sqlmodel import col, select
+
+    from storage.db import session_factory
+    from storage.models import AuditEvent, Staff
+    from storage.repositories.audit import verify_chain
+
     async with session_factory(engine)() as session:
         events = (
             await session.exec(
@@ -73,6 +76,7 @@ async def _audit(engine: AsyncEngine, args: argparse.Namespace) -> int:
             )
         ).all()
         people = {i for e in events for i in (e.actor_id, e.target_staff_id) if i is not None}
+        people |= {i for e in events for i in (e.detail or {}).get("covered", [])}
         query = select(Staff.id, Staff.name).where(col(Staff.id).in_(people))
         names: dict[int | None, str] = dict((await session.exec(query)).all())
         for event in reversed(events):
@@ -98,6 +102,9 @@ def _audit_line(event: AuditEvent, names: Mapping[int | None, str]) -> str:
     if event.subject_id != str(event.target_staff_id):
         what = f"{what} {event.subject_id}"
     whose = f" (about {name(event.target_staff_id)})" if event.target_staff_id else ""
+    covered = event.detail.get("covered") if isinstance(event.detail, dict) else None
+    if covered:  # one event for a team view: the people it showed (issue 24)
+        whose = f" (about {', '.join(name(i) for i in covered)})"
     why = f": {event.reason}" if event.reason else ""
     return (
         f"{event.id:>6} {event.occurred_at:%Y-%m-%d %H:%M} {who} {event.action} {what}{whose}{why}"
@@ -110,6 +117,11 @@ def run_retention(args: argparse.Namespace) -> int:
 
 
 async def _retention(settings: Settings, engine: AsyncEngine, args: argparse.Namespace) -> int:
+    from bot.packs import pack_or_error
+    from storage.db import session_factory
+    from storage.repositories.audit import SqlAudit
+    from storage.retention import erase, expired
+
     organisation = await resolve_organisation(engine, args.org)
     assert organisation.id is not None
     pack = pack_or_error(settings, organisation.pack_id)
@@ -144,6 +156,11 @@ async def _retention(settings: Settings, engine: AsyncEngine, args: argparse.Nam
 
 
 async def _person_by_email(engine: AsyncEngine, email: str) -> tuple[Staff, Organisation]:
+    from sqlmodel import func, select
+
+    from storage.db import session_factory
+    from storage.models import Organisation, Staff
+
     async with session_factory(engine)() as session:
         rows = (
             await session.exec(
@@ -158,6 +175,10 @@ async def _person_by_email(engine: AsyncEngine, email: str) -> tuple[Staff, Orga
 
 
 def run_hold(args: argparse.Namespace) -> int:
+    from storage.db import session_factory
+    from storage.models import Staff
+    from storage.repositories.audit import SqlAudit
+
     settings = settings_or_exit()
 
     async def work(engine: AsyncEngine) -> str:
@@ -185,6 +206,10 @@ def run_hold(args: argparse.Namespace) -> int:
 
 
 def run_person(args: argparse.Namespace) -> int:
+    from storage.db import session_factory
+    from storage.repositories.audit import SqlAudit
+    from storage.subject_access import person_export
+
     settings = settings_or_exit()
 
     async def work(engine: AsyncEngine) -> tuple[Path, Path]:

@@ -8,14 +8,15 @@ import sys
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-from tqdm import tqdm
-
-from bot.packs import all_packs
 from bot.runtime import UserError, resolve_organisation, settings_or_exit, today, with_engine
-from storage.imports import ImportError_, ImportReport, import_file
-from storage.imports.base import Row
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from storage.imports import ImportReport
+    from storage.imports.base import Row
 
 COLUMNS = {
     "staff": (
@@ -76,6 +77,8 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def _progress(rows: Iterator[Row]) -> Iterable[Row]:
+    from tqdm import tqdm
+
     # tqdm shows itself only on a terminal; large files show a running count there.
     bar: Iterable[Row] = tqdm(
         rows, desc="Reading rows", unit=" rows", file=sys.stderr, disable=None, delay=1
@@ -84,6 +87,9 @@ def _progress(rows: Iterator[Row]) -> Iterable[Row]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.packs import all_packs
+    from storage.imports import ImportError_, import_file
+
     settings = settings_or_exit()
     mapping = _mapping(args.map)
 

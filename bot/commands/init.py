@@ -8,14 +8,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
-
-from bot.packs import pack_or_error
 from bot.runtime import UserError, settings_or_exit, with_engine
-from storage.db import session_factory
-from storage.models import Organisation
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,6 +47,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.packs import pack_or_error
     from storage.migrate import upgrade  # alembic: loaded by the commands that migrate
 
     settings = settings_or_exit()
@@ -84,6 +83,11 @@ def _day(value: str) -> date:
 
 
 async def _set_go_live(engine: AsyncEngine, slug: str, day: date) -> None:
+    from sqlmodel import select
+
+    from storage.db import session_factory
+    from storage.models import Organisation
+
     async with session_factory(engine)() as session:
         query = select(Organisation).where(Organisation.slug == slug)
         organisation = (await session.exec(query)).first()
@@ -101,6 +105,11 @@ def _describe(url: str) -> str:
 
 
 async def _upsert(engine: AsyncEngine, slug: str, name: str, pack: str) -> None:
+    from sqlmodel import select
+
+    from storage.db import session_factory
+    from storage.models import Organisation
+
     async with session_factory(engine)() as session:
         query = select(Organisation).where(Organisation.slug == slug)
         organisation = (await session.exec(query)).first()

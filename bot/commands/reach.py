@@ -7,14 +7,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import defaultdict
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
+from typing import TYPE_CHECKING
 
 from bot.runtime import resolve_organisation, settings_or_exit, today, with_engine
-from storage.models import Staff
-from storage.queries.reach import Unreachable, unreachable
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from storage.queries.reach import Unreachable
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +32,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from storage.models import Staff
+    from storage.queries.reach import unreachable
+
     settings = settings_or_exit()
 
     async def work(engine: AsyncEngine) -> tuple[list[Unreachable], dict[int, str]]:

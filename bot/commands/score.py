@@ -7,17 +7,11 @@ import asyncio
 import json
 import sys
 from datetime import date, datetime
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.person_score import score_person
 from bot.runtime import UserError, settings_or_exit, with_engine
-from scoring.caps import CountCapsError, builtin_count_caps
-from scoring.document import DataFileError
-from scoring.engine import score
-from scoring.explain import to_json_dict, to_table
-from scoring.schemes import builtin_scheme_ids, find_scheme
-from scoring.workload_file import load_workload
 
 _LONDON = ZoneInfo("Europe/London")  # dates are people's dates (HOUSE_STYLE)
 
@@ -28,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="score a caseload under a weighting scheme",
         description=(
             "Score a worker's caseload from a workload file (JSON or YAML; see scoring/README.md) "
-            f"under a weighting scheme. Built-in schemes: {', '.join(builtin_scheme_ids())}."
+            f"under a weighting scheme. Built-in schemes: {', '.join(_builtin_scheme_ids())}."
         ),
     )
     parser.add_argument("file", nargs="?", type=Path, help="workload file (.json, .yaml)")
@@ -58,12 +52,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=handle)
 
 
+def _builtin_scheme_ids() -> list[str]:
+    """The shipped scheme files' names (scoring.schemes.builtin_scheme_ids), read without loading
+    the scheme parser, so `--help` stays quick (issue 24: CLI start)."""
+    folder = resources.files("scoring").joinpath("schemes")
+    return sorted(entry.name[:-5] for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+
+
 def _fail(message: str) -> int:
     print(f"supervision-bot score: {message}", file=sys.stderr)
     return 2
 
 
 def handle(args: argparse.Namespace) -> int:
+    from scoring.caps import CountCapsError, builtin_count_caps
+    from scoring.document import DataFileError
+    from scoring.engine import score
+    from scoring.explain import to_json_dict, to_table
+    from scoring.schemes import find_scheme
+    from scoring.workload_file import load_workload
+
     try:
         on = date.fromisoformat(args.on) if args.on else datetime.now(_LONDON).date()
     except ValueError:
@@ -88,6 +96,9 @@ def handle(args: argparse.Namespace) -> int:
 
 def _from_database(args: argparse.Namespace, on: date) -> int:
     """The person's own council scheme and cases, exactly as the chat reply scores them."""
+    from bot.person_score import score_person  # the database: only for --person
+    from scoring.explain import to_json_dict, to_table
+
     settings = settings_or_exit()
     try:
         result = asyncio.run(

@@ -9,12 +9,13 @@ import os
 import signal
 import socket
 import sys
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from bot.commands import demo
 from bot.runtime import settings_or_exit
-from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
             "system run one `serve` per port behind a load balancer (docs/deployment.md)"
         )
         return 2
+    from aiohttp import web
+
     from bot.app import create_app  # the app and the SDKs: loaded by the commands that use them
 
     settings = settings_or_exit()
@@ -111,11 +114,13 @@ MAX_WORKERS = 64
 
 
 def _several(settings: Settings, host: str, port: int, workers: int, scheduler: bool | None) -> int:
-    from bot.app import create_app
-
     """`workers` processes listening on one port (SO_REUSEPORT: the kernel shares out the
     connections). Forked before any event loop or thread starts; this first process runs the
     scheduler as configured, the others serve only. Stopping this process stops them all."""
+    from aiohttp import web
+
+    from bot.app import create_app
+
     children: list[int] = []
     for _ in range(workers - 1):
         pid = os.fork()
@@ -144,6 +149,8 @@ def _several(settings: Settings, host: str, port: int, workers: int, scheduler: 
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
     from bot.app import create_app
 
     settings = settings_or_exit()

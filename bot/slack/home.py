@@ -28,7 +28,7 @@ from dialogs.flow import Turn
 from dialogs.flows.due import DueFlow
 from dialogs.messages import Card
 from dialogs.ports import ConcurrentUpdate, Ports
-from dialogs.scores import caseload_of
+from dialogs.scores import caseload_of, caseloads_of_team
 from dialogs.views import StaffView, TeamView
 from policy.digest import team_digest
 from scoring.explain import points_text
@@ -117,8 +117,9 @@ async def _team_panel(turn: Turn, ports: Ports, team: TeamView) -> list[Block]:
     )
     overdue = sorted({item.name for item in digest.overdue})
     bands: Counter[str] = Counter()
-    for member in members:
-        score = (await caseload_of(turn, member)).score
+    # The team's caseloads in a read of each kind for the whole team, not three per member.
+    for result in (await caseloads_of_team(turn, members, members)).values():
+        score = result.score
         bands[score.band.label if score and score.band else "not banded"] += 1
     lines = [
         f"*Compliance this month*: {compliance}, target {points_text(digest.target)}%",

@@ -14,7 +14,7 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_person
 from dialogs.inputs import parse_id
 from dialogs.messages import Card, CardSection, Choice, Fact, Option, Payload, Say, Tone
-from dialogs.scores import CaseloadResult, caseload_of
+from dialogs.scores import CaseloadResult, caseload_of, caseloads_of_team
 from dialogs.when import describe_day
 from policy.citations import cite, cite_in_text
 from policy.packs import Pack
@@ -187,19 +187,15 @@ class CaseloadFlow:
         if not teams:
             return Outcome(replies=[Say("Team views are for team managers.", Tone.WARNING)])
         cards = []
+        covered: list[int] = []
         for team in teams:
+            members = await turn.ports.directory.team_members(team.id)
+            shown = [m for m in members if m.id != turn.actor.id]
+            results = await caseloads_of_team(turn, members, shown)
             lines = []
-            for member in await turn.ports.directory.team_members(team.id):
-                if member.id == turn.actor.id:
-                    continue
-                result = await caseload_of(turn, member)
-                await turn.ports.audit.record(
-                    actor_id=turn.actor.id,
-                    action="read",
-                    subject_type="caseload_score",
-                    subject_id=str(member.id),
-                    target_staff_id=member.id,
-                )
+            for member in shown:
+                result = results[member.id]
+                covered.append(member.id)
                 if result.score is None:
                     lines.append(f"{member.name}: {_cap_text(result)} cases")
                     continue
@@ -219,6 +215,18 @@ class CaseloadFlow:
                     sections=(CardSection("Team", tuple(lines)),),
                     actions=desk,
                 )
+            )
+        if covered:
+            # One event for the request, listing whom it showed (issue 24); a subject access
+            # request finds it by each of them (storage.subject_access).
+            await turn.ports.audit.record(
+                actor_id=turn.actor.id,
+                action="read",
+                subject_type="team_caseload",
+                subject_id=str(teams[0].id) if len(teams) == 1 else f"{len(teams)} teams",
+                target_staff_id=None,
+                detail={"teams": [t.id for t in teams]},
+                covered=covered,
             )
         return Outcome(replies=list(cards))
 

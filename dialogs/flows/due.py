@@ -5,12 +5,13 @@ Built on the policy engine's due items for the person's council pack (policy/obl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.messages import Card, CardSection, Fact, Option, Payload
-from dialogs.views import SessionView
+from dialogs.ports import PolicyInputs
+from dialogs.views import DueRecords, SessionView, StaffView
 from dialogs.when import describe, describe_day
 from policy.asye import in_asye
 from policy.calendar import add_months
@@ -25,16 +26,22 @@ ASYE_KINDS = frozenset({"asye_supervision"})
 MISSED_MONTHS = 3  # calendar months missed are listed for this many months back
 
 
-async def _records_to_review(turn: Turn) -> CardSection | None:
+async def _reviewees(turn: Turn) -> Sequence[StaffView]:
+    """The supervisees whose records a manager reviews in supervision (DCC 000:125-135)."""
+    if turn.pack.supervision.record_review is None or not turn.actor.role.is_manager:
+        return ()
+    return await turn.ports.directory.supervisees(turn.actor.id)
+
+
+def _records_to_review(
+    turn: Turn, people: Sequence[StaffView], inputs: PolicyInputs
+) -> CardSection | None:
     """A manager's supervisees' service user records to review in supervision this month,
-    in rotation (DCC 000:125-135, 000:321-327; policy.record_review). References only."""
+    in rotation (DCC 000:125-135, 000:321-327; policy.record_review). References only.
+    `inputs` are read with the manager's own, in one read (issue 24 item 3)."""
     rule = turn.pack.supervision.record_review
-    if rule is None or not turn.actor.role.is_manager:
+    if rule is None or not people:
         return None
-    people = await turn.ports.directory.supervisees(turn.actor.id)
-    if not people:
-        return None
-    inputs = await turn.ports.facts.for_staff([p.id for p in people], turn.today)
     history = SessionIndex(inputs.sessions, turn.zone)
     lines = []
     for person in sorted(people, key=lambda p: p.name):
@@ -64,7 +71,11 @@ class DueFlow:
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         actor = turn.actor
-        inputs = await turn.ports.facts.for_staff([actor.id], turn.today)
+        reviewees = await _reviewees(turn)
+        # One read of the policy's facts for the person and the supervisees whose records they
+        # review: the policy picks each person's own out of them (issue 24 item 3).
+        ids = [actor.id, *(p.id for p in reviewees if p.id != actor.id)]
+        inputs = await turn.ports.facts.for_staff(ids, turn.today)
         me = next((s for s in inputs.staff if s.id == actor.id), None)
         items = []
         missed = []
@@ -85,10 +96,11 @@ class DueFlow:
             if i.overdue_days == 0 and i.due is not None and i.due <= turn.today + HORIZON
         ]
         upcoming = await turn.ports.sessions.upcoming(actor.id, turn.now)
-        to_sign = await turn.ports.records.awaiting_signature(actor.id)
-        actions = await turn.ports.records.open_actions(actor.id)
+        mine = await turn.ports.records.for_due(actor.id, agreed=not upcoming)
+        to_sign, actions = mine.to_sign, mine.actions
 
-        facts = [await self._next_supervision(turn, upcoming, items)]
+        names = {s.id: s.name for s in inputs.staff}
+        facts = [await self._next_supervision(turn, upcoming, items, mine, names)]
         facts.append(Fact("Overdue", str(len(overdue)) if overdue else "nothing"))
 
         sections = []
@@ -135,12 +147,12 @@ class DueFlow:
                 CardSection(
                     "Records waiting for your signature",
                     tuple(
-                        f"Record written {describe_day(r.written_at.astimezone(turn.zone).date())}"
-                        for r in to_sign[:10]
+                        f"Record written {describe_day(written.astimezone(turn.zone).date())}"
+                        for written in to_sign[:10]
                     ),
                 )
             )
-        reviews = await _records_to_review(turn)
+        reviews = _records_to_review(turn, reviewees, inputs)
         if reviews:
             sections.append(reviews)
         if actions:
@@ -177,7 +189,12 @@ class DueFlow:
         return Outcome(replies=[card])  # a view: asking writes nothing
 
     async def _next_supervision(
-        self, turn: Turn, upcoming: Sequence[SessionView], items: Sequence[DueItem]
+        self,
+        turn: Turn,
+        upcoming: Sequence[SessionView],
+        items: Sequence[DueItem],
+        mine: DueRecords,
+        names: Mapping[int, str],
     ) -> Fact:
         """The next booked session; else when the next is due (however far off) and the next
         meeting agreed in the last signed record (DCC 000:271-273, the record's section 8)."""
@@ -187,12 +204,15 @@ class DueFlow:
             with_whom = (
                 first.supervisee_ids if first.supervisor_id == actor.id else (first.supervisor_id,)
             )
-            names = []
+            people = []
             for staff_id in with_whom:
+                if staff_id in names:  # read already, with the policy's facts
+                    people.append(names[staff_id])
+                    continue
                 person = await turn.ports.directory.staff(staff_id)
-                names.append(person.name if person else "someone who has left")
+                people.append(person.name if person else "someone who has left")
             return Fact(
-                "Next supervision", f"{describe(first.start, turn.zone)} with {', '.join(names)}"
+                "Next supervision", f"{describe(first.start, turn.zone)} with {', '.join(people)}"
             )
         parts = ["none booked"]
         kinds = {f.obligation for f in turn.pack.supervision.frequencies if f.counts_for_compliance}
@@ -202,10 +222,8 @@ class DueFlow:
         )
         if due is not None:
             parts.append(f"due by {describe_day(due)}")
-        last = await turn.ports.records.last_for(actor.id)
-        agreed = last.next_meeting_at if last is not None else None
-        signed = last is not None and last.supervisor_signed_at and last.supervisee_signed_at
-        if signed and agreed is not None and agreed > turn.now:
+        agreed = mine.agreed_next  # only from a record both have signed
+        if agreed is not None and agreed > turn.now:
             parts.append(f"agreed at your last supervision: {describe(agreed, turn.zone)}")
         return Fact("Next supervision", "; ".join(parts))
 

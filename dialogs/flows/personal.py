@@ -22,6 +22,7 @@ from dialogs.flows.form_flow import ManagerRecordFlow
 from dialogs.inputs import AROUND_NOW, Window, parse_id
 from dialogs.messages import AskForm, Card, CardSection, FieldKind, Notify, Option, Say, Tone
 from dialogs.scores import caseload_of
+from dialogs.views import StaffView
 from dialogs.when import describe_day
 from policy.citations import cite
 from scoring.explain import points_text
@@ -212,7 +213,7 @@ class PersonalElementFlow(ManagerRecordFlow):
         when = f"from {describe_day(start)}" + (f" until {describe_day(end)}" if end else "")
         replies: list[Say] = [Say(f"Recorded for {worker.name}: {what}, {when}.", Tone.SUCCESS)]
         if start <= turn.today and (end is None or turn.today <= end):
-            now = await caseload_of(turn, worker)
+            now = await caseload_of(turn, await _as_now(turn, worker))
             if now.score is not None:
                 replies.append(Say(f"Their score is now {points_text(now.score.total)} points."))
                 recorded = await turn.ports.facts.personal_elements([worker.id], turn.today)
@@ -279,9 +280,15 @@ class PersonalElementFlow(ManagerRecordFlow):
         replies = [
             Say(f"Ended: {name} no longer counts for {worker.name} from today.", Tone.SUCCESS)
         ]
-        now = await caseload_of(turn, worker)
+        now = await caseload_of(turn, await _as_now(turn, worker))
         if now.score is not None:
             replies.append(Say(f"Their score is now {points_text(now.score.total)} points."))
         tell = Say(f"{turn.actor.name} ended {name} on your caseload score from today.")
         notes = [Notify(worker.id, (tell,), key=f"personal-element-end:{element.id}")]
         return Outcome(replies=list(replies), notifications=notes)
+
+
+async def _as_now(turn: Turn, worker: StaffView) -> StaffView:
+    """The worker read again after a write: the element just written bumped their caseload
+    stamp (storage.caseload_triggers), so a score kept from before it is not used."""
+    return await turn.ports.directory.staff(worker.id) or worker

@@ -11,6 +11,7 @@ from storage.models.cases import (
 from storage.models.decisions import InformalSupervision, ManagerDecision
 from storage.models.obligations import Obligation, ObligationState
 from storage.models.operations import (
+    AuditCovered,
     AuditEvent,
     ConversationReference,
     DialogState,
@@ -35,6 +36,7 @@ from storage.models.tallies import ComplianceTally
 
 __all__ = [
     "Absence",
+    "AuditCovered",
     "AuditEvent",
     "Case",
     "CaseAllocation",

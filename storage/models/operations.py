@@ -29,6 +29,15 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(max_length=64, unique=True)
 
 
+class AuditCovered(SQLModel, table=True):
+    """A person an audit event covers besides its `target_staff_id`: one event for a team view
+    lists every member it showed (issue 24), and a subject access request finds it by each of
+    them. The event's hashed `detail` lists them too, so the chain still holds the evidence."""
+
+    event_id: int = Field(foreign_key="auditevent.id", primary_key=True)
+    staff_id: int = Field(primary_key=True, index=True)
+
+
 class DialogState(SQLModel, table=True):
     """One conversation's progress, saved after every answer (HOUSE_STYLE "Conversations")."""
 

@@ -41,6 +41,10 @@ class Staff(SQLModel, table=True):
     quiet_hours_end: int = 8  # ... until here
     legal_hold: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Bumped by database triggers when anything the caseload score reads changes (allocations,
+    # cases, approvals, personal elements: storage.caseload_triggers); a kept score is good for
+    # as long as it stays the same. Never written by the application.
+    caseload_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Absence(SQLModel, table=True):

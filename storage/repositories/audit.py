@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import AuditEvent, utcnow
+from storage.models import AuditCovered, AuditEvent, utcnow
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x5AFE_A0D1  # one advisory lock id for the chain's tail on PostgreSQL
@@ -63,7 +63,13 @@ class SqlAudit:
         reason: str = "",
         detail: Mapping[str, Any] | None = None,
         at: datetime | None = None,
+        covered: Sequence[int] = (),
     ) -> None:
+        """One event. `covered`: the people it concerns besides `target_staff_id` (a team
+        view's members): listed in its hashed detail, and each findable by subject access."""
+        people = list(dict.fromkeys(covered))
+        if people:
+            detail = {**(detail or {}), "covered": people}
         bind = self._session.bind
         if bind is not None and bind.dialect.name == "postgresql":
             # Serialise appends across instances so the chain never forks.
@@ -90,6 +96,12 @@ class SqlAudit:
         row.hash = event_hash(prev_hash, _fields(row))
         self._session.add(row)
         await self._session.flush()
+        if people:  # after the event: the rows refer to it
+            connection = await self._session.connection()
+            await connection.execute(
+                insert(AuditCovered),
+                [{"event_id": row.id, "staff_id": person} for person in people],
+            )
 
     async def record_reads(
         self,

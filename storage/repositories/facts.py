@@ -107,6 +107,22 @@ class SqlFacts:
         rows = await connection.execute(_APPROVALS_OF_ONE, {"staff_id": staff_id})
         return tuple(OverCapApproval(*row) for row in rows.all())
 
+    async def approvals_of(
+        self, staff_ids: Sequence[int]
+    ) -> dict[int, tuple[OverCapApproval, ...]]:
+        """Each person's over-cap approvals, for a whole team in one query."""
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            core_select(
+                col(ApprovalRow.staff_id), col(ApprovalRow.approver_id), col(ApprovalRow.reason),
+                col(ApprovalRow.start_date), col(ApprovalRow.max_end_date),
+            ).where(col(ApprovalRow.staff_id).in_(list(staff_ids)))
+        )  # fmt: skip
+        found: dict[int, list[OverCapApproval]] = {staff_id: [] for staff_id in staff_ids}
+        for row in rows.all():
+            found[row[0]].append(OverCapApproval(*row))
+        return {k: tuple(v) for k, v in found.items()}
+
     async def caseload_history(self, staff_ids: Sequence[int]) -> tuple[CaseloadPeriod, ...]:
         """Every allocation they have held, for when a caseload went over its cap (WSX/LUT
         001:92, policy.caps.over_cap_since); the digest's SQL reads the same rows."""

@@ -32,6 +32,9 @@ def staff_view(row: StaffRow) -> StaffView:
         asye_start=row.asye_start,
         start_date=row.start_date,
         leaving_date=row.leaving_date,
+        # A reader that picks its columns (scheduling.roster) need not pick this one: it keeps
+        # no score between calls.
+        caseload_version=getattr(row, "caseload_version", 0),
     )
 
 

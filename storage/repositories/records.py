@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogs.views import ActionView, DecisionView, RecordView
+from dialogs.views import ActionView, DecisionView, DueRecords, RecordView
 from policy.packs.schema import DEFAULT_RECORD_KIND
 from storage.models import (
     Case,
@@ -243,6 +243,48 @@ class SqlRecords:
             )
         ).all()
         return [await self._view(r) for r in rows]
+
+    async def for_due(self, staff_id: int, *, agreed: bool = True) -> DueRecords:
+        """ "What's due" reads dates and flags, not records: three reads, not four per record
+        (issue 24 item 3)."""
+        R, S = SupervisionRecord, SupervisionSession
+        attending = select(SessionAttendee.session_id).where(SessionAttendee.staff_id == staff_id)
+        connection = await self._session.connection()
+        to_sign = await connection.execute(
+            select(col(R.written_at))
+            .join(S, col(S.id) == R.session_id)
+            .where(
+                or_(
+                    and_(col(S.supervisor_id) == staff_id, col(R.supervisor_signed_at).is_(None)),
+                    and_(col(R.session_id).in_(attending), col(R.supervisee_signed_at).is_(None)),
+                )
+            )
+            .order_by(col(R.written_at))
+        )
+        # The latest session's last written record, as last_for finds it.
+        last = (
+            None
+            if not agreed
+            else (
+                await connection.execute(
+                    select(
+                        col(R.next_meeting_at),
+                        col(R.supervisor_signed_at),
+                        col(R.supervisee_signed_at),
+                    )
+                    .join(S, col(S.id) == R.session_id)
+                    .where(col(R.session_id).in_(attending))
+                    .order_by(col(S.planned_start).desc(), col(R.id).desc())
+                    .limit(1)
+                )
+            ).first()
+        )
+        next_meeting = last[0] if last is not None and last[1] and last[2] else None
+        return DueRecords(
+            tuple(row[0] for row in to_sign.all()),
+            next_meeting,
+            tuple(await self.open_actions(staff_id)),
+        )
 
     async def open_actions(self, staff_id: int) -> Sequence[ActionView]:
         rows = await self._session.exec(

@@ -164,13 +164,14 @@ def test_serve_demo_in_an_empty_folder_creates_the_database_and_the_demo(
     """Issue 21 item 12: `serve --demo` in an empty folder creates what it serves."""
     import sqlite3
 
+    from aiohttp import web
+
     from bot.cli import main
-    from bot.commands import serve
 
     served: list[int] = []
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
-    monkeypatch.setattr(serve.web, "run_app", lambda app, **kw: served.append(kw["port"]))
+    monkeypatch.setattr(web, "run_app", lambda app, **kw: served.append(kw["port"]))
     assert main(["serve", "--demo", "--port", "3999", "--no-scheduler"]) == 0
     assert served == [3999]
     with sqlite3.connect(tmp_path / "empty.db") as db:

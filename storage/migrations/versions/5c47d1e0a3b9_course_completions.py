@@ -4,7 +4,7 @@ Which pack course each staff member has completed and on what day, from the staf
 course_<id> columns or a manager in chat. A new table: nothing existing changes.
 
 Revision ID: 5c47d1e0a3b9
-Revises: b87296f0abaa
+Revises: 62e259d65208
 Create Date: 2026-12-07 21:10:00.000000
 """
 
@@ -17,7 +17,7 @@ import storage.types
 
 
 revision: str = '5c47d1e0a3b9'
-down_revision: str | None = 'b87296f0abaa'
+down_revision: str | None = '62e259d65208'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
