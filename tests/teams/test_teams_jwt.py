@@ -454,8 +454,14 @@ async def test_a_token_badly_signed_or_expired_is_401_against_the_configured_met
     an_hour_ago = int(time.time()) - 3600
     refused = [
         token(stranger, bot.connector.url, kid="provider-key"),  # the right kid, another key
-        token(signing_key, bot.connector.url, kid="provider-key", exp=an_hour_ago,
-              nbf=an_hour_ago - 600, iat=an_hour_ago - 600),  # fmt: skip
+        token(
+            signing_key,
+            bot.connector.url,
+            kid="provider-key",
+            exp=an_hour_ago,
+            nbf=an_hour_ago - 600,
+            iat=an_hour_ago - 600,
+        ),
     ]
 
     for bad in refused:
