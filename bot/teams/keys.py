@@ -105,7 +105,9 @@ class SigningKeys:
         if not isinstance(kid, str) or not 0 < len(kid) <= 200:
             raise UnknownSigningKey("the token names no usable key id")
         keys = self._sets.setdefault(jwks_uri, _KeySet())
-        if self._due(keys, kid):
+        # A kid we lack while a fetch is in flight (a burst at start-up): wait for that fetch,
+        # which may bring it, rather than refuse the token before the keys are in.
+        if self._due(keys, kid) or (kid not in keys.keys and keys.lock.locked()):
             async with keys.lock:
                 if self._due(keys, kid):  # not already done by a request that held the lock
                     await self._refresh(jwks_uri, keys)

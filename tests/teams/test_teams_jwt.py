@@ -4,6 +4,7 @@ counts its requests, and patches only the outbound token fetch."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -478,3 +479,28 @@ def test_production_refuses_a_metadata_url_of_its_own() -> None:
             record_encryption_key="k" * 44,
             teams_openid_metadata_url="http://127.0.0.1:1/v1/.well-known/openidconfiguration",
         )
+
+
+async def test_tokens_arriving_while_the_first_key_set_is_fetched_wait_for_it(
+    signing_key: rsa.RSAPrivateKey,
+) -> None:
+    """At start-up a burst of activities arrives before the keys are in: each one waits for the
+    one fetch in flight, rather than being refused 401 as a token with an unknown key id."""
+    release = asyncio.Event()
+    fetched: list[str] = []
+
+    async def slow_fetch(url: str) -> Any:
+        fetched.append(url)
+        await release.wait()
+        return {"keys": [public_jwk(signing_key, "burst-key")]}
+
+    keys = SigningKeys(slow_fetch)
+    address = "https://login.botframework.com/v1/.well-known/keys"
+    first = asyncio.create_task(keys.get_signing_key(address, {"kid": "burst-key"}))
+    await asyncio.sleep(0)  # the first takes the lock and starts fetching
+    second = asyncio.create_task(keys.get_signing_key(address, {"kid": "burst-key"}))
+    await asyncio.sleep(0)
+    release.set()
+
+    assert [(await first).key_id, (await second).key_id] == ["burst-key", "burst-key"]
+    assert fetched == [address]
