@@ -59,7 +59,7 @@ class HttpPlan:
 
 
 QUICK = HttpPlan(users=60, warmup=60, serial=60, serial_seconds=5, concurrent=300,
-                 concurrent_seconds=8, mix=300, mix_seconds=8)  # fmt: skip
+                 concurrent_seconds=8, mix=300, mix_seconds=6)  # fmt: skip
 
 # Issue 24's mix of what people ask: 70% their caseload, 20% when their next supervision is,
 # 10% a dialog step that writes (starting an informal-supervision note: the form and its state).

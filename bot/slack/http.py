@@ -106,7 +106,7 @@ def build_bolt(runtime: SlackRuntime) -> AsyncApp:
             # Bolt's default authorisation calls auth.test on every request, a round trip to
             # Slack per message (issue 24); cached per token here. The installation is still
             # looked up on every request, so an uninstalled workspace is not served.
-            authorize=AsyncInstallationStoreAuthorize(
+            authorize=AsyncInstallationStoreAuthorize(  # type: ignore[arg-type]  # typed narrow
                 logger=logging.getLogger("slack_bolt.AsyncApp"),
                 installation_store=oauth.installation_store,
                 client_id=oauth.client_id,
