@@ -485,13 +485,18 @@ class Teams:
         return send
 
 
-async def measure(send: Any, plan: HttpPlan, server: Server) -> dict[str, Any]:
-    await closed_loop(send, plan.users, plan.warmup, min(10, plan.users))
+async def measure(
+    send: Any, plan: HttpPlan, server: Server, *, warm: bool = True, levels: str = "c1 cN"
+) -> dict[str, Any]:
+    if warm:
+        await closed_loop(send, plan.users, plan.warmup, min(10, plan.users))
     runs: dict[str, Any] = {}
     for name, count, concurrency, seconds in (
         ("c1", plan.serial, 1, plan.serial_seconds),
         ("cN", plan.concurrent, plan.concurrency, plan.concurrent_seconds),
     ):
+        if name not in levels.split():
+            continue
         cpu = server.cpu_seconds()
         result = await closed_loop(send, plan.users, count, concurrency, seconds)
         runs[name] = result.as_dict()
@@ -611,6 +616,13 @@ async def realistic_runs(
             slack.sender(ours.url, answered_in_dm=True), plan.users, plan.warmup, warm
         )
         await closed_loop(teams.sender(ours.url), plan.users, plan.warmup, warm)
+        if isinstance(database, str):  # PostgreSQL: the same caseload question at 1 client too
+            out["ours_slack"] = await measure(
+                slack.sender(ours.url, answered_in_dm=True), plan, ours, warm=False, levels="c1"
+            )
+            out["ours_teams"] = await measure(
+                teams.sender(ours.url), plan, ours, warm=False, levels="c1"
+            )
         first = directory.first_timers(0)
         out["mix"] = {
             "slack": await measure_mix("slack", partial(slack.mix_sender, ours.url), fake, plan,
