@@ -29,7 +29,7 @@ OAUTH_CLIENT_SECRET = "bench-oauth-client-secret"
 
 
 def build(
-    kind: str, slack_api: str, database: str | None, metadata_url: str | None = None,
+    kind: str, slack_api: str, database: str | Path | None, metadata_url: str | None = None,
     oauth: bool = False,
 ) -> web.Application:  # fmt: skip
     """`metadata_url`: Teams authentication on, keys from that OpenID metadata (issue 24);
@@ -65,7 +65,7 @@ def build(
 
     assert database is not None, "our app needs --db"
     crypto.configure(RECORD_KEY)
-    url = database if "://" in database else f"sqlite+aiosqlite:///{database}"
+    url = str(database) if "://" in str(database) else f"sqlite+aiosqlite:///{database}"
     slack: dict[str, object] = (
         {"slack_client_id": OAUTH_CLIENT_ID, "slack_client_secret": OAUTH_CLIENT_SECRET}
         if oauth
