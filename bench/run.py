@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,9 @@ def main() -> int:
         "--quick", action="store_true", help="0.01x, short runs (about 1.5 min with the scheduler)"
     )
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--no-postgres", action="store_true", help="scheduler on SQLite only")
+    parser.add_argument(
+        "--no-postgres", action="store_true", help="scheduler and chat on SQLite only"
+    )
     parser.add_argument("--no-scheduler", action="store_true", help="skip issue 18's benchmark")
     parser.add_argument("--soak", action="store_true", help="then bench/soak.py (10 minutes)")
     parser.add_argument("--soak-minutes", type=float, default=10.0)
@@ -100,7 +103,7 @@ def main() -> int:
     say(f"load on loopback against {largest:g}x (four apps, one at a time) ...")
     database = working_copy(ensure(largest, args.seed)[0])
     try:
-        plan: HttpPlan = QUICK if args.quick else HttpPlan()
+        plan: HttpPlan = replace(QUICK if args.quick else HttpPlan(), postgres=not args.no_postgres)
         results["http"] = asyncio.run(compare(database, plan)) | {"fraction": largest}
     finally:
         shutil.rmtree(DATA / "work", ignore_errors=True)

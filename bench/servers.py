@@ -24,18 +24,39 @@ from aiohttp import web
 
 HERE = Path(__file__).resolve().parent
 SIGNING_SECRET = "bench-signing-secret"
+OAUTH_CLIENT_ID = "1111111111.2222222222"  # the Slack app's, for OAuth installs (issue 24)
+OAUTH_CLIENT_SECRET = "bench-oauth-client-secret"
 
 
-def build(kind: str, slack_api: str, database: Path | None) -> web.Application:
+def build(
+    kind: str, slack_api: str, database: str | Path | None, metadata_url: str | None = None,
+    oauth: bool = False,
+) -> web.Application:  # fmt: skip
+    """`metadata_url`: Teams authentication on, keys from that OpenID metadata (issue 24);
+    `oauth`: our app installs into Slack workspaces through OAuth rather than one bot token;
+    `database`: a SQLite file or a PostgreSQL URL."""
+    if metadata_url:
+        from microsoft_agents.authentication.msal import MsalAuth
+
+        # The bot's own token for its replies to the connector comes from Entra ID through MSAL
+        # (cached by MSAL for an hour): a constant here, in both Teams apps alike.
+        async def outbound_token(*_args: object, **_kwargs: object) -> str:
+            return "bench-outbound-token"
+
+        MsalAuth.get_access_token = outbound_token  # type: ignore[method-assign]
     if kind == "bare-slack":
         import bare_slack
 
         return bare_slack.build(SIGNING_SECRET, slack_api)
     if kind == "bare-teams":
         import bare_teams
+        from identity_provider import APP_ID, APP_PASSWORD, TENANT
 
-        return bare_teams.build()
+        auth = {"client_id": APP_ID, "tenant_id": TENANT, "client_secret": APP_PASSWORD,
+                "metadata_url": metadata_url}  # fmt: skip
+        return bare_teams.build(auth if metadata_url else None)
     from england import NOW, RECORD_KEY
+    from identity_provider import APP_ID, APP_PASSWORD, TENANT
 
     from bot.app import create_app
     from bot.clock import Clock
@@ -44,14 +65,26 @@ def build(kind: str, slack_api: str, database: Path | None) -> web.Application:
 
     assert database is not None, "our app needs --db"
     crypto.configure(RECORD_KEY)
+    url = str(database) if "://" in str(database) else f"sqlite+aiosqlite:///{database}"
+    slack: dict[str, object] = (
+        {"slack_client_id": OAUTH_CLIENT_ID, "slack_client_secret": OAUTH_CLIENT_SECRET}
+        if oauth
+        else {"slack_bot_token": "xoxb-bench"}
+    )
+    teams: dict[str, object] = (
+        {"teams_allow_anonymous": False, "teams_app_id": APP_ID, "teams_app_password": APP_PASSWORD,
+         "teams_tenant_id": TENANT, "teams_openid_metadata_url": metadata_url}
+        if metadata_url
+        else {"teams_allow_anonymous": True}
+    )  # fmt: skip
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite+aiosqlite:///{database}",
+        database_url=url,
         slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
-        slack_bot_token="xoxb-bench",  # type: ignore[arg-type]
         slack_api_url=slack_api,
-        teams_allow_anonymous=True,
         scheduler_enabled=False,
+        **slack,  # type: ignore[arg-type]
+        **teams,  # type: ignore[arg-type]
         record_encryption_key=RECORD_KEY,  # type: ignore[arg-type]
         log_level="WARNING",
     )
@@ -80,7 +113,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("kind", choices=("ours", "bare-slack", "bare-teams"))
     parser.add_argument("--slack-api", required=True, help="the fake Slack Web API, ending /api/")
-    parser.add_argument("--db", type=Path)
+    parser.add_argument("--db", help="a SQLite file or a PostgreSQL URL (ours)")
+    parser.add_argument("--metadata-url", help="Teams tokens on, keys from this OpenID metadata")
+    parser.add_argument("--oauth", action="store_true", help="Slack workspaces install by OAuth")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--reuse-port", action="store_true", help="share the port with others")
     args = parser.parse_args()
@@ -90,7 +125,7 @@ def main() -> int:
         logging.ERROR
     )
     warnings.simplefilter("ignore")  # the SDK's NotAppKeyWarning would only add noise
-    app = build(args.kind, args.slack_api, args.db)
+    app = build(args.kind, args.slack_api, args.db, args.metadata_url, args.oauth)
     profile_to = os.environ.get("BENCH_PROFILE")  # a cProfile of the whole serve, for digging
     if not profile_to:
         asyncio.run(serve(app, args.port, args.reuse_port))
@@ -107,13 +142,18 @@ class Server:
     """A server subprocess: `with Server(...) as s:` then s.url, s.memory()."""
 
     def __init__(
-        self, kind: str, slack_api: str, database: Path | None = None, processes: int = 1
-    ) -> None:
+        self, kind: str, slack_api: str, database: Path | str | None = None, processes: int = 1,
+        *, metadata_url: str | None = None, oauth: bool = False,
+    ) -> None:  # fmt: skip
         """`processes` > 1: that many server processes on one port (SO_REUSEPORT), as
         several `serve` processes behind one address on one host."""
         command = [sys.executable, str(HERE / "servers.py"), kind, "--slack-api", slack_api]
         if database is not None:
             command += ["--db", str(database)]
+        if metadata_url:
+            command += ["--metadata-url", metadata_url]
+        if oauth:
+            command.append("--oauth")
         if processes > 1:
             command.append("--reuse-port")
         self.kind = kind

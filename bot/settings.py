@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     teams_tenant_id: str | None = None
     # Local development only: accept unauthenticated activities (Microsoft 365 Agents Playground).
     teams_allow_anonymous: bool = False
+    # Benchmarks and tests only: the Bot Framework OpenID metadata document whose `jwks_uri` the
+    # token signing keys come from, in place of Microsoft's (the Agents SDK routes to a fixed
+    # host and has no setting for it). bench/ serves its own on loopback (issue 24).
+    teams_openid_metadata_url: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -95,6 +99,11 @@ class Settings(BaseSettings):
             problems.append("TEAMS_TENANT_ID is required: new bot registrations are single tenant")
         if self.environment == "production" and self.teams_allow_anonymous:
             problems.append("TEAMS_ALLOW_ANONYMOUS must be off in production")
+        if self.environment == "production" and self.teams_openid_metadata_url:
+            problems.append(
+                "TEAMS_OPENID_METADATA_URL must be unset in production: tokens are checked "
+                "against Microsoft's signing keys"
+            )
         if self.environment == "production" and self.demo_mode:
             problems.append("DEMO_MODE must be off in production: the playground has no sign-in")
         if self.environment == "production" and self.clock_start is not None:

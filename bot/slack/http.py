@@ -24,6 +24,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 
@@ -95,11 +96,24 @@ def build_bolt(runtime: SlackRuntime) -> AsyncApp:
             request_verification_enabled=True,
         )
     else:
+        oauth = _oauth(settings, runtime)
+        client = web_client(settings, None, interactive=True, session=runtime.http)
         bolt = AsyncApp(
-            client=web_client(settings, None, interactive=True, session=runtime.http),
+            client=client,
             signing_secret=secret,
             request_verification_enabled=True,
-            oauth_settings=_oauth(settings, runtime),
+            oauth_settings=oauth,
+            # Bolt's default authorisation calls auth.test on every request, a round trip to
+            # Slack per message (issue 24); cached per token here. The installation is still
+            # looked up on every request, so an uninstalled workspace is not served.
+            authorize=AsyncInstallationStoreAuthorize(  # type: ignore[arg-type]  # typed narrow
+                logger=logging.getLogger("slack_bolt.AsyncApp"),
+                installation_store=oauth.installation_store,
+                client_id=oauth.client_id,
+                client_secret=oauth.client_secret,
+                cache_enabled=True,
+                client=client,
+            ),
         )
     listeners.register(bolt, runtime)
     return bolt

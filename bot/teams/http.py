@@ -31,7 +31,7 @@ from bot.keys import SENDERS, SETTINGS
 from bot.settings import Settings
 from bot.teams.agent import TeamsAgent
 from bot.teams.clients import PooledClientFactory
-from bot.teams.keys import SigningKeys, TokenValidator
+from bot.teams.keys import SigningKeys, TokenValidator, fetch_json, from_metadata
 from bot.teams.sender import TeamsSender
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,8 @@ def setup(app: web.Application) -> None:
     app[AUTH] = config
     app[ADAPTER] = adapter
     app[AGENT] = TeamsAgent(app)
-    app[SIGNING_KEYS] = SigningKeys()
+    metadata = settings.teams_openid_metadata_url
+    app[SIGNING_KEYS] = SigningKeys(from_metadata(metadata) if metadata else fetch_json)
     app[CLIENTS] = clients
     logging.getLogger("microsoft_agents.activity.activity").addFilter(QUIET)  # once: same filter
     app[SENDERS]["teams"] = TeamsSender(adapter, app, settings, validator)

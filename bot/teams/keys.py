@@ -64,6 +64,21 @@ async def fetch_json(url: str) -> Any:
         return json.loads(body)
 
 
+def from_metadata(metadata_url: str, fetch: Fetch = fetch_json) -> Fetch:
+    """A key-set fetch that follows one OpenID metadata document's `jwks_uri`, whatever address
+    the SDK routed the token to (TEAMS_OPENID_METADATA_URL: the benchmark's own identity
+    provider on loopback). Both documents are read at each refresh, so as rarely as above."""
+
+    async def fetch_keys(_routed: str) -> Any:
+        metadata = await fetch(metadata_url)
+        jwks_uri = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
+        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+            raise PyJWKSetError("the OpenID metadata names no jwks_uri")
+        return await fetch(jwks_uri)
+
+    return fetch_keys
+
+
 class SigningKeys:
     """Key sets by JWKS address, with the SDK key manager's one method, `get_signing_key`."""
 
@@ -90,7 +105,9 @@ class SigningKeys:
         if not isinstance(kid, str) or not 0 < len(kid) <= 200:
             raise UnknownSigningKey("the token names no usable key id")
         keys = self._sets.setdefault(jwks_uri, _KeySet())
-        if self._due(keys, kid):
+        # A kid we lack while a fetch is in flight (a burst at start-up): wait for that fetch,
+        # which may bring it, rather than refuse the token before the keys are in.
+        if self._due(keys, kid) or (kid not in keys.keys and keys.lock.locked()):
             async with keys.lock:
                 if self._due(keys, kid):  # not already done by a request that held the lock
                     await self._refresh(jwks_uri, keys)
@@ -142,4 +159,4 @@ class TokenValidator(JwtTokenValidator):
         self._jwk_client_manager = keys  # type: ignore[assignment]
 
 
-__all__ = ["SigningKeys", "TokenValidator", "UnknownSigningKey", "fetch_json"]
+__all__ = ["SigningKeys", "TokenValidator", "UnknownSigningKey", "fetch_json", "from_metadata"]

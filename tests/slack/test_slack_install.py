@@ -119,3 +119,43 @@ async def test_socket_mode_serves_the_same_listeners_without_a_public_url(
     assert acked[0].payload["envelope_id"] == "env-1"
     posted = await slack.fake.wait_for("chat.postMessage")
     assert "What's due" in json.dumps(posted[0].payload["blocks"])
+
+
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+async def test_an_installed_workspace_is_authorised_without_an_auth_test_per_request(
+    make_harness: Callable[..., Awaitable[SlackHarness]],
+) -> None:
+    """Bolt's installation-store authorisation calls auth.test on every request unless its cache
+    is on: one Slack round trip per message. The installation is still looked up each time, so
+    an uninstalled workspace stops being served (issue 24's 20-workspace benchmark)."""
+    slack = await make_harness(**OAUTH)
+    async with slack.http.get(slack.server.make_url("/slack/install")) as page:
+        html = await page.text()
+        cookie = SimpleCookie(page.headers["Set-Cookie"])
+    state = re.search(r"state=([\w-]+)", html)
+    assert state is not None
+    redirect = slack.server.make_url("/slack/oauth_redirect").with_query(
+        code="code-1", state=state.group(1)
+    )
+    cookies = "; ".join(f"{k}={v.value}" for k, v in cookie.items())
+    async with slack.http.get(redirect, headers={"Cookie": cookies}) as done:
+        assert done.status == 200
+    checked_at_install = len(slack.fake.of("auth.test"))
+
+    for number in range(3):
+        body = json.dumps(
+            {
+                "type": "event_callback",
+                "team_id": "T2",
+                "api_app_id": "A1",
+                "event_id": f"Ev-T2-{number}",
+                "event_time": int(time.time()),
+                "event": {"type": "app_home_opened", "user": "USAM", "tab": "home"},
+            }
+        )
+        url = slack.server.make_url("/slack/events")
+        async with slack.http.post(url, data=body, headers=signed(body, "application/json")) as r:
+            assert r.status == 200
+        await slack.fake.wait_for("views.publish", count=number + 1)
+
+    assert len(slack.fake.of("auth.test")) - checked_at_install == 1

@@ -4,6 +4,7 @@ counts its requests, and patches only the outbound token fetch."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -376,3 +377,130 @@ async def test_keys_a_day_old_are_still_used_when_their_refresh_fails(
     assert key_endpoint.requests == 2  # the daily refresh was tried once, not per request
     assert "could not be refreshed" in caplog.text
     assert_quiet(caplog)
+
+
+@dataclass
+class FakeIdentityProvider:
+    """Bot Framework's OpenID metadata and key set, served by the test on loopback (issue 24:
+    TEAMS_OPENID_METADATA_URL, as the benchmark's own identity provider does)."""
+
+    keys: list[dict[str, Any]]
+    url: str = ""
+    requests: list[str] = field(default_factory=list)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/v1/.well-known/openidconfiguration", self._metadata)
+        app.router.add_get("/v1/.well-known/keys", self._keys)
+        return app
+
+    async def _metadata(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path)
+        return web.json_response(
+            {"issuer": ISSUER, "jwks_uri": f"{self.url}/v1/.well-known/keys",
+             "id_token_signing_alg_values_supported": ["RS256"]}
+        )  # fmt: skip
+
+    async def _keys(self, request: web.Request) -> web.Response:
+        self.requests.append(request.path)
+        return web.json_response({"keys": self.keys})
+
+
+@pytest.fixture
+async def provider_bot(
+    monkeypatch: pytest.MonkeyPatch,
+    database: AsyncEngine,
+    connector: FakeConnector,
+    signing_key: rsa.RSAPrivateKey,
+) -> AsyncIterator[tuple[TeamsBot, FakeIdentityProvider]]:
+    async def outbound_token(self: object, *args: object, **kwargs: object) -> str:
+        return "outbound-token"
+
+    monkeypatch.setattr(MsalAuth, "get_access_token", outbound_token)
+    provider = FakeIdentityProvider(keys=[public_jwk(signing_key, "provider-key")])
+    async with TestServer(provider.app(), host="127.0.0.1") as idp:
+        provider.url = str(idp.make_url("")).rstrip("/")
+        secured = settings(
+            teams_allow_anonymous=False,
+            teams_app_id=APP_ID,
+            teams_app_password="client-secret",
+            teams_tenant_id=TENANT,
+            teams_openid_metadata_url=f"{provider.url}/v1/.well-known/openidconfiguration",
+        )
+        app = create_app(secured, database, fixed_clock(), run_scheduler=False)
+        async with TestServer(app, host="127.0.0.1") as server:
+            yield TeamsBot(server, app, connector), provider
+
+
+async def test_keys_come_from_the_configured_openid_metadata_and_are_cached(
+    provider_bot: tuple[TeamsBot, FakeIdentityProvider], signing_key: rsa.RSAPrivateKey
+) -> None:
+    bot, provider = provider_bot
+    good = token(signing_key, bot.connector.url, kid="provider-key")
+
+    first = await bot.post(personal_message(bot, SAM, "help"), bearer(good))
+    second = await bot.post(personal_message(bot, SAM, "help"), bearer(good))
+
+    assert (first.status, second.status) == (202, 202)
+    await bot.connector.wait_for(lambda: len(bot.connector.sent()) >= 2)
+    # Metadata, then its key set, once: the second activity's key came from the cache.
+    assert provider.requests == ["/v1/.well-known/openidconfiguration", "/v1/.well-known/keys"]
+
+
+async def test_a_token_badly_signed_or_expired_is_401_against_the_configured_metadata(
+    provider_bot: tuple[TeamsBot, FakeIdentityProvider], signing_key: rsa.RSAPrivateKey
+) -> None:
+    bot, _ = provider_bot
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    an_hour_ago = int(time.time()) - 3600
+    refused = [
+        token(stranger, bot.connector.url, kid="provider-key"),  # the right kid, another key
+        token(
+            signing_key,
+            bot.connector.url,
+            kid="provider-key",
+            exp=an_hour_ago,
+            nbf=an_hour_ago - 600,
+            iat=an_hour_ago - 600,
+        ),
+    ]
+
+    for bad in refused:
+        response = await bot.post(personal_message(bot, SAM, "help"), bearer(bad))
+        assert response.status == 401
+    assert bot.connector.calls == []
+
+
+def test_production_refuses_a_metadata_url_of_its_own() -> None:
+    with pytest.raises(ValueError, match="TEAMS_OPENID_METADATA_URL"):
+        settings(
+            environment="production",
+            teams_allow_anonymous=False,
+            record_encryption_key="k" * 44,
+            teams_openid_metadata_url="http://127.0.0.1:1/v1/.well-known/openidconfiguration",
+        )
+
+
+async def test_tokens_arriving_while_the_first_key_set_is_fetched_wait_for_it(
+    signing_key: rsa.RSAPrivateKey,
+) -> None:
+    """At start-up a burst of activities arrives before the keys are in: each one waits for the
+    one fetch in flight, rather than being refused 401 as a token with an unknown key id."""
+    release = asyncio.Event()
+    fetched: list[str] = []
+
+    async def slow_fetch(url: str) -> Any:
+        fetched.append(url)
+        await release.wait()
+        return {"keys": [public_jwk(signing_key, "burst-key")]}
+
+    keys = SigningKeys(slow_fetch)
+    address = "https://login.botframework.com/v1/.well-known/keys"
+    first = asyncio.create_task(keys.get_signing_key(address, {"kid": "burst-key"}))
+    await asyncio.sleep(0)  # the first takes the lock and starts fetching
+    second = asyncio.create_task(keys.get_signing_key(address, {"kid": "burst-key"}))
+    await asyncio.sleep(0)
+    release.set()
+
+    assert [(await first).key_id, (await second).key_id] == ["burst-key", "burst-key"]
+    assert fetched == [address]
