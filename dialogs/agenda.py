@@ -12,10 +12,11 @@ in a channel (the actions are record content).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from dialogs.flow import Turn
-from dialogs.messages import Card, CardSection, Fact
+from dialogs.messages import Card, CardSection, Fact, Notify, Option, Reply
 from dialogs.scores import caseload_of
 from dialogs.views import ActionView, CaseView, SessionView, StaffView
 from dialogs.when import describe, describe_day
@@ -29,6 +30,92 @@ from scoring.vocabulary import CaseCategory
 ORDER = {CaseCategory.CP: 0, CaseCategory.CLA: 1, CaseCategory.CIN: 2}
 CASES_ON_AGENDA = 20
 ACTIONS_ON_AGENDA = 12
+
+
+TITLE = "Agenda for your supervision"
+
+
+def agenda_key(session_id: int, supervisee_id: int, reader: int, day: date) -> str:
+    """The day-before agenda's key (the outbox adds the platform): the scheduler's run and a
+    booking made after it use the same one, so each reader has it once whichever sends it."""
+    return f"agenda:{session_id}:{supervisee_id}:{reader}:{day.isoformat()}"
+
+
+def reflect_key(session_id: int, supervisee_id: int, day: date) -> str:
+    return f"reflect:{session_id}:{supervisee_id}:{day.isoformat()}"
+
+
+def record_option(session_id: int) -> Option:
+    """The supervisor's button on the agenda: the record flow starts from it (issue 27 item 3)."""
+    return Option(f"start:record:agenda:{session_id}", "Write up from this agenda")
+
+
+def for_supervisor(card: Card, session: SessionView) -> Card:
+    """The supervisor's copy of an agenda: the same card with the button to write it up."""
+    return replace(card, actions=(*card.actions, record_option(session.id)))
+
+
+def reflection_card(session: SessionView, turn: Turn) -> Card:
+    """The pack's reflection questions (e.g. DCC 000:241-251), with a button to answer them."""
+    pack = turn.pack
+    assert pack.reflection is not None
+    return Card(
+        title="Before your supervision",
+        subtitle=f"{describe(session.start, pack.zone)}: optional, "
+        "your supervisor sees your answer",
+        sections=(CardSection("To think about", pack.reflection.questions),),
+        actions=(Option(f"start:reflect:{session.id}", "Answer"),),
+    )
+
+
+def day_before_passed(turn: Turn, session: SessionView) -> bool:
+    """The scheduler sends a session's agenda on the first tick of the day before it: a session
+    booked (or moved) for today or tomorrow has missed that run, or will find it done."""
+    return session.start.astimezone(turn.zone).date() <= turn.today + timedelta(days=1)
+
+
+@dataclass(slots=True)
+class BookingAgendas:
+    """What the booking of `session` sends of its agenda (issue 27): `own` to show the person
+    booking, `with_notice` to add to the other party's booking notice, `notes` to send apart."""
+
+    own: list[Reply] = field(default_factory=list)
+    with_notice: dict[int, list[Reply]] = field(default_factory=dict)
+    notes: list[Notify] = field(default_factory=list)
+
+
+async def booking_agendas(turn: Turn, session: SessionView) -> BookingAgendas:
+    """The agenda so far, for both parties, privately, when a supervision is booked. Where the
+    day-before run has passed (booked this afternoon for tomorrow, or for later today), this is
+    the day-before agenda, under its key, to both parties and with the reflection prompt:
+    sent once whether the scheduler or the booking sends it."""
+    out = BookingAgendas()
+    day = session.start.astimezone(turn.zone).date()
+    late = day_before_passed(turn, session)
+    for supervisee_id in session.supervisee_ids:
+        supervisee = await turn.ports.directory.staff(supervisee_id)
+        if supervisee is None:
+            continue
+        card = await agenda_card(turn, session, supervisee)
+        for reader in sorted({session.supervisor_id, supervisee_id}):
+            mine = for_supervisor(card, session) if reader == session.supervisor_id else card
+            if late:
+                out.notes.append(
+                    Notify(reader, (mine,), agenda_key(session.id, supervisee_id, reader, day))
+                )
+            elif reader == turn.actor.id:
+                out.own.append(mine)
+            else:
+                out.with_notice.setdefault(reader, []).append(mine)
+        if late and turn.pack.reflection is not None:
+            out.notes.append(
+                Notify(
+                    supervisee_id,
+                    (reflection_card(session, turn),),
+                    reflect_key(session.id, supervisee_id, day),
+                )
+            )
+    return out
 
 
 def _rank(category: CaseCategory | None) -> int:
@@ -102,7 +189,7 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
             CardSection(f"Headings ({template.title})", tuple(s.title for s in template.sections))
         )
     return Card(
-        title="Agenda for your supervision",
+        title=TITLE,
         subtitle=f"Prepared {describe_day(turn.today)}; private to you",
         facts=tuple(facts),
         sections=tuple(sections),

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
+from bot.web.timetravel import catch_up
 from storage.db import session_factory
 from storage.models import (
     AuditEvent,
@@ -19,10 +20,11 @@ from storage.models import (
     CaseAllocation,
     ManagerDecision,
     Organisation,
+    OutboxMessage,
     SessionAttendee,
     SupervisionSession,
 )
-from tests.web.test_web_api import API, get, ids, post, send
+from tests.web.test_web_api import API, form_values, get, ids, post, send
 
 
 def _card(body: dict[str, Any]) -> dict[str, Any]:
@@ -231,3 +233,127 @@ async def test_a_supervisor_who_is_not_a_line_manager_sees_the_agenda_unaudited(
     seen = _card(await send(playground, sam, text="agenda Grace Lee"))
     assert {f["label"]: f["value"] for f in seen["facts"]}["Supervisee"] == "Grace Lee"
     assert [a.action for a in await _audits(web_engine, sam)] == ["refused"]  # only the refusal
+
+
+async def _book(server: TestServer, booker: int, person: str, when: str) -> dict[str, Any]:
+    (form,) = (await send(server, booker, command={"name": "book"}))["replies"]
+    values = form_values(form, person=person, when=when)
+    checked = await send(server, booker, form={"form_id": "book", "values": values})
+    assert checked["replies"][0]["type"] == "card", checked
+    done = await send(server, booker, choice="confirm")
+    assert done["replies"][0]["title"] == f"Booked: supervision with {person}", done
+    return done
+
+
+async def _latest_booking(engine: AsyncEngine, by: int) -> SupervisionSession:
+    async with session_factory(engine)() as session:
+        rows = await session.exec(
+            select(SupervisionSession)
+            .where(SupervisionSession.created_by_id == by)
+            .order_by(col(SupervisionSession.id).desc())
+        )
+        return next(iter(rows.all()))
+
+
+async def _keys(engine: AsyncEngine, prefix: str) -> list[str]:
+    async with session_factory(engine)() as session:
+        rows = await session.exec(
+            select(OutboxMessage.idempotency_key).where(
+                col(OutboxMessage.idempotency_key).startswith(prefix)
+            )
+        )
+        return sorted(rows.all())
+
+
+async def _inbox_agendas(server: TestServer, staff_id: int, when: str) -> list[dict[str, Any]]:
+    """The agenda cards in someone's inbox for the session at `when` (its "When" fact)."""
+    _, inbox = await get(server, f"{API}/inbox/{staff_id}")
+    return [
+        r
+        for m in inbox["messages"]
+        for r in m["replies"]
+        if r.get("title") == "Agenda for your supervision"
+        and {f["label"]: f["value"] for f in r["facts"]}["When"] == when
+    ]
+
+
+async def test_a_session_booked_for_tomorrow_before_the_run_has_its_agenda_once(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    # Issue 27 item 1: booked on the demo Monday at 10:00 for Tuesday. The booking sends the
+    # day-before agenda at once (to both, with the reflection prompt); the day's scheduler run
+    # afterwards finds it sent under the same keys and sends nothing more for it.
+    people = await ids(playground)
+    priya, sam = people["Priya Shah"], people["Sam Taylor"]
+    done = await _book(playground, priya, "Sam Taylor", "tomorrow 2pm")
+    assert "agenda comes to you both" in done["replies"][0]["subtitle"]
+    booked = await _latest_booking(web_engine, priya)
+    day = booked.planned_start.date().isoformat()
+    keys = [
+        f"agenda:{booked.id}:{sam}:{priya}:{day}:web",
+        f"agenda:{booked.id}:{sam}:{sam}:{day}:web",
+    ]
+    assert await _keys(web_engine, f"agenda:{booked.id}:") == sorted(keys)
+    assert await _keys(web_engine, f"reflect:{booked.id}:") == [
+        f"reflect:{booked.id}:{sam}:{day}:web"
+    ]
+    when = await send(playground, sam, text="agenda")
+    shown = {f["label"]: f["value"] for f in _card(when)["facts"]}["When"]
+    await catch_up(playground.app)  # the day's run, after the booking
+    mine = await _inbox_agendas(playground, sam, shown)
+    theirs = await _inbox_agendas(playground, priya, shown)
+    assert len(mine) == 1
+    assert len(theirs) == 1
+    # Only the supervisor's copy has the button to write the record up from it (item 3).
+    assert theirs[0]["actions"] == [
+        {"value": f"start:record:agenda:{booked.id}", "label": "Write up from this agenda"}
+    ]
+    assert mine[0]["actions"] == []
+    assert "Stay with" not in str(mine)
+    assert await _keys(web_engine, f"agenda:{booked.id}:") == sorted(keys)
+
+
+async def test_a_session_booked_after_the_run_for_tomorrow_or_today_still_gets_one(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    people = await ids(playground)
+    priya, sam = people["Priya Shah"], people["Sam Taylor"]
+    status, _ = await post(playground, f"{API}/clock", {"days": 1})  # Tuesday: the run is done
+    assert status == 200
+    for when in ("tomorrow 3pm", "today 4pm"):
+        await _book(playground, priya, "Sam Taylor", when)
+        booked = await _latest_booking(web_engine, priya)
+        day = booked.planned_start.date().isoformat()
+        assert await _keys(web_engine, f"agenda:{booked.id}:") == sorted(
+            f"agenda:{booked.id}:{sam}:{reader}:{day}:web" for reader in (priya, sam)
+        ), when
+    status, _ = await post(playground, f"{API}/clock", {"days": 1})  # Wednesday's run
+    assert status == 200
+    tomorrow = await _latest_booking(web_engine, priya)  # today's, then tomorrow's: 2 each
+    assert len(await _keys(web_engine, "agenda:")) >= 4
+    assert len(await _keys(web_engine, f"agenda:{tomorrow.id}:")) == 2
+
+
+async def test_booking_days_ahead_shows_both_the_agenda_so_far(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    # Issue 27 item 2: the person booking sees it with the confirmation; the other person has
+    # it with the booking notice; the day-before agenda comes later, from the scheduler.
+    people = await ids(playground)
+    priya, sam = people["Priya Shah"], people["Sam Taylor"]
+    done = await _book(playground, priya, "Sam Taylor", "Thu 11am")
+    agendas = [r for r in done["replies"] if r.get("title") == "Agenda for your supervision"]
+    assert len(agendas) == 1
+    booked = await _latest_booking(web_engine, priya)
+    assert agendas[0]["actions"] == [
+        {"value": f"start:record:agenda:{booked.id}", "label": "Write up from this agenda"}
+    ]
+    assert {f["label"]: f["value"] for f in agendas[0]["facts"]}["Supervisee"] == "Sam Taylor"
+    assert await _keys(web_engine, f"agenda:{booked.id}:") == []
+    _, inbox = await get(playground, f"{API}/inbox/{sam}")
+    (notice,) = inbox["messages"]
+    titles = [r.get("title") for r in notice["replies"]]
+    assert titles[0] == "Supervision booked"
+    assert "Agenda for your supervision" in titles
+    _, mine = await get(playground, f"{API}/inbox/{priya}")
+    assert mine["messages"] == []  # hers was in the reply
