@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from dialogs.flow import Turn
 from dialogs.messages import Card, CardSection, Fact, Notify, Option, Reply
-from dialogs.scores import caseload_of
+from dialogs.scores import CaseloadResult, caseload_of
 from dialogs.views import ActionView, CaseView, SessionView, StaffView
 from dialogs.when import describe, describe_day
 from policy.actions import ActionOutcome
@@ -139,13 +139,8 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
     pack = turn.pack
     sections: list[CardSection] = []
 
-    held = await turn.ports.cases.open_cases(supervisee.id, turn.today)
-    if pack.case_supervision is None:
-        # No per-child interval (DCC): the cases discussed in the 1:1 are named in its record
-        # (000:153), so all the worker's open cases are listed, CP first.
-        sections.append(await _cases_to_review(turn, held))
-    else:
-        sections.append(await _cases_due(turn, supervisee, held, on))
+    section, _ = await agenda_cases(turn, on, supervisee)
+    sections.append(section)
 
     result = await caseload_of(turn, supervisee)
     facts = [
@@ -153,24 +148,13 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
         Fact("Supervisee", supervisee.name),
     ]
     if result.score is not None:
-        band = f", {result.score.band.label}" if result.score.band is not None else ""
-        facts.append(Fact("Caseload", f"{points_text(result.score.total)} points{band}"))
+        facts.append(Fact("Caseload", caseload_text(result)))
     facts.append(Fact("Cases (children)", str(result.case_count)))
 
-    actions: dict[int, ActionView] = {}
-    for action in await turn.ports.records.last_actions(supervisee.id):
-        actions[action.id] = action
-    for action in await turn.ports.records.open_actions(supervisee.id):
-        actions.setdefault(action.id, action)
-    ordered = sorted(actions.values(), key=lambda a: (a.done, a.due_date, a.id))
     sections.append(
         CardSection(
             "Actions from the last record",
-            tuple(
-                f"{a.description}: {action_status(a, turn.today)}"
-                for a in ordered[:ACTIONS_ON_AGENDA]
-            )
-            or ("No actions recorded.",),
+            await agenda_actions(turn, supervisee) or ("No actions recorded.",),
         )
     )
 
@@ -196,9 +180,43 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
     )
 
 
+async def agenda_cases(
+    turn: Turn, on: date, supervisee: StaffView
+) -> tuple[CardSection, list[tuple[CaseView, str]]]:
+    """The agenda's cases section, and its cases in order, each with what it says of them
+    (due or overdue, last manager's decision): the record flow started from the agenda
+    pre-lists the same ones."""
+    held = await turn.ports.cases.open_cases(supervisee.id, turn.today)
+    if turn.pack.case_supervision is None:
+        # No per-child interval (DCC): the cases discussed in the 1:1 are named in its record
+        # (000:153), so all the worker's open cases are listed, CP first.
+        return await _cases_to_review(turn, held)
+    return await _cases_due(turn, supervisee, held, on)
+
+
+async def agenda_actions(turn: Turn, supervisee: StaffView) -> tuple[str, ...]:
+    """The last record's actions and any still open, each with its status, open ones first."""
+    actions: dict[int, ActionView] = {}
+    for action in await turn.ports.records.last_actions(supervisee.id):
+        actions[action.id] = action
+    for action in await turn.ports.records.open_actions(supervisee.id):
+        actions.setdefault(action.id, action)
+    ordered = sorted(actions.values(), key=lambda a: (a.done, a.due_date, a.id))
+    return tuple(
+        f"{a.description}: {action_status(a, turn.today)}" for a in ordered[:ACTIONS_ON_AGENDA]
+    )
+
+
+def caseload_text(result: CaseloadResult) -> str:
+    if result.score is None:
+        return f"{result.case_count} cases (children)"
+    band = f", {result.score.band.label}" if result.score.band is not None else ""
+    return f"{points_text(result.score.total)} points{band}"
+
+
 async def _cases_due(
     turn: Turn, supervisee: StaffView, held: Sequence[CaseView], on: date
-) -> CardSection:
+) -> tuple[CardSection, list[tuple[CaseView, str]]]:
     """Children whose case supervision is due by the session's day (LAM 004:257-262), CP
     first, then CLA, CIN, each by due date, with the day of its last manager's decision."""
     inputs = await turn.ports.facts.for_staff([supervisee.id], turn.today)
@@ -225,31 +243,36 @@ async def _cases_due(
     )
     cases = [by_reference[i.case_reference] for i in due if i.case_reference in by_reference]
     decided = await turn.ports.cases.last_decisions([c.id for c in cases])
-    lines = []
+    listed: list[tuple[CaseView, str]] = []
     for item in due[:CASES_ON_AGENDA]:
         case = by_reference.get(item.case_reference or "")
         if case is None or item.due is None:
             continue
         when = (
-            f"overdue since {describe_day(item.due)}"
+            f"case supervision overdue since {describe_day(item.due)}"
             if item.due < turn.today
-            else f"due {describe_day(item.due)}"
+            else f"case supervision due {describe_day(item.due)}"
         )
-        lines.append(f"{_label(case)}: {when}; {_decision(decided.get(case.id))}")
+        listed.append((case, f"{when}; {_decision(decided.get(case.id))}"))
+    lines = [f"{_label(c)}: {text.removeprefix('case supervision ')}" for c, text in listed]
     if len(due) > CASES_ON_AGENDA:
         lines.append(f"and {len(due) - CASES_ON_AGENDA} more: 'due' lists them all")
-    return CardSection(
+    section = CardSection(
         "Children due case supervision", tuple(lines) or ("None due by this session.",)
     )
+    return section, listed
 
 
-async def _cases_to_review(turn: Turn, held: Sequence[CaseView]) -> CardSection:
+async def _cases_to_review(
+    turn: Turn, held: Sequence[CaseView]
+) -> tuple[CardSection, list[tuple[CaseView, str]]]:
     ordered = sorted(held, key=lambda c: (_rank(c.category), c.reference))
     decided = await turn.ports.cases.last_decisions([c.id for c in ordered[:CASES_ON_AGENDA]])
-    lines = [f"{_label(c)}: {_decision(decided.get(c.id))}" for c in ordered[:CASES_ON_AGENDA]]
+    listed = [(c, _decision(decided.get(c.id))) for c in ordered[:CASES_ON_AGENDA]]
+    lines = [f"{_label(c)}: {text}" for c, text in listed]
     if len(ordered) > CASES_ON_AGENDA:
         lines.append(f"and {len(ordered) - CASES_ON_AGENDA} more")
-    return CardSection("Cases to review", tuple(lines) or ("No open cases.",))
+    return CardSection("Cases to review", tuple(lines) or ("No open cases.",)), listed
 
 
 def _label(case: CaseView) -> str:

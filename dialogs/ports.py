@@ -157,7 +157,19 @@ class Sessions(Protocol):
     async def save_reflection(
         self, session_id: int, staff_id: int, text: str, at: datetime
     ) -> None:
-        """Keep (or replace) the supervisee's answer for this session."""
+        """Keep (or replace) the supervisee's answer for this session; a replaced answer is no
+        longer agreed for the record until they agree again."""
+        ...
+
+    async def reflection_shared(self, session_id: int, staff_id: int) -> bool:
+        """Whether the supervisee agreed their answer may be copied into the record."""
+        ...
+
+    async def share_reflection(
+        self, session_id: int, staff_id: int, agreed: bool, at: datetime
+    ) -> bool:
+        """Keep the supervisee's yes or no to copying their answer into the record; False when
+        there is no answer to agree to."""
         ...
 
 

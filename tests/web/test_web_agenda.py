@@ -4,7 +4,7 @@ refused. Case references only, CP first, with the day of the last manager's deci
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestServer
@@ -22,9 +22,14 @@ from storage.models import (
     Organisation,
     OutboxMessage,
     SessionAttendee,
+    SessionReflection,
+    SupervisionRecord,
     SupervisionSession,
 )
+from storage.retention import Expired, erase
+from storage.subject_access import person_export
 from tests.web.test_web_api import API, form_values, get, ids, post, send
+from tests.web.web_helpers import DEMO_DAY, DEMO_START
 
 
 def _card(body: dict[str, Any]) -> dict[str, Any]:
@@ -357,3 +362,129 @@ async def test_booking_days_ahead_shows_both_the_agenda_so_far(
     assert "Agenda for your supervision" in titles
     _, mine = await get(playground, f"{API}/inbox/{priya}")
     assert mine["messages"] == []  # hers was in the reply
+
+
+async def _to_the_past(engine: AsyncEngine, session_id: int) -> None:
+    """The session began an hour ago (the demo clock moves by days, the record waits for the
+    session to have started)."""
+    start = DEMO_START - timedelta(hours=2)
+    async with session_factory(engine)() as session:
+        await (await session.connection()).execute(
+            update(SupervisionSession)
+            .where(col(SupervisionSession.id) == session_id)
+            .values(planned_start=start, planned_end=start + timedelta(hours=1))
+        )
+        await session.commit()
+
+
+async def _records(engine: AsyncEngine) -> int:
+    async with session_factory(engine)() as session:
+        return len((await session.exec(select(SupervisionRecord.id))).all())
+
+
+def _fields(reply: dict[str, Any]) -> dict[str, str]:
+    assert reply["type"] == "form", reply
+    return {f["name"]: f["value"] for f in reply["fields"]}
+
+
+async def _reflect(server: TestServer, who: int, session_id: int, text: str, answer: str) -> str:
+    await send(server, who, choice=f"start:reflect:{session_id}")
+    saved = await send(server, who, text=text)
+    assert saved["flow"] is None  # saved: no question left hanging, typing goes on as ever
+    assert saved["replies"][1]["actions"] == [
+        {"value": f"start:reflect:share:{session_id}", "label": "Yes, copy it"},
+        {"value": f"start:reflect:keep:{session_id}", "label": "No, the agenda only"},
+    ]
+    said = await send(server, who, choice=f"start:reflect:{answer}:{session_id}")
+    return str(said["replies"][0]["text"])
+
+
+async def test_the_record_starts_from_the_agenda_with_the_reflection_agreed(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    # Issue 27 items 3 and 4 (Derbyshire's template: "Review plan of action from previous
+    # meeting", "Issues Raised by Supervisee" and the cases discussed).
+    grace = (await ids(playground))["Grace Lee"]
+    booked = await _next_session(web_engine, grace)
+    said = await _reflect(playground, grace, booked.id or 0, "Core groups for C-1528.", "share")
+    assert said == "Your supervisor may copy it into the record."
+    async with session_factory(web_engine)() as session:
+        audits = (
+            await session.exec(select(AuditEvent).where(AuditEvent.subject_type == "reflection"))
+        ).all()
+    assert [(a.actor_id, a.subject_id, a.detail) for a in audits] == [
+        (grace, str(booked.id), {"event": "copy to record agreed"})
+    ]
+    agenda = _card(await send(playground, booked.supervisor_id, text="agenda Grace Lee"))
+    listed = [line.split(" ")[0] for line in _section(agenda, "Cases to review")]
+    await _to_the_past(web_engine, booked.id or 0)
+    # The supervisee cannot start it: only the supervisor writes the record.
+    refused = await send(playground, grace, choice=f"start:record:agenda:{booked.id}")
+    assert "only its supervisor writes the record" in refused["replies"][0]["text"]
+    before = await _records(web_engine)
+    started = await send(
+        playground, booked.supervisor_id, choice=f"start:record:agenda:{booked.id}"
+    )
+    note, form = started["replies"]
+    assert note["text"].startswith(
+        "Started from the agenda: Review plan of action from previous meeting; Issues Raised by "
+        "Supervisee; the cases discussed (C-"
+    )
+    assert "nothing is saved until you confirm" in note["text"]
+    first = _fields(form)
+    actions = first["previous_actions"].split("\n")
+    assert actions
+    assert all(": open, due " in a or a.endswith((": done", ": no longer needed")) for a in actions)
+    assert first["issues_discussed"] == ""  # nothing on the agenda for it
+    values = first | {"issues_discussed": "Workload", "objectives_review": "On track"}
+    second = await send(
+        playground, booked.supervisor_id, form={"form_id": form["form_id"], "values": values}
+    )
+    assert _fields(second["replies"][0])["supervisee_issues"] == "Core groups for C-1528."
+    assert await _records(web_engine) == before  # a draft in the flow: nothing written
+    # The cases the agenda listed are picked for the record, references only.
+    values = _fields(second["replies"][0]) | {"development_needs": "None", "aob": "None"}
+    cases = await send(
+        playground,
+        booked.supervisor_id,
+        form={"form_id": second["replies"][0]["form_id"], "values": values},
+    )
+    picked = _fields(cases["replies"][0])["cases"].split(",")
+    assert picked
+    assert set(picked) == {r for r in listed if r.startswith("C-")}
+
+
+async def test_without_the_supervisees_yes_the_reflection_stays_off_the_record(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    grace = (await ids(playground))["Grace Lee"]
+    booked = await _next_session(web_engine, grace)
+    said = await _reflect(playground, grace, booked.id or 0, "Private thoughts.", "keep")
+    assert said == "It stays on the agenda only: it is not copied into the record."
+    await _to_the_past(web_engine, booked.id or 0)
+    started = await send(
+        playground, booked.supervisor_id, choice=f"start:record:agenda:{booked.id}"
+    )
+    assert "Issues Raised by Supervisee" not in started["replies"][0]["text"]
+    form = started["replies"][1]
+    values = _fields(form) | {"issues_discussed": "Workload", "objectives_review": "On track"}
+    second = await send(
+        playground, booked.supervisor_id, form={"form_id": form["form_id"], "values": values}
+    )
+    assert _fields(second["replies"][0])["supervisee_issues"] == ""
+    assert "Private thoughts." not in str(second)
+    # The answer and the no are in Grace's subject access export, and go with her erasure.
+    async with session_factory(web_engine)() as session:
+        export = await person_export(session, grace)
+    (kept,) = export["reflections_before_supervision"]
+    assert (kept["text"], kept["to_record"]) == ("Private thoughts.", False)
+    assert kept["to_record_at"]
+    async with session_factory(web_engine)() as session:
+        gone = Expired(grace, "Grace Lee", DEMO_DAY, DEMO_DAY, False, 0, 0, 0)
+        assert await erase(session, [gone]) == 1
+        await session.commit()
+    async with session_factory(web_engine)() as session:
+        left = (
+            await session.exec(select(SessionReflection).where(SessionReflection.staff_id == grace))
+        ).all()
+    assert left == []
