@@ -385,6 +385,12 @@ class Audit(Protocol):
         """A read of each of these people's standing, one event each, in one append."""
         ...
 
+    async def handover(self, staff_id: int, new_manager_id: int) -> tuple[int | None, bool] | None:
+        """The last change of this person's line manager to `new_manager_id` the staff import
+        recorded (issue 27): (the previous manager's id, whether they have confirmed the
+        handover), or None if there is none."""
+        ...
+
 
 class Packs(Protocol):
     def for_organisation(self, organisation_id: int) -> Pack: ...

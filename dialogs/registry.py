@@ -16,6 +16,7 @@ from dialogs.flows.book import BookFlow
 from dialogs.flows.caseload import CaseloadFlow
 from dialogs.flows.decision import DecisionFlow
 from dialogs.flows.due import DueFlow
+from dialogs.flows.handover import HandoverFlow
 from dialogs.flows.informal import InformalFlow
 from dialogs.flows.overcap import OverCapFlow
 from dialogs.flows.personal import PersonalElementFlow
@@ -81,6 +82,7 @@ def flows() -> Mapping[str, Flow]:
         MissedMonthFlow(),
         AgendaFlow(),
         ReflectFlow(),
+        HandoverFlow(),
     ]
     return {flow.name: flow for flow in available}
 

@@ -12,8 +12,12 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from bot.web.timetravel import catch_up
+from bot.keys import CLOCK
+from bot.web.timetravel import catch_up, deliver
+from policy.packs import builtin_pack
 from storage.db import session_factory
+from storage.imports.base import ImportReport
+from storage.imports.handover import tell_new_managers
 from storage.models import (
     AuditEvent,
     Case,
@@ -21,8 +25,10 @@ from storage.models import (
     ManagerDecision,
     Organisation,
     OutboxMessage,
+    RecordAction,
     SessionAttendee,
     SessionReflection,
+    Staff,
     SupervisionRecord,
     SupervisionSession,
 )
@@ -488,3 +494,99 @@ async def test_without_the_supervisees_yes_the_reflection_stays_off_the_record(
             await session.exec(select(SessionReflection).where(SessionReflection.staff_id == grace))
         ).all()
     assert left == []
+
+
+async def test_a_change_of_line_manager_hands_over_and_the_old_manager_confirms(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    # Issue 27: the staff import records Sam's move to Morgan (issue 25 item 5 builds this);
+    # Morgan gets the handover summary, the old manager a button to confirm it.
+    people = await ids(playground)
+    grace, morgan, sam = people["Grace Lee"], people["Morgan Price"], people["Sam Taylor"]
+    async with session_factory(web_engine)() as session:
+        person = await session.get(Staff, sam)
+        assert person is not None
+        old = person.line_manager_id
+        assert old is not None
+        assert old != morgan
+        person.line_manager_id = morgan
+        session.add(person)
+        report = ImportReport("staff", manager_changes=[(sam, old, morgan)])
+        await tell_new_managers(
+            session, builtin_pack("derbyshire"), report, DEMO_DAY, playground.app[CLOCK]()
+        )
+        await session.commit()
+    assert report.notes[0].startswith("Sam Taylor: supervision records pass to the new line")
+    await deliver(playground.app)
+    _, inbox = await get(playground, f"{API}/inbox/{morgan}")
+    replies = [r for m in inbox["messages"] for r in m["replies"]]
+    assert "their supervision records pass to you" in replies[0]["text"]  # DCC 000:105
+    (card,) = [r for r in replies if r.get("title") == "Handover: Sam Taylor"]
+    facts = {f["label"]: f["value"] for f in card["facts"]}
+    assert facts["From"] != "no line manager recorded"
+    async with session_factory(web_engine)() as session:
+        still_open = (
+            await session.exec(
+                select(RecordAction.id)
+                .join(SupervisionRecord, col(SupervisionRecord.id) == RecordAction.record_id)
+                .join(
+                    SessionAttendee, col(SessionAttendee.session_id) == SupervisionRecord.session_id
+                )
+                .where(
+                    SessionAttendee.staff_id == sam,
+                    col(RecordAction.done_at).is_(None),
+                    col(SupervisionRecord.supervisor_signed_at).is_not(None),
+                )
+            )
+        ).all()
+    assert still_open, "the demo leaves Sam open actions"
+    assert facts["Actions from their records"].startswith(f"{len(still_open)} open")
+    assert "; the next due " in facts["Actions from their records"]
+    assert "written by" in facts["Last supervision record"]
+    # Derbyshire has no interval per child: the 1:1 reviews all his cases (000:153).
+    assert card["sections"][0]["heading"] == "Cases to review"
+    assert card["sections"][0]["lines"][0].endswith("lists them once one is booked.")
+    async with session_factory(web_engine)() as session:
+        texts = (
+            await session.exec(
+                select(RecordAction.description)
+                .join(SupervisionRecord, col(SupervisionRecord.id) == RecordAction.record_id)
+                .join(
+                    SessionAttendee, col(SessionAttendee.session_id) == SupervisionRecord.session_id
+                )
+                .where(SessionAttendee.staff_id == sam)
+            )
+        ).all()
+    assert texts, "the demo gives Sam records with actions"
+    assert not any(text in str(card) for text in texts)  # dates and counts, not the record
+    # The old manager is asked to confirm; nobody else may.
+    _, theirs = await get(playground, f"{API}/inbox/{old}")
+    (ask,) = [
+        r
+        for m in theirs["messages"]
+        for r in m["replies"]
+        if r.get("title") == "Confirm the handover of Sam Taylor"
+    ]
+    button = ask["actions"][0]["value"]
+    assert button == f"start:handover:{sam}:{morgan}"
+    refused = await send(playground, grace, choice=button)
+    assert "only the previous line manager" in refused["replies"][0]["text"]
+    done = await send(playground, old, choice=button)
+    assert done["replies"][0]["text"].startswith("Confirmed: Sam Taylor's handover to Morgan Price")
+    again = await send(playground, old, choice=button)
+    assert again["replies"][0]["text"].startswith("Already confirmed")
+    _, inbox = await get(playground, f"{API}/inbox/{morgan}")
+    said = [r.get("text", "") for m in inbox["messages"] for r in m["replies"]]
+    assert sum("confirmed the handover of Sam Taylor to you" in t for t in said) == 1
+    async with session_factory(web_engine)() as session:
+        events = (
+            await session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.subject_type == "handover")
+                .order_by(col(AuditEvent.id))
+            )
+        ).all()
+    assert [(e.actor_id, e.detail["event"]) for e in events] == [
+        (None, "line manager changed"),
+        (old, "confirmed"),
+    ]
