@@ -8,6 +8,7 @@ next meeting (booked on the spot if asked), an optional caseload update, then a 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,17 @@ from dialogs.flows.record_save import save
 from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
 from dialogs.flows.record_submit import submit
 from dialogs.inputs import is_number, parse_id
-from dialogs.messages import AskChoice, Choice, FormSubmit, Option, Payload, Say, Text, Tone
+from dialogs.messages import (
+    AskChoice,
+    AskForm,
+    Choice,
+    FormSubmit,
+    Option,
+    Payload,
+    Say,
+    Text,
+    Tone,
+)
 from dialogs.views import SessionView
 from dialogs.when import describe
 from policy.recording import KindToWrite
@@ -175,7 +186,13 @@ class RecordFlow:
             if filled
             else "Started from the agenda: it had nothing this template has a place for."
         )
-        return await show(turn, plan, state, Say(note))
+        shown = await show(turn, plan, state)
+        # In the form itself, so that a modal (Slack) or a card (Teams) shows it with the form.
+        shown.replies = [
+            replace(r, intro=f"{note} {r.intro}".strip()) if isinstance(r, AskForm) else r
+            for r in shown.replies
+        ]
+        return shown
 
     def _ask_kind(
         self,

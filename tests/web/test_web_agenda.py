@@ -431,12 +431,12 @@ async def test_the_record_starts_from_the_agenda_with_the_reflection_agreed(
     started = await send(
         playground, booked.supervisor_id, choice=f"start:record:agenda:{booked.id}"
     )
-    note, form = started["replies"]
-    assert note["text"].startswith(
+    (form,) = started["replies"]
+    assert form["intro"].startswith(
         "Started from the agenda: Review plan of action from previous meeting; Issues Raised by "
         "Supervisee; the cases discussed (C-"
     )
-    assert "nothing is saved until you confirm" in note["text"]
+    assert "nothing is saved until you confirm" in form["intro"]
     first = _fields(form)
     actions = first["previous_actions"].split("\n")
     assert actions
@@ -471,8 +471,8 @@ async def test_without_the_supervisees_yes_the_reflection_stays_off_the_record(
     started = await send(
         playground, booked.supervisor_id, choice=f"start:record:agenda:{booked.id}"
     )
-    assert "Issues Raised by Supervisee" not in started["replies"][0]["text"]
-    form = started["replies"][1]
+    (form,) = started["replies"]
+    assert "Issues Raised by Supervisee" not in form["intro"]
     values = _fields(form) | {"issues_discussed": "Workload", "objectives_review": "On track"}
     second = await send(
         playground, booked.supervisor_id, form={"form_id": form["form_id"], "values": values}
