@@ -458,6 +458,18 @@ async def test_the_record_starts_from_the_agenda_with_the_reflection_agreed(
     picked = _fields(cases["replies"][0])["cases"].split(",")
     assert picked
     assert set(picked) == {r for r in listed if r.startswith("C-")}
+    # Each child's case note begins with what the agenda said of them (DCC's case update).
+    first_case = await send(
+        playground,
+        booked.supervisor_id,
+        form={"form_id": cases["replies"][0]["form_id"], "values": _fields(cases["replies"][0])},
+    )
+    form = next(r for r in first_case["replies"] if r.get("type") == "form")
+    assert form["title"].startswith("Case 1 of ")
+    update = _fields(form)["case_update"]
+    assert update.startswith("From the agenda: ")
+    assert "manager's decision" in update
+    assert await _records(web_engine) == before
 
 
 async def test_without_the_supervisees_yes_the_reflection_stays_off_the_record(
