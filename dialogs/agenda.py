@@ -12,11 +12,12 @@ in a channel (the actions are record content).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from dialogs.flow import Turn
-from dialogs.messages import Card, CardSection, Fact
-from dialogs.scores import caseload_of
+from dialogs.messages import Card, CardSection, Fact, Notify, Option, Reply
+from dialogs.scores import CaseloadResult, caseload_of
 from dialogs.views import ActionView, CaseView, SessionView, StaffView
 from dialogs.when import describe, describe_day
 from policy.actions import ActionOutcome
@@ -29,6 +30,92 @@ from scoring.vocabulary import CaseCategory
 ORDER = {CaseCategory.CP: 0, CaseCategory.CLA: 1, CaseCategory.CIN: 2}
 CASES_ON_AGENDA = 20
 ACTIONS_ON_AGENDA = 12
+
+
+TITLE = "Agenda for your supervision"
+
+
+def agenda_key(session_id: int, supervisee_id: int, reader: int, day: date) -> str:
+    """The day-before agenda's key (the outbox adds the platform): the scheduler's run and a
+    booking made after it use the same one, so each reader has it once whichever sends it."""
+    return f"agenda:{session_id}:{supervisee_id}:{reader}:{day.isoformat()}"
+
+
+def reflect_key(session_id: int, supervisee_id: int, day: date) -> str:
+    return f"reflect:{session_id}:{supervisee_id}:{day.isoformat()}"
+
+
+def record_option(session_id: int) -> Option:
+    """The supervisor's button on the agenda: the record flow starts from it (issue 27 item 3)."""
+    return Option(f"start:record:agenda:{session_id}", "Write up from this agenda")
+
+
+def for_supervisor(card: Card, session: SessionView) -> Card:
+    """The supervisor's copy of an agenda: the same card with the button to write it up."""
+    return replace(card, actions=(*card.actions, record_option(session.id)))
+
+
+def reflection_card(session: SessionView, turn: Turn) -> Card:
+    """The pack's reflection questions (e.g. DCC 000:241-251), with a button to answer them."""
+    pack = turn.pack
+    assert pack.reflection is not None
+    return Card(
+        title="Before your supervision",
+        subtitle=f"{describe(session.start, pack.zone)}: optional, "
+        "your supervisor sees your answer",
+        sections=(CardSection("To think about", pack.reflection.questions),),
+        actions=(Option(f"start:reflect:{session.id}", "Answer"),),
+    )
+
+
+def day_before_passed(turn: Turn, session: SessionView) -> bool:
+    """The scheduler sends a session's agenda on the first tick of the day before it: a session
+    booked (or moved) for today or tomorrow has missed that run, or will find it done."""
+    return session.start.astimezone(turn.zone).date() <= turn.today + timedelta(days=1)
+
+
+@dataclass(slots=True)
+class BookingAgendas:
+    """What the booking of `session` sends of its agenda (issue 27): `own` to show the person
+    booking, `with_notice` to add to the other party's booking notice, `notes` to send apart."""
+
+    own: list[Reply] = field(default_factory=list)
+    with_notice: dict[int, list[Reply]] = field(default_factory=dict)
+    notes: list[Notify] = field(default_factory=list)
+
+
+async def booking_agendas(turn: Turn, session: SessionView) -> BookingAgendas:
+    """The agenda so far, for both parties, privately, when a supervision is booked. Where the
+    day-before run has passed (booked this afternoon for tomorrow, or for later today), this is
+    the day-before agenda, under its key, to both parties and with the reflection prompt:
+    sent once whether the scheduler or the booking sends it."""
+    out = BookingAgendas()
+    day = session.start.astimezone(turn.zone).date()
+    late = day_before_passed(turn, session)
+    for supervisee_id in session.supervisee_ids:
+        supervisee = await turn.ports.directory.staff(supervisee_id)
+        if supervisee is None:
+            continue
+        card = await agenda_card(turn, session, supervisee)
+        for reader in sorted({session.supervisor_id, supervisee_id}):
+            mine = for_supervisor(card, session) if reader == session.supervisor_id else card
+            if late:
+                out.notes.append(
+                    Notify(reader, (mine,), agenda_key(session.id, supervisee_id, reader, day))
+                )
+            elif reader == turn.actor.id:
+                out.own.append(mine)
+            else:
+                out.with_notice.setdefault(reader, []).append(mine)
+        if late and turn.pack.reflection is not None:
+            out.notes.append(
+                Notify(
+                    supervisee_id,
+                    (reflection_card(session, turn),),
+                    reflect_key(session.id, supervisee_id, day),
+                )
+            )
+    return out
 
 
 def _rank(category: CaseCategory | None) -> int:
@@ -52,13 +139,8 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
     pack = turn.pack
     sections: list[CardSection] = []
 
-    held = await turn.ports.cases.open_cases(supervisee.id, turn.today)
-    if pack.case_supervision is None:
-        # No per-child interval (DCC): the cases discussed in the 1:1 are named in its record
-        # (000:153), so all the worker's open cases are listed, CP first.
-        sections.append(await _cases_to_review(turn, held))
-    else:
-        sections.append(await _cases_due(turn, supervisee, held, on))
+    section, _ = await agenda_cases(turn, on, supervisee)
+    sections.append(section)
 
     result = await caseload_of(turn, supervisee)
     facts = [
@@ -66,24 +148,13 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
         Fact("Supervisee", supervisee.name),
     ]
     if result.score is not None:
-        band = f", {result.score.band.label}" if result.score.band is not None else ""
-        facts.append(Fact("Caseload", f"{points_text(result.score.total)} points{band}"))
+        facts.append(Fact("Caseload", caseload_text(result)))
     facts.append(Fact("Cases (children)", str(result.case_count)))
 
-    actions: dict[int, ActionView] = {}
-    for action in await turn.ports.records.last_actions(supervisee.id):
-        actions[action.id] = action
-    for action in await turn.ports.records.open_actions(supervisee.id):
-        actions.setdefault(action.id, action)
-    ordered = sorted(actions.values(), key=lambda a: (a.done, a.due_date, a.id))
     sections.append(
         CardSection(
             "Actions from the last record",
-            tuple(
-                f"{a.description}: {action_status(a, turn.today)}"
-                for a in ordered[:ACTIONS_ON_AGENDA]
-            )
-            or ("No actions recorded.",),
+            await agenda_actions(turn, supervisee) or ("No actions recorded.",),
         )
     )
 
@@ -102,16 +173,50 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
             CardSection(f"Headings ({template.title})", tuple(s.title for s in template.sections))
         )
     return Card(
-        title="Agenda for your supervision",
+        title=TITLE,
         subtitle=f"Prepared {describe_day(turn.today)}; private to you",
         facts=tuple(facts),
         sections=tuple(sections),
     )
 
 
+async def agenda_cases(
+    turn: Turn, on: date, supervisee: StaffView
+) -> tuple[CardSection, list[tuple[CaseView, str]]]:
+    """The agenda's cases section, and its cases in order, each with what it says of them
+    (due or overdue, last manager's decision): the record flow started from the agenda
+    pre-lists the same ones."""
+    held = await turn.ports.cases.open_cases(supervisee.id, turn.today)
+    if turn.pack.case_supervision is None:
+        # No per-child interval (DCC): the cases discussed in the 1:1 are named in its record
+        # (000:153), so all the worker's open cases are listed, CP first.
+        return await _cases_to_review(turn, held)
+    return await _cases_due(turn, supervisee, held, on)
+
+
+async def agenda_actions(turn: Turn, supervisee: StaffView) -> tuple[str, ...]:
+    """The last record's actions and any still open, each with its status, open ones first."""
+    actions: dict[int, ActionView] = {}
+    for action in await turn.ports.records.last_actions(supervisee.id):
+        actions[action.id] = action
+    for action in await turn.ports.records.open_actions(supervisee.id):
+        actions.setdefault(action.id, action)
+    ordered = sorted(actions.values(), key=lambda a: (a.done, a.due_date, a.id))
+    return tuple(
+        f"{a.description}: {action_status(a, turn.today)}" for a in ordered[:ACTIONS_ON_AGENDA]
+    )
+
+
+def caseload_text(result: CaseloadResult) -> str:
+    if result.score is None:
+        return f"{result.case_count} cases (children)"
+    band = f", {result.score.band.label}" if result.score.band is not None else ""
+    return f"{points_text(result.score.total)} points{band}"
+
+
 async def _cases_due(
     turn: Turn, supervisee: StaffView, held: Sequence[CaseView], on: date
-) -> CardSection:
+) -> tuple[CardSection, list[tuple[CaseView, str]]]:
     """Children whose case supervision is due by the session's day (LAM 004:257-262), CP
     first, then CLA, CIN, each by due date, with the day of its last manager's decision."""
     inputs = await turn.ports.facts.for_staff([supervisee.id], turn.today)
@@ -138,31 +243,36 @@ async def _cases_due(
     )
     cases = [by_reference[i.case_reference] for i in due if i.case_reference in by_reference]
     decided = await turn.ports.cases.last_decisions([c.id for c in cases])
-    lines = []
+    listed: list[tuple[CaseView, str]] = []
     for item in due[:CASES_ON_AGENDA]:
         case = by_reference.get(item.case_reference or "")
         if case is None or item.due is None:
             continue
         when = (
-            f"overdue since {describe_day(item.due)}"
+            f"case supervision overdue since {describe_day(item.due)}"
             if item.due < turn.today
-            else f"due {describe_day(item.due)}"
+            else f"case supervision due {describe_day(item.due)}"
         )
-        lines.append(f"{_label(case)}: {when}; {_decision(decided.get(case.id))}")
+        listed.append((case, f"{when}; {_decision(decided.get(case.id))}"))
+    lines = [f"{_label(c)}: {text.removeprefix('case supervision ')}" for c, text in listed]
     if len(due) > CASES_ON_AGENDA:
         lines.append(f"and {len(due) - CASES_ON_AGENDA} more: 'due' lists them all")
-    return CardSection(
+    section = CardSection(
         "Children due case supervision", tuple(lines) or ("None due by this session.",)
     )
+    return section, listed
 
 
-async def _cases_to_review(turn: Turn, held: Sequence[CaseView]) -> CardSection:
+async def _cases_to_review(
+    turn: Turn, held: Sequence[CaseView]
+) -> tuple[CardSection, list[tuple[CaseView, str]]]:
     ordered = sorted(held, key=lambda c: (_rank(c.category), c.reference))
     decided = await turn.ports.cases.last_decisions([c.id for c in ordered[:CASES_ON_AGENDA]])
-    lines = [f"{_label(c)}: {_decision(decided.get(c.id))}" for c in ordered[:CASES_ON_AGENDA]]
+    listed = [(c, _decision(decided.get(c.id))) for c in ordered[:CASES_ON_AGENDA]]
+    lines = [f"{_label(c)}: {text}" for c, text in listed]
     if len(ordered) > CASES_ON_AGENDA:
         lines.append(f"and {len(ordered) - CASES_ON_AGENDA} more")
-    return CardSection("Cases to review", tuple(lines) or ("No open cases.",))
+    return CardSection("Cases to review", tuple(lines) or ("No open cases.",)), listed
 
 
 def _label(case: CaseView) -> str:

@@ -169,7 +169,19 @@ class Sessions(Protocol):
     async def save_reflection(
         self, session_id: int, staff_id: int, text: str, at: datetime
     ) -> None:
-        """Keep (or replace) the supervisee's answer for this session."""
+        """Keep (or replace) the supervisee's answer for this session; a replaced answer is no
+        longer agreed for the record until they agree again."""
+        ...
+
+    async def reflection_shared(self, session_id: int, staff_id: int) -> bool:
+        """Whether the supervisee agreed their answer may be copied into the record."""
+        ...
+
+    async def share_reflection(
+        self, session_id: int, staff_id: int, agreed: bool, at: datetime
+    ) -> bool:
+        """Keep the supervisee's yes or no to copying their answer into the record; False when
+        there is no answer to agree to."""
         ...
 
 
@@ -409,6 +421,12 @@ class Audit(Protocol):
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         """A read of each of these people's standing, one event each, in one append."""
+        ...
+
+    async def handover(self, staff_id: int, new_manager_id: int) -> tuple[int | None, bool] | None:
+        """The last change of this person's line manager to `new_manager_id` the staff import
+        recorded (issue 27): (the previous manager's id, whether they have confirmed the
+        handover), or None if there is none."""
         ...
 
 

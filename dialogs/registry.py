@@ -17,6 +17,7 @@ from dialogs.flows.caseload import CaseloadFlow
 from dialogs.flows.course import CourseFlow
 from dialogs.flows.decision import DecisionFlow
 from dialogs.flows.due import DueFlow
+from dialogs.flows.handover import HandoverFlow
 from dialogs.flows.informal import InformalFlow
 from dialogs.flows.overcap import OverCapFlow
 from dialogs.flows.personal import PersonalElementFlow
@@ -86,6 +87,7 @@ def flows() -> Mapping[str, Flow]:
         MissedMonthFlow(),
         AgendaFlow(),
         ReflectFlow(),
+        HandoverFlow(),
     ]
     return {flow.name: flow for flow in available}
 

@@ -3,8 +3,10 @@ tomorrow has its agenda (dialogs.agenda) sent privately to its supervisor and to
 supervisee, at the pack's morning time (scheduling.actions.send_at); each supervisee also gets
 the pack's reflection questions where it has them, with a button to answer them
 (dialogs.flows.reflect). Each message is keyed by session, supervisee, recipient and the
-session's day, so several instances, or a restart, queue it once; a session moved to another
-day is a new agenda.
+session's day (dialogs.agenda.agenda_key), so several instances, or a restart, queue it once; a
+session moved to another day is a new agenda. A session booked after this run, for tomorrow or
+later today, has the same message sent at booking under the same key (dialogs.agenda.
+booking_agendas): once either way.
 """
 
 from __future__ import annotations
@@ -17,12 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from dialogs.agenda import agenda_card
+from dialogs.agenda import agenda_card, agenda_key, for_supervisor, reflect_key, reflection_card
 from dialogs.flow import Turn
-from dialogs.messages import Card, CardSection, Option
 from dialogs.serialise import to_dict
-from dialogs.views import SessionView
-from dialogs.when import describe
 from policy.packs import Pack
 from policy.vocabulary import SessionStatus
 from scheduling.actions import send_at
@@ -32,17 +31,6 @@ from storage.db import session_factory
 from storage.models import SupervisionSession
 from storage.outbox import Queued, destinations_of, enqueue_many, sealed
 from storage.unit_of_work import unit_of_work_factory
-
-
-def reflection_card(booked: SessionView, pack: Pack, turn: Turn) -> Card:
-    """The pack's reflection questions (e.g. DCC 000:241-251), with a button to answer them."""
-    assert pack.reflection is not None
-    return Card(
-        title="Before your supervision",
-        subtitle=f"{describe(booked.start, pack.zone)}: optional, your supervisor sees your answer",
-        sections=(CardSection("To think about", pack.reflection.questions),),
-        actions=(Option(f"start:reflect:{booked.id}", "Answer"),),
-    )
 
 
 async def send_agendas(
@@ -85,28 +73,30 @@ async def send_agendas(
                 if supervisee is None:
                     continue
                 turn = Turn(unit, supervisee, pack, now, "", pack.zone)
-                payload = {"replies": [to_dict(await agenda_card(turn, booked, supervisee))]}
+                card = await agenda_card(turn, booked, supervisee)
+                payloads = {  # the supervisor's copy has the button to write it up
+                    booked.supervisor_id: {"replies": [to_dict(for_supervisor(card, booked))]},
+                    supervisee_id: {"replies": [to_dict(card)]},
+                }
                 readers = sorted({booked.supervisor_id, supervisee_id})
                 reach = await destinations_of(unit.session, readers)
                 queued += [
                     Queued(
-                        f"agenda:{booked.id}:{supervisee_id}:{reader}:{tomorrow.isoformat()}"
-                        f":{platform}",
+                        f"{agenda_key(booked.id, supervisee_id, reader, tomorrow)}:{platform}",
                         platform,
                         target,
                         "agenda",
-                        payload,
+                        payloads[reader],
                         at,
                     )
                     for reader in readers
                     for platform, target in reach[reader]
                 ]
                 if pack.reflection is not None:  # optional: the pack's questions, to answer
-                    prompt = {"replies": [to_dict(reflection_card(booked, pack, turn))]}
+                    prompt = {"replies": [to_dict(reflection_card(booked, turn))]}
                     queued += [
                         Queued(
-                            f"reflect:{booked.id}:{supervisee_id}:{tomorrow.isoformat()}"
-                            f":{platform}",
+                            f"{reflect_key(booked.id, supervisee_id, tomorrow)}:{platform}",
                             platform,
                             target,
                             "reflect",

@@ -5,7 +5,7 @@ audited as a read of someone else's record is (DCC 000:147)."""
 from __future__ import annotations
 
 from dialogs.access import Relation, may_see_score
-from dialogs.agenda import agenda_card
+from dialogs.agenda import agenda_card, for_supervisor
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_person
 from dialogs.messages import Payload, Say, Tone
@@ -89,6 +89,8 @@ class AgendaFlow:
                 target_staff_id=supervisee.id,
             )
         card = await agenda_card(turn, session, supervisee)
+        if turn.actor.id == session.supervisor_id:  # issue 27 item 3: the record starts here
+            card = for_supervisor(card, session)
         return Outcome(replies=[card])  # a view: asking writes nothing but the audit
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialogs.agenda import booking_agendas
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows import booking_checks as checks
 from dialogs.flows.common import (
@@ -290,6 +291,8 @@ class BookFlow:
         calendar = await invite(turn, session)  # both parties get the same ICS REQUEST
         facts = checks.booking_facts(turn, booking)
         agenda = checks.agenda_section(booking["template"], booking["agenda"])
+        # Issue 27: the agenda so far, privately to both; the day-before one if that run passed.
+        agendas = await booking_agendas(turn, session)
         others = [i for i in (supervisor_id, supervisee_id) if i != turn.actor.id]
         notes = [
             Notify(
@@ -302,17 +305,25 @@ class BookFlow:
                         sections=(agenda,),
                     ),
                     calendar,
+                    *agendas.with_notice.get(staff_id, ()),
                 ),
                 key=f"booked:{session.id}:{staff_id}",
             )
             for staff_id in others
         ]
         other_name = supervisee_name if supervisor_id == turn.actor.id else supervisor_name
+        told = f"{other_name} has been told."
+        if agendas.notes:
+            told += " The agenda comes to you both in a private message."
         done = Card(
             title=f"Booked: supervision with {other_name}",
-            subtitle=f"{describe(start, turn.zone)}. {other_name} has been told.",
+            subtitle=f"{describe(start, turn.zone)}. {told}",
             facts=facts,
             sections=(agenda,),
         )
         recorded = f"supervision with {other_name}, {describe(start, turn.zone)}"
-        return Outcome(replies=[done, calendar], notifications=notes, recorded=recorded)
+        return Outcome(
+            replies=[done, calendar, *agendas.own],
+            notifications=[*notes, *agendas.notes],
+            recorded=recorded,
+        )

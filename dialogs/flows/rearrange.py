@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from dialogs.agenda import booking_agendas, day_before_passed
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows import booking_checks as checks
 from dialogs.flows.common import (
@@ -396,6 +397,10 @@ async def _told(
         f"{title}: {await checks.session_label(turn, old, with_time=False)}", told, tuple(facts)
     )
     recorded = f"{title.lower()}, {was}"
+    if moved is not None and day_before_passed(turn, moved):
+        # Issue 27: moved to today or tomorrow, past the day's agenda run: its day-before
+        # agenda goes now, under the run's keys (once either way).
+        notes += (await booking_agendas(turn, moved)).notes
     return Outcome(replies=[done, calendar], notifications=notes, recorded=recorded)
 
 

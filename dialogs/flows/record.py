@@ -8,10 +8,12 @@ next meeting (booked on the spot if asked), an optional caseload update, then a 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.record_agenda import prefill
 from dialogs.flows.record_content import length_flags
 from dialogs.flows.record_kinds import kind_option, outstanding_text, to_write
 from dialogs.flows.record_plan import plan_for, record_title, template_type
@@ -19,7 +21,17 @@ from dialogs.flows.record_save import save
 from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
 from dialogs.flows.record_submit import submit
 from dialogs.inputs import is_number, parse_id
-from dialogs.messages import AskChoice, Choice, FormSubmit, Option, Payload, Say, Text, Tone
+from dialogs.messages import (
+    AskChoice,
+    AskForm,
+    Choice,
+    FormSubmit,
+    Option,
+    Payload,
+    Say,
+    Text,
+    Tone,
+)
 from dialogs.views import SessionView
 from dialogs.when import describe
 from policy.recording import KindToWrite
@@ -67,6 +79,8 @@ class RecordFlow:
         return names
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
+        if argument.startswith("agenda:"):  # the button on the supervisor's agenda (issue 27)
+            return await self._begin(turn, parse_id(argument.removeprefix("agenda:")), agenda=True)
         if is_number(argument):
             return await self._begin(turn, parse_id(argument))
         wanted, _, kind = argument.partition(":")  # a button's "12:case_record"
@@ -99,7 +113,9 @@ class RecordFlow:
             replies=[AskChoice(prompt, options)], state=FlowState(self.name, "session", {})
         )
 
-    async def _begin(self, turn: Turn, session_id: int | None, kind: str = "") -> Outcome:
+    async def _begin(
+        self, turn: Turn, session_id: int | None, kind: str = "", agenda: bool = False
+    ) -> Outcome:
         session = await turn.ports.sessions.get(session_id) if session_id else None
         problem = ""
         kinds = to_write(turn, session) if session is not None else ()
@@ -119,11 +135,11 @@ class RecordFlow:
             # and never start another kind unasked.
             word = record_title(turn.pack, kind, session.type)
             done = Say(f"The {word} of that session is written already.", Tone.WARNING)
-            return self._ask_kind(turn, session, kinds, done)
+            return self._ask_kind(turn, session, kinds, done, agenda=agenda)
         if chosen is None and len(kinds) == 1:
             chosen = kinds[0]
         if chosen is None:
-            return self._ask_kind(turn, session, kinds)
+            return self._ask_kind(turn, session, kinds, agenda=agenda)
         cases: list[list[Any]] = []
         for staff_id in session.supervisee_ids:
             for case in await turn.ports.cases.open_cases(staff_id, turn.today):
@@ -160,10 +176,31 @@ class RecordFlow:
             "typed": {},
         }
         plan = plan_for(turn.pack, SessionType(data["template_type"]))
-        return await show(turn, plan, FlowState(self.name, plan.first_step, data))
+        state = FlowState(self.name, plan.first_step, data)
+        if not agenda:
+            return await show(turn, plan, state)
+        filled = await prefill(turn, plan, session, data)
+        note = (
+            f"Started from the agenda: {filled} are filled in to begin with. Change anything; "
+            "nothing is saved until you confirm."
+            if filled
+            else "Started from the agenda: it had nothing this template has a place for."
+        )
+        shown = await show(turn, plan, state)
+        # In the form itself, so that a modal (Slack) or a card (Teams) shows it with the form.
+        shown.replies = [
+            replace(r, intro=f"{note} {r.intro}".strip()) if isinstance(r, AskForm) else r
+            for r in shown.replies
+        ]
+        return shown
 
     def _ask_kind(
-        self, turn: Turn, session: SessionView, kinds: tuple[KindToWrite, ...], *before: Say
+        self,
+        turn: Turn,
+        session: SessionView,
+        kinds: tuple[KindToWrite, ...],
+        *before: Say,
+        agenda: bool = False,
     ) -> Outcome:
         """The pack keeps more than one kind of record and more than one can still be written
         for this session: the supervisor says which one this is."""
@@ -173,7 +210,7 @@ class RecordFlow:
             f"{describe(session.start, turn.zone)} are you writing? {owed}"
         ).strip()
         options = tuple(kind_option(k) for k in kinds)
-        state = FlowState(self.name, "kind", {"session_id": session.id})
+        state = FlowState(self.name, "kind", {"session_id": session.id, "agenda": agenda})
         return Outcome(replies=[*before, AskChoice(prompt, options)], state=state)
 
     async def _kind_chosen(self, turn: Turn, state: FlowState, value: str) -> Outcome:
@@ -192,7 +229,7 @@ class RecordFlow:
             names = ", ".join(k.label for k in kinds)
             hint = f"Pick which record this is from the list above ({names}), or type cancel."
             return Outcome(replies=[Say(hint, Tone.WARNING)], state=state)
-        return await self._begin(turn, session_id, chosen.id)
+        return await self._begin(turn, session_id, chosen.id, bool(state.data.get("agenda")))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         if state.step == "session":

@@ -3,16 +3,20 @@ want to, and the answer is shown on the session's agenda to its supervisor and t
 
 Started from the button on the prompt the scheduler sends the day before (scheduling.agenda);
 only a supervisee of that booked session may answer, and answering again replaces the answer.
+Where the pack's record has a place for it (a section `from_agenda: reflection`), they are then
+asked whether it may be copied into the record (issue 27 item 4): no unless they say yes, asked
+again after a new answer, and their answer audited.
 """
 
 from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.inputs import parse_id
-from dialogs.messages import Payload, Say, Text, Tone
+from dialogs.messages import Card, Option, Payload, Say, Text, Tone
 from dialogs.when import describe
 from policy.vocabulary import SessionStatus
 
+_SHARE, _KEEP = "share", "keep"
 LONGEST = 4000  # characters: a few paragraphs, as a record section would hold
 
 
@@ -24,6 +28,9 @@ class ReflectFlow:
     listed = False  # started from the button on the day-before prompt
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
+        answer, _, rest = argument.partition(":")
+        if answer in (_SHARE, _KEEP):
+            return await self._consent(turn, answer == _SHARE, parse_id(rest))
         reflection = turn.pack.reflection
         session_id = parse_id(argument)
         session = await turn.ports.sessions.get(session_id) if session_id else None
@@ -78,7 +85,56 @@ class ReflectFlow:
         if session is None or turn.actor.id not in session.supervisee_ids:
             return Outcome(replies=[Say("That supervision is no longer booked.", Tone.WARNING)])
         await turn.ports.sessions.save_reflection(session.id, turn.actor.id, text, turn.now)
+        if not any(
+            s.from_agenda == "reflection" for t in turn.pack.templates for s in t.sections
+        ):  # the pack's record has no place for it: nothing to ask
+            return Outcome(
+                replies=[
+                    Say("Saved: it is on the agenda for you and your supervisor.", Tone.SUCCESS)
+                ],
+                recorded="your reflection before supervision",
+            )
+        # Item 4: copied into the record only if they say so; until then, and by default, no.
         return Outcome(
-            replies=[Say("Saved: it is on the agenda for you and your supervisor.", Tone.SUCCESS)],
+            replies=[
+                Say("Saved: it is on the agenda for you and your supervisor.", Tone.SUCCESS),
+                Card(
+                    title="Into the record?",
+                    subtitle="May your supervisor copy it into the record of this supervision? "
+                    "Until you say yes, it stays on the agenda only.",
+                    actions=(
+                        Option(f"start:reflect:{_SHARE}:{session.id}", "Yes, copy it"),
+                        Option(f"start:reflect:{_KEEP}:{session.id}", "No, the agenda only"),
+                    ),
+                ),
+            ],
             recorded="your reflection before supervision",
         )
+
+    async def _consent(self, turn: Turn, agreed: bool, session_id: int | None) -> Outcome:
+        """Their yes or no from the buttons after answering (a later click changes it)."""
+        session = await turn.ports.sessions.get(session_id) if session_id else None
+        if (
+            session is None
+            or turn.actor.id not in session.supervisee_ids
+            or not await turn.ports.sessions.share_reflection(
+                session.id, turn.actor.id, agreed, turn.now
+            )
+        ):
+            return Outcome(
+                replies=[Say("There is no reflection of yours for that supervision.", Tone.WARNING)]
+            )
+        await turn.ports.audit.record(
+            actor_id=turn.actor.id,
+            action="write",
+            subject_type="reflection",
+            subject_id=str(session.id),
+            target_staff_id=turn.actor.id,
+            detail={"event": "copy to record agreed" if agreed else "copy to record refused"},
+        )
+        said = (
+            "Your supervisor may copy it into the record."
+            if agreed
+            else "It stays on the agenda only: it is not copied into the record."
+        )
+        return Outcome(replies=[Say(said, Tone.SUCCESS)])

@@ -592,6 +592,11 @@ class TemplateSection(Model):
     required: bool = True
     per_case: bool = False
     help: str | None = None
+    # Issue 27: what a record started from the session's agenda puts in this section to begin
+    # with (the supervisor changes it before confirming): the last record's actions with their
+    # status, the caseload score, the supervisee's reflection (only if they agreed), or, in a
+    # per-case section, the child's case supervision due date and last manager's decision.
+    from_agenda: Literal["actions", "caseload", "reflection", "case"] | None = None
 
 
 class RecordTemplate(Sourced):

@@ -1,62 +1,189 @@
-"""Tell a new line manager that a supervisee's records pass to them (DCC 000:105), through the
-outbox in the import's own transaction: the change and the message are kept together or not at
-all. What is said: policy.record_handover."""
+"""When a staff import changes someone's line manager (issue 25 item 5, issue 27): the new
+manager gets a handover summary (dialogs.handover: open actions, children due case supervision,
+the last record's date and who wrote it) and, where the pack passes records on (DCC 000:105),
+the records that pass to them; the old manager is asked to confirm the handover with one
+button (dialogs.flows.handover). All through the outbox in the import's own transaction, with
+an audit event the confirmation checks against: the change, the messages and the event are
+kept together or not at all. What is said of the records: policy.record_handover."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogs.agenda import ORDER
+from dialogs.handover import CASES_LISTED, LOOKAHEAD_DAYS, Handover, confirm_card, handover_card
 from dialogs.messages import Say
 from dialogs.serialise import to_dict
+from dialogs.when import describe_day
+from policy.obligations import due_items
 from policy.packs import Pack
 from policy.record_handover import handover_message
 from storage.imports.base import ImportReport
-from storage.models import SessionAttendee, Staff, SupervisionRecord
+from storage.models import (
+    CaseAllocation,
+    RecordAction,
+    SessionAttendee,
+    Staff,
+    SupervisionRecord,
+    SupervisionSession,
+)
 from storage.outbox import Queued, destinations_of, enqueue_many, sealed
+from storage.repositories.audit import SqlAudit
+from storage.repositories.facts import SqlFacts
+
+
+async def _cases_due(
+    session: AsyncSession, pack: Pack, staff_id: int, today: date
+) -> tuple[list[str], int]:
+    """Children whose case supervision is overdue or due within LOOKAHEAD_DAYS, CP first
+    (LAM 004:257-262), references only; and how many more there are beyond those listed."""
+    if pack.case_supervision is None:
+        return [], 0
+    inputs = await SqlFacts(session).for_staff([staff_id], today)
+    me = next((s for s in inputs.staff if s.id == staff_id), None)
+    if me is None:
+        return [], 0
+    until = today + timedelta(days=LOOKAHEAD_DAYS)
+    category = {c.reference: c.category for c in inputs.cases}
+    due = [
+        i
+        for i in due_items(me, pack, inputs.sessions, inputs.absences, inputs.cases, today)
+        if i.kind == "case_supervision" and i.case_reference and i.due and i.due <= until
+    ]
+    due.sort(
+        key=lambda i: (
+            ORDER.get(category[i.case_reference or ""], len(ORDER)),
+            i.due,
+            i.case_reference,
+        )
+    )
+    lines = []
+    for item in due[:CASES_LISTED]:
+        assert item.due is not None
+        assert item.case_reference is not None
+        label = category[item.case_reference].value.replace("_", " ").upper()
+        when = (
+            f"overdue since {describe_day(item.due)}"
+            if item.due < today
+            else f"due {describe_day(item.due)}"
+        )
+        lines.append(f"{item.case_reference} ({label}): {when}")
+    return lines, max(0, len(due) - CASES_LISTED)
+
+
+async def _summary(
+    session: AsyncSession, pack: Pack, staff_id: int, previous_id: int | None, new_id: int,
+    today: date,
+) -> tuple[Handover, int]:  # fmt: skip
+    attended = select(SessionAttendee.session_id).where(SessionAttendee.staff_id == staff_id)
+    records = (
+        await session.exec(
+            select(SupervisionRecord.id, SupervisionSession.planned_start, Staff.name)
+            .join(SupervisionSession, col(SupervisionSession.id) == SupervisionRecord.session_id)
+            .join(Staff, col(Staff.id) == SupervisionRecord.written_by_id)
+            .where(col(SupervisionRecord.session_id).in_(attended))
+            .order_by(col(SupervisionSession.planned_start), col(SupervisionRecord.id))
+        )
+    ).all()
+    open_actions = (
+        await session.exec(
+            select(col(RecordAction.due_date))
+            .join(SupervisionRecord, col(SupervisionRecord.id) == RecordAction.record_id)
+            .where(
+                col(SupervisionRecord.session_id).in_(attended),
+                col(SupervisionRecord.supervisor_signed_at).is_not(None),  # agreed actions
+                col(RecordAction.done_at).is_(None),
+            )
+        )
+    ).all()
+    person = await session.get(Staff, staff_id)
+    previous = await session.get(Staff, previous_id) if previous_id else None
+    manager = await session.get(Staff, new_id)
+    name = person.name if person else "a supervisee"
+    cases, more = await _cases_due(session, pack, staff_id, today)
+    last = records[-1] if records else None
+    handover = Handover(
+        staff_id=staff_id,
+        supervisee=name,
+        previous_id=previous_id,
+        previous=previous.name if previous else None,
+        new_id=new_id,
+        new=manager.name if manager else "the new line manager",
+        open_actions=list(open_actions),
+        cases_due=cases,
+        cases_more=more,
+        last_record=last[1].astimezone(pack.zone).date() if last else None,
+        last_record_by=last[2] if last else None,
+        passed=handover_message(
+            pack,
+            name,
+            [r for r, _, _ in records if r is not None],
+            previous.name if previous else None,
+        ),
+        per_child=pack.case_supervision is not None,
+        open_cases=len(
+            (
+                await session.exec(
+                    select(CaseAllocation.case_id).where(
+                        CaseAllocation.staff_id == staff_id, col(CaseAllocation.end_date).is_(None)
+                    )
+                )
+            ).all()
+        ),
+    )
+    return handover, len(records)
 
 
 async def tell_new_managers(
-    session: AsyncSession, pack: Pack, report: ImportReport, today: date
+    session: AsyncSession,
+    pack: Pack,
+    report: ImportReport,
+    today: date,
+    now: datetime | None = None,
 ) -> None:
-    if pack.record_access.pass_on_manager_change is None or not report.manager_changes:
+    """`now`: when the messages are due and the audit event is dated (the machine's clock if
+    None; the playground's demo clock passes its own)."""
+    if not report.manager_changes:
         return
     rows: list[Queued] = []
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
+    audit = SqlAudit(session, lambda: now)
     for staff_id, previous_id, new_id in report.manager_changes:
-        records = (
-            await session.exec(
-                select(SupervisionRecord.id)
-                .join(
-                    SessionAttendee,
-                    col(SessionAttendee.session_id) == col(SupervisionRecord.session_id),
-                )
-                .where(SessionAttendee.staff_id == staff_id)
-            )
-        ).all()
-        person = await session.get(Staff, staff_id)
-        previous = await session.get(Staff, previous_id) if previous_id else None
-        text = handover_message(
-            pack,
-            person.name if person else "a supervisee",
-            [r for r in records if r is not None],
-            previous.name if previous else None,
-        )
-        if text is None:
-            continue
-        manager = await session.get(Staff, new_id)
-        report.notes.append(
-            f"{person.name if person else staff_id}: supervision records pass to the new line "
-            f"manager, {manager.name if manager else new_id}, who is told ({len(records)} records)"
-        )
-        payload = {"replies": [to_dict(Say(text))]}
-        reach = await destinations_of(session, [new_id])
+        handover, records = await _summary(session, pack, staff_id, previous_id, new_id, today)
+        replies = [to_dict(Say(handover.passed))] if handover.passed else []
+        replies.append(to_dict(handover_card(handover, today)))
         key = f"handover:{staff_id}:{new_id}:{today.isoformat()}"
+        told = [(new_id, key, "handover", {"replies": replies})]
+        if previous_id is not None and previous_id != new_id:
+            ask = {"replies": [to_dict(confirm_card(handover))]}
+            told.append((previous_id, f"{key}:confirm", "handover_confirm", ask))
+        # What the old manager's button is checked against (dialogs.flows.handover).
+        await audit.record(
+            actor_id=None,
+            action="access_change",
+            subject_type="handover",
+            subject_id=str(staff_id),
+            target_staff_id=staff_id,
+            detail={"event": "line manager changed", "from": previous_id, "to": new_id},
+        )
+        if handover.passed:
+            report.notes.append(
+                f"{handover.supervisee}: supervision records pass to the new line manager, "
+                f"{handover.new}, who is told ({records} records)"
+            )
+        else:
+            report.notes.append(
+                f"{handover.supervisee}: the new line manager, {handover.new}, has a handover "
+                "summary"
+            )
+        reach = await destinations_of(session, [who for who, *_ in told])
         rows += [
-            Queued(f"{key}:{platform}", platform, target, "handover", payload, now)
-            for platform, target in reach[new_id]
+            Queued(f"{k}:{platform}", platform, target, kind, payload, now)
+            for who, k, kind, payload in told
+            for platform, target in reach[who]
         ]
     if rows:
         await enqueue_many(session, sealed(rows))

@@ -43,6 +43,10 @@ class SessionReflection(SQLModel, table=True):
     staff_id: int = Field(foreign_key="staff.id")
     text: str = Field(sa_type=EncryptedText)
     answered_at: datetime = Field(sa_type=UTCDateTime)
+    # Issue 27 item 4: the supervisee agreed this answer may be copied into the session's record
+    # (asked after answering; no unless they say yes; a new answer asks again), and when.
+    to_record: bool = False
+    to_record_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SessionAttendee(SQLModel, table=True):

@@ -103,6 +103,26 @@ class SqlAudit:
                 [{"event_id": row.id, "staff_id": person} for person in people],
             )
 
+    async def handover(self, staff_id: int, new_manager_id: int) -> tuple[int | None, bool] | None:
+        events = (
+            await self._session.exec(
+                select(AuditEvent.detail)
+                .where(
+                    AuditEvent.subject_type == "handover", AuditEvent.subject_id == str(staff_id)
+                )
+                .order_by(col(AuditEvent.id))
+            )
+        ).all()
+        found: tuple[int | None, bool] | None = None
+        for detail in events:
+            if detail.get("to") != new_manager_id:
+                continue
+            if detail.get("event") == "line manager changed":
+                found = (detail.get("from"), False)
+            elif detail.get("event") == "confirmed" and found is not None:
+                found = (found[0], True)
+        return found
+
     async def record_reads(
         self,
         *,

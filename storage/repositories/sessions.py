@@ -189,5 +189,35 @@ class SqlSessions:
             )
         else:
             row.text, row.answered_at = text, at
+            row.to_record, row.to_record_at = False, None  # a new answer: asked again
         self._session.add(row)
         await self._session.flush()
+
+    async def reflection_shared(self, session_id: int, staff_id: int) -> bool:
+        row = (
+            await self._session.exec(
+                select(SessionReflection).where(
+                    SessionReflection.session_id == session_id,
+                    SessionReflection.staff_id == staff_id,
+                )
+            )
+        ).first()
+        return row is not None and row.to_record
+
+    async def share_reflection(
+        self, session_id: int, staff_id: int, agreed: bool, at: datetime
+    ) -> bool:
+        row = (
+            await self._session.exec(
+                select(SessionReflection).where(
+                    SessionReflection.session_id == session_id,
+                    SessionReflection.staff_id == staff_id,
+                )
+            )
+        ).first()
+        if row is None:
+            return False
+        row.to_record, row.to_record_at = agreed, at
+        self._session.add(row)
+        await self._session.flush()
+        return True

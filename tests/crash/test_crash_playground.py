@@ -66,7 +66,10 @@ WRITTEN_ONCE = {
     "supervisor signatures": 1,
     "supervisee signatures": 1,
     "audited writes": 4,  # the session, the record (signed by its writer), a signature, a decision
-    "notices": 4,  # booked; record to sign; signed by both; a decision on the worker's case
+    # booked; record to sign; signed by both; a decision on the worker's case; and, booked for
+    # tomorrow after the day's agenda run, the day-before agenda to both and the reflection
+    # questions to the supervisee (issue 27)
+    "notices": 7,
 }
 
 

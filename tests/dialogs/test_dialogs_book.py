@@ -93,9 +93,13 @@ async def test_manager_books_with_a_supervisee_and_both_are_told(
         assert any(line.startswith(f"Matters arising: {action} (due ") for line in agenda)
     assert "Date and Time of Next Meeting" in agenda  # the template's sections follow
 
-    done = only_card(await manager.choose("confirm"))
+    done = (await manager.choose("confirm"))[0]
+    assert isinstance(done, Card)
     assert done.title == "Booked: supervision with Sam Taylor"
     assert done.subtitle.startswith("Tue 24 Nov 2026, 14:00.")
+    # Booked for tomorrow, after the day's agenda run: the day-before agenda goes to both at
+    # once, under the scheduler's keys, and Sam gets the reflection questions (issue 27).
+    assert "The agenda comes to you both" in done.subtitle
     rows = await booked(database)
     assert len(rows) == before + 1
     row = rows[-1]
@@ -107,7 +111,13 @@ async def test_manager_books_with_a_supervisee_and_both_are_told(
     assert row.venue == "Teams call"
     assert row.status == "booked"
     assert any(item.startswith("Matters arising: ") for item in row.agenda)
-    notes = manager.last.notifications
+    priya = await staff_id(database, "Priya Shah")
+    agendas = sorted(n.key for n in manager.last.notifications if n.key.startswith("agenda:"))
+    assert agendas == sorted(f"agenda:{row.id}:{sam}:{who}:2026-11-24" for who in (priya, sam))
+    assert [n.key for n in manager.last.notifications if n.key.startswith("reflect:")] == [
+        f"reflect:{row.id}:{sam}:2026-11-24"
+    ]
+    notes = [n for n in manager.last.notifications if n.key.startswith("booked:")]
     assert [n.staff_id for n in notes] == [sam]
     assert notes[0].key == f"booked:{row.id}:{sam}"
     told = notes[0].messages[0]
@@ -132,8 +142,16 @@ async def test_supervisee_books_with_their_line_manager(
     card = only_card(await worker.submit(when="3/12 09:30"))
     assert facts(card)["Supervisor"] == "Priya Shah"
     assert facts(card)["Supervisee"] == "Sam Taylor"
-    done = only_card(await worker.choose("confirm"))
+    done, *rest = [r for r in await worker.choose("confirm") if isinstance(r, Card)]
     assert done.title == "Booked: supervision with Priya Shah"
+    # Days ahead: the agenda so far comes with the confirmation (issue 27 item 2), and with
+    # the notice to Priya; the day-before agenda comes from the scheduler later.
+    assert [r.title for r in rest] == ["Agenda for your supervision"]
+    told = worker.last.notifications[0].messages
+    assert [r.title for r in told if isinstance(r, Card)] == [
+        "Supervision booked",
+        "Agenda for your supervision",
+    ]
     assert [n.staff_id for n in worker.last.notifications] == [
         await staff_id(database, "Priya Shah")
     ]

@@ -498,5 +498,21 @@ async def test_a_new_line_manager_is_told_the_records_pass_to_them(
     assert f"1 record: {record.id}" in text
     assert "from Priya Shah" in text
     assert "private" not in text
+    # Issue 27: with the handover summary, and the old manager asked to confirm it.
+    summary = message.payload["replies"][1]
+    assert summary["title"] == "Handover: Tom Evans"
+    assert {f["label"]: f["value"] for f in summary["facts"]}["Last supervision record"] == (
+        "Mon 2 Nov 2026, written by Priya Shah; the records now pass to you"
+    )
+    async with session_factory(engine)() as session:
+        (ask,) = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.kind == "handover_confirm")
+            )
+        ).all()
+    assert ask.target == f"staff:{priya.id}"
+    assert ask.payload["replies"][0]["actions"][0]["value"] == (
+        f"start:handover:{tom.id}:{quinn.id}"
+    )
     # Running the same file again changes no one's manager: nothing more is queued.
     assert (await load(engine, "staff", write(tmp_path, "moved.csv", moved))).notes == []

@@ -105,14 +105,19 @@ async def test_booking_tells_the_supervisee_in_their_inbox(playground: TestServe
     await send(playground, priya, form={"form_id": "book", "values": values})
     done = await send(playground, priya, choice="confirm")
     assert done["replies"][0]["title"] == "Booked: supervision with Sam Taylor"
-    assert done["notified"] == 1
+    # Tomorrow: the booking notice, then the day-before agenda to both and the reflection
+    # questions to Sam, which the day's agenda run has passed (issue 27).
+    assert done["notified"] == 4
     _, inbox = await get(playground, f"{API}/inbox/{sam}")
-    (message,) = inbox["messages"]
-    assert message["kind"] == "notice"
-    assert message["status"] == "posted"
-    assert message["replies"][0]["title"] == "Supervision booked"
+    assert all(m["status"] == "posted" and m["kind"] == "notice" for m in inbox["messages"])
+    titles = [m["replies"][0]["title"] for m in inbox["messages"]]
+    assert sorted(titles) == [
+        "Agenda for your supervision",
+        "Before your supervision",
+        "Supervision booked",
+    ]
     _, mine = await get(playground, f"{API}/inbox/{priya}")
-    assert mine["messages"] == []
+    assert [m["replies"][0]["title"] for m in mine["messages"]] == ["Agenda for your supervision"]
 
 
 @pytest.mark.parametrize(
