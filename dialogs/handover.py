@@ -60,6 +60,44 @@ def handover_card(handover: Handover, today: date) -> Card:
         Fact("Actions from their records", _actions_text(handover.open_actions, today)),
         Fact("Last supervision record", last),
     )
+    sections = _cases(handover)
+    if handover.passed:
+        sections.append(CardSection("Their records", (handover.passed,)))
+    return Card(
+        title=f"Handover: {handover.supervisee}",
+        subtitle=f"You are now {handover.supervisee}'s line manager. 'agenda "
+        f"{handover.supervisee}' shows the open actions once a supervision is booked.",
+        facts=facts,
+        sections=tuple(sections),
+    )
+
+
+def leaver_card(handover: Handover, leaving: date, today: date) -> Card:
+    """For the line manager (or team manager) of someone who is leaving (issue 27: "when a
+    worker leaves or changes manager, the new manager gets a handover summary"): what has to be
+    picked up before the last day, the same facts as a change of manager's."""
+    last = "none written here"
+    if handover.last_record is not None:
+        by = f", written by {handover.last_record_by}" if handover.last_record_by else ""
+        last = f"{describe_day(handover.last_record)}{by}"
+    facts = (
+        Fact("Leaving", handover.supervisee),
+        Fact("Last day", describe_day(leaving)),
+        Fact("Open cases to reallocate", str(handover.open_cases)),
+        Fact("Actions from their records", _actions_text(handover.open_actions, today)),
+        Fact("Last supervision record", last),
+    )
+    return Card(
+        title=f"Handover: {handover.supervisee} is leaving",
+        subtitle=f"{handover.supervisee} leaves on {describe_day(leaving)}: their children need "
+        "a new worker and their open actions a new owner before then. Their supervision records "
+        "stay with their line manager.",
+        facts=facts,
+        sections=tuple(_cases(handover)),
+    )
+
+
+def _cases(handover: Handover) -> list[CardSection]:
     if handover.per_child:
         lines = tuple(handover.cases_due) or (f"None due in the next {LOOKAHEAD_DAYS} days.",)
         if handover.cases_more:
@@ -75,15 +113,7 @@ def handover_card(handover: Handover, today: date) -> Card:
                 ),
             )
         ]
-    if handover.passed:
-        sections.append(CardSection("Their records", (handover.passed,)))
-    return Card(
-        title=f"Handover: {handover.supervisee}",
-        subtitle=f"You are now {handover.supervisee}'s line manager. 'agenda "
-        f"{handover.supervisee}' shows the open actions once a supervision is booked.",
-        facts=facts,
-        sections=tuple(sections),
-    )
+    return sections
 
 
 def confirm_card(handover: Handover) -> Card:

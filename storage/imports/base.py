@@ -43,6 +43,9 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     # (staff id, previous line manager id or None, new line manager id): DCC 000:105.
     manager_changes: list[tuple[int, int | None, int]] = field(default_factory=list)
+    # (staff id, last day) of people this import gave a leaving date (issue 27: their line
+    # manager gets a handover summary).
+    leavers: list[tuple[int, date]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

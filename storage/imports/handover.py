@@ -14,7 +14,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.agenda import ORDER
-from dialogs.handover import CASES_LISTED, LOOKAHEAD_DAYS, Handover, confirm_card, handover_card
+from dialogs.handover import (
+    CASES_LISTED,
+    LOOKAHEAD_DAYS,
+    Handover,
+    confirm_card,
+    handover_card,
+    leaver_card,
+)
 from dialogs.messages import Say
 from dialogs.serialise import to_dict
 from dialogs.when import describe_day
@@ -29,6 +36,7 @@ from storage.models import (
     Staff,
     SupervisionRecord,
     SupervisionSession,
+    Team,
 )
 from storage.outbox import Queued, destinations_of, enqueue_many, sealed
 from storage.repositories.audit import SqlAudit
@@ -146,11 +154,12 @@ async def tell_new_managers(
 ) -> None:
     """`now`: when the messages are due and the audit event is dated (the machine's clock if
     None; the playground's demo clock passes its own)."""
-    if not report.manager_changes:
+    if not (report.manager_changes or report.leavers):
         return
     rows: list[Queued] = []
     now = now or datetime.now(UTC)
     audit = SqlAudit(session, lambda: now)
+    rows += await _tell_of_leavers(session, pack, report, today, now, audit)
     for staff_id, previous_id, new_id in report.manager_changes:
         handover, records = await _summary(session, pack, staff_id, previous_id, new_id, today)
         replies = [to_dict(Say(handover.passed))] if handover.passed else []
@@ -187,3 +196,54 @@ async def tell_new_managers(
         ]
     if rows:
         await enqueue_many(session, sealed(rows))
+
+
+async def _tell_of_leavers(
+    session: AsyncSession,
+    pack: Pack,
+    report: ImportReport,
+    today: date,
+    now: datetime,
+    audit: SqlAudit,
+) -> list[Queued]:
+    """Issue 27: "when a worker leaves ... the new manager gets a handover summary". Their line
+    manager (else their team's manager), who reallocates their children and holds their
+    records, gets it once per leaving date the import sets; no one is asked to confirm, since
+    the records do not change hands."""
+    told: list[tuple[int, str, dict[str, object]]] = []
+    for staff_id, leaving in report.leavers:
+        person = await session.get(Staff, staff_id)
+        if person is None or leaving < today - timedelta(days=LOOKAHEAD_DAYS):
+            continue  # long gone: a correction of the records, not a handover to make now
+        manager_id = person.line_manager_id
+        if manager_id is None and person.team_id is not None:
+            team = await session.get(Team, person.team_id)
+            manager_id = team.manager_id if team else None
+        if manager_id is None or manager_id == staff_id:
+            report.notes.append(
+                f"{person.name} leaves on {describe_day(leaving)}: no line or team manager is "
+                "recorded to hand their children and actions over to"
+            )
+            continue
+        handover, _ = await _summary(session, pack, staff_id, None, manager_id, today)
+        card = leaver_card(handover, leaving, today)
+        key = f"handover:leaves:{staff_id}:{leaving.isoformat()}"
+        told.append((manager_id, key, {"replies": [to_dict(card)]}))
+        await audit.record(
+            actor_id=None,
+            action="access_change",
+            subject_type="handover",
+            subject_id=str(staff_id),
+            target_staff_id=staff_id,
+            detail={"event": "leaving", "on": leaving.isoformat(), "to": manager_id},
+        )
+        report.notes.append(
+            f"{person.name} leaves on {describe_day(leaving)}: {handover.new} has a handover "
+            "summary"
+        )
+    reach = await destinations_of(session, [who for who, *_ in told])
+    return [
+        Queued(f"{key}:{platform}", platform, target, "handover", payload, now)
+        for who, key, payload in told
+        for platform, target in reach[who]
+    ]

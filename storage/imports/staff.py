@@ -213,7 +213,11 @@ async def upsert_staff(
             report.created += 1
             touched.append((row, staff, True, True))
         else:
+            was_leaving = staff.leaving_date
             touched.append((row, staff, False, apply_changes(staff, values)))
+            leaving = values.get("leaving_date")
+            if leaving is not None and leaving != was_leaving and staff.id is not None:
+                report.leavers.append((staff.id, leaving))  # issue 27: a handover
         by_email[values["email"]] = staff
     await session.flush()
     # Second pass: line managers may appear anywhere in the file (or already be in the database).

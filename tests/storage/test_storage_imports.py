@@ -516,3 +516,36 @@ async def test_a_new_line_manager_is_told_the_records_pass_to_them(
     )
     # Running the same file again changes no one's manager: nothing more is queued.
     assert (await load(engine, "staff", write(tmp_path, "moved.csv", moved))).notes == []
+
+
+async def test_a_leaver_s_line_manager_gets_a_handover_summary_once(
+    engine: AsyncEngine, org: str, tmp_path: Path
+) -> None:
+    # Issue 27: "when a worker leaves or changes manager, the new manager gets a handover
+    # summary (open actions, children due case supervision, last record date and who holds it)".
+    from storage.models import OutboxMessage
+
+    header, *rows = STAFF.splitlines()
+    assert (await load(engine, "staff", write(tmp_path, "staff.csv", STAFF))).ok
+    leaving = [f"{header},leaving_date"] + [
+        f"{row},2026-12-18" if row.startswith("E101,") else f"{row}," for row in rows
+    ]
+    report = await load(engine, "staff", write(tmp_path, "leaving.csv", "\n".join(leaving) + "\n"))
+    assert report.ok, report.errors
+    assert report.notes == [
+        "Tom Evans leaves on Fri 18 Dec 2026: Priya Shah has a handover summary"
+    ]
+    async with session_factory(engine)() as session:
+        (message,) = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "handover"))
+        ).all()
+        priya = (await session.exec(select(Staff).where(Staff.external_ref == "E100"))).one()
+    assert message.target == f"staff:{priya.id}"
+    (card,) = message.payload["replies"]
+    assert card["title"] == "Handover: Tom Evans is leaving"
+    facts = {f["label"]: f["value"] for f in card["facts"]}
+    assert facts["Last day"] == "Fri 18 Dec 2026"
+    assert facts["Last supervision record"] == "none written here"
+    # The same file again sets nothing new: no second summary.
+    again = await load(engine, "staff", write(tmp_path, "leaving.csv", "\n".join(leaving) + "\n"))
+    assert again.notes == []
