@@ -253,7 +253,8 @@ async def _cases_due(
             if item.due < turn.today
             else f"case supervision due {describe_day(item.due)}"
         )
-        listed.append((case, f"{when}; {_decision(decided.get(case.id))}"))
+        text = f"{when}; {_decision(decided.get(case.id))}{_next_key_date(turn, case)}"
+        listed.append((case, text))
     lines = [f"{_label(c)}: {text.removeprefix('case supervision ')}" for c, text in listed]
     if len(due) > CASES_ON_AGENDA:
         lines.append(f"and {len(due) - CASES_ON_AGENDA} more: 'due' lists them all")
@@ -268,7 +269,10 @@ async def _cases_to_review(
 ) -> tuple[CardSection, list[tuple[CaseView, str]]]:
     ordered = sorted(held, key=lambda c: (_rank(c.category), c.reference))
     decided = await turn.ports.cases.last_decisions([c.id for c in ordered[:CASES_ON_AGENDA]])
-    listed = [(c, _decision(decided.get(c.id))) for c in ordered[:CASES_ON_AGENDA]]
+    listed = [
+        (c, _decision(decided.get(c.id)) + _next_key_date(turn, c))
+        for c in ordered[:CASES_ON_AGENDA]
+    ]
     lines = [f"{_label(c)}: {text}" for c, text in listed]
     if len(ordered) > CASES_ON_AGENDA:
         lines.append(f"and {len(ordered) - CASES_ON_AGENDA} more")
@@ -277,6 +281,31 @@ async def _cases_to_review(
 
 def _label(case: CaseView) -> str:
     return f"{case.reference} ({case.category.value.replace('_', ' ').upper()})"
+
+
+def _next_key_date(turn: Turn, case: CaseView) -> str:
+    """Issue 27: "its next key date (review conference, CLA review, court) where the import has
+    it": the earliest of the case's dated facts still to come that the council's weighting
+    scheme declares (its `facts.dates`, e.g. `conference`, `first_lac_review`), named in the
+    scheme's own words. Nothing where the import gave none."""
+    rule = turn.pack.caseload.weighting_scheme
+    scheme = turn.ports.packs.scheme(rule.value) if rule else None
+    if scheme is None:
+        return ""
+    coming: list[tuple[date, str]] = []
+    for key, description in scheme.facts.dates.items():
+        value = case.facts.get(key)
+        try:
+            day = date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            day = None
+        if day is not None and day >= turn.today:
+            name = description.split(" (")[0].split(",")[0].removeprefix("the ")
+            coming.append((day, name))
+    if not coming:
+        return ""
+    day, name = min(coming)
+    return f"; next key date: {name}, {describe_day(day)}"
 
 
 def _decision(day: date | None) -> str:

@@ -605,3 +605,30 @@ async def test_a_change_of_line_manager_hands_over_and_the_old_manager_confirms(
         (None, "line manager changed"),
         (old, "confirmed"),
     ]
+
+
+async def test_each_case_on_the_agenda_has_its_next_key_date_where_the_import_gave_one(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    # Issue 27: each child "with ... its next key date (review conference, CLA review, court)
+    # where the import has it", named as the council's weighting scheme names it (Derbyshire's
+    # WMS: `conference`, 000:516); a date already past is not a next one.
+    grace = (await ids(playground))["Grace Lee"]
+    first, second, *_ = sorted(await _cases(web_engine, grace), key=lambda c: c.reference)
+    coming, gone = DEMO_DAY + timedelta(days=10), DEMO_DAY - timedelta(days=3)
+    async with session_factory(web_engine)() as session:
+        for case, facts in ((first, {"conference": coming.isoformat()}),
+                            (second, {"conference": gone.isoformat()})):  # fmt: skip
+            row = await session.get(Case, case.id)
+            assert row is not None
+            row.facts = {**row.facts, **facts}
+            session.add(row)
+        await session.commit()
+    lines = _section(_card(await send(playground, grace, text="agenda")), "Cases to review")
+    (mine,) = [line for line in lines if line.startswith(f"{first.reference} (")]
+    assert mine.endswith(
+        f"; next key date: child protection conference date, {coming:%a} {coming.day} "
+        f"{coming:%b %Y}"
+    )
+    (theirs,) = [line for line in lines if line.startswith(f"{second.reference} (")]
+    assert "next key date" not in theirs
