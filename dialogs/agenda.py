@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
+from dialogs.allocation import score_on
 from dialogs.flow import Turn
 from dialogs.messages import Card, CardSection, Fact, Notify, Option, Reply
 from dialogs.scores import CaseloadResult, caseload_of
@@ -148,7 +149,9 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
         Fact("Supervisee", supervisee.name),
     ]
     if result.score is not None:
-        facts.append(Fact("Caseload", caseload_text(result)))
+        facts.append(
+            Fact("Caseload", caseload_text(result) + await _since_last(turn, supervisee, result))
+        )
     facts.append(Fact("Cases (children)", str(result.case_count)))
 
     sections.append(
@@ -205,6 +208,28 @@ async def agenda_actions(turn: Turn, supervisee: StaffView) -> tuple[str, ...]:
     return tuple(
         f"{a.description}: {action_status(a, turn.today)}" for a in ordered[:ACTIONS_ON_AGENDA]
     )
+
+
+async def _since_last(turn: Turn, supervisee: StaffView, result: CaseloadResult) -> str:
+    """Issue 27: the caseload score "and its change since last time": against the score on the
+    day of their last recorded supervision (dialogs.allocation.score_on: the allocation history,
+    each case as recorded now)."""
+    began = await turn.ports.records.last_recorded_at(supervisee.id)
+    if result.score is None or began is None:
+        return ""
+    if began.tzinfo is None:  # an aggregate may come back naive on SQLite
+        began = began.replace(tzinfo=UTC)
+    day = began.astimezone(turn.zone).date()
+    if day >= turn.today:
+        return ""
+    then = await score_on(turn, supervisee, day)
+    if then is None or then.score is None:
+        return ""
+    change = result.score.total - then.score.total
+    if change == 0:
+        return f" (no change since {describe_day(day)})"
+    way = "up" if change > 0 else "down"
+    return f" ({way} {points_text(abs(change))} since {describe_day(day)})"
 
 
 def caseload_text(result: CaseloadResult) -> str:

@@ -285,11 +285,32 @@ def over_since(
     changes |= {h.end for h in held if h.end is not None and h.end <= on}
     since: date | None = None
     for day in sorted(changes, reverse=True):
-        cases = [h.case for h in held if h.start <= day and (h.end is None or day < h.end)]
+        cases = held_on(held, day)
         if not over_on(cases, day):
             break
         since = day
     return since
+
+
+def held_on(held: Sequence[HeldCase], day: date) -> list[CaseView]:
+    """The cases of an allocation history held on `day`."""
+    return [h.case for h in held if h.start <= day and (h.end is None or day < h.end)]
+
+
+async def score_on(turn: Turn, person: StaffView, day: date) -> CaseloadResult | None:
+    """Their caseload score on a past `day`, from the allocation history, with the same
+    assumptions as over_band_since (each case as recorded now; present FTE, grade and personal
+    elements; the day's own date-dependent weights). None without a weighting scheme."""
+    scheme_rule = turn.pack.caseload.weighting_scheme
+    if scheme_rule is None:
+        return None
+    scheme = turn.ports.packs.scheme(scheme_rule.value)
+    history = await turn.ports.cases.allocation_history([person.id])
+    personal = await turn.ports.facts.personal_elements([person.id], day) if scheme.personal else {}
+    cases = held_on(history.get(person.id, ()), day)
+    count = counted_children(cases, turn.pack.count_caps())
+    elements = personal.get(person.id, ())
+    return score_person(person, cases, (), count, turn.pack, scheme, day, personal=elements)
 
 
 async def over_band_since(

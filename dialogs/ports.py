@@ -228,6 +228,10 @@ class Records(Protocol):
         """The actions of the supervisee's last record, without its content."""
         ...
 
+    async def last_recorded_at(self, supervisee_id: int) -> datetime | None:
+        """When the supervisee's last session with a record began (no content is read)."""
+        ...
+
     async def action(self, action_id: int) -> ActionView | None: ...
 
     async def close_action(self, action_id: int, outcome: str, at: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -176,6 +176,22 @@ class SqlRecords:
             .order_by(col(RecordAction.id))
         )
         return [_action_view(a) for a in rows.all()]
+
+    async def last_recorded_at(self, supervisee_id: int) -> datetime | None:
+        """When the supervisee's last session with a record (as `last_for` finds it) began."""
+        return (
+            await self._session.exec(
+                select(func.max(col(SupervisionSession.planned_start)))
+                .select_from(SupervisionRecord)
+                .join(
+                    SessionAttendee, col(SessionAttendee.session_id) == SupervisionRecord.session_id
+                )
+                .join(
+                    SupervisionSession, col(SupervisionSession.id) == SupervisionRecord.session_id
+                )
+                .where(SessionAttendee.staff_id == supervisee_id)
+            )
+        ).one()
 
     async def last_for(self, supervisee_id: int) -> RecordView | None:
         row = (

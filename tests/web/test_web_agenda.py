@@ -5,6 +5,7 @@ refused. Case references only, CP first, with the day of the last manager's deci
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from aiohttp.test_utils import TestServer
@@ -632,3 +633,48 @@ async def test_each_case_on_the_agenda_has_its_next_key_date_where_the_import_ga
     )
     (theirs,) = [line for line in lines if line.startswith(f"{second.reference} (")]
     assert "next key date" not in theirs
+
+
+async def test_the_agenda_says_how_the_caseload_score_changed_since_the_last_record(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    # Issue 27: "the worker's caseload score and band and its change since last time": against
+    # the score on the day of their last recorded supervision (the allocation history, each case
+    # as recorded now). A case handed on today lowers today's score by exactly its weight.
+    grace = (await ids(playground))["Grace Lee"]
+
+    def points(text: str) -> Decimal:
+        return Decimal(text.split(" points")[0].replace(",", ""))
+
+    def caseload(card: dict[str, Any]) -> str:
+        return {f["label"]: f["value"] for f in card["facts"]}["Caseload"]
+
+    before = caseload(_card(await send(playground, grace, text="agenda")))
+    assert " since " in before, before  # the demo has recorded supervision for Grace
+    assert "(no change since " in before or "(up " in before or "(down " in before
+    async with session_factory(web_engine)() as session:
+        allocation = (
+            await session.exec(
+                select(CaseAllocation).where(
+                    CaseAllocation.staff_id == grace, col(CaseAllocation.end_date).is_(None)
+                )
+            )
+        ).first()
+        assert allocation is not None
+        allocation.end_date = DEMO_DAY  # handed on today: no longer held
+        session.add(allocation)
+        await session.commit()
+    after = caseload(_card(await send(playground, grace, text="agenda")))
+    dropped = points(before) - points(after)
+    assert dropped > 0
+    then = points(before) - _change(before)
+    assert _change(after) == points(after) - then
+
+
+def _change(text: str) -> Decimal:
+    """The signed change an agenda's caseload line states: "(up 12 since ...)" is +12."""
+    inside = text.split("(")[-1]
+    if inside.startswith("no change"):
+        return Decimal(0)
+    way, amount = inside.split(" ")[:2]
+    return Decimal(amount.replace(",", "")) * (1 if way == "up" else -1)
