@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs import guidance
+from dialogs import guidance, undo
 from dialogs.flow import FINISHED, Flow, FlowState, Outcome, Turn
 from dialogs.inputs import clean_inbound
 from dialogs.messages import (
@@ -57,6 +57,8 @@ _HELP_WORDS = {"help", "?", "menu", "what can you do", "commands"}
 _CANCEL_WORDS = {"cancel", "stop", "quit", "exit", "never mind", "nevermind"}
 # Issue 22: a step back in a form, everything answered kept.
 _BACK_WORDS = {"back", "go back", "undo", "previous", "previous step", "step back", "oops back"}
+# Outside a form: withdraw the decision or informal note just saved (dialogs.undo).
+_UNDO_WORDS = {"undo", "undo that", "undo it", "undo last", "undo the last one", "withdraw that"}
 _CARRY_ON_WORDS = {"carry on", "continue", "resume", "go on", "keep going", "back to it"}
 _CHANGE = re.compile(
     r"(?:can i |i need to |i want to |let me |please )?(?:change|edit|amend|correct|fix) "
@@ -183,6 +185,9 @@ class Engine:
                 outcome = Outcome(replies=[self._already(finished)])
             else:
                 outcome = await self._route(turn, state, inbound.payload, history)
+                undoable = state is not None and state.flow in undo.UNDOABLE
+                if undoable and outcome.recorded is not None and (offer := await undo.offer(turn)):
+                    outcome.replies = [*outcome.replies, offer]  # issue 22: an Undo button
             outcome = _with_history(before, outcome, history)
             await self._transition(ports, inbound.conversation_key, stored, state, outcome, now)
             if outcome.notifications:
@@ -256,6 +261,13 @@ class Engine:
             title = self.flows[state.flow].title if state.flow in self.flows else state.flow
             return Outcome(replies=[Say(f"Cancelled: {title}. Nothing more was saved.")])
         form = state if state is not None and self._is_form(state) else None
+        undone = _undo_button(payload)
+        if undone is not None or (form is None and words in _UNDO_WORDS):
+            # Whatever was open waits as it was: an old Undo clicked mid-form leaves the form.
+            withdrawn = await undo.undo_last(turn, undone or "")
+            return Outcome(
+                replies=withdrawn.replies, notifications=withdrawn.notifications, state=state
+            )
         if words in _BACK_WORDS:
             if form is None:
                 return Outcome(replies=[Say(_NOTHING_TO_UNDO)], state=state)
@@ -422,6 +434,15 @@ def _with_history(
         data[_HISTORY_KEY] = kept
         outcome.state = FlowState(after.flow, after.step, data)
     return outcome
+
+
+def _undo_button(payload: Payload) -> str | None:
+    """What an Undo button under something saved was for ("decision:42"), or None."""
+    if isinstance(payload, Choice) and (
+        payload.value == undo.UNDO or payload.value.startswith(undo.UNDO + ":")
+    ):
+        return payload.value.removeprefix(undo.UNDO).lstrip(":")
+    return None
 
 
 def _asks(words: str) -> bool:

@@ -15,6 +15,7 @@ from storage.models.operations import (
     ConversationReference,
     DialogState,
     OutboxMessage,
+    PlaygroundTurn,
     ProcessedInbound,
     Snooze,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "OutboxMessage",
     "OverCapApproval",
     "PersonalElement",
+    "PlaygroundTurn",
     "ProcessedInbound",
     "RecordAction",
     "RecordCaseDiscussion",

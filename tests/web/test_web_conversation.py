@@ -4,15 +4,22 @@ anything is written. The demo clock starts on Monday 23 November 2026 at 10:00."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 from test_web_api import API, form_values, get, ids, send
 
 from storage.db import session_factory
-from storage.models import SupervisionSession
+from storage.models import (
+    AuditEvent,
+    Case,
+    CaseAllocation,
+    ManagerDecision,
+    SupervisionSession,
+)
 
 
 async def sessions(engine: AsyncEngine) -> list[SupervisionSession]:
@@ -139,9 +146,58 @@ async def test_a_question_mid_form_is_answered_and_the_form_waits(
 
 async def test_back_with_no_form_open_writes_nothing(playground: TestServer) -> None:
     sam = (await ids(playground))["Sam Taylor"]
-    body = await send(playground, sam, text="undo")
+    body = await send(playground, sam, text="back")
     assert says(body)[0].startswith("There is no form open to go back in.")
     assert body["flow"] is None
+    body = await send(playground, sam, text="undo")  # nothing saved to withdraw either
+    assert says(body)[0].startswith("Nothing to undo: you have not saved a manager decision")
+    assert body["flow"] is None
+
+
+async def test_undo_after_saving_a_decision_withdraws_it_once(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    """Issue 22 item 1: the Undo under a saved decision (or "undo") withdraws it, kept and
+    audited; a double click and a second "undo" withdraw nothing more."""
+    people = await ids(playground)
+    priya, sam = people["Priya Shah"], people["Sam Taylor"]
+    async with session_factory(web_engine)() as session:
+        reference = (
+            await session.exec(
+                select(Case.reference)
+                .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
+                .where(CaseAllocation.staff_id == sam, col(Case.closed).is_(None))
+            )
+        ).first()
+    await send(playground, priya, text=f"decision {reference} close the case because needs met")
+    body = await send(playground, priya, choice="confirm")
+    assert says(body)[0].startswith("Recorded: Managers Decision on")
+    (offer,) = of_type(body, "choice")
+    (undo,) = offer["options"]
+    assert undo["label"] == "Undo"
+    for _ in range(2):  # a double click
+        body = await send(playground, priya, choice=undo["value"])
+    async with session_factory(web_engine)() as session:
+        saved = (
+            await session.exec(select(ManagerDecision).order_by(col(ManagerDecision.id).desc()))
+        ).first()
+        withdrawn = (
+            await session.exec(select(AuditEvent).where(AuditEvent.action == "withdraw"))
+        ).all()
+    assert saved is not None
+    assert saved.withdrawn_by_id == priya
+    assert saved.decision == "close the case"  # kept on file
+    assert [(w.subject_type, w.subject_id) for w in withdrawn] == [
+        ("manager_decision", str(saved.id))
+    ]
+    assert says(body)[0].startswith(f"Nothing more to undo: the Managers Decision on {reference}")
+    body = await send(playground, priya, text="undo")
+    assert says(body)[0].startswith("Nothing more to undo")
+    # Sam, told of the decision, is told it is withdrawn: the case and the date, no content.
+    _, inbox = await get(playground, f"{API}/inbox/{sam}")
+    told = json.dumps(inbox)
+    assert f"Priya Shah withdrew the Managers Decision on {reference}" in told
+    assert "needs met" not in told.split("withdrew")[-1]
 
 
 async def test_push_it_back_a_week_moves_from_the_booked_time(playground: TestServer) -> None:
