@@ -5,13 +5,16 @@ anything is written. The demo clock starts on Monday 23 November 2026 at 10:00."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from test_web_api import API, form_values, get, ids, send
+from web_helpers import demo_clock, playground_settings
 
+from bot.app import create_app
 from storage.db import session_factory
 from storage.models import (
     AuditEvent,
@@ -289,3 +292,82 @@ async def test_one_record_to_sign_is_shown_over_http(playground: TestServer) -> 
     (card,) = of_type(body, "card")
     assert card["actions"][0]["value"] == "confirm"
     assert body["flow"] == "sign"
+
+
+async def test_any_question_mid_form_is_answered_and_another_form_asks_first(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    """Issue 22 item 2: help, the score's breakdown, the agenda, next supervision and the team's
+    compliance are answered mid-form with Carry on / Cancel, every answer kept; starting another
+    conversation asks whether to leave the form, and carrying on loses nothing."""
+    before = len(await sessions(web_engine))
+    priya = (await ids(playground))["Priya Shah"]
+    (form,) = (await send(playground, priya, command={"name": "book"}))["replies"]
+    values = form_values(form, person="Sam Taylor", when="", venue="Room 9")
+    await send(playground, priya, form={"form_id": "book", "values": values})
+    asked = {
+        "help": "Here is what I can do for you",
+        "how's my team's compliance": "compliance",
+        "what's on the agenda for my supervision with Sam": "",
+        "who can take a new CP case": "",
+    }
+    for question, expected in asked.items():
+        body = await send(playground, priya, text=question)
+        assert body["flow"] == "book", question  # still waiting for the booking
+        offer = of_type(body, "choice")[-1]
+        assert [o["value"] for o in offer["options"]] == ["form:carry_on", "form:cancel"], question
+        assert expected.lower() in json.dumps(body["replies"][:-1]).lower(), question
+    # The score card's own button ("Show every point") is answered too, the form still waiting.
+    body = await send(playground, priya, command={"name": "caseload"})
+    point = next(a for a in of_type(body, "card")[0]["actions"] if "breakdown:" in a["value"])
+    body = await send(playground, priya, choice=point["value"])
+    assert of_type(body, "card")[0]["title"].startswith("Every point")
+    assert body["flow"] == "book"
+
+    # Another conversation: asked whether to leave the form first.
+    body = await send(playground, priya, text="I need to record an absence for Sam next week")
+    (ask,) = of_type(body, "choice")
+    assert ask["prompt"].startswith("You are in the middle of book supervision. Leave it")
+    assert [o["label"] for o in ask["options"]] == [
+        "Carry on: Book supervision",
+        "Leave it: Record an absence",
+    ]
+    assert body["flow"] == "book"
+    body = await send(playground, priya, choice="form:carry_on")
+    kept = values_of(of_type(body, "form")[0])
+    assert (kept["person"], kept["venue"]) == ("Sam Taylor", "Room 9")
+    # A command says the same; leaving starts the other conversation.
+    body = await send(playground, priya, command={"name": "absence"})
+    leave = of_type(body, "choice")[0]["options"][1]["value"]
+    body = await send(playground, priya, choice=leave)
+    assert body["flow"] == "absence"
+    assert of_type(body, "form")[0]["form_id"] == "absence"
+    assert len(await sessions(web_engine)) == before
+
+
+async def test_the_conversation_is_kept_across_a_server_restart(web_demo_file: Path) -> None:
+    """Issue 22 item 3: the transcript is in the database, not the server's memory: a new app
+    on the same database (a restart) shows each person's conversation as it was."""
+
+    def started() -> TestServer:
+        app = create_app(
+            playground_settings(web_demo_file), clock=demo_clock(), run_scheduler=False
+        )
+        return TestServer(app, host="127.0.0.1")
+
+    async with started() as before:
+        people = await ids(before)
+        priya, sam = people["Priya Shah"], people["Sam Taylor"]
+        await send(before, priya, text="what's my caseload score")
+        await send(before, priya, command={"name": "book"})
+        await send(before, sam, text="hello")
+    async with started() as after:
+        _, kept = await get(after, f"{API}/transcript/{priya}")
+        assert [turn["you"] for turn in kept["turns"]] == ["what's my caseload score", "/book"]
+        assert kept["turns"][0]["replies"][0]["title"].startswith("Your caseload")
+        assert kept["turns"][1]["replies"][0]["type"] == "form"
+        _, other = await get(after, f"{API}/transcript/{sam}")
+        assert [turn["you"] for turn in other["turns"]] == ["hello"]
+        # and the booking form is still open after the restart, as the conversation says
+        body = await send(after, priya, text="carry on")
+        assert body["flow"] == "book"
