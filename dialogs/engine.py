@@ -85,10 +85,7 @@ INTERRUPTIONS = frozenset(
 _QUESTION = re.compile(r"^(what|whats|how|when|am|is|are|do|does|show|can|who|which|where)\b")
 # A request for another conversation typed mid-form ("book Sam in for Friday", "I need to record
 # a decision"), rather than an answer to the form's step: asked whether to leave the form.
-_REQUEST = re.compile(
-    r"^(i want to|i need to|i would like to|can you|could you|please|let us|i have decided|"
-    r"we agreed|start|new)\b"
-)
+_REQUEST = re.compile(r"^(i want to|i need to|i would like to|let us|can i|could i)\b")
 # The buttons under an answered question: values no flow uses for anything else.
 CARRY_ON = "form:carry_on"
 CANCEL_FORM = "form:cancel"
@@ -314,9 +311,12 @@ class Engine:
                 return await self._start(turn, name, argument)
         if form is not None and isinstance(payload, Text) and self._asks_or_requests(words):
             intent = self.understanding.match(payload.text)
-            # Answered if it is a question; another conversation asks to leave the form first,
-            # so a message that was meant as an answer loses nothing (Carry on).
-            if intent is not None and intent.sure and intent.flow != form.flow:
+            # A question is answered. Another conversation is offered (leave the form?) only
+            # when asked for by its command word or as a request: a question such as "can you
+            # add the visit date" typed as a form's answer is left to the form.
+            wanted = intent is not None and intent.sure and intent.flow != form.flow
+            asked_for = not _asks(words) or _REQUEST.match(words) is not None
+            if wanted and intent and (intent.flow in INTERRUPTIONS or asked_for):
                 return await self._mid_form(turn, form, intent.flow, intent.argument)
         if state is not None and state.flow in self.flows:
             flow = self.flows[state.flow]

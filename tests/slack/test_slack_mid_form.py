@@ -73,3 +73,31 @@ async def test_undo_withdraws_a_decision_just_saved_once(slack: SlackHarness) ->
         ).all()
     assert sum(1 for r in rows if r.withdrawn_at is not None) == 1
     assert len(events) == 1
+
+
+async def test_another_conversation_mid_form_asks_to_leave_and_carry_on_keeps_it(
+    slack: SlackHarness,
+) -> None:
+    """Issue 22 item 2 over Slack: help is answered mid-form with Carry on; a request for
+    another conversation asks whether to leave the form, and Carry on keeps every answer."""
+    priya = slack.as_user("UPRIYA")
+    await priya.say("book a supervision with Sam Taylor tomorrow at half two")
+    await slack.fake.wait_for("chat.postMessage")
+    await priya.say("help")
+    helped = (await slack.fake.wait_for("chat.postMessage", 2))[1]
+    assert "Here is what I can do for you" in json.dumps(helped.payload["blocks"])
+    assert [b["value"] for b in buttons_of(helped)] == ["form:carry_on", "form:cancel"]
+    await priya.say("I need to record an absence for Sam next week")
+    asked = (await slack.fake.wait_for("chat.postMessage", 3))[2]
+    text = json.dumps(asked.payload["blocks"])
+    assert "You are in the middle of book supervision. Leave it" in text
+    carry, leave = buttons_of(asked)
+    assert (carry["value"], leave["value"].split(":")[:3]) == (
+        "form:carry_on",
+        ["form", "leave", "absence"],
+    )
+    await priya.interact(click("form:carry_on", "8.1", carry["action_id"]))
+    opened = (await slack.fake.wait_for("views.open"))[0]
+    modal = json.dumps(opened.payload["view"])
+    assert "Sam Taylor" in modal
+    assert "half two" in modal  # the date as typed, kept
