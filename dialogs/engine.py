@@ -316,7 +316,7 @@ class Engine:
             # add the visit date" typed as a form's answer is left to the form.
             wanted = intent is not None and intent.sure and intent.flow != form.flow
             asked_for = not _asks(words) or _REQUEST.match(words) is not None
-            if wanted and intent and (intent.flow in INTERRUPTIONS or asked_for):
+            if wanted and intent and (self._answers_at_once(intent.flow) or asked_for):
                 return await self._mid_form(turn, form, intent.flow, intent.argument)
         if state is not None and state.flow in self.flows:
             flow = self.flows[state.flow]
@@ -343,6 +343,14 @@ class Engine:
         return _asks(words) or (
             len(split) >= 2
             and (self.understanding.is_command_word(split[0]) or _REQUEST.match(words) is not None)
+        )
+
+    def _answers_at_once(self, name: str) -> bool:
+        """A question, or a one-click action on a card (snooze a reminder, mark a session
+        held): done in the turn, no form of its own, so an open form can wait for it."""
+        flow = self.flows.get(name)
+        return name in INTERRUPTIONS or (
+            flow is not None and not getattr(flow, "captures_text", True)
         )
 
     def _is_form(self, state: FlowState) -> bool:
@@ -412,7 +420,7 @@ class Engine:
         """Issue 22: something asked while a form is open. A question is answered and the form
         waits; another conversation asks first whether to leave the form (nothing is lost if
         they carry on); the form's own conversation started again starts it again, as before."""
-        if name in INTERRUPTIONS:
+        if self._answers_at_once(name):
             return await self._interrupt(turn, form, name, argument)
         if name == form.flow or name not in self.flows:
             return await self._start(turn, name, argument)
