@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs import guidance
+from dialogs import guidance, undo
 from dialogs.flow import FINISHED, Flow, FlowState, Outcome, Turn
 from dialogs.inputs import clean_inbound
 from dialogs.messages import (
@@ -57,6 +57,8 @@ _HELP_WORDS = {"help", "?", "menu", "what can you do", "commands"}
 _CANCEL_WORDS = {"cancel", "stop", "quit", "exit", "never mind", "nevermind"}
 # Issue 22: a step back in a form, everything answered kept.
 _BACK_WORDS = {"back", "go back", "undo", "previous", "previous step", "step back", "oops back"}
+# Outside a form: withdraw the decision or informal note just saved (dialogs.undo).
+_UNDO_WORDS = {"undo", "undo that", "undo it", "undo last", "undo the last one", "withdraw that"}
 _CARRY_ON_WORDS = {"carry on", "continue", "resume", "go on", "keep going", "back to it"}
 _CHANGE = re.compile(
     r"(?:can i |i need to |i want to |let me |please )?(?:change|edit|amend|correct|fix) "
@@ -64,12 +66,30 @@ _CHANGE = re.compile(
     r"(?: (?:and|or) (?:the )?(?:date|time))?(?: please)?"
 )
 # Conversations that only show something: asked in the middle of a form, they are answered and
-# the form waits where it was (issue 22: interrupting a form).
-INTERRUPTIONS = frozenset({"caseload", "due"})
+# the form waits where it was (issue 22: interrupting a form). Any other conversation started
+# mid-form asks first whether to leave the form.
+INTERRUPTIONS = frozenset(
+    {
+        "caseload",  # a score, and its breakdown ("Show every point")
+        "due",  # next supervision
+        "agenda",
+        "compliance",
+        "whocan",
+        "whatif",
+        "asye",
+        "help",
+        "hello",
+        "thanks",
+    }
+)
 _QUESTION = re.compile(r"^(what|whats|how|when|am|is|are|do|does|show|can|who|which|where)\b")
+# A request for another conversation typed mid-form ("book Sam in for Friday", "I need to record
+# a decision"), rather than an answer to the form's step: asked whether to leave the form.
+_REQUEST = re.compile(r"^(i want to|i need to|i would like to|let us|can i|could i)\b")
 # The buttons under an answered question: values no flow uses for anything else.
 CARRY_ON = "form:carry_on"
 CANCEL_FORM = "form:cancel"
+LEAVE_FORM = "form:leave:"  # + "flow:argument": leave the form and start that conversation
 # The steps kept for "back": enough for any form here, small enough to store with the state.
 HISTORY = 12
 _HISTORY_KEY = "_history"
@@ -183,6 +203,9 @@ class Engine:
                 outcome = Outcome(replies=[self._already(finished)])
             else:
                 outcome = await self._route(turn, state, inbound.payload, history)
+                undoable = state is not None and state.flow in undo.UNDOABLE
+                if undoable and outcome.recorded is not None and (offer := await undo.offer(turn)):
+                    outcome.replies = [*outcome.replies, offer]  # issue 22: an Undo button
             outcome = _with_history(before, outcome, history)
             await self._transition(ports, inbound.conversation_key, stored, state, outcome, now)
             if outcome.notifications:
@@ -248,14 +271,26 @@ class Engine:
         history: list[dict[str, Any]] | None = None,
     ) -> Outcome:
         words = "cancel" if payload == Choice(CANCEL_FORM) else _plain(payload)
+        form = state if state is not None and self._is_form(state) else None
         if words in _HELP_WORDS:
+            if form is not None:
+                return await self._interrupt(turn, form, "help", "")
             return Outcome(replies=await guidance.help_replies(turn, self.flows), state=state)
+        if isinstance(payload, Choice) and payload.value.startswith(LEAVE_FORM):
+            name, _, argument = payload.value.removeprefix(LEAVE_FORM).partition(":")
+            return await self._start(turn, name, argument)  # the form is left, as asked
         if words in _CANCEL_WORDS:
             if state is None:
                 return Outcome(replies=[Say("Nothing to cancel.")])
             title = self.flows[state.flow].title if state.flow in self.flows else state.flow
             return Outcome(replies=[Say(f"Cancelled: {title}. Nothing more was saved.")])
-        form = state if state is not None and self._is_form(state) else None
+        undone = _undo_button(payload)
+        if undone is not None or (form is None and words in _UNDO_WORDS):
+            # Whatever was open waits as it was: an old Undo clicked mid-form leaves the form.
+            withdrawn = await undo.undo_last(turn, undone or "")
+            return Outcome(
+                replies=withdrawn.replies, notifications=withdrawn.notifications, state=state
+            )
         if words in _BACK_WORDS:
             if form is None:
                 return Outcome(replies=[Say(_NOTHING_TO_UNDO)], state=state)
@@ -266,18 +301,23 @@ class Engine:
             return await self._change(turn, form, change["what"])
         match payload:
             case Command(name=name, argument=argument):
-                if form is not None and name in INTERRUPTIONS:
-                    return await self._interrupt(turn, form, name, argument)
+                if form is not None:
+                    return await self._mid_form(turn, form, name, argument)
                 return await self._start(turn, name, argument)
             case Choice(value=value) if state is None or value.startswith("start:"):
                 name, _, argument = value.removeprefix("start:").partition(":")
-                if form is not None and name in INTERRUPTIONS:
-                    return await self._interrupt(turn, form, name, argument)
+                if form is not None:
+                    return await self._mid_form(turn, form, name, argument)
                 return await self._start(turn, name, argument)
-        if form is not None and isinstance(payload, Text) and _asks(words):
+        if form is not None and isinstance(payload, Text) and self._asks_or_requests(words):
             intent = self.understanding.match(payload.text)
-            if intent is not None and intent.sure and intent.flow in INTERRUPTIONS:
-                return await self._interrupt(turn, form, intent.flow, intent.argument)
+            # A question is answered. Another conversation is offered (leave the form?) only
+            # when asked for by its command word or as a request: a question such as "can you
+            # add the visit date" typed as a form's answer is left to the form.
+            wanted = intent is not None and intent.sure and intent.flow != form.flow
+            asked_for = not _asks(words) or _REQUEST.match(words) is not None
+            if wanted and intent and (self._answers_at_once(intent.flow) or asked_for):
+                return await self._mid_form(turn, form, intent.flow, intent.argument)
         if state is not None and state.flow in self.flows:
             flow = self.flows[state.flow]
             if isinstance(payload, Text) and not getattr(flow, "captures_text", True):
@@ -295,6 +335,23 @@ class Engine:
                 replies=[Say("That form has expired; start again from the menu.", Tone.WARNING)]
             )
         return Outcome(replies=await guidance.not_understood(turn))
+
+    def _asks_or_requests(self, words: str) -> bool:
+        """A question, or a request for a conversation by its command word or as a request ("I
+        need to ..."): never a bare answer to a form's step."""
+        split = words.split()
+        return _asks(words) or (
+            len(split) >= 2
+            and (self.understanding.is_command_word(split[0]) or _REQUEST.match(words) is not None)
+        )
+
+    def _answers_at_once(self, name: str) -> bool:
+        """A question, or a one-click action on a card (snooze a reminder, mark a session
+        held): done in the turn, no form of its own, so an open form can wait for it."""
+        flow = self.flows.get(name)
+        return name in INTERRUPTIONS or (
+            flow is not None and not getattr(flow, "captures_text", True)
+        )
 
     def _is_form(self, state: FlowState) -> bool:
         """A conversation waiting for answers (a form, a question, a card to confirm), not a
@@ -359,6 +416,26 @@ class Engine:
                 return Outcome(replies=[Say(lead), *edited.replies], state=edited.state)
         return await self._again(turn, state, lead)
 
+    async def _mid_form(self, turn: Turn, form: FlowState, name: str, argument: str) -> Outcome:
+        """Issue 22: something asked while a form is open. A question is answered and the form
+        waits; another conversation asks first whether to leave the form (nothing is lost if
+        they carry on); the form's own conversation started again starts it again, as before."""
+        if self._answers_at_once(name):
+            return await self._interrupt(turn, form, name, argument)
+        if name == form.flow or name not in self.flows:
+            return await self._start(turn, name, argument)
+        title, other = self._title(form), self.flows[name].title
+        carried = argument if len(argument) <= guidance.MAX_CARRIED else ""
+        ask = AskChoice(
+            f"You are in the middle of {title.lower()}. Leave it and start "
+            f"{other[:1].lower()}{other[1:]}? If you carry on, everything you entered is kept.",
+            (
+                Option(CARRY_ON, f"Carry on: {title}"),
+                Option(f"{LEAVE_FORM}{name}:{carried}", f"Leave it: {other}"),
+            ),
+        )
+        return Outcome(replies=[ask], state=form)
+
     async def _interrupt(self, turn: Turn, state: FlowState, name: str, argument: str) -> Outcome:
         """Issue 22: a question in the middle of a form is answered, and the form waits where
         it was, everything entered kept; a button offers to carry on."""
@@ -422,6 +499,15 @@ def _with_history(
         data[_HISTORY_KEY] = kept
         outcome.state = FlowState(after.flow, after.step, data)
     return outcome
+
+
+def _undo_button(payload: Payload) -> str | None:
+    """What an Undo button under something saved was for ("decision:42"), or None."""
+    if isinstance(payload, Choice) and (
+        payload.value == undo.UNDO or payload.value.startswith(undo.UNDO + ":")
+    ):
+        return payload.value.removeprefix(undo.UNDO).lstrip(":")
+    return None
 
 
 def _asks(words: str) -> bool:

@@ -18,6 +18,7 @@ from dialogs.views import (
     ActionView,
     CaseView,
     DueRecords,
+    EnteredNoteView,
     HeldCase,
     PersonalElementView,
     RecordView,
@@ -260,6 +261,7 @@ class Notes(Protocol):
         rationale: str,
         decided_on: date,
         note_type: str,
+        recorded_at: datetime | None = None,
     ) -> int: ...
 
     async def informal(
@@ -270,7 +272,19 @@ class Notes(Protocol):
         occurred_at: datetime,
         discussed: str,
         decided: str,
+        recorded_by_id: int | None = None,
+        recorded_at: datetime | None = None,
     ) -> int: ...
+
+    async def last_entered(self, staff_id: int) -> EnteredNoteView | None:
+        """The manager decision or informal supervision note this person saved last, withdrawn
+        or not (issue 22: "undo" withdraws only that one, and a second "undo" nothing more)."""
+        ...
+
+    async def withdraw(self, kind: str, note_id: int, *, by_id: int, at: datetime) -> bool:
+        """Mark the note withdrawn by `by_id` at `at`; False if it already was (a double click
+        or a race), so it is withdrawn once."""
+        ...
 
     async def informal_at(
         self, *, supervisor_id: int, supervisee_id: int, occurred_at: datetime

@@ -131,6 +131,10 @@ class Understanding:
         self._common = self._known - {"#name"}
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
+    def is_command_word(self, word: str) -> bool:
+        """Whether a message starting with `word` names a conversation ("book ...")."""
+        return word in self._commands
+
     def _tokens(self, text: str) -> list[str]:
         return ["#name" if t in self._names else t for t in _raw_tokens(text)]
 

@@ -167,3 +167,21 @@ class AbsenceView:
     kind: AbsenceKind
     start: date
     end: date
+
+
+@dataclass(frozen=True, slots=True)
+class EnteredNoteView:
+    """A manager decision or informal supervision note as "undo" sees it (issue 22): when and by
+    whom it was saved and what depends on it, never its content."""
+
+    kind: str  # "manager_decision" or "informal_supervision", as the audit trail names them
+    id: int
+    recorded_at: datetime
+    withdrawn_at: datetime | None = None
+    exported_at: datetime | None = None  # a decision sent to the child's record
+    case_reference: str = ""  # a decision's case
+    note_type: str = ""  # a decision's name in the pack ("Managers Decision")
+    decided_on: date | None = None
+    occurred_at: datetime | None = None  # informal supervision's moment
+    told_staff_ids: tuple[int, ...] = ()  # who was told it was saved: told it is withdrawn
+    other_staff_id: int | None = None  # informal supervision's other party

@@ -88,6 +88,7 @@ async def pending_case_notes(
             .where(
                 ManagerDecision.organisation_id == organisation_id,
                 unsent(col(ManagerDecision.exported_at)),
+                col(ManagerDecision.withdrawn_at).is_(None),  # undone by its author (issue 22)
             )
             .order_by(col(ManagerDecision.decided_on), col(ManagerDecision.id))
         )

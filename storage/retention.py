@@ -24,6 +24,7 @@ from storage.models import (
     InformalSupervision,
     MissedMonth,
     PersonalElement,
+    PlaygroundTurn,
     RecordAction,
     RecordCaseDiscussion,
     RecordDecision,
@@ -138,6 +139,8 @@ async def erase(session: AsyncSession, items: Sequence[Expired]) -> int:
             delete(ConversationReference).where(
                 col(ConversationReference.staff_id) == item.staff_id
             ),
+            # Issue 22: the playground's conversation as them.
+            delete(PlaygroundTurn).where(col(PlaygroundTurn.staff_id) == item.staff_id),
         ]
         for statement in statements:
             await connection.execute(statement)

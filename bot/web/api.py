@@ -15,6 +15,7 @@ from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
 from dialogs.messages import Say
 from dialogs.registry import flows
 from dialogs.when import describe
+from storage import transcripts
 from storage.db import session_factory
 from storage.models import Staff
 
@@ -26,9 +27,8 @@ log = logging.getLogger(__name__)
 ATTACHMENTS = web.AppKey("playground_attachments", AttachmentStore)
 TIME_TRAVEL = web.AppKey("playground_time_travel", asyncio.Lock)
 # Issue 21 item 11: what each person said and was answered, so a reload of the page shows the
-# conversation so far. Kept in this process only (the demo's own), the newest turns per person.
-TRANSCRIPTS = web.AppKey("playground_transcripts", dict)
-TRANSCRIPT_TURNS = 200
+# conversation so far; issue 22: in the database (storage.transcripts), so a restart keeps it.
+TRANSCRIPT_TURNS = transcripts.TURNS_KEPT
 ECHO_LIMIT = 500
 PREFIX = "/playground/api"
 # A whole record's sections typed at once stay far below this.
@@ -41,7 +41,6 @@ ALREADY = Say(
 def add_routes(app: web.Application) -> None:
     app[ATTACHMENTS] = AttachmentStore()
     app[TIME_TRAVEL] = asyncio.Lock()
-    app[TRANSCRIPTS] = {}
     app.router.add_get(f"{PREFIX}/people", list_people)
     app.router.add_get(f"{PREFIX}/flows", list_flows)
     app.router.add_post(f"{PREFIX}/send", send)
@@ -121,9 +120,8 @@ async def send(request: web.Request) -> web.Response:
     replies = (ALREADY,) if result.duplicate else result.replies
     shown = replies_json(replies, app[ATTACHMENTS])
     if not result.duplicate:
-        turns = app[TRANSCRIPTS].setdefault(staff_id, [])
-        turns.append({"you": _echo(body), "replies": shown})
-        del turns[:-TRANSCRIPT_TURNS]
+        turn = {"you": _echo(body), "replies": shown}
+        await transcripts.keep(app[ENGINE], staff_id, turn, app[CLOCK]())
     return web.json_response(
         {
             "replies": shown,
@@ -154,7 +152,9 @@ async def transcript(request: web.Request) -> web.Response:
         staff_id = id_of(int(request.match_info["staff_id"]), "the staff id")
     except (BadMessage, ValueError):
         return _problem("nobody on the staff list has that id", 404)
-    return web.json_response({"turns": request.app[TRANSCRIPTS].get(staff_id, [])})
+    return web.json_response(
+        {"turns": list(await transcripts.turns(request.app[ENGINE], staff_id))}
+    )
 
 
 async def inbox(request: web.Request) -> web.Response:

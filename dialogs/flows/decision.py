@@ -213,6 +213,7 @@ class DecisionFlow:
             rationale=values["rationale"],
             decided_on=decided_on,
             note_type=term,
+            recorded_at=turn.now,
         )
         await turn.ports.audit.record(
             actor_id=turn.actor.id,

@@ -122,6 +122,8 @@ class InformalFlow(FormFlow):
             occurred_at=occurred,
             discussed=values["discussed"],
             decided=values.get("decided", ""),
+            recorded_by_id=turn.actor.id,
+            recorded_at=turn.now,
         )
         # Who recorded it (the supervisor or the supervisee) is this write's actor: the audit
         # trail carries it, hash-chained, beside the note's two parties.

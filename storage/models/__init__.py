@@ -16,6 +16,7 @@ from storage.models.operations import (
     ConversationReference,
     DialogState,
     OutboxMessage,
+    PlaygroundTurn,
     ProcessedInbound,
     Snooze,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "OutboxMessage",
     "OverCapApproval",
     "PersonalElement",
+    "PlaygroundTurn",
     "ProcessedInbound",
     "RecordAction",
     "RecordCaseDiscussion",

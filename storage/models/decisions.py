@@ -24,6 +24,10 @@ class ManagerDecision(SQLModel, table=True):
     note_type: str = Field(max_length=80)  # the pack's term, e.g. "Managers Decision"
     exported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Issue 22: "undo" just after saving withdraws it. The row stays (case records are audited)
+    # but no longer counts: not exported, not on an agenda.
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
 class InformalSupervision(SQLModel, table=True):
@@ -36,6 +40,10 @@ class InformalSupervision(SQLModel, table=True):
     discussed: str = Field(sa_type=EncryptedText)
     decided: str = Field(default="", sa_type=EncryptedText)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Either party may record it; only who did may undo it (issue 22). None on older rows.
+    recorded_by_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
 class UniqueWrite(SQLModel, table=True):

@@ -120,3 +120,15 @@ class Snooze(SQLModel, table=True):
     kind: str = Field(max_length=60)  # the due item's kind: one_to_one, record, case_supervision
     until: date  # inclusive
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PlaygroundTurn(SQLModel, table=True):
+    """Issue 22: one turn of the local playground's conversation as a person (what they did and
+    the replies as the page showed them), so a reload or a server restart shows it again. The
+    newest few hundred per person are kept (bot.web.transcripts); encrypted like record text,
+    since replies show it; erased with the person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    turn: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
+    said_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

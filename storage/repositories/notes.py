@@ -6,16 +6,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogs.ports import ConcurrentUpdate
-from dialogs.views import AbsenceView, PersonalElementView
+from dialogs.views import AbsenceView, EnteredNoteView, PersonalElementView
 from policy.vocabulary import AbsenceKind, CancelReason
 from storage.models import (
     Absence,
+    AuditEvent,
+    Case,
     CourseCompletion,
     InformalSupervision,
     ManagerDecision,
@@ -26,6 +29,13 @@ from storage.models import (
 )
 from storage.models import PersonalElement as PersonalElementRow
 from storage.models.base import utcnow
+from storage.repositories.people import core_rows
+
+# What "undo" may withdraw, by the audit trail's name for it (dialogs.undo).
+_UNDOABLE: dict[str, type[ManagerDecision] | type[InformalSupervision]] = {
+    "manager_decision": ManagerDecision,
+    "informal_supervision": InformalSupervision,
+}
 
 
 class SqlNotes:
@@ -91,19 +101,21 @@ class SqlNotes:
         rationale: str,
         decided_on: date,
         note_type: str,
+        recorded_at: datetime | None = None,
     ) -> int:
-        return await self._add(
-            ManagerDecision(
-                organisation_id=organisation_id,
-                case_id=case_id,
-                decided_by_id=decided_by_id,
-                worker_id=worker_id,
-                decision=decision,
-                rationale=rationale,
-                decided_on=decided_on,
-                note_type=note_type,
-            )
+        row = ManagerDecision(
+            organisation_id=organisation_id,
+            case_id=case_id,
+            decided_by_id=decided_by_id,
+            worker_id=worker_id,
+            decision=decision,
+            rationale=rationale,
+            decided_on=decided_on,
+            note_type=note_type,
         )
+        if recorded_at is not None:  # the turn's clock: "undo" measures its window by it
+            row.created_at = recorded_at
+        return await self._add(row)
 
     async def informal(
         self,
@@ -113,16 +125,111 @@ class SqlNotes:
         occurred_at: datetime,
         discussed: str,
         decided: str,
+        recorded_by_id: int | None = None,
+        recorded_at: datetime | None = None,
     ) -> int:
-        return await self._add(
-            InformalSupervision(
-                supervisor_id=supervisor_id,
-                supervisee_id=supervisee_id,
-                occurred_at=occurred_at,
-                discussed=discussed,
-                decided=decided,
-            )
+        row = InformalSupervision(
+            supervisor_id=supervisor_id,
+            supervisee_id=supervisee_id,
+            occurred_at=occurred_at,
+            discussed=discussed,
+            decided=decided,
+            recorded_by_id=recorded_by_id,
         )
+        if recorded_at is not None:
+            row.created_at = recorded_at
+        return await self._add(row)
+
+    async def last_entered(self, staff_id: int) -> EnteredNoteView | None:
+        # The audit trail orders one person's writes across both tables (its ids only grow),
+        # whatever clock dated them. Columns only: the content is never read (nor decrypted).
+        last = (
+            await self._session.exec(
+                select(AuditEvent.subject_type, AuditEvent.subject_id)
+                .where(
+                    AuditEvent.actor_id == staff_id,
+                    AuditEvent.action == "write",
+                    col(AuditEvent.subject_type).in_(list(_UNDOABLE)),
+                )
+                .order_by(col(AuditEvent.id).desc())
+                .limit(1)
+            )
+        ).first()
+        if last is None or not last[1].isdigit():
+            return None
+        kind, note_id = last[0], int(last[1])
+        if kind == "manager_decision":
+            decision = (
+                await core_rows(
+                    self._session,
+                    core_select(
+                        col(ManagerDecision.created_at),
+                        col(ManagerDecision.withdrawn_at),
+                        col(ManagerDecision.exported_at),
+                        col(Case.reference),
+                        col(ManagerDecision.note_type),
+                        col(ManagerDecision.decided_on),
+                        col(ManagerDecision.worker_id),
+                    )
+                    .join(Case, col(Case.id) == ManagerDecision.case_id)
+                    .where(
+                        col(ManagerDecision.id) == note_id,
+                        col(ManagerDecision.decided_by_id) == staff_id,
+                    ),
+                )
+            ).first()
+            if decision is None:
+                return None
+            worker = decision.worker_id
+            return EnteredNoteView(
+                kind=kind,
+                id=note_id,
+                recorded_at=decision.created_at,
+                withdrawn_at=decision.withdrawn_at,
+                exported_at=decision.exported_at,
+                case_reference=decision.reference,
+                note_type=decision.note_type,
+                decided_on=decision.decided_on,
+                told_staff_ids=(worker,) if worker and worker != staff_id else (),
+            )
+        informal = (
+            await core_rows(
+                self._session,
+                core_select(
+                    col(InformalSupervision.created_at),
+                    col(InformalSupervision.withdrawn_at),
+                    col(InformalSupervision.occurred_at),
+                    col(InformalSupervision.supervisor_id),
+                    col(InformalSupervision.supervisee_id),
+                ).where(
+                    col(InformalSupervision.id) == note_id,
+                    col(InformalSupervision.recorded_by_id) == staff_id,
+                ),
+            )
+        ).first()
+        if informal is None:
+            return None
+        supervisor, supervisee = informal.supervisor_id, informal.supervisee_id
+        return EnteredNoteView(
+            kind=kind,
+            id=note_id,
+            recorded_at=informal.created_at,
+            withdrawn_at=informal.withdrawn_at,
+            occurred_at=informal.occurred_at,
+            other_staff_id=supervisee if supervisor == staff_id else supervisor,
+        )
+
+    async def withdraw(self, kind: str, note_id: int, *, by_id: int, at: datetime) -> bool:
+        model = _UNDOABLE[kind]
+        # Conditional: of two withdrawals (a double click, two instances), one changes the row.
+        statement = (
+            update(model)
+            .where(col(model.id) == note_id, col(model.withdrawn_at).is_(None))
+            .values(withdrawn_at=at, withdrawn_by_id=by_id)
+        )
+        connection = await self._session.connection()
+        result = await connection.execute(statement)
+        return bool(result.rowcount)
 
     async def informal_at(
         self, *, supervisor_id: int, supervisee_id: int, occurred_at: datetime
@@ -131,6 +238,7 @@ class SqlNotes:
             InformalSupervision.supervisor_id == supervisor_id,
             InformalSupervision.supervisee_id == supervisee_id,
             InformalSupervision.occurred_at == occurred_at,
+            col(InformalSupervision.withdrawn_at).is_(None),  # withdrawn: recorded again
         )
         return (await self._session.exec(query.limit(1))).first() is not None
 

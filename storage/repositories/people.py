@@ -200,7 +200,10 @@ class SqlCases:
                 col(ManagerDecision.case_id),
                 func.max(col(ManagerDecision.decided_on)).label("last"),
             )
-            .where(col(ManagerDecision.case_id).in_(list(case_ids)))
+            .where(
+                col(ManagerDecision.case_id).in_(list(case_ids)),
+                col(ManagerDecision.withdrawn_at).is_(None),  # undone (issue 22): not the last
+            )
             .group_by(col(ManagerDecision.case_id)),
         )
         found: dict[int, date] = {}

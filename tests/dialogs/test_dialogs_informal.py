@@ -70,7 +70,7 @@ async def test_a_worker_records_it_with_their_manager_after_checking_the_card(
     )
     assert len(await notes(database)) == before  # nothing saved before the confirmation
 
-    [done] = await sam.choose("confirm")
+    done, _undo = await sam.choose("confirm")  # and an Undo button (issue 22)
     assert isinstance(done, Say)
     assert done.tone is Tone.SUCCESS
     saved = (await notes(database))[-1]

@@ -151,6 +151,12 @@ async def _extras(engine: AsyncEngine) -> None:
                     end_date=TODAY + timedelta(days=31),
                     note="Booked in advance",
                 ),
+                # Issue 22: the playground's conversation, kept across a restart.
+                models.PlaygroundTurn(
+                    staff_id=worker.id,
+                    turn={"you": "what's my caseload score", "replies": [{"type": "say"}]},
+                    said_at=now,
+                ),
                 models.AuditEvent(
                     action="read",
                     subject_type="record",

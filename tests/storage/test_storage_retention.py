@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from policy.packs import builtin_pack
+from storage import transcripts
 from storage.db import session_factory
 from storage.models import (
     Absence,
@@ -169,3 +170,22 @@ async def test_subject_access_holds_everything_about_the_person(engine: AsyncEng
     assert len(data["absences"]) == 1
     assert len(data["informal_supervision"]) == 1
     assert "private to Lee Leaver" not in str(data)  # nobody else's record
+
+
+async def test_the_playground_transcript_is_bounded_and_erased_with_the_person(
+    engine: AsyncEngine,
+) -> None:
+    """Issue 22 item 3: the newest turns per person are kept; erasure removes a leaver's."""
+    ids = await seed(engine)
+    at = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    for n in range(5):
+        for name in ("Lee Leaver", "Stacy Stayer"):
+            await transcripts.keep(engine, ids[name], {"you": f"{name} {n}", "replies": []}, at, 3)
+    kept = await transcripts.turns(engine, ids["Lee Leaver"])
+    assert [t["you"] for t in kept] == ["Lee Leaver 2", "Lee Leaver 3", "Lee Leaver 4"]
+    async with session_factory(engine)() as session:
+        items = await expired(session, ids["org"], builtin_pack("derbyshire"), TODAY)
+        await erase(session, items)
+        await session.commit()
+    assert await transcripts.turns(engine, ids["Lee Leaver"]) == []
+    assert len(await transcripts.turns(engine, ids["Stacy Stayer"])) == 3

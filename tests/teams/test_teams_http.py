@@ -9,10 +9,18 @@ import logging
 import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.db import session_factory
-from storage.models import ConversationReference, Staff, Team
+from storage.models import (
+    AuditEvent,
+    Case,
+    CaseAllocation,
+    ConversationReference,
+    ManagerDecision,
+    Staff,
+    Team,
+)
 from tests.teams.conftest import (
     CHANNEL_ID,
     PRIYA,
@@ -377,3 +385,54 @@ async def test_a_demo_person_is_known_by_their_demo_teams_id(
     )
     assert "can't match" not in replies[0].body.get("text", "")
     assert "attachments" in replies[0].body
+
+
+async def test_undo_withdraws_a_decision_just_saved_once(
+    teams_bot: TeamsBot, database: AsyncEngine
+) -> None:
+    """Issue 22 item 1 with real Activity JSON: the Undo under a saved decision withdraws it;
+    a second click and a typed "undo" withdraw nothing more."""
+    connector = teams_bot.connector
+    chat = "a:chat-priya"
+    sam = await staff_named(database, "Sam Taylor")
+    async with session_factory(database)() as session:
+        reference = (
+            await session.exec(
+                select(Case.reference)
+                .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
+                .where(CaseAllocation.staff_id == sam.id, col(Case.closed).is_(None))
+            )
+        ).first()
+    await teams_bot.post(
+        personal_message(teams_bot, PRIYA, f"decision {reference} close the case because needs met")
+    )
+    card = card_of((await connector.wait_for(lambda: connector.sent(chat)))[-1])
+    confirm = next(a for a in card["actions"] if a["data"].get("choice") == "confirm")
+    await teams_bot.post(personal_message(teams_bot, PRIYA, value=confirm["data"]))
+    saved = await connector.wait_for(
+        lambda: [c for c in connector.sent(chat) if "start:undo:" in json.dumps(c.body)]
+    )
+    offer = card_of(saved[-1])
+    undo = next(a for a in offer["actions"] if a["data"].get("choice", "").startswith("start:undo"))
+    for _ in range(2):  # a double click
+        await teams_bot.post(personal_message(teams_bot, PRIYA, value=undo["data"]))
+    await teams_bot.post(personal_message(teams_bot, PRIYA, "undo"))
+
+    def undo_answers() -> list[str]:
+        texts = [c.body.get("text", "").removeprefix("✅ ") for c in connector.sent(chat)]
+        found = [t for t in texts if t.startswith(("Withdrawn", "Nothing more to undo"))]
+        return found if len(found) >= 3 else []
+
+    answers = await connector.wait_for(undo_answers)
+    withdrawn, again, typed = answers
+    assert withdrawn.startswith(f"Withdrawn: the Managers Decision on {reference}")
+    assert "needs met" not in withdrawn
+    assert again.startswith("Nothing more to undo")
+    assert typed.startswith("Nothing more to undo")
+    async with session_factory(database)() as session:
+        events = (
+            await session.exec(select(AuditEvent).where(AuditEvent.action == "withdraw"))
+        ).all()
+        rows = (await session.exec(select(ManagerDecision))).all()
+    assert len(events) == 1
+    assert sum(1 for r in rows if r.withdrawn_at is not None) == 1

@@ -4,15 +4,25 @@ anything is written. The demo clock starts on Monday 23 November 2026 at 10:00."
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 from test_web_api import API, form_values, get, ids, send
+from web_helpers import demo_clock, playground_settings
 
+from bot.app import create_app
 from storage.db import session_factory
-from storage.models import SupervisionSession
+from storage.models import (
+    AuditEvent,
+    Case,
+    CaseAllocation,
+    ManagerDecision,
+    SupervisionSession,
+)
 
 
 async def sessions(engine: AsyncEngine) -> list[SupervisionSession]:
@@ -139,9 +149,58 @@ async def test_a_question_mid_form_is_answered_and_the_form_waits(
 
 async def test_back_with_no_form_open_writes_nothing(playground: TestServer) -> None:
     sam = (await ids(playground))["Sam Taylor"]
-    body = await send(playground, sam, text="undo")
+    body = await send(playground, sam, text="back")
     assert says(body)[0].startswith("There is no form open to go back in.")
     assert body["flow"] is None
+    body = await send(playground, sam, text="undo")  # nothing saved to withdraw either
+    assert says(body)[0].startswith("Nothing to undo: you have not saved a manager decision")
+    assert body["flow"] is None
+
+
+async def test_undo_after_saving_a_decision_withdraws_it_once(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    """Issue 22 item 1: the Undo under a saved decision (or "undo") withdraws it, kept and
+    audited; a double click and a second "undo" withdraw nothing more."""
+    people = await ids(playground)
+    priya, sam = people["Priya Shah"], people["Sam Taylor"]
+    async with session_factory(web_engine)() as session:
+        reference = (
+            await session.exec(
+                select(Case.reference)
+                .join(CaseAllocation, col(CaseAllocation.case_id) == Case.id)
+                .where(CaseAllocation.staff_id == sam, col(Case.closed).is_(None))
+            )
+        ).first()
+    await send(playground, priya, text=f"decision {reference} close the case because needs met")
+    body = await send(playground, priya, choice="confirm")
+    assert says(body)[0].startswith("Recorded: Managers Decision on")
+    (offer,) = of_type(body, "choice")
+    (undo,) = offer["options"]
+    assert undo["label"] == "Undo"
+    for _ in range(2):  # a double click
+        body = await send(playground, priya, choice=undo["value"])
+    async with session_factory(web_engine)() as session:
+        saved = (
+            await session.exec(select(ManagerDecision).order_by(col(ManagerDecision.id).desc()))
+        ).first()
+        withdrawn = (
+            await session.exec(select(AuditEvent).where(AuditEvent.action == "withdraw"))
+        ).all()
+    assert saved is not None
+    assert saved.withdrawn_by_id == priya
+    assert saved.decision == "close the case"  # kept on file
+    assert [(w.subject_type, w.subject_id) for w in withdrawn] == [
+        ("manager_decision", str(saved.id))
+    ]
+    assert says(body)[0].startswith(f"Nothing more to undo: the Managers Decision on {reference}")
+    body = await send(playground, priya, text="undo")
+    assert says(body)[0].startswith("Nothing more to undo")
+    # Sam, told of the decision, is told it is withdrawn: the case and the date, no content.
+    _, inbox = await get(playground, f"{API}/inbox/{sam}")
+    told = json.dumps(inbox)
+    assert f"Priya Shah withdrew the Managers Decision on {reference}" in told
+    assert "needs met" not in told.split("withdrew")[-1]
 
 
 async def test_push_it_back_a_week_moves_from_the_booked_time(playground: TestServer) -> None:
@@ -233,3 +292,82 @@ async def test_one_record_to_sign_is_shown_over_http(playground: TestServer) -> 
     (card,) = of_type(body, "card")
     assert card["actions"][0]["value"] == "confirm"
     assert body["flow"] == "sign"
+
+
+async def test_any_question_mid_form_is_answered_and_another_form_asks_first(
+    playground: TestServer, web_engine: AsyncEngine
+) -> None:
+    """Issue 22 item 2: help, the score's breakdown, the agenda, next supervision and the team's
+    compliance are answered mid-form with Carry on / Cancel, every answer kept; starting another
+    conversation asks whether to leave the form, and carrying on loses nothing."""
+    before = len(await sessions(web_engine))
+    priya = (await ids(playground))["Priya Shah"]
+    (form,) = (await send(playground, priya, command={"name": "book"}))["replies"]
+    values = form_values(form, person="Sam Taylor", when="", venue="Room 9")
+    await send(playground, priya, form={"form_id": "book", "values": values})
+    asked = {
+        "help": "Here is what I can do for you",
+        "how's my team's compliance": "compliance",
+        "what's on the agenda for my supervision with Sam": "",
+        "who can take a new CP case": "",
+    }
+    for question, expected in asked.items():
+        body = await send(playground, priya, text=question)
+        assert body["flow"] == "book", question  # still waiting for the booking
+        offer = of_type(body, "choice")[-1]
+        assert [o["value"] for o in offer["options"]] == ["form:carry_on", "form:cancel"], question
+        assert expected.lower() in json.dumps(body["replies"][:-1]).lower(), question
+    # The score card's own button ("Show every point") is answered too, the form still waiting.
+    body = await send(playground, priya, command={"name": "caseload"})
+    point = next(a for a in of_type(body, "card")[0]["actions"] if "breakdown:" in a["value"])
+    body = await send(playground, priya, choice=point["value"])
+    assert of_type(body, "card")[0]["title"].startswith("Every point")
+    assert body["flow"] == "book"
+
+    # Another conversation: asked whether to leave the form first.
+    body = await send(playground, priya, text="I need to record an absence for Sam next week")
+    (ask,) = of_type(body, "choice")
+    assert ask["prompt"].startswith("You are in the middle of book supervision. Leave it")
+    assert [o["label"] for o in ask["options"]] == [
+        "Carry on: Book supervision",
+        "Leave it: Record an absence",
+    ]
+    assert body["flow"] == "book"
+    body = await send(playground, priya, choice="form:carry_on")
+    kept = values_of(of_type(body, "form")[0])
+    assert (kept["person"], kept["venue"]) == ("Sam Taylor", "Room 9")
+    # A command says the same; leaving starts the other conversation.
+    body = await send(playground, priya, command={"name": "absence"})
+    leave = of_type(body, "choice")[0]["options"][1]["value"]
+    body = await send(playground, priya, choice=leave)
+    assert body["flow"] == "absence"
+    assert of_type(body, "form")[0]["form_id"] == "absence"
+    assert len(await sessions(web_engine)) == before
+
+
+async def test_the_conversation_is_kept_across_a_server_restart(web_demo_file: Path) -> None:
+    """Issue 22 item 3: the transcript is in the database, not the server's memory: a new app
+    on the same database (a restart) shows each person's conversation as it was."""
+
+    def started() -> TestServer:
+        app = create_app(
+            playground_settings(web_demo_file), clock=demo_clock(), run_scheduler=False
+        )
+        return TestServer(app, host="127.0.0.1")
+
+    async with started() as before:
+        people = await ids(before)
+        priya, sam = people["Priya Shah"], people["Sam Taylor"]
+        await send(before, priya, text="what's my caseload score")
+        await send(before, priya, command={"name": "book"})
+        await send(before, sam, text="hello")
+    async with started() as after:
+        _, kept = await get(after, f"{API}/transcript/{priya}")
+        assert [turn["you"] for turn in kept["turns"]] == ["what's my caseload score", "/book"]
+        assert kept["turns"][0]["replies"][0]["title"].startswith("Your caseload")
+        assert kept["turns"][1]["replies"][0]["type"] == "form"
+        _, other = await get(after, f"{API}/transcript/{sam}")
+        assert [turn["you"] for turn in other["turns"]] == ["hello"]
+        # and the booking form is still open after the restart, as the conversation says
+        body = await send(after, priya, text="carry on")
+        assert body["flow"] == "book"
