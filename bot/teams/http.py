@@ -31,7 +31,9 @@ from bot.keys import SENDERS, SETTINGS
 from bot.settings import Settings
 from bot.teams.agent import TeamsAgent
 from bot.teams.clients import PooledClientFactory
+from bot.teams.graph import GRAPH, Graph
 from bot.teams.keys import SigningKeys, TokenValidator
+from bot.teams.reach import TeamsReach
 from bot.teams.sender import TeamsSender
 
 log = logging.getLogger(__name__)
@@ -96,12 +98,24 @@ def setup(app: web.Application) -> None:
     app[SIGNING_KEYS] = SigningKeys()
     app[CLIENTS] = clients
     logging.getLogger("microsoft_agents.activity.activity").addFilter(QUIET)  # once: same filter
-    app[SENDERS]["teams"] = TeamsSender(adapter, app, settings, validator)
+    sender = TeamsSender(adapter, app, settings, validator)
+    app[SENDERS]["teams"] = sender
+    graph = None
+    if settings.teams_install_for_people or settings.teams_online_meetings:
+        graph = Graph.from_settings(settings)
+    if graph is not None:
+        app[GRAPH] = graph
+    if not settings.demo_mode:
+        # Production serves no inbox: people with no chat are reached in Teams, or their
+        # messages held until they can be (issue 23 item 5). The playground keeps its inbox.
+        app[SENDERS]["web"] = TeamsReach(app, settings, sender, app[SENDERS]["web"], graph)
     app.router.add_post(ROUTE, messages)
     protect(app, ROUTE, LIMIT)
 
     async def close_pool(_app: web.Application) -> None:
         await clients.close()
+        if graph is not None:
+            await graph.close()
 
     app.on_cleanup.append(close_pool)
 
