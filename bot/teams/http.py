@@ -27,12 +27,13 @@ from microsoft_agents.hosting.core import (
 from pydantic import ValidationError
 
 from bot.guard import REFUSALS, Limit, Refusals, protect, refusal
-from bot.keys import SENDERS, SETTINGS
+from bot.keys import CONVERSATIONS, ENGINE, SENDERS, SETTINGS
 from bot.settings import Settings
 from bot.teams.agent import TeamsAgent
 from bot.teams.clients import PooledClientFactory
 from bot.teams.graph import GRAPH, Graph
 from bot.teams.keys import SigningKeys, TokenValidator
+from bot.teams.meetings import TeamsMeetings
 from bot.teams.reach import TeamsReach
 from bot.teams.sender import TeamsSender
 
@@ -105,6 +106,13 @@ def setup(app: web.Application) -> None:
         graph = Graph.from_settings(settings)
     if graph is not None:
         app[GRAPH] = graph
+    if graph is not None and settings.teams_online_meetings:
+
+        async def give_meetings(app: web.Application) -> None:
+            # After the runtime context has made the conversations (bot.app.create_app).
+            app[CONVERSATIONS].dialogs.meetings = TeamsMeetings(graph, app[ENGINE])
+
+        app.on_startup.append(give_meetings)
     if not settings.demo_mode:
         # Production serves no inbox: people with no chat are reached in Teams, or their
         # messages held until they can be (issue 23 item 5). The playground keeps its inbox.

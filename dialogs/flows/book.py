@@ -21,17 +21,19 @@ from dialogs.flows.common import (
     when_value,
     with_error,
 )
-from dialogs.flows.invites import invite
+from dialogs.flows.invites import arrange_meeting, invite
 from dialogs.messages import (
     AskForm,
     Card,
     CardSection,
     Choice,
+    Fact,
     FieldKind,
     FormSubmit,
     Notify,
     Option,
     Payload,
+    Reply,
     Say,
     Text,
     Tone,
@@ -287,8 +289,12 @@ class BookFlow:
             target_staff_id=supervisee_id,
             detail={"event": "booked", "type": kind.value},
         )
+        # Issue 23 item 6: its own Teams meeting where the council has them (else a note).
+        session, meeting_note = await arrange_meeting(turn, session)
         calendar = await invite(turn, session)  # both parties get the same ICS REQUEST
         facts = checks.booking_facts(turn, booking)
+        if session.online_meeting_url:
+            facts = (*facts, Fact("Teams meeting", session.online_meeting_url))
         agenda = checks.agenda_section(booking["template"], booking["agenda"])
         others = [i for i in (supervisor_id, supervisee_id) if i != turn.actor.id]
         notes = [
@@ -315,4 +321,7 @@ class BookFlow:
             sections=(agenda,),
         )
         recorded = f"supervision with {other_name}, {describe(start, turn.zone)}"
-        return Outcome(replies=[done, calendar], notifications=notes, recorded=recorded)
+        replies: list[Reply] = [done, calendar]
+        if meeting_note:
+            replies.append(Say(meeting_note, Tone.WARNING))
+        return Outcome(replies=replies, notifications=notes, recorded=recorded)
