@@ -255,17 +255,48 @@ def held_target(staff_id: int) -> str:
     return f"staff:{staff_id}"
 
 
+# Issue 23 item 5: a day's reminders, released when the app is installed, supersede the days'
+# before them (the same obligations, told as they stand now): only the newest are sent, not a
+# few weeks of "due in 3 days", "due today", "overdue by 1 day" at once. Anything else held (a
+# booking's notice, an escalation) is sent whatever its age.
+SUPERSEDED = "superseded"
+_SAME_DAY = timedelta(hours=12)
+
+
 async def release_held(session: AsyncSession, staff_id: int) -> int:
     """A chat with the person is stored: what was held for them is due again at the time it
-    was first due (so it goes on the dispatcher's next pass). In the caller's transaction."""
+    was first due (so it goes on the dispatcher's next pass), except reminders superseded by
+    newer ones, which are marked so and not sent. In the caller's transaction; returns how
+    many rows go out."""
     connection = await session.connection()
+    held = (
+        col(OutboxMessage.status) == HELD,
+        col(OutboxMessage.platform) == "web",
+        col(OutboxMessage.target) == held_target(staff_id),
+    )
+    newest = (
+        await connection.execute(
+            select(func.max(col(OutboxMessage.created_at))).where(
+                *held, col(OutboxMessage.kind) == "reminder"
+            )
+        )
+    ).scalar()
+    if newest is not None:
+        await connection.execute(
+            update(OutboxMessage)
+            .where(
+                *held,
+                col(OutboxMessage.kind) == "reminder",
+                col(OutboxMessage.created_at) < newest - _SAME_DAY,
+            )
+            .values(
+                status=SUPERSEDED,
+                last_error="held until the app was installed; newer reminders were sent instead",
+            )
+        )
     result = await connection.execute(
         update(OutboxMessage)
-        .where(
-            col(OutboxMessage.status) == HELD,
-            col(OutboxMessage.platform) == "web",
-            col(OutboxMessage.target) == held_target(staff_id),
-        )
+        .where(*held)
         .values(status=PENDING, due_at=col(OutboxMessage.created_at))
     )
     return int(result.rowcount or 0)

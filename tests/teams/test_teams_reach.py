@@ -41,7 +41,15 @@ async def person(database: AsyncEngine, name: str) -> Staff:
         return (await session.exec(select(Staff).where(Staff.name == name))).one()
 
 
-async def hold_a_reminder(database: AsyncEngine, staff: Staff, key: str = "reminder:1") -> None:
+async def hold_a_reminder(
+    database: AsyncEngine,
+    staff: Staff,
+    key: str = "reminder:1",
+    *,
+    text: str = "Your supervision is due on Friday.",
+    kind: str = "reminder",
+    at: datetime = NOW,
+) -> None:
     """What the scheduler queues for someone with no chat: the inbox row (destinations_of)."""
     async with session_factory(database)() as session:
         await enqueue(
@@ -49,9 +57,9 @@ async def hold_a_reminder(database: AsyncEngine, staff: Staff, key: str = "remin
             key=f"{key}:web",
             platform="web",
             target=f"staff:{staff.id}",
-            kind="reminder",
-            payload={"replies": [to_dict(Say("Your supervision is due on Friday."))]},
-            due_at=NOW,
+            kind=kind,
+            payload={"replies": [to_dict(Say(text))]},
+            due_at=at,
         )
         await session.commit()
 
@@ -101,16 +109,33 @@ async def test_without_the_graph_permission_a_reminder_is_held_then_sent_once_in
         assert priya.id in {p.staff_id for p in await unreachable(connection, 1, NOW.date())}
         assert (await held_counts(connection, [priya.id or 0]))[priya.id or 0] == 1
 
+    # Held over the days before: last week's reminder about the same thing, and a notice.
+    earlier = NOW - timedelta(days=3)
+    await hold_a_reminder(database, priya, "reminder:0", text="Due in 7 days.", at=earlier)
+    await hold_a_reminder(
+        database, priya, "notice:0", text="Sam booked supervision.", kind="notice", at=earlier
+    )
+    await deliver(teams_bot, database, NOW + timedelta(hours=1))
+    assert [r.status for r in await rows(database)] == ["held"] * 3
+
     # Rolled out through the admin centre: Teams tells the bot, which stores her chat ...
     await teams_bot.post(personal_install(teams_bot, PRIYA))
     chat = "a:chat-priya"
     await teams_bot.connector.wait_for(lambda: teams_bot.connector.sent(chat))  # the welcome
     await deliver(teams_bot, database, NOW + timedelta(minutes=5))
 
-    (row,) = await rows(database)
-    assert row.status == "sent"
+    # ... and what was held goes: today's reminder and the notice; the older reminder is
+    # superseded by today's, not sent as a backlog.
+    statuses = {r.idempotency_key: r.status for r in await rows(database)}
+    assert statuses == {
+        "reminder:1:web": "sent",
+        "reminder:0:web": "superseded",
+        "notice:0:web": "sent",
+    }
     texts = [c.body.get("text") for c in teams_bot.connector.sent(chat)]
     assert "Your supervision is due on Friday." in texts
+    assert "Sam booked supervision." in texts
+    assert "Due in 7 days." not in texts
 
 
 async def test_with_the_graph_permission_the_bot_installs_the_app_and_sends(
