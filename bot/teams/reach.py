@@ -20,6 +20,7 @@ before. Nothing but the person's object id and the app's catalog id goes to Grap
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,7 @@ from storage.repositories.references import SqlReferences
 log = logging.getLogger(__name__)
 
 PLATFORM = "teams"
+REFUSAL_KEPT = 3600.0  # seconds a person's refused install is not asked of Graph again
 NOT_INSTALLED = (
     "held: the Teams app is not installed for this person, so the bot cannot message them; "
     "install it for them (docs/deployment.md) and this is sent"
@@ -58,6 +60,9 @@ class TeamsReach:
     ) -> None:
         self._app, self._settings = app, settings
         self._teams, self._inbox, self._graph = teams, inbox, graph
+        # Whose install Graph refused lately, and until when (monotonic) it is not asked again:
+        # a person with a dozen held rows costs one refused call, not a dozen.
+        self._refused: dict[int, tuple[float, str]] = {}
 
     async def send(
         self, target: str, kind: str, payload: Mapping[str, Any], progress: Progress
@@ -94,6 +99,9 @@ class TeamsReach:
         """Install the app for the person and store their chat; the chat id."""
         assert self._graph is not None
         assert self._settings.teams_catalog_app_id
+        refused = self._refused.get(staff_id)
+        if refused is not None and refused[0] > time.monotonic():
+            raise DeliveryError(refused[1], held=True)
         try:
             chat = await self._graph.install_for_user(
                 aad_object_id, self._settings.teams_catalog_app_id
@@ -102,11 +110,12 @@ class TeamsReach:
             # 403: the permission is not granted (or the app is blocked by policy) - said in
             # the row, which `reach` shows; the next try is in a few hours either way.
             log.warning("Teams app not installed for staff %s through Graph: %s", staff_id, exc)
-            raise DeliveryError(
-                f"held: installing the Teams app through Graph failed ({exc})",
-                held=True,
-                retry_after=exc.retry_after,
-            ) from exc
+            reason = f"held: installing the Teams app through Graph failed ({exc})"
+            if len(self._refused) > 100_000:
+                self._refused.clear()
+            self._refused[staff_id] = (time.monotonic() + REFUSAL_KEPT, reason)
+            raise DeliveryError(reason, held=True, retry_after=exc.retry_after) from exc
+        self._refused.pop(staff_id, None)
         tenant = self._settings.graph_tenant_id or self._settings.teams_tenant_id or ""
         async with session_factory(self._app[ENGINE])() as session:
             references = SqlReferences(session)
