@@ -87,7 +87,8 @@ class TeamsReach:
         if chat is not None:
             await self._teams.send(chat, kind, payload, progress)
             return
-        if person is None or not person.teams_aad_object_id:
+        if person is None or not person.teams_aad_object_id or person.slack_user_id:
+            # Not a Teams user, or one Slack knows (its App Home reads the inbox): as before.
             await self._inbox.send(target, kind, payload, progress)
             return
         if self._graph is None or not self._settings.teams_install_for_people:

@@ -218,6 +218,21 @@ async def test_a_graph_refusal_holds_the_message_and_says_why(
     assert [r.status for r in await rows(database)] == ["sent", "sent"]
 
 
+async def test_someone_slack_knows_keeps_the_inbox_its_app_home_reads(
+    teams_bot: TeamsBot, database: AsyncEngine
+) -> None:
+    priya = await person(database, PRIYA.name)
+    async with session_factory(database)() as session:
+        row = await session.get(Staff, priya.id)
+        assert row is not None
+        row.slack_user_id = "U0PRIYA"
+        session.add(row)
+        await session.commit()
+    await hold_a_reminder(database, priya)
+    await deliver(teams_bot, database)
+    assert [r.status for r in await rows(database)] == ["sent"]
+
+
 async def test_the_playground_keeps_its_inbox(database: AsyncEngine) -> None:
     app = create_app(settings(demo_mode=True), database, fixed_clock(), run_scheduler=False)
     async with TestServer(app, host="127.0.0.1"):
