@@ -28,7 +28,7 @@ from aiohttp import web
 from sqlmodel import col, select
 
 from bot.dispatcher import DeliveryError, Progress, Sender
-from bot.keys import ENGINE
+from bot.keys import CLOCK, ENGINE
 from bot.settings import Settings
 from bot.teams.graph import Graph, GraphError
 from bot.teams.sender import TeamsSender
@@ -87,8 +87,15 @@ class TeamsReach:
         if chat is not None:
             await self._teams.send(chat, kind, payload, progress)
             return
-        if person is None or not person.teams_aad_object_id or person.slack_user_id:
-            # Not a Teams user, or one Slack knows (its App Home reads the inbox): as before.
+        today = self._app[CLOCK]().date()
+        if (
+            person is None
+            or not person.teams_aad_object_id
+            or person.slack_user_id
+            or (person.leaving_date is not None and person.leaving_date < today)
+        ):
+            # Not a Teams user, one Slack knows (its App Home reads the inbox), or someone who
+            # has left (nobody to install for): the inbox, as before.
             await self._inbox.send(target, kind, payload, progress)
             return
         if self._graph is None or not self._settings.teams_install_for_people:

@@ -233,6 +233,43 @@ async def test_someone_slack_knows_keeps_the_inbox_its_app_home_reads(
     assert [r.status for r in await rows(database)] == ["sent"]
 
 
+async def test_a_wrong_graph_secret_holds_and_names_entra_ids_error(
+    database: AsyncEngine,
+    connector: FakeConnector,
+    graph: FakeGraph,  # noqa: F811
+) -> None:
+    values = graph.settings(
+        teams_install_for_people=True,
+        teams_catalog_app_id=CATALOG_APP,
+        graph_client_secret="an-expired-secret",
+    )
+    app = create_app(settings(**values), database, fixed_clock(), run_scheduler=False)
+    async with TestServer(app, host="127.0.0.1") as server:
+        bot = TeamsBot(server, app, connector)
+        await hold_a_reminder(database, await person(database, PRIYA.name))
+        await deliver(bot, database)
+    (row,) = await rows(database)
+    assert row.status == "held"
+    assert "Graph token refused (401: invalid_client)" in (row.last_error or "")
+    assert "an-expired-secret" not in (row.last_error or "")
+    assert graph.calls == []  # nothing asked of Graph without a token
+
+
+async def test_someone_who_has_left_is_not_held_for(
+    teams_bot: TeamsBot, database: AsyncEngine
+) -> None:
+    priya = await person(database, PRIYA.name)
+    async with session_factory(database)() as session:
+        row = await session.get(Staff, priya.id)
+        assert row is not None
+        row.leaving_date = NOW.date() - timedelta(days=30)
+        session.add(row)
+        await session.commit()
+    await hold_a_reminder(database, priya)
+    await deliver(teams_bot, database)
+    assert [r.status for r in await rows(database)] == ["sent"]  # the inbox, as before
+
+
 async def test_the_playground_keeps_its_inbox(database: AsyncEngine) -> None:
     app = create_app(settings(demo_mode=True), database, fixed_clock(), run_scheduler=False)
     async with TestServer(app, host="127.0.0.1"):
