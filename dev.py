@@ -21,33 +21,41 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
-def _stamp(extras: str) -> Path:
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    return VENV / f".installed-{extras or 'base'}-{digest}"
+LOCK = ROOT / "requirements.lock"
+
+
+def _stamp() -> Path:
+    """What was installed: the lock (every package, with the test tools) and the project."""
+    digest = hashlib.sha256()
+    for path in (LOCK, ROOT / "pyproject.toml"):
+        digest.update(path.read_bytes())
+    return VENV / f".installed-{digest.hexdigest()[:16]}"
 
 
 def setup(extras: str = "") -> None:
+    """The venv with exactly what requirements.lock pins, each file checked against its hashes,
+    then the project itself with --no-deps (issue 23: nothing resolved afresh on a new machine).
+    The lock holds the test tools too, so `run` and `test` share one install; `extras` is kept
+    for callers that still name one."""
+    del extras
     if sys.version_info < (3, 11):
         found = sys.version.split()[0]
         sys.exit(f"Supervision Assistant needs Python 3.11 or newer; this is {found}.")
     if not PY.exists():
         print("Creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    stamp = _stamp(extras)
+    stamp = _stamp()
     if stamp.exists():
         return
-    target = f".[{extras}]" if extras else "."
-    name = f"supervision-bot{f'[{extras}]' if extras else ''}"
     print(
-        f"Installing {name} and its dependencies into .venv (about a minute the first time; "
-        "pip shows each package as it goes) ...",
+        "Installing the locked dependencies (requirements.lock, hashes checked) and "
+        "supervision-bot into .venv (about a minute the first time; pip shows each package "
+        "as it goes) ...",
         flush=True,
     )
-    subprocess.run(
-        [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-e", target],
-        cwd=ROOT,
-        check=True,
-    )
+    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--require-hashes", "-r", str(LOCK)], cwd=ROOT, check=True)
+    subprocess.run([*pip, "--no-deps", "-e", "."], cwd=ROOT, check=True)
     for old in VENV.glob(".installed-*"):
         old.unlink()
     stamp.touch()

@@ -23,14 +23,24 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import OutboxMessage
-from storage.outbox import claim, mark_failed, mark_parts_sent, mark_sent, renew, start_sending
+from storage.outbox import (
+    claim,
+    mark_failed,
+    mark_held,
+    mark_parts_sent,
+    mark_sent,
+    renew,
+    start_sending,
+)
 
 log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
     """A send that failed; `retry_after` (seconds) when the platform said when to come back;
-    `maybe_sent` when the platform may have taken the message all the same (a timeout)."""
+    `maybe_sent` when the platform may have taken the message all the same (a timeout);
+    `held` when the person cannot be reached yet (issue 23 item 5): the row waits, uncounted,
+    for a chat with them rather than being retried to death."""
 
     def __init__(
         self,
@@ -39,11 +49,13 @@ class DeliveryError(Exception):
         retry_after: float | None = None,
         permanent: bool = False,
         maybe_sent: bool = False,
+        held: bool = False,
     ):
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
         self.maybe_sent = maybe_sent
+        self.held = held
 
 
 @dataclass
@@ -109,6 +121,9 @@ class Dispatcher:
     heartbeat: float | None = None
     # Real time for marking attempts: platforms date messages in it, whatever `clock` says.
     wall: Callable[[], datetime] = _wall_clock
+    # How long a message held for someone the bot cannot reach waits before it is tried again
+    # (installing the app for them through Graph, if permitted); a chat stored sooner frees it.
+    hold_retry: timedelta = timedelta(hours=6)
 
     def backoff(self, attempts: int, retry_after: float | None) -> timedelta:
         delay: timedelta = min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay)
@@ -147,6 +162,11 @@ class Dispatcher:
             async with self._holding(row.id):
                 await sender.send(row.target, row.kind, row.payload, progress)
         except DeliveryError as exc:
+            if exc.held:
+                retry = self.clock() + max(self.hold_retry, timedelta(seconds=exc.retry_after or 0))
+                if await mark_held(self.database, row.id, self.worker, str(exc), retry):
+                    log.info("outbox %s (%s) held: %s", row.id, row.kind, exc)
+                return
             await self._failed(
                 row,
                 str(exc),

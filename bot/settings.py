@@ -67,6 +67,23 @@ class Settings(BaseSettings):
     # token signing keys come from, in place of Microsoft's (the Agents SDK routes to a fixed
     # host and has no setting for it). bench/ serves its own on loopback (issue 24).
     teams_openid_metadata_url: str | None = None
+    # Microsoft Graph, app-only, where the council grants it (docs/deployment.md, issue 23).
+    # Install the app for people the bot cannot reach yet (TeamsAppInstallation.ReadWriteFor
+    # User.All); the app's id in the organisation's app catalog (not the manifest's id).
+    teams_install_for_people: bool = False
+    teams_catalog_app_id: str | None = None
+    # A Teams online meeting per virtual session (OnlineMeetings.ReadWrite.All and an
+    # application access policy for the supervisors who organise them).
+    teams_online_meetings: bool = False
+    # Where a chat the bot has never been spoken to in is reached, when no stored reference of
+    # the tenant gives the service URL (Microsoft's global one for proactive messages).
+    teams_service_url: str = "https://smba.trafficmanager.net/teams/"
+    # The app registration Graph tokens are for: the bot's own unless set.
+    graph_client_id: str | None = None
+    graph_client_secret: SecretStr | None = None
+    graph_tenant_id: str | None = None
+    graph_url: str = "https://graph.microsoft.com/v1.0/"
+    graph_login_url: str = "https://login.microsoftonline.com/"
 
     @field_validator("timezone")
     @classmethod
@@ -97,6 +114,21 @@ class Settings(BaseSettings):
             problems.append("TEAMS_APP_PASSWORD is required when TEAMS_APP_ID is set")
         if self.teams_app_id and not self.teams_tenant_id:
             problems.append("TEAMS_TENANT_ID is required: new bot registrations are single tenant")
+        if self.teams_install_for_people or self.teams_online_meetings:
+            if not (self.graph_client_id or self.teams_app_id):
+                problems.append(
+                    "GRAPH_CLIENT_ID or TEAMS_APP_ID is required for TEAMS_INSTALL_FOR_PEOPLE "
+                    "and TEAMS_ONLINE_MEETINGS (the app registration Graph tokens are for)"
+                )
+            elif not (self.graph_client_secret or self.teams_app_password):
+                problems.append("GRAPH_CLIENT_SECRET or TEAMS_APP_PASSWORD is required for Graph")
+            if not (self.graph_tenant_id or self.teams_tenant_id):
+                problems.append("GRAPH_TENANT_ID or TEAMS_TENANT_ID is required for Graph")
+        if self.teams_install_for_people and not self.teams_catalog_app_id:
+            problems.append(
+                "TEAMS_CATALOG_APP_ID is required with TEAMS_INSTALL_FOR_PEOPLE: the app's id in "
+                "the organisation's app catalog (docs/deployment.md says how to find it)"
+            )
         if self.environment == "production" and self.teams_allow_anonymous:
             problems.append("TEAMS_ALLOW_ANONYMOUS must be off in production")
         if self.environment == "production" and self.teams_openid_metadata_url:

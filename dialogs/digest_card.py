@@ -40,6 +40,13 @@ def digest_card(
         facts.append(
             Fact("Case supervision in time", f"{percent:.0f}%" if percent is not None else "-")
         )
+    if digest.unreachable:
+        # Issue 23 item 5: counts only; `supervision-bot reach` lists who (docs/deployment.md).
+        people = f"{digest.unreachable} {'person' if digest.unreachable == 1 else 'people'}"
+        held = (
+            f", {digest.held} message{'s' if digest.held != 1 else ''} held" if digest.held else ""
+        )
+        facts.append(Fact("Not reachable by the bot yet", f"{people}{held}"))
     sections = []
     overdue: Counter[str] = Counter()
     worst: dict[str, int] = {}

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from dialogs.messages import Notify, Payload, Reply
-from dialogs.ports import Ports
+from dialogs.ports import OnlineMeetings, Ports
 from dialogs.views import StaffView
 from policy.packs import Pack
 
@@ -23,6 +23,8 @@ class Turn:
     now: datetime
     platform: str
     zone: ZoneInfo
+    # Issue 23 item 6: Teams meetings for virtual sessions, when the council configured them.
+    meetings: OnlineMeetings | None = None
 
     @property
     def today(self) -> date:

@@ -161,6 +161,10 @@ class Sessions(Protocol):
 
     async def cancel(self, session_id: int, reason: CancelReason, note: str) -> None: ...
 
+    async def set_online_meeting(
+        self, session_id: int, meeting_id: str | None, join_url: str | None
+    ) -> None: ...
+
     async def mark_held(self, session_id: int) -> None: ...
 
     async def reflection(self, session_id: int, staff_id: int) -> str | None:
@@ -465,6 +469,35 @@ class Outbox(Protocol):
     queued its notices, and one rolled back (a crash, a duplicate) has queued none."""
 
     async def notify(self, notices: Sequence[Notify], due_at: datetime) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineMeeting:
+    """A Teams meeting made for a session: the platform's id for it and the join link."""
+
+    id: str
+    join_url: str
+
+
+class MeetingUnavailable(Exception):
+    """The meeting could not be made, moved or cancelled; the message says why in words a
+    manager can act on (never a token or a response body)."""
+
+
+class OnlineMeetings(Protocol):
+    """Teams online meetings for virtual sessions (issue 23 item 6), where the council has them.
+    Each call raises MeetingUnavailable on failure; the booking goes ahead regardless. Only the
+    organiser, the times and the subject are sent: never record content or a case detail."""
+
+    async def create(
+        self, organiser_id: int, start: datetime, end: datetime, subject: str
+    ) -> OnlineMeeting: ...
+
+    async def move(
+        self, organiser_id: int, meeting_id: str, start: datetime, end: datetime, subject: str
+    ) -> None: ...
+
+    async def cancel(self, organiser_id: int, meeting_id: str) -> None: ...
 
 
 class Ports(Protocol):

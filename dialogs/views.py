@@ -88,6 +88,9 @@ class SessionView:
     # The kinds of the records written for it (LAM 004:350,356: a case record and professional
     # minutes can come from one session), in the order they were written.
     record_kinds: tuple[str, ...] = ()
+    # Issue 23 item 6: the Teams meeting made for it through Graph (its id and join link).
+    online_meeting_id: str | None = None
+    online_meeting_url: str | None = None
 
     @property
     def has_record(self) -> bool:

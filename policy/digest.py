@@ -133,6 +133,10 @@ class TeamDigest:
     # Issue 27: the team's people with actions from signed records past their due date and not
     # closed, and how many each (staff id, count); counts only, never what the actions say.
     actions_overdue: tuple[tuple[int, int], ...] = ()
+    # Issue 23 item 5: how many of the team's people the bot cannot reach (no chat: the app not
+    # installed for them) and how many messages are held for them; counts only, no names.
+    unreachable: int = 0
+    held: int = 0
 
 
 def short_asye_last_week(

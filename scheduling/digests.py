@@ -51,6 +51,7 @@ from storage.models import (
 )
 from storage.outbox import Queued, by_size, enqueue_many, sealed
 from storage.queries import caseload_counts_sql, digest_figures, monthly_compliance_sql
+from storage.queries.reach import held_counts, unreachable
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TEAMS_PER_WRITE = 25  # drawn together in the chart worker
@@ -344,6 +345,7 @@ async def team_digests(
             upcoming[team_id].append(entry)
     short = await _short_asye(database, organisation_id, pack, digest_day)
     actions = await _actions_overdue(database, organisation_id, digest_day)
+    out_of_reach = await _out_of_reach(database, organisation_id, today)
     found: dict[int, tuple[TeamDigest, dict[int, str]]] = {}
     for team_id, figure in figures.items():
         late_items = sorted(overdue[team_id], key=lambda p: (-p.item.overdue_days, p.name))
@@ -367,8 +369,25 @@ async def team_digests(
             figure.missed_last_month,
             figure.missed_reason_given,
             actions.get(team_id, ()),
+            *out_of_reach.get(team_id, (0, 0)),
         )
         found[team_id] = (digest, names)
+    return found
+
+
+async def _out_of_reach(
+    database: AsyncEngine, organisation_id: int, on: date
+) -> dict[int, tuple[int, int]]:
+    """Each team's people the bot cannot reach and the messages held for them (issue 23 item
+    5): two queries for the council."""
+    async with database.connect() as connection:
+        people = await unreachable(connection, organisation_id, on)
+        held = await held_counts(connection, [p.staff_id for p in people])
+    found: dict[int, tuple[int, int]] = {}
+    for person in people:
+        if person.team_id is not None:
+            count, messages = found.get(person.team_id, (0, 0))
+            found[person.team_id] = (count + 1, messages + held.get(person.staff_id, 0))
     return found
 
 

@@ -26,6 +26,10 @@ from storage.db import session_factory
 from storage.models import ConversationReference, OutboxMessage
 
 PENDING, CLAIMED, SENT, DEAD = "pending", "claimed", "sent", "dead"
+# Issue 23 item 5: for a person the bot cannot reach yet (a Teams user the app is not installed
+# for). Tried again now and then without counting towards dead-lettering, and at once when a
+# chat with them is stored (`release_held`); `supervision-bot reach` and the digest count them.
+HELD = "held"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +147,14 @@ async def destinations_of(
         for staff_id, platform, conversation_id in rows.all():
             if staff_id is not None:
                 found[staff_id].append((platform, conversation_id))
-    return {k: v or [("web", f"staff:{k}")] for k, v in found.items()}
+    return {k: v or [("web", held_target(k))] for k, v in found.items()}
 
 
 def _claimable(now: datetime):  # type: ignore[no-untyped-def]
     return and_(
         col(OutboxMessage.due_at) <= now,
         or_(
-            col(OutboxMessage.status) == PENDING,
+            col(OutboxMessage.status).in_((PENDING, HELD)),
             # A claim whose lease ran out: the instance died mid-delivery.
             and_(col(OutboxMessage.status) == CLAIMED, col(OutboxMessage.claimed_until) < now),
         ),
@@ -228,6 +232,74 @@ async def mark_failed(
         session.add(row)
         await session.commit()
         return row
+
+
+async def mark_held(
+    engine: AsyncEngine, message_id: int, worker: str, reason: str, retry_at: datetime
+) -> bool:
+    """Held for someone the bot cannot reach yet: tried again at `retry_at` (or as soon as a
+    chat with them is stored), the attempt not counted: it is never dead-lettered for this."""
+    async with session_factory(engine)() as session:
+        row = await session.get(OutboxMessage, message_id)
+        if row is None or row.claimed_by != worker:
+            return False
+        row.status, row.due_at, row.last_error = HELD, retry_at, reason[:500]
+        row.claimed_by = row.claimed_until = row.send_started_at = None
+        session.add(row)
+        await session.commit()
+        return True
+
+
+def held_target(staff_id: int) -> str:
+    """The outbox target of a person with no chat yet (`destinations_of`'s inbox row)."""
+    return f"staff:{staff_id}"
+
+
+# Issue 23 item 5: a day's reminders, released when the app is installed, supersede the days'
+# before them (the same obligations, told as they stand now): only the newest are sent, not a
+# few weeks of "due in 3 days", "due today", "overdue by 1 day" at once. Anything else held (a
+# booking's notice, an escalation) is sent whatever its age.
+SUPERSEDED = "superseded"
+_SAME_DAY = timedelta(hours=12)
+
+
+async def release_held(session: AsyncSession, staff_id: int) -> int:
+    """A chat with the person is stored: what was held for them is due again at the time it
+    was first due (so it goes on the dispatcher's next pass), except reminders superseded by
+    newer ones, which are marked so and not sent. In the caller's transaction; returns how
+    many rows go out."""
+    connection = await session.connection()
+    held = (
+        col(OutboxMessage.status) == HELD,
+        col(OutboxMessage.platform) == "web",
+        col(OutboxMessage.target) == held_target(staff_id),
+    )
+    newest = (
+        await connection.execute(
+            select(func.max(col(OutboxMessage.created_at))).where(
+                *held, col(OutboxMessage.kind) == "reminder"
+            )
+        )
+    ).scalar()
+    if newest is not None:
+        await connection.execute(
+            update(OutboxMessage)
+            .where(
+                *held,
+                col(OutboxMessage.kind) == "reminder",
+                col(OutboxMessage.created_at) < newest - _SAME_DAY,
+            )
+            .values(
+                status=SUPERSEDED,
+                last_error="held until the app was installed; newer reminders were sent instead",
+            )
+        )
+    result = await connection.execute(
+        update(OutboxMessage)
+        .where(*held)
+        .values(status=PENDING, due_at=col(OutboxMessage.created_at))
+    )
+    return int(result.rowcount or 0)
 
 
 async def mark_parts_sent(engine: AsyncEngine, message_id: int, worker: str, parts: int) -> None:

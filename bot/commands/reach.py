@@ -36,11 +36,13 @@ def run(args: argparse.Namespace) -> int:
     from sqlmodel import col
 
     from storage.models import Staff
-    from storage.queries.reach import unreachable
+    from storage.queries.reach import held_counts, unreachable
 
     settings = settings_or_exit()
 
-    async def work(engine: AsyncEngine) -> tuple[list[Unreachable], dict[int, str]]:
+    async def work(
+        engine: AsyncEngine,
+    ) -> tuple[list[Unreachable], dict[int, str], dict[int, int]]:
         organisation = await resolve_organisation(engine, args.org)
         assert organisation.id is not None
         async with engine.connect() as connection:
@@ -51,9 +53,10 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
             names = {sid or 0: name for sid, name in rows.all()}
-        return found, names
+            held = await held_counts(connection, [p.staff_id for p in found])
+        return found, names, held
 
-    found, names = asyncio.run(with_engine(settings, work))
+    found, names, held = asyncio.run(with_engine(settings, work))
     if not found:
         print("Everyone in post can be reached in Slack or Teams.")
         return 0
@@ -63,6 +66,13 @@ def run(args: argparse.Namespace) -> int:
     count = len(found)
     who = "person" if count == 1 else "people"
     print(f"{count} {who} in post cannot be reached by the bot yet (no Slack or Teams chat):")
+    waiting = sum(held.values())
+    if waiting:
+        # Issue 23 item 5: held, not lost; sent as soon as the app is installed for them.
+        print(
+            f"{waiting} message{'s' if waiting != 1 else ''} held for them, sent as soon as "
+            "the app is installed for each."
+        )
     for manager_id in sorted(by_manager, key=lambda m: names.get(m, "~") if m else "~"):
         people = by_manager[manager_id]
         heading = names.get(manager_id, "no line manager") if manager_id else "no line manager"
@@ -70,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{heading} ({len(people)}):")
         for person in people:
             hint = " (Teams: install the app for them)" if person.teams_user else ""
+            count_held = held.get(person.staff_id, 0)
+            if count_held:
+                hint += f", {count_held} held"
             print(f"  {person.name} <{person.email}>{hint}")
     print("\nRoll the app out to them: docs/deployment.md.")
     return 0

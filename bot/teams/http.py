@@ -27,11 +27,14 @@ from microsoft_agents.hosting.core import (
 from pydantic import ValidationError
 
 from bot.guard import REFUSALS, Limit, Refusals, protect, refusal
-from bot.keys import SENDERS, SETTINGS
+from bot.keys import CONVERSATIONS, ENGINE, SENDERS, SETTINGS
 from bot.settings import Settings
 from bot.teams.agent import TeamsAgent
 from bot.teams.clients import PooledClientFactory
+from bot.teams.graph import GRAPH, Graph
 from bot.teams.keys import SigningKeys, TokenValidator, fetch_json, from_metadata
+from bot.teams.meetings import TeamsMeetings
+from bot.teams.reach import TeamsReach
 from bot.teams.sender import TeamsSender
 
 log = logging.getLogger(__name__)
@@ -97,12 +100,31 @@ def setup(app: web.Application) -> None:
     app[SIGNING_KEYS] = SigningKeys(from_metadata(metadata) if metadata else fetch_json)
     app[CLIENTS] = clients
     logging.getLogger("microsoft_agents.activity.activity").addFilter(QUIET)  # once: same filter
-    app[SENDERS]["teams"] = TeamsSender(adapter, app, settings, validator)
+    sender = TeamsSender(adapter, app, settings, validator)
+    app[SENDERS]["teams"] = sender
+    graph = None
+    if settings.teams_install_for_people or settings.teams_online_meetings:
+        graph = Graph.from_settings(settings)
+    if graph is not None:
+        app[GRAPH] = graph
+    if graph is not None and settings.teams_online_meetings:
+
+        async def give_meetings(app: web.Application) -> None:
+            # After the runtime context has made the conversations (bot.app.create_app).
+            app[CONVERSATIONS].dialogs.meetings = TeamsMeetings(graph, app[ENGINE])
+
+        app.on_startup.append(give_meetings)
+    if not settings.demo_mode:
+        # Production serves no inbox: people with no chat are reached in Teams, or their
+        # messages held until they can be (issue 23 item 5). The playground keeps its inbox.
+        app[SENDERS]["web"] = TeamsReach(app, settings, sender, app[SENDERS]["web"], graph)
     app.router.add_post(ROUTE, messages)
     protect(app, ROUTE, LIMIT)
 
     async def close_pool(_app: web.Application) -> None:
         await clients.close()
+        if graph is not None:
+            await graph.close()
 
     app.on_cleanup.append(close_pool)
 

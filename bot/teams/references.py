@@ -15,6 +15,7 @@ from microsoft_agents.activity import Activity
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.teams.inbound import Scope, Where
+from storage.outbox import release_held
 from storage.repositories.references import SqlReferences
 
 PLATFORM = "teams"
@@ -90,6 +91,9 @@ async def remember(
         staff_id=staff_id,
         team_id=team_id,
     )
+    if staff_id is not None:
+        # Issue 23 item 5: the app is installed for them now; what was held goes out.
+        await release_held(session, staff_id)
     if recent is not None:
         recent.stored(where.address, fingerprint)
     return team_id

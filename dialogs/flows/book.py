@@ -22,17 +22,19 @@ from dialogs.flows.common import (
     when_value,
     with_error,
 )
-from dialogs.flows.invites import invite
+from dialogs.flows.invites import arrange_meeting, invite
 from dialogs.messages import (
     AskForm,
     Card,
     CardSection,
     Choice,
+    Fact,
     FieldKind,
     FormSubmit,
     Notify,
     Option,
     Payload,
+    Reply,
     Say,
     Text,
     Tone,
@@ -288,8 +290,12 @@ class BookFlow:
             target_staff_id=supervisee_id,
             detail={"event": "booked", "type": kind.value},
         )
+        # Issue 23 item 6: its own Teams meeting where the council has them (else a note).
+        session, meeting_note = await arrange_meeting(turn, session)
         calendar = await invite(turn, session)  # both parties get the same ICS REQUEST
         facts = checks.booking_facts(turn, booking)
+        if session.online_meeting_url:
+            facts = (*facts, Fact("Teams meeting", session.online_meeting_url))
         agenda = checks.agenda_section(booking["template"], booking["agenda"])
         # Issue 27: the agenda so far, privately to both; the day-before one if that run passed.
         agendas = await booking_agendas(turn, session)
@@ -322,8 +328,11 @@ class BookFlow:
             sections=(agenda,),
         )
         recorded = f"supervision with {other_name}, {describe(start, turn.zone)}"
+        replies: list[Reply] = [done, calendar]
+        if meeting_note:
+            replies.append(Say(meeting_note, Tone.WARNING))
         return Outcome(
-            replies=[done, calendar, *agendas.own],
+            replies=[*replies, *agendas.own],
             notifications=[*notes, *agendas.notes],
             recorded=recorded,
         )

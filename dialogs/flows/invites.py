@@ -6,36 +6,119 @@ the agenda's content or any case detail.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dialogs.flow import Turn
 from dialogs.messages import Attachment
 from dialogs.outputs.ics import Person, invitation
-from dialogs.views import SessionView
+from dialogs.ports import MeetingUnavailable, OnlineMeeting
+from dialogs.views import SessionView, StaffView
 
 ICS = "text/calendar"
 
 
-async def invite(turn: Turn, session: SessionView, *, cancel: bool = False) -> Attachment:
+async def _people(turn: Turn, session: SessionView) -> tuple[StaffView | None, list[StaffView]]:
     supervisor = await turn.ports.directory.staff(session.supervisor_id)
     supervisees = [await turn.ports.directory.staff(i) for i in session.supervisee_ids]
-    people = [p for p in supervisees if p is not None]
-    organiser = Person(supervisor.name, supervisor.email) if supervisor else Person("", "")
+    return supervisor, [p for p in supervisees if p is not None]
+
+
+def _summary(people: list[StaffView]) -> str:
+    """The invitation's summary and the Teams meeting's subject: the staff's names only, never
+    a child's name, a case reference or anything from the agenda or the record."""
     names = " and ".join(p.name for p in people)
+    return f"Supervision: {names}" if names else "Supervision"
+
+
+async def team_link(turn: Turn, session: SessionView) -> str | None:
+    """The standing meeting link of the supervisee's team, else the supervisor's (issue 23)."""
+    supervisor, people = await _people(turn, session)
+    for person in (*people, supervisor):
+        team = (
+            await turn.ports.directory.team(person.team_id) if person and person.team_id else None
+        )
+        if team is not None and team.meeting_link:
+            return team.meeting_link
+    return None
+
+
+async def arrange_meeting(
+    turn: Turn,
+    session: SessionView,
+    *,
+    previous: SessionView | None = None,
+    cancel: bool = False,
+) -> tuple[SessionView, str]:
+    """Issue 23 item 6: where the council has Teams meetings, a virtual session gets its own
+    (made when booked, moved with it, cancelled with it) and the session keeps its id and link.
+    Returns the session as it now is and, when Teams could not do it, a note for the person
+    booking: the booking stands either way, with the team's standing link as the fallback."""
+    meetings = turn.meetings
+    if meetings is None:
+        return session, ""
+    _, people = await _people(turn, session)
+    subject = _summary(people)
+    if cancel:
+        if not session.online_meeting_id:
+            return session, ""
+        try:
+            await meetings.cancel(session.supervisor_id, session.online_meeting_id)
+        except MeetingUnavailable as exc:
+            return session, (
+                f"The session is cancelled, but its Teams meeting could not be removed ({exc}). "
+                "Nobody is invited to it any more; it does no harm if left."
+            )
+        return session, ""
+    if not session.virtual:
+        return session, ""
+    meeting: OnlineMeeting | None = None
+    problem = ""
+    if previous is not None and previous.online_meeting_id:
+        try:
+            await meetings.move(
+                previous.supervisor_id,
+                previous.online_meeting_id,
+                session.start,
+                session.end,
+                subject,
+            )
+            meeting = OnlineMeeting(previous.online_meeting_id, previous.online_meeting_url or "")
+        except MeetingUnavailable as exc:
+            problem = str(exc)  # a new meeting is made instead, below
+    if meeting is None or not meeting.join_url:
+        try:
+            meeting = await meetings.create(
+                session.supervisor_id, session.start, session.end, subject
+            )
+        except MeetingUnavailable as exc:
+            problem = str(exc)
+            meeting = None
+    if meeting is None:
+        fallback = await team_link(turn, session)
+        instead = (
+            "the invitation carries the team's meeting link instead"
+            if fallback
+            else "the invitation has no meeting link: send one with it"
+        )
+        return session, (
+            f"The booking is saved, but a Teams meeting could not be made for it ({problem}), "
+            f"so {instead}."
+        )
+    await turn.ports.sessions.set_online_meeting(session.id, meeting.id, meeting.join_url)
+    return replace(session, online_meeting_id=meeting.id, online_meeting_url=meeting.join_url), ""
+
+
+async def invite(turn: Turn, session: SessionView, *, cancel: bool = False) -> Attachment:
+    supervisor, people = await _people(turn, session)
+    organiser = Person(supervisor.name, supervisor.email) if supervisor else Person("", "")
     # A cancellation is the next revision of the same event (RFC 5546 CANCEL).
     sequence = session.ical_sequence + 1 if cancel else session.ical_sequence
     virtual, venue = session.virtual, session.venue.strip()
-    # Issue 23 item 6: LOCATION is never empty, and a virtual session carries the team's
-    # standing meeting link where one is set (the supervisee's team, else the supervisor's).
+    # Issue 23 item 6: LOCATION is never empty, and a virtual session carries its own Teams
+    # meeting where one was made, else the team's standing meeting link where one is set.
     link = None
     if virtual:
-        for person in (*people, supervisor):
-            team = (
-                await turn.ports.directory.team(person.team_id)
-                if person and person.team_id
-                else None
-            )
-            if team is not None and team.meeting_link:
-                link = team.meeting_link
-                break
+        link = session.online_meeting_url or await team_link(turn, session)
     words = turn.pack.meetings
     location = venue or (words.virtual_location if virtual else words.in_person_location)
     data = invitation(
@@ -43,7 +126,7 @@ async def invite(turn: Turn, session: SessionView, *, cancel: bool = False) -> A
         sequence=sequence,
         start=session.start,
         end=session.end,
-        summary=f"Supervision: {names}" if names else "Supervision",
+        summary=_summary(people),
         location=location,
         organiser=organiser,
         attendees=[Person(p.name, p.email) for p in people],

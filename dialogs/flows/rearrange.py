@@ -22,7 +22,7 @@ from dialogs.flows.common import (
     when_value,
     with_error,
 )
-from dialogs.flows.invites import invite
+from dialogs.flows.invites import arrange_meeting, invite
 from dialogs.inputs import is_number, parse_id
 from dialogs.messages import (
     AskChoice,
@@ -375,6 +375,13 @@ async def _told(
         facts.append(Fact("Now", checks.span(moved.start, moved.end, turn)))
     facts.append(Fact("Reason", why))
     title = "Supervision moved" if moved else "Supervision cancelled"
+    # Issue 23 item 6: its Teams meeting moves with it, or is cancelled with it.
+    if moved is not None:
+        moved, meeting_note = await arrange_meeting(turn, moved, previous=old)
+        if moved.online_meeting_url:
+            facts.append(Fact("Teams meeting", moved.online_meeting_url))
+    else:
+        _, meeting_note = await arrange_meeting(turn, old, cancel=True)
     # Same UID: calendars update the event (higher SEQUENCE) or remove it (CANCEL).
     calendar = await invite(turn, moved) if moved else await invite(turn, old, cancel=True)
     key = f"rearranged:{moved.id}" if moved else f"cancelled:{old.id}"
@@ -401,7 +408,10 @@ async def _told(
         # Issue 27: moved to today or tomorrow, past the day's agenda run: its day-before
         # agenda goes now, under the run's keys (once either way).
         notes += (await booking_agendas(turn, moved)).notes
-    return Outcome(replies=[done, calendar], notifications=notes, recorded=recorded)
+    replies: list[Reply] = [done, calendar]
+    if meeting_note:
+        replies.append(Say(meeting_note, Tone.WARNING))
+    return Outcome(replies=replies, notifications=notes, recorded=recorded)
 
 
 async def _left_unsupervised(turn: Turn, session: SessionView, new_day: date | None) -> list[int]:

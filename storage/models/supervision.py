@@ -29,6 +29,10 @@ class SupervisionSession(SQLModel, table=True):
     agenda: list[str] = Field(default_factory=list, sa_type=JSON)
     ical_uid: str = Field(max_length=200)
     ical_sequence: int = 0
+    # Issue 23 item 6: the Teams online meeting made for a virtual session through Graph (its
+    # Graph id, to move or cancel it, and the link people join with), when the council has them.
+    online_meeting_id: str | None = Field(default=None, max_length=500)
+    online_meeting_url: str | None = Field(default=None, max_length=2000)
     created_by_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -5,14 +5,16 @@ until the app is rolled out to them (docs/deployment.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
-from storage.models import ConversationReference, Staff
+from storage.models import ConversationReference, OutboxMessage, Staff
+from storage.outbox import HELD, held_target
 
 CHAT_PLATFORMS = ("slack", "teams")
 
@@ -24,6 +26,7 @@ class Unreachable:
     email: str
     manager_id: int | None
     teams_user: bool  # has an Entra ID object id: a Teams user the app is not installed for
+    team_id: int | None = None
 
 
 async def unreachable(
@@ -41,6 +44,7 @@ async def unreachable(
             col(Staff.email),
             col(Staff.line_manager_id),
             col(Staff.teams_aad_object_id),
+            col(Staff.team_id),
         )
         .where(
             col(Staff.organisation_id) == organisation_id,
@@ -51,6 +55,27 @@ async def unreachable(
         .order_by(col(Staff.name))
     )
     return [
-        Unreachable(sid or 0, name, email, manager, bool(aad))
-        for sid, name, email, manager, aad in rows.all()
+        Unreachable(sid or 0, name, email, manager, bool(aad), team)
+        for sid, name, email, manager, aad, team in rows.all()
     ]
+
+
+async def held_counts(connection: AsyncConnection, staff_ids: Sequence[int]) -> dict[int, int]:
+    """How many messages are held for each of these people (storage.outbox.HELD): waiting for
+    the app to be installed for them. Everyone asked about is in the answer, 0 if none."""
+    found = dict.fromkeys(staff_ids, 0)
+    targets = {held_target(staff_id): staff_id for staff_id in staff_ids}
+    names = list(targets)
+    for start in range(0, len(names), 500):
+        rows = await connection.execute(
+            select(col(OutboxMessage.target), func.count())
+            .where(
+                col(OutboxMessage.status) == HELD,
+                col(OutboxMessage.platform) == "web",
+                col(OutboxMessage.target).in_(names[start : start + 500]),
+            )
+            .group_by(col(OutboxMessage.target))
+        )
+        for target, count in rows.all():
+            found[targets[target]] = int(count)
+    return found

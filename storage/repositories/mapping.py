@@ -79,4 +79,6 @@ def session_view(
         ical_uid=row.ical_uid,
         ical_sequence=row.ical_sequence,
         record_kinds=record_kinds,
+        online_meeting_id=row.online_meeting_id,
+        online_meeting_url=row.online_meeting_url,
     )

@@ -155,6 +155,16 @@ class SqlSessions:
         row.ical_sequence += 1
         self._session.add(row)
 
+    async def set_online_meeting(
+        self, session_id: int, meeting_id: str | None, join_url: str | None
+    ) -> None:
+        """The Teams meeting made for the session (issue 23 item 6), or None to forget it."""
+        row = await self._session.get(SupervisionSession, session_id)
+        if row is not None:
+            row.online_meeting_id, row.online_meeting_url = meeting_id, join_url
+            self._session.add(row)
+            await self._session.flush()
+
     async def mark_held(self, session_id: int) -> None:
         row = await self._session.get(SupervisionSession, session_id)
         if row is not None and row.status == SessionStatus.BOOKED.value:

@@ -210,6 +210,15 @@ def test_reach_lists_who_the_bot_cannot_speak_to_under_their_manager(tmp_path: P
             "updated_at) SELECT 'teams', 'a:1', id, '{}', CURRENT_TIMESTAMP FROM staff "
             "WHERE email = 'sian@north.gov.uk'"
         )
+        # A reminder for Łukasz was held (bot.teams.reach): counted against his name.
+        connection.execute(
+            "INSERT INTO outboxmessage (idempotency_key, platform, target, kind, payload, "
+            "due_at, status, attempts, parts_sent, created_at) SELECT 'r:1:web', 'web', "
+            "'staff:' || id, 'reminder', '{}', CURRENT_TIMESTAMP, 'held', 0, 0, "
+            "CURRENT_TIMESTAMP FROM staff WHERE email = 'lukasz@north.gov.uk'"
+        )
     after = run(tmp_path, "reach")
     assert "1 person in post cannot be reached" in after.stdout
     assert "Siân Ŵyn <" not in after.stdout
+    assert "1 message held for them, sent as soon as the app is installed" in after.stdout
+    assert "(Teams: install the app for them), 1 held" in after.stdout

@@ -51,9 +51,42 @@ def test_the_first_install_shows_progress(
 
     monkeypatch.setattr(dev.subprocess, "run", fake_run)
     dev.setup()
-    (pip,) = calls
-    assert "--quiet" not in pip  # pip lists each package: 40 silent seconds looked stuck
+    locked, project = calls
+    assert "--quiet" not in locked  # pip lists each package: 40 silent seconds looked stuck
     assert "about a minute the first time" in capsys.readouterr().out
+    # Issue 23: every package from the lock, each checked against its hashes; then the project
+    # itself with nothing more resolved (no floating transitive dependency on a fresh machine).
+    assert locked[locked.index("-r") + 1] == str(ROOT / "requirements.lock")
+    assert "--require-hashes" in locked
+    assert "--no-deps" in project
+    assert project[-2:] == ["-e", "."]
+
+
+def test_a_changed_lock_installs_again_and_test_and_run_share_one_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dev = load_dev()
+    python = tmp_path / "bin" / "python"
+    python.parent.mkdir()
+    python.touch()
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("a==1 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    monkeypatch.setattr(dev, "VENV", tmp_path)
+    monkeypatch.setattr(dev, "PY", python)
+    monkeypatch.setattr(dev, "LOCK", lock)
+    calls: list[list[str]] = []
+
+    def fake_run(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 0)
+
+    monkeypatch.setattr(dev.subprocess, "run", fake_run)
+    dev.setup("dev")
+    dev.setup()  # `run` after `test`: the lock holds the test tools too, nothing to install
+    assert len(calls) == 2
+    lock.write_text("a==2 \\\n    --hash=sha256:" + "1" * 64 + "\n")  # a patch taken
+    dev.setup()
+    assert len(calls) == 4
 
 
 def test_the_development_key_message_is_calm_and_says_what_to_do_in_production(

@@ -105,7 +105,19 @@ async def test_digest_from_the_store_equals_the_policy_digest(
             assert section.heading == "Actions from supervision overdue"
             owners = sorted(digest.actions_overdue, key=lambda p: names[p[0]])
             assert section.lines == tuple(f"{names[i]}: {n}" for i, n in owners)
-        digest = replace(digest, actions_overdue=())  # policy.digest leaves them to the store
+        # Issue 23 item 5: nobody in the demo has a chat with the bot yet, so everyone in
+        # post in the team is counted as out of reach (counts only), nothing held yet.
+        in_post = [
+            s for s in inputs.staff
+            if s.team_id == team_id and (s.leaving_date is None or s.leaving_date >= day)
+            and (s.start_date is None or s.start_date <= day)
+        ]  # fmt: skip
+        assert (digest.unreachable, digest.held) == (len(in_post), 0)
+        assert ("Not reachable by the bot yet", f"{len(in_post)} people") in [
+            (f.label, f.value) for f in digest_card(digest, name, names).facts
+        ]
+        # policy.digest leaves these to the store
+        digest = replace(digest, actions_overdue=(), unreachable=0, held=0)
         assert digest.overdue == expected.overdue
         assert digest.due_next_week == expected.due_next_week
         assert digest.month_to_date == expected.month_to_date

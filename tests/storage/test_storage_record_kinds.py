@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import create_engine, session_factory
@@ -46,16 +46,24 @@ async def _seed(url: str) -> None:
                 )
             )
         await session.flush()
-        session.add(
-            SupervisionSession(
+        # Only the columns given (Core, not the model): later migrations add columns to
+        # `supervisionsession` (issue 23's online meeting) that are not there at BEFORE.
+        table = SupervisionSession.__table__  # type: ignore[attr-defined]
+        await session.exec(  # type: ignore[call-overload]
+            insert(table).values(
                 id=1,
                 organisation_id=1,
                 type="professional",
                 supervisor_id=1,
                 planned_start=NOW,
                 planned_end=NOW,
+                venue="",
+                virtual=False,
                 status="held",
+                agenda=[],
                 ical_uid="u1",
+                ical_sequence=0,
+                created_at=NOW,
             )
         )
         await session.flush()
