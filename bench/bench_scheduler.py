@@ -699,7 +699,9 @@ async def ack_during_tick(
     # Shorter ticks (--quick): start-up and the warm-up take 3-6 s at 0.01x; the server's
     # first tick (the day's first) runs at start, and traffic starts up to 5 s before 09:00.
     lead = SERVE_LEAD if interval >= 60 else timedelta(seconds=max(9.0, 2 * interval))
-    quiet = 3.0 if interval >= 60 else 1.5  # nothing due left unsent for this long: settled
+    quiet = 3.0 if interval >= 60 else 1.0  # nothing due left unsent for this long: settled
+    # Traffic starts this long before 09:00 (--quick: 2 s, enough for acks before the tick).
+    ahead = 5.0 if interval >= 60 else 2.0
     log = logs / f"serve-{store.backend}.log"
     app = App(["serve"], url, f"{fake.url}/api/", DIGEST_AT - lead, log, interval)
     result: dict[str, Any] = {"expected_digest_rows": expected, "rate_per_s": rate}
@@ -711,9 +713,9 @@ async def ack_during_tick(
             result["rss_at_start_mib"] = app.memory()["rss_mib"]
             chat = Chat(http, connector, users)
             await warm_up(chat, app.url, users)
-            # Traffic starts five seconds before the app's clock reaches 09:00.
-            wait = (DIGEST_AT - timedelta(seconds=5) - app.now()).total_seconds()
-            result["warm_up_ended_before_0900_s"] = round(wait + 5, 1)
+            # Traffic starts `ahead` seconds before the app's clock reaches 09:00.
+            wait = (DIGEST_AT - timedelta(seconds=ahead) - app.now()).total_seconds()
+            result["warm_up_ended_before_0900_s"] = round(wait + ahead, 1)
             await asyncio.sleep(max(0.0, wait))
             stop = asyncio.Event()
             load_before, cpu_before = load_average(), app.cpu_seconds()

@@ -58,7 +58,8 @@ def event_of(replies: list[Reply]) -> dict[str, str]:
 
 
 def facts(replies: list[Reply]) -> dict[str, str]:
-    [card] = [r for r in replies if isinstance(r, Card)]
+    """The confirmation's facts: the first card (the agenda so far may follow it, issue 27)."""
+    card = next(r for r in replies if isinstance(r, Card))
     return {f.label: f.value for f in card.facts}
 
 
