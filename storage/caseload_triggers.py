@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.trigger_ddl import create_trigger, drop_trigger
+
 _CASE_WORKERS = "SELECT staff_id FROM caseallocation WHERE case_id = {row}.id"
 
 
@@ -58,32 +60,14 @@ def _bump(rule: Rule) -> str:
 
 def create_statements(dialect: str) -> list[str]:
     """DDL that installs every trigger on this dialect ('sqlite' or 'postgresql')."""
-    statements: list[str] = []
-    for rule in RULES:
-        when = f'AFTER {rule.event} ON "{rule.table}"'
-        if dialect == "postgresql":
-            statements.append(
-                f"CREATE OR REPLACE FUNCTION {rule.name}() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN {_bump(rule)}; RETURN NULL; END $$"
-            )
-            statements.append(f'DROP TRIGGER IF EXISTS {rule.name} ON "{rule.table}"')
-            statements.append(
-                f"CREATE TRIGGER {rule.name} {when} FOR EACH ROW EXECUTE FUNCTION {rule.name}()"
-            )
-        else:
-            statements.append(f"DROP TRIGGER IF EXISTS {rule.name}")
-            statements.append(f"CREATE TRIGGER {rule.name} {when} BEGIN {_bump(rule)}; END")
-    return statements
+    return [
+        statement
+        for rule in RULES
+        for statement in create_trigger(
+            rule.name, rule.table, f'AFTER {rule.event} ON "{rule.table}"', _bump(rule), dialect
+        )
+    ]
 
 
 def drop_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [
-            statement
-            for rule in RULES
-            for statement in (
-                f'DROP TRIGGER IF EXISTS {rule.name} ON "{rule.table}"',
-                f"DROP FUNCTION IF EXISTS {rule.name}()",
-            )
-        ]
-    return [f"DROP TRIGGER IF EXISTS {rule.name}" for rule in RULES]
+    return [s for rule in RULES for s in drop_trigger(rule.name, rule.table, dialect)]

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.trigger_ddl import create_trigger, drop_trigger
+
 _ALL = "ALL"  # every month of the organisation
 
 
@@ -152,34 +154,15 @@ def _when(rule: Rule) -> str:
 def create_statements(dialect: str, *, table: str | None = None) -> list[str]:
     """DDL that installs every rule on this dialect ('sqlite' or 'postgresql'), or only those of
     `table` (a table a migration rebuilt on SQLite has lost its triggers)."""
-    statements: list[str] = []
-    chosen = [r for r in RULES if table is None or r.table == table]
-    for rule in chosen:
-        body = _body(rule, dialect)
-        if dialect == "postgresql":
-            statements.append(
-                f"CREATE OR REPLACE FUNCTION {rule.name}() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN {body}; RETURN NULL; END $$"
-            )
-            statements.append(f'DROP TRIGGER IF EXISTS {rule.name} ON "{rule.table}"')
-            statements.append(
-                f"CREATE TRIGGER {rule.name} {_when(rule)} "
-                f"FOR EACH ROW EXECUTE FUNCTION {rule.name}()"
-            )
-        else:
-            statements.append(f"DROP TRIGGER IF EXISTS {rule.name}")
-            statements.append(f"CREATE TRIGGER {rule.name} {_when(rule)} BEGIN {body}; END")
-    return statements
+    return [
+        statement
+        for rule in RULES
+        if table is None or rule.table == table
+        for statement in create_trigger(
+            rule.name, rule.table, _when(rule), _body(rule, dialect), dialect
+        )
+    ]
 
 
 def drop_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [
-            statement
-            for rule in RULES
-            for statement in (
-                f'DROP TRIGGER IF EXISTS {rule.name} ON "{rule.table}"',
-                f"DROP FUNCTION IF EXISTS {rule.name}()",
-            )
-        ]
-    return [f"DROP TRIGGER IF EXISTS {rule.name}" for rule in RULES]
+    return [s for rule in RULES for s in drop_trigger(rule.name, rule.table, dialect)]
