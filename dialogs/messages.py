@@ -51,6 +51,9 @@ class Inbound:
     actor_id: int  # the staff member, resolved by the adapter from the platform identity
     payload: Payload
     received_at: datetime
+    # The client's language where the platform says it (a Teams activity's "cy-GB"): used for a
+    # person who has not chosen one (issue 28).
+    locale: str = ""
 
 
 # ---- Outbound ------------------------------------------------------------------------------------

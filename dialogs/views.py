@@ -27,6 +27,7 @@ class StaffView:
     asye_start: date | None = None
     start_date: date | None = None
     leaving_date: date | None = None
+    language: str | None = None  # "cy" / "en" as chosen; None: the Teams locale or the pack's
 
     @property
     def first_name(self) -> str:

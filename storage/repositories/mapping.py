@@ -32,6 +32,7 @@ def staff_view(row: StaffRow) -> StaffView:
         asye_start=row.asye_start,
         start_date=row.start_date,
         leaving_date=row.leaving_date,
+        language=row.language,
     )
 
 
