@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from babel.dates import format_date as _format_date
-from babel.dates import format_time as _format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -137,9 +136,12 @@ def _locale() -> str:
     return "cy_GB" if _current.get() == WELSH else "en_GB"
 
 
-def format_day(day: date, pattern: str = "EEE d MMM yyyy") -> str:
-    """ "Mon 7 Dec 2026" / "Llun 7 Rhag 2026"."""
-    return _format_date(day, pattern, locale=_locale())
+def format_day(day: date) -> str:
+    """ "Mon 7 Dec 2026" / "Llun 7 Rhag 2026" (English as it always was: en_GB's CLDR writes
+    "Sept", which people and saved cards here do not)."""
+    if _current.get() != WELSH:
+        return f"{day:%a} {day.day} {day:%b %Y}"
+    return _format_date(day, "EEE d MMM yyyy", locale=_locale())
 
 
 def format_long_day(day: date) -> str:
@@ -164,7 +166,7 @@ def format_weekday(day: date) -> str:
 
 def format_clock(moment: datetime | time) -> str:
     """24-hour clock, as councils write it in both languages: "14:30"."""
-    return _format_time(moment, "HH:mm", locale=_locale())
+    return f"{moment:%H:%M}"  # the wall clock as given: no zone conversion
 
 
 # ---- The pack's own words ------------------------------------------------------------------
@@ -201,10 +203,12 @@ CATEGORY_NAMES = {
 }
 
 
-def category_label(pack: _HasLanguage, category: str) -> str:
+def category_label(pack: _HasLanguage | None, category: str) -> str:
     """A case type as the caseload card shows it: "CP", "EARLY HELP" in English (as councils
     abbreviate them), its Welsh name in Welsh."""
     if _current.get() != WELSH:
         return category.replace("_", " ").upper()
     name = CATEGORY_NAMES.get(category)
-    return pack_word(pack, name) if name else category
+    if name is None:
+        return category
+    return pack_word(pack, name) if pack is not None else _(name)

@@ -206,6 +206,7 @@ class TeamsAgent:
                 actor_id=staff.id,
                 payload=payload,
                 received_at=self._app[CLOCK](),
+                locale=activity.locale or "",  # "cy-GB": Welsh for whoever has not chosen
             )
         )
         return None if result.duplicate else list(result.replies)

@@ -28,6 +28,7 @@ from dialogs.flows.common import (
     resolve_case,
     with_error,
 )
+from dialogs.i18n import N_
 from dialogs.inputs import LAST_YEAR
 from dialogs.messages import (
     AskForm,
@@ -72,9 +73,9 @@ def _names(names: Sequence[str]) -> str:
 @dataclass(frozen=True)
 class DecisionFlow:
     name: str = "decision"
-    title: str = "Record a manager decision"
-    summary: str = "record a decision on a case with its rationale, in one message"
-    usage: str = "decision C-1042 <decision> because <rationale>"
+    title: str = N_("Record a manager decision")
+    summary: str = N_("record a decision on a case with its rationale, in one message")
+    usage: str = N_("decision C-1042 <decision> because <rationale>")
 
     def form(self, turn: Turn) -> AskForm:
         term = turn.pack.terms.manager_decision.value

@@ -22,6 +22,7 @@ from dialogs.flows.common import (
     with_error,
 )
 from dialogs.flows.invites import invite
+from dialogs.i18n import N_
 from dialogs.inputs import is_number, parse_id
 from dialogs.messages import (
     AskChoice,
@@ -133,9 +134,9 @@ def _follow_up_field(words: MissedReason, pack: Pack) -> FormField:
 @dataclass(frozen=True)
 class RearrangeFlow:
     name: str = "rearrange"
-    title: str = "Rearrange or cancel supervision"
-    summary: str = "move or cancel a booked supervision, recording why (and the new date)"
-    usage: str = "rearrange [person]"
+    title: str = N_("Rearrange or cancel supervision")
+    summary: str = N_("move or cancel a booked supervision, recording why (and the new date)")
+    usage: str = N_("rearrange [person]")
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         sessions = list(await turn.ports.sessions.upcoming(turn.actor.id, turn.now))

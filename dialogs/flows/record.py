@@ -18,6 +18,7 @@ from dialogs.flows.record_plan import plan_for, record_title, template_type
 from dialogs.flows.record_save import save
 from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
 from dialogs.flows.record_submit import submit
+from dialogs.i18n import N_
 from dialogs.inputs import is_number, parse_id
 from dialogs.messages import AskChoice, Choice, FormSubmit, Option, Payload, Say, Text, Tone
 from dialogs.views import SessionView
@@ -43,9 +44,11 @@ def _who(argument: str) -> str:
 
 class RecordFlow:
     name = "record"
-    title = "Record supervision"
-    summary = "write up a held supervision in your council's template, for the supervisee to sign"
-    usage = "record [session or person]"
+    title = N_("Record supervision")
+    summary = N_(
+        "write up a held supervision in your council's template, for the supervisee to sign"
+    )
+    usage = N_("record [session or person]")
 
     async def _waiting(self, turn: Turn) -> list[SessionView]:
         sessions = await turn.ports.sessions.recent(turn.actor.id, turn.now - LOOK_BACK)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.record_plan import record_title
+from dialogs.i18n import N_
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import Attachment, Payload, Say, Tone
 from dialogs.outputs.record_pdf import RecordDocument, record_pdf
@@ -17,9 +18,9 @@ NOT_FOUND = "There is no signed record {id} that you can download."
 
 class RecordFileFlow:
     name = "pdf"
-    title = "Download a record as PDF"
-    summary = "the signed supervision record as a PDF"
-    usage = "pdf <record number>"
+    title = N_("Download a record as PDF")
+    summary = N_("the signed supervision record as a PDF")
+    usage = N_("pdf <record number>")
     captures_text = False
     listed = False  # a button on a record card
 

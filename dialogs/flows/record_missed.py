@@ -20,6 +20,7 @@ from typing import Any
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import check_form, field, prefilled, with_error
 from dialogs.flows.rearrange import NOTE, REASONS
+from dialogs.i18n import N_
 from dialogs.inputs import parse_id
 from dialogs.messages import (
     AskChoice,
@@ -146,9 +147,9 @@ class MissedMonthFlow:
     supervisee of yours; started from the button the record flow offers."""
 
     name = "missed"
-    title = "Record why a month had no supervision"
-    summary = "the reason and follow-up action for a month without supervision"
-    usage = "missed"
+    title = N_("Record why a month had no supervision")
+    summary = N_("the reason and follow-up action for a month without supervision")
+    usage = N_("missed")
     listed = False  # started from the record flow's buttons
 
     async def start(self, turn: Turn, argument: str) -> Outcome:

@@ -8,6 +8,7 @@ only a supervisee of that booked session may answer, and answering again replace
 from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.i18n import N_
 from dialogs.inputs import parse_id
 from dialogs.messages import Payload, Say, Text, Tone
 from dialogs.when import describe
@@ -18,9 +19,9 @@ LONGEST = 4000  # characters: a few paragraphs, as a record section would hold
 
 class ReflectFlow:
     name = "reflect"
-    title = "Reflection before supervision"
-    summary = "answer the reflection questions before your supervision"
-    usage = "reflect"
+    title = N_("Reflection before supervision")
+    summary = N_("answer the reflection questions before your supervision")
+    usage = N_("reflect")
     listed = False  # started from the button on the day-before prompt
 
     async def start(self, turn: Turn, argument: str) -> Outcome:

@@ -13,6 +13,7 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import LONG_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, length_flags, record_card
 from dialogs.flows.record_plan import plan_for, record_title, template_type, timing_text
+from dialogs.i18n import N_
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskChoice,
@@ -56,9 +57,9 @@ def _changes_form(text: str = "") -> AskForm:
 
 class SignFlow:
     name = "sign"
-    title = "Sign a supervision record"
-    summary = "read a supervision record and confirm it, or ask for changes"
-    usage = "sign [record]"
+    title = N_("Sign a supervision record")
+    summary = N_("read a supervision record and confirm it, or ask for changes")
+    usage = N_("sign [record]")
 
     async def _audit(self, turn: Turn, action: str, record_id: int, target: int | None) -> None:
         await turn.ports.audit.record(

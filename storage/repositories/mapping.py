@@ -32,7 +32,7 @@ def staff_view(row: StaffRow) -> StaffView:
         asye_start=row.asye_start,
         start_date=row.start_date,
         leaving_date=row.leaving_date,
-        language=row.language,
+        language=getattr(row, "language", None),  # some reads select fewer columns
     )
 
 
