@@ -1,0 +1,196 @@
+"""Issue 28: a person in Powys goes through the conversations in the playground, over real HTTP on
+loopback, and reads no English sentence (names and case references aside); "English" switches,
+"Cymraeg" switches back, and the choice is remembered."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from demo_data import build_demo
+from icalendar import Calendar
+from test_web_api import API, form_values, get, ids, send
+from web_helpers import DEMO_DAY, demo_clock, playground_settings, sqlite_url
+
+from bot.app import create_app
+from dialogs.catalogs import placeholders, read
+from policy.packs import builtin_pack
+from storage.db import create_engine
+
+# Words that only English sentences have: one of them in a reply is an untranslated sentence.
+# (Welsh "a" is "and", so it is not here.)
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "your",
+        "you",
+        "is",
+        "are",
+        "and",
+        "with",
+        "of",
+        "for",
+        "not",
+        "has",
+        "have",
+        "this",
+        "that",
+        "was",
+        "will",
+        "be",
+        "it",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def powys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("powys") / "demo.db", DEMO_DAY, pack_id="powys")
+
+
+@pytest.fixture
+async def powys(powys_template: Path, tmp_path: Path) -> AsyncIterator[TestServer]:
+    copy = tmp_path / "demo.db"
+    shutil.copy(powys_template, copy)
+    engine = create_engine(sqlite_url(copy))
+    app = create_app(playground_settings(copy), engine, demo_clock(), run_scheduler=False)
+    server = TestServer(app, host="127.0.0.1")
+    async with server:
+        yield server
+    await engine.dispose()
+
+
+def _english_fragments() -> set[str]:
+    """The English of every catalog message whose Welsh differs, cut at its placeholders: any
+    of these in a reply is English the person should not have been shown."""
+    fragments: set[str] = set()
+    for entry in read("cy"):
+        ids_ = (entry.id,) if isinstance(entry.id, str) else tuple(entry.id or ())
+        strings = (entry.string,) if isinstance(entry.string, str) else tuple(entry.string or ())
+        for english in ids_:
+            if not english or english in strings:
+                continue
+            cut = english
+            for placeholder in placeholders(english):
+                cut = cut.replace(placeholder, "\0")
+            for piece in cut.replace("*", "\0").split("\0"):
+                piece = piece.strip(" .,:;()'\"—-")
+                if len(piece) >= 12 and len(piece.split()) >= 2:
+                    fragments.add(piece)
+    return fragments
+
+
+FRAGMENTS = _english_fragments()
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in {"value", "form_id", "name", "kind", "type", "tone", "filename"}:
+                yield from _texts(item)
+            elif key == "value" and isinstance(item, str) and " " in item and "start:" not in item:
+                yield item  # a fact's value is read; an option's value is not
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def assert_welsh(replies: list[dict[str, Any]], names: set[str]) -> None:
+    assert replies
+    for text in _texts(replies):
+        for fragment in FRAGMENTS:
+            assert fragment not in text, f"English {fragment!r} in {text!r}"
+        plain = text
+        for name in names:
+            plain = plain.replace(name, " ")
+        words = set(re.findall(r"[a-z]+", plain.lower()))
+        assert not words & ENGLISH_WORDS, f"English in {text!r}"
+
+
+async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: TestServer) -> None:
+    people = await ids(powys)
+    sam, priya = people["Sam Taylor"], people["Priya Shah"]
+    names = set(people)
+    pack = builtin_pack("powys")
+    english_pack_words = set(pack.language.welsh)
+
+    def welsh(body: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+        replies: list[dict[str, Any]] = body["replies"] if isinstance(body, dict) else body
+        assert_welsh(replies, names)
+        for text in _texts(replies):
+            for word in english_pack_words:
+                assert word not in text, f"the pack's English {word!r} in {text!r}"
+        return replies
+
+    # Powys offers Welsh: nobody has to ask for it.
+    (help_reply,) = welsh(await send(powys, sam, text="help"))
+    assert help_reply["text"].startswith("Dyma beth y gallaf ei wneud i chi")
+    (card,) = welsh(await send(powys, sam, text="what's my caseload score"))
+    assert card["title"] == "Eich llwyth achosion"
+    due = welsh(await send(powys, sam, text="when is my next supervision"))
+    assert due[0]["title"] == "Beth sy'n ddyledus"
+    assert any(f["label"] == "Goruchwyliaeth nesaf" for f in due[0]["facts"])
+    welsh(await send(powys, sam, text="hello"))
+    (thanks,) = welsh(await send(powys, sam, text="thanks"))
+    assert thanks["text"] == "Croeso."
+    welsh(await send(powys, sam, text="purple elephants dancing"))
+    (nothing,) = welsh(await send(powys, sam, text="cancel"))
+    assert nothing["text"] == "Does dim i'w ganslo."
+
+    # A manager books, makes a mistake, is told in Welsh, and books.
+    (form,) = welsh(await send(powys, priya, command={"name": "book"}))
+    assert form["title"] == "Trefnu goruchwyliaeth"
+    values = form_values(form, person="Sam Taylor", when="yesterday 9am")
+    (again,) = welsh(await send(powys, priya, form={"form_id": "book", "values": values}))
+    fields = {f["name"]: f for f in again["fields"]}
+    assert fields["when"]["error"].startswith("Dyddiad ac amser: mae'r amser hwnnw")
+    assert fields["when"]["value"] == "yesterday 9am"  # nothing typed is lost
+    values = form_values(again, when="yfory 4pm", venue="Ystafell 2")
+    confirm = welsh(await send(powys, priya, form={"form_id": "book", "values": values}))
+    assert confirm[0]["title"] == "Trefnu goruchwyliaeth: Priya Shah a Sam Taylor", [
+        f["error"] for f in confirm[0]["fields"]
+    ]
+    done = await send(powys, priya, choice="confirm")
+    welsh([r for r in done["replies"] if r["type"] != "attachment"])
+    assert done["replies"][0]["title"] == "Wedi'i threfnu: goruchwyliaeth gyda Sam Taylor"
+    # The invitation both of them get: Welsh first, then English (a bilingual council).
+    (ics,) = [r for r in done["replies"] if r["type"] == "attachment"]
+    assert ics["description"].startswith("Gwahoddiad calendr ar gyfer yr oruchwyliaeth ar Dydd")
+    async with (
+        aiohttp.ClientSession() as client,
+        client.get(powys.make_url(ics["url"])) as response,
+    ):
+        event = Calendar.from_ical(await response.read()).walk("VEVENT")[0]
+    assert str(event["summary"]) == "Goruchwyliaeth: Sam Taylor / Supervision: Sam Taylor"
+    assert str(event["description"]).startswith("Wedi'i threfnu gyda'r Cynorthwyydd Goruchwylio.")
+    assert str(event["location"]) == "Ystafell 2"
+    _, inbox = await get(powys, f"{API}/inbox/{sam}")
+    (notice,) = inbox["messages"]
+    welsh([r for r in notice["replies"] if r["type"] != "attachment"])
+    assert notice["replies"][0]["title"] == "Goruchwyliaeth wedi'i threfnu"
+
+
+async def test_english_is_one_word_away_and_remembered(powys: TestServer) -> None:
+    sam = (await ids(powys))["Sam Taylor"]
+    (said,) = (await send(powys, sam, text="English"))["replies"]
+    assert said["text"].startswith("I'll write to you in English")
+    (card,) = (await send(powys, sam, text="what's my caseload score"))["replies"]
+    assert card["title"] == "Your caseload"
+    (said,) = (await send(powys, sam, text="Cymraeg"))["replies"]
+    assert said["text"].startswith("Byddaf yn ysgrifennu atoch yn Gymraeg")
+    (card,) = (await send(powys, sam, text="what's my caseload score"))["replies"]
+    assert card["title"] == "Eich llwyth achosion"
+
+
+async def test_an_english_council_is_still_answered_in_english(playground: TestServer) -> None:
+    sam = (await ids(playground))["Sam Taylor"]
+    (reply,) = (await send(playground, sam, text="thanks"))["replies"]
+    assert reply["text"] == "You're welcome."
