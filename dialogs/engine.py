@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs import guidance
 from dialogs.flow import FINISHED, Flow, FlowState, Outcome, Turn
-from dialogs.i18n import N_, _, format_clock, parse_language, set_language
+from dialogs.i18n import N_, _, choose, format_clock, parse_language, set_language
 from dialogs.inputs import clean_inbound
 from dialogs.messages import (
     AskChoice,
@@ -168,7 +168,7 @@ class Engine:
             pack = ports.packs.for_organisation(actor.organisation_id)
             # Issue 28: the person's own choice, else their Teams client's language, else the
             # council's default; every string of this turn is written in it.
-            set_language(actor.language or parse_language(inbound.locale) or pack.language.default)
+            set_language(choose(actor.language, inbound.locale, pack.language.default))
             turn = Turn(
                 ports=ports,
                 actor=actor,

@@ -129,6 +129,17 @@ def parse_language(text: str | None) -> str | None:
     return None
 
 
+def choose(chosen: str | None, locale: str | None, default: str) -> str:
+    """A person's language: what they chose; else Welsh where their client is in Welsh (a Teams
+    activity's "cy-GB"); else their council's default (a Welsh council offers Welsh first, and
+    says how to switch); English where nothing says otherwise."""
+    if chosen in LANGUAGES:
+        return chosen
+    if parse_language(locale) == WELSH:
+        return WELSH
+    return default if default in LANGUAGES else ENGLISH
+
+
 # ---- Dates: Babel's CLDR data, never month names written by hand ---------------------------
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from dialogs.i18n import N_
+
 # ---- Inbound -------------------------------------------------------------------------------------
 
 
@@ -113,7 +115,7 @@ class AskForm:
     form_id: str
     title: str
     fields: tuple[FormField, ...]
-    submit_label: str = "Save"
+    submit_label: str = N_("Save")  # translated where it is shown (render, serialise)
     intro: str = ""
     step: str = ""  # "Step 2 of 5", for long records split across steps
 

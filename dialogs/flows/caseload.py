@@ -12,7 +12,7 @@ from difflib import get_close_matches
 from dialogs.access import Relation, may_see_score
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_person
-from dialogs.i18n import N_, _, category_label
+from dialogs.i18n import ENGLISH, N_, _, category_label, language
 from dialogs.inputs import parse_id
 from dialogs.messages import Card, CardSection, Choice, Fact, Option, Payload, Say, Tone
 from dialogs.scores import CaseloadResult, caseload_of
@@ -20,12 +20,32 @@ from dialogs.when import describe_day
 from policy.citations import cite, cite_in_text
 from policy.packs import Pack
 from scoring.explain import points_text
+from scoring.model import Change
 
 _ME = {"", "mine", "myself"}
 _EVERY_POINT = "breakdown:"
 _TEAM = {"team"}
 SOON = timedelta(days=31)
 NO_POINTS = N_("Your council counts cases; there are no points.")
+
+
+def change_text(change: Change) -> str:
+    """A change to come, in the person's language (scoring writes the English sentence)."""
+    if language() == ENGLISH or not change.kind:
+        return change.text
+    day = describe_day(change.on)
+    ref = change.case_reference or ""
+    if change.kind == "close":
+        return _("points for {reference} end on {day} (case to be closed)").format(
+            reference=ref, day=day
+        )
+    if change.kind == "start":
+        return _("{item} points for {reference} start on {day}").format(
+            item=change.item, reference=ref, day=day
+        )
+    return _("{item} points for {reference} end on {day}").format(
+        item=change.item, reference=ref, day=day
+    )
 
 
 def _cap_text(result: CaseloadResult) -> str:
@@ -91,7 +111,7 @@ def summary_card(result: CaseloadResult, own: bool, pack: Pack | None = None) ->
     sections.append(
         CardSection(
             _("Changes coming"),
-            tuple(c.text for c in soon[:6]) or (_("Nothing drops off in the next month."),),
+            tuple(change_text(c) for c in soon[:6]) or (_("Nothing drops off in the next month."),),
         )
     )
     if result.unused_facts:

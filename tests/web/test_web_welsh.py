@@ -4,9 +4,8 @@ loopback, and reads no English sentence (names and case references aside); "Engl
 
 from __future__ import annotations
 
-import re
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,36 +16,11 @@ from demo_data import build_demo
 from icalendar import Calendar
 from test_web_api import API, form_values, get, ids, send
 from web_helpers import DEMO_DAY, demo_clock, playground_settings, sqlite_url
+from welsh_check import assert_welsh, texts
 
 from bot.app import create_app
-from dialogs.catalogs import placeholders, read
 from policy.packs import builtin_pack
 from storage.db import create_engine
-
-# Words that only English sentences have: one of them in a reply is an untranslated sentence.
-# (Welsh "a" is "and", so it is not here.)
-ENGLISH_WORDS = frozenset(
-    [
-        "the",
-        "your",
-        "you",
-        "is",
-        "are",
-        "and",
-        "with",
-        "of",
-        "for",
-        "not",
-        "has",
-        "have",
-        "this",
-        "that",
-        "was",
-        "will",
-        "be",
-        "it",
-    ]
-)
 
 
 @pytest.fixture(scope="module")
@@ -66,55 +40,6 @@ async def powys(powys_template: Path, tmp_path: Path) -> AsyncIterator[TestServe
     await engine.dispose()
 
 
-def _english_fragments() -> set[str]:
-    """The English of every catalog message whose Welsh differs, cut at its placeholders: any
-    of these in a reply is English the person should not have been shown."""
-    fragments: set[str] = set()
-    for entry in read("cy"):
-        ids_ = (entry.id,) if isinstance(entry.id, str) else tuple(entry.id or ())
-        strings = (entry.string,) if isinstance(entry.string, str) else tuple(entry.string or ())
-        for english in ids_:
-            if not english or english in strings:
-                continue
-            cut = english
-            for placeholder in placeholders(english):
-                cut = cut.replace(placeholder, "\0")
-            for piece in cut.replace("*", "\0").split("\0"):
-                piece = piece.strip(" .,:;()'\"—-")
-                if len(piece) >= 12 and len(piece.split()) >= 2:
-                    fragments.add(piece)
-    return fragments
-
-
-FRAGMENTS = _english_fragments()
-
-
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key not in {"value", "form_id", "name", "kind", "type", "tone", "filename"}:
-                yield from _texts(item)
-            elif key == "value" and isinstance(item, str) and " " in item and "start:" not in item:
-                yield item  # a fact's value is read; an option's value is not
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
-
-
-def assert_welsh(replies: list[dict[str, Any]], names: set[str]) -> None:
-    assert replies
-    for text in _texts(replies):
-        for fragment in FRAGMENTS:
-            assert fragment not in text, f"English {fragment!r} in {text!r}"
-        plain = text
-        for name in names:
-            plain = plain.replace(name, " ")
-        words = set(re.findall(r"[a-z]+", plain.lower()))
-        assert not words & ENGLISH_WORDS, f"English in {text!r}"
-
-
 async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: TestServer) -> None:
     people = await ids(powys)
     sam, priya = people["Sam Taylor"], people["Priya Shah"]
@@ -125,7 +50,7 @@ async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: Tes
     def welsh(body: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
         replies: list[dict[str, Any]] = body["replies"] if isinstance(body, dict) else body
         assert_welsh(replies, names)
-        for text in _texts(replies):
+        for text in texts(replies):
             for word in english_pack_words:
                 assert word not in text, f"the pack's English {word!r} in {text!r}"
         return replies
