@@ -38,11 +38,17 @@ MIN_MINUTES, MAX_MINUTES = 15, 480
 WINDOWS = {"when": NEXT_YEAR}  # supervision is planned months ahead, not years
 DEFAULT_MINUTES = 60
 _ACTIONS_ON_AGENDA = 10
-_MY_MANAGER = re.compile(r"\bmy (?:line )?manager\b", re.IGNORECASE)
+_MY_MANAGER = re.compile(
+    r"\bmy (?:line )?manager\b|\bfy (?:rheolwr|ngoruchwyliwr)(?: llinell)?\b", re.I
+)
 _FILLER = {"a", "an", "the", "book", "schedule", "arrange", "set", "up", "new", "supervision"}
 _FILLER |= {"session", "meeting", "with", "for", "please", "1:1", "one-to-one"}
+# Issue 28: the same in Welsh ("trefnu goruchwyliaeth gyda Sam yfory 2pm").
+_FILLER |= {"trefnu", "drefnu", "archebu", "goruchwyliaeth", "sesiwn", "goruchwylio", "gyda"}
+_FILLER |= {"hoffwn", "gosod", "cyfarfod", "ar", "gyfer", "angen"}
 _DATE_WORDS = {"today", "tomorrow", "next", "this", "on", "at", "noon", "midday", "am", "pm"}
 _DATE_WORDS |= {d.lower() for d in (*calendar.day_name, *calendar.day_abbr, "tues", "thurs")}
+_DATE_WORDS |= {"yfory", "heddiw", "dydd", "llun", "mawrth", "mercher", "iau", "gwener", "nesaf"}
 _MONTHS = {m.lower() for m in (*calendar.month_name, *calendar.month_abbr, "sept") if m}
 _DATE_TOKEN = re.compile(r"\d[\d:./-]*(?:am|pm|a\.m\.|p\.m\.|st|nd|rd|th)?")
 

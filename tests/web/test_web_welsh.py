@@ -70,6 +70,16 @@ async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: Tes
     (nothing,) = welsh(await send(powys, sam, text="cancel"))
     assert nothing["text"] == "Does dim i'w ganslo."
 
+    # Asked in Welsh (tests/dialogs/test_dialogs_corpus.py scores the Welsh held-out set).
+    (card,) = welsh(await send(powys, sam, text="beth yw sgôr fy llwyth achosion"))
+    assert card["title"] == "Eich llwyth achosion"
+    due = welsh(await send(powys, sam, text="pryd mae fy ngoruchwyliaeth nesaf"))
+    assert due[0]["title"] == "Beth sy'n ddyledus"
+    (thanks,) = welsh(await send(powys, sam, text="diolch yn fawr"))
+    assert thanks["text"] == "Croeso."
+    (help_reply,) = welsh(await send(powys, sam, text="cymorth"))
+    assert help_reply["text"].startswith("Dyma beth y gallaf ei wneud i chi")
+
     # A manager books, makes a mistake, is told in Welsh, and books.
     (form,) = welsh(await send(powys, priya, command={"name": "book"}))
     assert form["title"] == "Trefnu goruchwyliaeth"
