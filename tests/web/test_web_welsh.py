@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from demo_data import build_demo
 from icalendar import Calendar
-from test_web_api import API, form_values, get, ids, send
+from test_web_api import API, form_values, get, ids, post, send
 from web_helpers import DEMO_DAY, demo_clock, playground_settings, sqlite_url
 from welsh_check import assert_welsh, texts
 
@@ -129,3 +129,23 @@ async def test_an_english_council_is_still_answered_in_english(playground: TestS
     sam = (await ids(playground))["Sam Taylor"]
     (reply,) = (await send(playground, sam, text="thanks"))["replies"]
     assert reply["text"] == "You're welcome."
+
+
+async def test_the_weekly_digest_is_posted_in_welsh_then_english(powys: TestServer) -> None:
+    status, _ = await post(powys, f"{API}/clock", {"days": 7})
+    assert status == 200
+    _, channels = await get(powys, f"{API}/channels")
+    digests = [p for p in channels["posts"] if p["kind"] == "digest"]
+    assert digests
+    _, people = await get(powys, f"{API}/people")
+    teams = {p["team"] for p in people["people"] if p["team"]}
+    for post_ in digests:
+        cards = [r for r in post_["replies"] if r["type"] == "card"]
+        welsh_card, english_card = cards  # both languages, Welsh first
+        assert welsh_card["title"].startswith("Crynodeb goruchwylio wythnosol: ")
+        assert english_card["title"].startswith("Weekly supervision digest: ")
+        assert_welsh([welsh_card], {*(await ids(powys)), *teams})  # names of people and teams
+        headings = [s["heading"] for s in welsh_card["sections"]]
+        assert "Fesul grŵp staff" in headings  # Powys reports its staff groups (002:13)
+        groups = next(s for s in welsh_card["sections"] if s["heading"] == "Fesul grŵp staff")
+        assert groups["lines"][0].startswith("Gweithwyr cymdeithasol")
