@@ -13,11 +13,13 @@ from dialogs.flow import Turn
 from dialogs.flows.common import relation_to
 from dialogs.i18n import (
     N_,
+    WELSH,
     _,
     format_clock,
     format_month,
     format_month_name,
     format_weekday,
+    language,
     ngettext,
     pack_word,
 )
@@ -79,6 +81,14 @@ NATIONS = {
 def type_label(kind: SessionType) -> str:
     label = _LABELS.get(kind)
     return _(label) if label else kind.value.replace("_", " ").capitalize()
+
+
+def type_words(kind: SessionType) -> str:
+    """A session type inside a sentence: "case management" in English (as always written
+    there), its Welsh name in Welsh."""
+    if language() == WELSH:
+        return type_label(kind)
+    return kind.value.replace("_", " ")
 
 
 def on_asye(pack: Pack, person: StaffView, on: date) -> bool:

@@ -173,6 +173,7 @@ class SignFlow:
             tuple(facts),
             content_from_view(plan, record, names, turn.zone),
             buttons,
+            pack=turn.pack,
         )
         if signed:
             return Outcome(replies=[card, Say(_("You have signed this record."))])

@@ -162,5 +162,6 @@ class ViewRecordFlow:
             facts,
             content_from_view(plan, record, names, turn.zone),
             buttons,
+            pack=turn.pack,
         )
         return Outcome(replies=[card])
