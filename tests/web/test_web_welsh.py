@@ -149,3 +149,33 @@ async def test_the_weekly_digest_is_posted_in_welsh_then_english(powys: TestServ
         assert "Fesul grŵp staff" in headings  # Powys reports its staff groups (002:13)
         groups = next(s for s in welsh_card["sections"] if s["heading"] == "Fesul grŵp staff")
         assert groups["lines"][0].startswith("Gweithwyr cymdeithasol")
+
+
+async def test_a_supervisor_writes_up_a_supervision_in_welsh(powys: TestServer) -> None:
+    people = await ids(powys)
+    priya = people["Priya Shah"]
+    names = set(people)
+    # A supervision held: booked for later today in Welsh, then the demo clock a day on.
+    (form,) = (await send(powys, priya, command={"name": "book"}))["replies"]
+    values = form_values(form, person="Sam Taylor", when="heddiw 4pm")
+    await send(powys, priya, form={"form_id": "book", "values": values})
+    await send(powys, priya, choice="confirm")
+    status, _ = await post(powys, f"{API}/clock", {"days": 1})
+    assert status == 200
+    asked = (await send(powys, priya, text="cofnodi goruchwyliaeth"))["replies"]
+    assert_welsh(asked, names)
+    (which,) = asked
+    assert which.get("prompt") == "Pa oruchwyliaeth ydych chi'n ei chofnodi?", which
+    replies = (await send(powys, priya, choice=which["options"][0]["value"]))["replies"]
+    assert_welsh(replies, names)
+    form = replies[-1]
+    assert form["title"] == "Cofnod goruchwyliaeth achos ffurfiol 1:1"  # the pack's own Welsh
+    assert form["step"].startswith("Cam 1 o ")
+    labels = [f["label"] for f in form["fields"]]
+    assert "Adolygu cynllun gweithredu'r cyfarfod blaenorol" in labels
+    # Nothing filled in: every required section says so, in Welsh, and nothing is lost.
+    again = (await send(powys, priya, form={"form_id": form["form_id"], "values": {}}))["replies"]
+    assert_welsh(again, names)
+    errors = [f["error"] for f in again[-1]["fields"] if f["error"]]
+    assert errors
+    assert all(e.startswith("Mae angen ") for e in errors)
