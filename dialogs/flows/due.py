@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+from dialogs.due_words import due_text
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.i18n import N_, _, format_month, format_month_name, pack_word
 from dialogs.messages import Card, CardSection, Fact, Option, Payload
@@ -95,7 +96,7 @@ class DueFlow:
         facts.append(Fact(_("Overdue"), str(len(overdue)) if overdue else _("nothing")))
 
         def what(item: DueItem) -> str:
-            name = pack_word(turn.pack, item.description)
+            name = due_text(turn.pack, item)
             return f"{name} ({item.case_reference})" if item.case_reference else name
 
         sections = []

@@ -4,6 +4,7 @@ loopback, and reads no English sentence (names and case references aside); "Engl
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -149,6 +150,15 @@ async def test_the_weekly_digest_is_posted_in_welsh_then_english(powys: TestServ
         assert "Fesul grŵp staff" in headings  # Powys reports its staff groups (002:13)
         groups = next(s for s in welsh_card["sections"] if s["heading"] == "Fesul grŵp staff")
         assert groups["lines"][0].startswith("Gweithwyr cymdeithasol")
+    # Reminders and escalations in the council's language (Powys: Welsh).
+    reminders = [p for p in channels["posts"] if p["kind"] in {"reminder", "escalation"}]
+    assert reminders
+    for reminder in reminders:
+        cards = [r for r in reminder["replies"] if r["type"] == "card"]
+        # The policy cited is named by its document's own title, as published (in English).
+        shown = [{**c, "facts": [f for f in c["facts"] if f["label"] != "Polisi"]} for c in cards]
+        assert_welsh(shown, {*(await ids(powys)), *teams})
+        assert re.match(r"Yn ddyledus|Uwchgyfeirio|\d+ diwrnod yn hwyr", cards[0]["title"])
 
 
 async def test_a_supervisor_writes_up_a_supervision_in_welsh(powys: TestServer) -> None:
