@@ -71,7 +71,11 @@ async def _build(runtime: SlackRuntime, staff: StaffView) -> dict[str, object]:
     dialogs = runtime.conversations.dialogs
     async with dialogs.unit_of_work() as ports:
         pack = ports.packs.for_organisation(staff.organisation_id)
-        set_language(staff.language or pack.language.default)
+        # The language as stored now: who a Slack user is may be remembered for a minute
+        # (bot/known.py), and a choice made with the button above must show at once.
+        stored = await ports.directory.staff(staff.id)
+        chosen = stored.language if stored is not None else staff.language
+        set_language(chosen or pack.language.default)
         turn = Turn(
             ports=ports,
             actor=staff,
