@@ -120,3 +120,29 @@ def test_an_english_council_stays_in_english() -> None:
     pack = load_pack("lambeth")
     assert pack.language.default == "en"
     assert channel_languages(pack.language.default, pack.language.bilingual_channels) == ("en",)
+
+
+def test_no_message_is_translated_once_at_import() -> None:
+    """`_()` outside a function runs when the module is imported, in no one's language: such
+    constants are marked with `N_()` and translated where they are shown."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for package in ("dialogs", "bot", "scheduling", "storage", "policy", "scoring"):
+        for path in (root / package).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            inside: set[int] = set()
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                    inside.update(id(n) for n in ast.walk(node))
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in {"_", "ngettext"}
+                    and id(node) not in inside
+                ):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
