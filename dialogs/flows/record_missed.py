@@ -19,8 +19,8 @@ from typing import Any
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import check_form, field, prefilled, with_error
-from dialogs.flows.rearrange import NOTE, REASONS
-from dialogs.i18n import N_
+from dialogs.flows.rearrange import REASONS, note_field, shown
+from dialogs.i18n import N_, _
 from dialogs.inputs import parse_id
 from dialogs.messages import (
     AskChoice,
@@ -88,7 +88,7 @@ def missed_form(turn: Turn, item: Mapping[str, Any], values: Mapping[str, str]) 
     assert words is not None  # `unexplained` finds nothing otherwise
     month = date.fromisoformat(item["month"])
     where = cite(turn.pack, words.source)
-    reason = field("reason", "Reason", FieldKind.SELECT, options=REASONS)
+    reason = field("reason", _("Reason"), FieldKind.SELECT, options=shown(REASONS))
     form = AskForm(
         form_id="record_missed_month",
         title=f"No supervision for {item['name']} in {month:%B %Y}",
@@ -96,7 +96,7 @@ def missed_form(turn: Turn, item: Mapping[str, Any], values: Mapping[str, str]) 
             "The reason for this month and the follow-up action are recorded on "
             f"{item['name']}'s supervision file{f' ({where})' if where else ''}."
         ),
-        fields=(reason, NOTE, _follow_up(words, turn)),
+        fields=(reason, note_field(), _follow_up(words, turn)),
         submit_label="Record it",
     )
     return prefilled(form, values)

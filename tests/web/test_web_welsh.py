@@ -113,6 +113,10 @@ async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: Tes
     welsh([r for r in notice["replies"] if r["type"] != "attachment"])
     assert notice["replies"][0]["title"] == "Goruchwyliaeth wedi'i threfnu"
 
+    # Moving or cancelling it is asked in Welsh too.
+    asked = welsh(await send(powys, priya, command={"name": "rearrange", "argument": "Sam Taylor"}))
+    assert asked[-1]["type"] in {"choice", "form"}
+
 
 async def test_english_is_one_word_away_and_remembered(powys: TestServer) -> None:
     sam = (await ids(powys))["Sam Taylor"]
