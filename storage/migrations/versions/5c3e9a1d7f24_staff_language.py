@@ -23,10 +23,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('staff', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True))
+    # In place on SQLite too (3.35+): a batch copy of `staff` would drop its obligation triggers.
+    op.add_column('staff', sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('staff', schema=None) as batch_op:
-        batch_op.drop_column('language')
+    op.drop_column('staff', 'language')
