@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import create_engine, session_factory
 from storage.migrate import MigrationRefused, current_revision, downgrade, revisions, upgrade
-from storage.models import SessionAttendee, Staff, SupervisionSession
+from storage.models import SessionAttendee, SupervisionSession
 
 BEFORE = "3f0c7a1e5b26"
 KINDS = "3f0c7a1e5b27"  # this revision; later ones (issue 25's 3f0c7a1e5b28) sit above it
@@ -34,16 +34,15 @@ async def _seed(url: str) -> None:
                 "VALUES (1, 'o', 'O', 'lambeth', CURRENT_TIMESTAMP)"
             )
         )
+        # In SQL too: a later migration's column on `staff` (issue 28's language) is not there.
         for staff_id in (1, 2):
-            session.add(
-                Staff(
-                    id=staff_id,
-                    organisation_id=1,
-                    external_ref=f"r{staff_id}",
-                    name="P",
-                    email=f"p{staff_id}@x.test",
-                    role="social_worker",
-                )
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "INSERT INTO staff (id, organisation_id, external_ref, name, email, role, fte, "
+                    "agency, timezone, quiet_hours_start, quiet_hours_end, legal_hold, created_at) "
+                    "VALUES (:id, 1, :ref, 'P', :email, 'social_worker', 1, 0, 'Europe/London', "
+                    "18, 8, 0, CURRENT_TIMESTAMP)"
+                ).bindparams(id=staff_id, ref=f"r{staff_id}", email=f"p{staff_id}@x.test")
             )
         await session.flush()
         session.add(
