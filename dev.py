@@ -4,6 +4,7 @@
 python3 dev.py run     set up, create the SQLite demo organisation, serve on http://localhost:3978/
 python3 dev.py test    set up with the test tools, run the test suite
 python3 dev.py check   ruff, mypy, import-linter and alembic check
+python3 dev.py messages  add new and drop unused messages in the English and Welsh catalogs
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def main(argv: list[str]) -> int:
         code = run_in_venv(str(PY), "-m", "pytest", *rest)
         # pytest exits 5 when it collected nothing: that is a failure, not a pass.
         return 1 if code == 5 else code
+    if command == "messages":
+        setup()
+        return run_in_venv(str(PY), "-m", "dialogs.catalogs")
     if command == "check":
         setup("dev")
         checks = [

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs import guidance, undo
 from dialogs.flow import FINISHED, Flow, FlowState, Outcome, Turn
+from dialogs.i18n import N_, _, choose, format_clock, parse_language, set_language
 from dialogs.inputs import clean_inbound
 from dialogs.messages import (
     AskChoice,
@@ -157,32 +158,42 @@ class Engine:
                     return Result(
                         replies=(
                             Say(
-                                "Sorry, something went wrong on our side and that answer was not "
-                                "saved. Everything you entered before it is kept: please send it "
-                                "again.",
+                                _(
+                                    "Sorry, something went wrong on our side and that answer was "
+                                    "not saved. Everything you entered before it is kept: please "
+                                    "send it again."
+                                ),
                                 Tone.ERROR,
                             ),
                         )
                     )
         log.warning("gave up on a turn of %s after %d replays", inbound.conversation_key, ATTEMPTS)
         return Result(
-            replies=(Say("That conversation changed elsewhere; send it again.", Tone.WARNING),)
+            replies=(Say(_("That conversation changed elsewhere; send it again."), Tone.WARNING),)
         )
 
     async def _handle_once(self, inbound: Inbound) -> Result:
         async with self.unit_of_work() as ports:
             actor = await ports.directory.staff(inbound.actor_id)
             if actor is None:
+                set_language(parse_language(inbound.locale))
                 return Result(
                     replies=(
-                        Say("I don't know who you are yet; ask your admin to add you.", Tone.ERROR),
+                        Say(
+                            _("I don't know who you are yet; ask your admin to add you."),
+                            Tone.ERROR,
+                        ),
                     )
                 )
             now = self.clock()
+            pack = ports.packs.for_organisation(actor.organisation_id)
+            # Issue 28: the person's own choice, else their Teams client's language, else the
+            # council's default; every string of this turn is written in it.
+            set_language(choose(actor.language, inbound.locale, pack.language.default))
             turn = Turn(
                 ports=ports,
                 actor=actor,
-                pack=ports.packs.for_organisation(actor.organisation_id),
+                pack=pack,
                 now=now,
                 platform=inbound.platform,
                 zone=self.zone,
@@ -263,7 +274,11 @@ class Engine:
 
     def _already(self, finished: StoredState) -> Say:
         at = datetime.fromisoformat(finished.data["at"]).astimezone(self.zone)
-        return Say(f"Already recorded: {finished.data['recorded']} (saved at {at:%H:%M}).")
+        return Say(
+            _("Already recorded: {what} (saved at {time}).").format(
+                what=finished.data["recorded"], time=format_clock(at)
+            )
+        )
 
     async def _route(
         self,
@@ -273,19 +288,28 @@ class Engine:
         history: list[dict[str, Any]] | None = None,
     ) -> Outcome:
         words = "cancel" if payload == Choice(CANCEL_FORM) else _plain(payload)
+        chosen = _language_chosen(payload, words)
+        if chosen is not None:
+            # Issue 28: "Cymraeg" / "English" (typed, or a button): remembered, and answered in
+            # the language chosen; a form in progress waits as it was.
+            await turn.ports.directory.set_language(turn.actor.id, chosen)
+            set_language(chosen)
+            return Outcome(replies=[Say(_(LANGUAGE_SET), Tone.SUCCESS)], state=state)
         form = state if state is not None and self._is_form(state) else None
-        if words in _HELP_WORDS:
+        if words in _HELP_WORDS or words in _HELP_WORDS_CY:
             if form is not None:
                 return await self._interrupt(turn, form, "help", "")
             return Outcome(replies=await guidance.help_replies(turn, self.flows), state=state)
         if isinstance(payload, Choice) and payload.value.startswith(LEAVE_FORM):
-            name, _, argument = payload.value.removeprefix(LEAVE_FORM).partition(":")
+            name, _sep, argument = payload.value.removeprefix(LEAVE_FORM).partition(":")
             return await self._start(turn, name, argument)  # the form is left, as asked
-        if words in _CANCEL_WORDS:
+        if words in _CANCEL_WORDS or words in _CANCEL_WORDS_CY:
             if state is None:
-                return Outcome(replies=[Say("Nothing to cancel.")])
-            title = self.flows[state.flow].title if state.flow in self.flows else state.flow
-            return Outcome(replies=[Say(f"Cancelled: {title}. Nothing more was saved.")])
+                return Outcome(replies=[Say(_("Nothing to cancel."))])
+            title = self._title(state)
+            return Outcome(
+                replies=[Say(_("Cancelled: {title}. Nothing more was saved.").format(title=title))]
+            )
         undone = _undo_button(payload)
         if undone is not None or (form is None and words in _UNDO_WORDS):
             # Whatever was open waits as it was: an old Undo clicked mid-form leaves the form.
@@ -295,10 +319,10 @@ class Engine:
             )
         if words in _BACK_WORDS:
             if form is None:
-                return Outcome(replies=[Say(_NOTHING_TO_UNDO)], state=state)
+                return Outcome(replies=[Say(_(_NOTHING_TO_UNDO))], state=state)
             return await self._back(turn, form, history or [])
         if form is not None and (words in _CARRY_ON_WORDS or payload == Choice(CARRY_ON)):
-            return await self._again(turn, form, "Carrying on where you were; nothing was lost.")
+            return await self._again(turn, form, _("Carrying on where you were; nothing was lost."))
         if form is not None and (change := _CHANGE.fullmatch(words)):
             return await self._change(turn, form, change["what"])
         match payload:
@@ -307,7 +331,7 @@ class Engine:
                     return await self._mid_form(turn, form, name, argument)
                 return await self._start(turn, name, argument)
             case Choice(value=value) if state is None or value.startswith("start:"):
-                name, _, argument = value.removeprefix("start:").partition(":")
+                name, _sep, argument = value.removeprefix("start:").partition(":")
                 if form is not None:
                     return await self._mid_form(turn, form, name, argument)
                 return await self._start(turn, name, argument)
@@ -334,7 +358,7 @@ class Engine:
                 return understood
         if isinstance(payload, FormSubmit):
             return Outcome(
-                replies=[Say("That form has expired; start again from the menu.", Tone.WARNING)]
+                replies=[Say(_("That form has expired; start again from the menu."), Tone.WARNING)]
             )
         return Outcome(replies=await guidance.not_understood(turn))
 
@@ -363,7 +387,7 @@ class Engine:
 
     def _title(self, state: FlowState) -> str:
         flow = self.flows.get(state.flow)
-        return flow.title if flow is not None else state.flow
+        return _(flow.title) if flow is not None else state.flow
 
     async def _again(self, turn: Turn, state: FlowState, lead: str) -> Outcome:
         """The step `state` waits at, shown again as it stands (its answers filled in): the
@@ -393,7 +417,9 @@ class Engine:
             data = {**dict(previous.get("data", {})), **state.data}
             back = FlowState(state.flow, str(previous.get("step")), data)
             outcome = await self._again(
-                turn, back, f"Back a step in {title}: everything you entered is kept."
+                turn,
+                back,
+                _("Back a step in {title}: everything you entered is kept.").format(title=title),
             )
             now_at = outcome.state or back
             # The history is what is left: a second "back" goes one step further.
@@ -404,14 +430,17 @@ class Engine:
         return await self._again(
             turn,
             state,
-            f"This is the first step of {title}: there is nothing before it. Type cancel to stop.",
+            _(
+                "This is the first step of {title}: there is nothing before it. Type cancel to "
+                "stop."
+            ).format(title=title),
         )
 
     async def _change(self, turn: Turn, state: FlowState, what: str) -> Outcome:
         """ "change the date": from a card to confirm, back to the form as filled in; in a form,
         the form again. Everything else entered is kept."""
-        thing = {"it": "what you need to", "time": "the date and time", "day": "the date"}
-        lead = f"Change {thing.get(what, 'the ' + what)} below; everything else is kept."
+        thing = _CHANGE_WHAT.get(what, _CHANGE_WHAT["it"])
+        lead = _("Change {thing} below; everything else is kept.").format(thing=_(thing))
         if state.step == "confirm":
             edited = await self.flows[state.flow].resume(turn, state, Choice("edit"))
             if edited.state is not None and edited.state.step != "confirm":
@@ -444,10 +473,10 @@ class Engine:
         answered = await self._start(turn, name, argument)
         title = self._title(state)
         offer = AskChoice(
-            f"Your {title.lower()} is kept as you left it. Carry on with it?",
+            _("Your {title} is kept as you left it. Carry on with it?").format(title=title.lower()),
             (
-                Option(CARRY_ON, f"Carry on: {title}"),
-                Option(CANCEL_FORM, f"Cancel {title.lower()}"),
+                Option(CARRY_ON, _("Carry on: {title}").format(title=title)),
+                Option(CANCEL_FORM, _("Cancel {title}").format(title=title.lower())),
             ),
         )
         return Outcome(replies=[*answered.replies, offer], state=state)
@@ -469,15 +498,45 @@ class Engine:
             return Outcome(replies=await guidance.planned(turn, name))
         flow = self.flows.get(name)
         if flow is None:
-            replies = [Say(f"I don't know '{name}'.", Tone.WARNING)]
+            replies = [Say(_("I don't know '{name}'.").format(name=name), Tone.WARNING)]
             return Outcome(replies=[*replies, *await guidance.not_understood(turn)])
         return await flow.start(turn, argument.strip())
 
 
-_NOTHING_TO_UNDO = (
+_NOTHING_TO_UNDO = N_(
     "There is no form open to go back in. Something already saved is changed from its own "
     "conversation: *rearrange* a supervision, or *sign* a record to ask for changes."
 )
+LANGUAGE_SET = N_("I'll write to you in English from now on. Type *Cymraeg* for Welsh.")
+# The prefix of a button's value that chooses a language: "language:cy" (App Home, a card).
+LANGUAGE_CHOICE = "language:"
+_CHANGE_WHAT = {
+    "it": N_("what you need to"),
+    "time": N_("the date and time"),
+    "day": N_("the date"),
+    "date": N_("the date"),
+    "person": N_("the person"),
+    "name": N_("the name"),
+    "reason": N_("the reason"),
+    "details": N_("the details"),
+    "length": N_("the length"),
+    "venue": N_("the venue"),
+    "type": N_("the type"),
+}
+# Issue 28: the same everyday words in Welsh.
+_HELP_WORDS_CY = {"help", "cymorth", "helpu", "beth alli di wneud", "dewislen"}
+_CANCEL_WORDS_CY = {"canslo", "stopio", "diddymu", "dim ots"}
+
+
+def _language_chosen(payload: Payload, words: str) -> str | None:
+    """ "Cymraeg", "English", "Saesneg" on their own, or a language button."""
+    if isinstance(payload, Choice) and payload.value.startswith(LANGUAGE_CHOICE):
+        return parse_language(payload.value.removeprefix(LANGUAGE_CHOICE))
+    if isinstance(payload, Text) and words in {"cymraeg", "english", "saesneg", "welsh"}:
+        return parse_language(words)
+    if isinstance(payload, Command) and payload.name in {"language", "iaith"}:
+        return parse_language(payload.argument)
+    return None
 
 
 def _with_history(

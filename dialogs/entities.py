@@ -28,7 +28,8 @@ _WHEN = re.compile(
         \d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|
         \d{{1,2}}(?::\d{{2}})?\s*(?:am|pm)|\d{{1,2}}:\d{{2}}|
         at\s+\d{{1,2}}(?::\d{{2}})?|half\s+(?:one|two|three|four|five|ten|eleven|twelve)|
-        noon|midday|(?:back\s+)?(?:a|one|two)\s+(?:day|week)s?
+        noon|midday|(?:back\s+)?(?:a|one|two)\s+(?:day|week)s?|
+        yfory|heddiw|(?:dydd\s+)?(?:llun|mawrth|mercher|iau|gwener)(?:\s+nesaf)?
     )\b""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -39,7 +40,11 @@ _CASE = re.compile(
 _ONE_TO_ONE = re.compile(
     r"\b1\s*[:-]?\s*2?\s*1\b"
 )  # "1:1", "1-1", "121" is a meeting, not a number
-_MY_MANAGER = re.compile(r"\bmy\s+(?:line\s+)?(?:manager|tm|team\s+manager|supervisor)\b", re.I)
+_MY_MANAGER = re.compile(
+    r"\bmy\s+(?:line\s+)?(?:manager|tm|team\s+manager|supervisor)\b"
+    r"|\bfy\s+(?:rheolwr|ngoruchwyliwr)(?:\s+llinell)?\b",
+    re.I,
+)
 _NAME_TOKEN = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:'s|’s)?")
 # Capitalised words that are not names: the start of a question, days, months, job words.
 NOT_NAMES = frozenset(

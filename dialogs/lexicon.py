@@ -64,6 +64,56 @@ STOPWORDS = frozenset(
         "about", "from",
     }
 )  # fmt: skip
+# Issue 28: the same concepts in Welsh, accents folded as the matcher folds them, with the
+# mutated forms people write ("fy ngoruchwyliaeth", "i'w lofnodi", "hoffwn drefnu").
+WELSH_CONCEPTS = {
+    "#sup": "goruchwyliaeth oruchwyliaeth ngoruchwyliaeth goruchwylio oruchwylio sesiwn 1:1",
+    "#cancel": "canslo ganslo nghanslo dileu",
+    "#move": "aildrefnu symud newid gohirio",
+    "#book": "trefnu drefnu nhrefnu archebu harchebu dyddiadur gosod",
+    "#write": "cofnodi gofnodi nghofnodi cofnod gofnod nghofnod ysgrifennu sgwennu nodiadau "
+    "cwblhau teipio",
+    "#sign": "llofnodi lofnodi llofnod arwyddo cadarnhau gadarnhau cymeradwyo gymeradwyo",
+    "#leave": "absenoldeb gwyliau salwch sal",
+    "#decide": "penderfyniad benderfyniad mhenderfyniad penderfynu rhesymeg",
+    "#load": "llwyth achosion achos sgor pwyntiau band capasiti terfyn nherfyn blant plant llawn",
+    "#team": "tim nhim",
+    "#view": "darllen gweld dangos",
+    "#help": "cymorth help helpu helpwch dewislen gorchmynion opsiynau",
+    "#hello": "helo shwmae su'mae bore prynhawn",
+    "#thanks": "diolch",
+    "#date": "heddiw yfory dydd llun mawrth mercher iau gwener wythnos mis",
+}
+CONCEPTS = {
+    name: words | frozenset(WELSH_CONCEPTS.get(name, "").split())
+    for name, words in CONCEPTS.items()
+}
+STOPWORDS = STOPWORDS | frozenset(
+    [
+        "y",
+        "yr",
+        "fy",
+        "dy",
+        "yw",
+        "mae",
+        "sydd",
+        "oes",
+        "gen",
+        "gyda",
+        "yn",
+        "ydw",
+        "ydy",
+        "sut",
+        "pa",
+        "pwy",
+        "ar",
+        "am",
+        "i",
+        "o",
+        "ei",
+        "eu",
+    ]
+)
 CONCEPT_OF: dict[str, tuple[str, ...]] = {}
 for _concept, _words in CONCEPTS.items():
     for _word in _words:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from dialogs.i18n import N_
+
 # ---- Inbound -------------------------------------------------------------------------------------
 
 
@@ -51,6 +53,9 @@ class Inbound:
     actor_id: int  # the staff member, resolved by the adapter from the platform identity
     payload: Payload
     received_at: datetime
+    # The client's language where the platform says it (a Teams activity's "cy-GB"): used for a
+    # person who has not chosen one (issue 28).
+    locale: str = ""
 
 
 # ---- Outbound ------------------------------------------------------------------------------------
@@ -110,7 +115,7 @@ class AskForm:
     form_id: str
     title: str
     fields: tuple[FormField, ...]
-    submit_label: str = "Save"
+    submit_label: str = N_("Save")  # translated where it is shown (render, serialise)
     intro: str = ""
     step: str = ""  # "Step 2 of 5", for long records split across steps
 

@@ -104,6 +104,10 @@ class Directory(Protocol):
         """Line manager, their line manager, and so on upwards."""
         ...
 
+    async def set_language(self, staff_id: int, language: str | None) -> None:
+        """Remember the language a person chose ("cy", "en"; None: back to the default)."""
+        ...
+
 
 class Cases(Protocol):
     async def open_cases(self, staff_id: int, on: date) -> Sequence[CaseView]: ...

@@ -109,4 +109,4 @@ def understanding() -> Understanding:
     """What people type, understood: learnt from the corpus's train part once per process (about
     a tenth of a second). `understanding().match(text)` returns an Intent (`.flow`, `.argument`,
     `.entities`, `.alternatives`, `.confidence`, `.evidence`) or None."""
-    return Understanding(examples("train"), COMMANDS)
+    return Understanding((*examples("train"), *examples("train_cy")), COMMANDS)

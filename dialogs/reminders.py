@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dialogs.due_words import due_text
+from dialogs.i18n import _, ngettext
 from dialogs.messages import Card, Fact, Option, Reply
 from dialogs.when import describe_day
 from policy.calendar import WorkingCalendar
@@ -99,21 +101,24 @@ def _subject(item: DueItem) -> str:
 
 
 def _card(title: str, item: DueItem, pack: Pack, about: str | None = None) -> Card:
-    facts = [Fact("What", item.description)]
+    facts = [Fact(_("What"), due_text(pack, item))]
     if about:
-        facts.insert(0, Fact("Who", about))
+        facts.insert(0, Fact(_("Who"), about))
     if item.case_reference:
-        facts.append(Fact("Case", item.case_reference))
+        facts.append(Fact(_("Case"), item.case_reference))
     if item.due is not None:
-        facts.append(Fact("Due", describe_day(item.due)))
+        facts.append(Fact(_("Due"), describe_day(item.due)))
     if cited := cite(pack, item.source):
-        facts.append(Fact("Policy", cited))
-    actions = [Option("start:book", "Book"), Option(f"start:snooze:{item.kind}:1", "Snooze a day")]
-    actions.append(Option(f"start:snooze:{item.kind}:7", "Snooze a week"))
+        facts.append(Fact(_("Policy"), cited))
+    actions = [
+        Option("start:book", _("Book")),
+        Option(f"start:snooze:{item.kind}:1", _("Snooze a day")),
+    ]
+    actions.append(Option(f"start:snooze:{item.kind}:7", _("Snooze a week")))
     if item.kind in {"record", "record_signoff"} or item.session_id:
-        actions = [Option("start:due", "Show what's due")]
+        actions = [Option("start:due", _("Show what's due"))]
     else:
-        actions.append(Option("start:held", "Mark as held"))
+        actions.append(Option("start:held", _("Mark as held")))
     return Card(title=title, facts=tuple(facts), actions=tuple(actions))
 
 
@@ -149,7 +154,9 @@ def plan_for_person(
             # The smallest threshold not yet passed: after downtime the reminder is still sent once.
             threshold = next((n for n in before if n >= days_left), None)
             if threshold is not None:
-                title = f"Due in {days_left} day{'s' if days_left > 1 else ''}: {item.description}"
+                title = ngettext(
+                    "Due in {n} day: {what}", "Due in {n} days: {what}", days_left
+                ).format(n=days_left, what=due_text(pack, item))
                 planned.append(
                     Planned(
                         f"rem:{staff.id}:{subject}:before{threshold}",
@@ -165,14 +172,22 @@ def plan_for_person(
                     f"rem:{staff.id}:{subject}:today",
                     staff.id,
                     "reminder",
-                    (_card(f"Due today: {item.description}", item, pack),),
+                    (
+                        _card(
+                            _("Due today: {what}").format(what=due_text(pack, item)),
+                            item,
+                            pack,
+                        ),
+                    ),
                     at,
                 )
             )
         else:
             overdue = -days_left
             if rules.overdue_reminders_per_day and overdue <= rules.escalate_after_overdue_days:
-                title = f"Overdue by {overdue} day{'s' if overdue > 1 else ''}: {item.description}"
+                title = ngettext(
+                    "Overdue by {n} day: {what}", "Overdue by {n} days: {what}", overdue
+                ).format(n=overdue, what=due_text(pack, item))
                 planned.append(
                     Planned(
                         f"rem:{staff.id}:{subject}:overdue:{today}",
@@ -183,7 +198,9 @@ def plan_for_person(
                     )
                 )
             elif escalate_to is not None:
-                title = f"Escalation: {staff.name} is {overdue} days overdue"
+                title = _("Escalation: {name} is {n} days overdue").format(
+                    name=staff.name, n=overdue
+                )
                 planned.append(
                     Planned(
                         f"esc:{staff.id}:{subject}",

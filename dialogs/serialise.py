@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from dialogs.i18n import _
 from dialogs.messages import (
     AskChoice,
     AskForm,
@@ -42,7 +43,7 @@ def to_dict(reply: Reply) -> dict[str, Any]:
                 "title": reply.title,
                 "intro": reply.intro,
                 "step": reply.step,
-                "submit_label": reply.submit_label,
+                "submit_label": _(reply.submit_label),
                 "fields": [
                     {
                         "name": f.name,

@@ -37,6 +37,8 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|\?")
 _DATE_TOKEN = re.compile(r"\d{1,2}(?:st|nd|rd|th|am|pm)|\d{1,2}[:/.]\d{1,2}(?:[/.]\d{2,4})?")
 _CASE_TOKEN = re.compile(r"[a-z]{1,4}-\d{2,10}")
 _ONE_TO_ONE = {"1", "1:1", "1-1", "121", "one-to-one", "1to1"}
+# Issue 28: Welsh words that ask for a decision's form rather than state the decision.
+_ASKING_CY = frozenset({"cofnodi", "ychwanegu", "nodi", "penderfyniad", "hoffwn"})
 # The longest message read as a request: a pasted page is answered with what the bot can do.
 MAX_WORDS = 60
 # Naive Bayes: add-alpha smoothing; and how far apart (in natural log odds) the best two flows
@@ -73,9 +75,16 @@ def normalise(text: str) -> str:
     return text
 
 
+def _fold(text: str) -> str:
+    """Welsh letters with their accents folded (sgôr -> sgor, ŵyr -> wyr), as people often type
+    them without (issue 28)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _raw_tokens(text: str) -> list[str]:
     tokens = []
-    for token in re.findall(r"[a-z0-9]+(?:[-':/.][a-z0-9]+)*|\?", normalise(text)):
+    for token in re.findall(r"[a-z0-9]+(?:[-':/.][a-z0-9]+)*|\?", _fold(normalise(text))):
         if token in _ONE_TO_ONE:
             tokens.append("#1to1")
         elif _CASE_TOKEN.fullmatch(token):
@@ -85,7 +94,8 @@ def _raw_tokens(text: str) -> list[str]:
         elif token.isdigit():
             tokens.append("#num")
         else:
-            tokens.extend(t.removesuffix("'s") for t in _TOKEN.findall(token))
+            # "'s" (Sam's) and Welsh "'r" (llofnodi'r cofnod: sign the record) are not words.
+            tokens.extend(t.removesuffix("'s").removesuffix("'r") for t in _TOKEN.findall(token))
     return tokens
 
 
@@ -253,5 +263,6 @@ class Understanding:
                 # "record a decision on case 1234" asks for the form; "I've decided the child
                 # should stay with grandparents" is the decision itself.
                 asking = tokens[0] in {"record", "log", "add", "capture", "note", "management"}
+                asking = asking or tokens[0] in _ASKING_CY
                 return found.case if asking else raw
         return ""

@@ -30,6 +30,7 @@ class StaffView:
     # Changes whenever anything their caseload score reads changes (storage.caseload_triggers):
     # read with the person, so a kept score is checked without a query (dialogs.scores).
     caseload_version: int = 0
+    language: str | None = None  # "cy" / "en" as chosen; None: the Teams locale or the pack's
 
     @property
     def first_name(self) -> str:

@@ -13,6 +13,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dialogs.i18n import N_, _, format_clock, format_day, format_month_name, format_weekday
 from policy.calendar import WorkingCalendar
 from policy.vocabulary import Nation
 
@@ -33,6 +34,42 @@ _VAGUE = re.compile(
     r"\b(after|before|over|around|by) (christmas|xmas|easter|new year|half[- ]term|the holidays)\b"
     r"|\b(in the new year|sometime|some time|soon|asap|next week|next month|later|whenever)\b"
 )
+
+
+# Issue 28: the same days typed in Welsh ("yfory 2pm", "dydd Mawrth 10:00", "Llun"), read as
+# their English words before parsing. Longest first, so "dydd llun" wins over "llun".
+_WELSH_DAYS = (
+    ("dydd llun", "monday"),
+    ("dydd mawrth", "tuesday"),
+    ("dydd mercher", "wednesday"),
+    ("dydd iau", "thursday"),
+    ("dydd gwener", "friday"),
+    ("dydd sadwrn", "saturday"),
+    ("dydd sul", "sunday"),
+    ("heddiw", "today"),
+    ("yfory", "tomorrow"),
+    ("fory", "tomorrow"),
+    ("ddoe", "yesterday"),
+    ("nesaf", "next"),
+    ("llun", "mon"),
+    ("mawrth", "tue"),
+    ("maw", "tue"),
+    ("mercher", "wed"),
+    ("mer", "wed"),
+    ("iau", "thu"),
+    ("gwener", "fri"),
+    ("gwe", "fri"),
+)
+_WELSH = re.compile(r"\b(" + "|".join(w for w, _e in _WELSH_DAYS) + r")\b")
+
+
+def _from_welsh(text: str) -> str:
+    """ "dydd Mawrth nesaf" -> "tuesday next"; "yfory" -> "tomorrow"."""
+    words = dict(_WELSH_DAYS)
+    lowered = text.lower()
+    english = _WELSH.sub(lambda m: words[m[1]], lowered)
+    # "dydd Mawrth nesaf": Welsh puts "nesaf" after the day.
+    return re.sub(r"\b([a-z]+) next\b", r"next \1", english) if english != lowered else text
 
 
 class WhenError(ValueError):
@@ -77,7 +114,11 @@ def _take_time(text: str) -> tuple[time | None, str]:
         if match := pattern.search(lowered):
             hour = _hour_of(match[1])
             if not 1 <= hour <= 23:
-                raise WhenError(f"'{match.group(0).strip()}' is not a time: write it like 14:30")
+                raise WhenError(
+                    _("'{typed}' is not a time: write it like 14:30").format(
+                        typed=match.group(0).strip()
+                    )
+                )
             hour = (_working_hour(hour) if hour <= 12 else hour) + shift
             return time(hour % 24, minute), lowered[: match.start()] + " " + lowered[match.end() :]
     for match in _TIME.finditer(lowered):
@@ -87,37 +128,54 @@ def _take_time(text: str) -> tuple[time | None, str]:
         hour, minute = int(match["h"]), int(minute_text or 0)
         if ampm:
             if not 1 <= hour <= 12:
-                raise WhenError(f"'{match.group(0).strip()}' is not a time: use 1-12 with am/pm")
+                raise WhenError(
+                    _("'{typed}' is not a time: use 1-12 with am/pm").format(
+                        typed=match.group(0).strip()
+                    )
+                )
             hour = hour % 12 + (12 if ampm.startswith("p") else 0)
         if hour > 23 or minute > 59:
             raise WhenError(
-                f"'{match.group(0).strip()}' is not a time: write it like 14:30 or 2:30pm"
+                _("'{typed}' is not a time: write it like 14:30 or 2:30pm").format(
+                    typed=match.group(0).strip()
+                )
             )
         rest = lowered[: match.start()] + " " + lowered[match.end() :]
         return time(hour, minute), rest
     return None, lowered
 
 
-_FORMAT = "Write dates day/month/year, such as 3/12/2026"
+_FORMAT = N_("Write dates day/month/year, such as 3/12/2026")
 
 
 def _checked(year: int, month: int, day: int, typed: str) -> date:
     if not 1 <= year <= 9999:
-        raise WhenError(f"'{typed}' is not a date: there is no year {year}. {_FORMAT}")
+        raise WhenError(
+            _("'{typed}' is not a date: there is no year {year}.").format(typed=typed, year=year)
+            + " "
+            + _(_FORMAT)
+        )
     if not 1 <= month <= 12:
         raise WhenError(
-            f"'{typed}' is not a date: there is no month {month} (UK dates are day/month). "
-            f"{_FORMAT}"
+            _(
+                "'{typed}' is not a date: there is no month {month} (UK dates are day/month)."
+            ).format(typed=typed, month=month)
+            + " "
+            + _(_FORMAT)
         )
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        name = calendar.month_name[month]
+        name = format_month_name(date(year, month, 1))
         # Issue 21 item 11: say which date does not exist, then how many days the month has.
         raise WhenError(
-            f"{day} {name} {year} doesn't exist ({name} {year} has {last} days): "
-            "check the day and the month (day first, as in the UK)"
+            _(
+                "{day} {month} {year} doesn't exist ({month} {year} has {last} days): "
+                "check the day and the month (day first, as in the UK)"
+            ).format(day=day, month=name, year=year, last=last)
             if day >= 1
-            else f"'{typed}' is not a date: there is no day 0. {_FORMAT}"
+            else _("'{typed}' is not a date: there is no day 0.").format(typed=typed)
+            + " "
+            + _(_FORMAT)
         )
     return date(year, month, day)
 
@@ -160,13 +218,16 @@ def _vague(cleaned: str, typed: str, today: date) -> WhenError | None:
         return None
     if match[2] in {"christmas", "xmas"}:
         example = describe_day(christmas_suggestion(today))
-        hint = f"the first working day after Christmas is {example}"
+        hint = _("the first working day after Christmas is {day}").format(day=example)
     elif match[0] == "next week":
-        hint = f"next week starts {describe_day(_next_week('monday', today))}"
+        hint = _("next week starts {day}").format(day=describe_day(_next_week("monday", today)))
     else:
-        hint = f"for example {describe_day(today + timedelta(days=7))}"
+        hint = _("for example {day}").format(day=describe_day(today + timedelta(days=7)))
     return WhenError(
-        f"'{typed}' could be more than one day: which date? Type it, such as 3/12 or Tue ({hint})"
+        _(
+            "'{typed}' could be more than one day: which date? Type it, such as 3/12 or Tue "
+            "({hint})"
+        ).format(typed=typed, hint=hint)
     )
 
 
@@ -197,9 +258,16 @@ def _relative(cleaned: str, today: date) -> date | None:
         found = _checked(year, month, day, cleaned)
         if match[1] and found.weekday() != _DAYS[match[1]]:
             raise WhenError(
-                f"'{cleaned}': the {match[2]} is a {calendar.day_name[found.weekday()]} "
-                f"({describe_day(found)}), not a {calendar.day_name[_DAYS[match[1]]]}: "
-                "which did you mean? Type the date, such as 14/12"
+                _(
+                    "'{typed}': the {nth} is a {weekday} ({day}), not a {other}: "
+                    "which did you mean? Type the date, such as 14/12"
+                ).format(
+                    typed=cleaned,
+                    nth=match[2],
+                    weekday=format_weekday(found),
+                    day=describe_day(found),
+                    other=format_weekday(found + timedelta(days=_DAYS[match[1]] - found.weekday())),
+                )
             )
         return found
     if re.fullmatch(r"(?:the )?end of (?:the |this )?month", cleaned):
@@ -214,10 +282,10 @@ def _relative(cleaned: str, today: date) -> date | None:
 
 def parse_day(text: str, today: date) -> date:
     """A date on its own: "tomorrow", "Fri", "next Tuesday", "3/12", "3 Dec 2026", "2026-12-03"."""
-    cleaned = " ".join(text.lower().replace(",", " ").split())
+    cleaned = " ".join(_from_welsh(text).lower().replace(",", " ").split())
     cleaned = re.sub(r"^(?:on|for) ", "", cleaned)
     if not cleaned:
-        raise WhenError("no date given: write one like 3/12, Tue or tomorrow")
+        raise WhenError(_("no date given: write one like 3/12, Tue or tomorrow"))
     if vague := _vague(cleaned, text.strip(), today):
         raise vague
     if (found := _relative(cleaned, today)) is not None:
@@ -253,19 +321,25 @@ def parse_day(text: str, today: date) -> date:
             year = int(match[3]) if match[3] else _year_for(month, day, today)
             return _checked(year, month, day, text.strip())
     raise WhenError(
-        f"'{text.strip()}' is not a date I can read: write it like 3/12, 3 Dec, Tue or tomorrow "
-        "(day first, as in the UK)"
+        _(
+            "'{typed}' is not a date I can read: write it like 3/12, 3 Dec, Tue or tomorrow "
+            "(day first, as in the UK)"
+        ).format(typed=text.strip())
     )
 
 
 def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """A date and a time: "tomorrow 2pm", "Tue 10:00", "3/12 09:30", "3 Dec at 9.30am"."""
     if not text.strip():
-        raise WhenError("no date or time given: write one like 'tomorrow 2pm' or '3/12 09:30'")
-    moment, rest = _take_time(text)
-    rest = re.sub(r"\b(on|at)\b", " ", rest)
+        raise WhenError(_("no date or time given: write one like 'tomorrow 2pm' or '3/12 09:30'"))
+    moment, rest = _take_time(_from_welsh(text))
+    rest = re.sub(r"\b(on|at|am)\b", " ", rest) if moment else rest
     if moment is None:
-        raise WhenError(f"'{text.strip()}' has no time: add one, for example '{text.strip()} 10am'")
+        raise WhenError(
+            _("'{typed}' has no time: add one, for example '{typed} 10am'").format(
+                typed=text.strip()
+            )
+        )
     today = now.astimezone(zone).date()
     day = parse_day(rest, today) if rest.strip() else today
     # fold=0: in the October clock change the earlier 01:30 is meant; people rarely book then.
@@ -275,11 +349,11 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
 def describe(moment: datetime, zone: ZoneInfo) -> str:
     """'Thu 3 Dec 2026, 09:30' in the person's time zone."""
     local = moment.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+    return f"{format_day(local.date())}, {format_clock(local)}"
 
 
 def describe_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return format_day(day)
 
 
 def _explicit(text: str) -> bool:
@@ -300,9 +374,17 @@ def note_for(text: str, today: date) -> str:
         coming = _coming(match[1], today)
         if taken != coming:
             name = calendar.day_name[_DAYS[match[1]]]
-            return (
-                f"'next {match[1]}' taken as {describe_day(taken)}, the {name} of next week; "
-                f"for {describe_day(coming)} type '{name[:3]} {coming.day}/{coming.month}'"
+            return _(
+                "'next {typed}' taken as {taken}, the {weekday} of next week; "
+                "for {coming} type '{short} {day}/{month}'"
+            ).format(
+                typed=match[1],
+                taken=describe_day(taken),
+                weekday=format_weekday(taken),
+                coming=describe_day(coming),
+                short=name[:3],
+                day=coming.day,
+                month=coming.month,
             )
     return ""
 
@@ -320,7 +402,8 @@ def read_back(text: str, now: datetime, zone: ZoneInfo, *, with_time: bool = Tru
     except WhenError:
         return ""
     note = note_for(text, now.astimezone(zone).date())
-    return f"'{text.strip()}' read as {shown}" + (f" ({note})" if note else "")
+    read = _("'{typed}' read as {day}").format(typed=text.strip(), day=shown)
+    return read + (f" ({note})" if note else "")
 
 
 _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}

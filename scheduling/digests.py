@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from dialogs.digest_card import digest_card
+from dialogs.i18n import channel_languages, in_each
 from dialogs.messages import Attachment, Reply
 from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
@@ -224,17 +226,18 @@ async def weekly_digests(
     counts = await _counts(database, organisation_id, pack, today) if charts.enabled else {}
     # The band chart's caseworkers are read where it is drawn (scheduling.roster).
     url = database.url.render_as_string(hide_password=False)
+    languages = channel_languages(pack.language.default, pack.language.bilingual_channels)
     roster = Roster(url, counts) if counts else None
     make = session_factory(database)
 
-    async def write_rows(ready: list[Row], cards: list[Reply], drawn: Drawn) -> int:
+    async def write_rows(ready: list[Row], cards: list[list[Reply]], drawn: Drawn) -> int:
         rows: list[Queued] = []
         for (team_id, _name, slack, teams_channel), card, files in zip(
             ready, cards, drawn, strict=True
         ):
             rows += channel_rows(
                 f"team:{team_id}", slack, teams_channel, keys[team_id], "digest",
-                (card, *files), due_at,
+                (*card, *files), due_at,
             )  # fmt: skip
         written = 0
         # Rows with charts are large: a few to a transaction, each encrypted before it begins.
@@ -256,14 +259,18 @@ async def weekly_digests(
     added = 0
     try:
         for number, chunk in enumerate(chunks, start=1):
-            cards: list[Reply] = []
+            cards: list[list[Reply]] = []
             requests: list[ChartRequest] = []
             ready: list[Row] = []
             for team in chunk:
                 team_id, name = team[0], team[1]
                 try:
                     digest, names = digests[team_id]
-                    cards.append(digest_card(digest, name, names, pack.compliance.missed_reason))
+                    # Issue 28: in the council's channel languages, Welsh first where both.
+                    made = partial(
+                        digest_card, digest, name, names, pack.compliance.missed_reason, pack
+                    )
+                    cards.append(in_each(made, languages))
                 except Exception as error:  # queued at the next tick; the other teams' go now
                     stats.failed(f"digest of team {team_id} {name!r}", error)
                     council.ok = False
@@ -273,7 +280,7 @@ async def weekly_digests(
             drawing = asyncio.ensure_future(charts.draw(requests, pack, today, roster, database))
 
             async def write(
-                drawn: Drawn, ready: list[Row] = ready, cards: list[Reply] = cards
+                drawn: Drawn, ready: list[Row] = ready, cards: list[list[Reply]] = cards
             ) -> int:
                 return await write_rows(ready, cards, drawn)
 

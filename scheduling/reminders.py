@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from dialogs.i18n import use_language
 from dialogs.reminders import QuietHours, plan_for_person
 from dialogs.serialise import to_dict
 from policy.facts import StaffFacts
@@ -133,18 +134,21 @@ async def plan_reminders(
                 escalate_to[sid] = boss
                 items = by_person[sid]
                 try:
-                    plans = plan_for_person(
-                        person,
-                        [item for _, item in items],
-                        pack,
-                        today,
-                        now,
-                        zone=_zone(zone, pack.zone),
-                        quiet=QuietHours(q_start, q_end),
-                        escalate_to=boss,
-                        absent_today=sid in away,
-                        snoozed=snoozed.get(sid, {}),
-                    )
+                    # Issue 28: in the council's language (a person's own choice is not read
+                    # here yet: docs/welsh.md).
+                    with use_language(pack.language.default):
+                        plans = plan_for_person(
+                            person,
+                            [item for _, item in items],
+                            pack,
+                            today,
+                            now,
+                            zone=_zone(zone, pack.zone),
+                            quiet=QuietHours(q_start, q_end),
+                            escalate_to=boss,
+                            absent_today=sid in away,
+                            snoozed=snoozed.get(sid, {}),
+                        )
                 except Exception as error:  # planned again next tick; the others go now
                     stats.failed(
                         f"reminders of staff {sid} (organisation {organisation_id})", error

@@ -95,7 +95,7 @@ def _score_case(
         elif on >= closing.replace(day=1):
             closing_replace = closure.replace
             text = f"points for {ref} end on {_day(closing_end, on)} (case to be closed)"
-            changes.append(Change(closing_end, ref, closure.id, text))
+            changes.append(Change(closing_end, ref, closure.id, text, "close"))
     lines: list[ScoreLine] = []
     flags, choices, children = case.flags, case.choices, case.children
     for item, award in entries:
@@ -132,7 +132,7 @@ def _score_case(
             )
             if expires is not None:
                 text = f"{item.name} points for {ref} end on {_day(expires, on)}"
-                changes.append(Change(expires, ref, item.id, text))
+                changes.append(Change(expires, ref, item.id, text, "end", item.name))
     if scheme.group_limits and len(lines) > 1:
         # NOTTS 001:1864: no more than two additional items per household group
         lines, dropped = keep_highest(lines, dict(scheme.group_limits), plan.group_of)
@@ -169,7 +169,7 @@ def _active(
         start, end = span
         if start > on:
             text = f"{item.name} points for {case.reference} start on {_day(start, on)}"
-            changes.append(Change(start, case.reference, item.id, text))
+            changes.append(Change(start, case.reference, item.id, text, "start", item.name))
         elif end is None or on < end:
             active = True
             if end is None:
@@ -220,7 +220,7 @@ def _task_awards(
         start, end = task_span(item.task_limit, task)
         if start > on:
             text = f"{item.name} points for {case.reference} start on {_day(start, on)}"
-            changes.append(Change(start, case.reference, item.id, text))
+            changes.append(Change(start, case.reference, item.id, text, "start", item.name))
             continue
         if end is not None and on >= end:
             continue

@@ -119,6 +119,10 @@ class Change:
     case_reference: str | None
     item_id: str
     text: str
+    # What changes, for a sentence in another language (issue 28): "end", "start" or "close",
+    # and the item's short name ("assessment"); `text` is the English sentence.
+    kind: str = ""
+    item: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from bot.slack import home, references, render
 from bot.slack.identity import UNKNOWN_PERSON
 from bot.slack.runtime import COMMAND, DECISION_SHORTCUT, SlackRuntime
 from bot.slack.turns import Turns, conversation_key, form_id_of, form_metadata, parse_command
+from dialogs.i18n import _
 from dialogs.messages import AskForm, Choice, Command, FormSubmit, Text
 from dialogs.serialise import from_dict
 
@@ -184,7 +185,7 @@ async def on_open_form(
     stored = await references.pending_form(turns.runtime.engine, conversation_key(team_id, user_id))
     form = from_dict(dict(stored)) if stored else None
     if not isinstance(form, AskForm):
-        text = "That form has expired; start again from the menu."
+        text = _("That form has expired; start again from the menu.")
         await client.chat_postMessage(channel=user_id, text=text)
         return
     await turns.open_modal(client, body["trigger_id"], form)

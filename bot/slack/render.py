@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from dialogs.i18n import _
 from dialogs.messages import (
     AskChoice,
     AskForm,
@@ -142,7 +143,7 @@ def reply_blocks(reply: Reply, buttons: _Counter | None = None) -> list[Block]:
         case AskForm():
             intro = f"*{escape(reply.title)}*" + (f"\n{escape(reply.intro)}" if reply.intro else "")
             button = ButtonElement(
-                text="Open form",
+                text=_("Open form"),
                 action_id=OPEN_FORM_ACTION,
                 value=clip(reply.form_id, BUTTON_VALUE),
                 style="primary",
@@ -203,8 +204,8 @@ def modal(form: AskForm, metadata: str = "") -> dict[str, Any]:
         type="modal",
         callback_id=FORM_CALLBACK,
         title=PlainTextObject(text=clip(form.title, VIEW_TITLE)),
-        submit=PlainTextObject(text=clip(form.submit_label or "Save", VIEW_TITLE)),
-        close=PlainTextObject(text="Cancel"),
+        submit=PlainTextObject(text=clip(_(form.submit_label or "Save"), VIEW_TITLE)),
+        close=PlainTextObject(text=_("Cancel")),
         blocks=blocks,
         private_metadata=metadata,
     )

@@ -27,6 +27,7 @@ from bot.teams import consent, files, inbound, render
 from bot.teams.identity import UNKNOWN_PERSON, Member, identify
 from bot.teams.inbound import Scope, Where
 from bot.teams.references import RecentlyStored, remember
+from dialogs.i18n import N_, _, parse_language, set_language
 from dialogs.messages import (
     AskForm,
     Choice,
@@ -46,7 +47,7 @@ from storage.repositories.references import SqlReferences
 
 log = logging.getLogger(__name__)
 
-WELCOME = (
+WELCOME = N_(
     "Hello! I'm Supervision Assistant. Ask me things like *what's my caseload score* or "
     "*what's due*, or type *help* to see everything I can do."
 )
@@ -64,8 +65,8 @@ CHANNEL_HELP = (
 _TEAM_VIEW_WORDS = frozenset({"caseload", "caseloads", "score", "scores", "workload", "team"})
 _LINK_WORDS = frozenset({"link", "link channel", "use this channel", "digest here"})
 _HELP_WORDS = frozenset({"help", "?", "menu", "commands"})
-_DONE = "Sent. This card can't be sent again; ask me again to start afresh."
-_CANCELLED = "Cancelled: nothing more was saved."
+_DONE = N_("Sent. This card can't be sent again; ask me again to start afresh.")
+_CANCELLED = N_("Cancelled: nothing more was saved.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,8 @@ class TeamsAgent:
             # Single tenant: another organisation's Teams is never answered or remembered.
             log.warning("ignored a Teams activity from another tenant")
             return
+        # Issue 28: until the person is known, their client's language (the turn sets theirs).
+        set_language(parse_language(activity.locale))
         match activity.type:
             case ActivityTypes.message:
                 await self._on_message(context, place)
@@ -179,7 +182,9 @@ class TeamsAgent:
         if not added:
             return  # an installationUpdate (reference stored above) or someone else joining
         if place.scope is Scope.PERSONAL:
-            text = WELCOME if speaker.staff is not None else UNKNOWN_PERSON
+            if speaker.staff is not None and speaker.staff.language:
+                set_language(speaker.staff.language)
+            text = _(WELCOME) if speaker.staff is not None else UNKNOWN_PERSON
             await self._send(context, [Say(text)])
         else:
             await self._send(context, [Say(CHANNEL_WELCOME)])
@@ -206,6 +211,7 @@ class TeamsAgent:
                 actor_id=staff.id,
                 payload=payload,
                 received_at=self._app[CLOCK](),
+                locale=activity.locale or "",  # "cy-GB": Welsh for whoever has not chosen
             )
         )
         return None if result.duplicate else list(result.replies)
@@ -413,12 +419,14 @@ def _settled_card(payload: Payload, data: dict[str, Any]) -> dict[str, Any] | No
     """The read-only card that replaces a used one, or None to leave it (a summary's buttons)."""
     title = str(data.get(render.FORM_TITLE) or "")
     if isinstance(payload, FormSubmit):
-        return render.done_card(title or "Form", _DONE)
+        return render.done_card(title or _("Form"), _(_DONE))
     if isinstance(payload, Text) and title:
-        return render.done_card(title, _CANCELLED)
+        return render.done_card(title, _(_CANCELLED))
     if isinstance(payload, Choice) and render.PROMPT in data:
         label = str(data.get(render.CHOICE_LABEL) or payload.value)
-        return render.done_card(str(data[render.PROMPT]), f"You chose: {label}")
+        return render.done_card(
+            str(data[render.PROMPT]), _("You chose: {label}").format(label=label)
+        )
     return None
 
 

@@ -30,6 +30,7 @@ from microsoft_teams.cards.core import (
 from microsoft_teams.cards.core import Choice as CardChoice
 from microsoft_teams.cards.core import Fact as CardFact
 
+from dialogs.i18n import _
 from dialogs.messages import (
     AskChoice,
     AskForm,
@@ -154,8 +155,10 @@ def form_card(form: AskForm) -> dict[str, Any]:
     if form.has_errors:
         body.append(
             TextBlock(
-                text="Some answers need changing: see the notes in red. Everything you typed is "
-                "still here.",
+                text=_(
+                    "Some answers need changing: see the notes in red. Everything you typed is "
+                    "still here."
+                ),
                 color="Attention",
                 weight="Bolder",
                 wrap=True,
@@ -168,12 +171,12 @@ def form_card(form: AskForm) -> dict[str, Any]:
         if field.error:
             body.append(TextBlock(text=field.error, color="Attention", wrap=True, spacing="None"))
     submit = SubmitAction(
-        title=form.submit_label,
+        title=_(form.submit_label),
         style="positive",
         data={FORM_ID: form.form_id, FORM_TITLE: form.title},
     )
     cancel = SubmitAction(
-        title="Cancel", data={TEXT: "cancel", FORM_TITLE: form.title}, associated_inputs="none"
+        title=_("Cancel"), data={TEXT: "cancel", FORM_TITLE: form.title}, associated_inputs="none"
     )
     return _card(body, (submit, cancel))
 
@@ -185,7 +188,8 @@ def _input(field: FormField) -> CardElement:
         "id": field.name,
         "label": field.label,
         "is_required": field.required,
-        "error_message": field.error or (f"{field.label} is required." if field.required else None),
+        "error_message": field.error
+        or (_("{label} is required.").format(label=field.label) if field.required else None),
     }
     match field.kind:
         case FieldKind.SELECT | FieldKind.MULTISELECT:
@@ -243,15 +247,15 @@ def choice_card(ask: AskChoice) -> dict[str, Any]:
     body.append(
         ChoiceSetInput(
             id=CHOICE,
-            label="Choose one",
+            label=_("Choose one"),
             is_required=True,
-            error_message="Choose one of the options.",
+            error_message=_("Choose one of the options."),
             style="compact",
             choices=[CardChoice(title=o.label, value=o.value) for o in ask.options],
             wrap=True,
         )
     )
-    return _card(body, [SubmitAction(title="Choose", data={PROMPT: prompt})])
+    return _card(body, [SubmitAction(title=_("Choose"), data={PROMPT: prompt})])
 
 
 def summary_card(card: Card, *, buttons: bool = True) -> dict[str, Any]:
@@ -305,5 +309,7 @@ def attachment_message(attachment: Attachment) -> Activity:
     # Bots send other files only in a personal chat, through the consent exchange.
     what = attachment.description or attachment.filename
     return message(
-        f"📎 {what} ({attachment.filename}) is ready: ask me for it in our personal chat."
+        _("📎 {what} ({filename}) is ready: ask me for it in our personal chat.").format(
+            what=what, filename=attachment.filename
+        )
     )

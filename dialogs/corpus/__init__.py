@@ -8,6 +8,8 @@ from importlib import resources
 
 import yaml
 
+from dialogs.i18n import N_
+
 # Conversation -> the flow that answers it, and the argument that flow is started with when the
 # conversation itself says something the flow needs ("team" for the team view).
 FLOW_OF: dict[str, str] = {
@@ -40,30 +42,30 @@ NONE = "none"  # no request at all: the matcher should return nothing
 
 # What a "did you mean" button says for each conversation.
 LABEL_OF: dict[str, str] = {
-    "caseload": "my caseload score",
-    "breakdown": "how my score is made up",
-    "team": "my team's caseloads",
-    "next": "what's due / my next supervision",
-    "book": "book a supervision",
-    "rearrange": "rearrange a supervision",
-    "cancel": "cancel a supervision",
-    "record": "write up a supervision",
-    "sign": "sign a supervision record",
-    "view": "read a supervision record",
-    "decision": "record a manager's decision",
-    "informal": "note an informal supervision",
-    "absence": "record leave or sickness",
-    "overcap": "record an over-cap allocation",
-    "element": "add a personal element to a score",
-    "course": "record a course completed",
-    "asye": "my ASYE plan",
-    "compliance": "my team's compliance",
-    "whocan": "who can take a case",
-    "whatif": "what-if score",
-    "agenda": "the agenda for my next supervision",
-    "help": "what I can do",
-    "hello": "say hello",
-    "thanks": "say thanks",
+    "caseload": N_("my caseload score"),
+    "breakdown": N_("how my score is made up"),
+    "team": N_("my team's caseloads"),
+    "next": N_("what's due / my next supervision"),
+    "book": N_("book a supervision"),
+    "rearrange": N_("rearrange a supervision"),
+    "cancel": N_("cancel a supervision"),
+    "record": N_("write up a supervision"),
+    "sign": N_("sign a supervision record"),
+    "view": N_("read a supervision record"),
+    "decision": N_("record a manager's decision"),
+    "informal": N_("note an informal supervision"),
+    "absence": N_("record leave or sickness"),
+    "overcap": N_("record an over-cap allocation"),
+    "element": N_("add a personal element to a score"),
+    "course": N_("record a course completed"),
+    "asye": N_("my ASYE plan"),
+    "compliance": N_("my team's compliance"),
+    "whocan": N_("who can take a case"),
+    "whatif": N_("what-if score"),
+    "agenda": N_("the agenda for my next supervision"),
+    "help": N_("what I can do"),
+    "hello": N_("say hello"),
+    "thanks": N_("say thanks"),
 }
 
 # Flows that save something once started and confirmed: routing a question to one of these by

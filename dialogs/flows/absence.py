@@ -9,6 +9,7 @@ from dialogs.access import may_act_for
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import day_value, field, joined_problem, relation_to, resolve_person
 from dialogs.flows.form_flow import FormFlow
+from dialogs.i18n import N_, _
 from dialogs.inputs import parse_id
 from dialogs.messages import (
     AskForm,
@@ -68,14 +69,14 @@ def absence_intro(pack: Pack) -> str:
 
 class AbsenceFlow(FormFlow):
     name = "absence"
-    title = "Record an absence"
-    summary = "record leave or sickness so supervision due dates and figures allow for it"
-    usage = "absence [person] | absence cancel [person]"
+    title = N_("Record an absence")
+    summary = N_("record leave or sickness so supervision due dates and figures allow for it")
+    usage = N_("absence [person] | absence cancel [person]")
 
     def form(self, turn: Turn) -> AskForm:
         return AskForm(
             form_id=self.name,
-            title=self.title,
+            title=_(self.title),
             intro=absence_intro(turn.pack),
             fields=(
                 field("person", "Who", value="me", help="'me', or a name or email"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dialogs.action_card import action_card
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.i18n import N_
 from dialogs.inputs import parse_id
 from dialogs.messages import Payload, Reply, Say, Tone
 from dialogs.when import describe_day
@@ -23,9 +24,9 @@ USE_THE_BUTTONS = "Use the buttons on an action's reminder, or 'due' to see your
 
 class ActionFlow:
     name = "action"
-    title = "Update an action"
-    summary = "mark an action from supervision as done, not yet, or no longer needed"
-    usage = "action"
+    title = N_("Update an action")
+    summary = N_("mark an action from supervision as done, not yet, or no longer needed")
+    usage = N_("action")
     listed = False  # started from the buttons on a reminder or on What's due
 
     async def start(self, turn: Turn, argument: str) -> Outcome:

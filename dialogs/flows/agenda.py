@@ -8,6 +8,7 @@ from dialogs.access import Relation, may_see_score
 from dialogs.agenda import agenda_card, for_supervisor
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_person
+from dialogs.i18n import N_
 from dialogs.messages import Payload, Say, Tone
 from dialogs.views import StaffView
 from policy.vocabulary import SessionStatus
@@ -17,9 +18,9 @@ _ME = {"", "me", "mine", "my"}
 
 class AgendaFlow:
     name = "agenda"
-    title = "Agenda"
-    summary = "the agenda for your next booked supervision"
-    usage = "agenda [person]"
+    title = N_("Agenda")
+    summary = N_("the agenda for your next booked supervision")
+    usage = N_("agenda [person]")
     captures_text = False
     menu = False  # typed, or from the card sent the day before (scheduling.agenda)
 

@@ -34,6 +34,7 @@ from dialogs.flows.common import (
     resolve_person,
     with_error,
 )
+from dialogs.i18n import N_
 from dialogs.messages import (
     AskForm,
     Card,
@@ -211,9 +212,9 @@ async def _asked(turn: Turn, argument: str) -> Asked | Say:
 
 class WhoCanFlow:
     name = "whocan"
-    title = "Who can take a case"
-    summary = "your team ranked by room left if they took a new case (nothing is allocated)"
-    usage = "whocan [CP | CIN | CLA] [sibling group of N] [court] [N miles] [case ref]"
+    title = N_("Who can take a case")
+    summary = N_("your team ranked by room left if they took a new case (nothing is allocated)")
+    usage = N_("whocan [CP | CIN | CLA] [sibling group of N] [court] [N miles] [case ref]")
     captures_text = False
     menu = False
 
@@ -317,9 +318,9 @@ class WhoCanFlow:
 
 class WhatIfFlow:
     name = "whatif"
-    title = "What-if score"
-    summary = "one worker's score and band if they took a new case, and what changes"
-    usage = "whatif [person] [CP | CIN | CLA] [sibling group of N] [court] [N miles]"
+    title = N_("What-if score")
+    summary = N_("one worker's score and band if they took a new case, and what changes")
+    usage = N_("whatif [person] [CP | CIN | CLA] [sibling group of N] [court] [N miles]")
     captures_text = False
     menu = False
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from dialogs.access import Relation, may_see_plan
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_person
+from dialogs.i18n import N_
 from dialogs.messages import AskChoice, Card, CardSection, Fact, Option, Payload, Say, Tone
 from dialogs.views import StaffView
 from dialogs.when import describe_day
@@ -88,9 +89,9 @@ def _line(step: PlannedStep, turn: Turn, name: str) -> str:
 
 class AsyePlanFlow:
     name = "asye"
-    title = "ASYE plan"
-    summary = "the ASYE year's supervision sessions and reviews with their dates"
-    usage = "asye [person]"
+    title = N_("ASYE plan")
+    summary = N_("the ASYE year's supervision sessions and reviews with their dates")
+    usage = N_("asye [person]")
     captures_text = False
     menu = False  # an NQSW's "What's due" card has the button; Teams menus hold 12 commands
 

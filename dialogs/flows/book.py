@@ -23,6 +23,7 @@ from dialogs.flows.common import (
     with_error,
 )
 from dialogs.flows.invites import arrange_meeting, invite
+from dialogs.i18n import N_, _
 from dialogs.messages import (
     AskForm,
     Card,
@@ -43,7 +44,10 @@ from dialogs.views import StaffView
 from dialogs.when import describe, read_back
 from policy.vocabulary import SessionType
 
-MODES = (Option("in_person", "In person"), Option("virtual", "Virtual (video or phone call)"))
+MODES = (
+    Option("in_person", N_("In person")),
+    Option("virtual", N_("Virtual (video or phone call)")),
+)
 _YES = {"yes", "y", "confirm", "book it", "ok"}
 VENUE_TEXT = 200  # the stored column's width (storage.models.SupervisionSession.venue)
 Pair = tuple[StaffView, StaffView]  # (supervisor, supervisee)
@@ -58,16 +62,16 @@ def _only_errors(form: AskForm, names: set[str]) -> AskForm:
 @dataclass(frozen=True)
 class BookFlow:
     name: str = "book"
-    title: str = "Book supervision"
-    summary: str = "book supervision with someone you supervise or your line manager"
-    usage: str = "book [person] [when]"
+    title: str = N_("Book supervision")
+    summary: str = N_("book supervision with someone you supervise or your line manager")
+    usage: str = N_("book [person] [when]")
 
     async def _person(self, turn: Turn, typed: str) -> tuple[StaffView | None, str]:
         text = typed.strip()
         if text.lower() in {"my manager", "my line manager", "manager"}:
             manager_id = turn.actor.line_manager_id
             manager = await turn.ports.directory.staff(manager_id) if manager_id else None
-            return manager, "" if manager else "You have no line manager recorded."
+            return manager, "" if manager else _("You have no line manager recorded.")
         return await resolve_person(turn, text)
 
     async def _who(self, turn: Turn, typed: str) -> tuple[Pair | None, str]:
@@ -87,47 +91,49 @@ class BookFlow:
             minutes = str(checks.default_minutes(turn.pack, supervisee, turn.today))
         return AskForm(
             form_id=self.name,
-            title=self.title,
-            intro="Both of you will be told once it is booked.",
+            title=_(self.title),
+            intro=_("Both of you will be told once it is booked."),
             fields=(
-                field("person", "With whom", help="Someone you supervise, or your line manager"),
+                field(
+                    "person", _("With whom"), help=_("Someone you supervise, or your line manager")
+                ),
                 field(
                     "type",
-                    "Type of supervision",
+                    _("Type of supervision"),
                     FieldKind.SELECT,
                     options=checks.type_options(types),
                     value=types[0].value,
                 ),
                 field(
                     "when",
-                    "Date and time",
+                    _("Date and time"),
                     FieldKind.DATETIME,
-                    help="e.g. tomorrow 2pm, Tue 10:00 or 3/12 09:30 (day first)",
+                    help=_("e.g. tomorrow 2pm, Tue 10:00 or 3/12 09:30 (day first)"),
                 ),
                 field(
                     "minutes",
-                    "Length in minutes",
+                    _("Length in minutes"),
                     FieldKind.NUMBER,
                     required=False,
                     value=minutes,
-                    help="Blank: 60, or 90 for ASYE supervision (LAM 004:317)",
+                    help=_("Blank: 60, or 90 for ASYE supervision (LAM 004:317)"),
                 ),
                 field(
                     "mode",
-                    "In person or virtual",
+                    _("In person or virtual"),
                     FieldKind.SELECT,
-                    options=MODES,
+                    options=tuple(Option(o.value, _(o.label)) for o in MODES),
                     value="in_person",
                 ),
                 field(
                     "venue",
-                    "Where",
+                    _("Where"),
                     required=False,
-                    help="A room, or the call link (optional)",
+                    help=_("A room, or the call link (optional)"),
                     max_length=VENUE_TEXT,
                 ),
             ),
-            submit_label="Check and confirm",
+            submit_label=_("Check and confirm"),
         )
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
@@ -135,7 +141,7 @@ class BookFlow:
         typed = set(values)
         manages = await turn.ports.directory.supervisees(turn.actor.id)
         if "person" not in values and not manages:  # a supervisee books with their line manager
-            manager, _ = await self._person(turn, "my manager")
+            manager, _unused = await self._person(turn, "my manager")
             values["person"] = manager.name if manager else ""
         return await self._check(turn, values, typed)
 
@@ -145,7 +151,7 @@ class BookFlow:
             case FormSubmit(values=submitted):
                 return await self._check(turn, dict(submitted))
             case Choice(value="edit"):
-                pair, _ = await self._who(turn, values.get("person", ""))
+                pair, _unused = await self._who(turn, values.get("person", ""))
                 return Outcome(
                     replies=[prefilled(self.form(turn, pair), values)],
                     state=FlowState(self.name, "form", {"values": values}),
@@ -155,10 +161,10 @@ class BookFlow:
             case Text(text=text) if state.step == "confirm" and text.strip().lower() in _YES:
                 return await self._save(turn, state)
         if state.step == "form":
-            pair, _ = await self._who(turn, values.get("person", ""))
-            hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
+            pair, _unused = await self._who(turn, values.get("person", ""))
+            hint = Say(_("Fill in the form below (or type cancel)."), Tone.WARNING)
             return Outcome(replies=[hint, prefilled(self.form(turn, pair), values)], state=state)
-        prompt = "Use Confirm or Change on the card above, or type cancel."
+        prompt = _("Use Confirm or Change on the card above, or type cancel.")
         return Outcome(replies=[Say(prompt, Tone.WARNING)], state=state)
 
     async def _check(
@@ -209,7 +215,9 @@ class BookFlow:
         minutes = int(values["minutes"])
         if not checks.MIN_MINUTES <= minutes <= checks.MAX_MINUTES:
             low, high = checks.MIN_MINUTES, checks.MAX_MINUTES
-            return minutes, f"Length: between {low} and {high} minutes."
+            return minutes, _("Length: between {low} and {high} minutes.").format(
+                low=low, high=high
+            )
         return minutes, ""
 
     async def _confirm(
@@ -221,11 +229,13 @@ class BookFlow:
         end = start + timedelta(minutes=minutes)
         virtual = values["mode"] == "virtual"
         template, items = await checks.agenda(turn, kind, supervisee)
-        _, warnings = await checks.availability(turn, [supervisor, supervisee], start)
+        _ok, warnings = await checks.availability(turn, [supervisor, supervisee], start)
         warnings += await checks.due_warnings(turn, supervisee, kind, start)
         short = checks.short_asye(turn, supervisee, kind, start, minutes)
         if short:  # LAM 004:317: booked all the same, and flagged
-            warnings.insert(0, f"{supervisee.name} is on the ASYE: {short}.")
+            warnings.insert(
+                0, _("{name} is on the ASYE: {short}.").format(name=supervisee.name, short=short)
+            )
         booking: dict[str, Any] = {
             "type": kind.value,
             "supervisor": [supervisor.id, supervisor.name],
@@ -237,17 +247,19 @@ class BookFlow:
             "template": template,
             "agenda": items,
         }
-        sections = [CardSection("Check before booking", tuple(warnings))] if warnings else []
+        sections = [CardSection(_("Check before booking"), tuple(warnings))] if warnings else []
         said = read_back(values["when"], turn.now, turn.zone)
         if said:  # issue 22: a phrase ("a week on Friday", "half two") is read back before booking
-            sections.insert(0, CardSection("Check the date", (said,)))
+            sections.insert(0, CardSection(_("Check the date"), (said,)))
         sections.append(checks.agenda_section(template, items))
         card = Card(
-            title=f"Book supervision: {supervisor.name} and {supervisee.name}",
-            subtitle="Check, then confirm to book it and tell the other person.",
+            title=_("Book supervision: {supervisor} and {supervisee}").format(
+                supervisor=supervisor.name, supervisee=supervisee.name
+            ),
+            subtitle=_("Check, then confirm to book it and tell the other person."),
             facts=checks.booking_facts(turn, booking),
             sections=tuple(sections),
-            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+            actions=(Option("confirm", _("Confirm")), Option("edit", _("Change"))),
         )
         data = {"values": dict(values), "booking": booking}
         return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))
@@ -262,8 +274,10 @@ class BookFlow:
         supervisor = await turn.ports.directory.staff(supervisor_id)
         supervisee = await turn.ports.directory.staff(supervisee_id)
         if supervisor is None or supervisee is None:
-            return Outcome(replies=[Say("One of you is no longer on the staff list.", Tone.ERROR)])
-        problem = "That time has passed." if start <= turn.now else ""
+            return Outcome(
+                replies=[Say(_("One of you is no longer on the staff list."), Tone.ERROR)]
+            )
+        problem = _("That time has passed.") if start <= turn.now else ""
         problem = problem or await checks.clash(turn, [supervisor, supervisee], start, end)
         if problem:  # the diary changed since the card was shown
             form = prefilled(self.form(turn, (supervisor, supervisee)), values)
@@ -295,7 +309,7 @@ class BookFlow:
         calendar = await invite(turn, session)  # both parties get the same ICS REQUEST
         facts = checks.booking_facts(turn, booking)
         if session.online_meeting_url:
-            facts = (*facts, Fact("Teams meeting", session.online_meeting_url))
+            facts = (*facts, Fact(_("Teams meeting"), session.online_meeting_url))
         agenda = checks.agenda_section(booking["template"], booking["agenda"])
         # Issue 27: the agenda so far, privately to both; the day-before one if that run passed.
         agendas = await booking_agendas(turn, session)
@@ -305,8 +319,10 @@ class BookFlow:
                 staff_id=staff_id,
                 messages=(
                     Card(
-                        title="Supervision booked",
-                        subtitle=f"{turn.actor.name} booked supervision with you.",
+                        title=_("Supervision booked"),
+                        subtitle=_("{name} booked supervision with you.").format(
+                            name=turn.actor.name
+                        ),
                         facts=facts,
                         sections=(agenda,),
                     ),
@@ -318,16 +334,18 @@ class BookFlow:
             for staff_id in others
         ]
         other_name = supervisee_name if supervisor_id == turn.actor.id else supervisor_name
-        told = f"{other_name} has been told."
+        told = _("{name} has been told.").format(name=other_name)
         if agendas.notes:
-            told += " The agenda comes to you both in a private message."
+            told += " " + _("The agenda comes to you both in a private message.")
         done = Card(
-            title=f"Booked: supervision with {other_name}",
-            subtitle=f"{describe(start, turn.zone)}. {told}",
+            title=_("Booked: supervision with {name}").format(name=other_name),
+            subtitle=_("{when}. {told}").format(when=describe(start, turn.zone), told=told),
             facts=facts,
             sections=(agenda,),
         )
-        recorded = f"supervision with {other_name}, {describe(start, turn.zone)}"
+        recorded = _("supervision with {name}, {when}").format(
+            name=other_name, when=describe(start, turn.zone)
+        )
         replies: list[Reply] = [done, calendar]
         if meeting_note:
             replies.append(Say(meeting_note, Tone.WARNING))

@@ -11,6 +11,18 @@ from typing import Any
 from dialogs.access import may_act_for
 from dialogs.flow import Turn
 from dialogs.flows.common import relation_to
+from dialogs.i18n import (
+    N_,
+    WELSH,
+    _,
+    format_clock,
+    format_month,
+    format_month_name,
+    format_weekday,
+    language,
+    ngettext,
+    pack_word,
+)
 from dialogs.inputs import NEXT_YEAR
 from dialogs.messages import CardSection, Fact, Option
 from dialogs.views import SessionView, StaffView
@@ -28,32 +40,55 @@ MIN_MINUTES, MAX_MINUTES = 15, 480
 WINDOWS = {"when": NEXT_YEAR}  # supervision is planned months ahead, not years
 DEFAULT_MINUTES = 60
 _ACTIONS_ON_AGENDA = 10
-_MY_MANAGER = re.compile(r"\bmy (?:line )?manager\b", re.IGNORECASE)
+_MY_MANAGER = re.compile(
+    r"\bmy (?:line )?manager\b|\bfy (?:rheolwr|ngoruchwyliwr)(?: llinell)?\b", re.I
+)
 _FILLER = {"a", "an", "the", "book", "schedule", "arrange", "set", "up", "new", "supervision"}
 _FILLER |= {"session", "meeting", "with", "for", "please", "1:1", "one-to-one"}
+# Issue 28: the same in Welsh ("trefnu goruchwyliaeth gyda Sam yfory 2pm").
+_FILLER |= {"trefnu", "drefnu", "archebu", "goruchwyliaeth", "sesiwn", "goruchwylio", "gyda"}
+_FILLER |= {"hoffwn", "gosod", "cyfarfod", "ar", "gyfer", "angen"}
 _DATE_WORDS = {"today", "tomorrow", "next", "this", "on", "at", "noon", "midday", "am", "pm"}
 _DATE_WORDS |= {d.lower() for d in (*calendar.day_name, *calendar.day_abbr, "tues", "thurs")}
+_DATE_WORDS |= {"yfory", "heddiw", "dydd", "llun", "mawrth", "mercher", "iau", "gwener", "nesaf"}
 _MONTHS = {m.lower() for m in (*calendar.month_name, *calendar.month_abbr, "sept") if m}
 _DATE_TOKEN = re.compile(r"\d[\d:./-]*(?:am|pm|a\.m\.|p\.m\.|st|nd|rd|th)?")
 
 _LABELS = {
-    SessionType.ONE_TO_ONE: "1:1 supervision",
-    SessionType.CASE_MANAGEMENT: "Case management supervision",
-    SessionType.PROFESSIONAL: "Professional supervision",
-    SessionType.REFLECTIVE_GROUP: "Reflective group case discussion",
-    SessionType.PEER_REFLECTION: "Peer reflection",
-    SessionType.ASYE_REVIEW: "ASYE review",
-    SessionType.DIRECT_OBSERVATION: "Direct observation of practice",
-    SessionType.MY_PLAN: "My Plan meeting",
-    SessionType.AGREEMENT_REVIEW: "Supervision agreement review",
-    SessionType.APPRAISAL: "Appraisal",
-    SessionType.CASELOAD_ANALYSIS: "Caseload analysis",
-    SessionType.FILE_AUDIT: "Supervision file audit",
+    SessionType.ONE_TO_ONE: N_("1:1 supervision"),
+    SessionType.CASE_MANAGEMENT: N_("Case management supervision"),
+    SessionType.PROFESSIONAL: N_("Professional supervision"),
+    SessionType.REFLECTIVE_GROUP: N_("Reflective group case discussion"),
+    SessionType.PEER_REFLECTION: N_("Peer reflection"),
+    SessionType.ASYE_REVIEW: N_("ASYE review"),
+    SessionType.DIRECT_OBSERVATION: N_("Direct observation of practice"),
+    SessionType.MY_PLAN: N_("My Plan meeting"),
+    SessionType.AGREEMENT_REVIEW: N_("Supervision agreement review"),
+    SessionType.APPRAISAL: N_("Appraisal"),
+    SessionType.CASELOAD_ANALYSIS: N_("Caseload analysis"),
+    SessionType.FILE_AUDIT: N_("Supervision file audit"),
+}
+
+
+NATIONS = {
+    "england": N_("England"),
+    "wales": N_("Wales"),
+    "scotland": N_("Scotland"),
+    "northern_ireland": N_("Northern Ireland"),
 }
 
 
 def type_label(kind: SessionType) -> str:
-    return _LABELS.get(kind, kind.value.replace("_", " ").capitalize())
+    label = _LABELS.get(kind)
+    return _(label) if label else kind.value.replace("_", " ").capitalize()
+
+
+def type_words(kind: SessionType) -> str:
+    """A session type inside a sentence: "case management" in English (as always written
+    there), its Welsh name in Welsh."""
+    if language() == WELSH:
+        return type_label(kind)
+    return kind.value.replace("_", " ")
 
 
 def on_asye(pack: Pack, person: StaffView, on: date) -> bool:
@@ -97,25 +132,25 @@ def default_minutes(pack: Pack, supervisee: StaffView, on: date) -> int:
 
 
 async def parties(
-    turn: Turn, person: StaffView, doing: str = "book supervision"
+    turn: Turn, person: StaffView, doing: str = N_("book supervision")
 ) -> tuple[StaffView, StaffView] | str:
     """(supervisor, supervisee) when the actor meets `person` for supervision, or why they may
     not: the actor supervises the people they manage (their line management, their team) and
     is supervised by their own line manager (DCC 000:58, LAM 004:270-282), nobody else."""
     if person.id == turn.actor.id:
-        return "That is you: name the person you are meeting."
+        return _("That is you: name the person you are meeting.")
     if may_act_for(await relation_to(turn, person)):
         return turn.actor, person
     if person.id == turn.actor.line_manager_id:
         return person, turn.actor
-    return (
-        f"You can {doing} with people you supervise or with your own line manager; "
-        f"{person.name} is neither."
-    )
+    return _(
+        "You can {doing} with people you supervise or with your own line manager; "
+        "{name} is neither."
+    ).format(doing=_(doing), name=person.name)
 
 
 def span(start: datetime, end: datetime, turn: Turn) -> str:
-    return f"{describe(start, turn.zone)}–{end.astimezone(turn.zone):%H:%M}"
+    return f"{describe(start, turn.zone)}–{format_clock(end.astimezone(turn.zone))}"
 
 
 async def clash(
@@ -130,11 +165,14 @@ async def clash(
         for other in await turn.ports.sessions.between(person.id, start, end):
             if other.id == ignore:
                 continue
-            who = "You are" if person.id == turn.actor.id else f"{person.name} is"
-            return (
-                f"{who} already booked for supervision {span(other.start, other.end, turn)}. "
-                "Choose another time."
-            )
+            when = span(other.start, other.end, turn)
+            if person.id == turn.actor.id:
+                return _(
+                    "You are already booked for supervision {when}. Choose another time."
+                ).format(when=when)
+            return _(
+                "{name} is already booked for supervision {when}. Choose another time."
+            ).format(name=person.name, when=when)
     return ""
 
 
@@ -142,7 +180,9 @@ def leaving_problem(people: Sequence[StaffView], day: date) -> str:
     for person in people:
         if person.leaving_date is not None and day > person.leaving_date:
             leaves = describe_day(person.leaving_date)
-            return f"{person.name} leaves on {leaves}: choose an earlier date."
+            return _("{name} leaves on {day}: choose an earlier date.").format(
+                name=person.name, day=leaves
+            )
     return ""
 
 
@@ -158,27 +198,33 @@ async def availability(
     names = {p.id: p.name for p in people}
     refused: list[str] = []
     warned: list[str] = []
-    nation = turn.pack.nation.value.replace("_", " ").title()
+    nation = _(NATIONS.get(turn.pack.nation.value, turn.pack.nation.value))
     for found in unavailable(day, turn.pack, ids, absences):
         if found.kind == "bank_holiday":
-            text = f"{describe_day(day)} is a bank holiday in {nation} ({found.holiday})."
+            text = _("{day} is a bank holiday in {nation} ({holiday}).").format(
+                day=describe_day(day), nation=nation, holiday=found.holiday
+            )
         elif found.kind == "weekend":
-            text = f"{describe_day(day)} is a {day:%A}, not a working day."
+            text = _("{day} is a {weekday}, not a working day.").format(
+                day=describe_day(day), weekday=format_weekday(day)
+            )
         else:
             assert found.start is not None
             assert found.end is not None
-            who = (
-                "You are" if found.staff_id == turn.actor.id else f"{names[found.staff_id or 0]} is"
-            )
-            text = (
-                f"{who} away that day (recorded absence, {describe_day(found.start)} to "
-                f"{describe_day(found.end)})."
-            )
+            away = {"start": describe_day(found.start), "end": describe_day(found.end)}
+            if found.staff_id == turn.actor.id:
+                text = _("You are away that day (recorded absence, {start} to {end}).").format(
+                    **away
+                )
+            else:
+                text = _("{name} is away that day (recorded absence, {start} to {end}).").format(
+                    name=names[found.staff_id or 0], **away
+                )
         (refused if found.refused else warned).append(text)
     if refused:
-        return " ".join(
-            refused
-        ) + " Your council does not book supervision then: choose another day.", warned
+        return " ".join(refused) + " " + _(
+            "Your council does not book supervision then: choose another day."
+        ), warned
     return "", warned
 
 
@@ -200,14 +246,27 @@ def warning_lines(whose: str, warnings: Sequence[TimingWarning], pack: Pack) -> 
         source = cite(pack, item.source)
         cited = f" ({source})" if source else ""
         lines.append(
-            f"{whose} {item.description} is due by {describe_day(item.due)}{cited}: this date is "
-            f"{late} day{'s' if late != 1 else ''} after that."
+            ngettext(
+                "{whose} {what} is due by {day}{cited}: this date is {n} day after that.",
+                "{whose} {what} is due by {day}{cited}: this date is {n} days after that.",
+                late,
+            ).format(
+                whose=whose,
+                what=pack_word(pack, item.description),
+                day=describe_day(item.due),
+                cited=cited,
+                n=late,
+            )
         )
         if warning.misses_month is not None:
             lines.append(
-                f"It falls in {warning.day:%B %Y}, after the {warning.misses_month:%B} cut-off, so "
-                f"it will not count for {warning.misses_month:%B}'s supervision figures "
-                "(Powys 002:45)."
+                _(
+                    "It falls in {month}, after the {cutoff} cut-off, so it will not count for "
+                    "{cutoff}'s supervision figures (Powys 002:45)."
+                ).format(
+                    month=format_month(warning.day),
+                    cutoff=format_month_name(warning.misses_month),
+                )
             )
     return lines
 
@@ -227,7 +286,9 @@ async def due_warnings(
     found = session_timing(
         me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, kind, start, ignore
     )
-    whose = "Your" if supervisee.id == turn.actor.id else f"{supervisee.name}'s"
+    whose = (
+        _("Your") if supervisee.id == turn.actor.id else _("{name}'s").format(name=supervisee.name)
+    )
     return warning_lines(whose, found, turn.pack)
 
 
@@ -242,12 +303,19 @@ async def agenda(turn: Turn, kind: SessionType, supervisee: StaffView) -> tuple[
     for action in await turn.ports.records.open_actions(supervisee.id):
         actions.setdefault(action.id, action)
     ordered = sorted(actions.values(), key=lambda a: (a.due_date, a.id))[:_ACTIONS_ON_AGENDA]
-    items = [f"Matters arising: {a.description} (due {describe_day(a.due_date)})" for a in ordered]
+    items = [
+        _("Matters arising: {what} (due {day})").format(
+            what=a.description, day=describe_day(a.due_date)
+        )
+        for a in ordered
+    ]
     if not items:
-        items = ["Matters arising: no open actions from the last record"]
+        items = [_("Matters arising: no open actions from the last record")]
     if template is None:
         return "", items
-    return template.title, items + [section.title for section in template.sections]
+    pack = turn.pack
+    sections = [pack_word(pack, section.title) for section in template.sections]
+    return pack_word(pack, template.title), items + sections
 
 
 def booking_facts(turn: Turn, booking: Mapping[str, Any]) -> tuple[Fact, ...]:
@@ -255,18 +323,27 @@ def booking_facts(turn: Turn, booking: Mapping[str, Any]) -> tuple[Fact, ...]:
     start, end = datetime.fromisoformat(booking["start"]), datetime.fromisoformat(booking["end"])
     minutes = int((end - start).total_seconds() // 60)
     venue = booking["venue"]
-    where = ("Virtual" if booking["virtual"] else "In person") + (f": {venue}" if venue else "")
+    where = (_("Virtual") if booking["virtual"] else _("In person")) + (
+        f": {venue}" if venue else ""
+    )
     return (
-        Fact("When", f"{span(start, end, turn)} ({minutes} minutes)"),
-        Fact("Type", type_label(SessionType(booking["type"]))),
-        Fact("Supervisor", booking["supervisor"][1]),
-        Fact("Supervisee", booking["supervisee"][1]),
-        Fact("Where", where),
+        Fact(
+            _("When"),
+            _("{span} ({minutes} minutes)").format(span=span(start, end, turn), minutes=minutes),
+        ),
+        Fact(_("Type"), type_label(SessionType(booking["type"]))),
+        Fact(_("Supervisor"), booking["supervisor"][1]),
+        Fact(_("Supervisee"), booking["supervisee"][1]),
+        Fact(_("Where"), where),
     )
 
 
 def agenda_section(template_title: str, items: Sequence[str]) -> CardSection:
-    heading = f"Agenda (from {template_title})" if template_title else "Agenda"
+    heading = (
+        _("Agenda (from {template})").format(template=template_title)
+        if template_title
+        else _("Agenda")
+    )
     return CardSection(heading, tuple(items))
 
 
@@ -296,7 +373,9 @@ async def session_label(turn: Turn, session: SessionView, *, with_time: bool = T
     others = [i for i in parties_of(session) if i != turn.actor.id]
     names = [p.name for p in [await turn.ports.directory.staff(i) for i in others] if p]
     kind = type_label(session.type)
-    who = f"{kind} with {', '.join(names) or 'someone who has left'}"
+    who = _("{kind} with {names}").format(
+        kind=kind, names=", ".join(names) or _("someone who has left")
+    )
     return f"{span(session.start, session.end, turn)}: {who}" if with_time else who
 
 

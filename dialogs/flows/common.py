@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from dialogs.access import Relation, relation
 from dialogs.flow import Turn
+from dialogs.i18n import _
 from dialogs.inputs import ANY_DATE, Window, clean_text, is_number, parse_id, quoted
 from dialogs.messages import AskForm, FieldKind, FormField, Option
 from dialogs.views import CaseView, StaffView
@@ -54,23 +55,25 @@ def check_form(
         error = ""
         if not raw:
             if field.required:
-                error = f"{field.label} is required."
+                error = _("{label} is required.").format(label=field.label)
         elif len(raw) > field.max_length:
-            error = (
-                f"{field.label} is {len(raw):,} characters; the limit is {field.max_length:,}. "
+            error = _(
+                "{label} is {length:,} characters; the limit is {limit:,}. "
                 "Shorten it (your text is kept here)."
-            )
+            ).format(label=field.label, length=len(raw), limit=field.max_length)
         elif field.kind is FieldKind.DATETIME:
             try:
                 moment = parse_when(raw, turn.now, turn.zone)
                 if field.name in future_only and moment <= turn.now:
-                    error = f"{field.label}: that time has passed. Choose a time in the future."
+                    error = _("{label}: that time has passed. Choose a time in the future.").format(
+                        label=field.label
+                    )
                 else:
                     window = (windows or {}).get(field.name, ANY_DATE)
                     day = moment.astimezone(turn.zone).date()
                     error = window.problem(field.label, day, turn.today)
             except WhenError as exc:
-                error = f"{field.label}: {exc}."
+                error = f"{field.label}: {exc}."  # the WhenError is in the person's language
         elif field.kind is FieldKind.DATE:
             try:
                 day = parse_day(raw, turn.today)
@@ -79,9 +82,9 @@ def check_form(
             except WhenError as exc:
                 error = f"{field.label}: {exc}."
         elif field.kind is FieldKind.NUMBER and not re.fullmatch(r"\d{1,4}", raw):
-            error = f"{field.label}: write a whole number, such as 90."
+            error = _("{label}: write a whole number, such as 90.").format(label=field.label)
         elif field.kind is FieldKind.SELECT and raw not in {o.value for o in field.options}:
-            error = f"{field.label}: choose one of the options."
+            error = _("{label}: choose one of the options.").format(label=field.label)
         fields.append(replace(field, value=raw, error=error))
         values[field.name] = raw
     return Checked(replace(form, fields=tuple(fields)), values)
@@ -100,7 +103,9 @@ def joined_problem(person: StaffView, day: date, label: str) -> str:
     if person.start_date is None or day >= person.start_date:
         return ""
     started = describe_day(person.start_date)
-    return f"{label}: {person.name} started here on {started}. Use that date or a later one."
+    return _("{label}: {name} started here on {started}. Use that date or a later one.").format(
+        label=label, name=person.name, started=started
+    )
 
 
 def with_error(form: AskForm, name: str, error: str) -> AskForm:
@@ -121,22 +126,26 @@ async def resolve_person(turn: Turn, typed: str) -> tuple[StaffView | None, str]
     """One person from a typed name or email, or why not ("2 people match 'Sam': ...")."""
     text = clean(typed)
     if len(text) > NAME_TEXT:
-        return None, "That is too long for a name or an email: type the person's name or email."
+        return None, _("That is too long for a name or an email: type the person's name or email.")
     if is_number(text):
         staff_id = parse_id(text)
         person = await turn.ports.directory.staff(staff_id) if staff_id else None
         if person is not None and person.organisation_id == turn.actor.organisation_id:
             return person, ""
         if staff_id is None:
-            return None, f"No staff member has the number {quoted(text)}: type a name or email."
+            return None, _("No staff member has the number {number}: type a name or email.").format(
+                number=quoted(text)
+            )
     found = await turn.ports.directory.find_staff(turn.actor.organisation_id, text)
     if not found:
-        return None, (
-            f"Nobody called '{quoted(text)}' works here. Check the spelling or use their email."
-        )
+        return None, _(
+            "Nobody called '{name}' works here. Check the spelling or use their email."
+        ).format(name=quoted(text))
     if len(found) > 1:
         names = ", ".join(p.name for p in found[:5])
-        return None, f"{len(found)} people match '{text}': {names}. Type more of the name."
+        return None, _("{count} people match '{text}': {names}. Type more of the name.").format(
+            count=len(found), text=text, names=names
+        )
     return found[0], ""
 
 
@@ -157,10 +166,10 @@ def find_case_reference(text: str) -> str | None:
 async def resolve_case(turn: Turn, reference: str) -> tuple[CaseView | None, str]:
     case = await turn.ports.cases.by_reference(turn.actor.organisation_id, reference)
     if case is None:
-        return None, (
-            f"There is no case {quoted(reference)} here. Use the case reference from the case "
+        return None, _(
+            "There is no case {reference} here. Use the case reference from the case "
             "management system, such as C-1042."
-        )
+        ).format(reference=quoted(reference))
     return case, ""
 
 

@@ -28,6 +28,7 @@ from dialogs.flows.common import (
     resolve_case,
     with_error,
 )
+from dialogs.i18n import N_, _, pack_word
 from dialogs.inputs import LAST_YEAR
 from dialogs.messages import (
     AskForm,
@@ -66,37 +67,41 @@ def split_decision(text: str) -> dict[str, str]:
 
 
 def _names(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    return _("{names} or {last}").format(names=", ".join(names[:-1]), last=names[-1])
 
 
 @dataclass(frozen=True)
 class DecisionFlow:
     name: str = "decision"
-    title: str = "Record a manager decision"
-    summary: str = "record a decision on a case with its rationale, in one message"
-    usage: str = "decision C-1042 <decision> because <rationale>"
+    title: str = N_("Record a manager decision")
+    summary: str = N_("record a decision on a case with its rationale, in one message")
+    usage: str = N_("decision C-1042 <decision> because <rationale>")
 
     def form(self, turn: Turn) -> AskForm:
-        term = turn.pack.terms.manager_decision.value
+        term = pack_word(turn.pack, turn.pack.terms.manager_decision.value)
         return AskForm(
             form_id="decision",
-            title=f"Record a {term}",
-            intro="Case references only: never a child's name.",
+            title=_("Record a {term}").format(term=term),
+            intro=_("Case references only: never a child's name."),
             fields=(
                 field(
-                    "case", "Case reference", help="As in the case management system, e.g. C-1042"
+                    "case",
+                    _("Case reference"),
+                    help=_("As in the case management system, e.g. C-1042"),
                 ),
-                field("decision", "Decision", FieldKind.TEXTAREA, max_length=2000),
+                field("decision", _("Decision"), FieldKind.TEXTAREA, max_length=2000),
                 field(
                     "rationale",
-                    "Rationale",
+                    _("Rationale"),
                     FieldKind.TEXTAREA,
                     max_length=LONG_TEXT,
-                    help="Why: every decision needs its rationale (LAM 004:543)",
+                    help=_("Why: every decision needs its rationale (LAM 004:543)"),
                 ),
-                field("decided_on", "Date of the decision", FieldKind.DATE, value="today"),
+                field("decided_on", _("Date of the decision"), FieldKind.DATE, value="today"),
             ),
-            submit_label="Check and confirm",
+            submit_label=_("Check and confirm"),
         )
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
@@ -122,10 +127,12 @@ class DecisionFlow:
         decided_on = day_value(checked.values, "decided_on", turn)
         when_wrong = ""
         if decided_on > turn.today:
-            when_wrong = "A decision cannot be dated in the future."
+            when_wrong = _("A decision cannot be dated in the future.")
         elif decided_on < case.opened:
             opened = describe_day(case.opened)
-            when_wrong = f"{case.reference} was opened on {opened}: date the decision from then."
+            when_wrong = _("{reference} was opened on {day}: date the decision from then.").format(
+                reference=case.reference, day=opened
+            )
         if when_wrong:
             return Outcome(replies=[with_error(form, "decided_on", when_wrong)], state=state)
         data: dict[str, Any] = {
@@ -135,23 +142,23 @@ class DecisionFlow:
             "decided_on": decided_on.isoformat(),
             "workers": list(workers),
         }
-        term = turn.pack.terms.manager_decision.value
+        term = pack_word(turn.pack, turn.pack.terms.manager_decision.value)
         card = Card(
             title=f"{term}: {case.reference}",
-            subtitle="Check, then confirm to add it to the case record.",
+            subtitle=_("Check, then confirm to add it to the case record."),
             facts=(
-                Fact("Decision", checked.values["decision"]),
-                Fact("Rationale", checked.values["rationale"]),
-                Fact("Date", describe_day(decided_on)),
-                Fact("Recorded by", turn.actor.name),
+                Fact(_("Decision"), checked.values["decision"]),
+                Fact(_("Rationale"), checked.values["rationale"]),
+                Fact(_("Date"), describe_day(decided_on)),
+                Fact(_("Recorded by"), turn.actor.name),
             ),
-            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+            actions=(Option("confirm", _("Confirm")), Option("edit", _("Change"))),
         )
         return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))
 
     async def _not_yours(self, turn: Turn, reference: str, workers: Sequence[int]) -> str:
         """Why the actor may not record a decision on the case, naming who may; "" if they may."""
-        term = turn.pack.terms.manager_decision.value
+        term = pack_word(turn.pack, turn.pack.terms.manager_decision.value)
         managers: dict[int, str] = {}
         for worker_id in workers:
             worker = await turn.ports.directory.staff(worker_id)
@@ -165,14 +172,14 @@ class DecisionFlow:
                 if manager is not None and manager.id != worker.id:
                     managers.setdefault(manager.id, manager.name)
         if not managers:
-            return (
-                f"Nobody here manages the work on {reference} (it has no allocated worker with "
-                f"a manager), so no {term} can be recorded on it yet."
-            )
-        return (
-            f"A {term} on {reference} is made and recorded by its worker's managers: "
-            f"{_names(list(managers.values()))}. Ask them to record it."
-        )
+            return _(
+                "Nobody here manages the work on {reference} (it has no allocated worker with "
+                "a manager), so no {term} can be recorded on it yet."
+            ).format(reference=reference, term=term)
+        return _(
+            "A {term} on {reference} is made and recorded by its worker's managers: "
+            "{names}. Ask them to record it."
+        ).format(term=term, reference=reference, names=_names(list(managers.values())))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         values: dict[str, str] = dict(state.data.get("values", {}))
@@ -190,12 +197,14 @@ class DecisionFlow:
                 "yes",
                 "y",
                 "confirm",
+                "ie",
+                "cadarnhau",
             }:
                 return await self._save(turn, state)
         if state.step == "form":  # typed while the form is open: show it again, as filled
-            hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
+            hint = Say(_("Fill in the form below (or type cancel)."), Tone.WARNING)
             return Outcome(replies=[hint, prefilled(self.form(turn), values)], state=state)
-        prompt = "Use Confirm or Change on the card above, or type cancel."
+        prompt = _("Use Confirm or Change on the card above, or type cancel.")
         return Outcome(replies=[Say(prompt, Tone.WARNING)], state=state)
 
     async def _save(self, turn: Turn, state: FlowState) -> Outcome:
@@ -222,18 +231,26 @@ class DecisionFlow:
             subject_id=str(decision_id),
             target_staff_id=workers[0] if workers else None,
         )
+        shown = pack_word(turn.pack, term)
         notes = [
             Notify(
                 staff_id=worker,
-                messages=(Say(f"{turn.actor.name} recorded a {term} on {data['reference']}."),),
+                messages=(
+                    Say(
+                        _("{name} recorded a {term} on {reference}.").format(
+                            name=turn.actor.name, term=shown, reference=data["reference"]
+                        )
+                    ),
+                ),
                 key=f"decision:{decision_id}:{worker}",
             )
             for worker in workers
         ]
         done = Say(
-            f"Recorded: {term} on {data['reference']}, ready to export to the case record.",
+            _("Recorded: {term} on {reference}, ready to export to the case record.").format(
+                term=shown, reference=data["reference"]
+            ),
             Tone.SUCCESS,
         )
-        return Outcome(
-            replies=[done], notifications=notes, recorded=f"{term} on {data['reference']}"
-        )
+        recorded = _("{term} on {reference}").format(term=shown, reference=data["reference"])
+        return Outcome(replies=[done], notifications=notes, recorded=recorded)

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from dialogs.due_words import due_text
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.i18n import N_, _, format_month, format_month_name, pack_word
 from dialogs.messages import Card, CardSection, Fact, Option, Payload
 from dialogs.ports import PolicyInputs
 from dialogs.views import DueRecords, SessionView, StaffView
@@ -49,24 +51,26 @@ def _records_to_review(
         if picks:
             listed = ", ".join(
                 p.reference
-                + (f" (last discussed {describe_day(p.last_reviewed)})" if p.last_reviewed else
-                   " (not discussed yet)")
+                + (_(" (last discussed {day})").format(day=describe_day(p.last_reviewed))
+                   if p.last_reviewed else _(" (not discussed yet)"))
                 for p in picks
             )  # fmt: skip
             lines.append(f"{person.name}: {listed}")
     if not lines:
         return None
     where = cite(turn.pack, rule.source)
-    heading = f"Service user records to review in supervision, {turn.today:%B}"
+    heading = _("Service user records to review in supervision, {month}").format(
+        month=format_month_name(turn.today)
+    )
     tail = (rule.note or "") + (f" ({where})" if where else "")
     return CardSection(heading, (*lines[:15], *((tail.strip(),) if tail.strip() else ())))
 
 
 class DueFlow:
     name = "due"
-    title = "What's due"
-    summary = "your next supervision, anything overdue, records to write or sign, your actions"
-    usage = "due"
+    title = N_("What's due")
+    summary = N_("your next supervision, anything overdue, records to write or sign, your actions")
+    usage = N_("due")
     captures_text = False
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
@@ -101,30 +105,37 @@ class DueFlow:
 
         names = {s.id: s.name for s in inputs.staff}
         facts = [await self._next_supervision(turn, upcoming, items, mine, names)]
-        facts.append(Fact("Overdue", str(len(overdue)) if overdue else "nothing"))
+        facts.append(Fact(_("Overdue"), str(len(overdue)) if overdue else _("nothing")))
+
+        def what(item: DueItem) -> str:
+            name = due_text(turn.pack, item)
+            return f"{name} ({item.case_reference})" if item.case_reference else name
 
         sections = []
         if overdue:
             sections.append(
                 CardSection(
-                    "Overdue",
+                    _("Overdue"),
                     tuple(
-                        f"{i.description}{f' ({i.case_reference})' if i.case_reference else ''}: "
-                        f"due {describe_day(i.due)}, {i.overdue_days} days ago"
+                        _("{what}: due {day}, {n} days ago").format(
+                            what=what(i), day=describe_day(i.due), n=i.overdue_days
+                        )
                         for i in overdue[:10]
                         if i.due is not None
                     )
                     + tuple(
-                        f"{i.description}: as soon as possible" for i in overdue if i.due is None
+                        _("{what}: as soon as possible").format(what=what(i))
+                        for i in overdue
+                        if i.due is None
                     ),
                 )
             )
         if missed:
             sections.append(
                 CardSection(
-                    "Months missed",
+                    _("Months missed"),
                     tuple(
-                        f"{m.description}: {m.month:%B %Y}"
+                        f"{pack_word(turn.pack, m.description)}: {format_month(m.month)}"
                         + (f" ({c})" if (c := cite(turn.pack, m.source)) else "")
                         for m in missed[-10:]
                     ),
@@ -133,21 +144,20 @@ class DueFlow:
         if soon:
             sections.append(
                 CardSection(
-                    "Due in the next two weeks",
+                    _("Due in the next two weeks"),
                     tuple(
-                        f"{i.description}{f' ({i.case_reference})' if i.case_reference else ''}: "
-                        f"{describe_day(i.due)}"
-                        for i in soon[:10]
-                        if i.due is not None
+                        f"{what(i)}: {describe_day(i.due)}" for i in soon[:10] if i.due is not None
                     ),
                 )
             )
         if to_sign:
             sections.append(
                 CardSection(
-                    "Records waiting for your signature",
+                    _("Records waiting for your signature"),
                     tuple(
-                        f"Record written {describe_day(written.astimezone(turn.zone).date())}"
+                        _("Record written {day}").format(
+                            day=describe_day(written.astimezone(turn.zone).date())
+                        )
                         for written in to_sign[:10]
                     ),
                 )
@@ -158,30 +168,37 @@ class DueFlow:
         if actions:
             sections.append(
                 CardSection(
-                    "Your open actions",
-                    tuple(f"{a.description}: due {describe_day(a.due_date)}" for a in actions[:10]),
+                    _("Your open actions"),
+                    tuple(
+                        _("{what}: due {day}").format(
+                            what=a.description, day=describe_day(a.due_date)
+                        )
+                        for a in actions[:10]
+                    ),
                 )
             )
         if not sections:
-            sections.append(CardSection("All clear", ("Nothing overdue or due soon.",)))
+            sections.append(CardSection(_("All clear"), (_("Nothing overdue or due soon."),)))
         # Book only when there is something to book: not when the person's own next supervision
         # is already in the diary (a manager books for their team, so keeps the button).
         own_booked = any(actor.id in session.supervisee_ids for session in upcoming)
         buttons = (
             []
             if own_booked and not actor.role.is_manager
-            else [Option("start:book", "Book supervision")]
+            else [Option("start:book", _("Book supervision"))]
         )
         asye = turn.pack.asye
         if me is not None and asye is not None and in_asye(me, asye, turn.today):
-            buttons.append(Option("start:asye", f"{asye.labels.programme} plan"))
+            buttons.append(
+                Option("start:asye", _("{programme} plan").format(programme=asye.labels.programme))
+            )
         if to_sign:
-            buttons.append(Option("start:sign", "Sign records"))
+            buttons.append(Option("start:sign", _("Sign records")))
         if actions:  # issue 27: each with Done, Not yet and No longer needed
-            buttons.append(Option("start:action", "Update my actions"))
+            buttons.append(Option("start:action", _("Update my actions")))
         card = Card(
-            title="What's due",
-            subtitle=f"For {actor.name}, {describe_day(turn.today)}",
+            title=_("What's due"),
+            subtitle=_("For {name}, {day}").format(name=actor.name, day=describe_day(turn.today)),
             facts=tuple(facts),
             sections=tuple(sections),
             actions=tuple(buttons),
@@ -210,22 +227,29 @@ class DueFlow:
                     people.append(names[staff_id])
                     continue
                 person = await turn.ports.directory.staff(staff_id)
-                people.append(person.name if person else "someone who has left")
+                people.append(person.name if person else _("someone who has left"))
             return Fact(
-                "Next supervision", f"{describe(first.start, turn.zone)} with {', '.join(people)}"
+                _("Next supervision"),
+                _("{when} with {names}").format(
+                    when=describe(first.start, turn.zone), names=", ".join(people)
+                ),
             )
-        parts = ["none booked"]
+        parts = [_("none booked")]
         kinds = {f.obligation for f in turn.pack.supervision.frequencies if f.counts_for_compliance}
         due = min(
             (i.due for i in items if i.due is not None and i.kind in kinds | ASYE_KINDS),
             default=None,
         )
         if due is not None:
-            parts.append(f"due by {describe_day(due)}")
+            parts.append(_("due by {day}").format(day=describe_day(due)))
         agreed = mine.agreed_next  # only from a record both have signed
         if agreed is not None and agreed > turn.now:
-            parts.append(f"agreed at your last supervision: {describe(agreed, turn.zone)}")
-        return Fact("Next supervision", "; ".join(parts))
+            parts.append(
+                _("agreed at your last supervision: {when}").format(
+                    when=describe(agreed, turn.zone)
+                )
+            )
+        return Fact(_("Next supervision"), "; ".join(parts))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         return await self.start(turn, "")

@@ -15,6 +15,7 @@ from dialogs.flows.common import (
     resolve_person,
     with_error,
 )
+from dialogs.i18n import _
 from dialogs.inputs import Window
 from dialogs.messages import (
     AskForm,
@@ -120,7 +121,7 @@ class FormFlow:
         if not said:
             return None
         return Card(
-            title=f"{self.title}: check the dates",
+            title=_("{title}: check the dates").format(title=_(self.title)),
             subtitle="Confirm to save, or Change to correct them.",
             sections=(CardSection("Check the date", tuple(said)),),
             actions=(Option("confirm", "Confirm"), Option("edit", "Change")),

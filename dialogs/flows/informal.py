@@ -16,6 +16,7 @@ from dialogs.flow import Outcome, Turn
 from dialogs.flows.booking_checks import parties
 from dialogs.flows.common import LONG_TEXT, field, resolve_person, when_value
 from dialogs.flows.form_flow import FormFlow
+from dialogs.i18n import N_, _
 from dialogs.inputs import LAST_YEAR, Window
 from dialogs.messages import AskForm, Card, Fact, FieldKind, Option, Say, Tone
 from dialogs.views import StaffView
@@ -24,15 +25,15 @@ from dialogs.when import describe
 
 class InformalFlow(FormFlow):
     name = "informal"
-    title = "Record informal supervision"
-    summary = "note an informal supervision conversation and what was decided"
-    usage = "informal [person]"
+    title = N_("Record informal supervision")
+    summary = N_("note an informal supervision conversation and what was decided")
+    usage = N_("informal [person]")
     windows: ClassVar[Mapping[str, Window]] = {"when": LAST_YEAR}
 
     def form(self, turn: Turn) -> AskForm:
         return AskForm(
             form_id=self.name,
-            title=self.title,
+            title=_(self.title),
             intro="Kept on the staff member's supervision file; not counted as formal supervision.",
             fields=(
                 field("person", "With whom", help="Name or email of the staff member"),
@@ -66,7 +67,7 @@ class InformalFlow(FormFlow):
             return None, {"person": problem}
         if person.id == turn.actor.id:
             return None, {"person": "Informal supervision is with someone else: name them."}
-        pair = await parties(turn, person, "record informal supervision")
+        pair = await parties(turn, person, N_("record informal supervision"))
         if isinstance(pair, str):
             return None, {"person": pair}
         return pair, {}
@@ -91,7 +92,7 @@ class InformalFlow(FormFlow):
         return {}
 
     async def confirmation(self, turn: Turn, values: Mapping[str, str]) -> Card:
-        pair, _ = await self._pair(turn, values["person"])
+        pair, _unused = await self._pair(turn, values["person"])
         assert pair is not None
         supervisor, supervisee = pair
         facts = [
@@ -111,7 +112,7 @@ class InformalFlow(FormFlow):
         )
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
-        pair, _ = await self._pair(turn, values["person"])
+        pair, _unused = await self._pair(turn, values["person"])
         assert pair is not None  # problems() has just been asked again
         supervisor, supervisee = pair
         other = supervisee if supervisor.id == turn.actor.id else supervisor

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialogs.flow import Turn
+from dialogs.i18n import _, channel_languages, format_long_day, in_each, language, pack_word
 from dialogs.messages import Attachment
 from dialogs.outputs.ics import Person, invitation
 from dialogs.ports import MeetingUnavailable, OnlineMeeting
@@ -111,6 +112,7 @@ async def arrange_meeting(
 async def invite(turn: Turn, session: SessionView, *, cancel: bool = False) -> Attachment:
     supervisor, people = await _people(turn, session)
     organiser = Person(supervisor.name, supervisor.email) if supervisor else Person("", "")
+    names = [p.name for p in people]
     # A cancellation is the next revision of the same event (RFC 5546 CANCEL).
     sequence = session.ical_sequence + 1 if cancel else session.ical_sequence
     virtual, venue = session.virtual, session.venue.strip()
@@ -120,22 +122,41 @@ async def invite(turn: Turn, session: SessionView, *, cancel: bool = False) -> A
     if virtual:
         link = session.online_meeting_url or await team_link(turn, session)
     words = turn.pack.meetings
-    location = venue or (words.virtual_location if virtual else words.in_person_location)
+    place = words.virtual_location if virtual else words.in_person_location
+    # Issue 28: one invitation for both people, in the council's channel languages (Welsh first
+    # where both), else the booker's.
+    bilingual = turn.pack.language.bilingual_channels
+    languages = channel_languages(turn.pack.language.default, True) if bilingual else (language(),)
+
+    def summary() -> str:
+        together = _(" and ").join(names)
+        return _("Supervision: {names}").format(names=together) if names else _("Supervision")
+
+    def joined(parts: list[str]) -> str:
+        return " / ".join(dict.fromkeys(parts))
+
+    location = venue or joined(in_each(lambda: pack_word(turn.pack, place), languages))
     data = invitation(
         uid=session.ical_uid,
         sequence=sequence,
         start=session.start,
         end=session.end,
-        summary=_summary(people),
+        summary=joined(in_each(summary, languages)),
         location=location,
         organiser=organiser,
         attendees=[Person(p.name, p.email) for p in people],
-        description="Booked with Supervision Assistant.",
+        description="\n".join(in_each(lambda: _("Booked with Supervision Assistant."), languages)),
+        join_label=joined(in_each(lambda: _("Join the meeting"), languages)),
+        language=languages[0] if len(languages) == 1 else None,
         cancel=cancel,
         stamp=turn.now,
         url=link,
     )
     day = session.start.astimezone(turn.zone).date().isoformat()
     name = f"supervision-{day}{'-cancelled' if cancel else ''}.ics"
-    what = "Cancellation" if cancel else "Calendar invitation"
-    return Attachment(name, ICS, data, f"{what} for supervision on {day}")
+    when = format_long_day(session.start.astimezone(turn.zone).date())
+    if cancel:
+        described = _("Cancellation of the supervision on {day}").format(day=when)
+    else:
+        described = _("Calendar invitation for the supervision on {day}").format(day=when)
+    return Attachment(name, ICS, data, described)

@@ -13,6 +13,7 @@ from typing import ClassVar
 from dialogs.flow import Outcome, Turn
 from dialogs.flows.common import LONG_TEXT, day_value, field, joined_problem, resolve_person
 from dialogs.flows.form_flow import ManagerRecordFlow
+from dialogs.i18n import N_, _
 from dialogs.inputs import AROUND_NOW, Window
 from dialogs.messages import AskForm, FieldKind, Notify, Say, Tone
 from dialogs.when import describe_day
@@ -20,9 +21,11 @@ from dialogs.when import describe_day
 
 class OverCapFlow(ManagerRecordFlow):
     name = "overcap"
-    title = "Record an over-cap allocation"
-    summary = "record why a worker is allocated above the caseload cap, who agreed, and until when"
-    usage = "overcap [person]"
+    title = N_("Record an over-cap allocation")
+    summary = N_(
+        "record why a worker is allocated above the caseload cap, who agreed, and until when"
+    )
+    usage = N_("overcap [person]")
     what = "over-cap allocations"
     windows: ClassVar[Mapping[str, Window]] = {"start": AROUND_NOW, "max_end": AROUND_NOW}
 
@@ -30,7 +33,7 @@ class OverCapFlow(ManagerRecordFlow):
         approver = turn.pack.caseload.over_cap.approver_label
         return AskForm(
             form_id=self.name,
-            title=self.title,
+            title=_(self.title),
             intro=f"Your policy: agreed by the {approver}, with a maximum timescale.",
             fields=(
                 field("person", "Worker", help="Name or email"),
@@ -63,8 +66,8 @@ class OverCapFlow(ManagerRecordFlow):
         return {}
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
-        worker, _ = await resolve_person(turn, values["person"])
-        approver, _ = await resolve_person(turn, values["approver"])
+        worker, _unused = await resolve_person(turn, values["person"])
+        approver, _unused = await resolve_person(turn, values["approver"])
         assert worker is not None
         assert approver is not None
         start, end = day_value(values, "start", turn), day_value(values, "max_end", turn)

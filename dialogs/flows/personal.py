@@ -19,6 +19,7 @@ from typing import ClassVar
 from dialogs.flow import Outcome, Turn
 from dialogs.flows.common import day_value, field, joined_problem, resolve_person
 from dialogs.flows.form_flow import ManagerRecordFlow
+from dialogs.i18n import N_, _
 from dialogs.inputs import AROUND_NOW, Window, parse_id
 from dialogs.messages import AskForm, Card, CardSection, FieldKind, Notify, Option, Say, Tone
 from dialogs.scores import caseload_of
@@ -91,9 +92,11 @@ def _number(raw: str) -> Decimal | None:
 
 class PersonalElementFlow(ManagerRecordFlow):
     name = "element"
-    title = "Record a personal element of a caseload score"
-    summary = "add a worker's duty days, an extra responsibility or another element to their score"
-    usage = "element [person] | element end [person]"
+    title = N_("Record a personal element of a caseload score")
+    summary = N_(
+        "add a worker's duty days, an extra responsibility or another element to their score"
+    )
+    usage = N_("element [person] | element end [person]")
     menu = False  # typed by managers a few times a month; Teams menus hold 12 commands
     what = "personal elements of a caseload score"
     windows: ClassVar[Mapping[str, Window]] = {"start": AROUND_NOW}
@@ -102,7 +105,7 @@ class PersonalElementFlow(ManagerRecordFlow):
         options = tuple(Option(i.id, _label(i)) for i in elements(turn))
         return AskForm(
             form_id=self.name,
-            title=self.title,
+            title=_(self.title),
             intro="Your council's scheme counts these besides cases; agree them in supervision.",
             fields=(
                 field("person", "Worker", help="Name or email"),
@@ -183,7 +186,7 @@ class PersonalElementFlow(ManagerRecordFlow):
         return found
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
-        worker, _ = await resolve_person(turn, values["person"])
+        worker, _unused = await resolve_person(turn, values["person"])
         assert worker is not None
         item = _item(turn, values["element"])
         assert item is not None  # the form's options are these elements
@@ -261,7 +264,7 @@ class PersonalElementFlow(ManagerRecordFlow):
         worker = await turn.ports.directory.staff(element.staff_id) if element else None
         if element is None or worker is None:
             return Outcome(replies=[Say("That element is no longer recorded.", Tone.WARNING)])
-        _, refused = await self.managed_worker(turn, str(worker.id))
+        _ok, refused = await self.managed_worker(turn, str(worker.id))
         if refused:
             return Outcome(replies=[Say(refused["person"], Tone.WARNING)])
         last_day = turn.today - timedelta(days=1)

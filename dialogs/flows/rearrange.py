@@ -7,7 +7,7 @@ interruption or cancellation MUST be recorded (sickness, annual leave, urgent wo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from dialogs.flows.common import (
     with_error,
 )
 from dialogs.flows.invites import arrange_meeting, invite
+from dialogs.i18n import N_, _, format_month, ngettext, pack_word
 from dialogs.inputs import is_number, parse_id
 from dialogs.messages import (
     AskChoice,
@@ -62,35 +63,53 @@ def _cited(pack: Pack, source: str | None) -> str:
 
 
 REASONS = (
-    Option(CancelReason.SICKNESS.value, "Sickness"),
-    Option(CancelReason.ANNUAL_LEAVE.value, "Annual leave"),
-    Option(CancelReason.URGENT_WORK.value, "Urgent work"),
-    Option(CancelReason.PERSONAL.value, "Personal matter"),
-    Option(CancelReason.LEAVING.value, "Leaving (no further supervision here)"),
-    Option(CancelReason.OTHER.value, "Other (say what)"),
+    Option(CancelReason.SICKNESS.value, N_("Sickness")),
+    Option(CancelReason.ANNUAL_LEAVE.value, N_("Annual leave")),
+    Option(CancelReason.URGENT_WORK.value, N_("Urgent work")),
+    Option(CancelReason.PERSONAL.value, N_("Personal matter")),
+    Option(CancelReason.LEAVING.value, N_("Leaving (no further supervision here)")),
+    Option(CancelReason.OTHER.value, N_("Other (say what)")),
 )
-_REASON_LABELS = {o.value: o.label.split(" (")[0] for o in REASONS}
-ACTIONS = (Option("rearrange", "Move it to a new time"), Option("cancel", "Cancel it"))
+_REASON_LABELS = {
+    CancelReason.SICKNESS.value: N_("Sickness"),
+    CancelReason.ANNUAL_LEAVE.value: N_("Annual leave"),
+    CancelReason.URGENT_WORK.value: N_("Urgent work"),
+    CancelReason.PERSONAL.value: N_("Personal matter"),
+    CancelReason.LEAVING.value: N_("Leaving"),
+    CancelReason.OTHER.value: N_("Other"),
+}
+ACTIONS = (Option("rearrange", N_("Move it to a new time")), Option("cancel", N_("Cancel it")))
+
+
+def shown(options: tuple[Option, ...]) -> tuple[Option, ...]:
+    """Options marked for the catalog, in the reader's language (issue 28)."""
+    return tuple(Option(o.value, _(o.label)) for o in options)
 
 
 def _reason_field(pack: Pack) -> FormField:
     return field(
         "reason",
-        "Reason",
+        _("Reason"),
         FieldKind.SELECT,
-        options=REASONS,
-        help=f"Always recorded{_cited(pack, _CHANGE_RULE)}",
+        options=shown(REASONS),
+        help=_("Always recorded") + _cited(pack, _CHANGE_RULE),
     )
 
 
 NOTE = field(
     "note",
-    "Details",
+    N_("Details"),
     FieldKind.TEXTAREA,
     required=False,
     max_length=2000,
-    help="Needed when the reason is Other",
+    help=N_("Needed when the reason is Other"),
 )
+
+
+def note_field() -> FormField:
+    return replace(NOTE, label=_(NOTE.label), help=_(NOTE.help))
+
+
 _FILLER = {"my", "the", "a", "supervision", "session", "meeting", "with"}
 _PUSH = {"push", "move", "bring", "put", "it", "can", "you", "please", "i", "need", "to"}
 _YES = {"yes", "y", "confirm", "ok"}
@@ -101,23 +120,26 @@ def problem_text(problem: ChangeProblem, pack: Pack) -> tuple[str, str]:
     rule = _cited(pack, _CHANGE_RULE)
     match problem:
         case ChangeProblem.NO_REASON:
-            return "reason", f"Choose a reason: it is always recorded{rule}."
+            return "reason", _("Choose a reason: it is always recorded{rule}.").format(rule=rule)
         case ChangeProblem.REASON_NOT_SAID:
-            said = f"Say what the reason is: a cancellation's reason must be recorded{rule}."
+            said = _(
+                "Say what the reason is: a cancellation's reason must be recorded{rule}."
+            ).format(rule=rule)
             return "note", said
         case _:
-            return "when", (
-                f"Set an early alternative date{rule}: a new date and time is needed unless the "
+            return "when", _(
+                "Set an early alternative date{rule}: a new date and time is needed unless the "
                 "supervisee is leaving or away for the next two weeks."
-            )
+            ).format(rule=rule)
 
 
 def needs_follow_up(words: MissedReason, month: str, pack: Pack) -> str:
     """DCC 000:176, in the pack's words: the month's follow-up action must be recorded."""
-    return (
-        f"Say what the {words.follow_up.lower()} is: this leaves {month} without supervision, "
-        f"and its reason and {words.follow_up.lower()} are recorded{_cited(pack, words.source)}."
-    )
+    follow_up = pack_word(pack, words.follow_up).lower()
+    return _(
+        "Say what the {follow_up} is: this leaves {month} without supervision, "
+        "and its reason and {follow_up} are recorded{cited}."
+    ).format(follow_up=follow_up, month=month, cited=_cited(pack, words.source))
 
 
 def _follow_up_field(words: MissedReason, pack: Pack) -> FormField:
@@ -134,9 +156,9 @@ def _follow_up_field(words: MissedReason, pack: Pack) -> FormField:
 @dataclass(frozen=True)
 class RearrangeFlow:
     name: str = "rearrange"
-    title: str = "Rearrange or cancel supervision"
-    summary: str = "move or cancel a booked supervision, recording why (and the new date)"
-    usage: str = "rearrange [person]"
+    title: str = N_("Rearrange or cancel supervision")
+    summary: str = N_("move or cancel a booked supervision, recording why (and the new date)")
+    usage: str = N_("rearrange [person]")
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         sessions = list(await turn.ports.sessions.upcoming(turn.actor.id, turn.now))
@@ -151,13 +173,13 @@ class RearrangeFlow:
             else:
                 sessions = [s for s in sessions if person.id in checks.parties_of(s)]
         if not sessions:
-            text = "You have no supervision booked from now on. To book one, type *book*."
+            text = _("You have no supervision booked from now on. To book one, type *book*.")
             return Outcome(replies=[*notes, Say(text)])
         kept = {"shift": shift} if shift else {}
         if len(sessions) == 1:
             return await self._chosen(turn, sessions[0], notes, kept)
         options = tuple([Option(str(s.id), await checks.session_label(turn, s)) for s in sessions])
-        ask = AskChoice("Which supervision do you want to rearrange or cancel?", options)
+        ask = AskChoice(_("Which supervision do you want to rearrange or cancel?"), options)
         return Outcome(replies=[*notes, ask], state=FlowState(self.name, "pick", kept))
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
@@ -192,7 +214,7 @@ class RearrangeFlow:
                 return await self._chosen(turn, session, data=data)
             case "form", _:
                 form = await self._form(turn, session, data["mode"], data["values"])
-                hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
+                hint = Say(_("Fill in the form below (or type cancel)."), Tone.WARNING)
                 return Outcome(replies=[hint, form], state=state)
         return _use_buttons(state)
 
@@ -204,7 +226,9 @@ class RearrangeFlow:
         data: Mapping[str, Any] | None = None,
     ) -> Outcome:
         label = await checks.session_label(turn, session)
-        ask = AskChoice(f"{label}: move it, or cancel it?", ACTIONS)
+        ask = AskChoice(
+            _("{session}: move it, or cancel it?").format(session=label), shown(ACTIONS)
+        )
         state = FlowState(self.name, "action", {**(data or {}), "session": session.id})
         return Outcome(replies=[*(notes or []), ask], state=state)
 
@@ -212,24 +236,23 @@ class RearrangeFlow:
         self, turn: Turn, session: SessionView, mode: str, values: Mapping[str, str]
     ) -> AskForm:
         moving = mode == "rearrange"
-        when_help = "e.g. tomorrow 2pm, Tue 10:00 or 3/12 09:30 (day first)"
+        when_help = _("e.g. tomorrow 2pm, Tue 10:00 or 3/12 09:30 (day first)")
         if not moving:
-            when_help = (
-                "Needed unless the supervisee is leaving or away for two weeks"
-                f"{_cited(turn.pack, _CHANGE_RULE)}"
+            when_help = _("Needed unless the supervisee is leaving or away for two weeks") + (
+                _cited(turn.pack, _CHANGE_RULE)
             )
         when = field(
-            "when", "New date and time", FieldKind.DATETIME, required=moving, help=when_help
+            "when", _("New date and time"), FieldKind.DATETIME, required=moving, help=when_help
         )
         words = turn.pack.compliance.missed_reason
         # DCC 000:176: asked for when the change leaves the month without supervision.
         extra = (_follow_up_field(words, turn.pack),) if words is not None else ()
         form = AskForm(
             form_id=self.name,
-            title="Move supervision" if moving else "Cancel supervision",
+            title=_("Move supervision") if moving else _("Cancel supervision"),
             intro=await checks.session_label(turn, session),
-            fields=(_reason_field(turn.pack), NOTE, when, *extra),
-            submit_label="Check and confirm",
+            fields=(_reason_field(turn.pack), note_field(), when, *extra),
+            submit_label=_("Check and confirm"),
         )
         return prefilled(form, values)
 
@@ -271,7 +294,7 @@ class RearrangeFlow:
         found_problems = change_problems(
             reason, values["note"], new_day, ids, absences, turn.today, follow_up
         )
-        month = f"{session.start.astimezone(turn.zone):%B %Y}"
+        month = format_month(session.start.astimezone(turn.zone).date())
         for found in found_problems:
             if found is ChangeProblem.NO_FOLLOW_UP and words is not None:
                 problems.setdefault("follow_up", needs_follow_up(words, month, turn.pack))
@@ -285,33 +308,38 @@ class RearrangeFlow:
             return Outcome(replies=[form], state=FlowState(self.name, "form", data))
         length = session.end - session.start
         warnings: list[str] = []
-        facts = [Fact("Now", checks.span(session.start, session.end, turn))]
+        facts = [Fact(_("Now"), checks.span(session.start, session.end, turn))]
         if start is not None:
             warnings += (await checks.availability(turn, everyone, start))[1]
             for supervisee in supervisees:
                 warnings += await checks.due_warnings(
                     turn, supervisee, session.type, start, ignore=session.id
                 )
-            facts.append(Fact("Moves to", checks.span(start, start + length, turn)))
+            facts.append(Fact(_("Moves to"), checks.span(start, start + length, turn)))
         else:
-            facts.append(Fact("New date", "none: cancelled"))
-        facts.append(Fact("Reason", _REASON_LABELS[values["reason"]]))
+            facts.append(Fact(_("New date"), _("none: cancelled")))
+        facts.append(Fact(_("Reason"), _(_REASON_LABELS[values["reason"]])))
         if values["note"]:
-            facts.append(Fact("Details", values["note"]))
+            facts.append(Fact(_("Details"), values["note"]))
         if left and words is not None:
-            facts.append(Fact(f"No supervision in {month}", words.reason_given))
+            facts.append(
+                Fact(
+                    _("No supervision in {month}").format(month=month),
+                    pack_word(turn.pack, words.reason_given),
+                )
+            )
             if values.get("follow_up"):
                 facts.append(Fact(words.follow_up, values["follow_up"]))
         data["start"] = start.isoformat() if start else None
         said = read_back(values["when"], turn.now, turn.zone) if start else ""
-        checks_shown = (CardSection("Check the date", (said,)),) if said else ()
+        checks_shown = (CardSection(_("Check the date"), (said,)),) if said else ()
         card = Card(
-            title="Move supervision" if start else "Cancel supervision",
-            subtitle="Check, then confirm; the other person is told.",
+            title=_("Move supervision") if start else _("Cancel supervision"),
+            subtitle=_("Check, then confirm; the other person is told."),
             facts=tuple(facts),
             sections=checks_shown
-            + ((CardSection("Check before confirming", tuple(warnings)),) if warnings else ()),
-            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+            + ((CardSection(_("Check before confirming"), tuple(warnings)),) if warnings else ()),
+            actions=(Option("confirm", _("Confirm")), Option("edit", _("Change"))),
         )
         return Outcome(replies=[card], state=FlowState(self.name, "confirm", data))
 
@@ -320,8 +348,8 @@ class RearrangeFlow:
         reason = CancelReason(values["reason"])
         start = datetime.fromisoformat(data["start"]) if data.get("start") else None
         if start is not None:
-            everyone, _ = await checks.people_of(turn, session)
-            problem = "That time has passed." if start <= turn.now else ""
+            everyone, _supervisees = await checks.people_of(turn, session)
+            problem = _("That time has passed.") if start <= turn.now else ""
             problem = problem or await _slot_problem(turn, session, everyone, start)
             if problem:  # the diary changed since the card was shown
                 form = await self._form(turn, session, data["mode"], values)
@@ -367,21 +395,21 @@ async def _told(
 ) -> Outcome:
     """The reply, and the other party told (the note only when it is the reason itself)."""
     was = checks.span(old.start, old.end, turn)
-    why = _REASON_LABELS[reason.value]
+    why = _(_REASON_LABELS[reason.value])
     if reason is CancelReason.OTHER:
         why = f"{why}: {note}"
-    facts = [Fact("Was", was)]
+    facts = [Fact(_("Was"), was)]
     if moved is not None:
-        facts.append(Fact("Now", checks.span(moved.start, moved.end, turn)))
-    facts.append(Fact("Reason", why))
-    title = "Supervision moved" if moved else "Supervision cancelled"
+        facts.append(Fact(_("Now"), checks.span(moved.start, moved.end, turn)))
+    facts.append(Fact(_("Reason"), why))
+    title = _("Supervision moved") if moved else _("Supervision cancelled")
     # Issue 23 item 6: its Teams meeting moves with it, or is cancelled with it.
     if moved is not None:
         moved, meeting_note = await arrange_meeting(turn, moved, previous=old)
         if moved.online_meeting_url:
-            facts.append(Fact("Teams meeting", moved.online_meeting_url))
+            facts.append(Fact(_("Teams meeting"), moved.online_meeting_url))
     else:
-        _, meeting_note = await arrange_meeting(turn, old, cancel=True)
+        _unchanged, meeting_note = await arrange_meeting(turn, old, cancel=True)
     # Same UID: calendars update the event (higher SEQUENCE) or remove it (CANCEL).
     calendar = await invite(turn, moved) if moved else await invite(turn, old, cancel=True)
     key = f"rearranged:{moved.id}" if moved else f"cancelled:{old.id}"
@@ -390,7 +418,11 @@ async def _told(
         Notify(
             staff_id=staff_id,
             messages=(
-                Card(title, f"{turn.actor.name} changed your supervision.", tuple(facts)),
+                Card(
+                    title,
+                    _("{name} changed your supervision.").format(name=turn.actor.name),
+                    tuple(facts),
+                ),
                 calendar,
             ),
             key=f"{key}:{staff_id}",
@@ -398,12 +430,16 @@ async def _told(
         for staff_id in others
     ]
     names = [p.name for p in [await turn.ports.directory.staff(i) for i in others] if p]
-    whom = " and ".join(names) or "The other person"
-    told = f"{whom} {'have' if names[1:] else 'has'} been told."
+    if names:
+        told = ngettext("{names} has been told.", "{names} have been told.", len(names)).format(
+            names=_(" and ").join(names)
+        )
+    else:
+        told = _("The other person has been told.")
     done = Card(
         f"{title}: {await checks.session_label(turn, old, with_time=False)}", told, tuple(facts)
     )
-    recorded = f"{title.lower()}, {was}"
+    recorded = f"{title[:1].lower()}{title[1:]}, {was}"
     if moved is not None and day_before_passed(turn, moved):
         # Issue 27: moved to today or tomorrow, past the day's agenda run: its day-before
         # agenda goes now, under the run's keys (once either way).
@@ -465,11 +501,11 @@ async def _audit(
 
 
 def _gone() -> Outcome:
-    text = "That supervision is no longer booked (held, cancelled or past). Nothing was changed."
+    text = _("That supervision is no longer booked (held, cancelled or past). Nothing was changed.")
     return Outcome(replies=[Say(text, Tone.WARNING)])
 
 
 def _use_buttons(state: FlowState) -> Outcome:
     return Outcome(
-        replies=[Say("Use the buttons above, or type cancel.", Tone.WARNING)], state=state
+        replies=[Say(_("Use the buttons above, or type cancel."), Tone.WARNING)], state=state
     )

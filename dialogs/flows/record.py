@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.booking_checks import type_words
 from dialogs.flows.record_agenda import prefill
 from dialogs.flows.record_content import length_flags
 from dialogs.flows.record_kinds import kind_option, outstanding_text, to_write
@@ -20,6 +21,7 @@ from dialogs.flows.record_plan import plan_for, record_title, template_type
 from dialogs.flows.record_save import save
 from dialogs.flows.record_steps import choose, confirm_word, keep_going, show
 from dialogs.flows.record_submit import submit
+from dialogs.i18n import N_, _
 from dialogs.inputs import is_number, parse_id
 from dialogs.messages import (
     AskChoice,
@@ -55,9 +57,11 @@ def _who(argument: str) -> str:
 
 class RecordFlow:
     name = "record"
-    title = "Record supervision"
-    summary = "write up a held supervision in your council's template, for the supervisee to sign"
-    usage = "record [session or person]"
+    title = N_("Record supervision")
+    summary = N_(
+        "write up a held supervision in your council's template, for the supervisee to sign"
+    )
+    usage = N_("record [session or person]")
 
     async def _waiting(self, turn: Turn) -> list[SessionView]:
         sessions = await turn.ports.sessions.recent(turn.actor.id, turn.now - LOOK_BACK)
@@ -83,7 +87,7 @@ class RecordFlow:
             return await self._begin(turn, parse_id(argument.removeprefix("agenda:")), agenda=True)
         if is_number(argument):
             return await self._begin(turn, parse_id(argument))
-        wanted, _, kind = argument.partition(":")  # a button's "12:case_record"
+        wanted, _sep, kind = argument.partition(":")  # a button's "12:case_record"
         if is_number(wanted) and kind:
             return await self._begin(turn, parse_id(wanted), kind.strip())
         waiting = await self._waiting(turn)
@@ -94,21 +98,30 @@ class RecordFlow:
                 s for s in waiting if any(wanted in names[str(i)].lower() for i in s.supervisee_ids)
             ]
         if not waiting:
-            who = f" with '{_who(argument)}'" if wanted else ""
-            text = (
-                f"No supervision you held{who} in the last six months is waiting to be written "
-                "up. Records are written by the supervisor once the session has started."
-            )
+            if wanted:
+                text = _(
+                    "No supervision you held with '{name}' in the last six months is waiting to "
+                    "be written up. Records are written by the supervisor once the session has "
+                    "started."
+                ).format(name=_who(argument))
+            else:
+                text = _(
+                    "No supervision you held in the last six months is waiting to be written up. "
+                    "Records are written by the supervisor once the session has started."
+                )
             return Outcome(replies=[Say(text)])
         options = tuple(
             Option(
                 f"session:{s.id}",
-                f"{describe(s.start, turn.zone)}: {s.type.value.replace('_', ' ')} with "
-                + " and ".join(names[str(i)] for i in s.supervisee_ids),
+                _("{when}: {kind} with {names}").format(
+                    when=describe(s.start, turn.zone),
+                    kind=type_words(s.type),
+                    names=_(" and ").join(names[str(i)] for i in s.supervisee_ids),
+                ),
             )
             for s in reversed(waiting[-_LISTED:])
         )
-        prompt = "Which supervision are you writing up?"
+        prompt = _("Which supervision are you writing up?")
         return Outcome(
             replies=[AskChoice(prompt, options)], state=FlowState(self.name, "session", {})
         )
@@ -120,13 +133,17 @@ class RecordFlow:
         problem = ""
         kinds = to_write(turn, session) if session is not None else ()
         if session is None or session.supervisor_id != turn.actor.id:
-            problem = "That is not a supervision you held: only its supervisor writes the record."
+            problem = _(
+                "That is not a supervision you held: only its supervisor writes the record."
+            )
         elif session.start > turn.now:
-            problem = f"That session is on {describe(session.start, turn.zone)}: record it after."
+            problem = _("That session is on {when}: record it after.").format(
+                when=describe(session.start, turn.zone)
+            )
         elif session.status is SessionStatus.CANCELLED:
-            problem = "That session was cancelled, so there is nothing to write up."
+            problem = _("That session was cancelled, so there is nothing to write up.")
         elif not kinds:
-            problem = "That session has each of its records already: use 'sign' to read them."
+            problem = _("That session has each of its records already: use 'sign' to read them.")
         if session is None or problem:
             return Outcome(replies=[Say(problem, Tone.WARNING)])
         chosen = next((k for k in kinds if k.id == kind), None)
@@ -134,7 +151,10 @@ class RecordFlow:
             # A button for a record written since (a second click, another device): say so,
             # and never start another kind unasked.
             word = record_title(turn.pack, kind, session.type)
-            done = Say(f"The {word} of that session is written already.", Tone.WARNING)
+            done = Say(
+                _("The {record} of that session is written already.").format(record=word),
+                Tone.WARNING,
+            )
             return self._ask_kind(turn, session, kinds, done, agenda=agenda)
         if chosen is None and len(kinds) == 1:
             chosen = kinds[0]
@@ -206,8 +226,10 @@ class RecordFlow:
         for this session: the supervisor says which one this is."""
         owed = outstanding_text(kinds)
         prompt = (
-            f"Which record of the {session.type.value.replace('_', ' ')} session of "
-            f"{describe(session.start, turn.zone)} are you writing? {owed}"
+            _("Which record of the {kind} session of {when} are you writing?").format(
+                kind=type_words(session.type), when=describe(session.start, turn.zone)
+            )
+            + f" {owed}"
         ).strip()
         options = tuple(kind_option(k) for k in kinds)
         state = FlowState(self.name, "kind", {"session_id": session.id, "agenda": agenda})
@@ -227,7 +249,9 @@ class RecordFlow:
             chosen = named[0] if len(named) == 1 else None
         if chosen is None:
             names = ", ".join(k.label for k in kinds)
-            hint = f"Pick which record this is from the list above ({names}), or type cancel."
+            hint = _(
+                "Pick which record this is from the list above ({names}), or type cancel."
+            ).format(names=names)
             return Outcome(replies=[Say(hint, Tone.WARNING)], state=state)
         return await self._begin(turn, session_id, chosen.id, bool(state.data.get("agenda")))
 
@@ -239,7 +263,9 @@ class RecordFlow:
             if is_number(chosen):
                 return await self._begin(turn, parse_id(chosen))
             return Outcome(
-                replies=[Say("Pick a session from the list above, or type cancel.", Tone.WARNING)],
+                replies=[
+                    Say(_("Pick a session from the list above, or type cancel."), Tone.WARNING)
+                ],
                 state=state,
             )
         if state.step == "kind":

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from dialogs.flow import Turn
 from dialogs.flows.record_forms import CHECK_IN_AGREED, ticked
 from dialogs.flows.record_plan import CHECK_IN, NEXT_MEETING, RecordPlan
+from dialogs.i18n import _, pack_word
 from dialogs.messages import Card, CardSection, Fact, Option
 from dialogs.views import RecordView
 from dialogs.when import describe, describe_day
 from policy.asye import short_asye_session
+from policy.packs import Pack
 from policy.vocabulary import SessionType
 
 
@@ -48,7 +50,7 @@ async def length_flags(
         note = short_asye_session(turn.pack.asye, start_of_asye, kind, day, minutes)
         if note:
             who = f"{person.name}: " if person is not None and len(supervisee_ids) > 1 else ""
-            flags.append(Fact("Length", f"{who}{note}"))
+            flags.append(Fact(_("Length"), f"{who}{note}"))
     return tuple(flags)
 
 
@@ -151,35 +153,48 @@ def record_card(
     facts: tuple[Fact, ...],
     content: RecordContent,
     actions: tuple[Option, ...] = (),
+    pack: Pack | None = None,
 ) -> Card:
-    sections = [CardSection(title, (text,)) for title, text in content.sections]
+    """`pack`: for its template's words in the reader's language (issue 28)."""
+
+    def word(text: str) -> str:
+        return pack_word(pack, text) if pack is not None else text
+
+    sections = [CardSection(word(title), (text,)) for title, text in content.sections]
     for reference, headings in content.cases:
-        lines = tuple(f"{heading}: {text}" for heading, text in headings)
-        sections.append(CardSection(f"Case {reference}", lines or ("Discussed.",)))
+        lines = tuple(f"{word(heading)}: {text}" for heading, text in headings)
+        sections.append(
+            CardSection(
+                _("Case {reference}").format(reference=reference), lines or (_("Discussed."),)
+            )
+        )
     sections.append(
         CardSection(
-            "Decisions",
+            _("Decisions"),
             tuple(
-                f"{f'{ref}: ' if ref else ''}{decision} (rationale: {rationale})"
+                (f"{ref}: " if ref else "")
+                + _("{decision} (rationale: {rationale})").format(
+                    decision=decision, rationale=rationale
+                )
                 for ref, decision, rationale in content.decisions
             )
-            or ("No decisions recorded.",),
+            or (_("No decisions recorded."),),
         )
     )
     sections.append(
         CardSection(
-            "Actions",
+            _("Actions"),
             tuple(
-                f"{what} ({who}, by {describe_day(due)}"
-                + (f", review {describe_day(review)}" if review else "")
+                _("{what} ({who}, by {day}").format(what=what, who=who, day=describe_day(due))
+                + (_(", review {day}").format(day=describe_day(review)) if review else "")
                 + ")"
-                + (f". {content.action_success}: {success}" if success else "")
+                + (f". {word(content.action_success)}: {success}" if success else "")
                 for what, who, due, review, success in content.actions
             )
-            or ("No actions recorded.",),
+            or (_("No actions recorded."),),
         )
     )
-    sections.append(CardSection("Date and time of next meeting", (content.next_meeting,)))
+    sections.append(CardSection(_("Date and time of next meeting"), (content.next_meeting,)))
     return Card(
         title=title, subtitle=subtitle, facts=facts, sections=tuple(sections), actions=actions
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.record_plan import record_title
+from dialogs.i18n import N_, _, format_long_day, pack_word
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import Attachment, Payload, Say, Tone
 from dialogs.outputs.record_pdf import RecordDocument, record_pdf
@@ -17,9 +18,9 @@ NOT_FOUND = "There is no signed record {id} that you can download."
 
 class RecordFileFlow:
     name = "pdf"
-    title = "Download a record as PDF"
-    summary = "the signed supervision record as a PDF"
-    usage = "pdf <record number>"
+    title = N_("Download a record as PDF")
+    summary = N_("the signed supervision record as a PDF")
+    usage = N_("pdf <record number>")
     captures_text = False
     listed = False  # a button on a record card
 
@@ -57,11 +58,11 @@ class RecordFileFlow:
         names = {supervisor.id: supervisor.name}
         for staff_id in {*session.supervisee_ids, *(a.owner_id for a in record.actions)}:
             person = await turn.ports.directory.staff(staff_id)
-            names[staff_id] = person.name if person else "someone"
+            names[staff_id] = person.name if person else _("someone")
         # A template the pack no longer has (the council changed packs): the record's own keys.
         template = next((t for t in turn.pack.templates if t.id == record.template_id), None)
         sections = (
-            [(s.id, s.title) for s in template.sections]
+            [(s.id, pack_word(turn.pack, s.title)) for s in template.sections]
             if template
             else [(k, k.replace("_", " ").capitalize()) for k in record.sections]
         )
@@ -71,15 +72,15 @@ class RecordFileFlow:
                 turn.pack, record.kind, session.type
             ),  # each kind its own file (LAM 004:350,356)
             supervisor=supervisor.name,
-            supervisee=" and ".join(names[i] for i in session.supervisee_ids),
+            supervisee=_(" and ").join(names[i] for i in session.supervisee_ids),
             held_at=session.start,
             section_titles=sections,
             owners=names,
             zone=turn.zone,
             action_success=(
-                template.action_success.value
+                pack_word(turn.pack, template.action_success.value)
                 if template and template.action_success
-                else "I will know this works when"
+                else _("I will know this works when")
             ),
         )
         pdf = record_pdf(record, document)
@@ -96,7 +97,9 @@ class RecordFileFlow:
             f"supervision-record-{day.isoformat()}.pdf",
             "application/pdf",
             pdf,
-            f"Supervision record of {day:%d %B %Y}: {document.supervisee} with {supervisor.name}",
+            _("Supervision record of {day}: {supervisee} with {supervisor}").format(
+                day=format_long_day(day), supervisee=document.supervisee, supervisor=supervisor.name
+            ),
         )
         return Outcome(replies=[file])
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dialogs.flow import Turn
 from dialogs.flows.common import LONG_TEXT, Checked, check_form, field, prefilled, with_error
 from dialogs.flows.record_plan import CHECK_IN, RecordPlan
+from dialogs.i18n import _, pack_word
 from dialogs.messages import AskForm, FieldKind, FormField, Option
 from policy.citations import cite, cite_in_text
 from policy.packs.schema import TemplateSection
@@ -50,23 +51,27 @@ def sections_form(
             fields.append(
                 field(
                     CHECK_IN_AGREED,
-                    "Both agree to record the check-in",
+                    _("Both agree to record the check-in"),
                     FieldKind.CHECKBOX,
                     required=False,
-                    help="The check-in is a confidential space: it is not recorded unless you "
-                    f"both agree{f' ({source})' if source else ''}.",
+                    help=_(
+                        "The check-in is a confidential space: it is not recorded unless you "
+                        "both agree"
+                    )
+                    + (f" ({source})" if source else "")
+                    + ".",
                 )
             )
-            fields.append(_section_field(section.id, section.title, False, help_of(turn, section)))
+            title = pack_word(turn.pack, section.title)
+            fields.append(_section_field(section.id, title, False, help_of(turn, section)))
             continue
-        fields.append(
-            _section_field(section.id, section.title, section.required, help_of(turn, section))
-        )
+        title = pack_word(turn.pack, section.title)
+        fields.append(_section_field(section.id, title, section.required, help_of(turn, section)))
     form = AskForm(
         form_id=f"record_sections_{index}",
-        title=plan.template.title,
+        title=pack_word(turn.pack, plan.template.title),
         fields=tuple(fields),
-        submit_label="Next",
+        submit_label=_("Next"),
         intro=intro,
         step=f"{plan.label(f'sections:{index}')}",
     )
@@ -80,11 +85,10 @@ def check_sections(
     values = checked.values
     if CHECK_IN_AGREED in values and values.get(CHECK_IN) and not ticked(values[CHECK_IN_AGREED]):
         source = cite(turn.pack, turn.pack.recording.check_in_recorded.source)
-        error = (
-            "The check-in is not recorded unless you both agree"
-            f"{f' ({source})' if source else ''}: tick 'Both agree to record the check-in', "
-            "or clear this box."
-        )
+        error = _(
+            "The check-in is not recorded unless you both agree{cited}: tick 'Both agree to "
+            "record the check-in', or clear this box."
+        ).format(cited=f" ({source})" if source else "")
         return Checked(with_error(checked.form, CHECK_IN, error), values)
     return checked
 
@@ -94,20 +98,22 @@ def cases_form(
 ) -> AskForm:
     form = AskForm(
         form_id="record_cases",
-        title="Cases discussed",
-        intro=f"Pick the cases from {supervisee}'s caseload by reference (never a child's name).",
+        title=_("Cases discussed"),
+        intro=_(
+            "Pick the cases from {name}'s caseload by reference (never a child's name)."
+        ).format(name=supervisee),
         fields=(
             field(
                 "cases",
-                "Cases discussed",
+                _("Cases discussed"),
                 FieldKind.MULTISELECT,
                 required=plan.cases_required,
                 options=tuple(Option(ref, label) for ref, label in options),
-                help="Leave empty if no case was discussed.",
+                help=_("Leave empty if no case was discussed."),
                 max_length=2000,
             ),
         ),
-        submit_label="Next",
+        submit_label=_("Next"),
         step=plan.label("cases"),
     )
     return prefilled(form, {"cases": value})
@@ -121,9 +127,10 @@ def parse_cases(raw: str, known: Sequence[str], supervisee: str) -> tuple[list[s
         if not reference:
             continue
         if reference not in known:
-            return [], (
-                f"{token.strip()} is not one of {supervisee}'s open cases. "
-                f"Choose from the list: {', '.join(known) or 'there are none'}."
+            return [], _(
+                "{typed} is not one of {name}'s open cases. Choose from the list: {known}."
+            ).format(
+                typed=token.strip(), name=supervisee, known=", ".join(known) or _("there are none")
             )
         if reference not in chosen:
             chosen.append(reference)
@@ -134,15 +141,22 @@ def case_form(
     plan: RecordPlan, turn: Turn, reference: str, number: int, total: int, values: Mapping[str, str]
 ) -> AskForm:
     fields = tuple(
-        _section_field(s.id, s.title, s.required, help_of(turn, s)) for s in plan.case_headings
+        _section_field(s.id, pack_word(turn.pack, s.title), s.required, help_of(turn, s))
+        for s in plan.case_headings
     )
     form = AskForm(
         form_id="record_case",
-        title=f"Case {number} of {total}: {reference}",
+        title=_("Case {number} of {total}: {reference}").format(
+            number=number, total=total, reference=reference
+        ),
         fields=fields,
-        submit_label="Next",
-        intro=f"{turn.pack.terms.case_discussion_note.value} for {reference}. Decisions come in "
-        "the next step, each with its rationale.",
+        submit_label=_("Next"),
+        intro=_(
+            "{note} for {reference}. Decisions come in the next step, each with its rationale."
+        ).format(
+            note=pack_word(turn.pack, turn.pack.terms.case_discussion_note.value),
+            reference=reference,
+        ),
         step=plan.label("cases"),
     )
     return prefilled(form, values)
@@ -151,28 +165,30 @@ def case_form(
 def decision_form(
     plan: RecordPlan, references: Sequence[str], values: Mapping[str, str]
 ) -> AskForm:
-    which = ", ".join(references) if references else "none were picked"
+    which = ", ".join(references) if references else _("none were picked")
     form = AskForm(
         form_id="record_decision",
-        title="A decision",
+        title=_("A decision"),
         fields=(
             field(
                 "case",
-                "Case reference",
+                _("Case reference"),
                 required=False,
-                help=f"Cases discussed: {which}. Leave empty for a decision about no one case.",
+                help=_(
+                    "Cases discussed: {which}. Leave empty for a decision about no one case."
+                ).format(which=which),
                 max_length=40,
             ),
-            field("decision", "Decision", FieldKind.TEXTAREA, max_length=DECISION_TEXT),
+            field("decision", _("Decision"), FieldKind.TEXTAREA, max_length=DECISION_TEXT),
             field(
                 "rationale",
-                "Rationale",
+                _("Rationale"),
                 FieldKind.TEXTAREA,
                 max_length=LONG_TEXT,
-                help="Why: every decision needs its rationale (LAM 004:543)",
+                help=_("Why: every decision needs its rationale (LAM 004:543)"),
             ),
         ),
-        submit_label="Add decision",
+        submit_label=_("Add decision"),
         step=plan.label("decision"),
     )
     return prefilled(form, values)
@@ -184,7 +200,7 @@ def check_decision(
     """The decision form checked; an error shows it again naming the cases picked."""
     checked = check_form(decision_form(plan, references, {}), submitted, turn)
     if not checked.values.get("rationale"):
-        error = "Every decision needs its rationale: say why it was decided (LAM 004:543)."
+        error = _("Every decision needs its rationale: say why it was decided (LAM 004:543).")
         return Checked(with_error(checked.form, "rationale", error), checked.values)
     return checked
 
@@ -201,7 +217,7 @@ def _success_field(plan: RecordPlan) -> tuple[FormField, ...]:
             label.value,
             FieldKind.TEXTAREA,
             max_length=2000,
-            help="How you will both know the action has worked",
+            help=_("How you will both know the action has worked"),
         ),
     )
 
@@ -209,27 +225,27 @@ def _success_field(plan: RecordPlan) -> tuple[FormField, ...]:
 def action_form(plan: RecordPlan, supervisee: str, values: Mapping[str, str]) -> AskForm:
     form = AskForm(
         form_id="record_action",
-        title="An action",
-        intro="Actions planned, by whom and when (DCC 000:103).",
+        title=_("An action"),
+        intro=_("Actions planned, by whom and when (DCC 000:103)."),
         fields=(
-            field("description", "What needs to be done", FieldKind.TEXTAREA, max_length=2000),
+            field("description", _("What needs to be done"), FieldKind.TEXTAREA, max_length=2000),
             field(
                 "owner",
-                "Who will do it",
-                help=f"'me', '{supervisee}', or a colleague's name or email",
+                _("Who will do it"),
+                help=_("'me', '{name}', or a colleague's name or email").format(name=supervisee),
                 max_length=200,
             ),
-            field("due", "Done by", FieldKind.DATE, help="e.g. 4/12, Fri or in 2 weeks"),
+            field("due", _("Done by"), FieldKind.DATE, help=_("e.g. 4/12, Fri or in 2 weeks")),
             field(
                 "review",
-                "Reviewed on",
+                _("Reviewed on"),
                 FieldKind.DATE,
                 required=False,
-                help="Optional: on or after the date it is due",
+                help=_("Optional: on or after the date it is due"),
             ),
             *_success_field(plan),
         ),
-        submit_label="Add action",
+        submit_label=_("Add action"),
         step=plan.label("action"),
     )
     return prefilled(form, values)
@@ -238,24 +254,24 @@ def action_form(plan: RecordPlan, supervisee: str, values: Mapping[str, str]) ->
 def next_form(plan: RecordPlan, values: Mapping[str, str], help: str = "") -> AskForm:
     form = AskForm(
         form_id="record_next",
-        title="Date and time of the next meeting",
+        title=_("Date and time of the next meeting"),
         fields=(
             field(
                 "next_at",
-                "Next meeting",
+                _("Next meeting"),
                 FieldKind.DATETIME,
                 help=help or "e.g. 21/12 10:00 or next Tue 2pm",
                 max_length=100,
             ),
             field(
                 "book",
-                "Book it now",
+                _("Book it now"),
                 FieldKind.CHECKBOX,
                 required=False,
-                help="Books a session with the same people, type and length",
+                help=_("Books a session with the same people, type and length"),
             ),
         ),
-        submit_label="Next",
+        submit_label=_("Next"),
         step=plan.label("next"),
     )
     return prefilled(form, values)

@@ -7,6 +7,7 @@ have their own deadline; 004:202: a session may give time to each area, so may h
 from __future__ import annotations
 
 from dialogs.flow import Turn
+from dialogs.i18n import _
 from dialogs.messages import Option
 from dialogs.views import SessionView
 from dialogs.when import describe_day
@@ -25,12 +26,17 @@ def outstanding_text(kinds: tuple[KindToWrite, ...]) -> str:
     owed = [k for k in kinds if k.outstanding]
     if not owed:
         return ""
-    parts = [k.label + (f", due {describe_day(k.due)}" if k.due is not None else "") for k in owed]
-    return f"Still to write for this session: {'; '.join(parts)}."
+    parts = [
+        k.label + (_(", due {day}").format(day=describe_day(k.due)) if k.due is not None else "")
+        for k in owed
+    ]
+    return _("Still to write for this session: {records}.").format(records="; ".join(parts))
 
 
 def kind_option(kind: KindToWrite) -> Option:
     if kind.outstanding:
-        when = f" (due {describe_day(kind.due)})" if kind.due is not None else ""
+        when = _(" (due {day})").format(day=describe_day(kind.due)) if kind.due is not None else ""
         return Option(f"kind:{kind.id}", f"{kind.label}{when}")
-    return Option(f"kind:{kind.id}", f"{kind.label} (if the session gave time to it)")
+    return Option(
+        f"kind:{kind.id}", _("{record} (if the session gave time to it)").format(record=kind.label)
+    )

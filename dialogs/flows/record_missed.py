@@ -19,7 +19,8 @@ from typing import Any
 
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import check_form, field, prefilled, with_error
-from dialogs.flows.rearrange import NOTE, REASONS
+from dialogs.flows.rearrange import REASONS, note_field, shown
+from dialogs.i18n import N_, _
 from dialogs.inputs import parse_id
 from dialogs.messages import (
     AskChoice,
@@ -87,7 +88,7 @@ def missed_form(turn: Turn, item: Mapping[str, Any], values: Mapping[str, str]) 
     assert words is not None  # `unexplained` finds nothing otherwise
     month = date.fromisoformat(item["month"])
     where = cite(turn.pack, words.source)
-    reason = field("reason", "Reason", FieldKind.SELECT, options=REASONS)
+    reason = field("reason", _("Reason"), FieldKind.SELECT, options=shown(REASONS))
     form = AskForm(
         form_id="record_missed_month",
         title=f"No supervision for {item['name']} in {month:%B %Y}",
@@ -95,7 +96,7 @@ def missed_form(turn: Turn, item: Mapping[str, Any], values: Mapping[str, str]) 
             "The reason for this month and the follow-up action are recorded on "
             f"{item['name']}'s supervision file{f' ({where})' if where else ''}."
         ),
-        fields=(reason, NOTE, _follow_up(words, turn)),
+        fields=(reason, note_field(), _follow_up(words, turn)),
         submit_label="Record it",
     )
     return prefilled(form, values)
@@ -146,9 +147,9 @@ class MissedMonthFlow:
     supervisee of yours; started from the button the record flow offers."""
 
     name = "missed"
-    title = "Record why a month had no supervision"
-    summary = "the reason and follow-up action for a month without supervision"
-    usage = "missed"
+    title = N_("Record why a month had no supervision")
+    summary = N_("the reason and follow-up action for a month without supervision")
+    usage = N_("missed")
     listed = False  # started from the record flow's buttons
 
     async def start(self, turn: Turn, argument: str) -> Outcome:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from dialogs.i18n import N_, _, ngettext, pack_word
 from policy.calendar import WorkingCalendar, local_date
 from policy.citations import cite
 from policy.packs.schema import Pack, RecordTemplate, TemplateSection
@@ -21,7 +22,7 @@ CHECK_IN = "check_in"
 NEXT_MEETING = "next_meeting"
 # Sections the flow asks for in their own structured step (or, signatures, in the sign flow).
 DEDICATED = frozenset({NEXT_MEETING, "signatures", "actions", "decisions"})
-_GENERIC_CASE = TemplateSection(id="discussion", title="Discussion")
+_GENERIC_CASE = TemplateSection(id="discussion", title=N_("Discussion"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class RecordPlan:
             key = "caseload"
         keys = self.step_keys
         number = keys.index(key) + 1 if key in keys else 1
-        return f"Step {number} of {len(keys)}"
+        return _("Step {number} of {total}").format(number=number, total=len(keys))
 
     @property
     def first_step(self) -> str:
@@ -118,8 +119,8 @@ def record_title(pack: Pack, kind_id: str, session_type: SessionType) -> str:
         wanted = pack_kind(kind_id, session_type, pack)
         for kind in kinds:
             if kind.id == wanted:
-                return kind.label
-    return pack.terms.supervision_record.value
+                return pack_word(pack, kind.label)
+    return pack_word(pack, pack.terms.supervision_record.value)
 
 
 def template_type(pack: Pack, session_type: SessionType, kind_id: str) -> SessionType:
@@ -133,7 +134,7 @@ def template_type(pack: Pack, session_type: SessionType, kind_id: str) -> Sessio
 
 
 def _days(count: int) -> str:
-    return f"{count} working day{'s' if count != 1 else ''}"
+    return ngettext("{n} working day", "{n} working days", count).format(n=count)
 
 
 def timing_text(
@@ -145,7 +146,11 @@ def timing_text(
     held_on = local_date(session_end, pack.zone)
     written_on = local_date(written_at, pack.zone)
     gap = calendar.working_days_between(held_on, written_on)
-    when = "on the day of the session" if gap <= 0 else f"{_days(gap)} after the session"
+    when = (
+        _("on the day of the session")
+        if gap <= 0
+        else _("{days} after the session").format(days=_days(gap))
+    )
     rules = pack.recording
     kind = next((k for k in rules.kinds if k.id == kind_id), None)
     allowed: int | None = None
@@ -155,20 +160,32 @@ def timing_text(
     elif rules.deadline_working_days is not None:
         allowed, source = rules.deadline_working_days.value, rules.deadline_working_days.source
     if allowed is None:
-        note = rules.deadline_note.value if rules.deadline_note else "as soon as possible"
+        note = (
+            pack_word(pack, rules.deadline_note.value)
+            if rules.deadline_note
+            else _("as soon as possible")
+        )
         source = cite(pack, rules.deadline_note.source) if rules.deadline_note else None
         cited = f" ({source})" if source else ""
-        return f"Written {when}; {pack.council} expects it {note[:1].lower()}{note[1:]}{cited}."
+        return _("Written {when}; {council} expects it {note}{cited}.").format(
+            when=when, council=pack.council, note=f"{note[:1].lower()}{note[1:]}", cited=cited
+        )
     due = calendar.add_working_days(held_on, allowed)
     cited = f" ({c})" if (c := cite(pack, source)) else ""
     if written_on <= due:
-        verdict = "on time"
+        verdict = _("on time")
     else:
-        verdict = f"{_days(calendar.working_days_between(due, written_on))} late"
+        verdict = _("{days} late").format(
+            days=_days(calendar.working_days_between(due, written_on))
+        )
     expects = ""
     if rules.deadline_note:  # the council's own words, then the days they come to (DCC 000:103)
-        note = rules.deadline_note.value
+        note = pack_word(pack, rules.deadline_note.value)
         own = cite(pack, rules.deadline_note.source)
         noted = f" ({own})" if own and f" ({own})" != cited else ""  # one citation if the same
-        expects = f"{pack.council} expects it {note[:1].lower()}{note[1:]}{noted}, "
-    return f"Written {when}; {expects}{_days(allowed)} allowed{cited}: {verdict}."
+        expects = _("{council} expects it {note}, ").format(
+            council=pack.council, note=f"{note[:1].lower()}{note[1:]}{noted}"
+        )
+    return _("Written {when}; {expects}{days} allowed{cited}: {verdict}.").format(
+        when=when, expects=expects, days=_days(allowed), cited=cited, verdict=verdict
+    )

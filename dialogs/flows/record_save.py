@@ -17,6 +17,7 @@ from dialogs.flows.record_kinds import outstanding_text, to_write
 from dialogs.flows.record_missed import offer
 from dialogs.flows.record_plan import RecordPlan, timing_text
 from dialogs.flows.record_steps import clash, record_word, session_of, supervisee_names
+from dialogs.i18n import _
 from dialogs.messages import AskChoice, Card, Fact, Notify, Option, Reply, Say, Tone
 from dialogs.views import SessionView
 from dialogs.when import describe
@@ -34,11 +35,13 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
     # One record per session and kind (issue 20 item 14): another kind of the same session is
     # still to be written; this kind, written meanwhile, is not written twice.
     if session is None or all(k.id != kind for k in left):
-        text = f"The {word} of that session has been written already (or the session removed): "
-        text += "nothing more was saved."
+        text = _(
+            "The {record} of that session has been written already (or the session removed): "
+            "nothing more was saved."
+        ).format(record=word)
         return Outcome(replies=[Say(text, Tone.WARNING)])
     if session.supervisor_id != turn.actor.id:
-        return Outcome(replies=[Say("Only the supervisor writes the record.", Tone.WARNING)])
+        return Outcome(replies=[Say(_("Only the supervisor writes the record."), Tone.WARNING)])
     case_ids = {ref: case_id for ref, case_id, _ in data["case_options"]}
     next_at = datetime.fromisoformat(data["next"]["at"])
     booked_text = ""
@@ -46,10 +49,10 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
         found = await clash(turn, data, next_at)
         if found is not None:
             state.step = "next"
-            error = (
-                f"Since you chose it, a session was booked at {describe(found.start, turn.zone)}: "
-                "choose another time, or untick 'Book it now'."
-            )
+            error = _(
+                "Since you chose it, a session was booked at {when}: choose another time, or "
+                "untick 'Book it now'."
+            ).format(when=describe(found.start, turn.zone))
             form = with_error(next_form(plan, data["typed"].get("next", {})), "next_at", error)
             return Outcome(replies=[form], state=state)
         start, end = session_of(data)
@@ -65,7 +68,9 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
             agenda=[],
             created_by_id=turn.actor.id,
         )
-        booked_text = f" Next meeting booked: {describe(booked.start, turn.zone)}."
+        booked_text = " " + _("Next meeting booked: {when}.").format(
+            when=describe(booked.start, turn.zone)
+        )
     record = await turn.ports.records.save(
         session_id=session.id,
         template_id=plan.template.id,
@@ -109,32 +114,39 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
             staff_id=staff_id,
             messages=(
                 Card(
-                    title=f"Please confirm your {word[:1].lower()}{word[1:]}"
+                    title=_("Please confirm your {record}").format(
+                        record=f"{word[:1].lower()}{word[1:]}"
+                    )
                     if several
-                    else "Please confirm your supervision record",
-                    subtitle=f"{turn.actor.name} wrote up your supervision of {held}.",
-                    facts=(
-                        Fact("Written", timing),
-                        Fact("Next meeting", describe(next_at, turn.zone)),
+                    else _("Please confirm your supervision record"),
+                    subtitle=_("{name} wrote up your supervision of {when}.").format(
+                        name=turn.actor.name, when=held
                     ),
-                    actions=(Option(f"start:sign:{record.id}", "Read it and confirm"),),
+                    facts=(
+                        Fact(_("Written"), timing),
+                        Fact(_("Next meeting"), describe(next_at, turn.zone)),
+                    ),
+                    actions=(Option(f"start:sign:{record.id}", _("Read it and confirm")),),
                 ),
             ),
             key=f"record:{record.id}:sign:{staff_id}",
         )
         for staff_id in data["supervisee_ids"]
     ]
+    who = supervisee_names(data)
     text = (
-        f"Saved the {word} of your supervision with {supervisee_names(data)} on {held}, "
-        f"signed by you. {timing}{booked_text} {supervisee_names(data)} has been asked to "
-        "confirm it."
+        _("Saved the {record} of your supervision with {who} on {when}, signed by you.").format(
+            record=word, who=who, when=held
+        )
+        + f" {timing}{booked_text} "
+        + _("{who} has been asked to confirm it.").format(who=who)
     )
     replies: list[Reply] = [Say(text, Tone.SUCCESS)]
     if several:
         replies.extend(_still_to_write(turn, session, kind))
     # DCC 000:176: months the supervisee went without supervision and no reason yet.
     replies.extend(await offer(turn, data["supervisee_ids"], data["names"]))
-    recorded = f"the {word} of {held} with {supervisee_names(data)}"
+    recorded = _("the {record} of {when} with {who}").format(record=word, when=held, who=who)
     return Outcome(replies=replies, notifications=notes, recorded=recorded)
 
 
@@ -148,12 +160,15 @@ def _still_to_write(turn: Turn, session: SessionView, saved: str) -> list[Reply]
     )
     if not left:
         return []
-    text = outstanding_text(left) or (
+    text = outstanding_text(left) or _(
         "Every record this session calls for is written. If it also gave time to another "
         "area, write that record too:"
     )
     buttons = tuple(
-        Option(f"start:record:{session.id}:{k.id}", f"Write the {k.label[:1].lower()}{k.label[1:]}")
+        Option(
+            f"start:record:{session.id}:{k.id}",
+            _("Write the {record}").format(record=f"{k.label[:1].lower()}{k.label[1:]}"),
+        )
         for k in left
     )
     return [AskChoice(text, buttons)]

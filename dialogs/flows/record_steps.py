@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.booking_checks import type_words
 from dialogs.flows.record_caseload import caseload_choice, caseload_form, current_values, scheme_of
 from dialogs.flows.record_content import content_from_draft, record_card
 from dialogs.flows.record_forms import (
@@ -22,9 +23,11 @@ from dialogs.flows.record_forms import (
     sections_form,
 )
 from dialogs.flows.record_plan import RecordPlan, timing_text
+from dialogs.i18n import N_, _, ngettext, pack_word
 from dialogs.messages import AskChoice, Fact, Option, Reply, Say, Tone
 from dialogs.views import SessionView
 from dialogs.when import describe
+from policy.vocabulary import SessionType
 
 _ADD = frozenset({"add", "add another", "another", "yes", "y", "more"})
 _DONE = frozenset({"done", "no", "n", "none", "finished", "no more", "next", "skip"})
@@ -37,7 +40,9 @@ def supervisee_names(data: dict[str, Any]) -> str:
 
 def record_word(turn: Turn, data: dict[str, Any]) -> str:
     """What this record is called: its kind's label where the pack keeps several kinds."""
-    return str(data.get("kind_label") or turn.pack.terms.supervision_record.value)
+    return pack_word(
+        turn.pack, str(data.get("kind_label") or turn.pack.terms.supervision_record.value)
+    )
 
 
 def session_of(data: dict[str, Any]) -> tuple[datetime, datetime]:
@@ -62,14 +67,40 @@ def next_step(plan: RecordPlan, data: dict[str, Any], step: str) -> str:
     return "review"
 
 
+_LIST_WORDS = {
+    "decision": {
+        "more": N_("No more decisions"),
+        "none": N_("No decisions"),
+        "another": N_("Add another decision"),
+        "add": N_("Add a decision"),
+        "remove": N_("Remove the last decision"),
+        "yet": N_("No decisions yet."),
+        "heading": N_("{step}: decisions."),
+    },
+    "action": {
+        "more": N_("No more actions"),
+        "none": N_("No actions"),
+        "another": N_("Add another action"),
+        "add": N_("Add an action"),
+        "remove": N_("Remove the last action"),
+        "yet": N_("No actions yet."),
+        "heading": N_("{step}: actions."),
+    },
+}
+
+
 def _list_choice(plan: RecordPlan, step: str, kind: str, count: int) -> AskChoice:
-    done = f"No {'more ' if count else ''}{kind}s"
-    article = "another" if count else ("an" if kind[0] in "aeiou" else "a")
-    options = [Option("add", f"Add {article} {kind}"), Option("done", done)]
+    words = {k: _(v) for k, v in _LIST_WORDS[kind].items()}
+    done = words["more"] if count else words["none"]
+    options = [Option("add", words["another"] if count else words["add"]), Option("done", done)]
     if count:
-        options.append(Option("remove", f"Remove the last {kind}"))
-    so_far = f"{count} {kind}{'s' if count != 1 else ''} so far." if count else f"No {kind}s yet."
-    return AskChoice(f"{plan.label(step)}: {kind}s. {so_far}", tuple(options))
+        options.append(Option("remove", words["remove"]))
+    if kind == "decision":
+        so_far = ngettext("{n} decision so far.", "{n} decisions so far.", count)
+    else:
+        so_far = ngettext("{n} action so far.", "{n} actions so far.", count)
+    so_far = so_far.format(n=count) if count else words["yet"]
+    return AskChoice(words["heading"].format(step=plan.label(step)) + " " + so_far, tuple(options))
 
 
 def review_card(plan: RecordPlan, turn: Turn, data: dict[str, Any]) -> Reply:
@@ -77,16 +108,22 @@ def review_card(plan: RecordPlan, turn: Turn, data: dict[str, Any]) -> Reply:
     content = content_from_draft(plan, data, data["names"], turn.zone)
     return record_card(
         f"{record_word(turn, data)}: {supervisee_names(data)}",
-        f"{plan.template.title}. {plan.label('review')}: check it, then confirm and sign.",
+        _("{template}. {step}: check it, then confirm and sign.").format(
+            template=pack_word(turn.pack, plan.template.title), step=plan.label("review")
+        ),
         (
-            Fact("Session", f"{describe(start, turn.zone)} ({data['type'].replace('_', ' ')})"),
-            Fact("Supervisor", turn.actor.name),
-            Fact("Supervisee", supervisee_names(data)),
-            Fact("Written", timing_text(turn.pack, end, turn.now, data.get("kind"))),
+            Fact(
+                _("Session"),
+                f"{describe(start, turn.zone)} ({type_words(SessionType(data['type']))})",
+            ),
+            Fact(_("Supervisor"), turn.actor.name),
+            Fact(_("Supervisee"), supervisee_names(data)),
+            Fact(_("Written"), timing_text(turn.pack, end, turn.now, data.get("kind"))),
             *(Fact(label, value) for label, value in data.get("flags", ())),
         ),
         content,
-        (Option("confirm", "Confirm and sign"), Option("edit", "Go back and change")),
+        (Option("confirm", _("Confirm and sign")), Option("edit", _("Go back and change"))),
+        pack=turn.pack,
     )
 
 
@@ -102,7 +139,9 @@ async def suggested_next(turn: Turn, data: dict[str, Any]) -> tuple[dict[str, st
         for upcoming in await turn.ports.sessions.upcoming(staff_id, turn.now):
             if upcoming.supervisor_id == turn.actor.id:
                 at = upcoming.start.astimezone(turn.zone)
-                already = f"Already booked: {describe(upcoming.start, turn.zone)}"
+                already = _("Already booked: {when}").format(
+                    when=describe(upcoming.start, turn.zone)
+                )
                 return {"next_at": f"{at:%d/%m/%Y %H:%M}"}, already
     return {}, ""
 
@@ -125,17 +164,17 @@ async def show(turn: Turn, plan: RecordPlan, state: FlowState, *before: Reply) -
     reply: Reply
     if step.startswith("sections:"):
         index = int(step.split(":")[1])
-        start, _ = session_of(data)
+        start, _end = session_of(data)
         several = len(turn.pack.recording.record_kinds) > 1
-        writing = f"{record_word(turn, data)}: s" if several else "S"
-        intro = (
-            f"{writing}upervision with {who} on {describe(start, turn.zone)}. "
-            "Use case references only: never a child's name."
-        )
+        intro = _(
+            "Supervision with {who} on {when}. Use case references only: never a child's name."
+        ).format(who=who, when=describe(start, turn.zone))
+        if several:
+            intro = f"{record_word(turn, data)}: {intro}"
         reply = sections_form(plan, index, turn, typed.get(step, data["sections"]), intro)
     elif step == "cases":
         value = typed.get("cases", {}).get("cases", ",".join(data["cases"]))
-        options = [(ref, label) for ref, _, label in data["case_options"]]
+        options = [(ref, label) for ref, _case, label in data["case_options"]]
         reply = cases_form(plan, options, value, who)
         if plan.first_step == "cases" and len(turn.pack.recording.record_kinds) > 1:
             # No general sections before: the record's first form says which record it is.
@@ -184,7 +223,7 @@ async def choose(turn: Turn, plan: RecordPlan, state: FlowState, value: str) -> 
         elif word == "remove" and data[kind + "s"]:
             data[kind + "s"].pop()
             state.step = kind + "s"
-            return await show(turn, plan, state, Say(f"Removed the last {kind}."))
+            return await show(turn, plan, state, Say(_(_LIST_WORDS[kind]["remove"]) + "."))
         else:
             return None
         return await show(turn, plan, state)
@@ -198,7 +237,7 @@ async def choose(turn: Turn, plan: RecordPlan, state: FlowState, value: str) -> 
         return await show(turn, plan, state)
     if step == "review" and word == "edit":
         state.step = plan.first_step
-        note = Say("Change anything, then go through the steps again: every answer is kept.")
+        note = Say(_("Change anything, then go through the steps again: every answer is kept."))
         return await show(turn, plan, state, note)
     return None
 
@@ -209,8 +248,9 @@ def confirm_word(step: str, value: str) -> bool:
 
 def keep_going(turn: Turn, plan: RecordPlan, state: FlowState) -> Say:
     return Say(
-        f"You are writing up the supervision with {supervisee_names(state.data)} "
-        f"({plan.label(state.step)}). Everything you entered is kept: carry on below, or type "
-        "cancel to stop.",
+        _(
+            "You are writing up the supervision with {who} ({step}). Everything you entered is "
+            "kept: carry on below, or type cancel to stop."
+        ).format(who=supervisee_names(state.data), step=plan.label(state.step)),
         Tone.INFO,
     )

@@ -27,6 +27,7 @@ from dialogs.flows.record_forms import (
 )
 from dialogs.flows.record_plan import RecordPlan
 from dialogs.flows.record_steps import clash, next_step, show, supervisee_names
+from dialogs.i18n import _
 from dialogs.inputs import NEXT_YEAR
 from dialogs.messages import FormSubmit, Reply, Say, Tone
 from dialogs.views import StaffView
@@ -59,7 +60,7 @@ def _again(state: FlowState, checked: Checked) -> Outcome:
 async def submit(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubmit) -> Outcome:
     data, step = state.data, state.step
     if form.form_id != expected_form(step):
-        note = Say("That form belongs to another step; here is where you are.", Tone.WARNING)
+        note = Say(_("That form belongs to another step; here is where you are."), Tone.WARNING)
         return await show(turn, plan, state, note)
     typed: dict[str, dict[str, str]] = data["typed"]
     who = supervisee_names(data)
@@ -108,10 +109,10 @@ async def submit(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubmi
         book = ticked(checked.values.get("book", ""))
         found = await clash(turn, data, at) if book else None
         if found is not None:
-            error = (
-                f"That clashes with a session at {describe(found.start, turn.zone)}. Choose "
-                "another time, or untick 'Book it now' if that session is the next meeting."
-            )
+            error = _(
+                "That clashes with a session at {when}. Choose another time, or untick 'Book it "
+                "now' if that session is the next meeting."
+            ).format(when=describe(found.start, turn.zone))
             return _again(state, Checked(with_error(checked.form, "next_at", error), {}))
         data["next"] = {"at": at.isoformat(), "book": book}
     elif step.startswith("caseload:"):
@@ -127,7 +128,7 @@ async def submit(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubmi
             data["caseload"].append(ref)
     state.step = next_step(plan, data, step)
     if step.startswith("caseload:") and state.step == "review":
-        before = [Say("Weighting facts saved to the cases.", Tone.SUCCESS)]
+        before = [Say(_("Weighting facts saved to the cases."), Tone.SUCCESS)]
         before += await score_cards(turn, data["supervisee_ids"])
     return await show(turn, plan, state, *before)
 
@@ -141,7 +142,9 @@ async def _decision(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSu
     if reference and reference not in known:
         case, problem = await resolve_case(turn, reference)
         if case is not None:
-            problem = f"{reference} is not one of {supervisee_names(data)}'s open cases."
+            problem = _("{reference} is not one of {name}'s open cases.").format(
+                reference=reference, name=supervisee_names(data)
+            )
         checked = Checked(with_error(checked.form, "case", problem), checked.values)
     if not checked.ok:
         return _again(state, checked)
@@ -149,7 +152,7 @@ async def _decision(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSu
     data["decisions"].append({"case": reference, **entry})
     del data["typed"]["decision"]
     state.step = "decisions"
-    return await show(turn, plan, state, Say("Decision added.", Tone.SUCCESS))
+    return await show(turn, plan, state, Say(_("Decision added."), Tone.SUCCESS))
 
 
 async def _owner(turn: Turn, data: dict[str, Any], typed: str) -> tuple[StaffView | None, str]:
@@ -175,10 +178,12 @@ async def _owner(turn: Turn, data: dict[str, Any], typed: str) -> tuple[StaffVie
             teams[team.id] = team.name
     if person.team_id in teams:
         return person, ""
-    where = " or ".join(sorted(teams.values())) or "your team"
+    where = _(" or ").join(sorted(teams.values())) or _("your team")
     return None, (
-        f"{person.name} is not in this supervision or its team. Give the action to you, "
-        f"{supervisee_names(data)} or a colleague in {where}."
+        _(
+            "{name} is not in this supervision or its team. Give the action to you, {supervisee} "
+            "or a colleague in {where}."
+        ).format(name=person.name, supervisee=supervisee_names(data), where=where)
     )
 
 
@@ -202,7 +207,9 @@ async def _action(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubm
         result = with_error(result, "due", "Done by: that date has passed. Choose today or later.")
     review = day_value(values, "review", turn) if values.get("review") else None
     if review is not None and review < due:
-        error = f"Reviewed on must be on or after the date it is done by ({describe_day(due)})."
+        error = _("Reviewed on must be on or after the date it is done by ({day}).").format(
+            day=describe_day(due)
+        )
         result = with_error(result, "review", error)
     if result.has_errors or owner is None:
         return Outcome(replies=[result], state=state)
@@ -218,4 +225,5 @@ async def _action(turn: Turn, plan: RecordPlan, state: FlowState, form: FormSubm
     )
     del data["typed"]["action"]
     state.step = "actions"
-    return await show(turn, plan, state, Say(f"Action added for {owner.name}.", Tone.SUCCESS))
+    added = Say(_("Action added for {name}.").format(name=owner.name), Tone.SUCCESS)
+    return await show(turn, plan, state, added)

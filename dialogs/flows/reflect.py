@@ -11,6 +11,7 @@ again after a new answer, and their answer audited.
 from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.i18n import N_
 from dialogs.inputs import parse_id
 from dialogs.messages import Card, Option, Payload, Say, Text, Tone
 from dialogs.when import describe
@@ -22,9 +23,9 @@ LONGEST = 4000  # characters: a few paragraphs, as a record section would hold
 
 class ReflectFlow:
     name = "reflect"
-    title = "Reflection before supervision"
-    summary = "answer the reflection questions before your supervision"
-    usage = "reflect"
+    title = N_("Reflection before supervision")
+    summary = N_("answer the reflection questions before your supervision")
+    usage = N_("reflect")
     listed = False  # started from the button on the day-before prompt
 
     async def start(self, turn: Turn, argument: str) -> Outcome:

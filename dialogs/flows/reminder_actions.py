@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.i18n import N_
 from dialogs.inputs import parse_id
 from dialogs.messages import AskChoice, Choice, Option, Payload, Say, Tone
 from dialogs.when import describe, describe_day
@@ -16,9 +17,9 @@ _KIND_LENGTH = 60  # the stored column's width (storage.models.Snooze.kind)
 
 class SnoozeFlow:
     name = "snooze"
-    title = "Snooze a reminder"
-    summary = "put off a reminder for a day or a week"
-    usage = "snooze <what> <1|7>"
+    title = N_("Snooze a reminder")
+    summary = N_("put off a reminder for a day or a week")
+    usage = N_("snooze <what> <1|7>")
     captures_text = False
     listed = False  # started from a reminder's buttons, not typed
 
@@ -38,9 +39,9 @@ class SnoozeFlow:
 
 class HeldFlow:
     name = "held"
-    title = "Mark a supervision as held"
-    summary = "say that a booked supervision took place"
-    usage = "held"
+    title = N_("Mark a supervision as held")
+    summary = N_("say that a booked supervision took place")
+    usage = N_("held")
     listed = False  # started from a reminder's buttons, not typed
 
     async def start(self, turn: Turn, argument: str) -> Outcome:

@@ -13,6 +13,7 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import LONG_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, length_flags, record_card
 from dialogs.flows.record_plan import plan_for, record_title, template_type, timing_text
+from dialogs.i18n import N_, _, pack_word
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskChoice,
@@ -32,33 +33,33 @@ from dialogs.messages import (
 from dialogs.views import RecordView, SessionView
 from dialogs.when import describe
 
-_CONFIRM = frozenset({"confirm", "yes", "y", "sign", "agree"})
-_CHANGES = frozenset({"changes", "change", "ask for changes", "no"})
+_CONFIRM = frozenset({"confirm", "yes", "y", "sign", "agree", "cadarnhau", "ie", "llofnodi"})
+_CHANGES = frozenset({"changes", "change", "ask for changes", "no", "newid", "newidiadau", "na"})
 
 
 def _changes_form(text: str = "") -> AskForm:
     return AskForm(
         form_id="sign_changes",
-        title="Ask for changes",
-        intro="Say what should change; your supervisor is told and the record stays unsigned.",
+        title=_("Ask for changes"),
+        intro=_("Say what should change; your supervisor is told and the record stays unsigned."),
         fields=(
             field(
                 "changes",
-                "What should change",
+                _("What should change"),
                 FieldKind.TEXTAREA,
                 max_length=LONG_TEXT,
                 value=text,
             ),
         ),
-        submit_label="Send",
+        submit_label=_("Send"),
     )
 
 
 class SignFlow:
     name = "sign"
-    title = "Sign a supervision record"
-    summary = "read a supervision record and confirm it, or ask for changes"
-    usage = "sign [record]"
+    title = N_("Sign a supervision record")
+    summary = N_("read a supervision record and confirm it, or ask for changes")
+    usage = N_("sign [record]")
 
     async def _audit(self, turn: Turn, action: str, record_id: int, target: int | None) -> None:
         await turn.ports.audit.record(
@@ -74,12 +75,12 @@ class SignFlow:
         record = await turn.ports.records.get(record_id)
         session = await turn.ports.sessions.get(record.session_id) if record else None
         if record is None or session is None:
-            return f"There is no supervision record {record_id}."
+            return _("There is no supervision record {number}.").format(number=record_id)
         if turn.actor.id != session.supervisor_id and turn.actor.id not in session.supervisee_ids:
             # DCC 000:147: no-one has access without the staff member's consent.
             target = session.supervisee_ids[0] if session.supervisee_ids else None
             await self._audit(turn, "read_refused", record_id, target)
-            return "Only the people in that supervision can read or sign its record."
+            return _("Only the people in that supervision can read or sign its record.")
         return record, session
 
     def _signed(self, turn: Turn, record: RecordView, session: SessionView) -> bool:
@@ -93,21 +94,23 @@ class SignFlow:
             return await self._show_typed(turn, wanted)
         waiting = await turn.ports.records.awaiting_signature(turn.actor.id)
         if not waiting:
-            return Outcome(replies=[Say("No supervision record is waiting for your signature.")])
+            return Outcome(replies=[Say(_("No supervision record is waiting for your signature."))])
         if len(waiting) == 1:  # issue 21 item 11: one record is shown, not asked "which one?"
             shown = await self._show(turn, waiting[0].id)
-            lead = Say("One record is waiting for your signature: here it is.")
+            lead = Say(_("One record is waiting for your signature: here it is."))
             return Outcome(replies=[lead, *shown.replies], state=shown.state)
         options = []
         for record in waiting[:10]:
             session = await turn.ports.sessions.get(record.session_id)
-            when = describe(session.start, turn.zone) if session else "an earlier session"
+            when = describe(session.start, turn.zone) if session else _("an earlier session")
             # Each kind of a session's records is signed apart (LAM 004:350,356).
-            what = "Record"
+            what = _("Record")
             if session is not None and len(turn.pack.recording.record_kinds) > 1:
                 what = record_title(turn.pack, record.kind, session.type)
-            options.append(Option(f"open:{record.id}", f"{what} of {when}"))
-        prompt = f"{len(waiting)} records to sign. Which one?"
+            options.append(
+                Option(f"open:{record.id}", _("{what} of {when}").format(what=what, when=when))
+            )
+        prompt = _("{n} records to sign. Which one?").format(n=len(waiting))
         return Outcome(
             replies=[AskChoice(prompt, tuple(options))],
             state=FlowState(self.name, "pick", {}),
@@ -116,7 +119,7 @@ class SignFlow:
     async def _show_typed(self, turn: Turn, typed: str) -> Outcome:
         record_id = parse_id(typed)
         if record_id is None:  # beyond any id: nothing has that number
-            text = f"There is no supervision record {quoted(typed)}."
+            text = _("There is no supervision record {number}.").format(number=quoted(typed))
             return Outcome(replies=[Say(text, Tone.WARNING)])
         return await self._show(turn, record_id)
 
@@ -129,36 +132,39 @@ class SignFlow:
         names = {turn.actor.id: turn.actor.name}
         for staff_id in (session.supervisor_id, *session.supervisee_ids):
             person = await turn.ports.directory.staff(staff_id)
-            names[staff_id] = person.name if person else f"staff {staff_id}"
+            names[staff_id] = person.name if person else _("staff {number}").format(number=staff_id)
         for action in record.actions:
             if action.owner_id not in names:
                 owner = await turn.ports.directory.staff(action.owner_id)
-                names[action.owner_id] = owner.name if owner else "someone"
+                names[action.owner_id] = owner.name if owner else _("someone")
         plan = plan_for(turn.pack, template_type(turn.pack, session.type, record.kind))
         signed = self._signed(turn, record, session)
         facts = [
-            Fact("Session", describe(session.start, turn.zone)),
-            Fact("Supervisor", names[session.supervisor_id]),
-            Fact("Supervisee", " and ".join(names[i] for i in session.supervisee_ids)),
-            Fact("Written", timing_text(turn.pack, session.end, record.written_at, record.kind)),
-            Fact("Supervisor signed", _when(record.supervisor_signed_at, turn)),
-            Fact("Supervisee signed", _when(record.supervisee_signed_at, turn)),
+            Fact(_("Session"), describe(session.start, turn.zone)),
+            Fact(_("Supervisor"), names[session.supervisor_id]),
+            Fact(_("Supervisee"), _(" and ").join(names[i] for i in session.supervisee_ids)),
+            Fact(_("Written"), timing_text(turn.pack, session.end, record.written_at, record.kind)),
+            Fact(_("Supervisor signed"), _when(record.supervisor_signed_at, turn)),
+            Fact(_("Supervisee signed"), _when(record.supervisee_signed_at, turn)),
             *await length_flags(
                 turn, session.type, session.start, session.end, session.supervisee_ids
             ),
         ]
         if record.changes_requested:
-            facts.append(Fact("Changes asked for", record.changes_requested))
+            facts.append(Fact(_("Changes asked for"), record.changes_requested))
         buttons: tuple[Option, ...] = ()
         if not signed:
-            buttons = (Option("confirm", "Confirm and sign"),)
+            buttons = (Option("confirm", _("Confirm and sign")),)
         if not signed and turn.actor.id != session.supervisor_id:
-            buttons += (Option("changes", "Ask for changes"),)
+            buttons += (Option("changes", _("Ask for changes")),)
         if record.supervisor_signed_at and record.supervisee_signed_at:
-            buttons += (Option(f"start:pdf:{record.id}", "Download PDF"),)
-        template = next(
-            (t.title for t in turn.pack.templates if t.id == record.template_id),
-            plan.template.title,
+            buttons += (Option(f"start:pdf:{record.id}", _("Download PDF")),)
+        template = pack_word(
+            turn.pack,
+            next(
+                (t.title for t in turn.pack.templates if t.id == record.template_id),
+                plan.template.title,
+            ),
         )
         title = record_title(turn.pack, record.kind, session.type)
         card = record_card(
@@ -167,9 +173,10 @@ class SignFlow:
             tuple(facts),
             content_from_view(plan, record, names, turn.zone),
             buttons,
+            pack=turn.pack,
         )
         if signed:
-            return Outcome(replies=[card, Say("You have signed this record.")])
+            return Outcome(replies=[card, Say(_("You have signed this record."))])
         data = {"record_id": record.id, "supervisee": turn.actor.id != session.supervisor_id}
         return Outcome(replies=[card], state=FlowState(self.name, "read", data))
 
@@ -183,7 +190,9 @@ class SignFlow:
             chosen = word.removeprefix("open:")
             if is_number(chosen):
                 return await self._show_typed(turn, chosen)
-            return Outcome(replies=[Say("Pick a record from the list.", Tone.WARNING)], state=state)
+            return Outcome(
+                replies=[Say(_("Pick a record from the list."), Tone.WARNING)], state=state
+            )
         record_id = int(state.data["record_id"])
         if state.step == "changes":
             if isinstance(payload, FormSubmit):
@@ -196,7 +205,7 @@ class SignFlow:
             state.step = "changes"
             return Outcome(replies=[_changes_form()], state=state)
         hint = Say(
-            "Use Confirm or Ask for changes on the card above, or type cancel.", Tone.WARNING
+            _("Use Confirm or Ask for changes on the card above, or type cancel."), Tone.WARNING
         )
         return Outcome(replies=[hint], state=state)
 
@@ -206,18 +215,17 @@ class SignFlow:
             return Outcome(replies=[Say(loaded, Tone.WARNING)])
         record, session = loaded
         if self._signed(turn, record, session):
-            return Outcome(replies=[Say("You have signed this record already.")])
+            return Outcome(replies=[Say(_("You have signed this record already."))])
         signed = await turn.ports.records.sign(record.id, turn.actor.id, turn.now)
         await self._audit(turn, "sign", record.id, _target(turn, session))
         both = signed.supervisor_signed_at is not None and signed.supervisee_signed_at is not None
         held = describe(session.start, turn.zone)
-        text = f"Signed: the record of {held}." + (
-            " Both of you have now signed it." if both else ""
+        text = _("Signed: the record of {when}.").format(when=held) + (
+            " " + _("Both of you have now signed it.") if both else ""
         )
-        notes = self._tell_other(
-            turn, session, f"{turn.actor.name} signed the record of {held}.", f"signed:{record.id}"
-        )
-        recorded = f"your signature on the record of {held}"
+        told = _("{name} signed the record of {when}.").format(name=turn.actor.name, when=held)
+        notes = self._tell_other(turn, session, told, f"signed:{record.id}")
+        recorded = _("your signature on the record of {when}").format(when=held)
         return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes, recorded=recorded)
 
     async def _changes(self, turn: Turn, state: FlowState, text: str) -> Outcome:
@@ -235,10 +243,12 @@ class SignFlow:
         notes = self._tell_other(
             turn,
             session,
-            f"{turn.actor.name} asked for changes to the record of {held}: {wanted}",
+            _("{name} asked for changes to the record of {when}: {changes}").format(
+                name=turn.actor.name, when=held, changes=wanted
+            ),
             f"changes:{record.id}:{turn.now.isoformat()}",
         )
-        reply = Say("Sent: your supervisor has been asked to change the record.", Tone.SUCCESS)
+        reply = Say(_("Sent: your supervisor has been asked to change the record."), Tone.SUCCESS)
         return Outcome(replies=[reply], notifications=notes)
 
     def _tell_other(self, turn: Turn, session: SessionView, text: str, key: str) -> list[Notify]:
@@ -258,4 +268,4 @@ def _target(turn: Turn, session: SessionView) -> int | None:
 
 
 def _when(moment: datetime | None, turn: Turn) -> str:
-    return describe(moment, turn.zone) if moment is not None else "not yet"
+    return describe(moment, turn.zone) if moment is not None else _("not yet")

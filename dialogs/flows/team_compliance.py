@@ -18,6 +18,7 @@ from decimal import Decimal
 from dialogs.allocation import over_band, over_band_since, scored_team
 from dialogs.desk import audit_reads, desk_teams, who_to_ask
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.i18n import N_
 from dialogs.messages import Card, CardSection, Fact, Option, Payload, Reply, Say, Tone
 from dialogs.scores import CaseloadResult
 from dialogs.views import StaffView, TeamView
@@ -172,9 +173,11 @@ def _with_bands(
 
 class ComplianceFlow:
     name = "compliance"
-    title = "Team compliance"
-    summary = "your team's supervision compliance this month: who is overdue, late records, caps"
-    usage = "compliance"
+    title = N_("Team compliance")
+    summary = N_(
+        "your team's supervision compliance this month: who is overdue, late records, caps"
+    )
+    usage = N_("compliance")
     captures_text = False
     menu = False
 

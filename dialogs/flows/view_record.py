@@ -13,6 +13,7 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import SHORT_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, length_flags, record_card
 from dialogs.flows.record_plan import plan_for, record_title, template_type
+from dialogs.i18n import N_
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskForm,
@@ -49,9 +50,9 @@ def _reason_form(record_id: int, value: str = "") -> AskForm:
 
 class ViewRecordFlow:
     name = "view"
-    title = "Read a supervision record"
-    summary = "read a supervision record you are a party to (managers: with a reason)"
-    usage = "view <record number>"
+    title = N_("Read a supervision record")
+    summary = N_("read a supervision record you are a party to (managers: with a reason)")
+    usage = N_("view <record number>")
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         text = argument.strip().removeprefix("record").strip().lstrip("#")
@@ -161,5 +162,6 @@ class ViewRecordFlow:
             facts,
             content_from_view(plan, record, names, turn.zone),
             buttons,
+            pack=turn.pack,
         )
         return Outcome(replies=[card])

@@ -33,6 +33,8 @@ def invitation(
     cancel: bool = False,
     stamp: datetime,
     url: str | None = None,
+    join_label: str = "Join the meeting",
+    language: str | None = None,
 ) -> bytes:
     """An invitation; `location` must say where (a venue, or the pack's words for online),
     and `url` is the online meeting to join, where there is one (issue 23 item 6)."""
@@ -48,14 +50,16 @@ def invitation(
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", start.astimezone(UTC))
     event.add("dtend", end.astimezone(UTC))
-    event.add("summary", summary)
-    event.add("location", location)
+    # RFC 5545 3.2.10: the text's language, where it is in one (a bilingual invitation is not).
+    said = {"LANGUAGE": language} if language else {}
+    event.add("summary", summary, parameters=said)
+    event.add("location", location, parameters=said)
     if url:
         event.add("url", url)
-        description = f"{description}\n\nJoin the meeting: {url}".strip()
+        description = f"{description}\n\n{join_label}: {url}".strip()
     # No record content or case detail in an invitation: it lands in shared calendars.
     if description:
-        event.add("description", description)
+        event.add("description", description, parameters=said)
     event.add("status", "CANCELLED" if cancel else "CONFIRMED")
     event.add("transp", "OPAQUE")
     organiser_address = vCalAddress(f"mailto:{organiser.email}")

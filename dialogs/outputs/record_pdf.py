@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from dialogs.flows.record_plan import NEXT_MEETING
+from dialogs.i18n import _, format_clock, format_day
 from dialogs.outputs.pdf_text import fonts, printable
 from dialogs.views import RecordView
 
@@ -40,9 +41,9 @@ class RecordDocument:
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
-        return "not yet signed"
+        return _("not yet signed")
     local = moment.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    return f"{format_day(local.date())}, {format_clock(local)}"
 
 
 def _para(text: str, style: ParagraphStyle) -> Paragraph:
@@ -67,21 +68,21 @@ def record_pdf(record: RecordView, document: RecordDocument) -> bytes:
         rightMargin=18 * mm,
         title=f"{document.title}: {document.supervisee}",
         author=document.council,
-        subject="Supervision record (confidential staff record)",
+        subject=_("Supervision record (confidential staff record)"),
         initialFontName=font,  # no base-14 Helvetica (WinAnsi) left in the page's fonts
     )
     zone = document.zone
     cell = ParagraphStyle("cell", parent=body, spaceBefore=0, spaceAfter=0)
     story: list[object] = [
         _para(f"{document.council}: {document.title}", styles["Title"]),
-        _para("CONFIDENTIAL: staff supervision record", styles["Italic"]),
+        _para(_("CONFIDENTIAL: staff supervision record"), styles["Italic"]),
         Spacer(1, 4 * mm),
         Table(
             [
-                ["Supervisor", _para(document.supervisor, cell)],
-                ["Supervisee", _para(document.supervisee, cell)],
-                ["Date of supervision", _when(document.held_at, zone)],
-                ["Written", _when(record.written_at, zone)],
+                [_("Supervisor"), _para(document.supervisor, cell)],
+                [_("Supervisee"), _para(document.supervisee, cell)],
+                [_("Date of supervision"), _when(document.held_at, zone)],
+                [_("Written"), _when(record.written_at, zone)],
             ],
             colWidths=(45 * mm, 120 * mm),
             style=TableStyle(
@@ -92,18 +93,18 @@ def record_pdf(record: RecordView, document: RecordDocument) -> bytes:
     # What the record holds in structured form, printed under the template's own heading where
     # the template has one (DCC 000:271-276: next meeting, signatures), else at the end.
     structured = {
-        "decisions": ("Decisions and rationale", _decisions(record, styles, body)),
-        "actions": ("Actions", _actions(record, document, body, font, bold)),
+        "decisions": (_("Decisions and rationale"), _decisions(record, styles, body)),
+        "actions": (_("Actions"), _actions(record, document, body, font, bold)),
         NEXT_MEETING: (
-            "Date and time of next meeting",
+            _("Date and time of next meeting"),
             [
                 _para(
-                    _when(record.next_meeting_at, zone) if record.next_meeting_at else "Not set",
+                    _when(record.next_meeting_at, zone) if record.next_meeting_at else _("Not set"),
                     body,
                 )
             ],
         ),
-        "signatures": ("Signed", _signatures(record, document, cell, font)),
+        "signatures": (_("Signed"), _signatures(record, document, cell, font)),
     }
     printed: set[str] = set()
     for section_id, title in document.section_titles:
@@ -112,10 +113,17 @@ def record_pdf(record: RecordView, document: RecordDocument) -> bytes:
             story += structured[section_id][1]
             printed.add(section_id)
             continue
-        story.append(_para(record.sections.get(section_id, "") or "Nothing recorded.", body))
-    story.append(_para("Cases discussed", heading))
-    refs = ", ".join(record.case_references) or "None"
-    story.append(_para(f"{refs} (case references only; notes are on each child's record)", body))
+        story.append(_para(record.sections.get(section_id, "") or _("Nothing recorded."), body))
+    story.append(_para(_("Cases discussed"), heading))
+    refs = ", ".join(record.case_references) or _("None")
+    story.append(
+        _para(
+            _("{references} (case references only; notes are on each child's record)").format(
+                references=refs
+            ),
+            body,
+        )
+    )
     for key, (title, flowables) in structured.items():
         if key not in printed:
             story += [_para(title, heading), *flowables]
@@ -125,19 +133,19 @@ def record_pdf(record: RecordView, document: RecordDocument) -> bytes:
 
 def _decisions(record: RecordView, styles: StyleSheet1, body: ParagraphStyle) -> list[object]:
     if not record.decisions:
-        return [_para("No decisions recorded.", body)]
+        return [_para(_("No decisions recorded."), body)]
     story: list[object] = []
     for decision in record.decisions:
         prefix = f"{decision.case_reference}: " if decision.case_reference else ""
         story.append(_para(f"{prefix}{decision.decision}", styles["Heading4"]))
-        story.append(_para(f"Rationale: {decision.rationale}", body))
+        story.append(_para(_("Rationale: {rationale}").format(rationale=decision.rationale), body))
     return story
 
 
 def _actions(
     record: RecordView, document: RecordDocument, body: ParagraphStyle, font: str, bold: str
 ) -> list[object]:
-    rows: list[list[object]] = [["Action", "By whom", "By when", "Review"]]
+    rows: list[list[object]] = [[_("Action"), _("By whom"), _("By when"), _("Review")]]
     for action in record.actions:
         # LAM 004:547,606: "I will know this works when?" with the action it belongs to.
         what = action.description + (
@@ -147,12 +155,12 @@ def _actions(
             [
                 _para(what, body),
                 _para(document.owners.get(action.owner_id, "—"), body),
-                f"{action.due_date:%d %b %Y}",
-                f"{action.review_date:%d %b %Y}" if action.review_date else "",
+                format_day(action.due_date),
+                format_day(action.review_date) if action.review_date else "",
             ]
         )
     if len(rows) == 1:
-        rows.append(["No actions recorded.", "", "", ""])
+        rows.append([_("No actions recorded."), "", "", ""])
     style = TableStyle(
         [
             ("FONTNAME", (0, 0), (-1, -1), font),
@@ -169,8 +177,16 @@ def _signatures(
 ) -> list[object]:
     zone = document.zone
     rows = [
-        ["Supervisor", _para(document.supervisor, cell), _when(record.supervisor_signed_at, zone)],
-        ["Supervisee", _para(document.supervisee, cell), _when(record.supervisee_signed_at, zone)],
+        [
+            _("Supervisor"),
+            _para(document.supervisor, cell),
+            _when(record.supervisor_signed_at, zone),
+        ],
+        [
+            _("Supervisee"),
+            _para(document.supervisee, cell),
+            _when(record.supervisee_signed_at, zone),
+        ],
     ]
     style = TableStyle([("FONTNAME", (0, 0), (-1, -1), font)])
     return [Table(rows, colWidths=(30 * mm, 60 * mm, 75 * mm), style=style)]

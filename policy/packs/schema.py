@@ -638,6 +638,24 @@ class Choice(Sourced):
     decision: str
 
 
+class Language(Model):
+    """Issue 28: the language a council's people are written to unless they choose, whether its
+    channel posts carry both languages (Welsh first, Welsh Language Standards), and the Welsh for
+    the pack's own words (staff groups, case types, record kinds, template sections): each
+    English label as written in this pack, and its Welsh. A label with no Welsh here is shown as
+    written (tests/test_i18n.py holds a Welsh pack to having them all)."""
+
+    default: Literal["en", "cy"] = "en"
+    bilingual_channels: bool = False
+    welsh: dict[str, str] = Field(default_factory=dict)
+
+    def label(self, text: str, language: str) -> str:
+        """The pack's word for `text` in `language`."""
+        if language == "cy":
+            return self.welsh.get(text, text)
+        return text
+
+
 class Pack(Model):
     id: Id
     council: str
@@ -667,6 +685,7 @@ class Pack(Model):
     record_access: RecordAccess
     retention: Retention
     choices: tuple[Choice, ...] = ()
+    language: Language = Language()
 
     @field_validator("timezone")
     @classmethod

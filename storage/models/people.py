@@ -37,6 +37,9 @@ class Staff(SQLModel, table=True):
     slack_team_id: str | None = Field(default=None, max_length=32)
     teams_aad_object_id: str | None = Field(default=None, max_length=64, index=True)
     timezone: str = Field(default="Europe/London", max_length=64)
+    # Issue 28: "cy" or "en" as the person chose ("Cymraeg" / "English"); None: their Teams
+    # client's locale, else the council's default (pack `language.default`).
+    language: str | None = Field(default=None, max_length=8)
     quiet_hours_start: int = 18  # local hour: no reminders from here ...
     quiet_hours_end: int = 8  # ... until here
     legal_hold: bool = False

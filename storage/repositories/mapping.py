@@ -35,6 +35,7 @@ def staff_view(row: StaffRow) -> StaffView:
         # A reader that picks its columns (scheduling.roster) need not pick this one: it keeps
         # no score between calls.
         caseload_version=getattr(row, "caseload_version", 0),
+        language=getattr(row, "language", None),  # some reads select fewer columns
     )
 
 

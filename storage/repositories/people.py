@@ -106,6 +106,12 @@ class SqlDirectory:
             current = await self._session.get(Staff, current.line_manager_id)
         return chain
 
+    async def set_language(self, staff_id: int, language: str | None) -> None:
+        row = await self._session.get(Staff, staff_id)
+        if row is not None:
+            row.language = language
+            self._session.add(row)
+
 
 class SqlCases:
     def __init__(self, session: AsyncSession) -> None:

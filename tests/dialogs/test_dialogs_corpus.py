@@ -64,3 +64,31 @@ def test_held_out_never_starts_a_write_not_asked_for(held_out: Report) -> None:
 
 def test_train_accuracy(train: Report) -> None:
     assert train.accuracy >= HELD_OUT_ACCURACY, "\n".join(train.lines())
+
+
+# Issue 28: Welsh requests, learnt from train_cy.yaml and scored on heldout_cy.yaml the same way.
+WELSH_HELD_OUT_ACCURACY = 0.9
+
+
+@pytest.fixture(scope="module")
+def welsh_held_out() -> Report:
+    report = evaluate(understanding(), "heldout_cy")
+    REPORTS.append(report)
+    return report
+
+
+def test_welsh_held_out_is_not_in_welsh_train() -> None:
+    seen = {" ".join(e.text.lower().split()) for e in examples("train_cy")}
+    assert [
+        e.text for e in examples("heldout_cy") if " ".join(e.text.lower().split()) in seen
+    ] == []
+
+
+def test_the_common_requests_are_understood_in_welsh(welsh_held_out: Report) -> None:
+    wanted = {"caseload", "next", "book", "record", "sign", "decision", "help"}
+    assert wanted <= set(welsh_held_out.by_conversation)
+    assert welsh_held_out.accuracy >= WELSH_HELD_OUT_ACCURACY, "\n".join(welsh_held_out.lines())
+
+
+def test_welsh_never_starts_a_write_not_asked_for(welsh_held_out: Report) -> None:
+    assert [(e.text, got) for e, got in welsh_held_out.wrong_writes] == []

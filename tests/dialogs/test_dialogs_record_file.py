@@ -13,10 +13,7 @@ from storage.db import session_factory
 from storage.models import SessionAttendee, Staff, SupervisionRecord, SupervisionSession
 
 
-async def test_the_pdf_header_names_the_organisation_not_its_pack(
-    database: AsyncEngine,
-    chat_as,  # type: ignore[no-untyped-def]
-) -> None:
+async def _signed_record_of_sam(database: AsyncEngine) -> int:
     async with session_factory(database)() as session:
         sam = (await session.exec(select(Staff).where(Staff.name == "Sam Taylor"))).one()
         record = (
@@ -36,11 +33,42 @@ async def test_the_pdf_header_names_the_organisation_not_its_pack(
             )
         ).first()
     assert record is not None
-    worker = await chat_as("Sam Taylor")
-    replies = await worker.choose(f"start:pdf:{record.id}")
-    file = replies[0]
+    assert record.id is not None
+    return record.id
+
+
+def _text(file: object) -> str:
     assert isinstance(file, Attachment)
     pages = PdfReader(io.BytesIO(file.content)).pages
-    text = " ".join(" ".join(page.extract_text() or "" for page in pages).split())
+    return " ".join(" ".join(page.extract_text() or "" for page in pages).split())
+
+
+async def test_the_pdf_header_names_the_organisation_not_its_pack(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    record_id = await _signed_record_of_sam(database)
+    worker = await chat_as("Sam Taylor")
+    replies = await worker.choose(f"start:pdf:{record_id}")
+    text = _text(replies[0])
     assert text.startswith("Demoshire County Council (demo): Record of Supervision")
     assert "Derbyshire County Council" not in text
+
+
+async def test_a_person_who_reads_welsh_gets_the_record_pdf_in_welsh(
+    database: AsyncEngine,
+    chat_as,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 28: the PDF's own words and dates in Welsh (what people wrote stays as written)."""
+    record_id = await _signed_record_of_sam(database)
+    worker = await chat_as("Sam Taylor")
+    await worker.send("Cymraeg")
+    (file,) = await worker.choose(f"start:pdf:{record_id}")
+    assert file.description.startswith("Cofnod goruchwylio Dydd ")
+    text = _text(file)
+    assert "CYFRINACHOL: cofnod goruchwylio staff" in text
+    assert "Goruchwyliwr" in text
+    assert "Dyddiad yr oruchwyliaeth" in text
+    assert "Erbyn pryd" in text  # the actions table, its dates by Babel in Welsh
+    assert "CONFIDENTIAL" not in text
+    assert "Supervisor" not in text

@@ -84,10 +84,12 @@ async def test_a_team_whose_digest_fails_does_not_stop_the_other_teams(
     broken = min(teams)
     real = scheduling.digests.digest_card
 
-    def digest_card(digest: Any, name: str, names: Any, missed: Any = None) -> Any:
+    def digest_card(
+        digest: Any, name: str, names: Any, missed: Any = None, pack: Any = None
+    ) -> Any:
         if digest.team_id == broken:
             raise KeyError("a channel answer nobody expected")
-        return real(digest, name, names, missed)
+        return real(digest, name, names, missed, pack)
 
     monkeypatch.setattr(scheduling.digests, "digest_card", digest_card)
     clock = Clock(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))

@@ -299,3 +299,34 @@ async def test_home_buttons_start_conversations(slack: SlackHarness) -> None:
     posted = await slack.fake.wait_for("chat.postMessage")
     assert posted[0].payload["channel"] == "DUSAM"
     assert "What's due" in json.dumps(posted[0].payload["blocks"])
+
+
+async def test_the_home_tab_offers_welsh_and_the_choice_is_remembered(slack: SlackHarness) -> None:
+    """Issue 28: App Home's language button, pressed as a signed block action, switches the
+    person to Welsh; the Home tab and the chat are then in Welsh, with a button back."""
+    sam: SlackUser = slack.as_user("USAM")
+    await sam.open_home()
+    home = view_of((await slack.fake.wait_for("views.publish"))[0])
+    buttons = [e for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    (welsh,) = [b for b in buttons if b["text"]["text"] == "Cymraeg"]
+    await sam.interact(
+        {
+            "type": "block_actions",
+            "trigger_id": "t-lang",
+            "container": {"type": "view", "view_id": "VHOME"},
+            "actions": [
+                {"action_id": welsh["action_id"], "value": welsh["value"], "action_ts": "5.5"}
+            ],
+        }
+    )
+    posted = await slack.fake.wait_for("chat.postMessage")
+    assert "Byddaf yn ysgrifennu atoch yn Gymraeg" in json.dumps(
+        posted[0].payload, ensure_ascii=False
+    )
+    await sam.open_home()
+    again = view_of((await slack.fake.wait_for("views.publish", 2))[1])
+    text = json.dumps(again, ensure_ascii=False)
+    assert "Goruchwyliaeth: Sam Taylor" in text
+    assert "Sgôr fy llwyth achosion" in text or "Fy llwyth achosion" in text
+    assert '"English"' in text  # the way back
+    assert "My caseload" not in text

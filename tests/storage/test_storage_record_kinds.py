@@ -34,8 +34,8 @@ async def _seed(url: str) -> None:
                 "VALUES (1, 'o', 'O', 'lambeth', CURRENT_TIMESTAMP)"
             )
         )
-        # In SQL: later migrations add columns to `staff` (issue 24's caseload stamp) that are
-        # not there at BEFORE.
+        # In SQL: later migrations add columns to `staff` (issue 24's caseload stamp, issue 28's
+        # language) that are not there at BEFORE.
         for staff_id in (1, 2):
             await session.exec(  # type: ignore[call-overload]
                 text(
