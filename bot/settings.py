@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # A Teams online meeting per virtual session (OnlineMeetings.ReadWrite.All and an
     # application access policy for the supervisors who organise them).
     teams_online_meetings: bool = False
+    # Invitations sent into Outlook as calendar events from the supervisor's mailbox
+    # (Calendars.ReadWrite, limited to the supervisors' mailboxes by an application access
+    # policy); the .ics file remains the fallback (issue 23 item 6).
+    teams_outlook_invites: bool = False
     # Where a chat the bot has never been spoken to in is reached, when no stored reference of
     # the tenant gives the service URL (Microsoft's global one for proactive messages).
     teams_service_url: str = "https://smba.trafficmanager.net/teams/"
@@ -114,11 +118,16 @@ class Settings(BaseSettings):
             problems.append("TEAMS_APP_PASSWORD is required when TEAMS_APP_ID is set")
         if self.teams_app_id and not self.teams_tenant_id:
             problems.append("TEAMS_TENANT_ID is required: new bot registrations are single tenant")
-        if self.teams_install_for_people or self.teams_online_meetings:
+        if (
+            self.teams_install_for_people
+            or self.teams_online_meetings
+            or self.teams_outlook_invites
+        ):
             if not (self.graph_client_id or self.teams_app_id):
                 problems.append(
-                    "GRAPH_CLIENT_ID or TEAMS_APP_ID is required for TEAMS_INSTALL_FOR_PEOPLE "
-                    "and TEAMS_ONLINE_MEETINGS (the app registration Graph tokens are for)"
+                    "GRAPH_CLIENT_ID or TEAMS_APP_ID is required for TEAMS_INSTALL_FOR_PEOPLE, "
+                    "TEAMS_ONLINE_MEETINGS and TEAMS_OUTLOOK_INVITES (the app registration "
+                    "Graph tokens are for)"
                 )
             elif not (self.graph_client_secret or self.teams_app_password):
                 problems.append("GRAPH_CLIENT_SECRET or TEAMS_APP_PASSWORD is required for Graph")

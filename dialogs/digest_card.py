@@ -51,11 +51,13 @@ def digest_card(
         )
     if digest.unreachable:
         # Issue 23 item 5: counts only; `supervision-bot reach` lists who (docs/deployment.md).
-        people = f"{digest.unreachable} {'person' if digest.unreachable == 1 else 'people'}"
-        held = (
-            f", {digest.held} message{'s' if digest.held != 1 else ''} held" if digest.held else ""
-        )
-        facts.append(Fact("Not reachable by the bot yet", f"{people}{held}"))
+        n = digest.unreachable
+        people = ngettext("{n} person", "{n} people", n).format(n=n)
+        held = ""
+        if digest.held:
+            messages = ngettext("{n} message held", "{n} messages held", digest.held)
+            held = ", " + messages.format(n=digest.held)
+        facts.append(Fact(_("Not reachable by the bot yet"), f"{people}{held}"))
     sections = []
     overdue: Counter[str] = Counter()
     worst: dict[str, int] = {}

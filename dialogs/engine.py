@@ -41,7 +41,7 @@ from dialogs.messages import (
     Text,
     Tone,
 )
-from dialogs.ports import ConcurrentUpdate, OnlineMeetings, Ports, StoredState
+from dialogs.ports import ConcurrentUpdate, OnlineMeetings, OutlookInvites, Ports, StoredState
 from dialogs.understanding import Understanding, normalise
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,7 @@ class Engine:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
     locks: TurnLocks = field(default_factory=TurnLocks, repr=False)
     meetings: OnlineMeetings | None = None  # issue 23 item 6: set by bot.teams.http
+    invites: OutlookInvites | None = None  # issue 23 item 6: set by bot.teams.http
 
     async def handle(self, inbound: Inbound) -> Result:
         """Handle one message; a failure never reaches the person as a traceback."""
@@ -198,6 +199,7 @@ class Engine:
                 platform=inbound.platform,
                 zone=self.zone,
                 meetings=self.meetings,
+                invites=self.invites,
             )
             await ports.state.lock(inbound.conversation_key)
             stored = await ports.state.load(inbound.conversation_key)

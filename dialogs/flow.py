@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from dialogs.messages import Notify, Payload, Reply
-from dialogs.ports import OnlineMeetings, Ports
+from dialogs.ports import OnlineMeetings, OutlookInvites, Ports
 from dialogs.views import StaffView
 from policy.packs import Pack
 
@@ -25,6 +25,8 @@ class Turn:
     zone: ZoneInfo
     # Issue 23 item 6: Teams meetings for virtual sessions, when the council configured them.
     meetings: OnlineMeetings | None = None
+    # Issue 23 item 6: invitations into Outlook through Graph, when the council configured them.
+    invites: OutlookInvites | None = None
 
     @property
     def today(self) -> date:

@@ -169,6 +169,10 @@ class Sessions(Protocol):
         self, session_id: int, meeting_id: str | None, join_url: str | None
     ) -> None: ...
 
+    async def set_outlook_event(self, session_id: int, event_id: str | None) -> None:
+        """The Outlook event its invitation was sent as (issue 23 item 6), or None."""
+        ...
+
     async def mark_held(self, session_id: int) -> None: ...
 
     async def reflection(self, session_id: int, staff_id: int) -> str | None:
@@ -486,6 +490,40 @@ class OnlineMeeting:
 class MeetingUnavailable(Exception):
     """The meeting could not be made, moved or cancelled; the message says why in words a
     manager can act on (never a token or a response body)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutlookInvite:
+    """A session's invitation as an Outlook calendar event (issue 23 item 6): sent from the
+    supervisor's calendar to the supervisees, staff names only in the subject."""
+
+    organiser_id: int
+    start: datetime
+    end: datetime
+    subject: str
+    location: str
+    attendee_ids: tuple[int, ...]
+    body: str
+    uid: str  # the session's iCalendar UID: a repeated send makes no second event
+
+
+class InviteUnavailable(Exception):
+    """The invitation could not be sent, moved or cancelled in Outlook; the message says why in
+    words a manager can act on. The .ics file goes instead."""
+
+
+class OutlookInvites(Protocol):
+    """Invitations sent into Outlook through the council's Microsoft 365 (issue 23 item 6:
+    "send the invite so it lands in Outlook ... rather than as a OneDrive file"), where the
+    council configured it. Each call raises InviteUnavailable on failure."""
+
+    async def send(self, invite: OutlookInvite) -> str:
+        """The event's id."""
+        ...
+
+    async def update(self, event_id: str, invite: OutlookInvite) -> None: ...
+
+    async def cancel(self, organiser_id: int, event_id: str, comment: str) -> None: ...
 
 
 class OnlineMeetings(Protocol):

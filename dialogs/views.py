@@ -92,6 +92,7 @@ class SessionView:
     # Issue 23 item 6: the Teams meeting made for it through Graph (its id and join link).
     online_meeting_id: str | None = None
     online_meeting_url: str | None = None
+    outlook_event_id: str | None = None  # issue 23 item 6: the invitation sent into Outlook
 
     @property
     def has_record(self) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -226,6 +226,67 @@ class Graph:
         """Delete the meeting; one already gone is fine."""
         path = f"users/{quote(organiser_id, safe='')}/onlineMeetings/{quote(meeting_id, safe='')}"
         await self.call("DELETE", path)
+
+    # ---- Outlook calendar invitations (item 6) ---------------------------------------------
+
+    async def create_event(self, organiser_id: str, event: Mapping[str, Any]) -> str:
+        """Create the event in the organiser's calendar; Exchange sends the attendees their
+        invitations. Its `transactionId` makes a repeated create return the same event."""
+        status, body = await self.call(
+            "POST", f"users/{quote(organiser_id, safe='')}/events", json=event
+        )
+        if status == 404 or not body.get("id"):
+            raise GraphError("Graph did not create the calendar event", status or 404)
+        return str(body["id"])
+
+    async def update_event(
+        self, organiser_id: str, event_id: str, event: Mapping[str, Any]
+    ) -> None:
+        """Move or rename it; Exchange sends the attendees the update."""
+        path = f"users/{quote(organiser_id, safe='')}/events/{quote(event_id, safe='')}"
+        status, _ = await self.call("PATCH", path, json=event)
+        if status == 404:
+            raise GraphError("the calendar event is no longer there", 404)
+
+    async def cancel_event(self, organiser_id: str, event_id: str, comment: str) -> None:
+        """Cancel it: Exchange sends the attendees the cancellation. One already gone is fine."""
+        path = f"users/{quote(organiser_id, safe='')}/events/{quote(event_id, safe='')}/cancel"
+        await self.call("POST", path, json={"comment": comment})
+
+
+def calendar_event(
+    *,
+    start: datetime,
+    end: datetime,
+    subject: str,
+    location: str,
+    attendees: Sequence[tuple[str, str]],
+    body: str,
+    transaction_id: str | None = None,
+) -> dict[str, Any]:
+    """Graph's event: times in UTC, the attendees (name, email) as required, a plain-text body.
+    Nothing of a record or a case goes in (the caller passes the staff's names only)."""
+
+    def when(moment: datetime) -> dict[str, str]:
+        return {
+            "dateTime": moment.astimezone(UTC).replace(tzinfo=None).isoformat(),
+            "timeZone": "UTC",
+        }
+
+    event: dict[str, Any] = {
+        "subject": subject,
+        "start": when(start),
+        "end": when(end),
+        "location": {"displayName": location},
+        "attendees": [
+            {"emailAddress": {"address": email, "name": name}, "type": "required"}
+            for name, email in attendees
+        ],
+        "body": {"contentType": "text", "content": body},
+    }
+    if transaction_id:
+        event["transactionId"] = transaction_id
+    return event
 
 
 def _meeting(start: datetime, end: datetime, subject: str) -> dict[str, str]:

@@ -34,6 +34,7 @@ from bot.teams.clients import PooledClientFactory
 from bot.teams.graph import GRAPH, Graph
 from bot.teams.keys import SigningKeys, TokenValidator, fetch_json, from_metadata
 from bot.teams.meetings import TeamsMeetings
+from bot.teams.outlook import GraphOutlookInvites
 from bot.teams.reach import TeamsReach
 from bot.teams.sender import TeamsSender
 
@@ -103,10 +104,20 @@ def setup(app: web.Application) -> None:
     sender = TeamsSender(adapter, app, settings, validator)
     app[SENDERS]["teams"] = sender
     graph = None
-    if settings.teams_install_for_people or settings.teams_online_meetings:
+    if (
+        settings.teams_install_for_people
+        or settings.teams_online_meetings
+        or settings.teams_outlook_invites
+    ):
         graph = Graph.from_settings(settings)
     if graph is not None:
         app[GRAPH] = graph
+    if graph is not None and settings.teams_outlook_invites:
+
+        async def give_invites(app: web.Application) -> None:
+            app[CONVERSATIONS].dialogs.invites = GraphOutlookInvites(graph, app[ENGINE])
+
+        app.on_startup.append(give_invites)
     if graph is not None and settings.teams_online_meetings:
 
         async def give_meetings(app: web.Application) -> None:

@@ -22,7 +22,7 @@ from dialogs.flows.common import (
     when_value,
     with_error,
 )
-from dialogs.flows.invites import arrange_meeting, invite
+from dialogs.flows.invites import arrange_meeting, invite, to_outlook
 from dialogs.i18n import N_, _
 from dialogs.messages import (
     AskForm,
@@ -306,7 +306,10 @@ class BookFlow:
         )
         # Issue 23 item 6: its own Teams meeting where the council has them (else a note).
         session, meeting_note = await arrange_meeting(turn, session)
-        calendar = await invite(turn, session)  # both parties get the same ICS REQUEST
+        # Into Outlook where the council sends invitations through Graph; else (or when Outlook
+        # cannot) both parties get the same ICS REQUEST.
+        session, in_outlook, invite_note = await to_outlook(turn, session)
+        calendar: Reply = in_outlook or await invite(turn, session)
         facts = checks.booking_facts(turn, booking)
         if session.online_meeting_url:
             facts = (*facts, Fact(_("Teams meeting"), session.online_meeting_url))
@@ -347,8 +350,9 @@ class BookFlow:
             name=other_name, when=describe(start, turn.zone)
         )
         replies: list[Reply] = [done, calendar]
-        if meeting_note:
-            replies.append(Say(meeting_note, Tone.WARNING))
+        for note in (meeting_note, invite_note):
+            if note:
+                replies.append(Say(note, Tone.WARNING))
         return Outcome(
             replies=[*replies, *agendas.own],
             notifications=[*notes, *agendas.notes],

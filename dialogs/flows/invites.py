@@ -10,9 +10,9 @@ from dataclasses import replace
 
 from dialogs.flow import Turn
 from dialogs.i18n import _, channel_languages, format_long_day, in_each, language, pack_word
-from dialogs.messages import Attachment
+from dialogs.messages import Attachment, Say
 from dialogs.outputs.ics import Person, invitation
-from dialogs.ports import MeetingUnavailable, OnlineMeeting
+from dialogs.ports import InviteUnavailable, MeetingUnavailable, OnlineMeeting, OutlookInvite
 from dialogs.views import SessionView, StaffView
 
 ICS = "text/calendar"
@@ -107,6 +107,80 @@ async def arrange_meeting(
         )
     await turn.ports.sessions.set_online_meeting(session.id, meeting.id, meeting.join_url)
     return replace(session, online_meeting_id=meeting.id, online_meeting_url=meeting.join_url), ""
+
+
+async def to_outlook(
+    turn: Turn,
+    session: SessionView,
+    *,
+    previous: SessionView | None = None,
+    cancel: bool = False,
+) -> tuple[SessionView, Say | None, str]:
+    """Issue 23 item 6: where the council sends invitations into Outlook (Graph), the session's
+    event is made in the supervisor's calendar with the supervisees invited, moved with it and
+    cancelled with it; Exchange sends everyone the invitation, update or cancellation. Returns
+    the session as it now is, what to show in place of the .ics file when Outlook has it (None:
+    send the file), and a note for the person booking when Outlook could not: the booking stands
+    either way and the file goes instead."""
+    invites = turn.invites
+    if invites is None:
+        return session, None, ""
+    _supervisor, people = await _people(turn, session)
+    sent = Say(_("The invitation was sent through Outlook, to everyone's calendar."))
+    if cancel:
+        if not session.outlook_event_id:
+            return session, None, ""
+        try:
+            await invites.cancel(
+                session.supervisor_id, session.outlook_event_id, _("This supervision is cancelled.")
+            )
+        except InviteUnavailable as exc:
+            return (
+                session,
+                None,
+                _(
+                    "The session is cancelled, but Outlook could not cancel its invitation "
+                    "({why}); the cancellation goes as a calendar file instead."
+                ).format(why=exc),
+            )
+        return session, Say(_("The cancellation is in Outlook: everyone invited is told.")), ""
+    words = turn.pack.meetings
+    virtual, venue = session.virtual, session.venue.strip()
+    location = venue or pack_word(
+        turn.pack, words.virtual_location if virtual else words.in_person_location
+    )
+    body = _("Booked with Supervision Assistant.")
+    link = session.online_meeting_url or (await team_link(turn, session) if virtual else None)
+    if link:
+        body += "\n" + _("Join the meeting") + f": {link}"
+    invite_ = OutlookInvite(
+        organiser_id=session.supervisor_id,
+        start=session.start,
+        end=session.end,
+        subject=_summary(people),
+        location=location,
+        attendee_ids=tuple(p.id for p in people),
+        body=body,
+        uid=session.ical_uid,
+    )
+    event_id = previous.outlook_event_id if previous is not None else None
+    try:
+        if event_id:
+            await invites.update(event_id, invite_)
+        else:
+            event_id = await invites.send(invite_)
+    except InviteUnavailable as exc:
+        return (
+            session,
+            None,
+            _(
+                "The booking is saved, but Outlook could not take its invitation ({why}), so "
+                "it goes as a calendar file instead."
+            ).format(why=exc),
+        )
+    if event_id != session.outlook_event_id:
+        await turn.ports.sessions.set_outlook_event(session.id, event_id)
+    return replace(session, outlook_event_id=event_id), sent, ""
 
 
 async def invite(turn: Turn, session: SessionView, *, cancel: bool = False) -> Attachment:

@@ -22,7 +22,7 @@ from dialogs.flows.common import (
     when_value,
     with_error,
 )
-from dialogs.flows.invites import arrange_meeting, invite
+from dialogs.flows.invites import arrange_meeting, invite, to_outlook
 from dialogs.i18n import N_, _, format_month, ngettext, pack_word
 from dialogs.inputs import is_number, parse_id
 from dialogs.messages import (
@@ -411,7 +411,16 @@ async def _told(
     else:
         _unchanged, meeting_note = await arrange_meeting(turn, old, cancel=True)
     # Same UID: calendars update the event (higher SEQUENCE) or remove it (CANCEL).
-    calendar = await invite(turn, moved) if moved else await invite(turn, old, cancel=True)
+    # Into Outlook where the council sends invitations through Graph: the same event moved or
+    # cancelled; else (or when Outlook cannot) the .ics file.
+    in_outlook: Say | None
+    if moved is not None:
+        moved, in_outlook, invite_note = await to_outlook(turn, moved, previous=old)
+    else:
+        _unchanged, in_outlook, invite_note = await to_outlook(turn, old, cancel=True)
+    calendar: Reply = in_outlook or (
+        await invite(turn, moved) if moved else await invite(turn, old, cancel=True)
+    )
     key = f"rearranged:{moved.id}" if moved else f"cancelled:{old.id}"
     others = [i for i in checks.parties_of(old) if i != turn.actor.id]
     notes = [
@@ -445,8 +454,9 @@ async def _told(
         # agenda goes now, under the run's keys (once either way).
         notes += (await booking_agendas(turn, moved)).notes
     replies: list[Reply] = [done, calendar]
-    if meeting_note:
-        replies.append(Say(meeting_note, Tone.WARNING))
+    for note in (meeting_note, invite_note):
+        if note:
+            replies.append(Say(note, Tone.WARNING))
     return Outcome(replies=replies, notifications=notes, recorded=recorded)
 
 

@@ -33,6 +33,8 @@ class SupervisionSession(SQLModel, table=True):
     # Graph id, to move or cancel it, and the link people join with), when the council has them.
     online_meeting_id: str | None = Field(default=None, max_length=500)
     online_meeting_url: str | None = Field(default=None, max_length=2000)
+    # The Outlook event its invitation went as, where the council sends them through Graph.
+    outlook_event_id: str | None = Field(default=None, max_length=500)
     created_by_id: int | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

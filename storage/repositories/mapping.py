@@ -82,4 +82,5 @@ def session_view(
         record_kinds=record_kinds,
         online_meeting_id=row.online_meeting_id,
         online_meeting_url=row.online_meeting_url,
+        outlook_event_id=getattr(row, "outlook_event_id", None),
     )

@@ -165,6 +165,14 @@ class SqlSessions:
             self._session.add(row)
             await self._session.flush()
 
+    async def set_outlook_event(self, session_id: int, event_id: str | None) -> None:
+        """The Outlook event the invitation was sent as (issue 23 item 6), or None."""
+        row = await self._session.get(SupervisionSession, session_id)
+        if row is not None:
+            row.outlook_event_id = event_id
+            self._session.add(row)
+            await self._session.flush()
+
     async def mark_held(self, session_id: int) -> None:
         row = await self._session.get(SupervisionSession, session_id)
         if row is not None and row.status == SessionStatus.BOOKED.value:

@@ -35,7 +35,8 @@ class FakeGraph:
     tokens: list[dict[str, str]] = field(default_factory=list)
     installed: dict[str, str] = field(default_factory=dict)  # user id -> installation id
     meetings: dict[str, dict[str, Any]] = field(default_factory=dict)
-    refuse: dict[str, int] = field(default_factory=dict)  # "install"/"meeting" -> status
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # Outlook calendar events
+    refuse: dict[str, int] = field(default_factory=dict)  # "install"/"meeting"/"event" -> status
     server: TestServer | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -70,6 +71,9 @@ class FakeGraph:
         app.router.add_post(f"{base}/onlineMeetings", self._create_meeting)
         app.router.add_patch(f"{base}/onlineMeetings/{{mid}}", self._patch_meeting)
         app.router.add_delete(f"{base}/onlineMeetings/{{mid}}", self._delete_meeting)
+        app.router.add_post(f"{base}/events", self._create_event)
+        app.router.add_patch(f"{base}/events/{{eid}}", self._patch_event)
+        app.router.add_post(f"{base}/events/{{eid}}/cancel", self._cancel_event)
         return app
 
     def graph_calls(self, method: str | None = None) -> list[GraphCall]:
@@ -195,6 +199,52 @@ class FakeGraph:
         if self.meetings.pop(request.match_info["mid"], None) is None:
             return _error(404, "NotFound")
         return web.Response(status=204)
+
+    async def _create_event(self, request: web.Request) -> web.Response:
+        # user-post-events: 201 with the event; Exchange sends the attendees the invitation.
+        # A create with a transactionId already used returns the same event.
+        refused = await self._record(request)
+        if refused is not None:
+            return refused
+        if "event" in self.refuse:
+            return _error(self.refuse["event"], "ErrorAccessDenied")
+        body = self.calls[-1].body
+        for event in self.events.values():
+            if body.get("transactionId") and event.get("transactionId") == body["transactionId"]:
+                return web.json_response(event, status=201)
+        event = {
+            **body,
+            "id": f"AAMkAGI2TG93AAA{next(self._ids)}=",
+            "organizer": request.match_info["user"],
+            "isCancelled": False,
+        }
+        self.events[event["id"]] = event
+        return web.json_response(event, status=201)
+
+    async def _patch_event(self, request: web.Request) -> web.Response:
+        refused = await self._record(request)
+        if refused is not None:
+            return refused
+        if "event" in self.refuse:
+            return _error(self.refuse["event"], "ErrorAccessDenied")
+        event = self.events.get(request.match_info["eid"])
+        if event is None:
+            return _error(404, "ErrorItemNotFound")
+        event.update(self.calls[-1].body)
+        return web.json_response(event)
+
+    async def _cancel_event(self, request: web.Request) -> web.Response:
+        # event-cancel: 202, no body; the attendees are sent the cancellation.
+        refused = await self._record(request)
+        if refused is not None:
+            return refused
+        if "event" in self.refuse:
+            return _error(self.refuse["event"], "ErrorAccessDenied")
+        event = self.events.get(request.match_info["eid"])
+        if event is None:
+            return _error(404, "ErrorItemNotFound")
+        event["isCancelled"] = True
+        return web.Response(status=202)
 
 
 def _error(status: int, code: str) -> web.Response:
