@@ -17,24 +17,30 @@ record content, a child's name or a case reference. Errors never echo a token or
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from bot.settings import Settings
+from storage.models import Staff
 
 log = logging.getLogger(__name__)
 
 SCOPE = "https://graph.microsoft.com/.default"
 TIMEOUT = aiohttp.ClientTimeout(total=20)
 EARLY = 300.0  # seconds before a token's expiry that a new one is fetched
+T = TypeVar("T")
 
 
 class GraphError(Exception):
@@ -252,6 +258,36 @@ class Graph:
         """Cancel it: Exchange sends the attendees the cancellation. One already gone is fine."""
         path = f"users/{quote(organiser_id, safe='')}/events/{quote(event_id, safe='')}/cancel"
         await self.call("POST", path, json={"comment": comment})
+
+
+async def organiser_account(database: AsyncEngine, staff_id: int) -> str | None:
+    """The staff member's Entra ID object id (the staff import's `teams_aad_object_id`): the
+    account a meeting or a calendar event is organised from; None when none is on record."""
+    async with database.connect() as connection:
+        found = (
+            await connection.execute(
+                select(col(Staff.teams_aad_object_id)).where(col(Staff.id) == staff_id)
+            )
+        ).scalar()
+    return str(found) if found else None
+
+
+async def bounded(
+    call: Awaitable[T],
+    seconds: float,
+    unavailable: Callable[[str], Exception],
+    reason: Callable[[GraphError], str],
+) -> T:
+    """`call`, within `seconds`; a timeout or a GraphError becomes `unavailable(why)`, in words a
+    manager can act on (never a token or a response body)."""
+    try:
+        async with asyncio.timeout(seconds):
+            return await call
+    except TimeoutError as exc:
+        raise unavailable("Microsoft 365 did not answer in time") from exc
+    except GraphError as exc:
+        log.warning("Graph call failed: %s", exc)
+        raise unavailable(reason(exc)) from exc
 
 
 def calendar_event(

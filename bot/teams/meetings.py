@@ -9,19 +9,15 @@ a slow Graph never holds a chat turn past the platform's patience.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
 
-from bot.teams.graph import Graph, GraphError
+from bot.teams.graph import Graph, GraphError, bounded, organiser_account
 from dialogs.ports import MeetingUnavailable, OnlineMeeting
-from storage.models import Staff
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +30,13 @@ class TeamsMeetings:
         self._graph, self._database, self._timeout = graph, database, timeout
 
     async def _organiser(self, staff_id: int) -> str:
-        async with self._database.connect() as connection:
-            found = (
-                await connection.execute(
-                    select(col(Staff.teams_aad_object_id)).where(col(Staff.id) == staff_id)
-                )
-            ).scalar()
-        if not found:
+        found = await organiser_account(self._database, staff_id)
+        if found is None:
             raise MeetingUnavailable(
                 "the supervisor has no Teams account on record: the staff import's "
                 "teams_aad_object_id column"
             )
-        return str(found)
+        return found
 
     async def create(
         self, organiser_id: int, start: datetime, end: datetime, subject: str
@@ -65,14 +56,7 @@ class TeamsMeetings:
         await self._bounded(self._graph.cancel_meeting(organiser, meeting_id))
 
     async def _bounded(self, call: Awaitable[T]) -> T:
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await call
-        except TimeoutError as exc:
-            raise MeetingUnavailable("Teams did not answer in time") from exc
-        except GraphError as exc:
-            log.warning("Teams meeting call failed: %s", exc)
-            raise MeetingUnavailable(_reason(exc)) from exc
+        return await bounded(call, self._timeout, MeetingUnavailable, _reason)
 
 
 def _reason(exc: GraphError) -> str:

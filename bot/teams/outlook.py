@@ -12,7 +12,6 @@ second event. Each call is bounded, so a slow Graph never holds a chat turn up.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -21,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from bot.teams.graph import Graph, GraphError, calendar_event
+from bot.teams.graph import Graph, GraphError, bounded, calendar_event, organiser_account
 from dialogs.ports import InviteUnavailable, OutlookInvite
 from storage.models import Staff
 
@@ -36,18 +35,13 @@ class GraphOutlookInvites:
         self._graph, self._database, self._timeout = graph, database, timeout
 
     async def _organiser(self, staff_id: int) -> str:
-        async with self._database.connect() as connection:
-            found = (
-                await connection.execute(
-                    select(col(Staff.teams_aad_object_id)).where(col(Staff.id) == staff_id)
-                )
-            ).scalar()
-        if not found:
+        found = await organiser_account(self._database, staff_id)
+        if found is None:
             raise InviteUnavailable(
                 "the supervisor has no Microsoft 365 account on record: the staff import's "
                 "teams_aad_object_id column"
             )
-        return str(found)
+        return found
 
     async def _event(self, invite: OutlookInvite, *, create: bool) -> dict[str, Any]:
         async with self._database.connect() as connection:
@@ -86,22 +80,17 @@ class GraphOutlookInvites:
         await self._bounded(self._graph.cancel_event(organiser, event_id, comment))
 
     async def _bounded(self, call: Awaitable[T]) -> T:
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await call
-        except TimeoutError as exc:
-            raise InviteUnavailable("Outlook did not answer in time") from exc
-        except GraphError as exc:
-            log.warning("Outlook invitation call failed: %s", exc)
-            if exc.status == 403:
-                raise InviteUnavailable(
-                    "Microsoft 365 did not allow it (403): the app needs Calendars.ReadWrite, "
-                    "limited to the supervisors' mailboxes (docs/deployment.md)"
-                ) from exc
-            if exc.status == 404:
-                raise InviteUnavailable(
-                    "Microsoft 365 does not know the event or the supervisor's mailbox (404)"
-                ) from exc
-            if exc.transient:
-                raise InviteUnavailable("Outlook is not available just now") from exc
-            raise InviteUnavailable(f"Microsoft 365 answered {exc.status}") from exc
+        return await bounded(call, self._timeout, InviteUnavailable, _reason)
+
+
+def _reason(exc: GraphError) -> str:
+    if exc.status == 403:
+        return (
+            "Microsoft 365 did not allow it (403): the app needs Calendars.ReadWrite, limited "
+            "to the supervisors' mailboxes (docs/deployment.md)"
+        )
+    if exc.status == 404:
+        return "Microsoft 365 does not know the event or the supervisor's mailbox (404)"
+    if exc.transient:
+        return "Outlook is not available just now"
+    return f"Microsoft 365 answered {exc.status}"

@@ -180,7 +180,12 @@ class SqlSessions:
             self._session.add(row)
 
     async def reflection(self, session_id: int, staff_id: int) -> str | None:
-        row = (
+        row = await self._reflection(session_id, staff_id)
+        return row.text if row is not None else None
+
+    async def _reflection(self, session_id: int, staff_id: int) -> SessionReflection | None:
+        """The supervisee's answer to the reflection questions before this session, if any."""
+        return (
             await self._session.exec(
                 select(SessionReflection).where(
                     SessionReflection.session_id == session_id,
@@ -188,19 +193,11 @@ class SqlSessions:
                 )
             )
         ).first()
-        return row.text if row is not None else None
 
     async def save_reflection(
         self, session_id: int, staff_id: int, text: str, at: datetime
     ) -> None:
-        row = (
-            await self._session.exec(
-                select(SessionReflection).where(
-                    SessionReflection.session_id == session_id,
-                    SessionReflection.staff_id == staff_id,
-                )
-            )
-        ).first()
+        row = await self._reflection(session_id, staff_id)
         if row is None:
             row = SessionReflection(
                 session_id=session_id, staff_id=staff_id, text=text, answered_at=at
@@ -212,27 +209,13 @@ class SqlSessions:
         await self._session.flush()
 
     async def reflection_shared(self, session_id: int, staff_id: int) -> bool:
-        row = (
-            await self._session.exec(
-                select(SessionReflection).where(
-                    SessionReflection.session_id == session_id,
-                    SessionReflection.staff_id == staff_id,
-                )
-            )
-        ).first()
+        row = await self._reflection(session_id, staff_id)
         return row is not None and row.to_record
 
     async def share_reflection(
         self, session_id: int, staff_id: int, agreed: bool, at: datetime
     ) -> bool:
-        row = (
-            await self._session.exec(
-                select(SessionReflection).where(
-                    SessionReflection.session_id == session_id,
-                    SessionReflection.staff_id == staff_id,
-                )
-            )
-        ).first()
+        row = await self._reflection(session_id, staff_id)
         if row is None:
             return False
         row.to_record, row.to_record_at = agreed, at
