@@ -59,7 +59,7 @@ class HttpPlan:
 
 
 # --quick: a smoke check of every figure (issue 24's at 0.01x), kept short: 7 servers start in it.
-QUICK = HttpPlan(users=40, warmup=40, serial=40, serial_seconds=4, concurrent=200,
+QUICK = HttpPlan(users=50, warmup=50, serial=40, serial_seconds=4, concurrent=200,
                  concurrent_seconds=6, mix=200, mix_seconds=5)  # fmt: skip
 
 # Issue 24's mix of what people ask: 70% their caseload, 20% when their next supervision is,
