@@ -27,7 +27,9 @@ def load_dev() -> ModuleType:
 
 
 def test_quick_start_says_the_port_and_how_to_change_it() -> None:
-    quick_start = (ROOT / "README.md").read_text("utf-8").split("## Everyday commands")[0]
+    # The README starts with it: the product's first paragraph, then the two commands.
+    quick_start = (ROOT / "README.md").read_text("utf-8").split("## What it does")[0]
+    assert "## Quick start" in quick_start
     assert "python3 dev.py run" in quick_start
     assert "python3 dev.py test" in quick_start
     assert "port 3978" in quick_start
