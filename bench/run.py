@@ -56,7 +56,9 @@ def main() -> int:
     )
     parser.add_argument("--fractions", type=float, nargs="+", default=None)
     parser.add_argument(
-        "--quick", action="store_true", help="0.01x, short runs (about 2.5 min; 1.5 with --no-postgres)"
+        "--quick",
+        action="store_true",
+        help="0.01x, short runs (about 2.5 min; 1.5 with --no-postgres)",
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
