@@ -14,7 +14,6 @@ from icalendar import Calendar
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from bot.teams.graph import Graph
 from bot.teams.outlook import GraphOutlookInvites
 from dialogs.messages import Attachment, Reply, Say, Tone
 from storage.db import session_factory
@@ -22,9 +21,6 @@ from storage.models import Staff
 from tests.dialogs.conftest import Chat, FakeClock, make_engine, staff_id
 from tests.dialogs.test_dialogs_teams_meetings import change, sessions_of
 from tests.teams.graph_fake import (
-    GRAPH_CLIENT,
-    GRAPH_SECRET,
-    GRAPH_TENANT,
     FakeGraph,
     graph,  # noqa: F401  (a fixture)
 )
@@ -39,13 +35,7 @@ async def manager(
     graph: FakeGraph,  # noqa: F811
 ) -> AsyncIterator[Chat]:
     """Priya, Sam's supervisor, in a council that sends invitations into Outlook."""
-    client = Graph(
-        tenant_id=GRAPH_TENANT,
-        client_id=GRAPH_CLIENT,
-        client_secret=GRAPH_SECRET,
-        graph_url=graph.graph_url,
-        login_url=graph.login_url,
-    )
+    client = graph.client()
     engine = make_engine(database, clock)
     engine.invites = GraphOutlookInvites(client, database)
     yield Chat(engine, await staff_id(database, "Priya Shah"), clock, "teams")

@@ -14,16 +14,12 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
-from bot.teams.graph import Graph
 from bot.teams.meetings import TeamsMeetings
 from dialogs.messages import AskChoice, Attachment, Card, Reply, Say, Tone
 from storage.db import session_factory
 from storage.models import SessionAttendee, Staff, SupervisionSession, Team
 from tests.dialogs.conftest import Chat, FakeClock, make_engine, staff_id
 from tests.teams.graph_fake import (
-    GRAPH_CLIENT,
-    GRAPH_SECRET,
-    GRAPH_TENANT,
     FakeGraph,
     graph,  # noqa: F401  (a fixture)
 )
@@ -38,13 +34,7 @@ async def manager(
     graph: FakeGraph,  # noqa: F811
 ) -> AsyncIterator[Chat]:
     """Priya, Sam's supervisor, in a council with Teams meetings through (the fake) Graph."""
-    client = Graph(
-        tenant_id=GRAPH_TENANT,
-        client_id=GRAPH_CLIENT,
-        client_secret=GRAPH_SECRET,
-        graph_url=graph.graph_url,
-        login_url=graph.login_url,
-    )
+    client = graph.client()
     engine = make_engine(database, clock)
     engine.meetings = TeamsMeetings(client, database)
     yield Chat(engine, await staff_id(database, "Priya Shah"), clock, "teams")

@@ -14,6 +14,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.teams.graph import Graph
+
 GRAPH_TENANT = "33333333-0000-0000-0000-000000000000"
 GRAPH_CLIENT = "44444444-0000-0000-0000-000000000000"
 GRAPH_SECRET = "graph-secret-value"
@@ -49,6 +51,16 @@ class FakeGraph:
     def graph_url(self) -> str:
         assert self.server is not None
         return str(self.server.make_url("/v1.0/"))
+
+    def client(self) -> Graph:
+        """The bot's real Graph client, pointed at this fake (close it after use)."""
+        return Graph(
+            tenant_id=GRAPH_TENANT,
+            client_id=GRAPH_CLIENT,
+            client_secret=GRAPH_SECRET,
+            graph_url=self.graph_url,
+            login_url=self.login_url,
+        )
 
     def settings(self, **more: Any) -> dict[str, Any]:
         """The bot's settings for this fake: its own app registration for Graph."""
@@ -102,7 +114,9 @@ class FakeGraph:
             }
         )
 
-    async def _record(self, request: web.Request) -> web.Response | None:
+    async def _record(self, request: web.Request, kind: str = "") -> web.Response | None:
+        """Record the call; the answer to give instead when its token is wrong or calls of its
+        `kind` ("install", "meeting", "event") are set to be refused."""
         body = await request.json() if request.can_read_body else None
         self.calls.append(
             GraphCall(
@@ -115,14 +129,14 @@ class FakeGraph:
         )
         if not (request.headers.get("Authorization") or "").startswith("Bearer graph-token-"):
             return _error(401, "InvalidAuthenticationToken")
+        if kind in self.refuse:
+            return _error(self.refuse[kind], _REFUSED[kind])
         return None
 
     async def _install(self, request: web.Request) -> web.Response:
-        refused = await self._record(request)
+        refused = await self._record(request, "install")
         if refused is not None:
             return refused
-        if "install" in self.refuse:
-            return _error(self.refuse["install"], "Forbidden")
         body = self.calls[-1].body
         bind = f"{self.graph_url}appCatalogs/teamsApps/{CATALOG_APP}"
         if body != {"teamsApp@odata.bind": bind}:
@@ -163,11 +177,9 @@ class FakeGraph:
         return f"19:{user}_bot@unq.gbl.spaces"
 
     async def _create_meeting(self, request: web.Request) -> web.Response:
-        refused = await self._record(request)
+        refused = await self._record(request, "meeting")
         if refused is not None:
             return refused
-        if "meeting" in self.refuse:
-            return _error(self.refuse["meeting"], "Forbidden")
         number = next(self._ids)
         meeting = {
             **self.calls[-1].body,
@@ -179,11 +191,9 @@ class FakeGraph:
         return web.json_response(meeting, status=201)
 
     async def _patch_meeting(self, request: web.Request) -> web.Response:
-        refused = await self._record(request)
+        refused = await self._record(request, "meeting")
         if refused is not None:
             return refused
-        if "meeting" in self.refuse:
-            return _error(self.refuse["meeting"], "Forbidden")
         meeting = self.meetings.get(request.match_info["mid"])
         if meeting is None:
             return _error(404, "NotFound")
@@ -191,11 +201,9 @@ class FakeGraph:
         return web.json_response(meeting)
 
     async def _delete_meeting(self, request: web.Request) -> web.Response:
-        refused = await self._record(request)
+        refused = await self._record(request, "meeting")
         if refused is not None:
             return refused
-        if "meeting" in self.refuse:
-            return _error(self.refuse["meeting"], "Forbidden")
         if self.meetings.pop(request.match_info["mid"], None) is None:
             return _error(404, "NotFound")
         return web.Response(status=204)
@@ -203,11 +211,9 @@ class FakeGraph:
     async def _create_event(self, request: web.Request) -> web.Response:
         # user-post-events: 201 with the event; Exchange sends the attendees the invitation.
         # A create with a transactionId already used returns the same event.
-        refused = await self._record(request)
+        refused = await self._record(request, "event")
         if refused is not None:
             return refused
-        if "event" in self.refuse:
-            return _error(self.refuse["event"], "ErrorAccessDenied")
         body = self.calls[-1].body
         for event in self.events.values():
             if body.get("transactionId") and event.get("transactionId") == body["transactionId"]:
@@ -222,11 +228,9 @@ class FakeGraph:
         return web.json_response(event, status=201)
 
     async def _patch_event(self, request: web.Request) -> web.Response:
-        refused = await self._record(request)
+        refused = await self._record(request, "event")
         if refused is not None:
             return refused
-        if "event" in self.refuse:
-            return _error(self.refuse["event"], "ErrorAccessDenied")
         event = self.events.get(request.match_info["eid"])
         if event is None:
             return _error(404, "ErrorItemNotFound")
@@ -235,16 +239,18 @@ class FakeGraph:
 
     async def _cancel_event(self, request: web.Request) -> web.Response:
         # event-cancel: 202, no body; the attendees are sent the cancellation.
-        refused = await self._record(request)
+        refused = await self._record(request, "event")
         if refused is not None:
             return refused
-        if "event" in self.refuse:
-            return _error(self.refuse["event"], "ErrorAccessDenied")
         event = self.events.get(request.match_info["eid"])
         if event is None:
             return _error(404, "ErrorItemNotFound")
         event["isCancelled"] = True
         return web.Response(status=202)
+
+
+# The error code Graph gives when refusing each kind of call.
+_REFUSED = {"install": "Forbidden", "meeting": "Forbidden", "event": "ErrorAccessDenied"}
 
 
 def _error(status: int, code: str) -> web.Response:
