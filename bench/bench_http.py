@@ -56,11 +56,12 @@ class HttpPlan:
     workspaces: int = 20  # Slack workspaces installed through OAuth for the mix
     first_time_percent: int = 10  # share of the mix from people never seen before
     postgres: bool = True  # the mix at one and two processes on PostgreSQL too
+    fork_servers: bool = False  # our servers forked from a preloaded process (servers.py)
 
 
 # --quick: a smoke check of every figure (issue 24's at 0.01x), kept short: 7 servers start in it.
 QUICK = HttpPlan(users=50, warmup=50, serial=40, serial_seconds=4, concurrent=200,
-                 concurrent_seconds=6, mix=200, mix_seconds=5)  # fmt: skip
+                 concurrent_seconds=6, mix=200, mix_seconds=5, fork_servers=True)  # fmt: skip
 
 # Issue 24's mix of what people ask: 70% their caseload, 20% when their next supervision is,
 # 10% a dialog step that writes (starting an informal-supervision note: the form and its state).
@@ -605,9 +606,19 @@ async def realistic_runs(
     directory = slack.directory
     out: dict[str, Any] = {}
     warm = min(10, plan.users)
+    laps: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        laps[name] = round(now - mark, 1)
+        mark = now
+
     with await asyncio.to_thread(
-        Server, "ours", api, database, metadata_url=metadata, oauth=True
+        Server, "ours", api, database, metadata_url=metadata, oauth=True, fork=plan.fork_servers
     ) as ours:
+        lap("start_1")
         out["install"] = await install_workspaces(ours.url, fake, plan.workspaces)
         stored = "SELECT COUNT(DISTINCT team_id) FROM slack_installation WHERE team_id IN {ids}"
         out["install"]["stored"] = await rows_where(
@@ -617,6 +628,7 @@ async def realistic_runs(
             slack.sender(ours.url, answered_in_dm=True), plan.users, plan.warmup, warm
         )
         await closed_loop(teams.sender(ours.url), plan.users, plan.warmup, warm)
+        lap("install_warm_1")
         if isinstance(database, str):  # PostgreSQL: the same caseload question at 1 client too
             out["ours_slack"] = await measure(
                 slack.sender(ours.url, answered_in_dm=True), plan, ours, warm=False, levels="c1"
@@ -624,6 +636,7 @@ async def realistic_runs(
             out["ours_teams"] = await measure(
                 teams.sender(ours.url), plan, ours, warm=False, levels="c1"
             )
+        lap("c1")
         first = directory.first_timers(0)
         out["mix"] = {
             "slack": await measure_mix("slack", partial(slack.mix_sender, ours.url), fake, plan,
@@ -632,11 +645,21 @@ async def realistic_runs(
                                        plan, ours, database, first),
         }  # fmt: skip
         out["memory"] = ours.memory()
+        lap("mix_1")
     with await asyncio.to_thread(
-        Server, "ours", api, database, 2, metadata_url=metadata, oauth=True
+        Server,
+        "ours",
+        api,
+        database,
+        2,
+        metadata_url=metadata,
+        oauth=True,
+        fork=plan.fork_servers,
     ) as two:
+        lap("start_2")
         await closed_loop(slack.sender(two.url, answered_in_dm=True), plan.users, plan.warmup, warm)
         await closed_loop(teams.sender(two.url), plan.users, plan.warmup, warm)
+        lap("warm_2")
         first = directory.first_timers(1)
         out["processes_2"] = {
             "processes": 2,
@@ -645,6 +668,8 @@ async def realistic_runs(
             "teams": await measure_mix("teams", partial(teams.mix_sender, two.url), connector,
                                        plan, two, database, first),
         }  # fmt: skip
+        lap("mix_2")
+    out["sections_s"] = laps
     for name in ("slack", "teams"):
         one = out["mix"][name]["throughput_rps"] or 1.0
         out["processes_2"][name]["vs_one_process"] = round(
@@ -667,6 +692,15 @@ async def compare(database: Path, plan: HttpPlan) -> dict[str, Any]:
     metadata = idp.metadata_url
     connector_limit = aiohttp.TCPConnector(limit=plan.concurrency * 2)
     results: dict[str, Any] = {"plan": asdict(plan)}
+    sections: dict[str, float] = {}  # where the run's own time went, for a shorter --quick
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        sections[name] = round(now - mark, 1)
+        mark = now
+
     pg: Any = None
     try:
         async with aiohttp.ClientSession(connector=connector_limit) as http:
@@ -676,21 +710,24 @@ async def compare(database: Path, plan: HttpPlan) -> dict[str, Any]:
                     slack.sender(bare.url, answered_in_dm=False), plan, bare
                 )
                 results["bare_slack"]["memory"] = bare.memory()
+            lap("bare_slack")
             idp.requests.clear()
             with await asyncio.to_thread(Server, "bare-teams", api, metadata_url=metadata) as bare:
                 results["bare_teams"] = await measure(teams.sender(bare.url), plan, bare)
                 results["bare_teams"]["memory"] = bare.memory()
+            lap("bare_teams")
             bare_fetches = dict(idp.requests)
             idp.requests.clear()
             fake_slack.sample = connector.sample = ""  # keep our app's answers as the samples
             with await asyncio.to_thread(
-                Server, "ours", api, database, metadata_url=metadata
+                Server, "ours", api, database, metadata_url=metadata, fork=plan.fork_servers
             ) as ours:
                 results["ours_slack"] = await measure(
                     slack.sender(ours.url, answered_in_dm=True), plan, ours
                 )
                 results["ours_teams"] = await measure(teams.sender(ours.url), plan, ours)
                 results["ours_memory"] = ours.memory()
+            lap("ours")
             results["teams_auth"] = {
                 "issuer": "https://api.botframework.com", "tokens_signed": idp.issued,
                 # What each app fetched from the identity provider over its whole run.
@@ -702,16 +739,21 @@ async def compare(database: Path, plan: HttpPlan) -> dict[str, Any]:
             pg_url: str | None = None
             if plan.postgres:  # copied now: its people are as unlinked as SQLite's
                 pg, pg_url, results["postgres"] = await postgres_copy(database)
+                lap("postgres_copy")
             found = await realistic_runs(database, slack, teams, plan, api, metadata)
+            lap("realistic_sqlite")
             results["mix"], results["processes_2"] = found["mix"], found["processes_2"]
             results["realistic"] = {
                 "install": found["install"], "memory": found["memory"],
+                "sections_s": found["sections_s"],
                 "first_time_pool": len(directory.fresh), "first_time_per_run": directory.per_run,
             }  # fmt: skip
             if pg_url is not None:
                 results["postgres"] |= await realistic_runs(
                     pg_url, slack, teams, plan, api, metadata
                 )
+                lap("realistic_postgres")
+            results["sections_s"] = sections
             results["slack_api_calls"] = dict(fake_slack.calls)
             results["samples"] = {"slack": fake_slack.sample, "teams": connector.sample[:160]}
     finally:
