@@ -84,7 +84,7 @@ class AbsenceFlow(FormFlow):
             title=_(self.title),
             intro=absence_intro(turn.pack),
             fields=(
-                field("person", _("Who"), value="me", help=_("'me', or a name or email")),
+                field("person", _("Who"), value=_("me"), help=_("'me', or a name or email")),
                 field(
                     "kind",
                     _("Kind"),
@@ -98,7 +98,7 @@ class AbsenceFlow(FormFlow):
         )
 
     async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
-        return {"person": argument or "me"}
+        return {"person": argument or _("me")}
 
     async def _person(self, turn: Turn, typed: str):  # type: ignore[no-untyped-def]
         if typed.strip().lower() in {"me", "myself", "fi", "i", turn.actor.email}:
@@ -134,7 +134,7 @@ class AbsenceFlow(FormFlow):
             said = _("You already have {absence} recorded, which overlaps these dates.")
         else:
             said = _("{name} already has {absence} recorded, which overlaps these dates.")
-        who = "me" if person.id == turn.actor.id else person.name
+        who = _("me") if person.id == turn.actor.id else person.name
         fix = _(
             "Change the dates so they do not overlap it, or cancel that absence first (type "
             "'absence cancel {who}') and record this one again."

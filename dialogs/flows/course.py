@@ -59,12 +59,12 @@ class CourseFlow(ManagerRecordFlow):
                     options=options,
                     value=courses[0].id if len(courses) == 1 else "",
                 ),
-                field("completed", _("Completed on"), FieldKind.DATE, value="today"),
+                field("completed", _("Completed on"), FieldKind.DATE, value=_("today")),
             ),
         )
 
     async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
-        values = {"completed": "today"}
+        values = {"completed": _("today")}
         courses = turn.pack.caseload.courses
         if len(courses) == 1:
             values["course"] = courses[0].id

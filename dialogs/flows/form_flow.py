@@ -160,7 +160,8 @@ class ManagerRecordFlow(FormFlow):
     what: str  # what the flow records, in the plural: "over-cap allocations" (marked with N_)
 
     async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
-        return {"person": argument, "start": "today"} if argument else {"start": "today"}
+        today = _("today")
+        return {"person": argument, "start": today} if argument else {"start": today}
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         directory = turn.ports.directory
@@ -172,7 +173,7 @@ class ManagerRecordFlow(FormFlow):
         values = await self.prefill(turn, argument)
         form = prefilled(self.form(turn), values)
         if values.get("person"):
-            _, refused = await self.managed_worker(turn, values["person"])
+            _worker, refused = await self.managed_worker(turn, values["person"])
             for name, error in refused.items():
                 form = with_error(form, name, error)
         return Outcome(replies=[form], state=FlowState(self.name, "form", {"values": values}))

@@ -43,7 +43,7 @@ class InformalFlow(FormFlow):
                     "when",
                     _("When"),
                     FieldKind.DATETIME,
-                    value="today",
+                    value=_("today"),
                     help=_("e.g. today 11:30, yesterday 4pm or Mon 11:30"),
                 ),
                 field(

@@ -45,7 +45,7 @@ class OverCapFlow(ManagerRecordFlow):
                     help=_("The {approver} who agreed it").format(approver=approver),
                 ),
                 field("reason", _("Reason"), FieldKind.TEXTAREA, max_length=LONG_TEXT),
-                field("start", _("From"), FieldKind.DATE, value="today"),
+                field("start", _("From"), FieldKind.DATE, value=_("today")),
                 field(
                     "max_end",
                     _("Back within the cap by"),

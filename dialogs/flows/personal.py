@@ -128,7 +128,7 @@ class PersonalElementFlow(ManagerRecordFlow):
                     required=False,
                     help=_("Only for an 'up to' element: the points you agreed"),
                 ),
-                field("start", _("Counts from"), FieldKind.DATE, value="today"),
+                field("start", _("Counts from"), FieldKind.DATE, value=_("today")),
                 field(
                     "end",
                     _("Counts until"),

@@ -105,7 +105,7 @@ async def test_over_cap_elements_courses_and_allocation_in_welsh(powys: TestServ
     assert any(f["error"] for f in again["fields"])
     values = form_values(again, max_end="31/1/2027")
     saved = welsh(await send(powys, priya, form={"form_id": "overcap", "values": values}))
-    assert saved[0]["tone"] == "success"
+    assert saved[0].get("tone") == "success", saved
     welsh(await send(powys, sam, text="overcap"))  # nobody reports to Sam
     _, inbox = await get(powys, f"{API}/inbox/{sam}")
     welsh([r for m in inbox["messages"] for r in m["replies"]])
@@ -226,3 +226,25 @@ async def test_a_handover_in_welsh(powys: TestServer) -> None:  # noqa: F811
     welsh(await send(powys, old, choice=button))  # already confirmed
     _, inbox = await get(powys, f"{API}/inbox/{morgan}")
     welsh([r for m in inbox["messages"] for r in m["replies"]])
+
+
+async def test_the_day_before_agenda_is_in_each_readers_language(powys: TestServer) -> None:  # noqa: F811
+    # Sam has chosen English; Priya has Powys's Welsh. The scheduler's agenda goes to each in
+    # their own language, not the council's default for both.
+    people = await ids(powys)
+    sam, priya = people["Sam Taylor"], people["Priya Shah"]
+    await send(powys, sam, text="English")
+    (form,) = (await send(powys, priya, command={"name": "book"}))["replies"]
+    values = form_values(form, person="Sam Taylor", when="Wednesday 2pm")
+    await send(powys, priya, form={"form_id": "book", "values": values})
+    await send(powys, priya, choice="confirm")
+    status, _ = await post(powys, f"{API}/clock", {"days": 1})
+    assert status == 200
+
+    async def titles(who: int) -> set[str]:
+        _, inbox = await get(powys, f"{API}/inbox/{who}")
+        return {r.get("title", "") for m in inbox["messages"] for r in m["replies"]}
+
+    assert "Agenda for your supervision" in await titles(sam)
+    assert "Agenda ar gyfer eich goruchwyliaeth" not in await titles(sam)
+    assert "Agenda ar gyfer eich goruchwyliaeth" in await titles(priya)
