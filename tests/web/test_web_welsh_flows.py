@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp.test_utils import TestServer
-from sqlmodel import select
+from sqlmodel import col, select
 from test_web_api import API, form_values, get, ids, post, send
 from test_web_welsh import powys, powys_template  # noqa: F401  (the Powys playground fixtures)
 from web_helpers import DEMO_DAY
@@ -21,7 +21,12 @@ from policy.packs import builtin_pack
 from storage.db import session_factory
 from storage.imports.base import ImportReport
 from storage.imports.handover import tell_new_managers
-from storage.models import RecordAction, Staff
+from storage.models import (
+    RecordAction,
+    SessionAttendee,
+    Staff,
+    SupervisionSession,
+)
 
 PACK = builtin_pack("powys")
 
@@ -248,3 +253,34 @@ async def test_the_day_before_agenda_is_in_each_readers_language(powys: TestServ
     assert "Agenda for your supervision" in await titles(sam)
     assert "Agenda ar gyfer eich goruchwyliaeth" not in await titles(sam)
     assert "Agenda ar gyfer eich goruchwyliaeth" in await titles(priya)
+
+
+async def test_a_reflection_before_supervision_in_welsh(playground: TestServer) -> None:
+    # Powys's pack asks no reflection questions; Derbyshire's does (000:241-251). A Derbyshire
+    # supervisee who chose Cymraeg answers them: everything the product says is Welsh, the
+    # questions as the council wrote them (its pack gives no Welsh for them).
+    people = await ids(playground)
+    grace = people["Grace Lee"]
+    welsh = _welsh(set(people))
+    await send(playground, grace, text="Cymraeg")
+    s, a = SupervisionSession, SessionAttendee
+    async with session_factory(playground.app[ENGINE])() as session:
+        booked = (
+            await session.exec(
+                select(s)
+                .join(a, col(a.session_id) == col(s.id))
+                .where(a.staff_id == grace, s.status == "booked")
+                .order_by(col(s.planned_start))
+            )
+        ).first()
+    assert booked is not None
+    (asked,) = (await send(playground, grace, choice=f"start:reflect:{booked.id}"))["replies"]
+    lines = asked["text"].split("\n")
+    assert lines[0].startswith("Cyn eich goruchwyliaeth ar ")
+    welsh([{**asked, "text": "\n".join(x for x in lines if not x.startswith("• "))}])
+    welsh(await send(playground, grace, text="x" * 4001))  # too long: nothing lost
+    saved = welsh(await send(playground, grace, text="Rwy'n poeni am C-1528."))
+    share = saved[1]["actions"][0]["value"]
+    welsh(await send(playground, grace, choice=share))
+    after = welsh(await send(playground, grace, choice=share))  # a second click changes nothing
+    assert after[0]["text"] == "Caiff eich goruchwyliwr ei gopïo i'r cofnod."
