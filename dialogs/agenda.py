@@ -17,6 +17,7 @@ from datetime import UTC, date, timedelta
 
 from dialogs.allocation import score_on
 from dialogs.flow import Turn
+from dialogs.i18n import N_, _, category_label, choose, language, pack_word, use_language
 from dialogs.messages import Card, CardSection, Fact, Notify, Option, Reply
 from dialogs.scores import CaseloadResult, caseload_of
 from dialogs.views import ActionView, CaseView, SessionView, StaffView
@@ -33,7 +34,7 @@ CASES_ON_AGENDA = 20
 ACTIONS_ON_AGENDA = 12
 
 
-TITLE = "Agenda for your supervision"
+TITLE = N_("Agenda for your supervision")
 
 
 def agenda_key(session_id: int, supervisee_id: int, reader: int, day: date) -> str:
@@ -48,7 +49,7 @@ def reflect_key(session_id: int, supervisee_id: int, day: date) -> str:
 
 def record_option(session_id: int) -> Option:
     """The supervisor's button on the agenda: the record flow starts from it (issue 27 item 3)."""
-    return Option(f"start:record:agenda:{session_id}", "Write up from this agenda")
+    return Option(f"start:record:agenda:{session_id}", _("Write up from this agenda"))
 
 
 def for_supervisor(card: Card, session: SessionView) -> Card:
@@ -61,11 +62,16 @@ def reflection_card(session: SessionView, turn: Turn) -> Card:
     pack = turn.pack
     assert pack.reflection is not None
     return Card(
-        title="Before your supervision",
-        subtitle=f"{describe(session.start, pack.zone)}: optional, "
-        "your supervisor sees your answer",
-        sections=(CardSection("To think about", pack.reflection.questions),),
-        actions=(Option(f"start:reflect:{session.id}", "Answer"),),
+        title=_("Before your supervision"),
+        subtitle=_("{when}: optional, your supervisor sees your answer").format(
+            when=describe(session.start, pack.zone)
+        ),
+        sections=(
+            CardSection(
+                _("To think about"), tuple(pack_word(pack, q) for q in pack.reflection.questions)
+            ),
+        ),
+        actions=(Option(f"start:reflect:{session.id}", _("Answer")),),
     )
 
 
@@ -97,9 +103,11 @@ async def booking_agendas(turn: Turn, session: SessionView) -> BookingAgendas:
         supervisee = await turn.ports.directory.staff(supervisee_id)
         if supervisee is None:
             continue
-        card = await agenda_card(turn, session, supervisee)
         for reader in sorted({session.supervisor_id, supervisee_id}):
-            mine = for_supervisor(card, session) if reader == session.supervisor_id else card
+            with use_language(await _language_of(turn, reader)):  # issue 28: theirs
+                mine = await agenda_card(turn, session, supervisee)
+                if reader == session.supervisor_id:
+                    mine = for_supervisor(mine, session)
             if late:
                 out.notes.append(
                     Notify(reader, (mine,), agenda_key(session.id, supervisee_id, reader, day))
@@ -109,14 +117,20 @@ async def booking_agendas(turn: Turn, session: SessionView) -> BookingAgendas:
             else:
                 out.with_notice.setdefault(reader, []).append(mine)
         if late and turn.pack.reflection is not None:
-            out.notes.append(
-                Notify(
-                    supervisee_id,
-                    (reflection_card(session, turn),),
-                    reflect_key(session.id, supervisee_id, day),
-                )
-            )
+            with use_language(await _language_of(turn, supervisee_id)):
+                prompt = reflection_card(session, turn)
+            key = reflect_key(session.id, supervisee_id, day)
+            out.notes.append(Notify(supervisee_id, (prompt,), key))
     return out
+
+
+async def _language_of(turn: Turn, staff_id: int) -> str:
+    """The language someone is written to: the turn's for the person in it; anyone else's
+    choice, else their council's default (issue 28)."""
+    if staff_id == turn.actor.id:
+        return language()
+    person = await turn.ports.directory.staff(staff_id)
+    return choose(person.language if person else None, None, turn.pack.language.default)
 
 
 def _rank(category: CaseCategory | None) -> int:
@@ -125,11 +139,13 @@ def _rank(category: CaseCategory | None) -> int:
 
 def action_status(action: ActionView, on: date) -> str:
     if action.done:
-        return "no longer needed" if action.closed_as == ActionOutcome.NOT_NEEDED else "done"
+        return _("no longer needed") if action.closed_as == ActionOutcome.NOT_NEEDED else _("done")
     late = (on - action.due_date).days
     if late > 0:
-        return f"open, due {describe_day(action.due_date)} ({late} days overdue)"
-    return f"open, due {describe_day(action.due_date)}"
+        return _("open, due {day} ({late} days overdue)").format(
+            day=describe_day(action.due_date), late=late
+        )
+    return _("open, due {day}").format(day=describe_day(action.due_date))
 
 
 async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -> Card:
@@ -140,24 +156,24 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
     pack = turn.pack
     sections: list[CardSection] = []
 
-    section, _ = await agenda_cases(turn, on, supervisee)
+    section, _listed = await agenda_cases(turn, on, supervisee)
     sections.append(section)
 
     result = await caseload_of(turn, supervisee)
     facts = [
-        Fact("When", describe(session.start, turn.zone)),
-        Fact("Supervisee", supervisee.name),
+        Fact(_("When"), describe(session.start, turn.zone)),
+        Fact(_("Supervisee"), supervisee.name),
     ]
     if result.score is not None:
         facts.append(
-            Fact("Caseload", caseload_text(result) + await _since_last(turn, supervisee, result))
+            Fact(_("Caseload"), caseload_text(result) + await _since_last(turn, supervisee, result))
         )
-    facts.append(Fact("Cases (children)", str(result.case_count)))
+    facts.append(Fact(_("Cases (children)"), str(result.case_count)))
 
     sections.append(
         CardSection(
-            "Actions from the last record",
-            await agenda_actions(turn, supervisee) or ("No actions recorded.",),
+            _("Actions from the last record"),
+            await agenda_actions(turn, supervisee) or (_("No actions recorded."),),
         )
     )
 
@@ -165,19 +181,22 @@ async def agenda_card(turn: Turn, session: SessionView, supervisee: StaffView) -
         answer = await turn.ports.sessions.reflection(session.id, supervisee.id)
         sections.append(
             CardSection(
-                f"{supervisee.first_name}'s reflection",
-                (answer,) if answer else ("Not answered (optional).",),
+                _("{name}'s reflection").format(name=supervisee.first_name),
+                (answer,) if answer else (_("Not answered (optional)."),),
             )
         )
 
     template = next((t for t in pack.templates if session.type in t.used_for), None)
     if template is not None:
         sections.append(
-            CardSection(f"Headings ({template.title})", tuple(s.title for s in template.sections))
+            CardSection(
+                _("Headings ({template})").format(template=pack_word(pack, template.title)),
+                tuple(pack_word(pack, s.title) for s in template.sections),
+            )
         )
     return Card(
-        title=TITLE,
-        subtitle=f"Prepared {describe_day(turn.today)}; private to you",
+        title=_(TITLE),
+        subtitle=_("Prepared {day}; private to you").format(day=describe_day(turn.today)),
         facts=tuple(facts),
         sections=tuple(sections),
     )
@@ -226,17 +245,18 @@ async def _since_last(turn: Turn, supervisee: StaffView, result: CaseloadResult)
     if then is None or then.score is None:
         return ""
     change = result.score.total - then.score.total
+    since = describe_day(day)
     if change == 0:
-        return f" (no change since {describe_day(day)})"
-    way = "up" if change > 0 else "down"
-    return f" ({way} {points_text(abs(change))} since {describe_day(day)})"
+        return " " + _("(no change since {day})").format(day=since)
+    way = _("(up {points} since {day})") if change > 0 else _("(down {points} since {day})")
+    return " " + way.format(points=points_text(abs(change)), day=since)
 
 
 def caseload_text(result: CaseloadResult) -> str:
     if result.score is None:
-        return f"{result.case_count} cases (children)"
+        return _("{count} cases (children)").format(count=result.case_count)
     band = f", {result.score.band.label}" if result.score.band is not None else ""
-    return f"{points_text(result.score.total)} points{band}"
+    return _("{points} points").format(points=points_text(result.score.total)) + band
 
 
 async def _cases_due(
@@ -269,22 +289,29 @@ async def _cases_due(
     cases = [by_reference[i.case_reference] for i in due if i.case_reference in by_reference]
     decided = await turn.ports.cases.last_decisions([c.id for c in cases])
     listed: list[tuple[CaseView, str]] = []
+    lines: list[str] = []
     for item in due[:CASES_ON_AGENDA]:
         case = by_reference.get(item.case_reference or "")
         if case is None or item.due is None:
             continue
+        overdue = item.due < turn.today
         when = (
-            f"case supervision overdue since {describe_day(item.due)}"
-            if item.due < turn.today
-            else f"case supervision due {describe_day(item.due)}"
+            _("case supervision overdue since {day}")
+            if overdue
+            else _("case supervision due {day}")
+        ).format(day=describe_day(item.due))
+        short = (_("overdue since {day}") if overdue else _("due {day}")).format(
+            day=describe_day(item.due)
         )
-        text = f"{when}; {_decision(decided.get(case.id))}{_next_key_date(turn, case)}"
-        listed.append((case, text))
-    lines = [f"{_label(c)}: {text.removeprefix('case supervision ')}" for c, text in listed]
+        rest = f"; {_decision(decided.get(case.id))}{_next_key_date(turn, case)}"
+        listed.append((case, when + rest))
+        lines.append(f"{_label(turn, case)}: {short}{rest}")
     if len(due) > CASES_ON_AGENDA:
-        lines.append(f"and {len(due) - CASES_ON_AGENDA} more: 'due' lists them all")
+        lines.append(
+            _("and {count} more: 'due' lists them all").format(count=len(due) - CASES_ON_AGENDA)
+        )
     section = CardSection(
-        "Children due case supervision", tuple(lines) or ("None due by this session.",)
+        _("Children due case supervision"), tuple(lines) or (_("None due by this session."),)
     )
     return section, listed
 
@@ -298,14 +325,14 @@ async def _cases_to_review(
         (c, _decision(decided.get(c.id)) + _next_key_date(turn, c))
         for c in ordered[:CASES_ON_AGENDA]
     ]
-    lines = [f"{_label(c)}: {text}" for c, text in listed]
+    lines = [f"{_label(turn, c)}: {text}" for c, text in listed]
     if len(ordered) > CASES_ON_AGENDA:
-        lines.append(f"and {len(ordered) - CASES_ON_AGENDA} more")
-    return CardSection("Cases to review", tuple(lines) or ("No open cases.",)), listed
+        lines.append(_("and {count} more").format(count=len(ordered) - CASES_ON_AGENDA))
+    return CardSection(_("Cases to review"), tuple(lines) or (_("No open cases."),)), listed
 
 
-def _label(case: CaseView) -> str:
-    return f"{case.reference} ({case.category.value.replace('_', ' ').upper()})"
+def _label(turn: Turn, case: CaseView) -> str:
+    return f"{case.reference} ({category_label(turn.pack, case.category.value)})"
 
 
 def _next_key_date(turn: Turn, case: CaseView) -> str:
@@ -330,10 +357,10 @@ def _next_key_date(turn: Turn, case: CaseView) -> str:
     if not coming:
         return ""
     day, name = min(coming)
-    return f"; next key date: {name}, {describe_day(day)}"
+    return "; " + _("next key date: {name}, {day}").format(name=name, day=describe_day(day))
 
 
 def _decision(day: date | None) -> str:
     if day is None:
-        return "no manager's decision recorded here"
-    return f"last manager's decision {describe_day(day)}"
+        return _("no manager's decision recorded here")
+    return _("last manager's decision {day}").format(day=describe_day(day))

@@ -14,11 +14,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from dialogs.flow import Turn
+from dialogs.i18n import N_, WELSH, _, language, pack_word
 from dialogs.scores import CaseloadResult, counted_children, score_person
 from dialogs.views import AbsenceView, CaseView, HeldCase, StaffView
 from policy.allocation import CaseShape, Restriction, restriction
 from policy.asye import asye_on
 from policy.calendar import months_between
+from policy.citations import cite
+from policy.packs import Pack
 from scoring.caps import team_caseload
 from scoring.model import OverCapApproval, PersonalElement
 from scoring.scheme_model import Scheme
@@ -93,6 +96,93 @@ def describe_shape(shape: CaseShape) -> str:
     return text
 
 
+# The kinds of case in Welsh, where the English abbreviations (CP, CIN, CLA) are not used.
+_CATEGORY_WELSH = {
+    CaseCategory.CP: N_("child protection"),
+    CaseCategory.CIN: N_("child in need"),
+    CaseCategory.CLA: N_("looked after"),
+    CaseCategory.EARLY_HELP: N_("early help"),
+    CaseCategory.SIXTEEN_PLUS: N_("16+"),
+    CaseCategory.CARE_LEAVER: N_("care leaver"),
+    CaseCategory.PRIVATE_FOSTERING: N_("private fostering"),
+    CaseCategory.FOSTERING_HOUSEHOLD: N_("fostering household"),
+}
+
+
+def kind_name(category: CaseCategory) -> str:
+    """A kind of case as a form's option and a card name it: "CP" in English, in Welsh its
+    Welsh name."""
+    if language() != WELSH:
+        return CATEGORY_NAMES.get(category, category.value)
+    return _(_CATEGORY_WELSH.get(category, category.value))
+
+
+def shape_words(shape: CaseShape, label: str = NEW_CASE) -> str:
+    """The case asked about as people read it, in their language: its reference where it has
+    one, else "a CIN sibling group of 3, in court, 20 miles away" (describe_shape's words in
+    English, which the buttons carry and read_shape reads back)."""
+    if label != NEW_CASE:
+        return label
+    if language() != WELSH:
+        return describe_shape(shape)
+    name = _("S47 (child protection)") if shape.section_47 else kind_name(shape.category)
+    text = (
+        _("a {kind} case").format(kind=name)
+        if shape.children == 1
+        else _("a {kind} sibling group of {count}").format(kind=name, count=shape.children)
+    )
+    if shape.court:
+        text += _(", in court")
+    if shape.miles is not None:
+        text += _(", {miles} miles away").format(miles=shape.miles)
+    return text
+
+
+def stopped_text(pack: Pack, stopped: Restriction) -> str:
+    """Why a rule of the pack stops someone leading the case, in the reader's language: the
+    pack's rule (label, who, course) in the pack's Welsh where it gives it (003:30, 003:64)."""
+    rule = next((r for r in pack.caseload.restrictions if r.id == stopped.restriction), None)
+    if rule is None or language() != WELSH:
+        return stopped.rule
+    where = cite(pack, rule.source)
+    course = pack.caseload.course(rule.unless_course) if rule.unless_course else None
+    values = {
+        "label": pack_word(pack, rule.label),
+        "who": pack_word(pack, rule.who),
+        "where": where,
+    }
+    if course is None:
+        text = (
+            _("{label}: {who} must not lead it alone ({where}).")
+            if where
+            else _("{label}: {who} must not lead it alone.")
+        )
+        return (
+            text.format(**values)
+            + " "
+            + _("Allocate it to someone else, or add an experienced co-worker.")
+        )
+    text = (
+        _(
+            "{label}: {who} must not lead it alone ({where}); no completion of '{course}' is "
+            "recorded for them."
+        )
+        if where
+        else _(
+            "{label}: {who} must not lead it alone; no completion of '{course}' is recorded "
+            "for them."
+        )
+    )
+    return (
+        text.format(**values, course=pack_word(pack, course.label))
+        + " "
+        + _(
+            "Allocate it to someone else or add a co-worker who has it, or have their manager "
+            "record the course (chat: 'course')."
+        )
+    )
+
+
 def hypothetical_case(
     shape: CaseShape, scheme: Scheme | None, on: date, reference: str = NEW_CASE
 ) -> tuple[CaseView, tuple[str, ...]]:
@@ -105,7 +195,7 @@ def hypothetical_case(
         if declared is not None and "in_proceedings" in declared.flags:
             facts["in_proceedings"] = True
         elif declared is not None:
-            unscored.append("court: your scheme has no court weighting for a new case")
+            unscored.append(_("court: your scheme has no court weighting for a new case"))
     if shape.section_47:
         if declared is not None and "s47_start" in declared.dates:
             facts["s47_start"] = on.isoformat()
@@ -116,7 +206,7 @@ def hypothetical_case(
         if choice is not None:
             facts["travel"] = choice
         else:
-            unscored.append("distance: your scheme does not weight it in miles")
+            unscored.append(_("distance: your scheme does not weight it in miles"))
     case = CaseView(
         id=0,
         reference=reference,
@@ -327,11 +417,11 @@ async def over_band_since(
     pack = turn.pack
     policy = pack.count_caps()
     scheme = turn.ports.packs.scheme(scheme_rule.value)
-    ids = [person.id for person, _ in over]
+    ids = [person.id for person, _result in over]
     history = await turn.ports.cases.allocation_history(ids)
     personal = await turn.ports.facts.personal_elements(ids, turn.today) if scheme.personal else {}
     found: dict[int, date] = {}
-    for person, _ in over:
+    for person, _result in over:
         elements = personal.get(person.id, ())
 
         def over_on(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from dialogs.i18n import _
 from dialogs.messages import Card, CardSection, Fact, Option
 from dialogs.when import describe_day
 
@@ -42,31 +43,36 @@ class Handover:
 
 def _actions_text(due: Sequence[date], today: date) -> str:
     if not due:
-        return "none open"
+        return _("none open")
     late = sum(1 for d in due if d < today)
-    text = f"{len(due)} open" + (f", {late} overdue" if late else "")
-    return f"{text}; the next due {describe_day(min(due))}"
+    text = (
+        _("{count} open, {late} overdue; the next due {day}")
+        if late
+        else _("{count} open; the next due {day}")
+    )
+    return text.format(count=len(due), late=late, day=describe_day(min(due)))
 
 
 def handover_card(handover: Handover, today: date) -> Card:
     """For the new line manager."""
-    last = "none written here"
+    last = _("none written here")
     if handover.last_record is not None:
-        by = f", written by {handover.last_record_by}" if handover.last_record_by else ""
-        last = f"{describe_day(handover.last_record)}{by}; the records now pass to you"
+        last = _last_record(handover) + "; " + _("the records now pass to you")
     facts = (
-        Fact("Supervisee", handover.supervisee),
-        Fact("From", handover.previous or "no line manager recorded"),
-        Fact("Actions from their records", _actions_text(handover.open_actions, today)),
-        Fact("Last supervision record", last),
+        Fact(_("Supervisee"), handover.supervisee),
+        Fact(_("From"), handover.previous or _("no line manager recorded")),
+        Fact(_("Actions from their records"), _actions_text(handover.open_actions, today)),
+        Fact(_("Last supervision record"), last),
     )
     sections = _cases(handover)
     if handover.passed:
-        sections.append(CardSection("Their records", (handover.passed,)))
+        sections.append(CardSection(_("Their records"), (handover.passed,)))
     return Card(
-        title=f"Handover: {handover.supervisee}",
-        subtitle=f"You are now {handover.supervisee}'s line manager. 'agenda "
-        f"{handover.supervisee}' shows the open actions once a supervision is booked.",
+        title=_("Handover: {name}").format(name=handover.supervisee),
+        subtitle=_(
+            "You are now {name}'s line manager. 'agenda {name}' shows the open actions once a "
+            "supervision is booked."
+        ).format(name=handover.supervisee),
         facts=facts,
         sections=tuple(sections),
     )
@@ -76,40 +82,61 @@ def leaver_card(handover: Handover, leaving: date, today: date) -> Card:
     """For the line manager (or team manager) of someone who is leaving (issue 27: "when a
     worker leaves or changes manager, the new manager gets a handover summary"): what has to be
     picked up before the last day, the same facts as a change of manager's."""
-    last = "none written here"
-    if handover.last_record is not None:
-        by = f", written by {handover.last_record_by}" if handover.last_record_by else ""
-        last = f"{describe_day(handover.last_record)}{by}"
+    last = _last_record(handover) if handover.last_record is not None else _("none written here")
     facts = (
-        Fact("Leaving", handover.supervisee),
-        Fact("Last day", describe_day(leaving)),
-        Fact("Open cases to reallocate", str(handover.open_cases)),
-        Fact("Actions from their records", _actions_text(handover.open_actions, today)),
-        Fact("Last supervision record", last),
+        Fact(_("Leaving"), handover.supervisee),
+        Fact(_("Last day"), describe_day(leaving)),
+        Fact(_("Open cases to reallocate"), str(handover.open_cases)),
+        Fact(_("Actions from their records"), _actions_text(handover.open_actions, today)),
+        Fact(_("Last supervision record"), last),
     )
     return Card(
-        title=f"Handover: {handover.supervisee} is leaving",
-        subtitle=f"{handover.supervisee} leaves on {describe_day(leaving)}: their children need "
-        "a new worker and their open actions a new owner before then. Their supervision records "
-        "stay with their line manager.",
+        title=_("Handover: {name} is leaving").format(name=handover.supervisee),
+        subtitle=_(
+            "{name} leaves on {day}: their children need a new worker and their open actions a "
+            "new owner before then. Their supervision records stay with their line manager."
+        ).format(name=handover.supervisee, day=describe_day(leaving)),
         facts=facts,
         sections=tuple(_cases(handover)),
     )
 
 
+def _last_record(handover: Handover) -> str:
+    """ "Mon 9 Nov 2026, written by Priya Shah"."""
+    assert handover.last_record is not None
+    day = describe_day(handover.last_record)
+    if not handover.last_record_by:
+        return day
+    return _("{day}, written by {name}").format(day=day, name=handover.last_record_by)
+
+
+def case_due_line(reference: str, label: str, due: date, today: date) -> str:
+    """ "C-1042 (CP): overdue since Mon 2 Nov 2026", a child due case supervision."""
+    when = _("overdue since {day}") if due < today else _("due {day}")
+    return f"{reference} ({label}): {when.format(day=describe_day(due))}"
+
+
 def _cases(handover: Handover) -> list[CardSection]:
     if handover.per_child:
-        lines = tuple(handover.cases_due) or (f"None due in the next {LOOKAHEAD_DAYS} days.",)
+        lines = tuple(handover.cases_due) or (
+            _("None due in the next {days} days.").format(days=LOOKAHEAD_DAYS),
+        )
         if handover.cases_more:
-            lines += (f"and {handover.cases_more} more: 'due {handover.supervisee}' lists them",)
-        sections = [CardSection("Children due case supervision", lines)]
+            lines += (
+                _("and {count} more: 'due {name}' lists them").format(
+                    count=handover.cases_more, name=handover.supervisee
+                ),
+            )
+        sections = [CardSection(_("Children due case supervision"), lines)]
     else:  # DCC: no interval per child; the 1:1 reviews the worker's cases (000:153)
         sections = [
             CardSection(
-                "Cases to review",
+                _("Cases to review"),
                 (
-                    f"{handover.open_cases} open cases: each is reviewed in their supervision; "
-                    f"'agenda {handover.supervisee}' lists them once one is booked.",
+                    _(
+                        "{count} open cases: each is reviewed in their supervision; 'agenda "
+                        "{name}' lists them once one is booked."
+                    ).format(count=handover.open_cases, name=handover.supervisee),
                 ),
             )
         ]
@@ -118,13 +145,24 @@ def _cases(handover: Handover) -> list[CardSection]:
 
 def confirm_card(handover: Handover) -> Card:
     """For the old line manager: one button to confirm the handover."""
+    subtitle = (
+        _(
+            "{new} is now {name}'s line manager and has a handover summary; their supervision "
+            "records pass to them. Confirm it, or tell your service manager if this is wrong."
+        )
+        if handover.passed
+        else _(
+            "{new} is now {name}'s line manager and has a handover summary. Confirm it, or tell "
+            "your service manager if this is wrong."
+        )
+    )
     return Card(
-        title=f"Confirm the handover of {handover.supervisee}",
-        subtitle=f"{handover.new} is now {handover.supervisee}'s line manager and has a "
-        "handover summary"
-        + ("; their supervision records pass to them" if handover.passed else "")
-        + ". Confirm it, or tell your service manager if this is wrong.",
+        title=_("Confirm the handover of {name}").format(name=handover.supervisee),
+        subtitle=subtitle.format(new=handover.new, name=handover.supervisee),
         actions=(
-            Option(f"start:handover:{handover.staff_id}:{handover.new_id}", "Confirm the handover"),
+            Option(
+                f"start:handover:{handover.staff_id}:{handover.new_id}",
+                _("Confirm the handover"),
+            ),
         ),
     )

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
 
+from dialogs.i18n import _
 from dialogs.messages import Choice, Command, FormSubmit, Inbound, Payload, Text
 from dialogs.when import describe_day
 
@@ -99,9 +100,14 @@ class Window:
         earliest, latest = self.bounds(today)
         if earliest <= day <= latest:
             return ""
-        return (
-            f"{label}: {describe_day(day)} is outside the dates this can take. Use a date from "
-            f"{describe_day(earliest)} to {describe_day(latest)}."
+        return _(
+            "{label}: {day} is outside the dates this can take. Use a date from {earliest} to "
+            "{latest}."
+        ).format(
+            label=label,
+            day=describe_day(day),
+            earliest=describe_day(earliest),
+            latest=describe_day(latest),
         )
 
 

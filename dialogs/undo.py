@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from dialogs.flow import Outcome, Turn
+from dialogs.i18n import N_, _, format_clock, pack_word
 from dialogs.messages import AskChoice, Notify, Option, Say, Tone
 from dialogs.views import EnteredNoteView
 from dialogs.when import describe, describe_day
@@ -35,8 +36,10 @@ async def offer(turn: Turn) -> AskChoice | None:
         return None
     minutes = int(UNDO_WINDOW.total_seconds() // 60)
     return AskChoice(
-        f"Saved by mistake? Undo withdraws it in the next {minutes} minutes.",
-        (Option(f"{UNDO}:{_SHORT[note.kind]}:{note.id}", "Undo"),),
+        _("Saved by mistake? Undo withdraws it in the next {minutes} minutes.").format(
+            minutes=minutes
+        ),
+        (Option(f"{UNDO}:{_SHORT[note.kind]}:{note.id}", _("Undo")),),
     )
 
 
@@ -44,16 +47,19 @@ async def _what(turn: Turn, note: EnteredNoteView) -> str:
     """The note as people see it: its case reference or the other party, and its date."""
     if note.kind == "manager_decision":
         day = describe_day(note.decided_on) if note.decided_on else ""
-        return f"the {note.note_type} on {note.case_reference} dated {day}"
+        return _("the {kind} on {case} dated {day}").format(
+            kind=pack_word(turn.pack, note.note_type), case=note.case_reference, day=day
+        )
     other = await turn.ports.directory.staff(note.other_staff_id) if note.other_staff_id else None
-    with_whom = f" with {other.name}" if other is not None else ""
     when = describe(note.occurred_at, turn.zone) if note.occurred_at else ""
-    return f"the informal supervision{with_whom} on {when}"
+    if other is None:
+        return _("the informal supervision on {when}").format(when=when)
+    return _("the informal supervision with {name} on {when}").format(name=other.name, when=when)
 
 
 def _wanted(argument: str) -> tuple[str, int] | None:
     """The note an Undo button was for ("decision:42"), or None for a typed "undo"."""
-    kind, _, number = argument.partition(":")
+    kind, _sep, number = argument.partition(":")
     if kind in _KINDS and number.isdigit():
         return _KINDS[kind], int(number)
     return None
@@ -63,7 +69,7 @@ async def undo_last(turn: Turn, argument: str = "") -> Outcome:
     """Withdraw the last decision or informal note this person saved, or say why not."""
     note = await turn.ports.notes.last_entered(turn.actor.id)
     if note is None:
-        return Outcome(replies=[Say(_NOTHING_SAVED)])
+        return Outcome(replies=[Say(_(_NOTHING_SAVED))])
     what = await _what(turn, note)
     saved_at = _at(note.recorded_at, turn)
     wanted = _wanted(argument)
@@ -71,8 +77,10 @@ async def undo_last(turn: Turn, argument: str = "") -> Outcome:
         return Outcome(
             replies=[
                 Say(
-                    "Nothing was withdrawn: that Undo is for something you saved before "
-                    f"{what}. Only the last thing you saved can be undone.",
+                    _(
+                        "Nothing was withdrawn: that Undo is for something you saved before "
+                        "{what}. Only the last thing you saved can be undone."
+                    ).format(what=what),
                     Tone.WARNING,
                 )
             ]
@@ -83,8 +91,10 @@ async def undo_last(turn: Turn, argument: str = "") -> Outcome:
         return Outcome(
             replies=[
                 Say(
-                    f"{_first(what)} has already been sent to the child's record, so it can't "
-                    "be withdrawn here: correct it in the case management system.",
+                    _(
+                        "{what} has already been sent to the child's record, so it can't be "
+                        "withdrawn here: correct it in the case management system."
+                    ).format(what=_first(what)),
                     Tone.WARNING,
                 )
             ]
@@ -92,15 +102,19 @@ async def undo_last(turn: Turn, argument: str = "") -> Outcome:
     if turn.now - note.recorded_at > UNDO_WINDOW:
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
         fix = (
-            f"record a new {note.note_type} on {note.case_reference} that corrects it"
+            _("record a new {kind} on {case} that corrects it").format(
+                kind=pack_word(turn.pack, note.note_type), case=note.case_reference
+            )
             if note.kind == "manager_decision"
-            else "ask your admin to correct the supervision file"
+            else _("ask your admin to correct the supervision file")
         )
         return Outcome(
             replies=[
                 Say(
-                    f"{_first(what)} was saved at {saved_at}, more than {minutes} minutes ago, "
-                    f"so it can't be undone. To change it, {fix}.",
+                    _(
+                        "{what} was saved at {time}, more than {minutes} minutes ago, so it "
+                        "can't be undone. To change it, {fix}."
+                    ).format(what=_first(what), time=saved_at, minutes=minutes, fix=fix),
                     Tone.WARNING,
                 )
             ]
@@ -118,20 +132,30 @@ async def undo_last(turn: Turn, argument: str = "") -> Outcome:
         detail={"saved_at": note.recorded_at.isoformat()},
     )
     counts = (
-        "It no longer counts: not on agendas, not exported to the child's record."
+        _("It no longer counts: not on agendas, not exported to the child's record.")
         if note.kind == "manager_decision"
-        else "It no longer counts as informal supervision on file, and can be recorded again."
+        else _("It no longer counts as informal supervision on file, and can be recorded again.")
     )
     done = Say(
-        f"Withdrawn: {what} (saved at {saved_at}). It is kept, marked withdrawn by you, as case "
-        f"records are audited. {counts}",
+        _(
+            "Withdrawn: {what} (saved at {time}). It is kept, marked withdrawn by you, as case "
+            "records are audited."
+        ).format(what=what, time=saved_at)
+        + " "
+        + counts,
         Tone.SUCCESS,
     )
     # The worker told of the decision is told it is withdrawn, in the same few words.
     notices = [
         Notify(
             staff_id=staff_id,
-            messages=(Say(f"{turn.actor.name} withdrew {what}, saved at {saved_at}."),),
+            messages=(
+                Say(
+                    _("{name} withdrew {what}, saved at {time}.").format(
+                        name=turn.actor.name, what=what, time=saved_at
+                    )
+                ),
+            ),
             key=f"withdrawn:{note.kind}:{note.id}:{staff_id}",
         )
         for staff_id in note.told_staff_ids
@@ -141,22 +165,24 @@ async def undo_last(turn: Turn, argument: str = "") -> Outcome:
 
 def _already(note: EnteredNoteView, what: str, turn: Turn) -> Say:
     return Say(
-        f"Nothing more to undo: {what} was withdrawn at {_at(note.withdrawn_at or turn.now, turn)}."
-        " Only the last thing you saved can be undone."
+        _(
+            "Nothing more to undo: {what} was withdrawn at {time}. Only the last thing you saved "
+            "can be undone."
+        ).format(what=what, time=_at(note.withdrawn_at or turn.now, turn))
     )
 
 
 def _at(moment: datetime, turn: Turn) -> str:
     """09:42 today, or the day and time before today."""
     local = moment.astimezone(turn.zone)
-    return f"{local:%H:%M}" if local.date() == turn.today else describe(moment, turn.zone)
+    return format_clock(local) if local.date() == turn.today else describe(moment, turn.zone)
 
 
 def _first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_NOTHING_SAVED = (
+_NOTHING_SAVED = N_(
     "Nothing to undo: you have not saved a manager decision or an informal supervision note. "
     "In a form, *back* goes to the step before. Something else already saved is changed from "
     "its own conversation: *rearrange* a supervision, or *sign* a record to ask for changes."

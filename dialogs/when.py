@@ -361,7 +361,7 @@ def _explicit(text: str) -> bool:
     lowered = text.lower()
     return bool(
         re.fullmatch(r"[\s\d:./-]*(am|pm)?[\s\d:./-]*", lowered)
-        or re.fullmatch(r"\s*today\s*", lowered)
+        or re.fullmatch(r"\s*(today|heddiw)\s*", lowered)  # a form's default, in either language
     )
 
 

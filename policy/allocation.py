@@ -157,6 +157,7 @@ class Restriction:
 
     rule: str
     source: str  # "003:64"
+    restriction: str = ""  # the rule's id: a conversation words it in the reader's language
 
 
 def restriction(
@@ -187,4 +188,4 @@ def restriction(
     refused = next((f for f in found if f.verdict is Verdict.REFUSE), None)
     if refused is None:
         return None
-    return Restriction(refused.message, refused.source or "")
+    return Restriction(refused.message, refused.source or "", refused.restriction)

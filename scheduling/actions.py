@@ -13,15 +13,17 @@ from datetime import time as clock_time
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
+from sqlmodel import select as sqlmodel_select
 
 from dialogs.action_card import action_card
+from dialogs.i18n import choose, use_language
 from dialogs.serialise import to_dict
 from dialogs.views import ActionView
 from policy.actions import ask_about_action
 from policy.packs import Pack
 from scheduling.obligations import Stats, _chunks
 from storage.db import session_factory
-from storage.models import RecordAction, SupervisionRecord, SupervisionSession
+from storage.models import RecordAction, Staff, SupervisionRecord, SupervisionSession
 from storage.outbox import Queued, destinations_of, enqueue_many, sealed
 
 ACTIONS_PER_WRITE = 20  # asks per write transaction (each with its rows and its asked_on)
@@ -72,20 +74,29 @@ async def chase_actions(
     at = send_at(pack, now, today)
     added = 0
     for part in _chunks(due, ACTIONS_PER_WRITE):
+        owners = sorted({action.owner_id for action in part})
         async with make() as session:
-            reach = await destinations_of(session, sorted({action.owner_id for action in part}))
-        queued = [
-            Queued(
-                f"action:{action.id}:{today.isoformat()}:{platform}",
-                platform,
-                target,
-                "action",
-                {"replies": [to_dict(action_card(action, today))]},
-                at,
+            reach = await destinations_of(session, owners)
+            languages = await session.exec(
+                sqlmodel_select(Staff.id, Staff.language).where(col(Staff.id).in_(owners))
             )
-            for action in part
-            for platform, target in reach[action.owner_id]
-        ]
+            chosen: dict[int | None, str | None] = dict(languages.all())
+        queued = []
+        for action in part:
+            # Issue 28: in the owner's language (their choice, else the council's default).
+            with use_language(choose(chosen.get(action.owner_id), None, pack.language.default)):
+                payload = {"replies": [to_dict(action_card(action, today))]}
+            queued += [
+                Queued(
+                    f"action:{action.id}:{today.isoformat()}:{platform}",
+                    platform,
+                    target,
+                    "action",
+                    payload,
+                    at,
+                )
+                for platform, target in reach[action.owner_id]
+            ]
         rows_out = sealed(queued)  # encrypted before the transaction begins
         with stats.write(f"{len(part)} actions asked about"):
             async with make() as writing:

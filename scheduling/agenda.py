@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from dialogs.agenda import agenda_card, agenda_key, for_supervisor, reflect_key, reflection_card
 from dialogs.flow import Turn
+from dialogs.i18n import choose, use_language
 from dialogs.serialise import to_dict
 from policy.packs import Pack
 from policy.vocabulary import SessionStatus
@@ -73,12 +74,21 @@ async def send_agendas(
                 if supervisee is None:
                     continue
                 turn = Turn(unit, supervisee, pack, now, "", pack.zone)
-                card = await agenda_card(turn, booked, supervisee)
-                payloads = {  # the supervisor's copy has the button to write it up
-                    booked.supervisor_id: {"replies": [to_dict(for_supervisor(card, booked))]},
-                    supervisee_id: {"replies": [to_dict(card)]},
-                }
                 readers = sorted({booked.supervisor_id, supervisee_id})
+                payloads = {}
+                languages = {}
+                for reader in readers:
+                    # Issue 28: each reader's copy in their language (their choice, else the
+                    # council's default); the supervisor's has the button to write it up.
+                    person = supervisee if reader == supervisee_id else None
+                    person = person or await unit.directory.staff(reader)
+                    chosen = person.language if person is not None else None
+                    languages[reader] = choose(chosen, None, pack.language.default)
+                    with use_language(languages[reader]):
+                        card = await agenda_card(turn, booked, supervisee)
+                        if reader == booked.supervisor_id:
+                            card = for_supervisor(card, booked)
+                    payloads[reader] = {"replies": [to_dict(card)]}
                 reach = await destinations_of(unit.session, readers)
                 queued += [
                     Queued(
@@ -93,7 +103,8 @@ async def send_agendas(
                     for platform, target in reach[reader]
                 ]
                 if pack.reflection is not None:  # optional: the pack's questions, to answer
-                    prompt = {"replies": [to_dict(reflection_card(booked, turn))]}
+                    with use_language(languages[supervisee_id]):
+                        prompt = {"replies": [to_dict(reflection_card(booked, turn))]}
                     queued += [
                         Queued(
                             f"{reflect_key(booked.id, supervisee_id, tomorrow)}:{platform}",

@@ -28,26 +28,32 @@ from policy.packs import Pack
 from policy.vocabulary import AbsenceKind
 
 KINDS = (
-    Option(AbsenceKind.ANNUAL_LEAVE.value, "Annual leave"),
-    Option(AbsenceKind.SICKNESS.value, "Sickness"),
-    Option(AbsenceKind.MATERNITY.value, "Maternity or parental leave"),
-    Option(AbsenceKind.OTHER.value, "Other"),
+    Option(AbsenceKind.ANNUAL_LEAVE.value, N_("Annual leave")),
+    Option(AbsenceKind.SICKNESS.value, N_("Sickness")),
+    Option(AbsenceKind.MATERNITY.value, N_("Maternity or parental leave")),
+    Option(AbsenceKind.OTHER.value, N_("Other")),
 )
 _KIND_NAMES = {
-    AbsenceKind.ANNUAL_LEAVE: "annual leave",
-    AbsenceKind.SICKNESS: "sickness absence",
-    AbsenceKind.MATERNITY: "maternity or parental leave",
-    AbsenceKind.OTHER: "absence (other)",
+    AbsenceKind.ANNUAL_LEAVE: N_("annual leave"),
+    AbsenceKind.SICKNESS: N_("sickness absence"),
+    AbsenceKind.MATERNITY: N_("maternity or parental leave"),
+    AbsenceKind.OTHER: N_("absence (other)"),
 }
 _CANCEL_WORDS = {"cancel", "remove", "delete"}
 LISTED_BACK = timedelta(days=90)  # absences ended this long ago can still be cancelled
 
 
+def kind_name(kind: AbsenceKind) -> str:
+    """ "annual leave", in the reader's language."""
+    return _(_KIND_NAMES[kind])
+
+
 def describe_absence(absence: AbsenceView) -> str:
     """'annual leave from Tue 1 Dec 2026 to Sat 5 Dec 2026'."""
-    return (
-        f"{_KIND_NAMES[absence.kind]} from {describe_day(absence.start)} to "
-        f"{describe_day(absence.end)}"
+    return _("{kind} from {start} to {end}").format(
+        kind=_(_KIND_NAMES[absence.kind]),
+        start=describe_day(absence.start),
+        end=describe_day(absence.end),
     )
 
 
@@ -57,14 +63,13 @@ def absence_intro(pack: Pack) -> str:
     missed."""
     exclusion = pack.compliance.absence_exclusion
     if exclusion is None:
-        return (
+        return _(
             "Absences do not take anyone out of the supervision figures: a month without "
             "supervision is missed, and the reason for it is recorded."
         )
-    return (
-        f"Absences of {exclusion.days} days or more in a month take supervision out of that "
-        "month's figures."
-    )
+    return _(
+        "Absences of {days} days or more in a month take supervision out of that month's figures."
+    ).format(days=exclusion.days)
 
 
 class AbsenceFlow(FormFlow):
@@ -79,19 +84,24 @@ class AbsenceFlow(FormFlow):
             title=_(self.title),
             intro=absence_intro(turn.pack),
             fields=(
-                field("person", "Who", value="me", help="'me', or a name or email"),
-                field("kind", "Kind", FieldKind.SELECT, options=KINDS),
-                field("start", "First day", FieldKind.DATE),
-                field("end", "Last day", FieldKind.DATE),
-                field("note", "Note", required=False, help="Optional; no medical detail"),
+                field("person", _("Who"), value=_("me"), help=_("'me', or a name or email")),
+                field(
+                    "kind",
+                    _("Kind"),
+                    FieldKind.SELECT,
+                    options=tuple(Option(k.value, _(k.label)) for k in KINDS),
+                ),
+                field("start", _("First day"), FieldKind.DATE),
+                field("end", _("Last day"), FieldKind.DATE),
+                field("note", _("Note"), required=False, help=_("Optional; no medical detail")),
             ),
         )
 
     async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
-        return {"person": argument or "me"}
+        return {"person": argument or _("me")}
 
     async def _person(self, turn: Turn, typed: str):  # type: ignore[no-untyped-def]
-        if typed.strip().lower() in {"me", "myself", turn.actor.email}:
+        if typed.strip().lower() in {"me", "myself", "fi", "i", turn.actor.email}:
             return turn.actor, ""
         return await resolve_person(turn, typed)
 
@@ -100,14 +110,18 @@ class AbsenceFlow(FormFlow):
         if person is None:
             return {"person": problem}
         if not may_act_for(await relation_to(turn, person)):
-            return {"person": f"Only {person.first_name} or their managers can record this."}
+            return {
+                "person": _("Only {name} or their managers can record this.").format(
+                    name=person.first_name
+                )
+            }
         start, end = day_value(values, "start", turn), day_value(values, "end", turn)
-        if joined := joined_problem(person, start, "First day"):
+        if joined := joined_problem(person, start, _("First day")):
             return {"start": joined}
         if end < start:
-            return {"end": "The last day is before the first day."}
+            return {"end": _("The last day is before the first day.")}
         if (end - start).days > 400:
-            return {"end": "That is more than a year: record it in parts or check the dates."}
+            return {"end": _("That is more than a year: record it in parts or check the dates.")}
         in_the_way = await turn.ports.notes.absences_overlapping(person.id, start, end)
         if in_the_way:
             return {"start": self._overlap(turn, person, in_the_way[0])}
@@ -116,12 +130,19 @@ class AbsenceFlow(FormFlow):
     def _overlap(self, turn: Turn, person: StaffView, existing: AbsenceView) -> str:
         """Each day is one absence: the same one twice, or two over the same days, would count
         the days twice in the figures and say two things about one day."""
-        whose = "You already have" if person.id == turn.actor.id else f"{person.name} already has"
-        who = "me" if person.id == turn.actor.id else person.name
+        if person.id == turn.actor.id:
+            said = _("You already have {absence} recorded, which overlaps these dates.")
+        else:
+            said = _("{name} already has {absence} recorded, which overlaps these dates.")
+        who = _("me") if person.id == turn.actor.id else person.name
+        fix = _(
+            "Change the dates so they do not overlap it, or cancel that absence first (type "
+            "'absence cancel {who}') and record this one again."
+        )
         return (
-            f"{whose} {describe_absence(existing)} recorded, which overlaps these dates. Change "
-            f"the dates so they do not overlap it, or cancel that absence first (type 'absence "
-            f"cancel {who}') and record this one again."
+            said.format(name=person.name, absence=describe_absence(existing))
+            + " "
+            + fix.format(who=who)
         )
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
@@ -147,20 +168,30 @@ class AbsenceFlow(FormFlow):
         if person is None:
             return Outcome(replies=[Say(problem, Tone.WARNING)])
         if not may_act_for(await relation_to(turn, person)):
-            text = f"Only {person.first_name} or their managers can cancel their absences."
+            text = _("Only {name} or their managers can cancel their absences.").format(
+                name=person.first_name
+            )
             return Outcome(replies=[Say(text, Tone.WARNING)])
         since = turn.today - LISTED_BACK
         found = await turn.ports.notes.absences_overlapping(person.id, since, since.max)
-        whose = "You have" if person.id == turn.actor.id else f"{person.name} has"
         if not found:
-            text = f"{whose} no absence recorded since {describe_day(since)}."
+            text = (
+                _("You have no absence recorded since {day}.")
+                if person.id == turn.actor.id
+                else _("{name} has no absence recorded since {day}.")
+            ).format(name=person.name, day=describe_day(since))
             return Outcome(replies=[Say(text)])
         card = Card(
-            title=f"Absences: {person.name}",
-            subtitle="Cancelling one removes it from the figures; record the right one after.",
-            sections=(CardSection("Recent and coming", tuple(describe_absence(a) for a in found)),),
+            title=_("Absences: {name}").format(name=person.name),
+            subtitle=_("Cancelling one removes it from the figures; record the right one after."),
+            sections=(
+                CardSection(_("Recent and coming"), tuple(describe_absence(a) for a in found)),
+            ),
             actions=tuple(
-                Option(f"start:{self.name}:cancel:{a.id}", f"Cancel {describe_absence(a)}")
+                Option(
+                    f"start:{self.name}:cancel:{a.id}",
+                    _("Cancel {absence}").format(absence=describe_absence(a)),
+                )
                 for a in found[:10]
             ),
         )
@@ -170,12 +201,14 @@ class AbsenceFlow(FormFlow):
         absence = await turn.ports.notes.absence_by_id(absence_id) if absence_id else None
         person = await turn.ports.directory.staff(absence.staff_id) if absence else None
         if absence is None or person is None:
-            text = "That absence is no longer recorded. Type 'absence cancel' to see them."
+            text = _("That absence is no longer recorded. Type 'absence cancel' to see them.")
             return Outcome(replies=[Say(text, Tone.WARNING)])
         if person.organisation_id != turn.actor.organisation_id or not may_act_for(
             await relation_to(turn, person)
         ):
-            text = f"Only {person.first_name} or their managers can cancel their absences."
+            text = _("Only {name} or their managers can cancel their absences.").format(
+                name=person.first_name
+            )
             return Outcome(replies=[Say(text, Tone.WARNING)])
         await turn.ports.notes.remove_absence(absence.id)
         await turn.ports.audit.record(
@@ -186,12 +219,15 @@ class AbsenceFlow(FormFlow):
             target_staff_id=person.id,
             detail={"event": "cancelled"},
         )
-        whose = "your" if person.id == turn.actor.id else f"{person.name}'s"
-        text = f"Cancelled {whose} {describe_absence(absence)}. Type 'absence' to record another."
+        text = (
+            _("Cancelled your {absence}. Type 'absence' to record another.")
+            if person.id == turn.actor.id
+            else _("Cancelled {name}'s {absence}. Type 'absence' to record another.")
+        ).format(name=person.name, absence=describe_absence(absence))
         return Outcome(replies=[Say(text, Tone.SUCCESS)])
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
-        person, _ = await self._person(turn, values["person"])
+        person, _unused = await self._person(turn, values["person"])
         start, end = day_value(values, "start", turn), day_value(values, "end", turn)
         absence_id = await turn.ports.notes.absence(
             staff_id=person.id,
@@ -207,6 +243,10 @@ class AbsenceFlow(FormFlow):
             subject_id=str(absence_id),
             target_staff_id=person.id,
         )
-        who = "your" if person.id == turn.actor.id else f"{person.name}'s"
-        recorded = f"{who} absence from {describe_day(start)} to {describe_day(end)}"
-        return Outcome(replies=[Say(f"Recorded {recorded}.", Tone.SUCCESS)], recorded=recorded)
+        recorded = (
+            _("your absence from {start} to {end}")
+            if person.id == turn.actor.id
+            else _("{name}'s absence from {start} to {end}")
+        ).format(name=person.name, start=describe_day(start), end=describe_day(end))
+        said = _("Recorded {what}.").format(what=recorded)
+        return Outcome(replies=[Say(said, Tone.SUCCESS)], recorded=recorded)

@@ -8,12 +8,12 @@ from dialogs.access import Relation, may_see_score
 from dialogs.agenda import agenda_card, for_supervisor
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_person
-from dialogs.i18n import N_
+from dialogs.i18n import N_, _
 from dialogs.messages import Payload, Say, Tone
 from dialogs.views import StaffView
 from policy.vocabulary import SessionStatus
 
-_ME = {"", "me", "mine", "my"}
+_ME = {"", "me", "mine", "my", "fi", "fy un i"}
 
 
 class AgendaFlow:
@@ -48,8 +48,9 @@ class AgendaFlow:
             return Outcome(
                 replies=[
                     Say(
-                        f"Only {person.first_name}, their supervisor and their managers can see "
-                        "their agenda.",
+                        _(
+                            "Only {name}, their supervisor and their managers can see their agenda."
+                        ).format(name=person.first_name),
                         Tone.WARNING,
                     )
                 ]
@@ -68,8 +69,12 @@ class AgendaFlow:
         else:  # someone else's: their next supervision as the supervisee
             session = next((s for s in upcoming if person.id in s.supervisee_ids), None)
         if session is None:
-            whose = "You have" if person.id == turn.actor.id else f"{person.name} has"
-            return Outcome(replies=[Say(f"{whose} no supervision booked. 'book' books one.")])
+            text = (
+                _("You have no supervision booked. 'book' books one.")
+                if person.id == turn.actor.id
+                else _("{name} has no supervision booked. 'book' books one.")
+            ).format(name=person.name)
+            return Outcome(replies=[Say(text)])
         supervisee_id = (
             person.id if person.id in session.supervisee_ids else session.supervisee_ids[0]
         )
@@ -79,7 +84,7 @@ class AgendaFlow:
             else await turn.ports.directory.staff(supervisee_id)
         )
         if supervisee is None:
-            return Outcome(replies=[Say("That supervisee is no longer here.", Tone.WARNING)])
+            return Outcome(replies=[Say(_("That supervisee is no longer here."), Tone.WARNING)])
         parties = {session.supervisor_id, *session.supervisee_ids}
         if turn.actor.id not in parties:
             await turn.ports.audit.record(

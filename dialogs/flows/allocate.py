@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 from dialogs.access import may_see_score
 from dialogs.allocation import (
-    CATEGORY_NAMES,
     NEW_CASE,
     Candidate,
     candidates,
     describe_shape,
     hypothetical_case,
+    kind_name,
     needs_approval,
     ranked,
     read_shape,
+    shape_words,
+    stopped_text,
 )
 from dialogs.desk import audit_reads, desk_teams, members_of, who_to_ask
 from dialogs.entities import extract
 from dialogs.flow import FlowState, Outcome, Turn
+from dialogs.flows.absence import kind_name as absence_name
 from dialogs.flows.common import (
     check_form,
     field,
@@ -34,7 +38,7 @@ from dialogs.flows.common import (
     resolve_person,
     with_error,
 )
-from dialogs.i18n import N_
+from dialogs.i18n import N_, _, pack_word
 from dialogs.messages import (
     AskForm,
     Card,
@@ -55,7 +59,11 @@ from scoring.explain import points_text
 from scoring.vocabulary import CaseCategory
 
 SHOWN = 12  # a team of twelve fits one card
-_OTHER_KINDS = (("CP", "a CP case"), ("CLA", "a CLA case"), ("CIN", "a CIN case"))
+_OTHER_KINDS = (  # the button's label (its kind) and what it asks, in read_shape's words
+    (CaseCategory.CP, "a CP case"),
+    (CaseCategory.CLA, "a CLA case"),
+    (CaseCategory.CIN, "a CIN case"),
+)
 FORM = "(form)"  # the argument of the "Describe the case" button: the case as a form
 _FORM_KINDS = (  # the kinds read_shape reads back from describe_shape's words
     CaseCategory.CP,
@@ -72,39 +80,41 @@ MOST_CHILDREN, MOST_MILES = 12, 500
 def case_form(values: dict[str, str] | None = None) -> AskForm:
     """Issue 26: "who can take ...?" as a form, for a case easier to tick than to type."""
     values = values or {}
-    kinds = tuple(Option(c.value, CATEGORY_NAMES[c]) for c in _FORM_KINDS)
+    kinds = tuple(Option(c.value, kind_name(c)) for c in _FORM_KINDS)
     form = AskForm(
         form_id="whocan",
-        title="Who can take a case",
-        intro="Describe the case: your team is ranked by the room left after taking it. "
-        "Nothing is allocated or saved.",
+        title=_("Who can take a case"),
+        intro=_(
+            "Describe the case: your team is ranked by the room left after taking it. "
+            "Nothing is allocated or saved."
+        ),
         fields=(
-            field("kind", "Kind of case", FieldKind.SELECT, options=kinds, value="cp"),
+            field("kind", _("Kind of case"), FieldKind.SELECT, options=kinds, value="cp"),
             field(
                 "children",
-                "Children",
+                _("Children"),
                 FieldKind.NUMBER,
                 value="1",
-                help="A sibling group: 2 or more",
+                help=_("A sibling group: 2 or more"),
             ),
-            field("court", "In court proceedings", FieldKind.CHECKBOX, required=False),
-            field("s47", "A Section 47 enquiry", FieldKind.CHECKBOX, required=False),
+            field("court", _("In court proceedings"), FieldKind.CHECKBOX, required=False),
+            field("s47", _("A Section 47 enquiry"), FieldKind.CHECKBOX, required=False),
             field(
                 "miles",
-                "Miles away",
+                _("Miles away"),
                 FieldKind.NUMBER,
                 required=False,
-                help="Leave empty if not known",
+                help=_("Leave empty if not known"),
             ),
             field(
                 "case",
-                "Or an existing case",
+                _("Or an existing case"),
                 required=False,
-                help="Its reference, e.g. C-1042: its worker is left out",
+                help=_("Its reference, e.g. C-1042: its worker is left out"),
                 max_length=40,
             ),
         ),
-        submit_label="Rank my team",
+        submit_label=_("Rank my team"),
     )
     fields = tuple(replace(f, value=values.get(f.name, f.value)) for f in form.fields)
     return replace(form, fields=fields)
@@ -113,9 +123,11 @@ def case_form(values: dict[str, str] | None = None) -> AskForm:
 def _form_problems(values: dict[str, str]) -> dict[str, str]:
     problems = {}
     if values.get("children") and not 1 <= int(values["children"]) <= MOST_CHILDREN:
-        problems["children"] = f"Children: from 1 to {MOST_CHILDREN}."
+        problems["children"] = _("Children: from 1 to {most}.").format(most=MOST_CHILDREN)
     if values.get("miles") and int(values["miles"]) > MOST_MILES:
-        problems["miles"] = f"Miles away: up to {MOST_MILES}; leave it empty if not known."
+        problems["miles"] = _("Miles away: up to {most}; leave it empty if not known.").format(
+            most=MOST_MILES
+        )
     return problems
 
 
@@ -139,8 +151,23 @@ def _described(values: dict[str, str]) -> str:
 
 def _points(c: Candidate) -> str:
     if c.points_before is None or c.points_after is None:
-        return f"cases {c.before.case_count} → {c.after.case_count}"
-    return f"{points_text(c.points_before)} → {points_text(c.points_after)} points"
+        return _("cases {before} → {after}").format(
+            before=c.before.case_count, after=c.after.case_count
+        )
+    return _("{before} → {after} points").format(
+        before=points_text(c.points_before), after=points_text(c.points_after)
+    )
+
+
+def _room(c: Candidate) -> str:
+    """ "3 points left", "1 case over": the room after taking it."""
+    headroom = c.headroom if c.headroom is not None else Decimal(0)
+    room = points_text(abs(headroom))
+    if c.capacity is not None:
+        text = _("{room} points over") if headroom < 0 else _("{room} points left")
+    else:
+        text = _("{room} cases over") if headroom < 0 else _("{room} cases left")
+    return text.format(room=room)
 
 
 def _line(c: Candidate, turn: Turn) -> str:
@@ -149,21 +176,18 @@ def _line(c: Candidate, turn: Turn) -> str:
     if band is not None:
         parts.append(band.label)
     elif c.after.score is not None and c.after.cap is None:
-        parts.append("no band for this role or grade in your scheme")
+        parts.append(_("no band for this role or grade in your scheme"))
     if c.headroom is not None:
-        unit = "points" if c.capacity is not None else "cases"
-        room = points_text(abs(c.headroom))
-        parts.append(f"{room} {unit} {'over' if c.headroom < 0 else 'left'}")
+        parts.append(_room(c))
     if c.after.cap is not None:
-        parts.append(f"{c.after.case_count} of {c.after.cap} cases")
+        parts.append(_("{count} of {cap} cases").format(count=c.after.case_count, cap=c.after.cap))
     if c.person.fte != 1:
-        parts.append(f"FTE {c.person.fte.normalize()}")
+        parts.append(_("FTE {fte}").format(fte=c.person.fte.normalize()))
     if c.asye_month is not None:
-        parts.append(f"ASYE month {c.asye_month}")
+        parts.append(_("ASYE month {month}").format(month=c.asye_month))
     for away in c.leave[:2]:
         parts.append(
-            f"{away.kind.value.replace('_', ' ')} {describe_day(away.start)}"
-            f"–{describe_day(away.end)}"
+            f"{absence_name(away.kind)} {describe_day(away.start)}–{describe_day(away.end)}"
         )
     return "; ".join(parts)
 
@@ -173,14 +197,20 @@ def _approval(turn: Turn, best: Candidate, everyone: bool = True) -> tuple[str, 
     001:85, CAP003 003:70-71), with the over-cap approval conversation offered."""
     rule = turn.pack.caseload.over_cap
     where = cite(turn.pack, rule.source)
-    when = "before the case is allocated" if rule.before_allocation else "when it is allocated"
-    who = "Everyone with a capacity under your scheme" if everyone else best.person.first_name
-    text = (
-        f"{who} would go over it with this case. Your policy needs the "
-        f"{rule.approver_label}'s agreement {when}" + (f" ({where})." if where else ".")
+    over = (
+        _("Everyone with a capacity under your scheme would go over it with this case.")
+        if everyone
+        else _("{name} would go over it with this case.").format(name=best.person.first_name)
     )
+    if rule.before_allocation:
+        needs = _("Your policy needs the {approver}'s agreement before the case is allocated.")
+    else:
+        needs = _("Your policy needs the {approver}'s agreement when it is allocated.")
+    needs = needs.format(approver=pack_word(turn.pack, rule.approver_label))
+    text = f"{over} {needs}" if not where else f"{over} {needs[:-1]} ({where})."
     option = Option(
-        f"start:overcap:{best.person.name}", f"Record approval for {best.person.first_name}"
+        f"start:overcap:{best.person.name}",
+        _("Record approval for {name}").format(name=best.person.first_name),
     )
     return text, option
 
@@ -227,8 +257,10 @@ class WhoCanFlow:
             return Outcome(
                 replies=[
                     Say(
-                        f"Finding who can take a case is for team managers: ask {ask}. For "
-                        'your own room, ask "what\'s my caseload score".',
+                        _(
+                            "Finding who can take a case is for team managers: ask {ask}. For "
+                            'your own room, ask "what\'s my caseload score".'
+                        ).format(ask=ask),
                         Tone.WARNING,
                     )
                 ]
@@ -242,20 +274,20 @@ class WhoCanFlow:
         people = [c.person for c in found]
         await audit_reads(turn, "allocation_what_if", people, describe_shape(shape))
         able, stopped = ranked(found)
-        what = label if label != NEW_CASE else describe_shape(shape)
+        what = label if label != NEW_CASE else describe_shape(shape)  # read back by a button
         sections = [
             CardSection(
-                "Most room after taking it",
+                _("Most room after taking it"),
                 tuple(f"{n}. {_line(c, turn)}" for n, c in enumerate(able[:SHOWN], 1))
-                or ("Nobody in the team holds cases.",),
+                or (_("Nobody in the team holds cases."),),
             )
         ]
         if stopped:
             sections.append(
                 CardSection(
-                    "Cannot take it",
+                    _("Cannot take it"),
                     tuple(
-                        f"{c.person.name}: {c.stopped_by.rule} "
+                        f"{c.person.name}: {stopped_text(turn.pack, c.stopped_by)} "
                         f"({cite(turn.pack, c.stopped_by.source) or c.stopped_by.source})"
                         for c in stopped
                         if c.stopped_by is not None
@@ -264,9 +296,12 @@ class WhoCanFlow:
             )
         notes = list(unscored)
         if not said:
-            notes.append("No case type was given: scored as a CIN case. Pick another below.")
+            notes.append(_("No case type was given: scored as a CIN case. Pick another below."))
         actions = [
-            Option(f"start:whatif:{c.person.name} {what}", f"Details: {c.person.first_name}")
+            Option(
+                f"start:whatif:{c.person.name} {what}",
+                _("Details: {name}").format(name=c.person.first_name),
+            )
             for c in able[:2]
         ]
         replies: list[Card | Say] = []
@@ -276,18 +311,20 @@ class WhoCanFlow:
             notes.append(approval[0])
             actions.append(approval[1])
         if not said:
-            actions += [Option(f"start:whocan:{text}", k) for k, text in _OTHER_KINDS]
-            actions.append(Option(f"start:whocan:{FORM}", "Describe the case"))
+            actions += [Option(f"start:whocan:{text}", kind_name(k)) for k, text in _OTHER_KINDS]
+            actions.append(Option(f"start:whocan:{FORM}", _("Describe the case")))
         if notes:
-            sections.append(CardSection("Please note", tuple(notes)))
+            sections.append(CardSection(_("Please note"), tuple(notes)))
         replies.append(
             Card(
-                title=f"Who can take {what}: {', '.join(t.name for t in teams)}",
-                subtitle=(
-                    f"Scores now → after, on {describe_day(turn.today)}. Nothing is allocated "
-                    "or saved: allocate in the case system as usual."
+                title=_("Who can take {what}: {teams}").format(
+                    what=shape_words(shape, label), teams=", ".join(t.name for t in teams)
                 ),
-                facts=(Fact("People compared", str(len(found))),),
+                subtitle=_(
+                    "Scores now → after, on {day}. Nothing is allocated or saved: allocate in "
+                    "the case system as usual."
+                ).format(day=describe_day(turn.today)),
+                facts=(Fact(_("People compared"), str(len(found))),),
                 sections=tuple(sections),
                 actions=tuple(actions),
             )
@@ -296,10 +333,13 @@ class WhoCanFlow:
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         if state.step != "form":
-            return Outcome(replies=[Say("Ask me again, or type help.")])
+            return Outcome(replies=[Say(_("Ask me again, or type help."))])
         if not isinstance(payload, FormSubmit):
             return Outcome(
-                replies=[Say("Fill in the form above, or type cancel.", Tone.WARNING), case_form()],
+                replies=[
+                    Say(_("Fill in the form above, or type cancel."), Tone.WARNING),
+                    case_form(),
+                ],
                 state=state,
             )
         checked = check_form(case_form(), payload.values, turn)
@@ -338,8 +378,10 @@ class WhatIfFlow:
             return Outcome(
                 replies=[
                     Say(
-                        f"Only {person.first_name} and their managers can see their score; "
-                        f"for allocation, ask {ask}.",
+                        _(
+                            "Only {name} and their managers can see their score; for "
+                            "allocation, ask {ask}."
+                        ).format(name=person.first_name, ask=ask),
                         Tone.WARNING,
                     )
                 ]
@@ -348,8 +390,10 @@ class WhatIfFlow:
             return Outcome(
                 replies=[
                     Say(
-                        "I model a case being added. What drops off a score, and when, is in "
-                        '"Changes coming" on the caseload card: ask "caseload".'
+                        _(
+                            "I model a case being added. What drops off a score, and when, is in "
+                            '"Changes coming" on the caseload card: ask "caseload".'
+                        )
                     )
                 ]
             )
@@ -358,43 +402,46 @@ class WhatIfFlow:
             return Outcome(replies=[asked])
         shape, said, label, exclude, case_view, unscored = asked
         if person.id in exclude:
-            return Outcome(replies=[Say(f"{person.name} already holds {label}.")])
+            said_already = _("{name} already holds {case}.").format(name=person.name, case=label)
+            return Outcome(replies=[Say(said_already)])
         found = await candidates(turn, [person], shape, case_view)
         if not found:
-            return Outcome(
-                replies=[Say(f"{person.name} does not hold cases in your council's scheme.")]
+            text = _("{name} does not hold cases in your council's scheme.").format(
+                name=person.name
             )
+            return Outcome(replies=[Say(text)])
         one = found[0]
         await audit_reads(turn, "allocation_what_if", [person], describe_shape(shape))
         return Outcome(replies=[_what_if_card(turn, one, shape, label, said, unscored)])
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
-        return Outcome(replies=[Say("Ask me again, or type help.")])
+        return Outcome(replies=[Say(_("Ask me again, or type help."))])
 
 
 def _what_if_card(
     turn: Turn, c: Candidate, shape: CaseShape, label: str, said: bool, unscored: tuple[str, ...]
 ) -> Card:
     own = c.person.id == turn.actor.id
-    facts = [Fact("Now → with it", _points(c))]
+    facts = [Fact(_("Now → with it"), _points(c))]
     before_band = c.before.score.band if c.before.score else None
     after_band = c.after.score.band if c.after.score else None
     if after_band is not None:
-        was = before_band.label if before_band else "no band"
+        was = before_band.label if before_band else _("no band")
         facts.append(
             Fact(
-                "Band",
+                _("Band"),
                 after_band.label if was == after_band.label else f"{was} → {after_band.label}",
             )
         )
     if c.headroom is not None:
-        unit = "points" if c.capacity is not None else "cases"
-        word = "over" if c.headroom < 0 else "left"
-        facts.append(Fact("Room after", f"{points_text(abs(c.headroom))} {unit} {word}"))
+        facts.append(Fact(_("Room after"), _room(c)))
     if c.after.cap is not None:
         facts.append(
             Fact(
-                "Cases (children)", f"{c.before.case_count} → {c.after.case_count} of {c.after.cap}"
+                _("Cases (children)"),
+                _("{before} → {after} of {cap}").format(
+                    before=c.before.case_count, after=c.after.case_count, cap=c.after.cap
+                ),
             )
         )
     sections = []
@@ -404,14 +451,18 @@ def _what_if_card(
     if new is not None:
         sections.append(
             CardSection(
-                f"What the new case adds: {points_text(new.points)} points",
+                _("What the new case adds: {points} points").format(points=points_text(new.points)),
                 tuple(f"{points_text(line.points)} — {line.name}" for line in new.lines),
             )
         )
     notes = list(unscored)
     if c.stopped_by is not None:
         where = cite(turn.pack, c.stopped_by.source) or c.stopped_by.source
-        notes.append(f"Cannot take it: {c.stopped_by.rule} ({where})")
+        notes.append(
+            _("Cannot take it: {why} ({where})").format(
+                why=stopped_text(turn.pack, c.stopped_by), where=where
+            )
+        )
     actions = []
     if c.over_after and not c.approved:
         text, option = _approval(turn, c, everyone=False)
@@ -419,13 +470,17 @@ def _what_if_card(
         if not own:
             actions.append(option)
     if not said:
-        notes.append("No case type was given: scored as a CIN case.")
+        notes.append(_("No case type was given: scored as a CIN case."))
     if notes:
-        sections.append(CardSection("Please note", tuple(notes)))
-    who = "you" if own else c.person.name
+        sections.append(CardSection(_("Please note"), tuple(notes)))
+    what = shape_words(shape, label)
     return Card(
-        title=f"What if {who} took {label if label != NEW_CASE else describe_shape(shape)}",
-        subtitle=f"On {describe_day(turn.today)}. Nothing is allocated or saved.",
+        title=(
+            _("What if you took {what}").format(what=what)
+            if own
+            else _("What if {name} took {what}").format(name=c.person.name, what=what)
+        ),
+        subtitle=_("On {day}. Nothing is allocated or saved.").format(day=describe_day(turn.today)),
         facts=tuple(facts),
         sections=tuple(sections),
         actions=tuple(actions),

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dialogs.flow import Outcome, Turn
 from dialogs.flows.common import day_value, field, resolve_person
 from dialogs.flows.form_flow import ManagerRecordFlow
+from dialogs.i18n import N_, _, pack_word
 from dialogs.messages import AskForm, FieldKind, Notify, Option, Say, Tone
 from dialogs.when import describe_day
 from policy.citations import cite
@@ -21,40 +22,49 @@ from policy.citations import cite
 
 class CourseFlow(ManagerRecordFlow):
     name = "course"
-    title = "Record a course completed"
-    summary = "record that a worker has completed a course your council asks for (the S47 course)"
-    usage = "course [person]"
+    title = N_("Record a course completed")
+    summary = N_(
+        "record that a worker has completed a course your council asks for (the S47 course)"
+    )
+    usage = N_("course [person]")
     menu = False  # typed by managers now and then; Teams menus hold 12 commands
-    what = "courses completed"
+    what = N_("courses completed")
 
     def form(self, turn: Turn) -> AskForm:
         courses = turn.pack.caseload.courses
-        options = tuple(Option(c.id, c.label) for c in courses)
+        options = tuple(Option(c.id, pack_word(turn.pack, c.label)) for c in courses)
         cited = [where for c in courses if c.source and (where := cite(turn.pack, c.source))]
-        intro = "Your council asks for these courses before some work"
-        intro += f" ({'; '.join(cited)})." if cited else "."
-        equivalents = [c.equivalent for c in courses if c.equivalent]
+        intro = (
+            _("Your council asks for these courses before some work ({cited}).").format(
+                cited="; ".join(cited)
+            )
+            if cited
+            else _("Your council asks for these courses before some work.")
+        )
+        equivalents = [pack_word(turn.pack, c.equivalent) for c in courses if c.equivalent]
         if equivalents:
-            intro += f" It also accepts: {'; '.join(equivalents)}."
+            intro += " " + _("It also accepts: {equivalents}.").format(
+                equivalents="; ".join(equivalents)
+            )
         return AskForm(
             form_id=self.name,
-            title=self.title,
+            title=_(self.title),
             intro=intro,
             fields=(
-                field("person", "Worker", help="Name or email"),
+                field("person", _("Worker"), help=_("Name or email")),
                 field(
                     "course",
-                    "Course",
+                    _("Course"),
                     FieldKind.SELECT,
                     options=options,
                     value=courses[0].id if len(courses) == 1 else "",
                 ),
-                field("completed", "Completed on", FieldKind.DATE, value="today"),
+                field("completed", _("Completed on"), FieldKind.DATE, value=_("today")),
             ),
         )
 
     async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
-        values = {"completed": "today"}
+        values = {"completed": _("today")}
         courses = turn.pack.caseload.courses
         if len(courses) == 1:
             values["course"] = courses[0].id
@@ -62,7 +72,7 @@ class CourseFlow(ManagerRecordFlow):
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         if not turn.pack.caseload.courses:
-            text = (
+            text = _(
                 "Your council's policy names no course that work needs first, so there is "
                 "nothing to record here."
             )
@@ -74,13 +84,13 @@ class CourseFlow(ManagerRecordFlow):
         if worker is None:
             return refused
         if turn.pack.caseload.course(values.get("course", "")) is None:
-            return {"course": "Pick one of your council's courses."}
+            return {"course": _("Pick one of your council's courses.")}
         if day_value(values, "completed", turn) > turn.today:
-            return {"completed": "Completed on: the day it was completed, today or earlier."}
+            return {"completed": _("Completed on: the day it was completed, today or earlier.")}
         return {}
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
-        worker, _ = await resolve_person(turn, values["person"])
+        worker, _unused = await resolve_person(turn, values["person"])
         course = turn.pack.caseload.course(values["course"])
         assert worker is not None
         assert course is not None  # checked in problems
@@ -95,10 +105,17 @@ class CourseFlow(ManagerRecordFlow):
             subject_id=str(row_id),
             target_staff_id=worker.id,
         )
-        text = f"Recorded: {worker.name} completed {course.label} on {describe_day(day)}."
+        label, on = pack_word(turn.pack, course.label), describe_day(day)
+        text = _("Recorded: {name} completed {course} on {day}.").format(
+            name=worker.name, course=label, day=on
+        )
         tell = Say(
-            f"{turn.actor.name} recorded that you completed {course.label} on {describe_day(day)}."
+            _("{manager} recorded that you completed {course} on {day}.").format(
+                manager=turn.actor.name, course=label, day=on
+            )
         )
         notes = [Notify(worker.id, (tell,), key=f"course:{row_id}:{day.isoformat()}")]
-        recorded = f"{course.label} completed by {worker.name} on {describe_day(day)}"
+        recorded = _("{course} completed by {name} on {day}").format(
+            course=label, name=worker.name, day=on
+        )
         return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes, recorded=recorded)

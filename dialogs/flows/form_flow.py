@@ -74,7 +74,7 @@ class FormFlow:
             payload = FormSubmit(self.name, {self.form(turn).fields[0].name: payload.text})
         if not isinstance(payload, FormSubmit):
             form = prefilled(self.form(turn), state.data.get("values", {}))
-            hint = Say("Fill in the form below (or type cancel).", Tone.WARNING)
+            hint = Say(_("Fill in the form below (or type cancel)."), Tone.WARNING)
             return Outcome(replies=[hint, form], state=state)
         checked = check_form(
             self.form(turn),
@@ -122,9 +122,9 @@ class FormFlow:
             return None
         return Card(
             title=_("{title}: check the dates").format(title=_(self.title)),
-            subtitle="Confirm to save, or Change to correct them.",
-            sections=(CardSection("Check the date", tuple(said)),),
-            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+            subtitle=_("Confirm to save, or Change to correct them."),
+            sections=(CardSection(_("Check the date"), tuple(said)),),
+            actions=(Option("confirm", _("Confirm")), Option("edit", _("Change"))),
         ), read
 
     async def _confirming(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
@@ -132,7 +132,7 @@ class FormFlow:
         reopens the form as filled in."""
         values: dict[str, str] = dict(state.data.get("values", {}))
         said = payload.text.strip().lower() if isinstance(payload, Text) else ""
-        if payload == Choice("confirm") or said in {"yes", "y", "confirm"}:
+        if payload == Choice("confirm") or said in {"yes", "y", "confirm", "ie", "cadarnhau"}:
             read = state.data.get("read", {})
             saved = (
                 values | {k: str(v) for k, v in read.items()} if isinstance(read, dict) else values
@@ -147,7 +147,7 @@ class FormFlow:
         if payload == Choice("edit"):
             form = prefilled(self.form(turn), values)
             return Outcome(replies=[form], state=FlowState(self.name, "form", state.data))
-        prompt = "Use Confirm or Change on the card above, or type cancel."
+        prompt = _("Use Confirm or Change on the card above, or type cancel.")
         return Outcome(replies=[Say(prompt, Tone.WARNING)], state=state)
 
 
@@ -157,10 +157,11 @@ class ManagerRecordFlow(FormFlow):
     manages nobody is told who does before any form (a form they could not complete is not
     offered); a worker named who is not theirs is refused on the form's first sight."""
 
-    what: str  # what the flow records, in the plural: "over-cap allocations"
+    what: str  # what the flow records, in the plural: "over-cap allocations" (marked with N_)
 
     async def prefill(self, turn: Turn, argument: str) -> dict[str, str]:
-        return {"person": argument, "start": "today"} if argument else {"start": "today"}
+        today = _("today")
+        return {"person": argument, "start": today} if argument else {"start": today}
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
         directory = turn.ports.directory
@@ -172,7 +173,7 @@ class ManagerRecordFlow(FormFlow):
         values = await self.prefill(turn, argument)
         form = prefilled(self.form(turn), values)
         if values.get("person"):
-            _, refused = await self.managed_worker(turn, values["person"])
+            _worker, refused = await self.managed_worker(turn, values["person"])
             for name, error in refused.items():
                 form = with_error(form, name, error)
         return Outcome(replies=[form], state=FlowState(self.name, "form", {"values": values}))
@@ -186,8 +187,12 @@ class ManagerRecordFlow(FormFlow):
             manager = await directory.staff(manager_id) if manager_id else None
             if manager is not None and manager.id != turn.actor.id and manager.name not in names:
                 names.append(manager.name)
-        ask = f" Ask {' or '.join(names)}." if names else ""
-        return f"Only a worker's managers record {self.what}, and nobody here reports to you.{ask}"
+        text = _("Only a worker's managers record {what}, and nobody here reports to you.").format(
+            what=_(self.what)
+        )
+        if names:
+            text += " " + _("Ask {names}.").format(names=_(" or ").join(names))
+        return text
 
     async def managed_worker(
         self, turn: Turn, typed: str
@@ -198,5 +203,9 @@ class ManagerRecordFlow(FormFlow):
         if worker is None:
             return None, {"person": problem}
         if await relation_to(turn, worker) not in (Relation.LINE_MANAGER, Relation.TEAM_MANAGER):
-            return None, {"person": f"Only {worker.first_name}'s managers can record this."}
+            return None, {
+                "person": _("Only {name}'s managers can record this.").format(
+                    name=worker.first_name
+                )
+            }
         return worker, {}

@@ -34,20 +34,27 @@ class InformalFlow(FormFlow):
         return AskForm(
             form_id=self.name,
             title=_(self.title),
-            intro="Kept on the staff member's supervision file; not counted as formal supervision.",
+            intro=_(
+                "Kept on the staff member's supervision file; not counted as formal supervision."
+            ),
             fields=(
-                field("person", "With whom", help="Name or email of the staff member"),
+                field("person", _("With whom"), help=_("Name or email of the staff member")),
                 field(
                     "when",
-                    "When",
+                    _("When"),
                     FieldKind.DATETIME,
-                    value="today",
-                    help="e.g. today 11:30, yesterday 4pm or Mon 11:30",
+                    value=_("today"),
+                    help=_("e.g. today 11:30, yesterday 4pm or Mon 11:30"),
                 ),
-                field("discussed", "What was discussed", FieldKind.TEXTAREA, max_length=LONG_TEXT),
+                field(
+                    "discussed",
+                    _("What was discussed"),
+                    FieldKind.TEXTAREA,
+                    max_length=LONG_TEXT,
+                ),
                 field(
                     "decided",
-                    "What was decided",
+                    _("What was decided"),
                     FieldKind.TEXTAREA,
                     required=False,
                     max_length=LONG_TEXT,
@@ -66,7 +73,7 @@ class InformalFlow(FormFlow):
         if person is None:
             return None, {"person": problem}
         if person.id == turn.actor.id:
-            return None, {"person": "Informal supervision is with someone else: name them."}
+            return None, {"person": _("Informal supervision is with someone else: name them.")}
         pair = await parties(turn, person, N_("record informal supervision"))
         if isinstance(pair, str):
             return None, {"person": pair}
@@ -78,16 +85,17 @@ class InformalFlow(FormFlow):
             return refused
         occurred = when_value(values, "when", turn)
         if occurred > turn.now:
-            return {"when": "That has not happened yet: informal supervision is recorded after."}
+            return {"when": _("That has not happened yet: informal supervision is recorded after.")}
         supervisor, supervisee = pair
         if await turn.ports.notes.informal_at(
             supervisor_id=supervisor.id, supervisee_id=supervisee.id, occurred_at=occurred
         ):
             other = supervisee if supervisor.id == turn.actor.id else supervisor
             return {
-                "when": f"Informal supervision with {other.name} on "
-                f"{describe(occurred, turn.zone)} is already on file. Change the time if this "
-                "was another conversation, or type cancel."
+                "when": _(
+                    "Informal supervision with {name} on {when} is already on file. Change the "
+                    "time if this was another conversation, or type cancel."
+                ).format(name=other.name, when=describe(occurred, turn.zone))
             }
         return {}
 
@@ -96,19 +104,19 @@ class InformalFlow(FormFlow):
         assert pair is not None
         supervisor, supervisee = pair
         facts = [
-            Fact("Supervisor", supervisor.name),
-            Fact("Supervisee", supervisee.name),
-            Fact("When", describe(when_value(values, "when", turn), turn.zone)),
-            Fact("What was discussed", values["discussed"]),
+            Fact(_("Supervisor"), supervisor.name),
+            Fact(_("Supervisee"), supervisee.name),
+            Fact(_("When"), describe(when_value(values, "when", turn), turn.zone)),
+            Fact(_("What was discussed"), values["discussed"]),
         ]
         if values.get("decided"):
-            facts.append(Fact("What was decided", values["decided"]))
-        facts.append(Fact("Recorded by", turn.actor.name))
+            facts.append(Fact(_("What was decided"), values["decided"]))
+        facts.append(Fact(_("Recorded by"), turn.actor.name))
         return Card(
-            title="Informal supervision",
-            subtitle="Check, then confirm to keep it on the supervision file.",
+            title=_("Informal supervision"),
+            subtitle=_("Check, then confirm to keep it on the supervision file."),
             facts=tuple(facts),
-            actions=(Option("confirm", "Confirm"), Option("edit", "Change")),
+            actions=(Option("confirm", _("Confirm")), Option("edit", _("Change"))),
         )
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
@@ -136,5 +144,8 @@ class InformalFlow(FormFlow):
             target_staff_id=supervisee.id,
             detail={"supervisor_id": supervisor.id, "supervisee_id": supervisee.id},
         )
-        recorded = f"informal supervision with {other.name}, {describe(occurred, turn.zone)}"
-        return Outcome(replies=[Say(f"Recorded {recorded}.", Tone.SUCCESS)], recorded=recorded)
+        recorded = _("informal supervision with {name}, {when}").format(
+            name=other.name, when=describe(occurred, turn.zone)
+        )
+        said = _("Recorded {what}.").format(what=recorded)
+        return Outcome(replies=[Say(said, Tone.SUCCESS)], recorded=recorded)

@@ -13,7 +13,7 @@ from typing import ClassVar
 from dialogs.flow import Outcome, Turn
 from dialogs.flows.common import LONG_TEXT, day_value, field, joined_problem, resolve_person
 from dialogs.flows.form_flow import ManagerRecordFlow
-from dialogs.i18n import N_, _
+from dialogs.i18n import N_, _, pack_word
 from dialogs.inputs import AROUND_NOW, Window
 from dialogs.messages import AskForm, FieldKind, Notify, Say, Tone
 from dialogs.when import describe_day
@@ -26,25 +26,31 @@ class OverCapFlow(ManagerRecordFlow):
         "record why a worker is allocated above the caseload cap, who agreed, and until when"
     )
     usage = N_("overcap [person]")
-    what = "over-cap allocations"
+    what = N_("over-cap allocations")
     windows: ClassVar[Mapping[str, Window]] = {"start": AROUND_NOW, "max_end": AROUND_NOW}
 
     def form(self, turn: Turn) -> AskForm:
-        approver = turn.pack.caseload.over_cap.approver_label
+        approver = pack_word(turn.pack, turn.pack.caseload.over_cap.approver_label)
         return AskForm(
             form_id=self.name,
             title=_(self.title),
-            intro=f"Your policy: agreed by the {approver}, with a maximum timescale.",
+            intro=_("Your policy: agreed by the {approver}, with a maximum timescale.").format(
+                approver=approver
+            ),
             fields=(
-                field("person", "Worker", help="Name or email"),
-                field("approver", "Agreed by", help=f"The {approver} who agreed it"),
-                field("reason", "Reason", FieldKind.TEXTAREA, max_length=LONG_TEXT),
-                field("start", "From", FieldKind.DATE, value="today"),
+                field("person", _("Worker"), help=_("Name or email")),
+                field(
+                    "approver",
+                    _("Agreed by"),
+                    help=_("The {approver} who agreed it").format(approver=approver),
+                ),
+                field("reason", _("Reason"), FieldKind.TEXTAREA, max_length=LONG_TEXT),
+                field("start", _("From"), FieldKind.DATE, value=_("today")),
                 field(
                     "max_end",
-                    "Back within the cap by",
+                    _("Back within the cap by"),
                     FieldKind.DATE,
-                    help="The latest date; it will be reviewed in supervision",
+                    help=_("The latest date; it will be reviewed in supervision"),
                 ),
             ),
         )
@@ -57,12 +63,12 @@ class OverCapFlow(ManagerRecordFlow):
         if approver is None:
             return {"approver": problem}
         if not approver.role.is_manager:
-            return {"approver": f"{approver.name} is not a manager."}
+            return {"approver": _("{name} is not a manager.").format(name=approver.name)}
         start, end = day_value(values, "start", turn), day_value(values, "max_end", turn)
-        if joined := joined_problem(worker, start, "From"):
+        if joined := joined_problem(worker, start, _("From")):
             return {"start": joined}
         if end <= start:
-            return {"max_end": "The end date must be after the start date."}
+            return {"max_end": _("The end date must be after the start date.")}
         return {}
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
@@ -86,15 +92,18 @@ class OverCapFlow(ManagerRecordFlow):
             subject_id=str(approval_id),
             target_staff_id=worker.id,
         )
-        text = (
-            f"Recorded: {worker.name} may hold cases above the cap until {describe_day(end)}, "
-            f"agreed by {approver.name}. You will be reminded before that date."
-        )
+        text = _(
+            "Recorded: {name} may hold cases above the cap until {day}, agreed by {approver}. "
+            "You will be reminded before that date."
+        ).format(name=worker.name, day=describe_day(end), approver=approver.name)
         tell = Say(
-            f"{turn.actor.name} recorded that your caseload may be above the cap until "
-            f"{describe_day(end)} (agreed by {approver.name}). Talk to them in supervision if "
-            "this worries you."
+            _(
+                "{manager} recorded that your caseload may be above the cap until {day} (agreed "
+                "by {approver}). Talk to them in supervision if this worries you."
+            ).format(manager=turn.actor.name, day=describe_day(end), approver=approver.name)
         )
         notes = [Notify(worker.id, (tell,), key=f"overcap:{approval_id}")]
-        recorded = f"over-cap approval for {worker.name} until {describe_day(end)}"
+        recorded = _("over-cap approval for {name} until {day}").format(
+            name=worker.name, day=describe_day(end)
+        )
         return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes, recorded=recorded)

@@ -30,11 +30,12 @@ from scoring.explain import points_text
 from scoring.scheme_model import PersonalItem, PersonalUnit
 
 _UNIT = {
-    PersonalUnit.PER_DAY: ("a day", "days", Decimal(31)),  # duty days count per month (000:548)
-    PersonalUnit.PER_HOUR: ("an hour", "hours", Decimal(200)),
-    PersonalUnit.PER_SESSION: ("a session", "sessions", Decimal(100)),
-    PersonalUnit.PER_COMMITMENT: ("a commitment", "commitments", Decimal(20)),
-    PersonalUnit.PER_CASE: ("a case", "cases", Decimal(100)),
+    # duty days count per month (000:548); after a number, Welsh takes the singular noun
+    PersonalUnit.PER_DAY: (N_("a day"), N_("days"), Decimal(31)),
+    PersonalUnit.PER_HOUR: (N_("an hour"), N_("hours"), Decimal(200)),
+    PersonalUnit.PER_SESSION: (N_("a session"), N_("sessions"), Decimal(100)),
+    PersonalUnit.PER_COMMITMENT: (N_("a commitment"), N_("commitments"), Decimal(20)),
+    PersonalUnit.PER_CASE: (N_("a case"), N_("cases"), Decimal(100)),
     PersonalUnit.PER_WORKER: ("", "", Decimal(1)),
 }
 _NUMBER = re.compile(r"\d{1,4}(\.\d{1,2})?")
@@ -59,8 +60,13 @@ def _name(turn: Turn, element_id: str) -> str:
 
 def _label(item: PersonalItem) -> str:
     each = _UNIT[item.unit][0]
-    worth = f"up to {points_text(item.points)}" if item.up_to else points_text(item.points)
-    return f"{item.name}: {worth} points" + (f" {each}" if each else "")
+    points = points_text(item.points)
+    worth = (
+        _("up to {points} points").format(points=points)
+        if item.up_to
+        else _("{points} points").format(points=points)
+    )
+    return f"{item.name}: {worth}" + (f" {_(each)}" if each else "")
 
 
 def _limit_note(turn: Turn, item: PersonalItem, recorded: set[str], counted: set[str]) -> str:
@@ -78,11 +84,11 @@ def _limit_note(turn: Turn, item: PersonalItem, recorded: set[str], counted: set
     ]
     if limit is None or not left_out:
         return ""
-    cited = cite(turn.pack, limit.source) or "your council's scheme"
-    return (
-        f"Note: your council counts at most {limit.max_items} of these elements, the highest "
-        f"first ({cited}), so {', '.join(left_out)} does not count now."
-    )
+    cited = cite(turn.pack, limit.source) or _("your council's scheme")
+    return _(
+        "Note: your council counts at most {count} of these elements, the highest first "
+        "({cited}), so {names} does not count now."
+    ).format(count=limit.max_items, cited=cited, names=", ".join(left_out))
 
 
 def _number(raw: str) -> Decimal | None:
@@ -98,7 +104,7 @@ class PersonalElementFlow(ManagerRecordFlow):
     )
     usage = N_("element [person] | element end [person]")
     menu = False  # typed by managers a few times a month; Teams menus hold 12 commands
-    what = "personal elements of a caseload score"
+    what = N_("personal elements of a caseload score")
     windows: ClassVar[Mapping[str, Window]] = {"start": AROUND_NOW}
 
     def form(self, turn: Turn) -> AskForm:
@@ -106,29 +112,29 @@ class PersonalElementFlow(ManagerRecordFlow):
         return AskForm(
             form_id=self.name,
             title=_(self.title),
-            intro="Your council's scheme counts these besides cases; agree them in supervision.",
+            intro=_("Your council's scheme counts these besides cases; agree them in supervision."),
             fields=(
-                field("person", "Worker", help="Name or email"),
-                field("element", "Element", FieldKind.SELECT, options=options),
+                field("person", _("Worker"), help=_("Name or email")),
+                field("element", _("Element"), FieldKind.SELECT, options=options),
                 field(
                     "quantity",
-                    "How many",
+                    _("How many"),
                     required=False,
-                    help="Days, hours, sessions or commitments; leave empty for one",
+                    help=_("Days, hours, sessions or commitments; leave empty for one"),
                 ),
                 field(
                     "points",
-                    "Agreed points",
+                    _("Agreed points"),
                     required=False,
-                    help="Only for an 'up to' element: the points you agreed",
+                    help=_("Only for an 'up to' element: the points you agreed"),
                 ),
-                field("start", "Counts from", FieldKind.DATE, value="today"),
+                field("start", _("Counts from"), FieldKind.DATE, value=_("today")),
                 field(
                     "end",
-                    "Counts until",
+                    _("Counts until"),
                     FieldKind.DATE,
                     required=False,
-                    help="Duty days count in their month: give its last day. Empty: ongoing",
+                    help=_("Duty days count in their month: give its last day. Empty: ongoing"),
                 ),
             ),
         )
@@ -137,16 +143,18 @@ class PersonalElementFlow(ManagerRecordFlow):
         # "element end Sam Taylor" lists Sam's elements with an End button each; the button
         # comes back as "end:<id>".
         words = argument.split(maxsplit=1)
-        if words and words[0].lower() == "end":
+        if words and words[0].lower() in {"end", "diwedd"}:
             return await self._list(turn, words[1] if len(words) > 1 else "")
         if argument.lower().startswith("end:"):
             return await self._end(turn, parse_id(argument[4:]))
         if not elements(turn):
             text = (
-                "Your council's caseload scheme has no personal elements to record."
+                _("Your council's caseload scheme has no personal elements to record.")
                 if turn.pack.caseload.weighting_scheme
-                else "Your council counts cases rather than weighting them, so there is nothing "
-                "to add to a score."
+                else _(
+                    "Your council counts cases rather than weighting them, so there is nothing "
+                    "to add to a score."
+                )
             )
             return Outcome(replies=[Say(text, Tone.WARNING)])
         return await super().start(turn, argument)
@@ -161,28 +169,31 @@ class PersonalElementFlow(ManagerRecordFlow):
         quantity = _number(values.get("quantity") or "1")
         limit = _UNIT[item.unit][2]
         if quantity is None or quantity <= 0:
-            found["quantity"] = "How many: write a number, such as 3 or 2.5."
+            found["quantity"] = _("How many: write a number, such as 3 or 2.5.")
         elif item.unit is PersonalUnit.PER_WORKER and quantity != 1:
-            found["quantity"] = f"{item.name} counts once; leave How many empty."
+            found["quantity"] = _("{name} counts once; leave How many empty.").format(
+                name=item.name
+            )
         elif quantity > limit:
-            found["quantity"] = f"How many: at most {limit} {_UNIT[item.unit][1]} at a time."
+            found["quantity"] = _("How many: at most {limit} {unit} at a time.").format(
+                limit=limit, unit=_(_UNIT[item.unit][1])
+            )
         raw_points = (values.get("points") or "").strip()
         if raw_points and not item.up_to:
-            found["points"] = (
-                f"Your council's scheme sets {item.name} at {_label(item).split(': ', 1)[1]}; "
-                "leave Agreed points empty."
-            )
+            found["points"] = _(
+                "Your council's scheme sets {name} at {worth}; leave Agreed points empty."
+            ).format(name=item.name, worth=_label(item).split(": ", 1)[1])
         elif raw_points:
             points = _number(raw_points)
             if points is None or not 0 < points <= item.points:
-                found["points"] = (
-                    f"Agreed points: a number above 0 and at most {points_text(item.points)}."
+                found["points"] = _("Agreed points: a number above 0 and at most {points}.").format(
+                    points=points_text(item.points)
                 )
         ends = bool((values.get("end") or "").strip())
-        if joined := joined_problem(worker, day_value(values, "start", turn), "Counts from"):
+        if joined := joined_problem(worker, day_value(values, "start", turn), _("Counts from")):
             found["start"] = joined
         elif ends and day_value(values, "end", turn) < day_value(values, "start", turn):
-            found["end"] = "Counts until: on or after the Counts from date."
+            found["end"] = _("Counts until: on or after the Counts from date.")
         return found
 
     async def save(self, turn: Turn, values: Mapping[str, str]) -> Outcome:
@@ -212,13 +223,30 @@ class PersonalElementFlow(ManagerRecordFlow):
             subject_id=str(element_id),
             target_staff_id=worker.id,
         )
-        what = item.name if quantity == 1 else f"{quantity} {_UNIT[item.unit][1]} of {item.name}"
-        when = f"from {describe_day(start)}" + (f" until {describe_day(end)}" if end else "")
-        replies: list[Say] = [Say(f"Recorded for {worker.name}: {what}, {when}.", Tone.SUCCESS)]
+        what = (
+            item.name
+            if quantity == 1
+            else _("{quantity} {unit} of {name}").format(
+                quantity=quantity, unit=_(_UNIT[item.unit][1]), name=item.name
+            )
+        )
+        when = (
+            _("from {start} until {end}").format(start=describe_day(start), end=describe_day(end))
+            if end
+            else _("from {start}").format(start=describe_day(start))
+        )
+        replies: list[Say] = [
+            Say(
+                _("Recorded for {name}: {what}, {when}.").format(
+                    name=worker.name, what=what, when=when
+                ),
+                Tone.SUCCESS,
+            )
+        ]
         if start <= turn.today and (end is None or turn.today <= end):
             now = await caseload_of(turn, await _as_now(turn, worker))
             if now.score is not None:
-                replies.append(Say(f"Their score is now {points_text(now.score.total)} points."))
+                replies.append(Say(_score_now(now.score.total)))
                 recorded = await turn.ports.facts.personal_elements([worker.id], turn.today)
                 limit = _limit_note(
                     turn,
@@ -229,11 +257,13 @@ class PersonalElementFlow(ManagerRecordFlow):
                 if limit:
                     replies.append(Say(limit, Tone.WARNING))
         tell = Say(
-            f"{turn.actor.name} added {what} to your caseload score, {when}. Ask for your "
-            "caseload score to see it."
+            _(
+                "{manager} added {what} to your caseload score, {when}. Ask for your caseload "
+                "score to see it."
+            ).format(manager=turn.actor.name, what=what, when=when)
         )
         notes = [Notify(worker.id, (tell,), key=f"personal-element:{element_id}")]
-        saved = f"{what} for {worker.name}, {when}"
+        saved = _("{what} for {name}, {when}").format(what=what, name=worker.name, when=when)
         return Outcome(replies=list(replies), notifications=notes, recorded=saved)
 
     async def _list(self, turn: Turn, typed: str) -> Outcome:
@@ -242,19 +272,25 @@ class PersonalElementFlow(ManagerRecordFlow):
             return Outcome(replies=[Say(refused["person"], Tone.WARNING)])
         found = await turn.ports.notes.personal_elements_of(worker.id, turn.today)
         if not found:
-            return Outcome(replies=[Say(f"{worker.name} has no personal elements counting now.")])
+            text = _("{name} has no personal elements counting now.").format(name=worker.name)
+            return Outcome(replies=[Say(text)])
         lines, buttons = [], []
         for element in found:
             name = _name(turn, element.element)
-            until = f" until {describe_day(element.end)}" if element.end else ", ongoing"
-            lines.append(
-                f"{name} × {element.quantity:g}: from {describe_day(element.start)}{until}"
+            start = describe_day(element.start)
+            when = (
+                _("from {start} until {end}").format(start=start, end=describe_day(element.end))
+                if element.end
+                else _("from {start}, ongoing").format(start=start)
             )
-            buttons.append(Option(f"start:{self.name}:end:{element.id}", f"End {name}"))
+            lines.append(f"{name} × {element.quantity:g}: {when}")
+            buttons.append(
+                Option(f"start:{self.name}:end:{element.id}", _("End {name}").format(name=name))
+            )
         card = Card(
-            title=f"Personal elements: {worker.name}",
-            subtitle="Ending one stops it counting from today.",
-            sections=(CardSection("Counting now or later", tuple(lines)),),
+            title=_("Personal elements: {name}").format(name=worker.name),
+            subtitle=_("Ending one stops it counting from today."),
+            sections=(CardSection(_("Counting now or later"), tuple(lines)),),
             actions=tuple(buttons),
         )
         return Outcome(replies=[card])
@@ -263,13 +299,13 @@ class PersonalElementFlow(ManagerRecordFlow):
         element = await turn.ports.notes.personal_element_by_id(element_id) if element_id else None
         worker = await turn.ports.directory.staff(element.staff_id) if element else None
         if element is None or worker is None:
-            return Outcome(replies=[Say("That element is no longer recorded.", Tone.WARNING)])
+            return Outcome(replies=[Say(_("That element is no longer recorded."), Tone.WARNING)])
         _ok, refused = await self.managed_worker(turn, str(worker.id))
         if refused:
             return Outcome(replies=[Say(refused["person"], Tone.WARNING)])
         last_day = turn.today - timedelta(days=1)
         if element.end is not None and element.end <= last_day:
-            return Outcome(replies=[Say("That element had already ended.")])
+            return Outcome(replies=[Say(_("That element had already ended."))])
         await turn.ports.notes.end_personal_element(element.id, last_day)
         await turn.ports.audit.record(
             actor_id=turn.actor.id,
@@ -281,14 +317,27 @@ class PersonalElementFlow(ManagerRecordFlow):
         )
         name = _name(turn, element.element)
         replies = [
-            Say(f"Ended: {name} no longer counts for {worker.name} from today.", Tone.SUCCESS)
+            Say(
+                _("Ended: {name} no longer counts for {worker} from today.").format(
+                    name=name, worker=worker.name
+                ),
+                Tone.SUCCESS,
+            )
         ]
         now = await caseload_of(turn, await _as_now(turn, worker))
         if now.score is not None:
-            replies.append(Say(f"Their score is now {points_text(now.score.total)} points."))
-        tell = Say(f"{turn.actor.name} ended {name} on your caseload score from today.")
+            replies.append(Say(_score_now(now.score.total)))
+        tell = Say(
+            _("{manager} ended {name} on your caseload score from today.").format(
+                manager=turn.actor.name, name=name
+            )
+        )
         notes = [Notify(worker.id, (tell,), key=f"personal-element-end:{element.id}")]
         return Outcome(replies=list(replies), notifications=notes)
+
+
+def _score_now(total: Decimal) -> str:
+    return _("Their score is now {points} points.").format(points=points_text(total))
 
 
 async def _as_now(turn: Turn, worker: StaffView) -> StaffView:

@@ -16,6 +16,7 @@ from typing import Any
 from dialogs.agenda import agenda_actions, agenda_cases, caseload_text
 from dialogs.flow import Turn
 from dialogs.flows.record_plan import RecordPlan
+from dialogs.i18n import _, pack_word
 from dialogs.scores import caseload_of
 from dialogs.views import SessionView
 
@@ -32,7 +33,7 @@ async def prefill(turn: Turn, plan: RecordPlan, session: SessionView, data: dict
         supervisee = await turn.ports.directory.staff(staff_id)
         if supervisee is None:
             continue
-        _, cases = await agenda_cases(turn, on, supervisee)
+        _section, cases = await agenda_cases(turn, on, supervisee)
         for case, text in cases:
             listed.setdefault(case.reference, text)
         whose = f"{supervisee.name}: " if several else ""
@@ -53,13 +54,15 @@ async def prefill(turn: Turn, plan: RecordPlan, session: SessionView, data: dict
     for section in general:
         if texts.get(section.id):
             data["sections"][section.id] = "\n".join(texts[section.id])
-            filled.append(section.title)
-    chosen = [ref for ref, _, _ in data["case_options"] if ref in listed]
+            filled.append(pack_word(turn.pack, section.title))
+    chosen = [ref for ref, *_rest in data["case_options"] if ref in listed]
     if chosen:
         data["cases"] = chosen
-        filled.append(f"the cases discussed ({', '.join(chosen)})")
+        filled.append(_("the cases discussed ({cases})").format(cases=", ".join(chosen)))
         for ref in chosen:
             for section in per_case:
                 note = listed[ref][:1].upper() + listed[ref][1:]
-                data["case_notes"].setdefault(ref, {})[section.id] = f"From the agenda: {note}."
+                data["case_notes"].setdefault(ref, {})[section.id] = _(
+                    "From the agenda: {note}."
+                ).format(note=note)
     return "; ".join(filled)

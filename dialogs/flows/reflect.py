@@ -11,7 +11,7 @@ again after a new answer, and their answer audited.
 from __future__ import annotations
 
 from dialogs.flow import FlowState, Outcome, Turn
-from dialogs.i18n import N_
+from dialogs.i18n import N_, _, pack_word
 from dialogs.inputs import parse_id
 from dialogs.messages import Card, Option, Payload, Say, Text, Tone
 from dialogs.when import describe
@@ -29,7 +29,7 @@ class ReflectFlow:
     listed = False  # started from the button on the day-before prompt
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
-        answer, _, rest = argument.partition(":")
+        answer, _sep, rest = argument.partition(":")
         if answer in (_SHARE, _KEEP):
             return await self._consent(turn, answer == _SHARE, parse_id(rest))
         reflection = turn.pack.reflection
@@ -44,21 +44,27 @@ class ReflectFlow:
             return Outcome(
                 replies=[
                     Say(
-                        "There is no booked supervision of yours to reflect on from that button. "
-                        "'agenda' shows your next one.",
+                        _(
+                            "There is no booked supervision of yours to reflect on from that "
+                            "button. 'agenda' shows your next one."
+                        ),
                         Tone.WARNING,
                     )
                 ]
             )
         earlier = await turn.ports.sessions.reflection(session.id, turn.actor.id)
-        lines = [f"Before your supervision on {describe(session.start, turn.zone)}:"]
-        lines += [f"• {question}" for question in reflection.questions]
+        lines = [
+            _("Before your supervision on {when}:").format(when=describe(session.start, turn.zone))
+        ]
+        lines += [f"• {pack_word(turn.pack, question)}" for question in reflection.questions]
         lines.append(
-            "Type your thoughts in one message (optional; your supervisor will see them on the "
-            "agenda), or 'cancel'."
+            _(
+                "Type your thoughts in one message (optional; your supervisor will see them on "
+                "the agenda), or 'cancel'."
+            )
         )
         if earlier:
-            lines.append("What you type replaces what you wrote before.")
+            lines.append(_("What you type replaces what you wrote before."))
         return Outcome(
             replies=[Say("\n".join(lines))],
             state=FlowState(self.name, "answer", {"session": session.id}),
@@ -67,7 +73,7 @@ class ReflectFlow:
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         if not isinstance(payload, Text) or not payload.text.strip():
             return Outcome(
-                replies=[Say("Type your reflection in one message, or 'cancel'.", Tone.WARNING)],
+                replies=[Say(_("Type your reflection in one message, or 'cancel'."), Tone.WARNING)],
                 state=state,
             )
         text = payload.text.strip()
@@ -75,8 +81,10 @@ class ReflectFlow:
             return Outcome(
                 replies=[
                     Say(
-                        f"That is {len(text)} characters; a reflection can be up to {LONGEST}. "
-                        "Shorten it and send it again (nothing was saved yet).",
+                        _(
+                            "That is {count} characters; a reflection can be up to {most}. "
+                            "Shorten it and send it again (nothing was saved yet)."
+                        ).format(count=len(text), most=LONGEST),
                         Tone.WARNING,
                     )
                 ],
@@ -84,32 +92,31 @@ class ReflectFlow:
             )
         session = await turn.ports.sessions.get(int(state.data["session"]))
         if session is None or turn.actor.id not in session.supervisee_ids:
-            return Outcome(replies=[Say("That supervision is no longer booked.", Tone.WARNING)])
+            return Outcome(replies=[Say(_("That supervision is no longer booked."), Tone.WARNING)])
+        saved = _("Saved: it is on the agenda for you and your supervisor.")
+        recorded = _("your reflection before supervision")
         await turn.ports.sessions.save_reflection(session.id, turn.actor.id, text, turn.now)
         if not any(
             s.from_agenda == "reflection" for t in turn.pack.templates for s in t.sections
         ):  # the pack's record has no place for it: nothing to ask
-            return Outcome(
-                replies=[
-                    Say("Saved: it is on the agenda for you and your supervisor.", Tone.SUCCESS)
-                ],
-                recorded="your reflection before supervision",
-            )
+            return Outcome(replies=[Say(saved, Tone.SUCCESS)], recorded=recorded)
         # Item 4: copied into the record only if they say so; until then, and by default, no.
         return Outcome(
             replies=[
-                Say("Saved: it is on the agenda for you and your supervisor.", Tone.SUCCESS),
+                Say(saved, Tone.SUCCESS),
                 Card(
-                    title="Into the record?",
-                    subtitle="May your supervisor copy it into the record of this supervision? "
-                    "Until you say yes, it stays on the agenda only.",
+                    title=_("Into the record?"),
+                    subtitle=_(
+                        "May your supervisor copy it into the record of this supervision? "
+                        "Until you say yes, it stays on the agenda only."
+                    ),
                     actions=(
-                        Option(f"start:reflect:{_SHARE}:{session.id}", "Yes, copy it"),
-                        Option(f"start:reflect:{_KEEP}:{session.id}", "No, the agenda only"),
+                        Option(f"start:reflect:{_SHARE}:{session.id}", _("Yes, copy it")),
+                        Option(f"start:reflect:{_KEEP}:{session.id}", _("No, the agenda only")),
                     ),
                 ),
             ],
-            recorded="your reflection before supervision",
+            recorded=recorded,
         )
 
     async def _consent(self, turn: Turn, agreed: bool, session_id: int | None) -> Outcome:
@@ -123,7 +130,9 @@ class ReflectFlow:
             )
         ):
             return Outcome(
-                replies=[Say("There is no reflection of yours for that supervision.", Tone.WARNING)]
+                replies=[
+                    Say(_("There is no reflection of yours for that supervision."), Tone.WARNING)
+                ]
             )
         await turn.ports.audit.record(
             actor_id=turn.actor.id,
@@ -134,8 +143,8 @@ class ReflectFlow:
             detail={"event": "copy to record agreed" if agreed else "copy to record refused"},
         )
         said = (
-            "Your supervisor may copy it into the record."
+            _("Your supervisor may copy it into the record.")
             if agreed
-            else "It stays on the agenda only: it is not copied into the record."
+            else _("It stays on the agenda only: it is not copied into the record.")
         )
         return Outcome(replies=[Say(said, Tone.SUCCESS)])

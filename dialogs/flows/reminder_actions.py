@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dialogs.flow import FlowState, Outcome, Turn
-from dialogs.i18n import N_
+from dialogs.i18n import N_, _
 from dialogs.inputs import parse_id
 from dialogs.messages import AskChoice, Choice, Option, Payload, Say, Tone
 from dialogs.when import describe, describe_day
@@ -24,14 +24,15 @@ class SnoozeFlow:
     listed = False  # started from a reminder's buttons, not typed
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
-        kind, _, days_text = argument.partition(":")
+        kind, _sep, days_text = argument.partition(":")
         days = parse_id(days_text)
         if not kind or len(kind) > _KIND_LENGTH or days not in SNOOZE_DAYS:
-            return Outcome(replies=[Say("Use the Snooze buttons on a reminder.", Tone.WARNING)])
+            return Outcome(replies=[Say(_("Use the Snooze buttons on a reminder."), Tone.WARNING)])
         until = turn.today + timedelta(days=days - 1)
         await turn.ports.notes.snooze(staff_id=turn.actor.id, kind=kind, until=until)
         again = describe_day(until + timedelta(days=1))
-        return Outcome(replies=[Say(f"Snoozed: I'll remind you again on {again}.", Tone.SUCCESS)])
+        text = _("Snoozed: I'll remind you again on {day}.").format(day=again)
+        return Outcome(replies=[Say(text, Tone.SUCCESS)])
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         return Outcome()
@@ -53,12 +54,12 @@ class HeldFlow:
         ]
         if not past:
             return Outcome(
-                replies=[Say("There is no past booked session to mark as held. Book one first.")]
+                replies=[Say(_("There is no past booked session to mark as held. Book one first."))]
             )
         options = tuple(
             Option(str(s.id), describe(s.start, turn.zone)) for s in reversed(past[-10:])
         )
-        ask = AskChoice("Which supervision took place?", options)
+        ask = AskChoice(_("Which supervision took place?"), options)
         ids = [s.id for s in past]
         return Outcome(replies=[ask], state=FlowState(self.name, "choose", {"ids": ids}))
 
@@ -66,10 +67,10 @@ class HeldFlow:
         session_id = parse_id(payload.value) if isinstance(payload, Choice) else None
         if session_id is None:
             return Outcome(
-                replies=[Say("Pick one of the sessions above.", Tone.WARNING)], state=state
+                replies=[Say(_("Pick one of the sessions above."), Tone.WARNING)], state=state
             )
         if session_id not in state.data.get("ids", []):
-            return Outcome(replies=[Say("That is not one of your sessions.", Tone.WARNING)])
+            return Outcome(replies=[Say(_("That is not one of your sessions."), Tone.WARNING)])
         await turn.ports.sessions.mark_held(session_id)
         await turn.ports.audit.record(
             actor_id=turn.actor.id,
@@ -80,6 +81,7 @@ class HeldFlow:
             detail={"status": "held"},
         )
         reply = Say(
-            "Marked as held. The record is now due: type 'record' to write it up.", Tone.SUCCESS
+            _("Marked as held. The record is now due: type 'record' to write it up."),
+            Tone.SUCCESS,
         )
-        return Outcome(replies=[reply], recorded="the supervision marked as held")
+        return Outcome(replies=[reply], recorded=_("the supervision marked as held"))

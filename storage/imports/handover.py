@@ -18,10 +18,12 @@ from dialogs.handover import (
     CASES_LISTED,
     LOOKAHEAD_DAYS,
     Handover,
+    case_due_line,
     confirm_card,
     handover_card,
     leaver_card,
 )
+from dialogs.i18n import _, category_label, choose, use_language
 from dialogs.messages import Say
 from dialogs.serialise import to_dict
 from dialogs.when import describe_day
@@ -72,14 +74,15 @@ async def _cases_due(
     for item in due[:CASES_LISTED]:
         assert item.due is not None
         assert item.case_reference is not None
-        label = category[item.case_reference].value.replace("_", " ").upper()
-        when = (
-            f"overdue since {describe_day(item.due)}"
-            if item.due < today
-            else f"due {describe_day(item.due)}"
-        )
-        lines.append(f"{item.case_reference} ({label}): {when}")
+        label = category_label(pack, category[item.case_reference].value)
+        lines.append(case_due_line(item.case_reference, label, item.due, today))
     return lines, max(0, len(due) - CASES_LISTED)
+
+
+async def _language_of(session: AsyncSession, pack: Pack, staff_id: int) -> str:
+    """The language a person is written to: their choice, else their council's default."""
+    person = await session.get(Staff, staff_id)
+    return choose(person.language if person else None, None, pack.language.default)
 
 
 async def _summary(
@@ -110,7 +113,7 @@ async def _summary(
     person = await session.get(Staff, staff_id)
     previous = await session.get(Staff, previous_id) if previous_id else None
     manager = await session.get(Staff, new_id)
-    name = person.name if person else "a supervisee"
+    name = person.name if person else _("a supervisee")
     cases, more = await _cases_due(session, pack, staff_id, today)
     last = records[-1] if records else None
     handover = Handover(
@@ -119,7 +122,7 @@ async def _summary(
         previous_id=previous_id,
         previous=previous.name if previous else None,
         new_id=new_id,
-        new=manager.name if manager else "the new line manager",
+        new=manager.name if manager else _("the new line manager"),
         open_actions=list(open_actions),
         cases_due=cases,
         cases_more=more,
@@ -161,13 +164,17 @@ async def tell_new_managers(
     audit = SqlAudit(session, lambda: now)
     rows += await _tell_of_leavers(session, pack, report, today, now, audit)
     for staff_id, previous_id, new_id in report.manager_changes:
-        handover, records = await _summary(session, pack, staff_id, previous_id, new_id, today)
-        replies = [to_dict(Say(handover.passed))] if handover.passed else []
-        replies.append(to_dict(handover_card(handover, today)))
+        # Each manager's message in their own language (issue 28): their choice, else the
+        # council's default.
+        with use_language(await _language_of(session, pack, new_id)):
+            handover, records = await _summary(session, pack, staff_id, previous_id, new_id, today)
+            replies = [to_dict(Say(handover.passed))] if handover.passed else []
+            replies.append(to_dict(handover_card(handover, today)))
         key = f"handover:{staff_id}:{new_id}:{today.isoformat()}"
         told = [(new_id, key, "handover", {"replies": replies})]
         if previous_id is not None and previous_id != new_id:
-            ask = {"replies": [to_dict(confirm_card(handover))]}
+            with use_language(await _language_of(session, pack, previous_id)):
+                ask = {"replies": [to_dict(confirm_card(handover))]}
             told.append((previous_id, f"{key}:confirm", "handover_confirm", ask))
         # What the old manager's button is checked against (dialogs.flows.handover).
         await audit.record(
@@ -225,8 +232,9 @@ async def _tell_of_leavers(
                 "recorded to hand their children and actions over to"
             )
             continue
-        handover, _ = await _summary(session, pack, staff_id, None, manager_id, today)
-        card = leaver_card(handover, leaving, today)
+        with use_language(await _language_of(session, pack, manager_id)):
+            handover, _records = await _summary(session, pack, staff_id, None, manager_id, today)
+            card = leaver_card(handover, leaving, today)
         key = f"handover:leaves:{staff_id}:{leaving.isoformat()}"
         told.append((manager_id, key, {"replies": [to_dict(card)]}))
         await audit.record(

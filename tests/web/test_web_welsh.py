@@ -15,13 +15,16 @@ import pytest
 from aiohttp.test_utils import TestServer
 from demo_data import build_demo
 from icalendar import Calendar
+from sqlmodel import select
 from test_web_api import API, form_values, get, ids, post, send
 from web_helpers import DEMO_DAY, demo_clock, playground_settings, sqlite_url
 from welsh_check import assert_welsh, texts
 
 from bot.app import create_app
+from bot.keys import ENGINE
 from policy.packs import builtin_pack
-from storage.db import create_engine
+from storage.db import create_engine, session_factory
+from storage.models import RecordAction
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,10 @@ async def powys(powys_template: Path, tmp_path: Path) -> AsyncIterator[TestServe
 async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: TestServer) -> None:
     people = await ids(powys)
     sam, priya = people["Sam Taylor"], people["Priya Shah"]
-    names = set(people)
+    async with session_factory(powys.app[ENGINE])() as session:
+        # What people wrote (an action on the agenda) is theirs, in whichever language they wrote.
+        written = set((await session.exec(select(RecordAction.description))).all())
+    names = set(people) | written
     pack = builtin_pack("powys")
     english_pack_words = set(pack.language.welsh)
 
@@ -114,9 +120,17 @@ async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: Tes
         for m in inbox["messages"]
         if m["replies"][0].get("title") == "Goruchwyliaeth wedi'i threfnu"
     ]
-    # The booking notice itself; the agenda that comes with it (issue 27) is not in Welsh yet
-    # (docs/welsh.md lists what is not).
-    welsh(notice["replies"][:1])
+    # The booking notice, and the agenda that comes with it (issue 27): booked for tomorrow,
+    # the day-before agenda is sent at once, apart from the notice.
+    welsh(notice["replies"])
+    agendas = [
+        m["replies"]
+        for m in inbox["messages"]
+        if m["replies"][0].get("title") == "Agenda ar gyfer eich goruchwyliaeth"
+    ]
+    assert agendas
+    for agenda in agendas:
+        welsh(agenda)
 
     # Moving or cancelling it is asked in Welsh too.
     asked = welsh(await send(powys, priya, command={"name": "rearrange", "argument": "Sam Taylor"}))
