@@ -62,6 +62,7 @@ PARTS = (
     ("scheduling.reminders", "destinations_of"),
     ("scheduling.reminders", "sealed"),
     ("scheduling.reminders", "enqueue_many"),
+    ("scheduling.agenda", "read_ahead"),
     ("scheduling.agenda", "agenda_card"),
     ("scheduling.agenda", "destinations_of"),
     ("scheduling.agenda", "sealed"),

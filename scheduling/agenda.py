@@ -30,6 +30,7 @@ from scheduling.reminders import ROWS_PER_WRITE
 from storage.db import session_factory
 from storage.models import SupervisionSession
 from storage.outbox import Queued, destinations_of, enqueue_many, sealed
+from storage.repositories.prepared import prepare, read_ahead
 from storage.unit_of_work import unit_of_work_factory
 
 
@@ -64,6 +65,22 @@ async def send_agendas(
     queued: list[Queued] = []
     unit_of_work = unit_of_work_factory(database, packs)
     async with unit_of_work() as unit:
+        # Issue 18: what every agenda below reads, for all of tomorrow's supervisees at once
+        # (a few statements for the council, not a dozen for each); the cards are drawn by the
+        # chat's own functions, which find the answers already read.
+        caps = pack.count_caps()
+        reads = await read_ahead(
+            unit.session,
+            session_ids,
+            today,
+            teams=caps is not None and caps.needs_team_caseload,
+        )
+        prepare(unit, reads)
+        everyone = sorted(
+            {v.supervisor_id for v in reads.sessions.values()}
+            | {who for v in reads.sessions.values() for who in v.supervisee_ids}
+        )
+        reach = await destinations_of(unit.session, everyone)
         for session_id in session_ids:
             booked = await unit.sessions.get(session_id)
             if booked is None:
@@ -79,7 +96,6 @@ async def send_agendas(
                     supervisee_id: {"replies": [to_dict(card)]},
                 }
                 readers = sorted({booked.supervisor_id, supervisee_id})
-                reach = await destinations_of(unit.session, readers)
                 queued += [
                     Queued(
                         f"{agenda_key(booked.id, supervisee_id, reader, tomorrow)}:{platform}",
