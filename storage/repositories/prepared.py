@@ -6,7 +6,7 @@ hundreds of statements, a dozen for each supervisee. `read_ahead` reads what tho
 ask, for every supervision of a day and all its supervisees, in about twenty statements for the
 whole council, and `prepare` gives a unit of work repositories that answer from those reads.
 Each answer equals what the SQL repository would have read for that one person (the same
-statements' rows, split by person; `tests/scheduling/test_scheduling_agenda_sets.py` compares
+statements' rows, split by person; `tests/scheduling/test_scheduling_set_based.py` compares
 them); a question about anyone or anything not read ahead is read as before.
 """
 

@@ -1,9 +1,14 @@
-"""The day-before agendas read set-based (issue 18, fifth session): the scheduler reads what every
-agenda of a council needs in a few statements, then draws the cards with the chat's own functions.
-The messages must be the very ones the chat's ports give one person at a time, byte for byte, in
-two councils at once (Lambeth: children due case supervision, caps a share of the team's
-caseload; Derbyshire: cases to review, a weighting scheme with personal elements and key dates),
-on every day of three weeks."""
+"""The day's first tick read set-based (issue 18, fifth session).
+
+The day-before agendas: the scheduler reads what every agenda of a council needs in a few
+statements, then draws the cards with the chat's own functions. The messages must be the very ones
+the chat's ports give one person at a time, byte for byte, in two councils at once (Lambeth:
+children due case supervision, caps a share of the team's caseload; Derbyshire: cases to review,
+a weighting scheme with personal elements and key dates), on every day of three weeks.
+
+The reminders: everyone due a reminder in a council is read together, not twenty at a time; the
+messages queued and the obligations moved on are the same as when each person is read alone.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from testing_keys import TEST_RECORD_KEY
 
+import scheduling.reminders
 from bot.commands.demo import demo_template, review_templates
 from dialogs.agenda import agenda_card, agenda_key, for_supervisor, reflect_key, reflection_card
 from dialogs.flow import Turn
@@ -32,7 +38,8 @@ from policy.packs import Pack, builtin_pack, builtin_pack_ids
 from policy.vocabulary import SessionStatus
 from scheduling.actions import send_at
 from scheduling.agenda import send_agendas
-from scheduling.obligations import Stats
+from scheduling.obligations import Stats, refresh
+from scheduling.reminders import plan_reminders
 from storage import crypto
 from storage.db import create_engine, session_factory
 from storage.demo import seed_demo
@@ -40,6 +47,7 @@ from storage.migrate import upgrade
 from storage.models import (
     Case,
     CaseAllocation,
+    Obligation,
     Organisation,
     OutboxMessage,
     PersonalElement,
@@ -373,3 +381,83 @@ async def test_for_each_gives_each_person_what_they_read_alone(database: AsyncEn
 
 def _by_id(inputs: PolicyInputs) -> PolicyInputs:
     return replace(inputs, sessions=tuple(sorted(inputs.sessions, key=lambda s: s.id)))
+
+
+async def _primed(seeded: Path, folder: Path) -> AsyncEngine:
+    """A copy of the two councils with everyone's obligations computed (as the tick before),
+    each to be looked at today (most of the demo's people, rather than the 17 due a reminder)."""
+    _, engine = copy_of(seeded, folder)
+    for org, pack in await _councils(engine):
+        await refresh(engine, org, pack, TODAY, Stats())
+    async with engine.begin() as connection:
+        await connection.execute(update(Obligation).values(next_plan=TODAY))
+    return engine
+
+
+async def _planned(database: AsyncEngine) -> list[tuple[int, str]]:
+    async with database.connect() as connection:
+        rows = (await connection.execute(select(Obligation.id, Obligation.next_plan))).all()
+    return sorted((int(i), str(day)) for i, day in rows)
+
+
+async def test_reminders_read_together_are_the_ones_read_one_person_at_a_time(
+    seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "together").mkdir()
+    alone = await _primed(seeded, tmp_path / "alone")
+    together = await _primed(seeded, tmp_path / "together")
+    statements: list[str] = []
+    event.listen(
+        together.sync_engine, "before_cursor_execute", lambda *a: statements.append(str(a[2]))
+    )
+    try:
+        now = datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
+        for org, pack in await _councils(together):
+            monkeypatch.setattr(scheduling.reminders, "PEOPLE_PER_READ", 1)
+            one = await plan_reminders(alone, org, pack, now, TODAY, Stats())
+            monkeypatch.undo()
+            statements.clear()
+            stats = Stats()
+            added = await plan_reminders(together, org, pack, now, TODAY, stats)
+            assert added, "the demo has reminders due on its Monday"
+            assert added == one
+            reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+            # Issue 18: the due obligations, then the people's staff rows, absences, snoozes
+            # and chats: one statement each for the council, not four for every twenty people.
+            assert stats.planned > 20, stats.planned
+            assert len(reads) <= 5, reads
+        assert await _queued(together, 0) == await _queued(alone, 0)
+        assert await _planned(together) == await _planned(alone)
+    finally:
+        await alone.dispose()
+        await together.dispose()
+
+
+async def test_reminder_writes_stay_small_however_many_are_read_together(
+    database: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18 (no write over 50 ms): reading everyone together does not make the writes
+    bigger: at most ROWS_PER_WRITE outbox rows and IDS_PER_UPDATE obligations to a transaction."""
+    monkeypatch.setattr(scheduling.reminders, "ROWS_PER_WRITE", 2)
+    monkeypatch.setattr(scheduling.reminders, "IDS_PER_UPDATE", 3)
+    updates: list[int] = []
+
+    def seen(_c: Any, _k: Any, text: str, parameters: Any, *_: Any) -> None:
+        if text.lstrip().upper().startswith("UPDATE OBLIGATION"):
+            updates.append(len(parameters) - 1)  # the ids, and the new day
+
+    event.listen(database.sync_engine, "before_cursor_execute", seen)
+    now = datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
+    for org, pack in await _councils(database):
+        await refresh(database, org, pack, TODAY, Stats())
+        before = len(await _queued(database, 0))
+        updates.clear()
+        stats = Stats()
+        added = await plan_reminders(database, org, pack, now, TODAY, stats)
+        assert added == len(await _queued(database, 0)) - before
+        assert added > 4
+        moved = sum(updates)
+        assert stats.writes == -(-added // 2) + len(updates), (stats.writes, added, updates)
+        assert max(updates) <= 3
+        assert moved > 3
