@@ -69,37 +69,42 @@ Row = tuple[str, str, str, str, str, Any]
 
 
 def _two_councils(path: Path) -> Path:
-    """Lambeth's and Derbyshire's demo councils in one database, with what the demo lacks: an
-    answered reflection, personal elements (one ended, one to come), a case's key dates and an
-    overdue action."""
+    """Lambeth's and Derbyshire's demo councils in one SQLite file (seed_two_councils)."""
     url = f"sqlite+aiosqlite:///{path}"
     crypto.configure(TEST_RECORD_KEY)
 
     async def build() -> None:
         await upgrade(url)
         engine = create_engine(url)
-        for pack_id in COUNCILS:
-            pack = builtin_pack(pack_id)
-            session_type, template = demo_template(pack)
-            await seed_demo(
-                engine,
-                TODAY,
-                pack_id=pack_id,
-                session_type=session_type,
-                template=template,
-                reviews=review_templates(pack),
-            )
-            async with engine.begin() as connection:  # the demo's slug is taken once
-                await connection.execute(
-                    update(Organisation)
-                    .where(col(Organisation.slug) == "demo")
-                    .values(slug=f"demo-{pack_id}")
-                )
-        await _extras(engine)
+        await seed_two_councils(engine)
         await engine.dispose()
 
     asyncio.run(build())
     return path
+
+
+async def seed_two_councils(engine: AsyncEngine) -> None:
+    """Lambeth's and Derbyshire's demo councils in one database, with what the demo lacks: an
+    answered reflection, personal elements (one ended, one to come), a case's key dates and an
+    overdue action."""
+    for pack_id in COUNCILS:
+        pack = builtin_pack(pack_id)
+        session_type, template = demo_template(pack)
+        await seed_demo(
+            engine,
+            TODAY,
+            pack_id=pack_id,
+            session_type=session_type,
+            template=template,
+            reviews=review_templates(pack),
+        )
+        async with engine.begin() as connection:  # the demo's slug is taken once
+            await connection.execute(
+                update(Organisation)
+                .where(col(Organisation.slug) == "demo")
+                .values(slug=f"demo-{pack_id}")
+            )
+    await _extras(engine)
 
 
 async def _extras(engine: AsyncEngine) -> None:
@@ -314,6 +319,23 @@ async def test_each_agenda_is_the_one_the_chat_draws_in_two_councils_for_three_w
         " since ",  # the caseload score against the last recorded supervision's day
     ):
         assert shown in text, shown
+
+
+async def test_the_agendas_read_ahead_run_on_this_database(engine: AsyncEngine) -> None:
+    """The same comparison for a week on the suite's database (PostgreSQL under .ci/run: the
+    reads ahead use a window function and grouped aggregates)."""
+    await seed_two_councils(engine)
+    compared = 0
+    for offset in range(7):
+        today = TODAY + timedelta(days=offset)
+        for org, pack in await _councils(engine):
+            now = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=7)
+            expected = await one_at_a_time(engine, org, pack, now, today)
+            before = await _last_id(engine)
+            await send_agendas(engine, org, pack, PACKS, now, today, Stats())
+            assert await _queued(engine, before) == expected, f"{pack.id} on {today}"
+            compared += len(expected)
+    assert compared > 20
 
 
 async def test_a_councils_agendas_take_a_few_reads_however_many_there_are(
