@@ -39,6 +39,7 @@ from sqlalchemy import event, func
 from sqlmodel import select
 
 import scheduling.scheduler as module
+from scheduling.obligations import Stats
 from scheduling.scheduler import Scheduler
 from storage import crypto
 from storage.db import create_engine, session_factory
@@ -161,13 +162,27 @@ async def one_tick(
     meter = Meter()
     originals = {name: getattr(module, name) for name in STEPS}
     methods = {name: getattr(Scheduler, name) for name in METHODS}
-    parts = {(m, name): getattr(importlib.import_module(m), name) for m, name in PARTS}
+    parts = {  # a part an older checkout lacks is left out (to measure before and after)
+        (m, name): getattr(importlib.import_module(m), name)
+        for m, name in PARTS
+        if hasattr(importlib.import_module(m), name)
+    }
     for name, work in originals.items():
         setattr(module, name, meter.wrap(name, work))
     for name, method in methods.items():
         setattr(Scheduler, name, meter.wrap(name.lstrip("_"), method))
     for (m, name), work in parts.items():
         setattr(importlib.import_module(m), name, meter.wrap(name, work))
+    writes: dict[str, list[float]] = defaultdict(list)  # each write's ms, by what it wrote
+    wrote = Stats.wrote
+
+    def timed_write(stats: Stats, began: float, what: str = "") -> None:
+        writes[" ".join(w for w in what.split() if not w.isdigit())].append(
+            (time.perf_counter() - began) * 1000
+        )
+        wrote(stats, began, what)
+
+    Stats.wrote = timed_write  # type: ignore[method-assign]
     engine = create_engine(f"sqlite+aiosqlite:///{copy}", auto_checkpoint=False)
     event.listen(engine.sync_engine, "before_cursor_execute", meter.statement)
     event.listen(engine.sync_engine, "after_cursor_execute", meter.answered)
@@ -198,6 +213,7 @@ async def one_tick(
             setattr(Scheduler, name, method)
         for (m, name), work in parts.items():
             setattr(importlib.import_module(m), name, work)
+        Stats.wrote = wrote  # type: ignore[method-assign]
     stats = scheduler.stats
     return {
         "cpu_s": round(total_cpu, 3),
@@ -217,6 +233,16 @@ async def one_tick(
         "longest_write": stats.slowest,
         "writes": stats.writes,
         "writes_over_10ms": stats.over_10ms,
+        "writes_ms": {  # per kind of write: how many, median, 99th percentile, longest
+            what: {
+                "n": len(times),
+                "p50": round(sorted(times)[len(times) // 2], 1),
+                "p99": round(sorted(times)[min(len(times) - 1, len(times) * 99 // 100)], 1),
+                "max": round(max(times), 1),
+                "over_50": sum(t > 50 for t in times),
+            }
+            for what, times in sorted(writes.items())
+        },
         "failures": stats.failures,
     }
 
