@@ -22,6 +22,7 @@ from sqlmodel import col
 from dialogs.agenda import agenda_card, agenda_key, for_supervisor, reflect_key, reflection_card
 from dialogs.flow import Turn
 from dialogs.i18n import choose, use_language
+from dialogs.messages import Card
 from dialogs.serialise import to_dict
 from policy.packs import Pack
 from policy.vocabulary import SessionStatus
@@ -31,6 +32,7 @@ from scheduling.reminders import ROWS_PER_WRITE
 from storage.db import session_factory
 from storage.models import SupervisionSession
 from storage.outbox import Queued, destinations_of, enqueue_many, sealed
+from storage.repositories.prepared import prepare, read_ahead
 from storage.unit_of_work import unit_of_work_factory
 
 
@@ -65,6 +67,22 @@ async def send_agendas(
     queued: list[Queued] = []
     unit_of_work = unit_of_work_factory(database, packs)
     async with unit_of_work() as unit:
+        # Issue 18: what every agenda below reads, for all of tomorrow's supervisees at once
+        # (a few statements for the council, not a dozen for each); the cards are drawn by the
+        # chat's own functions, which find the answers already read.
+        caps = pack.count_caps()
+        reads = await read_ahead(
+            unit.session,
+            session_ids,
+            today,
+            teams=caps is not None and caps.needs_team_caseload,
+        )
+        prepare(unit, reads)
+        everyone = sorted(
+            {v.supervisor_id for v in reads.sessions.values()}
+            | {who for v in reads.sessions.values() for who in v.supervisee_ids}
+        )
+        reach = await destinations_of(unit.session, everyone)
         for session_id in session_ids:
             booked = await unit.sessions.get(session_id)
             if booked is None:
@@ -76,20 +94,22 @@ async def send_agendas(
                 turn = Turn(unit, supervisee, pack, now, "", pack.zone)
                 readers = sorted({booked.supervisor_id, supervisee_id})
                 payloads = {}
-                languages = {}
+                languages: dict[int, str] = {}
+                cards: dict[str, Card] = {}  # drawn once for each language the readers read
                 for reader in readers:
                     # Issue 28: each reader's copy in their language (their choice, else the
                     # council's default); the supervisor's has the button to write it up.
                     person = supervisee if reader == supervisee_id else None
                     person = person or await unit.directory.staff(reader)
                     chosen = person.language if person is not None else None
-                    languages[reader] = choose(chosen, None, pack.language.default)
-                    with use_language(languages[reader]):
-                        card = await agenda_card(turn, booked, supervisee)
+                    language = languages[reader] = choose(chosen, None, pack.language.default)
+                    with use_language(language):
+                        if language not in cards:
+                            cards[language] = await agenda_card(turn, booked, supervisee)
+                        card = cards[language]
                         if reader == booked.supervisor_id:
                             card = for_supervisor(card, booked)
                     payloads[reader] = {"replies": [to_dict(card)]}
-                reach = await destinations_of(unit.session, readers)
                 queued += [
                     Queued(
                         f"{agenda_key(booked.id, supervisee_id, reader, tomorrow)}:{platform}",

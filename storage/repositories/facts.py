@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,6 +59,60 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _last_discussions(
+    sessions: Sequence[SessionFacts], found: dict[str, date] | None = None
+) -> dict[str, date]:
+    """Each child's last discussion in these sessions (held, with a record), on top of `found`."""
+    last = found if found is not None else {}
+    for session in sessions:
+        if session.status is SessionStatus.HELD and session.records:
+            day = session.start.astimezone(LONDON).date()
+            for reference in session.case_refs:
+                if last.get(reference, date.min) < day:
+                    last[reference] = day
+    return last
+
+
+def _each(together: PolicyInputs, staff_ids: Sequence[int]) -> dict[int, PolicyInputs]:
+    """Each person's part of inputs read for several (SqlFacts.for_each): what `for_staff` reads
+    for them alone. Alone, their service is the first one numbered, their sessions are those they
+    led or attended, and a child's last discussion is the last in those sessions."""
+    sessions: dict[int, list[SessionFacts]] = defaultdict(list)
+    for session in together.sessions:  # in the order read, as one person's read has them
+        for staff_id in dict.fromkeys((session.supervisor_id, *session.supervisee_ids)):
+            sessions[staff_id].append(session)
+    staff = {s.id: replace(s, service_id=1) for s in together.staff}
+    absences, cases = defaultdict(list), defaultdict(list)
+    approvals, counts, reasons = defaultdict(list), defaultdict(list), defaultdict(list)
+    for absence in together.absences:
+        absences[absence.staff_id].append(absence)
+    for case in together.cases:
+        cases[case.worker_id].append(case)
+    for approval in together.approvals:
+        approvals[approval.staff_id].append(approval)
+    for count in together.caseload_counts:
+        counts[count[0]].append(count)
+    for reason in together.missed_reasons:
+        reasons[reason.staff_id].append(reason)
+    found = {}
+    for staff_id in staff_ids:
+        theirs = tuple(sessions.get(staff_id, ()))
+        discussed = _last_discussions(theirs)
+        found[staff_id] = PolicyInputs(
+            (staff[staff_id],) if staff_id in staff else (),
+            theirs,
+            tuple(absences.get(staff_id, ())),
+            tuple(
+                replace(c, last_case_supervision=discussed.get(c.reference))
+                for c in cases.get(staff_id, ())
+            ),
+            tuple(approvals.get(staff_id, ())),
+            tuple(counts.get(staff_id, ())),
+            tuple(reasons.get(staff_id, ())),
+        )
+    return found
+
+
 _IDS_PER_QUERY = 500  # bound ids per IN list: far below SQLite's and asyncpg's limits
 
 
@@ -96,6 +151,14 @@ class SqlFacts:
         policy can still need them (policy.obligations.history_window): each person's last held
         session of each type, and held sessions whose record is not finished."""
         return await self._load(col(Staff.id).in_(list(staff_ids)), on, history_from)
+
+    async def for_each(self, staff_ids: Sequence[int], on: date) -> dict[int, PolicyInputs]:
+        """What `for_staff([staff_id], on)` gives each of them, read for all of them in one go
+        (issue 18: a council's day-before agendas in a few statements, not several a person).
+        Each person's inputs are theirs alone, as when read one at a time: their own sessions
+        (in the order of the shared read: neither read orders them, the policy indexes them by
+        day), and their children's last discussion in those sessions."""
+        return _each(await self.for_staff(staff_ids, on), staff_ids)
 
     async def for_organisation(
         self, organisation_id: int, on: date, history_from: date | None = None
@@ -442,13 +505,7 @@ class SqlFacts:
                 )
             )
         ).all()
-        last_discussed: dict[str, date] = dict(discussed or {})
-        for session in sessions:
-            if session.status is SessionStatus.HELD and session.records:
-                day = session.start.astimezone(LONDON).date()
-                for reference in session.case_refs:
-                    if last_discussed.get(reference, date.min) < day:
-                        last_discussed[reference] = day
+        last_discussed = _last_discussions(sessions, dict(discussed or {}))
         cases = []
         counts: dict[int, int] = defaultdict(int)
         for reference, category, opened, closed, extension, children, worker, role, since in rows:
