@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.app import create_app
+from bot.clock import Clock
 from bot.settings import Settings
 from storage.db import session_factory
 from storage.models import Staff
@@ -370,11 +371,24 @@ class SlackUser:
         return await self.event(event)
 
 
+# A fixed Monday, as the Teams tests have: the demo draws its history relative to its day, so
+# with today's date a person overdue on one day was not on another and a test passed or failed
+# with the calendar. The app's clock starts there too (the Slack signatures keep real time).
+TODAY = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # the day these tests were written against
+
+
+def fixed_clock() -> Clock:
+    return Clock(offset=TODAY - datetime.now(UTC))
+
+
+def now() -> datetime:
+    """What the app's clock reads now (the tests' "an hour ago" is by it, not the wall's)."""
+    return fixed_clock()()
+
+
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(
-        tmp_path_factory.mktemp("slack-demo") / "demo.db", datetime.now(LONDON).date()
-    )
+    return build_demo(tmp_path_factory.mktemp("slack-demo") / "demo.db", TODAY.date())
 
 
 @pytest.fixture
@@ -421,7 +435,8 @@ async def make_harness(
     started: list[SlackHarness] = []
 
     async def start(**overrides: Any) -> SlackHarness:
-        app = create_app(slack_settings(fake_slack, **overrides), database, run_scheduler=False)
+        settings = slack_settings(fake_slack, **overrides)
+        app = create_app(settings, database, fixed_clock(), run_scheduler=False)
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         harness = SlackHarness(server, fake_slack, database, aiohttp.ClientSession())

@@ -5,13 +5,13 @@ from the agenda's button, its form (a modal) prefilled from the agenda."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from policy.vocabulary import SessionType
 from storage.db import session_factory
 from storage.models import SessionAttendee, SupervisionSession
-from tests.slack.conftest import SlackHarness, staff_row
+from tests.slack.conftest import SlackHarness, now, staff_row
 from tests.slack.test_slack_conversations import buttons_of, view_of
 
 
@@ -30,7 +30,7 @@ def click(user: str, value: str, action_ts: str, action_id: str = "choice:0") ->
 async def begun_an_hour_ago(slack: SlackHarness) -> int:
     boss = await staff_row(slack.database, "priya.shah@demoshire.example")
     worker = await staff_row(slack.database, "sam.taylor@demoshire.example")
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    start = now().replace(microsecond=0) - timedelta(hours=1)
     async with session_factory(slack.database)() as session:
         meeting = SupervisionSession(
             organisation_id=boss.organisation_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from unittest.mock import ANY
 
@@ -15,7 +15,7 @@ from dialogs.registry import flows
 from policy.vocabulary import SessionType
 from storage.db import session_factory
 from storage.models import Case, CaseAllocation, SessionAttendee, SupervisionSession
-from tests.slack.conftest import Call, SlackHarness, SlackUser, staff_row
+from tests.slack.conftest import Call, SlackHarness, SlackUser, now, staff_row
 
 
 def submission(opened: Call, values: dict[str, str], view_id: str = "V1") -> dict[str, Any]:
@@ -184,7 +184,7 @@ async def held_yesterday(slack: SlackHarness, supervisor: str, supervisee: str) 
     """A supervision held yesterday with no record yet: one to write up."""
     boss = await staff_row(slack.database, supervisor)
     worker = await staff_row(slack.database, supervisee)
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    start = now().replace(microsecond=0) - timedelta(days=1)
     async with session_factory(slack.database)() as session:
         held = SupervisionSession(
             organisation_id=boss.organisation_id,

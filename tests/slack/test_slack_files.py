@@ -25,6 +25,7 @@ from storage.db import session_factory
 from storage.models import OutboxMessage, SupervisionSession, Team
 from storage.outbox import enqueue
 from tests.slack.conftest import LONDON, Call, SlackHarness
+from tests.slack.conftest import now as app_now
 from tests.slack.test_slack_conversations import buttons_of, click, submission
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -56,7 +57,7 @@ def filled(opened: Call, values: dict[str, str]) -> dict[str, Any]:
 
 
 def a_weekday_ahead(days: int) -> date:
-    day = datetime.now(LONDON).date() + timedelta(days=days)
+    day = app_now().astimezone(LONDON).date() + timedelta(days=days)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
@@ -107,7 +108,7 @@ async def test_a_booking_confirmed_in_slack_sends_its_ics_as_a_file(slack: Slack
 
 def digest_clock() -> Callable[[], datetime]:
     """Now, or this week's Monday 10:00 in London if that is later: the digest is due then."""
-    now = datetime.now(LONDON)
+    now = app_now().astimezone(LONDON)
     monday = datetime.combine(now.date() - timedelta(days=now.weekday()), datetime.min.time())
     due = monday.replace(hour=10, tzinfo=LONDON)
     return lambda: max(now, due)
@@ -219,7 +220,7 @@ async def test_a_failed_chart_upload_is_retried_without_posting_the_card_again(
     from bot.dispatcher import Dispatcher
 
     chart = Attachment("chart.png", "image/png", PNG + b"rest", "A chart")
-    now = datetime.now(LONDON)
+    now = app_now().astimezone(LONDON)
     async with session_factory(slack.database)() as session:
         await enqueue(
             session,
