@@ -95,6 +95,10 @@ async def test_a_powys_manager_s_desk_is_in_welsh(powys: TestServer) -> None:  #
     (record,) = cards(await send(powys, priya, choice=opened["value"]))
     assert_record_welsh(record, names)
     assert record["subtitle"] == "Cofnod staff cyfrinachol"
+    # Each case's notes under the pack's own heading, in its Welsh (never a key of ours).
+    cases = [s for s in record["sections"] if s["heading"].startswith("Achos ")]
+    assert cases
+    assert all(line.startswith("Trafodaethau achos: ") for s in cases for line in s["lines"])
     assert [f["label"] for f in record["facts"]][:2] == ["Goruchwyliwr", "Y sawl a oruchwylir"]
 
     # A worker asking for the desk, or for a record that is not theirs, is told in Welsh.
