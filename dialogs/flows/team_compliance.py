@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from dialogs.allocation import over_band, over_band_since, scored_team
+from dialogs.band_words import band_words
 from dialogs.desk import audit_reads, desk_teams, who_to_ask
 from dialogs.due_words import due_text
 from dialogs.flow import FlowState, Outcome, Turn
@@ -209,7 +210,6 @@ def _with_bands(
     card: Card,
     over: list[tuple[StaffView, CaseloadResult]],
     since: Mapping[int, date],
-    pack: Pack,
     not_headings: frozenset[str],
 ) -> Card:
     if not over:
@@ -218,7 +218,7 @@ def _with_bands(
         _("{name}: {points} points, {band}").format(
             name=person.name,
             points=points_text(result.score.total),
-            band=pack_word(pack, result.score.band.label),
+            band=band_words(result.score.band.label),
         )
         + (
             _(", over since {day}").format(day=describe_day(since[person.id]))
@@ -321,7 +321,7 @@ class ComplianceFlow:
             }
         )
         since = await over_band_since(turn, over)
-        return _with_bands(card, over, since, turn.pack, after)
+        return _with_bands(card, over, since, after)
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         return Outcome(replies=[Say(_("Ask me again, or type help."))])
