@@ -17,7 +17,8 @@ from policy.compliance import ComplianceReport, Figure
 from policy.packs.schema import MissedReason, Pack, StaffGroups, TeamAverage
 
 
-def _figure(figure: Figure) -> str:
+def figure_text(figure: Figure) -> str:
+    """ "67% (4 of 6)" (the team compliance card's too), or that no one is due."""
     if figure.percent is None:
         return _("no one due")
     return _("{percent}% ({supervised} of {due})").format(
@@ -46,7 +47,7 @@ def summary_card(
     met = report.meets_target()
     verdict = "" if met is None else (_(" (met)") if met else _(" (not met)"))
     facts: tuple[Fact, ...] = (
-        Fact(_("Whole service"), _figure(report.organisation)),
+        Fact(_("Whole service"), figure_text(report.organisation)),
         Fact(_("Target"), f"{report.target:.0f}%{verdict}"),
         Fact(_("Excluded for absence"), str(len(report.excluded))),
     )
@@ -59,14 +60,14 @@ def summary_card(
     teams = tuple(
         _("{team}: {figure}").format(
             team=team_names.get(team_id, _("Not in a team (service management)")),
-            figure=_figure(figure),
+            figure=figure_text(figure),
         )
         for team_id, figure in sorted(
             report.by_team.items(), key=lambda kv: team_names.get(kv[0], "")
         )
     )
     by_group = tuple(
-        _("{team}: {figure}").format(team=word(label), figure=_figure(figure))
+        _("{team}: {figure}").format(team=word(label), figure=figure_text(figure))
         for name, figure in report.by_group.items()
         if (label := words.label(name)) is not None and figure.in_post
     )

@@ -23,6 +23,7 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.i18n import N_, _, format_month, ngettext, pack_word
 from dialogs.messages import Card, CardSection, Fact, Option, Payload, Reply, Say, Tone
 from dialogs.scores import CaseloadResult
+from dialogs.summary_card import figure_text
 from dialogs.views import StaffView, TeamView
 from dialogs.when import describe_day
 from policy.calendar import month_from_index, month_index
@@ -39,14 +40,6 @@ BUTTONS = 10  # Slack wraps them in rows, Teams in an action set
 # A record's kind as policy.recording names it where the pack lists no kinds (issue 28: shown
 # in the reader's language, like the pack's own kinds).
 DEFAULT_RECORD = N_("Supervision record")
-
-
-def _figure(figure: Figure) -> str:
-    if figure.percent is None:
-        return _("no one due")
-    return _("{percent}% ({supervised} of {due})").format(
-        percent=f"{figure.percent:.0f}", supervised=figure.supervised, due=figure.denominator
-    )
 
 
 def _target(figure: Figure, target: Decimal) -> str:
@@ -82,9 +75,9 @@ def compliance_card(
         return ", ".join(name(i) for i in ids)
 
     facts = [
-        Fact(_("This month so far"), _figure(digest.month_to_date)),
+        Fact(_("This month so far"), figure_text(digest.month_to_date)),
         Fact(_("Target"), _target(digest.month_to_date, digest.target)),
-        Fact(_("Last month"), _figure(digest.last_month)),
+        Fact(_("Last month"), figure_text(digest.last_month)),
     ]
     if digest.case_supervision.open_cases and digest.case_supervision.percent is not None:
         facts.append(Fact(_("Case supervision in time"), f"{digest.case_supervision.percent:.0f}%"))
@@ -94,8 +87,8 @@ def compliance_card(
         groups = tuple(
             _("{group}: {now}; last month {before}").format(
                 group=pack_word(pack, g.label),
-                now=_figure(g.month_to_date),
-                before=_figure(g.last_month),
+                now=figure_text(g.month_to_date),
+                before=figure_text(g.last_month),
             )
             for g in digest.by_group
         )
