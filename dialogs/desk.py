@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dialogs.flow import Turn
+from dialogs.i18n import _
 from dialogs.views import StaffView, TeamView
 
 
@@ -43,8 +44,10 @@ async def who_to_ask(turn: Turn) -> str:
         manager_id = turn.actor.line_manager_id
     manager = await directory.staff(manager_id) if manager_id else None
     if manager is None:
-        return "your team manager"
-    return f"your team manager, {manager.name}"
+        # Translators: follows "ask" in "...: ask {ask}." (Welsh: "gofynnwch i {ask}").
+        return _("your team manager")
+    # Translators: follows "ask", as above.
+    return _("your team manager, {name}").format(name=manager.name)
 
 
 async def audit_reads(

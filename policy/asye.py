@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -15,14 +15,17 @@ from policy.history import Held
 from policy.packs.schema import Asye, DueDateAdjustment, Pack
 from policy.vocabulary import SessionType
 
+NO_PROGRAMME = "Your council's policy pack sets no early-career supervision programme."
 
-def early_career_unset(pack: Pack) -> str:
+
+def early_career_unset(pack: Pack, word: Callable[[str], str] = str) -> str:
     """What people are told where the pack sets no early-career programme (`asye: null`), with
-    the clause as people can look it up: never another nation's rules (issue 25 item 7)."""
+    the clause as people can look it up: never another nation's rules (issue 25 item 7).
+    `word`: the words in the reader's language (issue 28: dialogs.i18n.pack_word)."""
     if pack.early_career is None:
-        return "Your council's policy pack sets no early-career supervision programme."
+        return word(NO_PROGRAMME)
     where = cite(pack, pack.early_career.source)
-    return pack.early_career.value + (f" ({where})" if where else "")
+    return word(pack.early_career.value) + (f" ({where})" if where else "")
 
 
 def in_asye(staff: StaffFacts, asye: Asye | None, on: date) -> bool:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from dialogs.digest_card import digest_card
-from dialogs.i18n import channel_languages, in_each
+from dialogs.i18n import channel_languages, format_month, in_each
 from dialogs.messages import Attachment, Reply
 from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
@@ -554,14 +554,20 @@ async def monthly_summary(
     report = monthly.reports[last_month.replace(day=1)]
     names = {int(team_id or 0): name for team_id, name in teams}
     over_average = await _over_average(database, organisation.id, pack, first)
-    card = summary_card(
-        organisation.name,
-        f"{last_month:%B %Y}",
-        report,
-        names,
-        pack.compliance.staff_groups,
-        pack.compliance.missed_reason,
-        over_average,
+    # Issue 28: in the council's channel languages, Welsh first where both (as the digests).
+    languages = channel_languages(pack.language.default, pack.language.bilingual_channels)
+    cards = in_each(
+        lambda: summary_card(
+            organisation.name,
+            format_month(last_month),
+            report,
+            names,
+            pack.compliance.staff_groups,
+            pack.compliance.missed_reason,
+            over_average,
+            pack,
+        ),
+        languages,
     )
     rows = channel_rows(
         f"org:{organisation.id}",
@@ -569,7 +575,7 @@ async def monthly_summary(
         organisation.senior_teams_channel_id,
         key,
         "summary",
-        (card,),
+        cards,
         due_at,
     )
     rows = sealed(rows)

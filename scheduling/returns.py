@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from sqlmodel import select as select_model
 
+from dialogs.i18n import channel_languages, in_each, use_language
 from dialogs.returns_card import position, return_counts_card, return_replies
 from dialogs.scores import counted_children, score_person
 from dialogs.serialise import to_dict
@@ -84,30 +85,39 @@ async def _one(
     due_at = datetime.combine(period.send, time(9), tzinfo=pack.zone)
     due_at = max(due_at, now)
     filename = f"{rule.id}-{period.start:%Y-%m}-{period.end:%Y-%m}.csv"
-    replies = return_replies(
-        rule.title,
-        period,
-        rule.send_to_label,
-        rule.then,
-        cite(pack, rule.source),
-        return_csv(rows),
-        filename,
-    )
-    payload = {"replies": [to_dict(r) for r in replies]}
+    # Issue 28: the note in the council's language (a person's own choice is not read here yet:
+    # docs/welsh.md); the channel's card in its channel languages, Welsh first where both.
+    with use_language(pack.language.default):
+        replies = return_replies(
+            rule.title,
+            period,
+            rule.send_to_label,
+            rule.then,
+            cite(pack, rule.source),
+            return_csv(rows),
+            filename,
+            pack,
+        )
+        payload = {"replies": [to_dict(r) for r in replies]}
     queued = [
         Queued(f"{key}:staff:{s}:{platform}", platform, target, "return", payload, due_at)
         for s in recipients
         for platform, target in reach[s]
     ]
     if rule.channel:
-        card = return_counts_card(rule.title, period, rule.send_to_label, return_counts(rows))
+        counts = return_counts(rows)
+        languages = channel_languages(pack.language.default, pack.language.bilingual_channels)
+        cards = in_each(
+            lambda: return_counts_card(rule.title, period, rule.send_to_label, counts, pack),
+            languages,
+        )
         queued += channel_rows(
             f"org:{org}",
             organisation.senior_slack_channel_id,
             organisation.senior_teams_channel_id,
             f"{key}:channel",
             "return",
-            (card,),
+            cards,
             due_at,
         )
     with stats.write(f"the {rule.id} return"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogs.flows.record_plan import plan_for
 from policy.calendar import WorkingCalendar, add_months
-from policy.vocabulary import AbsenceKind, CancelReason, Nation, SessionStatus
+from policy.packs import builtin_pack, builtin_pack_ids
+from policy.vocabulary import AbsenceKind, CancelReason, Nation, SessionStatus, SessionType
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
 from storage.db import session_factory
 from storage.demo_content import (
@@ -266,6 +268,7 @@ async def seed_demo(
 
         # Six months of supervision with realistic gaps, then the next bookings.
         sessions = records = 0
+        headings = _case_headings(pack_id, session_type)
         for _team, manager, members in staff_by_team:
             for member in members:
                 made = await _history(
@@ -280,6 +283,7 @@ async def seed_demo(
                     cases.get(member.id or 0, []),
                     # Her pre-leave sessions are added below, with their own random numbers.
                     away_from=date.min if member is maternity else None,
+                    headings=headings,
                 )
                 sessions += made[0]
                 records += made[1]
@@ -295,6 +299,7 @@ async def seed_demo(
                 template,
                 [],
                 away_from=None,
+                headings=headings,
             )
             sessions += made[0]
             records += made[1]
@@ -363,6 +368,7 @@ async def seed_demo(
                 template,
                 cases.get(supervisee.id or 0, []),
                 away_from=away,
+                headings=headings,
             )
             sessions += made[0]
             records += made[1]
@@ -418,6 +424,16 @@ def _caseload_size(rng: random.Random, role: StaffRole, member: Staff) -> int:
     return round(base * float(member.fte)) if base else 0
 
 
+def _case_headings(pack_id: str, session_type: str) -> tuple[str, ...]:
+    """The per-case headings the pack's record asks for (issue 28: a record read back shows each
+    case's notes under the pack's own titles, in the reader's language, never a key of ours);
+    none for a pack that is not built in (the notes keep the demo's own keys)."""
+    if pack_id not in builtin_pack_ids():
+        return ()
+    plan = plan_for(builtin_pack(pack_id), SessionType(session_type))
+    return tuple(heading.id for heading in plan.case_headings)
+
+
 async def _history(
     rng: random.Random,
     session: AsyncSession,
@@ -430,6 +446,7 @@ async def _history(
     cases: list[Case],
     *,
     away_from: date | None,
+    headings: Sequence[str] = (),
 ) -> tuple[int, int]:
     """Sessions from six months ago to three weeks ahead: mostly held, some cancelled or missed."""
     assert supervisor.id is not None
@@ -478,7 +495,9 @@ async def _history(
             continue
         if fate == "held":
             row.status = SessionStatus.HELD.value
-            await _record(rng, session, row, supervisor, supervisee, template, cases, today, step)
+            await _record(
+                rng, session, row, supervisor, supervisee, template, cases, today, step, headings
+            )
             made_records += 1
         day += timedelta(days=step + rng.randint(-4, 6))
     return made_sessions, made_records
@@ -494,6 +513,7 @@ async def _record(
     cases: list[Case],
     today: date,
     step: int,
+    headings: Sequence[str] = (),
 ) -> None:
     assert row.id is not None
     assert supervisor.id is not None
@@ -520,7 +540,7 @@ async def _record(
         assert case.id is not None
         session.add(
             RecordCaseDiscussion(
-                record_id=record.id, case_id=case.id, headings=case_discussion(rng)
+                record_id=record.id, case_id=case.id, headings=case_discussion(rng, headings)
             )
         )
     if discussed and rng.random() < 0.6:

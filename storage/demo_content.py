@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -153,10 +154,16 @@ def record_sections(rng: random.Random, section_ids: list[str], cases: list[Any]
     return sections
 
 
-def case_discussion(rng: random.Random) -> dict[str, str]:
-    return {
+def case_discussion(rng: random.Random, headings: Sequence[str] = ()) -> dict[str, str]:
+    """A case's notes in a record. `headings`: the per-case headings the pack's record asks for
+    (dialogs.flows.record_plan), so the notes are read under the pack's own titles and never
+    under an id of ours; without them, the demo's own keys (the benchmark's records)."""
+    notes = {
         "update": rng.choice(["Stable this month.", "New concerns raised by school.", "Positive."]),
         "progress": rng.choice(["Plan on track.", "Assessment overdue by a week.", "Reviewed."]),
         "visiting": rng.choice(["Fortnightly visits.", "Weekly visits.", "Monthly visits."]),
         "actions": rng.choice(["See actions.", "Update chronology (worker, 2 weeks)."]),
     }
+    if not headings:
+        return notes
+    return dict(zip(headings, notes.values(), strict=False))

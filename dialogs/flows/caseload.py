@@ -10,6 +10,7 @@ from datetime import timedelta
 from difflib import get_close_matches
 
 from dialogs.access import Relation, may_see_score
+from dialogs.band_words import band_words
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import relation_to, resolve_person
 from dialogs.i18n import ENGLISH, N_, _, category_label, language
@@ -82,7 +83,7 @@ def summary_card(result: CaseloadResult, own: bool, pack: Pack | None = None) ->
     points = _("{points} points")
     facts = [Fact(_("Score"), points.format(points=points_text(score.total)))]
     if score.band is not None:
-        facts.append(Fact(_("Band"), score.band.label))
+        facts.append(Fact(_("Band"), band_words(score.band.label)))
     if score.percent_of_capacity is not None:
         facts.append(Fact(_("Capacity used"), f"{points_text(score.percent_of_capacity)}%"))
     facts.append(Fact(_("Cases (children)"), _cap_text(result)))
@@ -239,7 +240,7 @@ class CaseloadFlow:
                         _("{name}: {cases} cases").format(name=member.name, cases=_cap_text(result))
                     )
                     continue
-                band = result.score.band.label if result.score.band else _("no band")
+                band = band_words(result.score.band.label) if result.score.band else _("no band")
                 lines.append(
                     _("{name}: {points} points ({band}); cases {cases}").format(
                         name=member.name,

@@ -67,13 +67,19 @@ def final_sections(plan: RecordPlan, data: Mapping[str, Any], zone: ZoneInfo) ->
     cases = data.get("cases", [])
     for section_id in plan.case_section_ids:
         # DCC 000:153: section four names each child discussed (by case reference here).
-        sections[section_id] = (
-            "Cases discussed: " + ", ".join(cases) if cases else "No cases discussed."
-        )
+        sections[section_id] = cases_named(cases)
     next_at = data.get("next", {}).get("at")
     if next_at and any(s.id == NEXT_MEETING for s in plan.template.sections):
         sections[NEXT_MEETING] = describe(datetime.fromisoformat(next_at), zone)
     return sections
+
+
+def cases_named(cases: Sequence[str]) -> str:
+    """The text of a section that lists the cases discussed: the product's words, not the
+    writer's, so a reader sees them in their own language (issue 28)."""
+    if not cases:
+        return _("No cases discussed.")
+    return _("Cases discussed: {cases}").format(cases=", ".join(cases))
 
 
 def _ordered(plan: RecordPlan, sections: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -108,14 +114,14 @@ def content_from_draft(
         actions=tuple(
             (
                 a["description"],
-                names.get(str(a["owner_id"]), "someone"),
+                names.get(str(a["owner_id"]), _("someone")),
                 date.fromisoformat(a["due"]),
                 date.fromisoformat(a["review"]) if a.get("review") else None,
                 a.get("success"),
             )
             for a in data["actions"]
         ),
-        next_meeting=describe(datetime.fromisoformat(next_at), zone) if next_at else "not set",
+        next_meeting=describe(datetime.fromisoformat(next_at), zone) if next_at else _("not set"),
         action_success=_success_label(plan),
     )
 
@@ -123,8 +129,14 @@ def content_from_draft(
 def content_from_view(
     plan: RecordPlan, record: RecordView, names: Mapping[int, str], zone: ZoneInfo
 ) -> RecordContent:
+    # The sections listing the cases were written by the product from the record's cases:
+    # written again in the reader's language (nothing a person typed is in them).
+    sections = dict(record.sections)
+    for section_id in plan.case_section_ids:
+        if section_id in sections:
+            sections[section_id] = cases_named(record.case_references)
     return RecordContent(
-        sections=_ordered(plan, record.sections),
+        sections=_ordered(plan, sections),
         cases=_headings(plan, record.case_notes)
         or tuple((ref, ()) for ref in record.case_references),
         decisions=tuple(
@@ -133,7 +145,7 @@ def content_from_view(
         actions=tuple(
             (
                 a.description,
-                names.get(a.owner_id, "someone"),
+                names.get(a.owner_id, _("someone")),
                 a.due_date,
                 a.review_date,
                 a.success,
@@ -141,7 +153,7 @@ def content_from_view(
             for a in record.actions
         ),
         next_meeting=(
-            describe(record.next_meeting_at, zone) if record.next_meeting_at else "not set"
+            describe(record.next_meeting_at, zone) if record.next_meeting_at else _("not set")
         ),
         action_success=_success_label(plan),
     )

@@ -13,7 +13,7 @@ from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import Attachment, Payload, Say, Tone
 from dialogs.outputs.record_pdf import RecordDocument, record_pdf
 
-NOT_FOUND = "There is no signed record {id} that you can download."
+NOT_FOUND = N_("There is no signed record {id} that you can download.")
 
 
 class RecordFileFlow:
@@ -27,12 +27,14 @@ class RecordFileFlow:
     async def start(self, turn: Turn, argument: str) -> Outcome:
         text = argument.strip().lstrip("#")
         if not is_number(text):
-            return Outcome(replies=[Say("Use the Download PDF button on a record.", Tone.WARNING)])
+            return Outcome(
+                replies=[Say(_("Use the Download PDF button on a record."), Tone.WARNING)]
+            )
         record_id = parse_id(text)
         record = await turn.ports.records.get(record_id) if record_id else None
         session = await turn.ports.sessions.get(record.session_id) if record else None
         if record is None or session is None:
-            return Outcome(replies=[Say(NOT_FOUND.format(id=quoted(text)), Tone.WARNING)])
+            return Outcome(replies=[Say(_(NOT_FOUND).format(id=quoted(text)), Tone.WARNING)])
         allowed = turn.actor.id in {session.supervisor_id, *session.supervisee_ids}
         levels = turn.pack.record_access.chain_levels.value
         for supervisee in session.supervisee_ids:
@@ -44,13 +46,15 @@ class RecordFileFlow:
             or supervisor is None
             or supervisor.organisation_id != turn.actor.organisation_id
         ):
-            return Outcome(replies=[Say(NOT_FOUND.format(id=record_id), Tone.WARNING)])
+            return Outcome(replies=[Say(_(NOT_FOUND).format(id=record_id), Tone.WARNING)])
         if record.supervisor_signed_at is None or record.supervisee_signed_at is None:
             return Outcome(
                 replies=[
                     Say(
-                        "This record is not signed by both of you yet, so it is not ready "
-                        "for the supervision file.",
+                        _(
+                            "This record is not signed by both of you yet, so it is not ready "
+                            "for the supervision file."
+                        ),
                         Tone.WARNING,
                     )
                 ]

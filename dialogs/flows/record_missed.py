@@ -20,7 +20,7 @@ from typing import Any
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import check_form, field, prefilled, with_error
 from dialogs.flows.rearrange import REASONS, note_field, shown
-from dialogs.i18n import N_, _
+from dialogs.i18n import N_, _, format_month, pack_word
 from dialogs.inputs import parse_id
 from dialogs.messages import (
     AskChoice,
@@ -41,6 +41,14 @@ from policy.packs.schema import MissedReason
 from policy.vocabulary import CancelReason
 
 MONTHS_BACK = 3  # the closed months asked about, as "what's due" lists missed ones
+# policy.packs.schema.MissedReason's words where a pack keeps them: in the catalog, so they are
+# shown in Welsh where the pack gives none (issue 28).
+_DEFAULT_WORDS = (
+    N_("Missed, reason given"),
+    N_("Missed, no reason recorded"),
+    N_("Follow-up action"),
+    N_("Needed when this leaves the month without supervision"),
+)
 
 
 async def unexplained(
@@ -75,11 +83,11 @@ async def unexplained(
 def _follow_up(words: MissedReason, turn: Turn) -> FormField:
     return field(
         "follow_up",
-        words.follow_up,
+        pack_word(turn.pack, words.follow_up),
         FieldKind.TEXTAREA,
         required=False,
         max_length=2000,
-        help=cite_in_text(turn.pack, words.follow_up_help),
+        help=cite_in_text(turn.pack, pack_word(turn.pack, words.follow_up_help)),
     )
 
 
@@ -89,15 +97,18 @@ def missed_form(turn: Turn, item: Mapping[str, Any], values: Mapping[str, str]) 
     month = date.fromisoformat(item["month"])
     where = cite(turn.pack, words.source)
     reason = field("reason", _("Reason"), FieldKind.SELECT, options=shown(REASONS))
+    intro = _(
+        "The reason for this month and the follow-up action are recorded on {name}'s "
+        "supervision file"
+    ).format(name=item["name"])
     form = AskForm(
         form_id="record_missed_month",
-        title=f"No supervision for {item['name']} in {month:%B %Y}",
-        intro=(
-            "The reason for this month and the follow-up action are recorded on "
-            f"{item['name']}'s supervision file{f' ({where})' if where else ''}."
+        title=_("No supervision for {name} in {month}").format(
+            name=item["name"], month=format_month(month)
         ),
+        intro=intro + (f" ({where})" if where else "") + ".",
         fields=(reason, note_field(), _follow_up(words, turn)),
-        submit_label="Record it",
+        submit_label=_("Record it"),
     )
     return prefilled(form, values)
 
@@ -111,12 +122,14 @@ def checked(
     words = turn.pack.compliance.missed_reason
     assert words is not None
     if values["reason"] == CancelReason.OTHER.value and not values["note"]:
-        form = with_error(form, "note", "Say what the reason is: Other needs its details.")
+        form = with_error(form, "note", _("Say what the reason is: Other needs its details."))
     if not values["follow_up"]:
         form = with_error(
             form,
             "follow_up",
-            f"Say what the {words.follow_up.lower()} is: it is recorded with the reason.",
+            _("Say what the {follow_up} is: it is recorded with the reason.").format(
+                follow_up=_lower(pack_word(turn.pack, words.follow_up))
+            ),
         )
     return form, values
 
@@ -129,16 +142,16 @@ async def offer(turn: Turn, supervisee_ids: Sequence[int], names: Mapping[str, s
     buttons = tuple(
         Option(
             f"start:missed:{m['staff_id']}:{m['month'][:7]}",
-            f"{m['name']}: {date.fromisoformat(m['month']):%B %Y}",
+            f"{m['name']}: {format_month(date.fromisoformat(m['month']))}",
         )
         for m in months[-5:]
     )
     words = turn.pack.compliance.missed_reason
-    follow = words.follow_up.lower() if words else "follow-up action"
-    text = (
+    follow = _lower(pack_word(turn.pack, words.follow_up) if words else _("Follow-up action"))
+    text = _(
         "No supervision, and no reason recorded yet, in these months. Record the reason and "
-        f"the {follow} for each:"
-    )
+        "the {follow_up} for each:"
+    ).format(follow_up=follow)
     return [AskChoice(text, buttons)]
 
 
@@ -153,7 +166,7 @@ class MissedMonthFlow:
     listed = False  # started from the record flow's buttons
 
     async def start(self, turn: Turn, argument: str) -> Outcome:
-        staff_text, _, month_text = argument.partition(":")
+        staff_text, _sep, month_text = argument.partition(":")
         staff_id = parse_id(staff_text)
         try:
             month = date.fromisoformat(f"{month_text}-01")
@@ -163,13 +176,15 @@ class MissedMonthFlow:
         person = mine.get(staff_id) if staff_id is not None else None
         if person is None or month is None:
             return Outcome(
-                replies=[Say("Use the buttons offered after saving a record of your "
-                             "supervisee's.", Tone.WARNING)]
+                replies=[Say(_("Use the buttons offered after saving a record of your "
+                               "supervisee's."), Tone.WARNING)]
             )  # fmt: skip
         item = {"staff_id": person.id, "month": month.isoformat(), "name": person.name}
         pending = await unexplained(turn, [person.id], {str(person.id): person.name})
         if item not in pending:
-            text = f"{person.name}'s {month:%B %Y} needs no reason: it is recorded or not missed."
+            text = _("{name}'s {month} needs no reason: it is recorded or not missed.").format(
+                name=person.name, month=format_month(month)
+            )
             return Outcome(replies=[Say(text)])
         state = FlowState(self.name, "form", {"item": item})
         return Outcome(replies=[missed_form(turn, item, {})], state=state)
@@ -177,7 +192,7 @@ class MissedMonthFlow:
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         item = state.data["item"]
         if not isinstance(payload, FormSubmit):
-            hint = Say("Fill in the form above, or type cancel.")
+            hint = Say(_("Fill in the form above, or type cancel."))
             return Outcome(replies=[hint, missed_form(turn, item, {})], state=state)
         form, values = checked(turn, item, payload.values)
         if form.has_errors:
@@ -200,7 +215,15 @@ class MissedMonthFlow:
             target_staff_id=staff_id,
             detail={"reason": values["reason"]},
         )
-        text = f"Recorded on {item['name']}'s supervision file for {month:%B %Y}."
-        return Outcome(
-            replies=[Say(text, Tone.SUCCESS)], recorded=f"{item['name']}'s {month:%B %Y}"
+        shown = format_month(month)
+        text = _("Recorded on {name}'s supervision file for {month}.").format(
+            name=item["name"], month=shown
         )
+        recorded = _("{name}'s {month}").format(name=item["name"], month=shown)
+        return Outcome(replies=[Say(text, Tone.SUCCESS)], recorded=recorded)
+
+
+def _lower(words: str) -> str:
+    """A label inside a sentence: "Follow up action" -> "follow up action" (a capital that only
+    starts the label; "ASYE" and the like are kept)."""
+    return words[:1].lower() + words[1:] if words[1:2].islower() else words

@@ -14,8 +14,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from dialogs.desk import desk_teams, members_of, who_to_ask
+from dialogs.due_words import due_text
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import resolve_person
+from dialogs.i18n import N_, _, format_clock, ngettext
 from dialogs.messages import Card, CardSection, Fact, Notify, Option, Payload, Say, Tone
 from dialogs.reminders import QuietHours, WorkingHours, send_time
 from dialogs.views import StaffView
@@ -35,43 +37,40 @@ def nudge_key(staff_id: int, turn: Turn) -> str:
     return f"nudge:{staff_id}:{turn.today.isoformat()}"
 
 
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
-
-
-def _line(item: DueItem) -> str:
-    line = item.description
+def _line(item: DueItem, turn: Turn) -> str:
+    line = due_text(turn.pack, item)  # the pack's words, in its Welsh where it gives them
     if item.case_reference:
         line += f" [{item.case_reference}]"
     if item.due is not None:
-        line += f": due {describe_day(item.due)}, {_days(item.overdue_days)} overdue"
+        days = ngettext("{n} day", "{n} days", item.overdue_days).format(n=item.overdue_days)
+        line += _(": due {day}, {days} overdue").format(day=describe_day(item.due), days=days)
     return line
 
 
 def reminder_card(manager: StaffView, items: list[DueItem], turn: Turn) -> Card:
     """What the person is sent: their overdue items in the pack's words, cited; no record
     content, nothing about anyone else."""
-    facts = [Fact("From", f"{manager.name}, your manager")]
+    facts = [Fact(_("From"), _("{name}, your manager").format(name=manager.name))]
     sources = "; ".join(dict.fromkeys(i.source for i in items if i.source))
     if cited := cite(turn.pack, sources):
-        facts.append(Fact("Policy", cited))
-    actions = [Option("start:due", "Show what's due")]
+        facts.append(Fact(_("Policy"), cited))
+    actions = [Option("start:due", _("Show what's due"))]
     if any(i.kind not in _RECORD_KINDS and i.session_id is None for i in items):
-        actions.insert(0, Option("start:book", "Book"))
+        actions.insert(0, Option("start:book", _("Book")))
     return Card(
-        title="A reminder: overdue supervision work",
-        subtitle="Sent to you alone",
+        title=_("A reminder: overdue supervision work"),
+        subtitle=_("Sent to you alone"),
         facts=tuple(facts),
-        sections=(CardSection("Overdue", tuple(_line(i) for i in items)),),
+        sections=(CardSection(_("Overdue"), tuple(_line(i, turn) for i in items)),),
         actions=tuple(actions),
     )
 
 
 class RemindFlow:
     name = "remind"
-    title = "Remind someone who is overdue"
-    summary = "a private reminder to someone in your team who is overdue, once a day"
-    usage = "remind <person>"
+    title = N_("Remind someone who is overdue")
+    summary = N_("a private reminder to someone in your team who is overdue, once a day")
+    usage = N_("remind <person>")
     captures_text = False
     menu = False
     listed = False  # started from team compliance's Remind buttons
@@ -83,8 +82,10 @@ class RemindFlow:
             return Outcome(
                 replies=[
                     Say(
-                        f"Reminding someone about their supervision is for their team manager: "
-                        f"ask {ask}.",
+                        _(
+                            "Reminding someone about their supervision is for their team "
+                            "manager: ask {ask}."
+                        ).format(ask=ask),
                         Tone.WARNING,
                     )
                 ]
@@ -93,8 +94,10 @@ class RemindFlow:
             return Outcome(
                 replies=[
                     Say(
-                        'Who should I remind? Use a Remind button on "team compliance", or type '
-                        '"remind" and their name.',
+                        _(
+                            'Who should I remind? Use a Remind button on "team compliance", or '
+                            'type "remind" and their name.'
+                        ),
                         Tone.WARNING,
                     )
                 ]
@@ -103,8 +106,10 @@ class RemindFlow:
             return Outcome(
                 replies=[
                     Say(
-                        "I remind you of what you owe myself, before it is due and while it is "
-                        'overdue; "what\'s due" lists it now.'
+                        _(
+                            "I remind you of what you owe myself, before it is due and while it "
+                            'is overdue; "what\'s due" lists it now.'
+                        )
                     )
                 ]
             )
@@ -112,7 +117,7 @@ class RemindFlow:
         if person is None:
             return Outcome(replies=[Say(problem, Tone.WARNING)])
         if person.id == turn.actor.id:
-            return Outcome(replies=[Say('That is you: "what\'s due" lists what you owe.')])
+            return Outcome(replies=[Say(_('That is you: "what\'s due" lists what you owe.'))])
         members = await members_of(turn, teams)
         if person.id not in {m.id for m in members}:
             await turn.ports.audit.record(
@@ -125,8 +130,10 @@ class RemindFlow:
             return Outcome(
                 replies=[
                     Say(
-                        f"{person.name} is not in a team you manage, so I cannot remind them "
-                        "from here; their own team manager can.",
+                        _(
+                            "{name} is not in a team you manage, so I cannot remind them from "
+                            "here; their own team manager can."
+                        ).format(name=person.name),
                         Tone.WARNING,
                     )
                 ]
@@ -138,7 +145,7 @@ class RemindFlow:
         me = next((s for s in inputs.staff if s.id == person.id), None)
         first = person.first_name
         if me is None:
-            return Outcome(replies=[Say(f"{person.name} has nothing overdue.")])
+            return Outcome(replies=[Say(_("{name} has nothing overdue.").format(name=person.name))])
         away = [a for a in inputs.absences if a.start <= turn.today <= a.end]
         if away:
             # As the daily reminders do: nothing goes to someone on recorded absence.
@@ -146,8 +153,10 @@ class RemindFlow:
             return Outcome(
                 replies=[
                     Say(
-                        f"{person.name} is on recorded absence until {describe_day(back)}: "
-                        "no reminder was sent. Their reminders start again when they are back."
+                        _(
+                            "{name} is on recorded absence until {day}: no reminder was sent. "
+                            "Their reminders start again when they are back."
+                        ).format(name=person.name, day=describe_day(back))
                     )
                 ]
             )
@@ -160,7 +169,13 @@ class RemindFlow:
         items.sort(key=lambda i: -i.overdue_days)
         if not items:
             return Outcome(
-                replies=[Say(f"{person.name} has nothing overdue now: no reminder was sent.")]
+                replies=[
+                    Say(
+                        _("{name} has nothing overdue now: no reminder was sent.").format(
+                            name=person.name
+                        )
+                    )
+                ]
             )
         note = Notify(
             person.id, (reminder_card(turn.actor, items, turn),), nudge_key(person.id, turn)
@@ -170,8 +185,10 @@ class RemindFlow:
             return Outcome(
                 replies=[
                     Say(
-                        f"{person.name} has already been sent a reminder today: one a day is "
-                        "the most anyone is sent from here. Nothing more was sent.",
+                        _(
+                            "{name} has already been sent a reminder today: one a day is the "
+                            "most anyone is sent from here. Nothing more was sent."
+                        ).format(name=person.name),
                     )
                 ]
             )
@@ -183,27 +200,27 @@ class RemindFlow:
             target_staff_id=person.id,
             detail={"kinds": sorted({i.kind for i in items}), "items": len(items)},
         )
-        what = "; ".join(_line(i) for i in items[:3])
-        more = f" and {len(items) - 3} more" if len(items) > 3 else ""
-        when = "" if at <= turn.now else f" It goes {_when(at, turn)}, in working hours."
+        what = "; ".join(_line(i, turn) for i in items[:3])
+        more = _(" and {n} more").format(n=len(items) - 3) if len(items) > 3 else ""
+        when = (
+            ""
+            if at <= turn.now
+            else _(" It goes {when}, in working hours.").format(when=_when(at, turn))
+        )
+        sent = ngettext(
+            "Sent {name} a private reminder of {n} overdue item: {what}{more}.{when}",
+            "Sent {name} a private reminder of {n} overdue items: {what}{more}.{when}",
+            len(items),
+        ).format(name=first, n=len(items), what=what, more=more, when=when)
         return Outcome(
-            replies=[
-                Say(
-                    f"Sent {first} a private reminder of {_items(len(items))}: {what}{more}.{when}",
-                    Tone.SUCCESS,
-                )
-            ],
+            replies=[Say(sent, Tone.SUCCESS)],
             notifications=[note],
         )
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
-        return Outcome(replies=[Say("Ask me again, or type help.")])
-
-
-def _items(n: int) -> str:
-    return "1 overdue item" if n == 1 else f"{n} overdue items"
+        return Outcome(replies=[Say(_("Ask me again, or type help."))])
 
 
 def _when(at: datetime, turn: Turn) -> str:
     local = at.astimezone(turn.zone)
-    return f"at {local:%H:%M} on {describe_day(local.date())}"
+    return _("at {time} on {day}").format(time=format_clock(local), day=describe_day(local.date()))

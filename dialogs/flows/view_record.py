@@ -13,7 +13,7 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import SHORT_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, length_flags, record_card
 from dialogs.flows.record_plan import plan_for, record_title, template_type
-from dialogs.i18n import N_
+from dialogs.i18n import N_, _
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskForm,
@@ -31,20 +31,22 @@ from dialogs.when import describe
 from scoring.vocabulary import StaffRole
 
 EXCEPTIONAL = {StaffRole.SERVICE_MANAGER, StaffRole.ASSISTANT_DIRECTOR, StaffRole.AUDITOR}
-NOT_FOUND = "There is no record {id} that you can see."
+NOT_FOUND = N_("There is no record {id} that you can see.")
 
 
 def _reason_form(record_id: int, value: str = "") -> AskForm:
     return AskForm(
         form_id="view_reason",
-        title=f"Reason for reading record {record_id}",
-        intro=(
+        title=_("Reason for reading record {number}").format(number=record_id),
+        intro=_(
             "This record is confidential to the supervisor and supervisee. Say why you need it "
             "(for example an audit or disciplinary proceedings): the reason is kept in the audit "
             "trail and the staff member is told that you read it."
         ),
-        fields=(field("reason", "Reason", FieldKind.TEXTAREA, max_length=SHORT_TEXT, value=value),),
-        submit_label="Read the record",
+        fields=(
+            field("reason", _("Reason"), FieldKind.TEXTAREA, max_length=SHORT_TEXT, value=value),
+        ),
+        submit_label=_("Read the record"),
     )
 
 
@@ -57,11 +59,13 @@ class ViewRecordFlow:
     async def start(self, turn: Turn, argument: str) -> Outcome:
         text = argument.strip().removeprefix("record").strip().lstrip("#")
         if not is_number(text):
-            return Outcome(replies=[Say("Which record? Type 'view' and its number.", Tone.WARNING)])
+            return Outcome(
+                replies=[Say(_("Which record? Type 'view' and its number."), Tone.WARNING)]
+            )
         record_id = parse_id(text)
         loaded = await self._load(turn, record_id) if record_id else None
         if record_id is None or loaded is None:
-            return Outcome(replies=[Say(NOT_FOUND.format(id=quoted(text)), Tone.WARNING)])
+            return Outcome(replies=[Say(_(NOT_FOUND).format(id=quoted(text)), Tone.WARNING)])
         record, session = loaded
         parties = {session.supervisor_id, *session.supervisee_ids}
         if turn.actor.id in parties:
@@ -75,7 +79,7 @@ class ViewRecordFlow:
             state = FlowState(self.name, "reason", {"record_id": record_id})
             return Outcome(replies=[_reason_form(record_id)], state=state)
         await self._refused(turn, record, session)
-        return Outcome(replies=[Say(NOT_FOUND.format(id=record_id), Tone.WARNING)])
+        return Outcome(replies=[Say(_(NOT_FOUND).format(id=record_id), Tone.WARNING)])
 
     async def resume(self, turn: Turn, state: FlowState, payload: Payload) -> Outcome:
         record_id = int(state.data["record_id"])
@@ -86,13 +90,15 @@ class ViewRecordFlow:
             return Outcome(replies=[checked.form], state=state)
         loaded = await self._load(turn, record_id)
         if loaded is None or turn.actor.role not in EXCEPTIONAL:
-            return Outcome(replies=[Say(NOT_FOUND.format(id=record_id), Tone.WARNING)])
+            return Outcome(replies=[Say(_(NOT_FOUND).format(id=record_id), Tone.WARNING)])
         record, session = loaded
         outcome = await self._show(turn, record, session, reason=checked.values["reason"])
         when = describe(session.start, turn.zone)
         tell = Say(
-            f"{turn.actor.name} read your supervision record of {when}. Reason given: "
-            f"{checked.values['reason']}. Talk to them or to HR if you have concerns."
+            _(
+                "{name} read your supervision record of {when}. Reason given: {reason}. Talk "
+                "to them or to HR if you have concerns."
+            ).format(name=turn.actor.name, when=when, reason=checked.values["reason"])
         )
         outcome.notifications = [
             Notify(staff_id, (tell,), key=f"read:{record.id}:{turn.actor.id}:{turn.now:%Y%m%d%H%M}")
@@ -141,16 +147,16 @@ class ViewRecordFlow:
             *(a.owner_id for a in record.actions),
         }:
             person = await turn.ports.directory.staff(staff_id)
-            names[staff_id] = person.name if person else "someone"
+            names[staff_id] = person.name if person else _("someone")
         plan = plan_for(turn.pack, template_type(turn.pack, session.type, record.kind))
         signed = record.supervisor_signed_at is not None and record.supervisee_signed_at is not None
         # The PDF goes on the supervision file: for the parties and their line management only.
         buttons: tuple[Option, ...] = ()
         if signed and reason in ("", "line management"):
-            buttons = (Option(f"start:pdf:{record.id}", "Download PDF"),)
+            buttons = (Option(f"start:pdf:{record.id}", _("Download PDF")),)
         facts = (
-            Fact("Supervisor", names[session.supervisor_id]),
-            Fact("Supervisee", " and ".join(names[i] for i in session.supervisee_ids)),
+            Fact(_("Supervisor"), names[session.supervisor_id]),
+            Fact(_("Supervisee"), _(" and ").join(names[i] for i in session.supervisee_ids)),
             *await length_flags(
                 turn, session.type, session.start, session.end, session.supervisee_ids
             ),
@@ -158,7 +164,7 @@ class ViewRecordFlow:
         title = record_title(turn.pack, record.kind, session.type)
         card = record_card(
             f"{title}: {describe(session.start, turn.zone)}",
-            "Confidential staff record",
+            _("Confidential staff record"),
             facts,
             content_from_view(plan, record, names, turn.zone),
             buttons,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.scheduler import Scheduler
-from dialogs.summary_card import _figure
+from dialogs.summary_card import figure_text
 from policy.compliance import monthly_compliance
 from policy.packs import builtin_pack, builtin_pack_ids
 from storage.db import session_factory
@@ -179,7 +179,7 @@ async def test_monthly_service_summary_once_on_the_first(database: AsyncEngine) 
     )
     facts = {f["label"]: f["value"] for f in card["facts"]}
     assert kpi.organisation.in_post > 0
-    assert facts["Whole service"] == _figure(kpi.organisation)
+    assert facts["Whole service"] == figure_text(kpi.organisation)
     assert facts["Excluded for absence"] == str(len(kpi.excluded))
 
 

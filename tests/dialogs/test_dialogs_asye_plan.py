@@ -134,8 +134,13 @@ async def test_in_powys_an_nqsw_is_not_told_englands_asye(
     nqsw = await chat_as("Aled Rhys")
     replies = await nqsw.send("asye")
     said = " ".join(r.text for r in replies if isinstance(r, Say))
-    assert "1:1 supervision every month" in said, replies
+    # Powys writes in Welsh unless one chooses English (issue 28): its own words in its Welsh.
+    assert "goruchwyliaeth ffurfiol 1:1 bob mis" in said, replies
     assert "Powys County Council" in said
+    await nqsw.send("English")
+    replies = await nqsw.send("asye")
+    said = " ".join(r.text for r in replies if isinstance(r, Say))
+    assert "1:1 supervision every month" in said, replies
     assert not any(isinstance(r, Card) for r in replies)
     due = card(await nqsw.send("what's due"))
     assert "start:asye" not in {o.value for o in due.actions}

@@ -165,7 +165,7 @@ async def test_the_summary_tells_senior_managers_of_a_team_above_the_average(
                     )
                 )
             ).one()
-        card = summary.payload["replies"][0]
+        card = summary.payload["replies"][-1]  # the English, after the Welsh (issue 28)
         section = next(
             s for s in card["sections"] if s["heading"] == "Teams above the average caseload"
         )
