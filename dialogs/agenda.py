@@ -17,7 +17,9 @@ from datetime import UTC, date, timedelta
 
 from dialogs.allocation import score_on
 from dialogs.flow import Turn
+from dialogs.i18n import use_language
 from dialogs.messages import Card, CardSection, Fact, Notify, Option, Reply
+from dialogs.recipients import language_of, notice
 from dialogs.scores import CaseloadResult, caseload_of
 from dialogs.views import ActionView, CaseView, SessionView, StaffView
 from dialogs.when import describe, describe_day
@@ -97,9 +99,11 @@ async def booking_agendas(turn: Turn, session: SessionView) -> BookingAgendas:
         supervisee = await turn.ports.directory.staff(supervisee_id)
         if supervisee is None:
             continue
-        card = await agenda_card(turn, session, supervisee)
         for reader in sorted({session.supervisor_id, supervisee_id}):
-            mine = for_supervisor(card, session) if reader == session.supervisor_id else card
+            # Issue 28 item 1: each reader's agenda in their own language.
+            with use_language(await language_of(turn.ports, reader, turn.pack.language.default)):
+                card = await agenda_card(turn, session, supervisee)
+                mine = for_supervisor(card, session) if reader == session.supervisor_id else card
             if late:
                 out.notes.append(
                     Notify(reader, (mine,), agenda_key(session.id, supervisee_id, reader, day))
@@ -110,10 +114,11 @@ async def booking_agendas(turn: Turn, session: SessionView) -> BookingAgendas:
                 out.with_notice.setdefault(reader, []).append(mine)
         if late and turn.pack.reflection is not None:
             out.notes.append(
-                Notify(
+                await notice(
+                    turn,
                     supervisee_id,
-                    (reflection_card(session, turn),),
                     reflect_key(session.id, supervisee_id, day),
+                    lambda: (reflection_card(session, turn),),
                 )
             )
     return out

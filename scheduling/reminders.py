@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from dialogs.i18n import use_language
+from dialogs.recipients import language_for
 from dialogs.reminders import QuietHours, plan_for_person
 from dialogs.serialise import to_dict
 from policy.facts import StaffFacts
@@ -41,6 +42,10 @@ def _zone(name: str, fallback: ZoneInfo) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return fallback
+
+
+def _languages(chosen: Mapping[int, str | None], default: str) -> Callable[[int], str]:
+    return lambda staff_id: language_for(chosen.get(staff_id), default)
 
 
 async def plan_reminders(
@@ -123,6 +128,19 @@ async def plan_reminders(
                 )
             ).all():
                 snoozed[staff_id][kind] = until
+            # Issue 28 item 1: each message in its recipient's language (the person reminded,
+            # or the manager an escalation goes to), else the council's default.
+            readers = set(people) | {int(row[-1]) for row in staff_rows if row[-1] is not None}
+            chosen = {
+                int(reader or 0): language
+                for reader, language in (
+                    await connection.execute(
+                        select(col(Staff.id), col(Staff.language)).where(col(Staff.id).in_(readers))
+                    )
+                ).all()
+            }
+            language_of = _languages(chosen, pack.language.default)
+
             queued: list[Queued] = []
             planned_ids: list[int] = []
             escalate_to: dict[int, int | None] = {}
@@ -134,21 +152,19 @@ async def plan_reminders(
                 escalate_to[sid] = boss
                 items = by_person[sid]
                 try:
-                    # Issue 28: in the council's language (a person's own choice is not read
-                    # here yet: docs/welsh.md).
-                    with use_language(pack.language.default):
-                        plans = plan_for_person(
-                            person,
-                            [item for _, item in items],
-                            pack,
-                            today,
-                            now,
-                            zone=_zone(zone, pack.zone),
-                            quiet=QuietHours(q_start, q_end),
-                            escalate_to=boss,
-                            absent_today=sid in away,
-                            snoozed=snoozed.get(sid, {}),
-                        )
+                    plans = plan_for_person(
+                        person,
+                        [item for _, item in items],
+                        pack,
+                        today,
+                        now,
+                        zone=_zone(zone, pack.zone),
+                        quiet=QuietHours(q_start, q_end),
+                        escalate_to=boss,
+                        absent_today=sid in away,
+                        snoozed=snoozed.get(sid, {}),
+                        language_of=language_of,
+                    )
                 except Exception as error:  # planned again next tick; the others go now
                     stats.failed(
                         f"reminders of staff {sid} (organisation {organisation_id})", error
