@@ -143,3 +143,28 @@ async def test_a_powys_person_who_chose_english_is_reminded_in_english(powys: Te
     for post_ in others:  # everyone else still in Powys's default, Welsh
         card = next(r for r in post_["replies"] if r["type"] == "card")
         assert re.match(r"^(Yn ddyledus|Uwchgyfeirio|\d+ diwrnod yn hwyr)", card["title"])
+
+
+async def test_a_bilingual_digest_puts_welsh_charts_under_the_welsh_card(powys: TestServer) -> None:
+    """Issue 28 item 2: Powys posts Welsh then English; each card's charts are in its language
+    (their alt text, which is what a screen reader reads, and the title drawn in them)."""
+    status, _ = await post(powys, f"{API}/clock", {"days": 7})
+    assert status == 200
+    _, channels = await get(powys, f"{API}/channels")
+    digests = [p for p in channels["posts"] if p["kind"] == "digest"]
+    assert digests
+    people = await ids(powys)
+    for post_ in digests:
+        kinds = [r["type"] for r in post_["replies"]]
+        assert kinds[0] == "card", kinds
+        assert kinds.count("card") == 2, kinds
+        second = kinds.index("card", 1)
+        welsh_charts = post_["replies"][1:second]
+        english_charts = post_["replies"][second + 1 :]
+        assert welsh_charts, kinds
+        assert len(welsh_charts) == len(english_charts), kinds
+        for chart in welsh_charts:
+            assert chart["description"].startswith(("Siart linell", "Siart far")), chart
+            assert_welsh([{"text": chart["description"]}], set(people))
+        for chart in english_charts:
+            assert chart["description"].startswith(("Line chart", "Bar chart")), chart
