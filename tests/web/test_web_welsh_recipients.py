@@ -168,3 +168,23 @@ async def test_a_bilingual_digest_puts_welsh_charts_under_the_welsh_card(powys: 
             assert_welsh([{"text": chart["description"]}], set(people))
         for chart in english_charts:
             assert chart["description"].startswith(("Line chart", "Bar chart")), chart
+
+
+async def test_the_playground_pages_words_follow_the_person(powys: TestServer) -> None:
+    """Issue 28 item 3 (the browser test drives the page: tests/web/test_web_browser.py): the
+    page's own words come in the language of the person it acts as, and a send that changes
+    that language says so, for the page to follow."""
+    people = await ids(powys)
+    sam = people["Sam Taylor"]
+    status, body = await get(powys, f"{API}/words/{sam}")
+    assert status == 200
+    assert body["language"] == "cy"  # Powys offers Welsh
+    assert body["words"]["send"] == "Anfon"
+    assert body["words"]["conversation_as"] == "Sgwrs fel {name}"
+    assert any(f["title"] == "Sgôr llwyth achosion" for f in body["flows"]), body["flows"]
+    assert_welsh([{"text": w} for w in body["words"].values()], {"Slack", "Microsoft Teams"})
+    said = await send(powys, sam, text="English")
+    assert said["language"] == "en"
+    _, body = await get(powys, f"{API}/words/{sam}")
+    assert body["words"]["send"] == "Send"
+    assert any(f["title"] == "Caseload score" for f in body["flows"])
