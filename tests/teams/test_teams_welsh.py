@@ -3,11 +3,28 @@ to /api/messages on loopback; the same person in en-GB is answered in English.""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+from aiohttp.test_utils import TestServer
+from demo_data import copy_of
 from welsh_check import assert_welsh
 
-from tests.teams.conftest import PRIYA, SAM, TeamsBot, personal_message
+from bot.app import create_app
+from tests.teams.conftest import (
+    PRIYA,
+    SAM,
+    FakeConnector,
+    TeamsBot,
+    channel_mention,
+    fixed_clock,
+    personal_message,
+    settings,
+    team_install,
+)
 
 NAMES = {"Sam Taylor", "Priya Shah", "Sam", "Priya"}
 
@@ -75,3 +92,52 @@ async def test_the_same_person_in_english_teams_is_answered_in_english(
     connector = teams_bot.connector
     (call,) = await connector.wait_for(lambda: connector.sent())
     assert call.body["text"] == "You're welcome."
+
+
+@pytest.fixture
+async def powys_bot(
+    demo_database: Path, tmp_path: Path, connector: FakeConnector
+) -> AsyncIterator[TeamsBot]:
+    """The demo council as a Welsh one: Powys's pack (Welsh by default, channels bilingual)."""
+    copy, engine = copy_of(demo_database, tmp_path)
+    with sqlite3.connect(copy) as connection:
+        connection.execute("UPDATE organisation SET pack_id = 'powys'")
+    app = create_app(settings(), engine, fixed_clock(), run_scheduler=False)
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield TeamsBot(server, app, connector)
+    await engine.dispose()
+
+
+def _said(call: Any) -> str:
+    return str(call.body.get("text") or "")
+
+
+async def test_a_welsh_councils_channel_is_answered_in_welsh_then_english(
+    powys_bot: TeamsBot,
+) -> None:
+    """Issue 28 item 4: what the bot posts in a channel outside a conversation (its welcome,
+    its help, linking the channel) is in the council's channel languages, Welsh first."""
+    connector = powys_bot.connector
+    await powys_bot.post(team_install(powys_bot, PRIYA))
+    before = len(connector.sent())
+    await powys_bot.post(channel_mention(powys_bot, PRIYA, "help"))
+    (helped,) = await connector.wait_for(lambda: connector.sent()[before:] or None)
+    text = _said(helped)
+    assert text.startswith("Mewn sianel"), text
+    assert "In a channel I only show team views" in text  # then the English
+    before = len(connector.sent())
+    await powys_bot.post(channel_mention(powys_bot, PRIYA, "link"))
+    (linked,) = await connector.wait_for(lambda: connector.sent()[before:] or None)
+    text = _said(linked).removeprefix("✅ ")
+    assert text.startswith("Wedi'i wneud:"), text
+    assert text.index("Wedi'i wneud:") < text.index("Done:")
+    welsh_part = text.split("\n\n")[0]
+    assert_welsh([{"text": welsh_part}], {"Safeguarding North", *NAMES})
+
+
+async def test_an_english_councils_channel_stays_english(teams_bot: TeamsBot) -> None:
+    connector = teams_bot.connector
+    await teams_bot.post(channel_mention(teams_bot, PRIYA, "help"))
+    (helped,) = await connector.wait_for(lambda: connector.sent() or None)
+    assert _said(helped).startswith("In a channel I only show team views")
+    assert "Mewn sianel" not in _said(helped)
