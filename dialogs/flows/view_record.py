@@ -13,19 +13,20 @@ from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import SHORT_TEXT, check_form, field
 from dialogs.flows.record_content import content_from_view, length_flags, record_card
 from dialogs.flows.record_plan import plan_for, record_title, template_type
-from dialogs.i18n import N_
+from dialogs.i18n import N_, _
 from dialogs.inputs import is_number, parse_id, quoted
 from dialogs.messages import (
     AskForm,
     Fact,
     FieldKind,
     FormSubmit,
-    Notify,
     Option,
     Payload,
+    Reply,
     Say,
     Tone,
 )
+from dialogs.recipients import notice
 from dialogs.views import RecordView, SessionView
 from dialogs.when import describe
 from scoring.vocabulary import StaffRole
@@ -89,14 +90,19 @@ class ViewRecordFlow:
             return Outcome(replies=[Say(NOT_FOUND.format(id=record_id), Tone.WARNING)])
         record, session = loaded
         outcome = await self._show(turn, record, session, reason=checked.values["reason"])
-        when = describe(session.start, turn.zone)
-        tell = Say(
-            f"{turn.actor.name} read your supervision record of {when}. Reason given: "
-            f"{checked.values['reason']}. Talk to them or to HR if you have concerns."
-        )
+        reason = checked.values["reason"]
+
+        def tell() -> list[Reply]:  # issue 28: in the supervisee's language, not the reader's
+            text = _(
+                "{name} read your supervision record of {when}. Reason given: {reason}. Talk to "
+                "them or to HR if you have concerns."
+            )
+            when = describe(session.start, turn.zone)
+            return [Say(text.format(name=turn.actor.name, when=when, reason=reason))]
+
+        key = f"read:{record.id}:{turn.actor.id}:{turn.now:%Y%m%d%H%M}"
         outcome.notifications = [
-            Notify(staff_id, (tell,), key=f"read:{record.id}:{turn.actor.id}:{turn.now:%Y%m%d%H%M}")
-            for staff_id in session.supervisee_ids
+            await notice(turn, staff_id, key, tell) for staff_id in session.supervisee_ids
         ]
         return outcome
 
