@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.guard import REFUSALS, Limit, Unreadable, parse_json, protect
 from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
-from dialogs.i18n import ENGLISH, _, use_language
+from dialogs.i18n import ENGLISH, _, parse_language, use_language
 from dialogs.messages import Say
 from dialogs.recipients import language_of
 from dialogs.registry import flows
@@ -72,9 +72,16 @@ def _refused(request: web.Request, problem: BadMessage) -> web.Response:
     return _problem(str(problem))
 
 
+def _page_language(request: web.Request) -> str:
+    """The language the page reads in (`?language=cy`: the person it acts as; issue 28)."""
+    return parse_language(request.query.get("language")) or ENGLISH
+
+
 def _now(request: web.Request) -> dict[str, str]:
     moment = request.app[CLOCK]()
-    return {"now": moment.isoformat(), "label": describe(moment, _zone(request))}
+    with use_language(_page_language(request)):
+        label = describe(moment, _zone(request))
+    return {"now": moment.isoformat(), "label": label}
 
 
 async def _body(request: web.Request) -> Mapping[str, Any]:
@@ -92,7 +99,8 @@ async def _body(request: web.Request) -> Mapping[str, Any]:
 
 async def list_people(request: web.Request) -> web.Response:
     found = await feeds.people(request.app[ENGINE])
-    return web.json_response({"people": [person.as_json() for person in found]})
+    with use_language(_page_language(request)):
+        return web.json_response({"people": [person.as_json() for person in found]})
 
 
 async def list_flows(request: web.Request) -> web.Response:
@@ -188,15 +196,17 @@ async def inbox(request: web.Request) -> web.Response:
         staff_id = id_of(int(request.match_info["staff_id"]), "the staff id")
     except (BadMessage, ValueError):
         return _problem("nobody on the staff list has that id", 404)
-    messages = await feeds.inbox(
-        app[ENGINE], staff_id, app[CLOCK](), _zone(request), app[ATTACHMENTS]
-    )
+    with use_language(_page_language(request)):  # its dates in the page's language
+        messages = await feeds.inbox(
+            app[ENGINE], staff_id, app[CLOCK](), _zone(request), app[ATTACHMENTS]
+        )
     return web.json_response({"messages": messages})
 
 
 async def channels(request: web.Request) -> web.Response:
     app = request.app
-    posts = await feeds.channels(app[ENGINE], app[CLOCK](), _zone(request), app[ATTACHMENTS])
+    with use_language(_page_language(request)):  # its dates in the page's language
+        posts = await feeds.channels(app[ENGINE], app[CLOCK](), _zone(request), app[ATTACHMENTS])
     return web.json_response({"posts": posts, **_now(request)})
 
 

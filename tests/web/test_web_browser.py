@@ -427,6 +427,11 @@ def test_the_page_speaks_the_language_of_the_person_it_acts_as(
     assert browser.find_element(By.ID, "inbox-refresh").text == "Adnewyddu'r mewnflwch"
     flows = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#flows button")]
     assert "Sgôr llwyth achosion" in flows, flows
+    picker = Select(browser.find_element(By.ID, "person"))
+    page.wait(
+        lambda: "Sam Taylor: Gweithiwr cymdeithasol" in [o.text for o in picker.options],
+        "the picker's roles stayed English",
+    )
     with page.step("priya-in-english"):
         page.act_as("Priya Shah")  # waits for "Conversation as Priya Shah"
         page.wait(lambda: send.text == "Send", "the page stayed in Welsh for Priya")

@@ -183,6 +183,12 @@ async def test_the_playground_pages_words_follow_the_person(powys: TestServer) -
     assert body["words"]["conversation_as"] == "Sgwrs fel {name}"
     assert any(f["title"] == "Sgôr llwyth achosion" for f in body["flows"]), body["flows"]
     assert_welsh([{"text": w} for w in body["words"].values()], {"Slack", "Microsoft Teams"})
+    # The dates and roles the page shows come in its language too.
+    _, clock_cy = await get(powys, f"{API}/clock?language=cy")
+    _, clock_en = await get(powys, f"{API}/clock")
+    assert clock_cy["label"] != clock_en["label"]
+    _, listed = await get(powys, f"{API}/people?language=cy")
+    assert listed["people"][0]["persona"] == "Gweithiwr cymdeithasol"
     said = await send(powys, sam, text="English")
     assert said["language"] == "en"
     _, body = await get(powys, f"{API}/words/{sam}")

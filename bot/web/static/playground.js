@@ -199,6 +199,7 @@
       });
       fillFlows(data.flows);
       headings();
+      relabelPeople();
       var intro = transcriptOf(current).querySelector(":scope > p.help");
       if (intro) intro.textContent = t("you_are", intro.textContent, { name: current.name });
       return Promise.all([refreshInbox(), refreshChannels()]);
@@ -231,7 +232,7 @@
   function refreshInbox() {
     var person = current;
     if (!person) return Promise.resolve();
-    return api("/inbox/" + person.id).then(function (data) {
+    return api("/inbox/" + person.id + "?language=" + language).then(function (data) {
       if (current !== person) return;
       var list = document.getElementById("inbox");
       var items = data.messages.map(function (post) {
@@ -250,7 +251,7 @@
   }
 
   function refreshChannels() {
-    return api("/channels").then(function (data) {
+    return api("/channels?language=" + language).then(function (data) {
       document.getElementById("clock").textContent = data.label;
       var items = data.posts.map(function (post) {
         var when = t("status_" + post.status, post.status + " for {when}", { when: post.due_label });
@@ -272,7 +273,7 @@
     var status = document.getElementById("clock-status");
     status.textContent = t("moving", "Moving the clock forward…");
     button.disabled = true;
-    return api("/clock", { days: days })
+    return api("/clock?language=" + language, { days: days })
       .then(function (data) {
         document.getElementById("clock").textContent = data.label;
         status.textContent = t("moved", "Now {when}: {planned} new messages planned, {delivered} delivered.",
@@ -291,15 +292,29 @@
     var demo = h("optgroup", { label: t("demo_people", "Demo people"), "data-words-label": "demo_people" });
     var others = h("optgroup", { label: t("everyone_else", "Everyone else"), "data-words-label": "everyone_else" });
     list.forEach(function (person) {
-      var about = person.persona || [person.role_label, person.team].filter(Boolean).join(", ");
       (person.persona ? demo : others).appendChild(
-        h("option", { value: person.id, text: person.name + ": " + about }));
+        h("option", { value: person.id, text: person.name + ": " + aboutOf(person) }));
     });
     select.replaceChildren(demo, others);
     var wanted = /^#person-(\d+)$/.exec(location.hash);
     var first = wanted ? Number(wanted[1]) : list.length ? list[0].id : null;
     if (first !== null) select.value = String(first);
     choose(Number(select.value));
+  }
+
+  function aboutOf(person) {
+    return person.persona || [person.role_label, person.team].filter(Boolean).join(", ");
+  }
+
+  /* The picker's roles in the page's language, the people and their order as they are. */
+  function relabelPeople() {
+    return api("/people?language=" + language).then(function (data) {
+      var select = document.getElementById("person");
+      data.people.forEach(function (person) {
+        var option = select.querySelector('option[value="' + person.id + '"]');
+        if (option) option.textContent = person.name + ": " + aboutOf(person);
+      });
+    });
   }
 
   function fillFlows(flows) {
