@@ -17,20 +17,21 @@ from dialogs.messages import Notify, Reply
 from dialogs.ports import Ports
 
 
-def language_for(chosen: str | None, default: str) -> str:
+def language_for(chosen: str | None, default: str, client: str | None = None) -> str:
     """A recipient's language where there is no message of theirs to read a client's locale
-    from: what they chose, else their council's default."""
-    return choose(chosen, None, default)
+    from: what they chose, else Welsh where the Teams client they last wrote from is in Welsh,
+    else their council's default."""
+    return choose(chosen, client, default)
 
 
 async def language_of(ports: Ports, staff_id: int, default: str) -> str:
-    """The language `staff_id` reads: their choice, else their council's default (`default`
-    where they are not on the staff list)."""
+    """The language `staff_id` reads: their choice, else their Teams client's, else their
+    council's default (`default` where they are not on the staff list)."""
     person = await ports.directory.staff(staff_id)
     if person is None:
         return language_for(None, default)
     pack = ports.packs.for_organisation(person.organisation_id)
-    return language_for(person.language, pack.language.default)
+    return language_for(person.language, pack.language.default, person.client_language)
 
 
 async def notice(

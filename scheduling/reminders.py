@@ -44,8 +44,16 @@ def _zone(name: str, fallback: ZoneInfo) -> ZoneInfo:
         return fallback
 
 
-def _languages(chosen: Mapping[int, str | None], default: str) -> Callable[[int], str]:
-    return lambda staff_id: language_for(chosen.get(staff_id), default)
+def _languages(
+    chosen: Mapping[int, tuple[str | None, str | None]], default: str
+) -> Callable[[int], str]:
+    """Each reader's language: their choice, else their Teams client's, else the default."""
+
+    def language_of(staff_id: int) -> str:
+        language, client = chosen.get(staff_id, (None, None))
+        return language_for(language, default, client)
+
+    return language_of
 
 
 async def plan_reminders(
@@ -132,10 +140,12 @@ async def plan_reminders(
             # or the manager an escalation goes to), else the council's default.
             readers = set(people) | {int(row[-1]) for row in staff_rows if row[-1] is not None}
             chosen = {
-                int(reader or 0): language
-                for reader, language in (
+                int(reader or 0): (language, client)
+                for reader, language, client in (
                     await connection.execute(
-                        select(col(Staff.id), col(Staff.language)).where(col(Staff.id).in_(readers))
+                        select(
+                            col(Staff.id), col(Staff.language), col(Staff.client_language)
+                        ).where(col(Staff.id).in_(readers))
                     )
                 ).all()
             }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -19,7 +19,9 @@ from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
 from bot.known import KnownPeople
@@ -42,6 +44,7 @@ from dialogs.messages import (
 )
 from dialogs.views import StaffView
 from storage.db import session_scope
+from storage.models import Staff
 from storage.repositories.people import SqlDirectory
 from storage.repositories.references import SqlReferences
 
@@ -365,6 +368,16 @@ class TeamsAgent:
                 staff_id=staff.id if staff else None,
                 recent=self._recent,
             )
+            seen = parse_language(activity.locale)
+            if staff is not None and seen is not None and seen != staff.client_language:
+                # Issue 28: their client's language, for what is sent to them outside a
+                # conversation (a notice, a reminder) while they have not chosen one.
+                await (await session.connection()).execute(
+                    update(Staff).where(col(Staff.id) == staff.id).values(client_language=seen)
+                )
+                staff = replace(staff, client_language=seen)
+                if aad:
+                    self._people.put(known_as, staff)
         return Speaker(user_id, aad.lower(), staff)
 
 

@@ -14,6 +14,8 @@ from demo_data import copy_of
 from welsh_check import assert_welsh
 
 from bot.app import create_app
+from bot.keys import CONVERSATIONS
+from dialogs.recipients import language_of
 from tests.teams.conftest import (
     PRIYA,
     SAM,
@@ -141,3 +143,24 @@ async def test_an_english_councils_channel_stays_english(teams_bot: TeamsBot) ->
     (helped,) = await connector.wait_for(lambda: connector.sent() or None)
     assert _said(helped).startswith("In a channel I only show team views")
     assert "Mewn sianel" not in _said(helped)
+
+
+async def test_a_welsh_teams_client_is_written_to_in_welsh_outside_a_conversation(
+    teams_bot: TeamsBot,
+) -> None:
+    """Issue 28 item 1: an English council; Sam never chose a language but writes from a Teams
+    client in Welsh. A notice or a reminder to Sam (no message of Sam's to read a locale from)
+    follows that client: it is remembered, and a later en-GB message turns it back."""
+    connector = teams_bot.connector
+    await teams_bot.post(welsh(personal_message(teams_bot, SAM, "thanks")))
+    await connector.wait_for(lambda: connector.sent() or None)
+    dialogs = teams_bot.app[CONVERSATIONS].dialogs
+    async with dialogs.unit_of_work() as ports:
+        (sam,) = await ports.directory.find_staff(1, "Sam Taylor")
+        assert sam.language is None  # nothing chosen
+        assert await language_of(ports, sam.id, "en") == "cy"
+    before = len(connector.sent())
+    await teams_bot.post(personal_message(teams_bot, SAM, "thanks"))  # an en-GB client now
+    await connector.wait_for(lambda: connector.sent()[before:] or None)
+    async with dialogs.unit_of_work() as ports:
+        assert await language_of(ports, sam.id, "en") == "en"
