@@ -124,7 +124,7 @@ class TeamsAgent:
         activity = context.activity
         speaker = await self._speaker(context, place)
         if speaker.staff is None:
-            await self._send(context, [Say(UNKNOWN_PERSON, Tone.WARNING)])
+            await self._send(context, [Say(_(UNKNOWN_PERSON), Tone.WARNING)])
             return
         payload = inbound.payload(activity.text, activity.value)
         if payload is None:
@@ -149,7 +149,7 @@ class TeamsAgent:
         card: dict[str, Any] | None = None
         replies: list[Reply] = []
         if speaker.staff is None:
-            replies = [Say(UNKNOWN_PERSON, Tone.WARNING)]
+            replies = [Say(_(UNKNOWN_PERSON), Tone.WARNING)]
         elif payload is not None and place.scope is Scope.PERSONAL:
             answered = await self._converse(context, place, speaker, speaker.staff, payload)
             card, replies = _after_use(payload, data, answered or [])
@@ -189,7 +189,7 @@ class TeamsAgent:
         if place.scope is Scope.PERSONAL:
             if speaker.staff is not None and speaker.staff.language:
                 set_language(speaker.staff.language)
-            text = _(WELCOME) if speaker.staff is not None else UNKNOWN_PERSON
+            text = _(WELCOME) if speaker.staff is not None else _(UNKNOWN_PERSON)
             await self._send(context, [Say(text)])
         else:
             said = await self._channel_say(speaker.staff, lambda: Say(_(CHANNEL_WELCOME)))

@@ -19,6 +19,7 @@ from dialogs.recipients import language_of
 from tests.teams.conftest import (
     PRIYA,
     SAM,
+    STRANGER,
     FakeConnector,
     TeamsBot,
     channel_mention,
@@ -164,3 +165,13 @@ async def test_a_welsh_teams_client_is_written_to_in_welsh_outside_a_conversatio
     await connector.wait_for(lambda: connector.sent()[before:] or None)
     async with dialogs.unit_of_work() as ports:
         assert await language_of(ports, sam.id, "en") == "en"
+
+
+async def test_a_stranger_on_a_welsh_teams_client_is_told_in_welsh(teams_bot: TeamsBot) -> None:
+    """Nobody on the staff list: the only language to go by is their client's."""
+    await teams_bot.post(welsh(personal_message(teams_bot, STRANGER, "hello")))
+    connector = teams_bot.connector
+    (call,) = await connector.wait_for(lambda: connector.sent() or None)
+    lines = shown(call)
+    assert_welsh(lines, {"Microsoft", "Teams", "OneDrive"})
+    assert any("Ni allaf baru eich cyfrif Microsoft" in line["text"] for line in lines), lines
