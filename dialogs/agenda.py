@@ -17,8 +17,9 @@ from datetime import UTC, date, timedelta
 
 from dialogs.allocation import score_on
 from dialogs.flow import Turn
-from dialogs.i18n import N_, _, category_label, choose, language, pack_word, use_language
+from dialogs.i18n import N_, _, category_label, pack_word, use_language
 from dialogs.messages import Card, CardSection, Fact, Notify, Option, Reply
+from dialogs.recipients import language_of, notice
 from dialogs.scores import CaseloadResult, caseload_of
 from dialogs.views import ActionView, CaseView, SessionView, StaffView
 from dialogs.when import describe, describe_day
@@ -104,10 +105,10 @@ async def booking_agendas(turn: Turn, session: SessionView) -> BookingAgendas:
         if supervisee is None:
             continue
         for reader in sorted({session.supervisor_id, supervisee_id}):
-            with use_language(await _language_of(turn, reader)):  # issue 28: theirs
-                mine = await agenda_card(turn, session, supervisee)
-                if reader == session.supervisor_id:
-                    mine = for_supervisor(mine, session)
+            # Issue 28 item 1: each reader's agenda in their own language.
+            with use_language(await language_of(turn.ports, reader, turn.pack.language.default)):
+                card = await agenda_card(turn, session, supervisee)
+                mine = for_supervisor(card, session) if reader == session.supervisor_id else card
             if late:
                 out.notes.append(
                     Notify(reader, (mine,), agenda_key(session.id, supervisee_id, reader, day))
@@ -117,20 +118,15 @@ async def booking_agendas(turn: Turn, session: SessionView) -> BookingAgendas:
             else:
                 out.with_notice.setdefault(reader, []).append(mine)
         if late and turn.pack.reflection is not None:
-            with use_language(await _language_of(turn, supervisee_id)):
-                prompt = reflection_card(session, turn)
-            key = reflect_key(session.id, supervisee_id, day)
-            out.notes.append(Notify(supervisee_id, (prompt,), key))
+            out.notes.append(
+                await notice(
+                    turn,
+                    supervisee_id,
+                    reflect_key(session.id, supervisee_id, day),
+                    lambda: (reflection_card(session, turn),),
+                )
+            )
     return out
-
-
-async def _language_of(turn: Turn, staff_id: int) -> str:
-    """The language someone is written to: the turn's for the person in it; anyone else's
-    choice, else their council's default (issue 28)."""
-    if staff_id == turn.actor.id:
-        return language()
-    person = await turn.ports.directory.staff(staff_id)
-    return choose(person.language if person else None, None, turn.pack.language.default)
 
 
 def _rank(category: CaseCategory | None) -> int:

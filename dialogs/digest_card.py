@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from dialogs.i18n import _, format_month, ngettext, pack_word
+from dialogs.i18n import _, format_month, ngettext, pack_word, period_label
 from dialogs.messages import Card, CardSection, Fact
 from dialogs.when import describe_day
 from policy.calendar import month_from_index, month_index
@@ -177,7 +177,11 @@ def digest_card(
         sections.append(
             CardSection(
                 _("Trend"),
-                (" · ".join(f"{p.label}: {p.percent:.0f}%" for p in trend[-6:]),),
+                (
+                    " · ".join(
+                        f"{period_label(p.label, p.so_far)}: {p.percent:.0f}%" for p in trend[-6:]
+                    ),
+                ),
             )
         )
     if not sections:

@@ -175,6 +175,15 @@ def format_weekday(day: date) -> str:
     return _format_date(day, "EEEE", locale=_locale())
 
 
+def period_label(label: str, so_far: date | None) -> str:
+    """A trend's period as written: "2026-11"; the current month "Dec so far" in English,
+    "Rhag hyd yma" in Welsh (issue 28: the digest's charts and trend line)."""
+    if so_far is None or _current.get() != WELSH:
+        return label
+    month = _format_date(so_far, "LLL", locale=_locale())
+    return _("{month} so far").format(month=month)
+
+
 def format_clock(moment: datetime | time) -> str:
     """24-hour clock, as councils write it in both languages: "14:30"."""
     return f"{moment:%H:%M}"  # the wall clock as given: no zone conversion

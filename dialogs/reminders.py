@@ -7,13 +7,14 @@ twice, or on several instances, or again after downtime, sends it once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dialogs.due_words import due_text
-from dialogs.i18n import _, ngettext
+from dialogs.i18n import _, ngettext, use_language
 from dialogs.messages import Card, Fact, Option, Reply
 from dialogs.when import describe_day
 from policy.calendar import WorkingCalendar
@@ -134,10 +135,20 @@ def plan_for_person(
     escalate_to: int | None,
     absent_today: bool,
     snoozed: Mapping[str, date],
+    language_of: Callable[[int], str] | None = None,
 ) -> list[Planned]:
     """Reminders for one person today; nothing while they are on recorded absence, nor on a
     day the council does not work (the next working day's plan sends what is still due: the
-    smallest threshold not passed, the day's overdue reminder, the escalation)."""
+    smallest threshold not passed, the day's overdue reminder, the escalation).
+
+    Each message is written in its recipient's language (issue 28 item 1): `language_of` gives
+    it for a staff id (the person reminded, or the manager an escalation goes to); without it,
+    the council's default."""
+
+    def to(staff_id: int) -> AbstractContextManager[None]:
+        chosen = language_of(staff_id) if language_of is not None else pack.language.default
+        return use_language(chosen)
+
     working = WorkingHours.of(pack)
     if absent_today or not working.calendar.is_working_day(today):
         return []
@@ -154,60 +165,35 @@ def plan_for_person(
             # The smallest threshold not yet passed: after downtime the reminder is still sent once.
             threshold = next((n for n in before if n >= days_left), None)
             if threshold is not None:
-                title = ngettext(
-                    "Due in {n} day: {what}", "Due in {n} days: {what}", days_left
-                ).format(n=days_left, what=due_text(pack, item))
-                planned.append(
-                    Planned(
-                        f"rem:{staff.id}:{subject}:before{threshold}",
-                        staff.id,
-                        "reminder",
-                        (_card(title, item, pack),),
-                        at,
-                    )
-                )
+                with to(staff.id):
+                    title = ngettext(
+                        "Due in {n} day: {what}", "Due in {n} days: {what}", days_left
+                    ).format(n=days_left, what=due_text(pack, item))
+                    card = _card(title, item, pack)
+                key = f"rem:{staff.id}:{subject}:before{threshold}"
+                planned.append(Planned(key, staff.id, "reminder", (card,), at))
         elif days_left == 0:
-            planned.append(
-                Planned(
-                    f"rem:{staff.id}:{subject}:today",
-                    staff.id,
-                    "reminder",
-                    (
-                        _card(
-                            _("Due today: {what}").format(what=due_text(pack, item)),
-                            item,
-                            pack,
-                        ),
-                    ),
-                    at,
-                )
-            )
+            with to(staff.id):
+                title = _("Due today: {what}").format(what=due_text(pack, item))
+                card = _card(title, item, pack)
+            key = f"rem:{staff.id}:{subject}:today"
+            planned.append(Planned(key, staff.id, "reminder", (card,), at))
         else:
             overdue = -days_left
             if rules.overdue_reminders_per_day and overdue <= rules.escalate_after_overdue_days:
-                title = ngettext(
-                    "Overdue by {n} day: {what}", "Overdue by {n} days: {what}", overdue
-                ).format(n=overdue, what=due_text(pack, item))
-                planned.append(
-                    Planned(
-                        f"rem:{staff.id}:{subject}:overdue:{today}",
-                        staff.id,
-                        "reminder",
-                        (_card(title, item, pack),),
-                        at,
-                    )
-                )
+                with to(staff.id):
+                    title = ngettext(
+                        "Overdue by {n} day: {what}", "Overdue by {n} days: {what}", overdue
+                    ).format(n=overdue, what=due_text(pack, item))
+                    card = _card(title, item, pack)
+                key = f"rem:{staff.id}:{subject}:overdue:{today}"
+                planned.append(Planned(key, staff.id, "reminder", (card,), at))
             elif escalate_to is not None:
-                title = _("Escalation: {name} is {n} days overdue").format(
-                    name=staff.name, n=overdue
-                )
-                planned.append(
-                    Planned(
-                        f"esc:{staff.id}:{subject}",
-                        escalate_to,
-                        "escalation",
-                        (_card(title, item, pack, about=staff.name),),
-                        at,
+                with to(escalate_to):  # the manager's language, not the worker's
+                    title = _("Escalation: {name} is {n} days overdue").format(
+                        name=staff.name, n=overdue
                     )
-                )
+                    card = _card(title, item, pack, about=staff.name)
+                key = f"esc:{staff.id}:{subject}"
+                planned.append(Planned(key, escalate_to, "escalation", (card,), at))
     return planned

@@ -31,6 +31,7 @@ class StaffView:
     # read with the person, so a kept score is checked without a query (dialogs.scores).
     caseload_version: int = 0
     language: str | None = None  # "cy" / "en" as chosen; None: the Teams locale or the pack's
+    client_language: str | None = None  # their Teams client's, as last seen (issue 28)
 
     @property
     def first_name(self) -> str:

@@ -51,6 +51,7 @@ class PersonItem:
 class TrendPoint:
     label: str  # "2024-03"; the current month "Mar so far"
     percent: Decimal | None  # None: no figure (no one due, or before the team's first session)
+    so_far: date | None = None  # the current month (its label in another language: issue 28)
 
 
 def trend_points(
@@ -68,7 +69,8 @@ def trend_points(
     for index in range(this_month - periods, this_month + 1):
         month = month_from_index(index)
         label = f"{month:%b} so far" if index == this_month else f"{month:%Y-%m}"
-        points.append(TrendPoint(label, percent_of(index) if index >= first else None))
+        current = month if index == this_month else None
+        points.append(TrendPoint(label, percent_of(index) if index >= first else None, current))
     return tuple(points)
 
 

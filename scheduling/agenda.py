@@ -21,8 +21,9 @@ from sqlmodel import col
 
 from dialogs.agenda import agenda_card, agenda_key, for_supervisor, reflect_key, reflection_card
 from dialogs.flow import Turn
-from dialogs.i18n import choose, use_language
+from dialogs.i18n import use_language
 from dialogs.messages import Card
+from dialogs.recipients import language_for
 from dialogs.serialise import to_dict
 from policy.packs import Pack
 from policy.vocabulary import SessionStatus
@@ -101,8 +102,11 @@ async def send_agendas(
                     # council's default); the supervisor's has the button to write it up.
                     person = supervisee if reader == supervisee_id else None
                     person = person or await unit.directory.staff(reader)
-                    chosen = person.language if person is not None else None
-                    language = languages[reader] = choose(chosen, None, pack.language.default)
+                    language = languages[reader] = language_for(
+                        person.language if person is not None else None,
+                        pack.language.default,
+                        person.client_language if person is not None else None,
+                    )
                     with use_language(language):
                         if language not in cards:
                             cards[language] = await agenda_card(turn, booked, supervisee)

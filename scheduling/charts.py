@@ -53,6 +53,7 @@ class ChartRequest:
     target: Decimal
     members: tuple[Member, ...]  # scored for the caseloads-by-band chart (none: no chart)
     team_id: int | None = None  # with a Roster: the worker reads the members (scheduling.roster)
+    language: str = "en"  # issue 28: the language of the card the charts go with
 
 
 def bands(members: Sequence[Member], pack: Pack, on: date) -> list[tuple[str, int]]:
@@ -72,15 +73,19 @@ def bands(members: Sequence[Member], pack: Pack, on: date) -> list[tuple[str, in
 
 def draw(request: ChartRequest, pack: Pack, on: date) -> tuple[Attachment, ...]:
     """Both charts as PNG attachments with alt text (runs in the worker, or inline)."""
+    from dialogs.i18n import _, use_language
     from dialogs.outputs.charts import caseload_bands, compliance_trend
 
     name = request.team_name
-    trend = compliance_trend(list(request.trend), request.target, f"{name}: supervision")
-    files = [Attachment("compliance-trend.png", "image/png", trend.png, trend.alt)]
-    counted = bands(request.members, pack, on)
-    if counted:
-        chart = caseload_bands(counted, f"{name}: caseloads by band")
-        files.append(Attachment("caseload-bands.png", "image/png", chart.png, chart.alt))
+    with use_language(request.language):  # titles and alt text in the card's language
+        title = _("{team}: supervision").format(team=name)
+        trend = compliance_trend(list(request.trend), request.target, title)
+        files = [Attachment("compliance-trend.png", "image/png", trend.png, trend.alt)]
+        counted = bands(request.members, pack, on)
+        if counted:
+            title = _("{team}: caseloads by band").format(team=name)
+            chart = caseload_bands(counted, title)
+            files.append(Attachment("caseload-bands.png", "image/png", chart.png, chart.alt))
     return tuple(files)
 
 

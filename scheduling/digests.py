@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from dialogs.digest_card import digest_card
-from dialogs.i18n import channel_languages, format_month, in_each
+from dialogs.i18n import channel_languages, format_month, in_each, period_label, use_language
 from dialogs.messages import Attachment, Reply
 from dialogs.serialise import to_dict
 from dialogs.summary_card import summary_card
@@ -232,12 +232,15 @@ async def weekly_digests(
 
     async def write_rows(ready: list[Row], cards: list[list[Reply]], drawn: Drawn) -> int:
         rows: list[Queued] = []
+        # Each language's charts follow its own card (issue 28: Welsh card, Welsh charts).
+        per_team = [drawn[i : i + len(languages)] for i in range(0, len(drawn), len(languages))]
         for (team_id, _name, slack, teams_channel), card, files in zip(
-            ready, cards, drawn, strict=True
+            ready, cards, per_team, strict=True
         ):
+            shown = [r for made, charts in zip(card, files, strict=True) for r in (made, *charts)]
             rows += channel_rows(
                 f"team:{team_id}", slack, teams_channel, keys[team_id], "digest",
-                (*card, *files), due_at,
+                tuple(shown), due_at,
             )  # fmt: skip
         written = 0
         # Rows with charts are large: a few to a transaction, each encrypted before it begins.
@@ -276,7 +279,10 @@ async def weekly_digests(
                     council.ok = False
                     continue
                 ready.append(tuple(team))
-                requests.append(_chart_request(name, digest, int(team_id) if counts else None))
+                requests += [
+                    _chart_request(name, digest, int(team_id) if counts else None, language)
+                    for language in languages
+                ]
             drawing = asyncio.ensure_future(charts.draw(requests, pack, today, roster, database))
 
             async def write(
@@ -469,9 +475,12 @@ async def _actions_overdue(
     return {team_id: tuple(sorted(owners)) for team_id, owners in found.items()}
 
 
-def _chart_request(name: str, digest: TeamDigest, team_id: int | None) -> ChartRequest:
-    trend = tuple((p.label, p.percent) for p in digest.trend)
-    return ChartRequest(name, trend, digest.target, (), team_id)
+def _chart_request(
+    name: str, digest: TeamDigest, team_id: int | None, language: str
+) -> ChartRequest:
+    with use_language(language):
+        trend = tuple((period_label(p.label, p.so_far), p.percent) for p in digest.trend)
+    return ChartRequest(name, trend, digest.target, (), team_id, language)
 
 
 async def _counts(

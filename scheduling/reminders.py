@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from dialogs.i18n import use_language
+from dialogs.recipients import language_for
 from dialogs.reminders import QuietHours, plan_for_person
 from dialogs.serialise import to_dict
 from policy.facts import StaffFacts
@@ -45,6 +46,18 @@ def _zone(name: str, fallback: ZoneInfo) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return fallback
+
+
+def _languages(
+    chosen: Mapping[int, tuple[str | None, str | None]], default: str
+) -> Callable[[int], str]:
+    """Each reader's language: their choice, else their Teams client's, else the default."""
+
+    def language_of(staff_id: int) -> str:
+        language, client = chosen.get(staff_id, (None, None))
+        return language_for(language, default, client)
+
+    return language_of
 
 
 async def plan_reminders(
@@ -92,19 +105,30 @@ async def plan_reminders(
     for people in _chunks(sorted(by_person), PEOPLE_PER_READ):
         async with make() as session:  # reads for this chunk of people only
             connection = await session.connection()
-            manager = aliased(Staff)
-            staff_rows = (
+            manager, above = aliased(Staff), aliased(Staff)
+            read = (
                 await connection.execute(
                     select(
                         col(Staff.id), col(Staff.name), col(Staff.role), col(Staff.team_id),
                         col(Staff.line_manager_id), col(Staff.start_date), col(Staff.timezone),
                         col(Staff.quiet_hours_start), col(Staff.quiet_hours_end),
                         col(manager.line_manager_id),
+                        # Issue 28 item 1: each message in its recipient's language (the person
+                        # reminded, or the manager an escalation goes to), read in this statement.
+                        col(Staff.language), col(Staff.client_language),
+                        col(above.language), col(above.client_language),
                     )
                     .outerjoin(manager, col(manager.id) == col(Staff.line_manager_id))
+                    .outerjoin(above, col(above.id) == col(manager.line_manager_id))
                     .where(col(Staff.id).in_(people))
                 )
             ).all()  # fmt: skip
+            staff_rows = [row[:10] for row in read]
+            chosen: dict[int, tuple[str | None, str | None]] = {}
+            for row in read:
+                chosen[int(row[0] or 0)] = (row[10], row[11])
+                if row[9] is not None:
+                    chosen[int(row[9])] = (row[12], row[13])
             away = {
                 staff_id
                 for (staff_id,) in (
@@ -127,6 +151,8 @@ async def plan_reminders(
                 )
             ).all():
                 snoozed[staff_id][kind] = until
+            language_of = _languages(chosen, pack.language.default)
+
             queued: list[Queued] = []
             planned_ids: list[int] = []
             escalate_to: dict[int, int | None] = {}
@@ -138,21 +164,19 @@ async def plan_reminders(
                 escalate_to[sid] = boss
                 items = by_person[sid]
                 try:
-                    # Issue 28: in the council's language (a person's own choice is not read
-                    # here yet: docs/welsh.md).
-                    with use_language(pack.language.default):
-                        plans = plan_for_person(
-                            person,
-                            [item for _, item in items],
-                            pack,
-                            today,
-                            now,
-                            zone=_zone(zone, pack.zone),
-                            quiet=QuietHours(q_start, q_end),
-                            escalate_to=boss,
-                            absent_today=sid in away,
-                            snoozed=snoozed.get(sid, {}),
-                        )
+                    plans = plan_for_person(
+                        person,
+                        [item for _, item in items],
+                        pack,
+                        today,
+                        now,
+                        zone=_zone(zone, pack.zone),
+                        quiet=QuietHours(q_start, q_end),
+                        escalate_to=boss,
+                        absent_today=sid in away,
+                        snoozed=snoozed.get(sid, {}),
+                        language_of=language_of,
+                    )
                 except Exception as error:  # planned again next tick; the others go now
                     stats.failed(
                         f"reminders of staff {sid} (organisation {organisation_id})", error

@@ -125,6 +125,7 @@ async def _compliance(settings: Settings, engine: AsyncEngine, args: argparse.Na
     from sqlmodel import select
 
     from bot.packs import pack_or_error
+    from dialogs.i18n import use_language
     from dialogs.outputs.figures import compliance_csv
     from policy.calendar import month_from_index, month_index
     from storage.db import session_factory
@@ -146,4 +147,8 @@ async def _compliance(settings: Settings, engine: AsyncEngine, args: argparse.Na
         first = month_from_index(index)
         months.append((first.year, first.month))
     names = {t.id: t.name for t in teams if t.id is not None}
-    return compliance_csv(pack, inputs.staff, inputs.sessions, inputs.absences, names, months, now)
+    # Issue 28: a file from the command line is in the council's default language.
+    with use_language(pack.language.default):
+        return compliance_csv(
+            pack, inputs.staff, inputs.sessions, inputs.absences, names, months, now
+        )

@@ -142,6 +142,7 @@ async def _find(
     args: argparse.Namespace,
 ) -> Found:
     from bot.packs import pack_or_error
+    from dialogs.i18n import use_language
     from dialogs.outputs.case_notes import decision_note, discussion_note, notes_csv, notes_json
     from storage.db import session_factory
     from storage.exports import pending_case_notes
@@ -152,28 +153,31 @@ async def _find(
     zone = ZoneInfo(settings.timezone)
     async with session_factory(engine)() as session:
         decisions, discussions = await pending_case_notes(session, organisation.id, since)
-    notes = [
-        decision_note(
-            pack,
-            reference=d.reference,
-            decision=d.decision,
-            rationale=d.rationale,
-            decided_on=d.decided_on,
-            decided_by=d.decided_by,
-            source_id=f"decision:{d.id}",
-        )
-        for d in decisions
-    ] + [
-        discussion_note(
-            pack,
-            reference=d.reference,
-            headings=d.headings,
-            held_on=d.held_at.astimezone(zone).date(),
-            author=d.author,
-            source_id=f"discussion:{d.id}",
-        )
-        for d in discussions
-    ]
+    # Issue 28: the notes' headings in the council's default language (the columns are the
+    # field names the case management system's import maps, so they stay as they are).
+    with use_language(pack.language.default):
+        notes = [
+            decision_note(
+                pack,
+                reference=d.reference,
+                decision=d.decision,
+                rationale=d.rationale,
+                decided_on=d.decided_on,
+                decided_by=d.decided_by,
+                source_id=f"decision:{d.id}",
+            )
+            for d in decisions
+        ] + [
+            discussion_note(
+                pack,
+                reference=d.reference,
+                headings=d.headings,
+                held_on=d.held_at.astimezone(zone).date(),
+                author=d.author,
+                source_id=f"discussion:{d.id}",
+            )
+            for d in discussions
+        ]
     data = notes_json(notes) if args.format == "json" else notes_csv(notes)
     return Found(
         data,

@@ -30,7 +30,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from dialogs.i18n import _
+from dialogs.i18n import N_, _
 from dialogs.messages import (
     AskChoice,
     AskForm,
@@ -69,7 +69,10 @@ OPTIONS_PER_SELECT = 100
 _TONE = {Tone.INFO: "", Tone.SUCCESS: ":white_check_mark: ", Tone.WARNING: ":warning: "}
 _TONE[Tone.ERROR] = ":x: "
 _TICKED = frozenset({"true", "yes", "y", "on", "1", "checked"})
-_PLACEHOLDER = {FieldKind.DATE: "e.g. today, 3/12/2026", FieldKind.DATETIME: "e.g. tomorrow 2pm"}
+_PLACEHOLDER = {
+    FieldKind.DATE: N_("e.g. today, 3/12/2026"),
+    FieldKind.DATETIME: N_("e.g. tomorrow 2pm"),
+}
 
 
 def escape(text: str) -> str:
@@ -259,7 +262,7 @@ def _element(field: FormField) -> InputInteractiveElement:
         initial_value=field.value[:limit] or None,
         multiline=field.kind is FieldKind.TEXTAREA or None,
         max_length=limit,
-        placeholder=PlainTextObject(text=placeholder) if placeholder else None,
+        placeholder=PlainTextObject(text=_(placeholder)) if placeholder else None,
     )
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -19,7 +19,9 @@ from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
 from bot.known import KnownPeople
@@ -27,7 +29,7 @@ from bot.teams import consent, files, inbound, render
 from bot.teams.identity import UNKNOWN_PERSON, Member, identify
 from bot.teams.inbound import Scope, Where
 from bot.teams.references import RecentlyStored, remember
-from dialogs.i18n import N_, _, parse_language, set_language
+from dialogs.i18n import N_, _, channel_languages, in_each, parse_language, set_language
 from dialogs.messages import (
     AskForm,
     Choice,
@@ -42,6 +44,7 @@ from dialogs.messages import (
 )
 from dialogs.views import StaffView
 from storage.db import session_scope
+from storage.models import Staff
 from storage.repositories.people import SqlDirectory
 from storage.repositories.references import SqlReferences
 
@@ -51,12 +54,14 @@ WELCOME = N_(
     "Hello! I'm Supervision Assistant. Ask me things like *what's my caseload score* or "
     "*what's due*, or type *help* to see everything I can do."
 )
-CHANNEL_WELCOME = (
+# Issue 28: what the bot posts in a channel outside a conversation is in the council's channel
+# languages (Welsh, then English, where the pack asks for both): `_channel_say`.
+CHANNEL_WELCOME = N_(
     "Hello, team! Team managers can @mention me here with *caseload* for the team's caseloads, "
     "and with *link* to have this team's weekly supervision digest posted in this channel. "
     "Everything else happens in a personal chat with me."
 )
-CHANNEL_HELP = (
+CHANNEL_HELP = N_(
     "In a channel I only show team views. A team manager can @mention me with:\n"
     "• *caseload*: the team's caseload scores\n"
     "• *link*: post this team's weekly digest in this channel\n"
@@ -119,7 +124,7 @@ class TeamsAgent:
         activity = context.activity
         speaker = await self._speaker(context, place)
         if speaker.staff is None:
-            await self._send(context, [Say(UNKNOWN_PERSON, Tone.WARNING)])
+            await self._send(context, [Say(_(UNKNOWN_PERSON), Tone.WARNING)])
             return
         payload = inbound.payload(activity.text, activity.value)
         if payload is None:
@@ -144,7 +149,7 @@ class TeamsAgent:
         card: dict[str, Any] | None = None
         replies: list[Reply] = []
         if speaker.staff is None:
-            replies = [Say(UNKNOWN_PERSON, Tone.WARNING)]
+            replies = [Say(_(UNKNOWN_PERSON), Tone.WARNING)]
         elif payload is not None and place.scope is Scope.PERSONAL:
             answered = await self._converse(context, place, speaker, speaker.staff, payload)
             card, replies = _after_use(payload, data, answered or [])
@@ -176,7 +181,7 @@ class TeamsAgent:
 
     async def _on_install(self, context: TurnContext, place: Where) -> None:
         activity = context.activity
-        speaker = await self._speaker(context, place, lookup=place.scope is Scope.PERSONAL)
+        speaker = await self._speaker(context, place)
         bot_id = activity.recipient.id if activity.recipient else None
         added = any(m.id == bot_id for m in activity.members_added or [])
         if not added:
@@ -184,10 +189,11 @@ class TeamsAgent:
         if place.scope is Scope.PERSONAL:
             if speaker.staff is not None and speaker.staff.language:
                 set_language(speaker.staff.language)
-            text = _(WELCOME) if speaker.staff is not None else UNKNOWN_PERSON
+            text = _(WELCOME) if speaker.staff is not None else _(UNKNOWN_PERSON)
             await self._send(context, [Say(text)])
         else:
-            await self._send(context, [Say(CHANNEL_WELCOME)])
+            said = await self._channel_say(speaker.staff, lambda: Say(_(CHANNEL_WELCOME)))
+            await self._send(context, [said])
 
     # ---- Personal chat -----------------------------------------------------------------------
 
@@ -239,8 +245,12 @@ class TeamsAgent:
         if not isinstance(payload, Text):
             return  # channel cards carry no buttons; anything else is stale
         words = payload.text.lower().strip(" .!?")
+
+        async def post(render: Callable[[], Say]) -> None:
+            await self._send(context, [await self._channel_say(staff, render)])
+
         if place.scope is Scope.GROUP_CHAT or words in _HELP_WORDS:
-            await self._send(context, [Say(CHANNEL_HELP)])
+            await post(lambda: Say(_(CHANNEL_HELP)))
             return
         async with session_scope(self._engine) as session:
             managed = await SqlDirectory(session).teams_managed_by(staff.id)
@@ -249,39 +259,35 @@ class TeamsAgent:
             )
             if words in _LINK_WORDS:
                 reply = await _link(session, context.activity, place, staff, managed)
-                await self._send(context, [reply])
+                await post(reply)
                 return
         if not _TEAM_VIEW_WORDS & set(words.split()):
-            await self._send(context, [Say(CHANNEL_HELP)])
+            await post(lambda: Say(_(CHANNEL_HELP)))
             return
         if linked is None:
-            await self._send(
-                context,
-                [
-                    Say(
-                        "This channel isn't linked to a team yet: its manager can @mention me with "
-                        "*link*.",
-                        Tone.WARNING,
-                    )
-                ],
+            not_linked = _(
+                "This channel isn't linked to a team yet: its manager can @mention me with *link*."
             )
+            await post(lambda: Say(not_linked, Tone.WARNING))
             return
         if linked.id not in {t.id for t in managed}:
-            await self._send(
-                context, [Say(f"Team views here are for {linked.name}'s manager.", Tone.WARNING)]
+            await post(
+                lambda: Say(
+                    _("Team views here are for {team}'s manager.").format(team=linked.name),
+                    Tone.WARNING,
+                )
             )
             return
         if len(managed) > 1:
             # The team view covers every team someone manages; only this team's belongs here.
-            await self._send(
-                context,
-                [
-                    Say(
+            await post(
+                lambda: Say(
+                    _(
                         "You manage more than one team, so I'll show team views in our personal "
-                        "chat rather than here.",
-                        Tone.WARNING,
-                    )
-                ],
+                        "chat rather than here."
+                    ),
+                    Tone.WARNING,
+                )
             )
             return
         replies = await self._converse(
@@ -294,6 +300,18 @@ class TeamsAgent:
         )
         if replies:
             await self._send(context, replies, channel=True)
+
+    async def _channel_say(self, staff: StaffView | None, render: Callable[[], Say]) -> Say:
+        """`render()` in the council's channel languages: Welsh, then English, in one post where
+        the pack asks for both (Welsh Language Standards: Welsh first); else its default.
+        Nobody known: the language of the Teams client that sent the activity."""
+        if staff is None:
+            return render()
+        async with self._app[CONVERSATIONS].dialogs.unit_of_work() as ports:
+            pack = ports.packs.for_organisation(staff.organisation_id)
+        languages = channel_languages(pack.language.default, pack.language.bilingual_channels)
+        said = in_each(render, languages)
+        return Say("\n\n".join(dict.fromkeys(s.text for s in said)), said[0].tone)
 
     # ---- Sending -----------------------------------------------------------------------------
 
@@ -350,6 +368,16 @@ class TeamsAgent:
                 staff_id=staff.id if staff else None,
                 recent=self._recent,
             )
+            seen = parse_language(activity.locale)
+            if staff is not None and seen is not None and seen != staff.client_language:
+                # Issue 28: their client's language, for what is sent to them outside a
+                # conversation (a notice, a reminder) while they have not chosen one.
+                await (await session.connection()).execute(
+                    update(Staff).where(col(Staff.id) == staff.id).values(client_language=seen)
+                )
+                staff = replace(staff, client_language=seen)
+                if aad:
+                    self._people.put(known_as, staff)
         return Speaker(user_id, aad.lower(), staff)
 
 
@@ -372,20 +400,24 @@ async def _link(
     place: Where,
     staff: StaffView,
     managed: Sequence[Any],
-) -> Say:
+) -> Callable[[], Say]:
+    """Link the channel to the manager's team; what to post, to render in the channel's
+    languages."""
     if len(managed) != 1:
-        text = (
-            "Only a team manager can link a channel."
+        return lambda: Say(
+            _("Only a team manager can link a channel.")
             if not managed
-            else "You manage more than one team; ask your admin to set each team's channel."
+            else _("You manage more than one team; ask your admin to set each team's channel."),
+            Tone.WARNING,
         )
-        return Say(text, Tone.WARNING)
     team = managed[0]
     await SqlReferences(session).link_team_channel(team.id, place.channel_id)
     await remember(session, activity, place)
     log.info("Teams channel linked to team %s by staff %s", team.id, staff.id)
-    return Say(
-        f"Done: {team.name}'s weekly supervision digest will be posted in this channel.",
+    return lambda: Say(
+        _("Done: {team}'s weekly supervision digest will be posted in this channel.").format(
+            team=team.name
+        ),
         Tone.SUCCESS,
     )
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.teams import files
 from bot.teams.inbound import Scope, Where
+from dialogs.i18n import N_, _
 from dialogs.messages import Reply, Say, Tone
 from storage.db import session_scope
 from storage.repositories.state import SqlStateStore
@@ -29,8 +30,7 @@ log = logging.getLogger(__name__)
 
 INVOKE = "fileConsent/invoke"
 UPLOAD_TIMEOUT = 20.0  # seconds; the invoke is answered once the upload is done
-ASK_AGAIN = "please ask me for it again."
-GONE = f"That file is no longer waiting to be sent: {ASK_AGAIN}"
+GONE = N_("That file is no longer waiting to be sent: please ask me for it again.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ async def answer(
                 return Answered()  # a repeat: the first delivery did (or is doing) the work
     waiting = await files.pending(engine, token, now)
     if waiting is None:
-        return Answered(notes=[Say(GONE, Tone.WARNING)])
+        return Answered(notes=[Say(_(GONE), Tone.WARNING)])
     who = activity.from_property.id if activity.from_property else ""
     chat = activity.conversation.id if activity.conversation else ""
     if place.scope is not Scope.PERSONAL or (waiting.user_id, waiting.conversation_id) != (
@@ -98,7 +98,7 @@ async def answer(
         chat,
     ):
         log.warning("a file consent answer came from another chat; ignored")
-        return Answered(notes=[Say(GONE, Tone.WARNING)])
+        return Answered(notes=[Say(_(GONE), Tone.WARNING)])
     name = waiting.file.filename
     if value.get("action") != "accept":
         await files.forget(engine, token)
@@ -110,6 +110,14 @@ async def answer(
     except UploadRefused as exc:
         # The file stays kept: Allow on the same card can try again.
         log.warning("a Teams file upload failed: %s", exc)
-        return Answered(notes=[Say(f"I couldn't upload {name} to your OneDrive: {ASK_AGAIN}")])
+        return Answered(
+            notes=[
+                Say(
+                    _(
+                        "I couldn't upload {name} to your OneDrive: please ask me for it again."
+                    ).format(name=name)
+                )
+            ]
+        )
     await files.forget(engine, token)
     return Answered(info=files.info_message(info))

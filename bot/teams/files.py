@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from bot.teams import render
+from dialogs.i18n import _
 from dialogs.messages import Attachment, Reply
 from storage.db import session_scope
 from storage.models import DialogState
@@ -98,10 +99,11 @@ def info_message(upload_info: Mapping[str, Any]) -> Activity:
 
 def too_large(file: Attachment) -> Activity:
     megabytes = MAX_BYTES // (1024 * 1024)
-    return render.message(
-        f"⚠️ {file.filename} is larger than {megabytes} MB, so I can't send it in Teams. "
-        "Ask your admin for a copy."
-    )
+    text = _(
+        "{file} is larger than {megabytes} MB, so I can't send it in Teams. Ask your admin for "
+        "a copy."
+    ).format(file=file.filename, megabytes=megabytes)
+    return render.message(f"⚠️ {text}")
 
 
 # ---- Storage ---------------------------------------------------------------------------------

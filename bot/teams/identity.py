@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogs.i18n import N_
 from dialogs.views import StaffView
 from storage.repositories.people import SqlChatIdentities
 
@@ -39,7 +40,7 @@ class Member:
 
 MemberLookup = Callable[[], Awaitable[Member | None]]
 
-UNKNOWN_PERSON = (
+UNKNOWN_PERSON = N_(  # issue 28: in the Teams client's language, `_()` where shown
     "I can't match your Microsoft account to anyone on the staff list, so I can't show you "
     "anything yet. Ask your Supervision Assistant admin to add you with your work email "
     "address (or to add your Teams object id), then say hello again."

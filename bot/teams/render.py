@@ -30,7 +30,7 @@ from microsoft_teams.cards.core import (
 from microsoft_teams.cards.core import Choice as CardChoice
 from microsoft_teams.cards.core import Fact as CardFact
 
-from dialogs.i18n import _
+from dialogs.i18n import N_, _
 from dialogs.messages import (
     AskChoice,
     AskForm,
@@ -224,12 +224,17 @@ def _input(field: FormField) -> CardElement:
             )
 
 
+_PLACEHOLDERS = {
+    FieldKind.DATETIME: N_("e.g. tomorrow 2pm, or 3/12 09:30"),
+    FieldKind.DATE: N_("e.g. 14/12/2026 or next Monday"),
+    FieldKind.NUMBER: N_("a whole number, e.g. 90"),
+}
+
+
 def _placeholder(kind: FieldKind) -> str | None:
-    return {
-        FieldKind.DATETIME: "e.g. tomorrow 2pm, or 3/12 09:30",
-        FieldKind.DATE: "e.g. 14/12/2026 or next Monday",
-        FieldKind.NUMBER: "a whole number, e.g. 90",
-    }.get(kind)
+    """The field's hint, in the language of the turn (issue 28)."""
+    hint = _PLACEHOLDERS.get(kind)
+    return _(hint) if hint else None
 
 
 def choice_card(ask: AskChoice) -> dict[str, Any]:

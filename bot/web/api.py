@@ -12,7 +12,9 @@ from aiohttp import web
 
 from bot.guard import REFUSALS, Limit, Unreadable, parse_json, protect
 from bot.keys import CLOCK, CONVERSATIONS, ENGINE, SETTINGS
+from dialogs.i18n import ENGLISH, _, parse_language, use_language
 from dialogs.messages import Say
+from dialogs.recipients import language_of
 from dialogs.registry import flows
 from dialogs.when import describe
 from storage import transcripts
@@ -22,6 +24,7 @@ from storage.models import Staff
 from . import feeds, timetravel
 from .inbound import BadMessage, id_of, inbound_for, message_id_of, payload_of, staff_id_of
 from .outbound import AttachmentStore, replies_json
+from .words import page_words
 
 log = logging.getLogger(__name__)
 ATTACHMENTS = web.AppKey("playground_attachments", AttachmentStore)
@@ -48,6 +51,7 @@ def add_routes(app: web.Application) -> None:
     protect(app, f"{PREFIX}/clock", LIMIT)
     app.router.add_get(PREFIX + "/inbox/{staff_id:\\d+}", inbox)
     app.router.add_get(PREFIX + "/transcript/{staff_id:\\d+}", transcript)
+    app.router.add_get(PREFIX + "/words/{staff_id:\\d+}", words)
     app.router.add_get(f"{PREFIX}/channels", channels)
     app.router.add_get(f"{PREFIX}/clock", clock)
     app.router.add_post(f"{PREFIX}/clock", move_clock)
@@ -68,9 +72,16 @@ def _refused(request: web.Request, problem: BadMessage) -> web.Response:
     return _problem(str(problem))
 
 
+def _page_language(request: web.Request) -> str:
+    """The language the page reads in (`?language=cy`: the person it acts as; issue 28)."""
+    return parse_language(request.query.get("language")) or ENGLISH
+
+
 def _now(request: web.Request) -> dict[str, str]:
     moment = request.app[CLOCK]()
-    return {"now": moment.isoformat(), "label": describe(moment, _zone(request))}
+    with use_language(_page_language(request)):
+        label = describe(moment, _zone(request))
+    return {"now": moment.isoformat(), "label": label}
 
 
 async def _body(request: web.Request) -> Mapping[str, Any]:
@@ -88,7 +99,8 @@ async def _body(request: web.Request) -> Mapping[str, Any]:
 
 async def list_people(request: web.Request) -> web.Response:
     found = await feeds.people(request.app[ENGINE])
-    return web.json_response({"people": [person.as_json() for person in found]})
+    with use_language(_page_language(request)):
+        return web.json_response({"people": [person.as_json() for person in found]})
 
 
 async def list_flows(request: web.Request) -> web.Response:
@@ -97,6 +109,25 @@ async def list_flows(request: web.Request) -> web.Response:
         for f in flows().values()
     ]
     return web.json_response({"flows": shown})
+
+
+async def _language(app: web.Application, staff_id: int) -> str:
+    """The language `staff_id` reads (their choice, else their council's default)."""
+    async with app[CONVERSATIONS].dialogs.unit_of_work() as ports:
+        return await language_of(ports, staff_id, ENGLISH)
+
+
+async def words(request: web.Request) -> web.Response:
+    """Issue 28 item 3: the page's own words, and the list of conversations to start, in the
+    language of the person the page acts as."""
+    staff_id = int(request.match_info["staff_id"])
+    chosen = await _language(request.app, staff_id)
+    with use_language(chosen):
+        shown = [
+            {"name": f.name, "title": _(f.title), "summary": _(f.summary), "usage": _(f.usage)}
+            for f in flows().values()
+        ]
+        return web.json_response({"language": chosen, "words": page_words(), "flows": shown})
 
 
 async def send(request: web.Request) -> web.Response:
@@ -128,6 +159,8 @@ async def send(request: web.Request) -> web.Response:
             "flow": result.flow,
             "duplicate": result.duplicate,
             "notified": len(result.notifications),
+            # The page follows the person: "Cymraeg" typed switches its own words too.
+            "language": await _language(app, staff_id),
         }
     )
 
@@ -163,15 +196,17 @@ async def inbox(request: web.Request) -> web.Response:
         staff_id = id_of(int(request.match_info["staff_id"]), "the staff id")
     except (BadMessage, ValueError):
         return _problem("nobody on the staff list has that id", 404)
-    messages = await feeds.inbox(
-        app[ENGINE], staff_id, app[CLOCK](), _zone(request), app[ATTACHMENTS]
-    )
+    with use_language(_page_language(request)):  # its dates in the page's language
+        messages = await feeds.inbox(
+            app[ENGINE], staff_id, app[CLOCK](), _zone(request), app[ATTACHMENTS]
+        )
     return web.json_response({"messages": messages})
 
 
 async def channels(request: web.Request) -> web.Response:
     app = request.app
-    posts = await feeds.channels(app[ENGINE], app[CLOCK](), _zone(request), app[ATTACHMENTS])
+    with use_language(_page_language(request)):  # its dates in the page's language
+        posts = await feeds.channels(app[ENGINE], app[CLOCK](), _zone(request), app[ATTACHMENTS])
     return web.json_response({"posts": posts, **_now(request)})
 
 

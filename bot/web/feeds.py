@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, or_, select
 
+from dialogs.i18n import N_, _
 from dialogs.when import describe
 from storage.db import session_factory
 from storage.models import OutboxMessage, Staff, Team
@@ -20,11 +21,28 @@ from .outbound import AttachmentStore, payload_replies
 DEMO_DOMAIN = "demoshire.example"
 # Issue 9: one of each kind of person the bot serves, in the order the picker lists them.
 PERSONAS = (
-    ("sam.taylor", "Social worker"),
-    ("aled.rhys", "NQSW (newly qualified, on the ASYE)"),
-    ("priya.shah", "Team manager"),
-    ("morgan.price", "Service manager"),
+    ("sam.taylor", N_("Social worker")),
+    ("aled.rhys", N_("NQSW (newly qualified, on the ASYE)")),
+    ("priya.shah", N_("Team manager")),
+    ("morgan.price", N_("Service manager")),
 )
+# Roles as the picker names them (issue 28: in the page's language; `_()` where shown).
+ROLE_NAMES = {
+    "social_worker": N_("Social worker"),
+    "senior_practitioner": N_("Senior practitioner"),
+    "nqsw": N_("NQSW"),
+    "student": N_("Student"),
+    "consultant_social_worker": N_("Consultant social worker"),
+    "advanced_practitioner": N_("Advanced practitioner"),
+    "practice_manager": N_("Practice manager"),
+    "team_manager": N_("Team manager"),
+    "service_manager": N_("Service manager"),
+    "assistant_director": N_("Assistant director"),
+    "iro": N_("Iro"),
+    "family_support_worker": N_("Family support worker"),
+    "admin_support": N_("Admin support"),
+    "auditor": N_("Auditor"),
+}
 CHANNEL_KINDS = ("digest", "reminder", "escalation")
 _LIMIT = 100
 
@@ -38,14 +56,15 @@ class Person:
     persona: str  # what the demo picker says about them; "" for everyone else
 
     def as_json(self) -> dict[str, Any]:
-        role = "NQSW" if self.role == "nqsw" else self.role.replace("_", " ").capitalize()
+        """In the current language (the page's: issue 28)."""
+        role = ROLE_NAMES.get(self.role) or self.role.replace("_", " ").capitalize()
         return {
             "id": self.id,
             "name": self.name,
             "role": self.role,
-            "role_label": role,
+            "role_label": _(role),
             "team": self.team,
-            "persona": self.persona,
+            "persona": _(self.persona) if self.persona else "",
         }
 
 

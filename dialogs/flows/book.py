@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from dialogs.agenda import booking_agendas
@@ -32,7 +33,6 @@ from dialogs.messages import (
     Fact,
     FieldKind,
     FormSubmit,
-    Notify,
     Option,
     Payload,
     Reply,
@@ -40,7 +40,8 @@ from dialogs.messages import (
     Text,
     Tone,
 )
-from dialogs.views import StaffView
+from dialogs.recipients import notice
+from dialogs.views import SessionView, StaffView
 from dialogs.when import describe, read_back
 from policy.vocabulary import SessionType
 
@@ -310,29 +311,28 @@ class BookFlow:
         # cannot) both parties get the same ICS REQUEST.
         session, in_outlook, invite_note = await to_outlook(turn, session)
         calendar: Reply = in_outlook or await invite(turn, session)
-        facts = checks.booking_facts(turn, booking)
-        if session.online_meeting_url:
-            facts = (*facts, Fact(_("Teams meeting"), session.online_meeting_url))
+        facts = _facts(turn, booking, session)
         agenda = checks.agenda_section(booking["template"], booking["agenda"])
         # Issue 27: the agenda so far, privately to both; the day-before one if that run passed.
         agendas = await booking_agendas(turn, session)
         others = [i for i in (supervisor_id, supervisee_id) if i != turn.actor.id]
-        notes = [
-            Notify(
-                staff_id=staff_id,
-                messages=(
-                    Card(
-                        title=_("Supervision booked"),
-                        subtitle=_("{name} booked supervision with you.").format(
-                            name=turn.actor.name
-                        ),
-                        facts=facts,
-                        sections=(agenda,),
-                    ),
-                    calendar,
-                    *agendas.with_notice.get(staff_id, ()),
+
+        async def booked(staff_id: int) -> list[Reply]:
+            # Issue 28 item 1: in the recipient's language, not the booker's.
+            return [
+                Card(
+                    title=_("Supervision booked"),
+                    subtitle=_("{name} booked supervision with you.").format(name=turn.actor.name),
+                    facts=_facts(turn, booking, session),
+                    sections=(checks.agenda_section(booking["template"], booking["agenda"]),),
                 ),
-                key=f"booked:{session.id}:{staff_id}",
+                in_outlook or await invite(turn, session),
+                *agendas.with_notice.get(staff_id, ()),
+            ]
+
+        notes = [
+            await notice(
+                turn, staff_id, f"booked:{session.id}:{staff_id}", partial(booked, staff_id)
             )
             for staff_id in others
         ]
@@ -358,3 +358,10 @@ class BookFlow:
             notifications=[*notes, *agendas.notes],
             recorded=recorded,
         )
+
+
+def _facts(turn: Turn, booking: dict[str, Any], session: SessionView) -> tuple[Fact, ...]:
+    facts = checks.booking_facts(turn, booking)
+    if session.online_meeting_url:
+        facts = (*facts, Fact(_("Teams meeting"), session.online_meeting_url))
+    return facts

@@ -37,13 +37,14 @@ from dialogs.messages import (
     Fact,
     FieldKind,
     FormSubmit,
-    Notify,
     Option,
     Payload,
+    Reply,
     Say,
     Text,
     Tone,
 )
+from dialogs.recipients import notice
 from dialogs.when import describe_day
 
 _BECAUSE = re.compile(r"\s+(?:because|as|since|rationale:?|reason:?)\s+", re.IGNORECASE)
@@ -232,18 +233,20 @@ class DecisionFlow:
             target_staff_id=workers[0] if workers else None,
         )
         shown = pack_word(turn.pack, term)
+
+        def told() -> list[Reply]:  # issue 28 item 1: in the worker's language
+            return [
+                Say(
+                    _("{name} recorded a {term} on {reference}.").format(
+                        name=turn.actor.name,
+                        term=pack_word(turn.pack, term),
+                        reference=data["reference"],
+                    )
+                )
+            ]
+
         notes = [
-            Notify(
-                staff_id=worker,
-                messages=(
-                    Say(
-                        _("{name} recorded a {term} on {reference}.").format(
-                            name=turn.actor.name, term=shown, reference=data["reference"]
-                        )
-                    ),
-                ),
-                key=f"decision:{decision_id}:{worker}",
-            )
+            await notice(turn, worker, f"decision:{decision_id}:{worker}", told)
             for worker in workers
         ]
         done = Say(

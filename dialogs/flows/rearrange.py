@@ -35,7 +35,6 @@ from dialogs.messages import (
     FieldKind,
     FormField,
     FormSubmit,
-    Notify,
     Option,
     Payload,
     Reply,
@@ -43,6 +42,7 @@ from dialogs.messages import (
     Text,
     Tone,
 )
+from dialogs.recipients import notice
 from dialogs.views import SessionView, StaffView
 from dialogs.when import read_back, shift_phrase, shifted
 from policy.calendar import month_end
@@ -394,20 +394,9 @@ async def _told(
     turn: Turn, old: SessionView, moved: SessionView | None, reason: CancelReason, note: str
 ) -> Outcome:
     """The reply, and the other party told (the note only when it is the reason itself)."""
-    was = checks.span(old.start, old.end, turn)
-    why = _(_REASON_LABELS[reason.value])
-    if reason is CancelReason.OTHER:
-        why = f"{why}: {note}"
-    facts = [Fact(_("Was"), was)]
-    if moved is not None:
-        facts.append(Fact(_("Now"), checks.span(moved.start, moved.end, turn)))
-    facts.append(Fact(_("Reason"), why))
-    title = _("Supervision moved") if moved else _("Supervision cancelled")
     # Issue 23 item 6: its Teams meeting moves with it, or is cancelled with it.
     if moved is not None:
         moved, meeting_note = await arrange_meeting(turn, moved, previous=old)
-        if moved.online_meeting_url:
-            facts.append(Fact(_("Teams meeting"), moved.online_meeting_url))
     else:
         _unchanged, meeting_note = await arrange_meeting(turn, old, cancel=True)
     # Same UID: calendars update the event (higher SEQUENCE) or remove it (CANCEL).
@@ -418,26 +407,38 @@ async def _told(
         moved, in_outlook, invite_note = await to_outlook(turn, moved, previous=old)
     else:
         _unchanged, in_outlook, invite_note = await to_outlook(turn, old, cancel=True)
-    calendar: Reply = in_outlook or (
-        await invite(turn, moved) if moved else await invite(turn, old, cancel=True)
-    )
+    now_moved = moved
+
+    def card_facts() -> list[Fact]:
+        why = _(_REASON_LABELS[reason.value])
+        if reason is CancelReason.OTHER:
+            why = f"{why}: {note}"
+        facts = [Fact(_("Was"), checks.span(old.start, old.end, turn))]
+        if now_moved is not None:
+            facts.append(Fact(_("Now"), checks.span(now_moved.start, now_moved.end, turn)))
+        facts.append(Fact(_("Reason"), why))
+        if now_moved is not None and now_moved.online_meeting_url:
+            facts.append(Fact(_("Teams meeting"), now_moved.online_meeting_url))
+        return facts
+
+    async def calendar_file() -> Reply:
+        if in_outlook is not None:
+            return in_outlook
+        return await invite(turn, now_moved) if now_moved else await invite(turn, old, cancel=True)
+
+    def heading() -> str:
+        return _("Supervision moved") if now_moved else _("Supervision cancelled")
+
+    async def changed() -> list[Reply]:
+        # Issue 28 item 1: in the recipient's language, not the language of whoever changed it.
+        told = _("{name} changed your supervision.").format(name=turn.actor.name)
+        return [Card(heading(), told, tuple(card_facts())), await calendar_file()]
+
+    was = checks.span(old.start, old.end, turn)
+    facts, title, calendar = card_facts(), heading(), await calendar_file()
     key = f"rearranged:{moved.id}" if moved else f"cancelled:{old.id}"
     others = [i for i in checks.parties_of(old) if i != turn.actor.id]
-    notes = [
-        Notify(
-            staff_id=staff_id,
-            messages=(
-                Card(
-                    title,
-                    _("{name} changed your supervision.").format(name=turn.actor.name),
-                    tuple(facts),
-                ),
-                calendar,
-            ),
-            key=f"{key}:{staff_id}",
-        )
-        for staff_id in others
-    ]
+    notes = [await notice(turn, who, f"{key}:{who}", changed) for who in others]
     names = [p.name for p in [await turn.ports.directory.staff(i) for i in others] if p]
     if names:
         told = ngettext("{names} has been told.", "{names} have been told.", len(names)).format(

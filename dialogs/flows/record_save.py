@@ -18,7 +18,8 @@ from dialogs.flows.record_missed import offer
 from dialogs.flows.record_plan import RecordPlan, timing_text
 from dialogs.flows.record_steps import clash, record_word, session_of, supervisee_names
 from dialogs.i18n import _
-from dialogs.messages import AskChoice, Card, Fact, Notify, Option, Reply, Say, Tone
+from dialogs.messages import AskChoice, Card, Fact, Option, Reply, Say, Tone
+from dialogs.recipients import notice
 from dialogs.views import SessionView
 from dialogs.when import describe
 from policy.packs.schema import DEFAULT_RECORD_KIND
@@ -109,28 +110,29 @@ async def save(turn: Turn, plan: RecordPlan, state: FlowState) -> Outcome:
     timing = timing_text(turn.pack, session.end, turn.now, kind)
     held = describe(session.start, turn.zone)
     several = len(turn.pack.recording.record_kinds) > 1
-    notes = [
-        Notify(
-            staff_id=staff_id,
-            messages=(
-                Card(
-                    title=_("Please confirm your {record}").format(
-                        record=f"{word[:1].lower()}{word[1:]}"
-                    )
-                    if several
-                    else _("Please confirm your supervision record"),
-                    subtitle=_("{name} wrote up your supervision of {when}.").format(
-                        name=turn.actor.name, when=held
-                    ),
-                    facts=(
-                        Fact(_("Written"), timing),
-                        Fact(_("Next meeting"), describe(next_at, turn.zone)),
-                    ),
-                    actions=(Option(f"start:sign:{record.id}", _("Read it and confirm")),),
+
+    def asked() -> list[Reply]:  # issue 28 item 1: in the supervisee's language
+        word_now = record_word(turn, data)
+        return [
+            Card(
+                title=_("Please confirm your {record}").format(
+                    record=f"{word_now[:1].lower()}{word_now[1:]}"
+                )
+                if several
+                else _("Please confirm your supervision record"),
+                subtitle=_("{name} wrote up your supervision of {when}.").format(
+                    name=turn.actor.name, when=describe(session.start, turn.zone)
                 ),
-            ),
-            key=f"record:{record.id}:sign:{staff_id}",
-        )
+                facts=(
+                    Fact(_("Written"), timing_text(turn.pack, session.end, turn.now, kind)),
+                    Fact(_("Next meeting"), describe(next_at, turn.zone)),
+                ),
+                actions=(Option(f"start:sign:{record.id}", _("Read it and confirm")),),
+            )
+        ]
+
+    notes = [
+        await notice(turn, staff_id, f"record:{record.id}:sign:{staff_id}", asked)
         for staff_id in data["supervisee_ids"]
     ]
     who = supervisee_names(data)

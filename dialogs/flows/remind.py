@@ -18,7 +18,8 @@ from dialogs.due_words import due_text
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.flows.common import resolve_person
 from dialogs.i18n import N_, _, format_clock, ngettext
-from dialogs.messages import Card, CardSection, Fact, Notify, Option, Payload, Say, Tone
+from dialogs.messages import Card, CardSection, Fact, Option, Payload, Say, Tone
+from dialogs.recipients import notice
 from dialogs.reminders import QuietHours, WorkingHours, send_time
 from dialogs.views import StaffView
 from dialogs.when import describe_day
@@ -177,9 +178,9 @@ class RemindFlow:
                     )
                 ]
             )
-        note = Notify(
-            person.id, (reminder_card(turn.actor, items, turn),), nudge_key(person.id, turn)
-        )
+        # Issue 28 item 1: in the language of the person reminded, not the manager's.
+        key = nudge_key(person.id, turn)
+        note = await notice(turn, person.id, key, lambda: (reminder_card(turn.actor, items, turn),))
         at = send_time(turn.now, turn.zone, QuietHours(), WorkingHours.of(turn.pack))
         if not await turn.ports.outbox.notify([note], at):
             return Outcome(

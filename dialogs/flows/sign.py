@@ -7,6 +7,7 @@ audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from dialogs.flow import FlowState, Outcome, Turn
@@ -25,11 +26,11 @@ from dialogs.messages import (
     Notify,
     Option,
     Payload,
-    Reply,
     Say,
     Text,
     Tone,
 )
+from dialogs.recipients import notice
 from dialogs.views import RecordView, SessionView
 from dialogs.when import describe
 
@@ -223,8 +224,14 @@ class SignFlow:
         text = _("Signed: the record of {when}.").format(when=held) + (
             " " + _("Both of you have now signed it.") if both else ""
         )
-        told = _("{name} signed the record of {when}.").format(name=turn.actor.name, when=held)
-        notes = self._tell_other(turn, session, told, f"signed:{record.id}")
+        notes = await self._tell_other(
+            turn,
+            session,
+            lambda: _("{name} signed the record of {when}.").format(
+                name=turn.actor.name, when=describe(session.start, turn.zone)
+            ),
+            f"signed:{record.id}",
+        )
         recorded = _("your signature on the record of {when}").format(when=held)
         return Outcome(replies=[Say(text, Tone.SUCCESS)], notifications=notes, recorded=recorded)
 
@@ -239,23 +246,24 @@ class SignFlow:
         wanted = checked.values["changes"]
         await turn.ports.records.request_changes(record.id, wanted)
         await self._audit(turn, "request_changes", record.id, _target(turn, session))
-        held = describe(session.start, turn.zone)
-        notes = self._tell_other(
+        notes = await self._tell_other(
             turn,
             session,
-            _("{name} asked for changes to the record of {when}: {changes}").format(
-                name=turn.actor.name, when=held, changes=wanted
+            lambda: _("{name} asked for changes to the record of {when}: {changes}").format(
+                name=turn.actor.name, when=describe(session.start, turn.zone), changes=wanted
             ),
             f"changes:{record.id}:{turn.now.isoformat()}",
         )
         reply = Say(_("Sent: your supervisor has been asked to change the record."), Tone.SUCCESS)
         return Outcome(replies=[reply], notifications=notes)
 
-    def _tell_other(self, turn: Turn, session: SessionView, text: str, key: str) -> list[Notify]:
+    async def _tell_other(
+        self, turn: Turn, session: SessionView, text: Callable[[], str], key: str
+    ) -> list[Notify]:
+        """`text()` to the other party, rendered in each recipient's language (issue 28)."""
         others = [session.supervisor_id, *session.supervisee_ids]
-        messages: tuple[Reply, ...] = (Say(text),)
         return [
-            Notify(staff_id=other, messages=messages, key=f"{key}:{other}")
+            await notice(turn, other, f"{key}:{other}", lambda: (Say(text()),))
             for other in others
             if other != turn.actor.id
         ]

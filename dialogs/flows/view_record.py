@@ -20,12 +20,13 @@ from dialogs.messages import (
     Fact,
     FieldKind,
     FormSubmit,
-    Notify,
     Option,
     Payload,
+    Reply,
     Say,
     Tone,
 )
+from dialogs.recipients import notice
 from dialogs.views import RecordView, SessionView
 from dialogs.when import describe
 from scoring.vocabulary import StaffRole
@@ -93,16 +94,19 @@ class ViewRecordFlow:
             return Outcome(replies=[Say(_(NOT_FOUND).format(id=record_id), Tone.WARNING)])
         record, session = loaded
         outcome = await self._show(turn, record, session, reason=checked.values["reason"])
-        when = describe(session.start, turn.zone)
-        tell = Say(
-            _(
-                "{name} read your supervision record of {when}. Reason given: {reason}. Talk "
-                "to them or to HR if you have concerns."
-            ).format(name=turn.actor.name, when=when, reason=checked.values["reason"])
-        )
+        reason = checked.values["reason"]
+
+        def tell() -> list[Reply]:  # issue 28: in the supervisee's language, not the reader's
+            text = _(
+                "{name} read your supervision record of {when}. Reason given: {reason}. Talk to "
+                "them or to HR if you have concerns."
+            )
+            when = describe(session.start, turn.zone)
+            return [Say(text.format(name=turn.actor.name, when=when, reason=reason))]
+
+        key = f"read:{record.id}:{turn.actor.id}:{turn.now:%Y%m%d%H%M}"
         outcome.notifications = [
-            Notify(staff_id, (tell,), key=f"read:{record.id}:{turn.actor.id}:{turn.now:%Y%m%d%H%M}")
-            for staff_id in session.supervisee_ids
+            await notice(turn, staff_id, key, tell) for staff_id in session.supervisee_ids
         ]
         return outcome
 

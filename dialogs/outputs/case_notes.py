@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from dialogs.i18n import _, pack_word
 from dialogs.outputs.spreadsheet import cell
 from policy.packs import Pack
 
@@ -43,10 +44,14 @@ def decision_note(
 ) -> CaseNote:
     return CaseNote(
         case_reference=reference,
-        note_type=pack.terms.manager_decision.value,
+        note_type=pack_word(pack, pack.terms.manager_decision.value),
         note_date=decided_on,
         author=decided_by,
-        headings=(("Decision", decision), ("Rationale", rationale), ("Decided by", decided_by)),
+        headings=(
+            (_("Decision"), decision),
+            (_("Rationale"), rationale),
+            (_("Decided by"), decided_by),
+        ),
         source_id=source_id,
     )
 
@@ -64,12 +69,14 @@ def discussion_note(
     titles: dict[str, str] = {}
     for template in pack.templates:
         if template.per_case and template.id != "managers_decision":
-            titles.update({s.id: s.title for s in template.sections if s.id not in titles})
+            titles.update(
+                {s.id: pack_word(pack, s.title) for s in template.sections if s.id not in titles}
+            )
     ordered = [(titles[k], headings[k]) for k in titles if headings.get(k)]
     ordered += [(k, v) for k, v in headings.items() if k not in titles and v]
     return CaseNote(
         case_reference=reference,
-        note_type=pack.terms.case_discussion_note.value,
+        note_type=pack_word(pack, pack.terms.case_discussion_note.value),
         note_date=held_on,
         author=author,
         headings=tuple(ordered),

@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from dialogs.i18n import _, language
 from dialogs.outputs.pdf_text import REGULAR
 
 TREND_COLOUR = "#1d70b8"  # GOV.UK blue
@@ -172,13 +173,14 @@ def _legend_box() -> tuple[float, float, float, float]:
 
 
 @lru_cache(maxsize=32)
-def _trend_base(labels: tuple[str, ...], target: Decimal) -> Image.Image:
+def _trend_base(labels: tuple[str, ...], target: Decimal, words: str) -> Image.Image:
     """What every team's trend over the same months against the same target shares: the axes,
     the month labels, the target line and the legend. Drawn once; each chart starts from a
-    copy (a Monday draws this chart for every team of a council)."""
+    copy (a Monday draws this chart for every team of a council). `words`: the language its
+    words are in (issue 28: the Welsh card's chart is in Welsh), part of what is kept."""
     canvas = _Canvas(*_TREND_SIZE, _TREND_BOX, 100.0)
-    left, _, right, bottom = canvas.box
-    canvas.axes(range(0, 101, 20), "% of staff supervised", None)
+    left, _unused, right, bottom = canvas.box
+    canvas.axes(range(0, 101, 20), _("% of staff supervised"), None)
     slot = (right - left) / max(len(labels), 1)
     canvas.dashed(canvas.y(float(target)), TARGET_COLOUR, 1.5)
     for index, label in enumerate(labels):
@@ -189,23 +191,24 @@ def _trend_base(labels: tuple[str, ...], target: Decimal) -> Image.Image:
     canvas.rect(x0, y0, x1, y1, "white")
     canvas.line([(left + 16, legend_y + 6), (left + 44, legend_y + 6)], TREND_COLOUR, 2.5)
     canvas.dot(left + 30, legend_y + 6, 4, TREND_COLOUR)
-    canvas.text((left + 52, legend_y + 6), "Supervised on time", 11, "lm")
+    canvas.text((left + 52, legend_y + 6), _("Supervised on time"), 11, "lm")
     canvas.line([(left + 16, legend_y + 26), (left + 24, legend_y + 26)], TARGET_COLOUR, 1.5)
     canvas.line([(left + 30, legend_y + 26), (left + 38, legend_y + 26)], TARGET_COLOUR, 1.5)
-    canvas.text((left + 52, legend_y + 26), f"Target {target:.0f}%", 11, "lm")
+    target_words = _("Target {percent}%").format(percent=f"{target:.0f}")
+    canvas.text((left + 52, legend_y + 26), target_words, 11, "lm")
     return canvas.image
 
 
 def compliance_trend(
     points: Sequence[tuple[str, Decimal | None]], target: Decimal, title: str
 ) -> Chart:
-    base = _trend_base(tuple(label for label, _ in points), target)
+    base = _trend_base(tuple(label for label, _value in points), target, language())
     canvas = _Canvas(*_TREND_SIZE, _TREND_BOX, 100.0, base=base)
-    left, _, right, _ = canvas.box
+    left, _top, right, _bottom = canvas.box
     canvas.title(title)
     slot = (right - left) / max(len(points), 1)
     run: list[tuple[float, float]] = []
-    for index, (_, value) in enumerate(points):
+    for index, (_label, value) in enumerate(points):
         x = left + slot * (index + 0.5)
         if value is None:  # no figure that month: the line breaks rather than guess
             if len(run) > 1:
@@ -215,29 +218,36 @@ def compliance_trend(
         run.append((x, canvas.y(float(value))))
     if len(run) > 1:
         canvas.line(run, TREND_COLOUR, 2.5)
-    for index, (_, value) in enumerate(points):
+    for index, (_label, value) in enumerate(points):
         if value is not None:
             canvas.dot(left + slot * (index + 0.5), canvas.y(float(value)), 4, TREND_COLOUR)
     canvas.restore(base, *_legend_box())  # the legend stays above the line
     known = [(label, v) for label, v in points if v is not None]
-    latest = f"{known[-1][1]:.0f}% in {known[-1][0]}" if known else "no figures yet"
-    low = min(known, key=lambda p: p[1]) if known else None
-    alt = (
-        f"Line chart of supervision compliance over {len(points)} periods against a target of "
-        f"{target:.0f}%: latest {latest}"
-        + (f"; lowest {low[1]:.0f}% in {low[0]}" if low else "")
-        + "."
+    at = _("{percent}% in {period}")
+    latest = (
+        at.format(percent=f"{known[-1][1]:.0f}", period=known[-1][0])
+        if known
+        else _("no figures yet")
     )
+    low = min(known, key=lambda p: p[1]) if known else None
+    alt = _(
+        "Line chart of supervision compliance over {periods} periods against a target of "
+        "{target}%: latest {latest}"
+    ).format(periods=len(points), target=f"{target:.0f}", latest=latest)
+    if low:
+        lowest = at.format(percent=f"{low[1]:.0f}", period=low[0])
+        alt += _("; lowest {lowest}").format(lowest=lowest)
+    alt += "."
     return Chart(canvas.png(), alt, tuple(map(float, canvas.box)), 100.0)  # type: ignore[arg-type]
 
 
 def caseload_bands(counts: Sequence[tuple[str, int]], title: str) -> Chart:
-    values = [n for _, n in counts]
+    values = [n for _band, n in counts]
     y_max = float(max([*values, 1]) + 1)
     canvas = _Canvas(600, 400, (60, 40, 584, 350), y_max, scale=1)  # bars: straight edges
-    left, _, right, bottom = canvas.box
+    left, _top, right, bottom = canvas.box
     step = max(1, round(y_max / 6))
-    canvas.axes(range(0, int(y_max) + 1, step), "Staff", title)
+    canvas.axes(range(0, int(y_max) + 1, step), _("Staff"), title)
     slot = (right - left) / max(len(counts), 1)
     for index, (label, value) in enumerate(counts):
         middle = left + slot * (index + 0.5)
@@ -249,7 +259,7 @@ def caseload_bands(counts: Sequence[tuple[str, int]], title: str) -> Chart:
     described = ", ".join(f"{n} {label}" for label, n in counts)
     return Chart(
         canvas.png(),
-        f"Bar chart of staff by caseload band: {described}.",
+        _("Bar chart of staff by caseload band: {bands}.").format(bands=described),
         tuple(map(float, canvas.box)),  # type: ignore[arg-type]
         y_max,
     )

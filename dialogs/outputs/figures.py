@@ -16,29 +16,33 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
+from dialogs.i18n import N_, _
 from dialogs.outputs.spreadsheet import cell
 from policy.compliance import GROUPS, Figure, monthly_compliance
 from policy.facts import AbsenceFacts, SessionFacts, StaffFacts
 from policy.history import SessionIndex
 from policy.packs import Pack
 
-COLUMNS = (
-    "period", "team", "group", "in_post", "excluded", "due", "supervised", "percent", "target",
-    "meets_target", "status",
-)  # fmt: skip
-NO_DATA, SO_FAR, COMPLETE = "no data", "so far", "complete"
+# The headers and the words in the cells are in the language of whoever asked for the file
+# (the command line: the council's default; issue 28). Numbers and periods are as they are.
+# Translators: the CSV's header row, comma-separated: keep 11 names, no spaces.
+HEADER = N_("period,team,group,in_post,excluded,due,supervised,percent,target,meets_target,status")
+COLUMNS = tuple(HEADER.split(","))
+NO_DATA, SO_FAR, COMPLETE = N_("no data"), N_("so far"), N_("complete")
+YES, NO = N_("yes"), N_("no")
 
 
 def _row(period: str, team: str, group: str, figure: Figure, pack: Pack, status: str) -> list[str]:
     percent = None if status == NO_DATA else figure.percent
     target = pack.compliance.target.percent
-    meets = "" if percent is None else ("yes" if percent >= target else "no")
-    if status == SO_FAR and meets == "no":
+    meets = "" if percent is None else (YES if percent >= target else NO)
+    if status == SO_FAR and meets == NO:
         meets = SO_FAR  # issue 23 item 8: the month is not over; not a final "no"
     return [
         period, cell(team), group, str(figure.in_post), str(figure.excluded),
         str(figure.denominator), str(figure.supervised),
-        "" if percent is None else f"{percent:.1f}", f"{target:.0f}", meets, status,
+        "" if percent is None else f"{percent:.1f}", f"{target:.0f}", _(meets) if meets else "",
+        _(status),
     ]  # fmt: skip
 
 
@@ -60,7 +64,8 @@ def compliance_csv(
             started[person.team_id] = min(started.get(person.team_id, first), first)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    header = _(HEADER).split(",")
+    writer.writerow(header if len(header) == len(COLUMNS) else COLUMNS)
     for year, month in months:
         period = f"{year}-{month:02d}"
         for team_id, name in sorted(team_names.items(), key=lambda kv: kv[1]):

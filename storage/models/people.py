@@ -40,6 +40,9 @@ class Staff(SQLModel, table=True):
     # Issue 28: "cy" or "en" as the person chose ("Cymraeg" / "English"); None: their Teams
     # client's locale, else the council's default (pack `language.default`).
     language: str | None = Field(default=None, max_length=8)
+    # The language of the Teams client they last wrote from ("cy" for cy-GB): what a notice or
+    # reminder to them follows where they never chose (dialogs.recipients).
+    client_language: str | None = Field(default=None, max_length=8)
     quiet_hours_start: int = 18  # local hour: no reminders from here ...
     quiet_hours_end: int = 8  # ... until here
     legal_hold: bool = False

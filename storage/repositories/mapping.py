@@ -36,6 +36,7 @@ def staff_view(row: StaffRow) -> StaffView:
         # no score between calls.
         caseload_version=getattr(row, "caseload_version", 0),
         language=getattr(row, "language", None),  # some reads select fewer columns
+        client_language=getattr(row, "client_language", None),
     )
 
 

@@ -184,3 +184,34 @@ def test_each_kind_of_a_sessions_records_exports_under_its_own_name(
         "Demoshire County Council (demo): Case record (Mosaic)",
         "Demoshire County Council (demo): Professional supervision minutes",
     ]
+
+
+@pytest.fixture(scope="module")
+def welsh_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo council, made Welsh: its pack is Powys's (default Cymraeg)."""
+    folder = tmp_path_factory.mktemp("export-cy")
+    assert run(folder, "demo").returncode == 0
+    with sqlite3.connect(folder / "cli.db") as connection:
+        connection.execute("UPDATE organisation SET pack_id = 'powys'")
+    return folder
+
+
+def test_a_welsh_councils_compliance_csv_has_welsh_headers(welsh_dir: Path) -> None:
+    """Issue 28 item 2: a file from the command line is in the council's default language."""
+    out = welsh_dir / "cydymffurfiaeth.csv"
+    result = run(welsh_dir, "export", "compliance", "--months", "3", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert rows[0][:3] == ["cyfnod", "tîm", "grŵp"], rows[0]
+    assert "period" not in rows[0]
+    assert {r[-1] for r in rows[1:]} <= {"heb ddata", "hyd yma", "cyflawn"}, rows[1]
+
+
+def test_a_welsh_councils_case_notes_have_welsh_headings(welsh_dir: Path) -> None:
+    out = welsh_dir / "nodiadau.csv"
+    result = run(welsh_dir, "export", "decisions", "--dry-run", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    decisions = [r for r in rows if "Rhesymeg:" in r["body"]]
+    assert decisions, rows[:1]
+    assert all("Rationale:" not in r["body"] for r in rows)

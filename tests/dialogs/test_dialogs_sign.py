@@ -205,3 +205,24 @@ async def test_one_record_waiting_is_shown_not_asked_which(chat_as) -> None:  # 
     assert sam.last.flow == "sign"  # waiting for Confirm and sign, or Ask for changes
     replies = await sam.choose("confirm")
     assert "signed" in " ".join(getattr(r, "text", "") or getattr(r, "title", "") for r in replies)
+
+
+async def test_each_party_is_told_in_their_own_language(
+    database: AsyncEngine, chat_as: Any
+) -> None:
+    """Issue 28 item 1: an English council; Sam chose Cymraeg. Priya's request to confirm the
+    record reaches Sam in Welsh; Sam's signature (a turn in Welsh) reaches Priya in English."""
+    async with session_factory(database)() as session:
+        sam_row = (await session.exec(select(Staff).where(Staff.name == "Sam Taylor"))).one()
+        sam_row.language = "cy"
+        session.add(sam_row)
+        await session.commit()
+    record_id, _reference = await written_record(database, chat_as)
+    sam = await chat_as("Sam Taylor")
+    await sam.send(f"sign {record_id}")
+    (said,) = await sam.choose("confirm")
+    assert isinstance(said, Say)
+    assert not said.text.startswith("Signed:"), said.text  # Sam's own turn is in Welsh
+    (told,) = sam.last.notifications
+    assert isinstance(told.messages[0], Say)
+    assert told.messages[0].text.startswith("Sam Taylor signed the record of Fri 20 Nov 2026")

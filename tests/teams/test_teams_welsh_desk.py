@@ -42,6 +42,9 @@ async def test_a_welsh_teams_manager_reminds_a_worker_in_welsh(
     connector = teams_bot.connector
     words = await names(database)
     await teams_bot.post(personal_install(teams_bot, SAM))
+    # Sam's Teams is in Welsh too: the reminder is written in his language, not Priya's.
+    await teams_bot.post(welsh(personal_message(teams_bot, SAM, "diolch")))
+    await connector.wait_for(lambda: connector.sent(SAM_CHAT))
     await teams_bot.post(welsh(personal_message(teams_bot, PRIYA, "team compliance")))
     replies = await connector.wait_for(lambda: connector.sent(PRIYA_CHAT))
     card = card_of(replies[-1])

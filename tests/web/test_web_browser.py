@@ -405,3 +405,34 @@ def test_a_reload_shows_the_conversation_so_far(browser: WebDriver, base_url: st
         assert frame.is_enabled()  # the booking still waits for its answers
         page.submit(page.answers()[-1], person="Sam Taylor", when="tomorrow 2pm")
         assert "Check the date" in page.answers()[-1].text
+
+
+def test_the_page_speaks_the_language_of_the_person_it_acts_as(
+    browser: WebDriver, base_url: str
+) -> None:
+    """Issue 28 item 3: "Cymraeg" typed turns the page's own words Welsh (its headings, buttons,
+    the conversations to start); acting as someone who did not choose it turns them back."""
+    page = Playground(browser, base_url)
+    page.open()
+    page.act_as("Sam Taylor")
+    send = browser.find_element(By.ID, "send")
+    assert send.text == "Send"
+    with page.step("sam-chooses-welsh"):
+        page.type_message("Cymraeg")
+        page.wait(lambda: send.text == "Anfon", "the page did not switch to Welsh")
+        page.idle()
+    html = browser.find_element(By.TAG_NAME, "html")
+    assert html.get_attribute("lang") == "cy-GB"
+    assert browser.find_element(By.ID, "conversation-heading").text == "Sgwrs fel Sam Taylor"
+    assert browser.find_element(By.ID, "inbox-refresh").text == "Adnewyddu'r mewnflwch"
+    flows = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#flows button")]
+    assert "Sgôr llwyth achosion" in flows, flows
+    picker = Select(browser.find_element(By.ID, "person"))
+    page.wait(
+        lambda: "Sam Taylor: Gweithiwr cymdeithasol" in [o.text for o in picker.options],
+        "the picker's roles stayed English",
+    )
+    with page.step("priya-in-english"):
+        page.act_as("Priya Shah")  # waits for "Conversation as Priya Shah"
+        page.wait(lambda: send.text == "Send", "the page stayed in Welsh for Priya")
+    assert html.get_attribute("lang") == "en-GB"

@@ -24,7 +24,7 @@ async def test_the_page_is_the_playground_with_a_skip_link(playground: TestServe
         policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy
     assert "script-src 'self'" in policy
-    assert '<a class="skip-link" href="#conversation">' in page
+    assert '<a class="skip-link" data-words="skip" href="#conversation">' in page
     assert '<html lang="en-GB">' in page
     assert 'name="viewport"' in page
     for reference in re.findall(r'(?:src|href)="([^"]+)"', page):

@@ -8,6 +8,8 @@
   var h = R.h;
   var nextId = R.nextId;
   var renderReply = R.reply;
+  var t = R.t;
+  var language = "en"; // the language of the page's own words: the person's (issue 28)
   var people = [];
   var current = null; // the person the page acts as
   var transcripts = new Map(); // staff id -> their conversation's element
@@ -71,7 +73,7 @@
     var element = transcripts.get(person.id);
     if (!element) {
       element = h("div", { className: "thread", "data-staff-id": person.id, hidden: true },
-        h("p", { className: "help", text: "You are " + person.name + ". Type a message, or start a conversation below." }));
+        h("p", { className: "help", text: t("you_are", "You are {name}. Type a message, or start a conversation below.", { name: person.name }) }));
       document.getElementById("transcript").appendChild(element);
       transcripts.set(person.id, element);
       restore(person, element);
@@ -86,9 +88,9 @@
 
   function botSaid(replies) {
     var entry = h("div", { className: "entry from-bot", tabindex: "-1" },
-      h("p", { className: "who", text: "Supervision Assistant" }));
+      h("p", { className: "who", text: t("bot", "Supervision Assistant") }));
     replies.forEach(function (reply) { entry.appendChild(renderReply(reply, act)); });
-    if (!replies.length) entry.appendChild(h("p", { className: "text", text: "(no answer)" }));
+    if (!replies.length) entry.appendChild(h("p", { className: "text", text: t("no_answer", "(no answer)") }));
     return entry;
   }
 
@@ -141,6 +143,7 @@
     return sendMessage(body)
       .then(function (data) {
         retire(thread);
+        if (data.language && data.language !== language && current === person) loadWords(person);
         var entry = botSaid(data.replies);
         thread.appendChild(entry);
         focusAfter(entry, fromComposer);
@@ -149,7 +152,7 @@
       })
       .catch(function (error) {
         thread.appendChild(h("div", { className: "entry from-bot", role: "alert" },
-          h("p", { className: "reply say tone-error", text: "The playground could not send that: " + error.message })));
+          h("p", { className: "reply say tone-error", text: t("send_failed", "The playground could not send that: {error}", { error: error.message }) })));
       });
   }
 
@@ -162,10 +165,45 @@
     transcripts.forEach(function (element) { element.hidden = true; });
     if (!current) return;
     transcriptOf(current).hidden = false;
-    document.getElementById("conversation-heading").textContent = "Conversation as " + current.name;
-    document.getElementById("inbox-heading").textContent = "Inbox of " + current.name;
+    headings();
     if (history.replaceState) history.replaceState(null, "", "#person-" + current.id);
     refreshInbox();
+    loadWords(current);
+  }
+
+  function headings() {
+    if (!current) return;
+    document.getElementById("conversation-heading").textContent =
+      t("conversation_as", "Conversation as {name}", { name: current.name });
+    document.getElementById("inbox-heading").textContent = t("inbox_of", "Inbox of {name}", { name: current.name });
+  }
+
+  /* The page's own words in the language of the person it acts as (issue 28): every element
+   * marked data-words (its text), data-words-label (its label) or data-words-aria (its
+   * aria-label), the conversations to start, and the lang of the page. */
+  function loadWords(person) {
+    return api("/words/" + person.id).then(function (data) {
+      if (current !== person) return;
+      language = data.language;
+      R.setWords(data.words);
+      document.documentElement.setAttribute("lang", language === "cy" ? "cy-GB" : "en-GB");
+      document.title = t("page_title", document.title);
+      document.querySelectorAll("[data-words]").forEach(function (element) {
+        element.textContent = t(element.getAttribute("data-words"), element.textContent);
+      });
+      document.querySelectorAll("[data-words-label]").forEach(function (element) {
+        element.setAttribute("label", t(element.getAttribute("data-words-label"), element.getAttribute("label")));
+      });
+      document.querySelectorAll("[data-words-aria]").forEach(function (element) {
+        element.setAttribute("aria-label", t(element.getAttribute("data-words-aria"), element.getAttribute("aria-label")));
+      });
+      fillFlows(data.flows);
+      headings();
+      relabelPeople();
+      var intro = transcriptOf(current).querySelector(":scope > p.help");
+      if (intro) intro.textContent = t("you_are", intro.textContent, { name: current.name });
+      return Promise.all([refreshInbox(), refreshChannels()]);
+    });
   }
 
   // ---- inbox, channels and the clock -----------------------------------------------------------
@@ -182,6 +220,10 @@
 
   var KINDS = { digest: "Weekly digest", reminder: "Reminder", escalation: "Escalation", notice: "Message" };
 
+  function kind(name) {
+    return KINDS[name] ? t("kind_" + name, KINDS[name]) : name;
+  }
+
   function replaceList(list, items) {
     if (list.contains(document.activeElement)) return; // never pull the list from under a keyboard user
     list.replaceChildren.apply(list, items);
@@ -190,13 +232,13 @@
   function refreshInbox() {
     var person = current;
     if (!person) return Promise.resolve();
-    return api("/inbox/" + person.id).then(function (data) {
+    return api("/inbox/" + person.id + "?language=" + language).then(function (data) {
       if (current !== person) return;
       var list = document.getElementById("inbox");
       var items = data.messages.map(function (post) {
-        return renderPost(post, (KINDS[post.kind] || post.kind) + ", " + (post.sent_label || post.due_label), true);
+        return renderPost(post, kind(post.kind) + ", " + (post.sent_label || post.due_label), true);
       });
-      if (!items.length) items = [h("li", { className: "help", text: "Nothing yet." })];
+      if (!items.length) items = [h("li", { className: "help", text: t("nothing_yet", "Nothing yet.") })];
       replaceList(list, items);
     });
   }
@@ -209,18 +251,19 @@
   }
 
   function refreshChannels() {
-    return api("/channels").then(function (data) {
+    return api("/channels?language=" + language).then(function (data) {
       document.getElementById("clock").textContent = data.label;
       var items = data.posts.map(function (post) {
-        var when = post.status + " for " + post.due_label;
+        var when = t("status_" + post.status, post.status + " for {when}", { when: post.due_label });
         if (post.status === "posted" && post.sent_label !== post.due_label) {
-          when = "due " + post.due_label + ", posted " + post.sent_label;
+          when = t("due_then_posted", "due {due}, posted {sent}", { due: post.due_label, sent: post.sent_label });
         } else if (post.status === "posted") {
-          when = "posted " + post.sent_label;
+          when = t("status_posted", "posted {when}", { when: post.sent_label });
         }
-        return renderPost(post, (KINDS[post.kind] || post.kind) + " to " + post.to + ", " + when, false);
+        var title = t("post_to", "{kind} to {to}, {when}", { kind: kind(post.kind), to: post.to, when: when });
+        return renderPost(post, title, false);
       });
-      if (!items.length) items = [h("li", { className: "help", text: "Nothing planned yet: move the clock forward." })];
+      if (!items.length) items = [h("li", { className: "help", text: t("nothing_planned", "Nothing planned yet: move the clock forward.") })];
       replaceList(document.getElementById("channels"), items);
       filterChannels();
     });
@@ -228,16 +271,16 @@
 
   function moveClock(days, button) {
     var status = document.getElementById("clock-status");
-    status.textContent = "Moving the clock forward…";
+    status.textContent = t("moving", "Moving the clock forward…");
     button.disabled = true;
-    return api("/clock", { days: days })
+    return api("/clock?language=" + language, { days: days })
       .then(function (data) {
         document.getElementById("clock").textContent = data.label;
-        status.textContent = "Now " + data.label + ": " + data.planned + " new messages planned, " +
-          data.delivered + " delivered.";
+        status.textContent = t("moved", "Now {when}: {planned} new messages planned, {delivered} delivered.",
+          { when: data.label, planned: data.planned, delivered: data.delivered });
         return Promise.all([refreshChannels(), refreshInbox()]);
       })
-      .catch(function (error) { status.textContent = "The clock did not move: " + error.message; })
+      .catch(function (error) { status.textContent = t("clock_failed", "The clock did not move: {error}", { error: error.message }); })
       .finally(function () { button.disabled = false; });
   }
 
@@ -246,18 +289,32 @@
   function fillPeople(list) {
     people = list;
     var select = document.getElementById("person");
-    var demo = h("optgroup", { label: "Demo people" });
-    var others = h("optgroup", { label: "Everyone else" });
+    var demo = h("optgroup", { label: t("demo_people", "Demo people"), "data-words-label": "demo_people" });
+    var others = h("optgroup", { label: t("everyone_else", "Everyone else"), "data-words-label": "everyone_else" });
     list.forEach(function (person) {
-      var about = person.persona || [person.role_label, person.team].filter(Boolean).join(", ");
       (person.persona ? demo : others).appendChild(
-        h("option", { value: person.id, text: person.name + ": " + about }));
+        h("option", { value: person.id, text: person.name + ": " + aboutOf(person) }));
     });
     select.replaceChildren(demo, others);
     var wanted = /^#person-(\d+)$/.exec(location.hash);
     var first = wanted ? Number(wanted[1]) : list.length ? list[0].id : null;
     if (first !== null) select.value = String(first);
     choose(Number(select.value));
+  }
+
+  function aboutOf(person) {
+    return person.persona || [person.role_label, person.team].filter(Boolean).join(", ");
+  }
+
+  /* The picker's roles in the page's language, the people and their order as they are. */
+  function relabelPeople() {
+    return api("/people?language=" + language).then(function (data) {
+      var select = document.getElementById("person");
+      data.people.forEach(function (person) {
+        var option = select.querySelector('option[value="' + person.id + '"]');
+        if (option) option.textContent = person.name + ": " + aboutOf(person);
+      });
+    });
   }
 
   function fillFlows(flows) {
@@ -300,7 +357,7 @@
       })
       .then(function () { document.documentElement.setAttribute("data-ready", "true"); })
       .catch(function (error) {
-        document.getElementById("clock-status").textContent = "The playground could not start: " + error.message;
+        document.getElementById("clock-status").textContent = t("start_failed", "The playground could not start: {error}", { error: error.message });
       });
   });
 })();

@@ -5,6 +5,22 @@
   "use strict";
 
   var counter = 0;
+  // The page's own words in the language of the person it acts as (bot/web/words.py; issue 28),
+  // set by the page from /playground/api/words; until then, each English as written here.
+  var words = {};
+
+  /* `key`'s words, its {placeholders} filled from `values`; `english` until the words arrive. */
+  function t(key, english, values) {
+    var text = Object.prototype.hasOwnProperty.call(words, key) ? words[key] : english;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
+  }
+
+  function setWords(given) {
+    words = given || {};
+  }
 
   // ---- small helpers ---------------------------------------------------------------------------
 
@@ -121,7 +137,7 @@
 
   function renderAttachment(reply) {
     var link = h("a", { href: reply.url, download: reply.filename },
-      "Download " + reply.filename + " (" + reply.media_type + ")");
+      t("download", "Download {file} ({type})", { file: reply.filename, type: reply.media_type }));
     if (reply.inline) {
       return h("figure", { className: "reply attachment" },
         h("img", { src: reply.url, alt: reply.description || reply.filename }),
@@ -143,7 +159,7 @@
     var help = helpId ? h("p", { id: helpId, className: "help", text: field.help }) : null;
     var error = errorId
       ? h("p", { id: errorId, className: "error-message" },
-          h("span", { className: "visually-hidden", text: "Error: " }), field.error)
+          h("span", { className: "visually-hidden", text: t("error", "Error: ") }), field.error)
       : null;
     var invalid = field.error ? "true" : null;
 
@@ -181,7 +197,7 @@
       control = h("select", common);
       var known = field.options.some(function (o) { return o.value === field.value; });
       if (!field.required || !known) {
-        control.appendChild(h("option", { value: "", text: field.required ? "Choose one" : "None" }));
+        control.appendChild(h("option", { value: "", text: field.required ? t("choose_one", "Choose one") : t("none", "None") }));
       }
       field.options.forEach(function (option) {
         control.appendChild(h("option", { value: option.value, text: option.label, selected: option.value === field.value }));
@@ -190,7 +206,11 @@
       control = h("textarea", Object.assign({ rows: 5, maxlength: field.max_length }, common));
       control.value = field.value;
     } else {
-      var hints = { date: "e.g. today, 3/12/2026", datetime: "e.g. tomorrow 2pm", number: "" };
+      var hints = {
+        date: t("date_hint", "e.g. today, 3/12/2026"),
+        datetime: t("datetime_hint", "e.g. tomorrow 2pm"),
+        number: "",
+      };
       control = h("input", Object.assign({
         type: "text",
         inputmode: field.kind === "number" ? "numeric" : null,
@@ -238,17 +258,17 @@
         list.appendChild(h("li", {}, h("a", { href: "#" + control.id, text: field.error })));
       });
       frame.appendChild(h("div", { className: "error-summary" },
-        h("h4", { text: "There is a problem" }), list));
+        h("h4", { text: t("problem", "There is a problem") }), list));
     }
     fields.forEach(function (element) { frame.appendChild(element); });
     frame.appendChild(h("div", { className: "row buttons" },
-      h("button", { type: "submit", text: reply.submit_label || "Save" })));
+      h("button", { type: "submit", text: reply.submit_label || t("save", "Save") })));
     form.appendChild(frame);
     frame.disabled = !act;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!act) return;
-      act({ form: { form_id: reply.form_id, values: formValues(form) } }, "Sent: " + reply.title);
+      act({ form: { form_id: reply.form_id, values: formValues(form) } }, t("sent", "Sent: {title}", { title: reply.title }));
     });
     return form;
   }
@@ -264,5 +284,7 @@
     }
   }
 
-  window.PlaygroundRender = { h: h, nextId: nextId, formatted: formatted, reply: renderReply };
+  window.PlaygroundRender = {
+    h: h, nextId: nextId, formatted: formatted, reply: renderReply, t: t, setWords: setWords,
+  };
 })();
