@@ -87,7 +87,7 @@ async def _build(runtime: SlackRuntime, staff: StaffView) -> dict[str, object]:
             platform="slack",
             zone=dialogs.zone,
         )
-        blocks: list[Block] = [
+        blocks: list[Block | render.BlockJson] = [
             HeaderBlock(
                 text=PlainTextObject(text=_("Supervision: {name}").format(name=staff.name)[:150])
             ),
