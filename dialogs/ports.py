@@ -16,6 +16,7 @@ from dialogs.messages import Notify
 from dialogs.views import (
     AbsenceView,
     ActionView,
+    BookedSession,
     CaseView,
     DueRecords,
     EnteredNoteView,
@@ -162,6 +163,10 @@ class Sessions(Protocol):
         ...
 
     async def upcoming(self, staff_id: int, after: datetime) -> Sequence[SessionView]: ...
+
+    async def booked_after(self, staff_id: int, after: datetime) -> Sequence[BookedSession]:
+        """The first sessions `upcoming` gives, as when and who with only, in one read."""
+        ...
 
     async def recent(self, staff_id: int, since: datetime) -> Sequence[SessionView]: ...
 

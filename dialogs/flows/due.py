@@ -12,7 +12,7 @@ from dialogs.due_words import due_text
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.i18n import N_, _, format_month, format_month_name, pack_word
 from dialogs.messages import Card, CardSection, Fact, Option, Payload
-from dialogs.views import DueRecords, SessionView, StaffView
+from dialogs.views import BookedSession, DueRecords, StaffView
 from dialogs.when import describe, describe_day
 from policy.asye import asye_on
 from policy.citations import cite
@@ -106,7 +106,7 @@ class DueFlow:
             for i in items
             if i.overdue_days == 0 and i.due is not None and i.due <= turn.today + HORIZON
         ]
-        upcoming = await turn.ports.sessions.upcoming(actor.id, turn.now)
+        upcoming = await turn.ports.sessions.booked_after(actor.id, turn.now)
         mine = await turn.ports.records.for_due(actor.id, agreed=not upcoming)
         to_sign, actions = mine.to_sign, mine.actions
 
@@ -215,7 +215,7 @@ class DueFlow:
     async def _next_supervision(
         self,
         turn: Turn,
-        upcoming: Sequence[SessionView],
+        upcoming: Sequence[BookedSession],
         items: Sequence[DueItem],
         mine: DueRecords,
         names: Mapping[int, str],
