@@ -594,11 +594,14 @@ async def postgres_copy(database: Path) -> tuple[Any, str | None, dict[str, Any]
     try:
         url = await pg.create("chat")
         loaded = await load(database, url)
+        # The copy leaves the kept obligations out (derived): computed on PostgreSQL as well.
+        kept = await keep_obligations(url)
         version = await pg.scalar("SHOW server_version")
     except BaseException:
         pg.stop()
         raise
-    return pg, url, {"load": loaded, "server": f"PostgreSQL {version}, temporary cluster"}
+    server = f"PostgreSQL {version}, temporary cluster"
+    return pg, url, {"load": loaded, "server": server, "obligations_kept": kept}
 
 
 async def realistic_runs(
