@@ -331,3 +331,36 @@ async def test_records_to_sign_and_the_agreed_meeting_in_one_read_are_what_two_g
         agreeing += agreed is not None
     assert signing, "nobody has a record to sign: the comparison means little"
     assert agreeing, "nobody has an agreed next meeting: the comparison means little"
+
+
+async def test_records_to_review_from_one_read_are_those_the_policys_facts_gave(
+    database: AsyncEngine,
+) -> None:
+    """A manager's records to review (DCC 000:125-135, 000:321-327) from one aggregate of the
+    supervisees' open cases, against records_for_review over the facts the card read before
+    (the manager's and their supervisees' sessions and cases), for every manager whose pack
+    has the rule."""
+    from policy.history import SessionIndex
+    from policy.record_review import pick_for_review, records_for_review
+    from storage.repositories.obligations import last_reviewed
+
+    packs = await _packs(database)
+    async with session_factory(database)() as session:
+        staff = (await session.exec(select(Staff))).all()
+    compared = 0
+    for manager in staff:
+        pack = packs[manager.organisation_id]
+        rule = pack.supervision.record_review
+        team = [s.id or 0 for s in staff if s.line_manager_id == manager.id]
+        if rule is None or not team or manager.id is None:
+            continue
+        async with session_factory(database)() as session:
+            inputs = await SqlFacts(session).for_staff([manager.id, *team], TODAY)
+            found = await last_reviewed(session, team, [manager.id, *team], pack, TODAY)
+        history = SessionIndex(inputs.sessions, pack.zone)
+        for worker in team:
+            before = records_for_review(worker, inputs.cases, history, TODAY, rule.per_month)
+            now = pick_for_review(worker, found[worker], TODAY, rule.per_month)
+            assert now == before, (manager.name, worker)
+            compared += len(before)
+    assert compared > 5
