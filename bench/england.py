@@ -204,6 +204,30 @@ def working_copy(path: Path) -> Path:
     return copy
 
 
+async def keep_obligations(database: Path | str) -> dict[str, float]:
+    """Everyone's obligations computed and kept, as the running scheduler keeps them in
+    production (scheduling.obligations; the benchmark's servers run without it): "what's due"
+    then reads the kept rows (issue 24 item 1) rather than recomputing for lack of them."""
+    from sqlalchemy import select
+
+    from scheduling.obligations import Stats, refresh
+    from storage.db import create_engine as create_async_engine
+
+    url = str(database) if "://" in str(database) else f"sqlite+aiosqlite:///{database}"
+    engine = create_async_engine(url)
+    began, people = time.perf_counter(), 0
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(Organisation.id, Organisation.pack_id))).all()
+        for organisation_id, pack_id in rows:
+            pack = builtin_pack(pack_id)
+            stats = Stats()
+            people += await refresh(engine, organisation_id, pack, TODAY, stats)
+    finally:
+        await engine.dispose()
+    return {"people": people, "seconds": round(time.perf_counter() - began, 2)}
+
+
 def build(path: Path, fraction: float, seed: int, history_years: int = 1) -> Summary:
     started = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from dialogs.messages import Notify
 from dialogs.views import (
     AbsenceView,
     ActionView,
+    BookedSession,
     CaseView,
     DueRecords,
     EnteredNoteView,
@@ -35,6 +36,8 @@ from policy.facts import (
     StaffFacts,
 )
 from policy.facts import CaseFacts as PolicyCaseFacts
+from policy.frequencies import DueItem
+from policy.obligations import MissedMonth
 from policy.packs import Pack
 from policy.vocabulary import AbsenceKind, CancelReason, SessionType
 from scoring.model import PersonalElement as ScoredElement
@@ -160,6 +163,10 @@ class Sessions(Protocol):
         ...
 
     async def upcoming(self, staff_id: int, after: datetime) -> Sequence[SessionView]: ...
+
+    async def booked_after(self, staff_id: int, after: datetime) -> Sequence[BookedSession]:
+        """The first sessions `upcoming` gives, as when and who with only, in one read."""
+        ...
 
     async def recent(self, staff_id: int, since: datetime) -> Sequence[SessionView]: ...
 
@@ -396,6 +403,16 @@ class PolicyInputs:
     missed_reasons: tuple[MissedReasonFacts, ...] = ()  # DCC 000:176
 
 
+@dataclass(frozen=True, slots=True)
+class KeptDue:
+    """A person's obligations and months missed as the scheduler keeps them, current on the day
+    they were read for (storage.repositories.obligations): what due_items and
+    missed_supervision would give, without reading their history (issue 24 item 1)."""
+
+    items: tuple[DueItem, ...]
+    missed: tuple[MissedMonth, ...]  # from MISSED_MONTHS_LISTED months back
+
+
 class Facts(Protocol):
     async def for_staff(self, staff_ids: Sequence[int], on: date) -> PolicyInputs:
         """These people with their sessions, absences, cases and approvals."""
@@ -417,6 +434,19 @@ class Facts(Protocol):
         self, staff_ids: Sequence[int], on: date
     ) -> Mapping[int, tuple[ScoredElement, ...]]:
         """Personal elements of the caseload score counting on the day (duty days ...)."""
+        ...
+
+    async def kept_due(self, staff_id: int, pack: Pack, on: date) -> KeptDue | None:
+        """The person's kept obligations on `on`, or None when they may be stale (a fact changed
+        since the scheduler's last pass, a new day past their validity, a pack edit): then the
+        caller recomputes them from `for_staff`, which is what they would be once refreshed."""
+        ...
+
+    async def last_reviewed(
+        self, worker_ids: Sequence[int], people: Sequence[int], pack: Pack, on: date
+    ) -> Mapping[int, Sequence[tuple[str, date | None]]]:
+        """Each worker's open cases on `on` with the day their record was last discussed in a
+        held session of `people` (None: never), in one read (policy.record_review)."""
         ...
 
     async def caseload_history(self, staff_ids: Sequence[int]) -> Sequence[CaseloadPeriod]:

@@ -108,7 +108,7 @@ async def _caseload_of(turn: Turn, person: StaffView) -> tuple[CaseloadResult, b
     result = score_person(
         person, cases, approvals, count, turn.pack, scheme, turn.today, personal=personal, team=team
     )
-    return result, team is None and not (role_cap is not None and role_cap.uses_team)
+    return result, team is None and not _uses_team(policy, person)
 
 
 async def caseloads_of_team(
@@ -118,11 +118,22 @@ async def caseloads_of_team(
     cases, one of its approvals and (where the scheme has them) one of its personal elements,
     not those reads for each person (issue 24); the team's caseload a share or ramp needs comes
     from the same cases."""
+    policy = turn.pack.count_caps()
+    found: dict[int, CaseloadResult] = {}
+    for person in shown:  # kept scores first: a repeated team view reads no cases at all
+        kept = (
+            None
+            if _uses_team(policy, person)
+            else turn.ports.scores.get(person, turn.today, turn.pack)
+        )
+        if kept is not None:
+            found[person.id] = kept
+    if len(found) == len(shown):
+        return found
     ids = [m.id for m in members]
-    wanted = [p.id for p in shown]
+    wanted = [p.id for p in shown if p.id not in found]
     held = await turn.ports.cases.open_cases_of(ids, turn.today)
     approvals = await turn.ports.facts.approvals_of(wanted)
-    policy = turn.pack.count_caps()
     team: Decimal | None = None
     if policy is not None:
         team = team_caseload(
@@ -133,8 +144,9 @@ async def caseloads_of_team(
     personal: Mapping[int, tuple[PersonalElement, ...]] = {}
     if scheme is not None and scheme.personal:
         personal = await turn.ports.facts.personal_elements(wanted, turn.today)
-    found: dict[int, CaseloadResult] = {}
     for person in shown:
+        if person.id in found:
+            continue
         role_cap = policy.roles.get(person.role) if policy is not None else None
         uses_team = role_cap is not None and role_cap.uses_team and person.team_id
         found[person.id] = score_person(
@@ -151,7 +163,16 @@ async def caseloads_of_team(
             personal=personal.get(person.id, ()),
             team=team if uses_team else None,
         )
+        if not _uses_team(policy, person):  # as caseload_of keeps it: the same reads and sums
+            turn.ports.scores.keep(person, turn.today, turn.pack, found[person.id])
     return found
+
+
+def _uses_team(policy: CountCapPolicy | None, person: StaffView) -> bool:
+    """Whether the person's cap is a share of the team's caseload (never kept: it moves with
+    the rest of the team's cases, which the person's caseload_version does not follow)."""
+    role_cap = policy.roles.get(person.role) if policy is not None else None
+    return role_cap is not None and role_cap.uses_team
 
 
 def counted_children(cases: Sequence[CaseView], policy: CountCapPolicy | None = None) -> int:

@@ -121,6 +121,16 @@ class DecisionView:
 
 
 @dataclass(frozen=True, slots=True)
+class BookedSession:
+    """A booked session as "what's due" shows it: when, and who with (issue 24)."""
+
+    id: int
+    start: datetime
+    supervisor_id: int
+    supervisee_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DueRecords:
     """What "what's due" needs of a person's records, without their content (issue 24): when
     each record waiting for their signature was written, the next meeting agreed in their last

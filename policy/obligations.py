@@ -129,6 +129,16 @@ def _not_before(item: DueItem, known_from: date, on: date) -> DueItem:
     return replace(item, due=known_from, overdue_days=overdue_days(known_from, on))
 
 
+# "What's due" lists the months missed this many calendar months back (DCC 000:174-176); the
+# scheduler keeps the same months beside each person's obligations (issue 24 item 1).
+MISSED_MONTHS_LISTED = 3
+
+
+def missed_since(on: date) -> date:
+    """The first month whose miss is listed on `on`."""
+    return add_months(on.replace(day=1), -MISSED_MONTHS_LISTED)
+
+
 @dataclass(frozen=True, slots=True)
 class MissedMonth:
     """A calendar month that closed with a periodic rule unmet (DCC 000:174-176)."""

@@ -13,7 +13,7 @@ references do not always come first and nobody can predict which (sampled fairly
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,8 +46,7 @@ def records_for_review(
 ) -> tuple[ReviewPick, ...]:
     """The `per_month` open cases of `worker_id` whose records come up this month (DCC
     000:325): never reviewed first, then the longest since reviewed."""
-    month = on.replace(day=1)
-    picks = []
+    candidates = []
     for case in cases:
         if case.worker_id != worker_id or not case.open_on(on):
             continue
@@ -56,6 +55,17 @@ def records_for_review(
             last is None or case.last_case_supervision > last
         ):
             last = case.last_case_supervision
-        picks.append(ReviewPick(worker_id, case.reference, last))
+        candidates.append((case.reference, last))
+    return pick_for_review(worker_id, candidates, on, per_month)
+
+
+def pick_for_review(
+    worker_id: int, candidates: Iterable[tuple[str, date | None]], on: date, per_month: int
+) -> tuple[ReviewPick, ...]:
+    """The `per_month` of a worker's open cases, each with the day its record was last discussed
+    (None: never), that come up this month (DCC 000:325): never reviewed first, then the longest
+    since reviewed; a case listed twice (two allocations of it) comes up once."""
+    month = on.replace(day=1)
+    picks = [ReviewPick(worker_id, ref, last) for ref, last in dict(candidates).items()]
     picks.sort(key=lambda p: (p.last_reviewed or date.min, _shuffle_key(month, p.reference)))
     return tuple(picks[:per_month])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import logging
 import threading
 import time
@@ -28,11 +27,18 @@ from sqlmodel import col
 from policy.calendar import WorkingCalendar
 from policy.grouping import ByPerson
 from policy.history import SessionIndex
-from policy.obligations import due_items, history_window, stable_until
+from policy.obligations import (
+    due_items,
+    history_window,
+    missed_since,
+    missed_supervision,
+    stable_until,
+)
 from policy.packs import Pack
 from storage.db import checkpoint, session_factory
 from storage.models import Obligation, ObligationState
 from storage.repositories.facts import SqlFacts
+from storage.repositories.obligations import missed_json, pack_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +134,6 @@ class Stats:
             self.max_write_ms, self.slowest = took, what
 
 
-def pack_fingerprint(pack: Pack) -> str:
-    """Changes whenever the pack's rules do, so a deployed pack edit recomputes its council."""
-    return hashlib.sha256(pack.model_dump_json().encode()).hexdigest()[:32]
-
-
 def first_reminder_day(due: date | None, pack: Pack, today: date) -> date | None:
     """The first day a reminder may go for an item due on `due` (dialogs.reminders plans it)."""
     if due is None:
@@ -189,6 +190,7 @@ async def _write(
                     computed_on=bindparam("on"),
                     valid_until=bindparam("until"),
                     pack_fingerprint=bindparam("fp"),
+                    missed=bindparam("missed"),
                 ),
                 list(states),
             )
@@ -225,6 +227,11 @@ async def refresh(
                 items = due_items(person, pack, index, away, mine, today, calendar)
                 changes = later.get(person.id, ())
                 until = stable_until(person, pack, index, mine, changes, today, horizon, items)
+                # Kept for "what's due" with the obligations (issue 24 item 1): the months that
+                # close as the obligations move on do so on a day stable_until stops at.
+                missed = missed_supervision(
+                    person, pack, index, away, mine, today, missed_since(today)
+                )
             except Exception as error:  # one person's data must not stop the council's
                 where = f"obligations of staff {person.id} (organisation {organisation_id})"
                 stats.failed(where, error)
@@ -253,6 +260,7 @@ async def refresh(
                     "on": today,
                     "until": until,
                     "fp": fingerprint,
+                    "missed": missed_json(missed),
                 }
             )
         by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)

@@ -31,13 +31,14 @@ from scheduling.digests import (
     weekly_digests,
 )
 from scheduling.locks import council_lock
-from scheduling.obligations import Stats, pack_fingerprint, refresh
+from scheduling.obligations import Stats, refresh
 from scheduling.reminders import plan_reminders
 from scheduling.returns import workload_returns
 from storage.db import session_factory
 from storage.housekeeping import sweep
 from storage.models import Obligation, ObligationState, Organisation
 from storage.repositories.audit import SqlAudit
+from storage.repositories.obligations import pack_fingerprint
 from storage.retention import erase, expired
 
 log = logging.getLogger(__name__)

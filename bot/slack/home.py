@@ -78,13 +78,16 @@ async def _build(runtime: SlackRuntime, staff: StaffView) -> dict[str, object]:
         set_language(chosen or pack.language.default)
         turn = Turn(
             ports=ports,
-            actor=staff,
+            # The person as read now, carrying their current caseload_version: the kept score
+            # (dialogs.scores.ScoreCache) is used only for that row, so a caseload changed
+            # within the minute the account is remembered shows at once (issue 24 item 2).
+            actor=stored if stored is not None else staff,
             pack=pack,
             now=runtime.clock(),
             platform="slack",
             zone=dialogs.zone,
         )
-        blocks: list[Block] = [
+        blocks: list[Block | render.BlockJson] = [
             HeaderBlock(
                 text=PlainTextObject(text=_("Supervision: {name}").format(name=staff.name)[:150])
             ),

@@ -1,7 +1,12 @@
 """Neutral replies as Slack Block Kit (messages, modals, the App Home): pure functions only.
 
-Built with `slack_sdk.models`, which checks Block Kit's limits as each block is made; text is
-clipped to those limits here first, so a long answer is shortened rather than refused by Slack.
+Text is clipped to Block Kit's limits here, so a long answer is shortened rather than refused by
+Slack. Messages (every answer) are written as Block Kit's JSON directly: `slack_sdk.models` checked
+each block as it was turned into JSON by listing every attribute of every object, which was the
+largest single cost of a Slack answer's rendering (issue 24 item 3). tests/slack/
+test_slack_render.py parses what is written here back through `slack_sdk.models` and validates
+it, so the check happens in the tests rather than on every answer. Modals and the App Home, made
+far less often, are still built with `slack_sdk.models`.
 """
 
 from __future__ import annotations
@@ -11,13 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     CheckboxesElement,
     ContextBlock,
-    DividerBlock,
-    HeaderBlock,
     InputBlock,
     InputInteractiveElement,
     MarkdownTextObject,
@@ -88,6 +89,34 @@ def _mrkdwn(text: str, limit: int = SECTION_TEXT) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(text, limit))
 
 
+# Block Kit JSON, written directly (see the module's docstring). A block is a plain dict.
+BlockJson = dict[str, Any]
+
+
+def _text(text: str, limit: int = SECTION_TEXT) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": clip(text, limit)}
+
+
+def _section(text: str) -> BlockJson:
+    return {"type": "section", "text": _text(text)}
+
+
+def _context(text: str) -> BlockJson:
+    return {"type": "context", "elements": [_text(text)]}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(label, BUTTON_TEXT), "emoji": True},
+        "action_id": action_id,
+        "value": clip(value, BUTTON_VALUE),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     text: str  # the notification and screen-reader fallback
@@ -97,18 +126,18 @@ class Message:
 def message(replies: Sequence[Reply], *, channel: bool = False) -> Message:
     """One Slack message for a turn's replies; `channel` drops forms (a shared space). Files are
     never blocks: they are uploaded beside the message (bot.slack.files)."""
-    blocks: list[Block] = []
+    blocks: list[BlockJson] = []
     buttons = _Counter()
     for reply in replies:
         if isinstance(reply, Attachment) or (channel and isinstance(reply, AskForm)):
             continue
         if blocks:
-            blocks.append(DividerBlock())
+            blocks.append({"type": "divider"})
         blocks.extend(reply_blocks(reply, buttons))
     if len(blocks) > MESSAGE_BLOCKS:
-        more = ContextBlock(elements=[_mrkdwn("(More in the App Home or the playground.)")])
+        more = _context("(More in the App Home or the playground.)")
         blocks = [*blocks[: MESSAGE_BLOCKS - 1], more]
-    return Message(fallback(replies), [b.to_dict() for b in blocks])
+    return Message(fallback(replies), blocks)
 
 
 def fallback(replies: Iterable[Reply]) -> str:
@@ -136,58 +165,48 @@ class _Counter:
         return f"{CHOICE_ACTION}:{value}"
 
 
-def reply_blocks(reply: Reply, buttons: _Counter | None = None) -> list[Block]:
+def reply_blocks(reply: Reply, buttons: _Counter | None = None) -> list[BlockJson]:
     counter = buttons or _Counter()
     match reply:
         case Say(text=text, tone=tone):
-            return [SectionBlock(text=_mrkdwn(_TONE[tone] + escape(text)))]
+            return [_section(_TONE[tone] + escape(text))]
         case AskChoice(prompt=prompt, options=options):
-            return [SectionBlock(text=_mrkdwn(escape(prompt))), *_buttons(options, counter)]
+            return [_section(escape(prompt)), *_buttons(options, counter)]
         case AskForm():
             intro = f"*{escape(reply.title)}*" + (f"\n{escape(reply.intro)}" if reply.intro else "")
-            button = ButtonElement(
-                text=_("Open form"),
-                action_id=OPEN_FORM_ACTION,
-                value=clip(reply.form_id, BUTTON_VALUE),
-                style="primary",
-            )
-            return [SectionBlock(text=_mrkdwn(intro), accessory=button)]
+            block = _section(intro)
+            block["accessory"] = _button(_("Open form"), OPEN_FORM_ACTION, reply.form_id, "primary")
+            return [block]
         case Card():
             return card_blocks(reply, counter)
         case Attachment(filename=name, description=description):
             note = f":paperclip: {escape(name)}" + (
                 f": {escape(description)}" if description else ""
             )
-            return [ContextBlock(elements=[_mrkdwn(note)])]
+            return [_context(note)]
     raise TypeError(f"not a reply: {reply!r}")
 
 
-def card_blocks(card: Card, buttons: _Counter | None = None) -> list[Block]:
+def card_blocks(card: Card, buttons: _Counter | None = None) -> list[BlockJson]:
     counter = buttons or _Counter()
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=clip(card.title, HEADER_TEXT)))]
+    title = {"type": "plain_text", "text": clip(card.title, HEADER_TEXT)}
+    blocks: list[BlockJson] = [{"type": "header", "text": title}]
     if card.subtitle:
-        blocks.append(ContextBlock(elements=[_mrkdwn(escape(card.subtitle))]))
-    facts = [_mrkdwn(f"*{escape(f.label)}*\n{escape(f.value)}", 2000) for f in card.facts]
+        blocks.append(_context(escape(card.subtitle)))
+    facts = [_text(f"*{escape(f.label)}*\n{escape(f.value)}", 2000) for f in card.facts]
     for start in range(0, len(facts), FIELDS_PER_SECTION):
-        blocks.append(SectionBlock(fields=facts[start : start + FIELDS_PER_SECTION]))
+        blocks.append({"type": "section", "fields": facts[start : start + FIELDS_PER_SECTION]})
     for section in card.sections:
         lines = "\n".join(f"• {escape(line)}" for line in section.lines)
-        blocks.append(SectionBlock(text=_mrkdwn(f"*{escape(section.heading)}*\n{lines}")))
+        blocks.append(_section(f"*{escape(section.heading)}*\n{lines}"))
     blocks.extend(_buttons(card.actions, counter))
     return blocks
 
 
-def _buttons(options: Sequence[Choice], counter: _Counter) -> list[Block]:
-    elements = [
-        ButtonElement(
-            text=clip(o.label, BUTTON_TEXT),
-            action_id=counter.take(),
-            value=clip(o.value, BUTTON_VALUE),
-        )
-        for o in options
-    ]
+def _buttons(options: Sequence[Choice], counter: _Counter) -> list[BlockJson]:
+    elements = [_button(o.label, counter.take(), o.value) for o in options]
     return [
-        ActionsBlock(elements=elements[start : start + BUTTONS_PER_BLOCK])
+        {"type": "actions", "elements": elements[start : start + BUTTONS_PER_BLOCK]}
         for start in range(0, len(elements), BUTTONS_PER_BLOCK)
     ]
 
@@ -293,5 +312,5 @@ def submitted_values(state: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> di
     return values
 
 
-def home_view(blocks: Sequence[Block]) -> dict[str, Any]:
+def home_view(blocks: Sequence[Block | BlockJson]) -> dict[str, Any]:
     return View(type="home", blocks=list(blocks[:VIEW_BLOCKS])).to_dict()

@@ -9,6 +9,11 @@ user-token client logged "App ID is not provided" on every anonymous turn.
 Here the user-token client is built only if something calls it, and connector clients share one
 connection pool (keep-alive to the connector), each turn's session still carrying that turn's
 own token. Agentic and Copilot Studio requests keep the SDK's own path.
+
+The SDK's ConnectorClient also worked out its User-Agent for every client it built (the
+package's version from its installed metadata, read from disk each time: over a millisecond a
+turn, the largest cost of building the client). PooledConnectorClient sets the same headers with
+the User-Agent worked out once (issue 24 item 3).
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ from microsoft_agents.hosting.core import (
     RestChannelServiceClientFactory,
     TurnContext,
 )
-from microsoft_agents.hosting.core.connector import ConnectorClientBase, UserTokenClientBase
+from microsoft_agents.hosting.core.connector import (
+    ConnectorClientBase,
+    UserTokenClientBase,
+    get_product_info,
+)
+from microsoft_agents.hosting.core.connector.client.connector_client import (
+    AttachmentsOperations,
+    ConversationsOperations,
+)
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 POOL_SIZE = 100  # connections to the connector(s) held open at most, across every turn
@@ -78,6 +91,37 @@ class LazyUserTokenClient(UserTokenClientBase):
     async def close(self) -> None:
         if self._real is not None:
             await self._real.close()
+
+
+_USER_AGENT: str | None = None
+
+
+def user_agent() -> str:
+    """The SDK's User-Agent (get_product_info), worked out once per process."""
+    global _USER_AGENT
+    if _USER_AGENT is None:
+        _USER_AGENT = get_product_info()
+    return _USER_AGENT
+
+
+class PooledConnectorClient(TeamsConnectorClient):
+    """TeamsConnectorClient on a session of the pool, set up as ConnectorClient.__init__ sets
+    it up (the same headers and operations) but with the User-Agent worked out once.
+    tests/teams/test_teams_turn_cost.py compares the two."""
+
+    def __init__(self, endpoint: str, token: str, *, session: ClientSession) -> None:
+        session.headers.update(
+            {
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "User-Agent": session.headers.get("User-Agent") or user_agent(),
+            }
+        )
+        if len(token) > 1:
+            session.headers.update({"Authorization": f"Bearer {token}"})
+        self.client = session
+        self._attachments = AttachmentsOperations(self.client)
+        self._conversations = ConversationsOperations(self.client)
 
 
 class PooledClientFactory(RestChannelServiceClientFactory):
@@ -145,4 +189,4 @@ class PooledClientFactory(RestChannelServiceClientFactory):
         session = ClientSession(
             base_url=endpoint, connector=self._connections(), connector_owner=False
         )
-        return TeamsConnectorClient(endpoint=endpoint, token=token, session=session)
+        return PooledConnectorClient(endpoint=endpoint, token=token, session=session)

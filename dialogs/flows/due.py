@@ -12,20 +12,16 @@ from dialogs.due_words import due_text
 from dialogs.flow import FlowState, Outcome, Turn
 from dialogs.i18n import N_, _, format_month, format_month_name, pack_word
 from dialogs.messages import Card, CardSection, Fact, Option, Payload
-from dialogs.ports import PolicyInputs
-from dialogs.views import DueRecords, SessionView, StaffView
+from dialogs.views import BookedSession, DueRecords, StaffView
 from dialogs.when import describe, describe_day
-from policy.asye import in_asye
-from policy.calendar import add_months
+from policy.asye import asye_on
 from policy.citations import cite
 from policy.frequencies import DueItem
-from policy.history import SessionIndex
-from policy.obligations import due_items, missed_supervision
-from policy.record_review import records_for_review
+from policy.obligations import MissedMonth, due_items, missed_since, missed_supervision
+from policy.record_review import pick_for_review
 
 HORIZON = timedelta(days=14)
 ASYE_KINDS = frozenset({"asye_supervision"})
-MISSED_MONTHS = 3  # calendar months missed are listed for this many months back
 
 
 async def _reviewees(turn: Turn) -> Sequence[StaffView]:
@@ -35,19 +31,22 @@ async def _reviewees(turn: Turn) -> Sequence[StaffView]:
     return await turn.ports.directory.supervisees(turn.actor.id)
 
 
-def _records_to_review(
-    turn: Turn, people: Sequence[StaffView], inputs: PolicyInputs
-) -> CardSection | None:
+async def _records_to_review(turn: Turn, people: Sequence[StaffView]) -> CardSection | None:
     """A manager's supervisees' service user records to review in supervision this month,
     in rotation (DCC 000:125-135, 000:321-327; policy.record_review). References only.
-    `inputs` are read with the manager's own, in one read (issue 24 item 3)."""
+    Their open cases and when each was last discussed, in one read (issue 24 item 1)."""
     rule = turn.pack.supervision.record_review
     if rule is None or not people:
         return None
-    history = SessionIndex(inputs.sessions, turn.zone)
+    ids = [p.id for p in people]
+    candidates = await turn.ports.facts.last_reviewed(
+        ids, [turn.actor.id, *ids], turn.pack, turn.today
+    )
     lines = []
     for person in sorted(people, key=lambda p: p.name):
-        picks = records_for_review(person.id, inputs.cases, history, turn.today, rule.per_month)
+        picks = pick_for_review(
+            person.id, candidates.get(person.id, ()), turn.today, rule.per_month
+        )
         if picks:
             listed = ", ".join(
                 p.reference
@@ -66,6 +65,30 @@ def _records_to_review(
     return CardSection(heading, (*lines[:15], *((tail.strip(),) if tail.strip() else ())))
 
 
+async def owed(turn: Turn) -> tuple[list[DueItem], list[MissedMonth]]:
+    """What the person owes today and the months missed lately: as the scheduler keeps them
+    when those rows are current (one read), else recomputed from their history as the
+    scheduler would (for_staff: nine reads). The kept rows go stale the moment a fact of
+    theirs changes (a session just booked, a record just signed, an absence, a pack edit) and
+    stay so until the scheduler's next pass, about a minute; `kept_due` sees that in the row it
+    reads and answers None, so an answer never shows what was owed before the change."""
+    actor, since = turn.actor, missed_since(turn.today)
+    kept = await turn.ports.facts.kept_due(actor.id, turn.pack, turn.today)
+    if kept is not None:
+        return list(kept.items), [m for m in kept.missed if m.month >= since]
+    inputs = await turn.ports.facts.for_staff([actor.id], turn.today)
+    me = next((s for s in inputs.staff if s.id == actor.id), None)
+    if me is None:
+        return [], []
+    items = due_items(me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, turn.today)
+    # DCC 000:174-176: a month that closed without supervision is missed, not carried on as
+    # overdue; the reason and the follow-up are to be recorded.
+    missed = missed_supervision(
+        me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, turn.today, since
+    )
+    return items, missed
+
+
 class DueFlow:
     name = "due"
     title = N_("What's due")
@@ -76,34 +99,18 @@ class DueFlow:
     async def start(self, turn: Turn, argument: str) -> Outcome:
         actor = turn.actor
         reviewees = await _reviewees(turn)
-        # One read of the policy's facts for the person and the supervisees whose records they
-        # review: the policy picks each person's own out of them (issue 24 item 3).
-        ids = [actor.id, *(p.id for p in reviewees if p.id != actor.id)]
-        inputs = await turn.ports.facts.for_staff(ids, turn.today)
-        me = next((s for s in inputs.staff if s.id == actor.id), None)
-        items = []
-        missed = []
-        if me is not None:
-            items = due_items(
-                me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, turn.today
-            )
-            # DCC 000:174-176: a month that closed without supervision is missed, not carried
-            # on as overdue; the reason and the follow-up are to be recorded.
-            since = add_months(turn.today.replace(day=1), -MISSED_MONTHS)
-            missed = missed_supervision(
-                me, turn.pack, inputs.sessions, inputs.absences, inputs.cases, turn.today, since
-            )
+        items, missed = await owed(turn)
         overdue = [i for i in items if i.overdue_days > 0]
         soon = [
             i
             for i in items
             if i.overdue_days == 0 and i.due is not None and i.due <= turn.today + HORIZON
         ]
-        upcoming = await turn.ports.sessions.upcoming(actor.id, turn.now)
+        upcoming = await turn.ports.sessions.booked_after(actor.id, turn.now)
         mine = await turn.ports.records.for_due(actor.id, agreed=not upcoming)
         to_sign, actions = mine.to_sign, mine.actions
 
-        names = {s.id: s.name for s in inputs.staff}
+        names = {actor.id: actor.name, **{p.id: p.name for p in reviewees}}
         facts = [await self._next_supervision(turn, upcoming, items, mine, names)]
         facts.append(Fact(_("Overdue"), str(len(overdue)) if overdue else _("nothing")))
 
@@ -162,7 +169,7 @@ class DueFlow:
                     ),
                 )
             )
-        reviews = _records_to_review(turn, reviewees, inputs)
+        reviews = await _records_to_review(turn, reviewees)
         if reviews:
             sections.append(reviews)
         if actions:
@@ -188,7 +195,7 @@ class DueFlow:
             else [Option("start:book", _("Book supervision"))]
         )
         asye = turn.pack.asye
-        if me is not None and asye is not None and in_asye(me, asye, turn.today):
+        if asye is not None and asye_on(asye, actor.asye_start, turn.today):
             buttons.append(
                 Option("start:asye", _("{programme} plan").format(programme=asye.labels.programme))
             )
@@ -208,7 +215,7 @@ class DueFlow:
     async def _next_supervision(
         self,
         turn: Turn,
-        upcoming: Sequence[SessionView],
+        upcoming: Sequence[BookedSession],
         items: Sequence[DueItem],
         mine: DueRecords,
         names: Mapping[int, str],

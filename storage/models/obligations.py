@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Column, ForeignKey, Index, Integer
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -27,6 +27,10 @@ class ObligationState(SQLModel, table=True):
     computed_on: date | None = None
     valid_until: date | None = Field(default=None, index=True)  # recompute on this day
     pack_fingerprint: str = Field(default="", max_length=64)
+    # The calendar months missed (policy.obligations.missed_supervision) from MISSED_MONTHS_LISTED
+    # before `computed_on`'s month, as JSON [[obligation, description, "YYYY-MM-01", source]]:
+    # what "what's due" lists beside the obligations (issue 24 item 1). NULL: kept before this.
+    missed: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Obligation(SQLModel, table=True):

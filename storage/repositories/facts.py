@@ -14,7 +14,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogs.ports import PolicyInputs
+from dialogs.ports import KeptDue, PolicyInputs
 from policy.facts import (
     AbsenceFacts,
     CaseloadPeriod,
@@ -25,6 +25,7 @@ from policy.facts import (
     StaffFacts,
 )
 from policy.facts import CaseFacts as PolicyCaseFacts
+from policy.packs import Pack
 from policy.vocabulary import AbsenceKind, CancelReason, SessionStatus, SessionType
 from scoring.model import PersonalElement as ScoredElement
 from scoring.vocabulary import AllocationRole, CaseCategory, StaffRole
@@ -48,6 +49,7 @@ from storage.models import (
     PersonalElement as PersonalElementRow,
 )
 from storage.queries.digest import caseload_history_sql
+from storage.repositories.obligations import kept_due, last_reviewed
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -185,6 +187,14 @@ class SqlFacts:
         for row in rows.all():
             found[row[0]].append(OverCapApproval(*row))
         return {k: tuple(v) for k, v in found.items()}
+
+    async def kept_due(self, staff_id: int, pack: Pack, on: date) -> KeptDue | None:
+        return await kept_due(self._session, staff_id, pack, on)
+
+    async def last_reviewed(
+        self, worker_ids: Sequence[int], people: Sequence[int], pack: Pack, on: date
+    ) -> dict[int, list[tuple[str, date | None]]]:
+        return await last_reviewed(self._session, worker_ids, people, pack, on)
 
     async def caseload_history(self, staff_ids: Sequence[int]) -> tuple[CaseloadPeriod, ...]:
         """Every allocation they have held, for when a caseload went over its cap (WSX/LUT

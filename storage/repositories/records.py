@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, literal_column, or_, union_all, update
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -261,13 +263,19 @@ class SqlRecords:
         return [await self._view(r) for r in rows]
 
     async def for_due(self, staff_id: int, *, agreed: bool = True) -> DueRecords:
-        """ "What's due" reads dates and flags, not records: three reads, not four per record
-        (issue 24 item 3)."""
+        """ "What's due" reads dates and flags, not records (issue 24 item 3): the records
+        waiting for the person's signature and (with `agreed`) their latest session's last
+        written record, in one statement of two parts, then their open actions."""
         R, S = SupervisionRecord, SupervisionSession
         attending = select(SessionAttendee.session_id).where(SessionAttendee.staff_id == staff_id)
-        connection = await self._session.connection()
-        to_sign = await connection.execute(
-            select(col(R.written_at))
+        dates = (
+            col(R.written_at),
+            col(R.next_meeting_at),
+            col(R.supervisor_signed_at),
+            col(R.supervisee_signed_at),
+        )
+        to_sign: Any = (
+            core_select(literal_column("0").label("part"), *dates)
             .join(S, col(S.id) == R.session_id)
             .where(
                 or_(
@@ -275,29 +283,27 @@ class SqlRecords:
                     and_(col(R.session_id).in_(attending), col(R.supervisee_signed_at).is_(None)),
                 )
             )
-            .order_by(col(R.written_at))
         )
-        # The latest session's last written record, as last_for finds it.
-        last = (
-            None
-            if not agreed
-            else (
-                await connection.execute(
-                    select(
-                        col(R.next_meeting_at),
-                        col(R.supervisor_signed_at),
-                        col(R.supervisee_signed_at),
-                    )
-                    .join(S, col(S.id) == R.session_id)
-                    .where(col(R.session_id).in_(attending))
-                    .order_by(col(S.planned_start).desc(), col(R.id).desc())
-                    .limit(1)
-                )
-            ).first()
-        )
-        next_meeting = last[0] if last is not None and last[1] and last[2] else None
+        query: Any = to_sign
+        if agreed:
+            # The latest session's last written record, as last_for finds it.
+            last = (
+                core_select(literal_column("1").label("part"), *dates)
+                .join(S, col(S.id) == R.session_id)
+                .where(col(R.session_id).in_(attending))
+                .order_by(col(S.planned_start).desc(), col(R.id).desc())
+                .limit(1)
+                .subquery()
+            )
+            query = union_all(to_sign, core_select(last))
+        query = query.order_by(literal_column("part"), literal_column("written_at"))
+        connection = await self._session.connection()
+        rows = (await connection.execute(query)).all()
+        # (part, written_at, next_meeting_at, supervisor_signed_at, supervisee_signed_at)
+        latest = next((row for row in rows if row[0] == 1), None)
+        next_meeting = latest[2] if latest is not None and latest[3] and latest[4] else None
         return DueRecords(
-            tuple(row[0] for row in to_sign.all()),
+            tuple(row[1] for row in rows if row[0] == 0),
             next_meeting,
             tuple(await self.open_actions(staff_id)),
         )

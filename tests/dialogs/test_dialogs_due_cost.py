@@ -1,4 +1,9 @@
-""" "What's due" (issue 24 item 3): the statements an answer costs, counted on the real database."""
+""" "What's due" (issue 24 item 3): the statements an answer costs, counted on the real database.
+
+Issue 24 item 1 (fifth session): with the scheduler's kept obligations current, the answer reads
+them in one statement instead of the policy's facts (nine); when they are stale it recomputes,
+and costs what it did before plus that one read (tests/dialogs/test_dialogs_due_kept.py shows
+the two answers are the same)."""
 
 from __future__ import annotations
 
@@ -6,8 +11,24 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
 
 from dialogs.messages import Card
+from policy.packs import builtin_pack
+from scheduling.obligations import Stats, refresh
+from storage.db import session_factory
+from storage.models import Organisation
+from tests.dialogs.conftest import TODAY
+
+
+async def _scheduler_pass(database: AsyncEngine) -> None:
+    """What the running scheduler has done by the time anyone asks: everyone's kept current."""
+    async with session_factory(database)() as session:
+        organisations = (await session.exec(select(Organisation))).all()
+    for organisation in organisations:
+        await refresh(
+            database, organisation.id or 0, builtin_pack(organisation.pack_id), TODAY, Stats()
+        )
 
 
 class Statements:
@@ -18,7 +39,11 @@ class Statements:
         self.seen.append(" ".join(statement.split()))
 
 
-async def _due_statements(database: AsyncEngine, chat: Any) -> tuple[Card, list[str]]:
+async def _due_statements(
+    database: AsyncEngine, chat: Any, *, kept: bool = True
+) -> tuple[Card, list[str]]:
+    if kept:
+        await _scheduler_pass(database)
     await chat.send("what's due")  # the first: the pack and anything else kept is warm
     statements = Statements()
     event.listen(database.sync_engine, "before_cursor_execute", statements)
@@ -34,15 +59,28 @@ async def test_whats_due_for_a_worker(database: AsyncEngine, chat_as) -> None:  
     card, seen = await _due_statements(database, await chat_as("Sam Taylor"))
     assert card.title == "What's due"
     assert card.facts[0].label == "Next supervision"
-    assert len(seen) <= 17, "\n".join(s[:120] for s in seen)
+    # 17 before the kept obligations: the turn's own four, the kept obligations, the booked
+    # sessions, the records' dates (to sign, and the meeting agreed in the last) and the actions.
+    assert len(seen) <= 8, "\n".join(s[:120] for s in seen)
+    assert not [s for s in seen if s.startswith("SELECT missedmonth")], seen
     # No record is read whole: the dates and flags the card shows, in one statement each.
     assert not [s for s in seen if "recorddecision" in s], seen
+
+
+async def test_whats_due_recomputed_while_the_kept_rows_are_stale(  # type: ignore[no-untyped-def]
+    database: AsyncEngine, chat_as
+) -> None:
+    card, seen = await _due_statements(database, await chat_as("Sam Taylor"), kept=False)
+    assert card.title == "What's due"
+    assert len(seen) <= 17, "\n".join(s[:120] for s in seen)
+    assert len([s for s in seen if s.startswith("SELECT missedmonth")]) == 1, seen
 
 
 async def test_whats_due_for_a_manager(database: AsyncEngine, chat_as) -> None:  # type: ignore[no-untyped-def]
     card, seen = await _due_statements(database, await chat_as("Priya Shah"))
     assert card.title == "What's due"
-    assert len(seen) <= 19, "\n".join(s[:120] for s in seen)
-    # The manager's facts and their supervisees' in one read of each table.
-    assert len([s for s in seen if s.startswith("SELECT missedmonth")]) == 1, seen
+    # 19 before the kept obligations; the supervisees' cases to review in one statement, and
+    # the booked sessions with their people in one (three before, and whole rows).
+    assert len(seen) <= 10, "\n".join(s[:120] for s in seen)
+    assert len([s for s in seen if "FROM caseallocation" in s]) == 1, seen
     assert not [s for s in seen if "recorddecision" in s], seen

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
 from bot.slack import render
 from dialogs.messages import (
     AskChoice,
     AskForm,
+    Attachment,
     Card,
     CardSection,
     Fact,
@@ -107,3 +112,40 @@ def test_forms_and_files_stay_out_of_channels() -> None:
     assert (
         render.message([Say("hi"), form], channel=True).blocks == render.message([Say("hi")]).blocks
     )
+
+
+def _as_slack_sdk_writes(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The blocks parsed by slack_sdk.models and written back: to_dict validates each against
+    Block Kit's limits (raising SlackObjectFormationError) and writes what slack_sdk would."""
+    return [Block.parse(block).to_dict() for block in blocks]  # type: ignore[union-attr]
+
+
+def test_messages_written_as_json_are_what_slack_sdk_validates_and_writes() -> None:
+    """Issue 24 item 3: messages are no longer built from slack_sdk objects (their validation,
+    on every answer, was the largest cost of rendering); here it runs on what is written."""
+    many = tuple(Option(f"v{n}" * 200, f"Label {n} " * 20) for n in range(30))
+    replies: list[Any] = [
+        *(Say(f"{tone.value}: *said* <x> & y " * 300, tone) for tone in Tone),
+        AskChoice("Which one?", many),
+        AskForm(
+            "book",
+            "Book supervision",
+            (FormField("when", "When", FieldKind.DATETIME),),
+            intro="With your manager",
+        ),
+        Card(
+            "T" * 400,
+            subtitle="For Sam Taylor, Mon 23 Nov 2026",
+            facts=tuple(Fact(f"F{n}", "v" * 3000) for n in range(12)),
+            sections=(CardSection("S", tuple("line " * 200 for _ in range(10))),),
+            actions=many[:3],
+        ),
+    ]
+    for reply in replies:
+        blocks = render.message([reply]).blocks
+        assert blocks == _as_slack_sdk_writes(blocks), reply
+    note = render.reply_blocks(Attachment("a.pdf", "application/pdf", b"%PDF", "Summary <1>"))
+    assert note == _as_slack_sdk_writes(note)
+    blocks = render.message(replies * 4).blocks  # over 50 blocks: the last says so
+    assert len(blocks) == render.MESSAGE_BLOCKS
+    assert blocks == _as_slack_sdk_writes(blocks)
