@@ -42,7 +42,7 @@ from england import (
     working_copy,
 )
 from identity_provider import TENANT, IdentityProvider
-from loadgen import FakeConnector, FakeSlack, Timing, closed_loop, listen
+from loadgen import FakeConnector, FakeSlack, Laps, Timing, closed_loop, listen
 from servers import SIGNING_SECRET, Server
 from slack_sdk.signature import SignatureVerifier
 
@@ -616,14 +616,7 @@ async def realistic_runs(
     directory = slack.directory
     out: dict[str, Any] = {}
     warm = min(10, plan.users)
-    laps: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        laps[name] = round(now - mark, 1)
-        mark = now
+    lap = Laps()  # where the run's own time went, for a shorter --quick
 
     with await asyncio.to_thread(
         Server, "ours", api, database, metadata_url=metadata, oauth=True, fork=plan.fork_servers
@@ -679,7 +672,7 @@ async def realistic_runs(
                                        plan, two, database, first),
         }  # fmt: skip
         lap("mix_2")
-    out["sections_s"] = laps
+    out["sections_s"] = lap.sections
     for name in ("slack", "teams"):
         one = out["mix"][name]["throughput_rps"] or 1.0
         out["processes_2"][name]["vs_one_process"] = round(
@@ -705,14 +698,7 @@ async def compare(database: Path, plan: HttpPlan) -> dict[str, Any]:
     metadata = idp.metadata_url
     connector_limit = aiohttp.TCPConnector(limit=plan.concurrency * 2)
     results: dict[str, Any] = {"plan": asdict(plan), "obligations_kept": kept}
-    sections: dict[str, float] = {}  # where the run's own time went, for a shorter --quick
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        sections[name] = round(now - mark, 1)
-        mark = now
+    lap = Laps()  # where the run's own time went, for a shorter --quick
 
     pg: Any = None
     try:
@@ -766,7 +752,7 @@ async def compare(database: Path, plan: HttpPlan) -> dict[str, Any]:
                     pg_url, slack, teams, plan, api, metadata
                 )
                 lap("realistic_postgres")
-            results["sections_s"] = sections
+            results["sections_s"] = lap.sections
             results["slack_api_calls"] = dict(fake_slack.calls)
             results["samples"] = {"slack": fake_slack.sample, "teams": connector.sample[:160]}
     finally:

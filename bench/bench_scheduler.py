@@ -63,7 +63,7 @@ from england import (
     ensure,
     slack_user,
 )
-from loadgen import FakeConnector, FakeSlack, listen, percentile
+from loadgen import FakeConnector, FakeSlack, Laps, listen, percentile
 from pg import TempPostgres, available, free_port, load
 from servers import SIGNING_SECRET
 from slack_sdk.signature import SignatureVerifier
@@ -814,14 +814,7 @@ async def measure_backend(
         "tick_interval_s": args.tick_interval,
         "load_average_start": load_average(),
     }
-    sections: dict[str, float] = {}  # where the run's own time went, for a shorter --quick
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        sections[name] = round(now - mark, 1)
-        mark = now
+    lap = Laps()  # where the run's own time went, for a shorter --quick
 
     prepared = await store.prepare()
     lap("prepare")
@@ -851,7 +844,7 @@ async def measure_backend(
     if store.pg is not None and not args.skip_workers:
         result["three_workers"] = await three_workers(store, within, logs, args.tick_interval)
         lap("workers")
-    result["sections_s"] = sections
+    result["sections_s"] = lap.sections
     result["load_average_end"] = load_average()
     return result
 

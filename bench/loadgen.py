@@ -178,3 +178,17 @@ async def listen(app: web.Application) -> tuple[web.AppRunner, str]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+class Laps:
+    """Where a run's own time went, part by part (`lap("name")` ends a part): for a shorter
+    --quick, reported as `sections_s`."""
+
+    def __init__(self) -> None:
+        self.sections: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.sections[name] = round(now - self._mark, 1)
+        self._mark = now

@@ -1,4 +1,5 @@
-"""Playground fixtures: the demo council seeded once, a copy per test, and a fixed demo clock."""
+"""Playground fixtures: the demo council seeded once, a copy per test, and a fixed demo clock;
+Powys's demo council too, for the Welsh tests (issue 28)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,22 @@ async def playground(web_demo_file: Path, web_engine: AsyncEngine) -> AsyncItera
     server = TestServer(app, host="127.0.0.1")
     async with server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def powys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("powys") / "demo.db", DEMO_DAY, pack_id="powys")
+
+
+@pytest.fixture
+async def powys(powys_template: Path, tmp_path: Path) -> AsyncIterator[TestServer]:
+    """Powys's demo council (a Welsh council: Welsh by default, channels in both languages)
+    in the playground over real HTTP on loopback."""
+    copy = tmp_path / "demo.db"
+    shutil.copy(powys_template, copy)
+    engine = create_engine(sqlite_url(copy))
+    app = create_app(playground_settings(copy), engine, demo_clock(), run_scheduler=False)
+    server = TestServer(app, host="127.0.0.1")
+    async with server:
+        yield server
+    await engine.dispose()

@@ -5,43 +5,19 @@ loopback, and reads no English sentence (names and case references aside); "Engl
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
-from demo_data import build_demo
 from icalendar import Calendar
 from sqlmodel import select
 from test_web_api import API, form_values, get, ids, post, send
-from web_helpers import DEMO_DAY, demo_clock, playground_settings, sqlite_url
 from welsh_check import assert_welsh, texts
 
-from bot.app import create_app
 from bot.keys import ENGINE
 from policy.packs import builtin_pack
-from storage.db import create_engine, session_factory
+from storage.db import session_factory
 from storage.models import RecordAction
-
-
-@pytest.fixture(scope="module")
-def powys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("powys") / "demo.db", DEMO_DAY, pack_id="powys")
-
-
-@pytest.fixture
-async def powys(powys_template: Path, tmp_path: Path) -> AsyncIterator[TestServer]:
-    copy = tmp_path / "demo.db"
-    shutil.copy(powys_template, copy)
-    engine = create_engine(sqlite_url(copy))
-    app = create_app(playground_settings(copy), engine, demo_clock(), run_scheduler=False)
-    server = TestServer(app, host="127.0.0.1")
-    async with server:
-        yield server
-    await engine.dispose()
 
 
 async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: TestServer) -> None:

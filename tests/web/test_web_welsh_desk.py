@@ -11,7 +11,6 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 from test_web_api import API, get, ids, send
-from test_web_welsh import powys, powys_template  # noqa: F401 (the Powys playground)
 from welsh_check import FRAGMENTS, assert_welsh, texts
 
 from dialogs.catalogs import read
@@ -46,7 +45,7 @@ def assert_record_welsh(card: dict[str, Any], names: set[str]) -> None:
             assert fragment not in line, f"English {fragment!r} in {line!r}"
 
 
-async def test_a_powys_manager_s_desk_is_in_welsh(powys: TestServer) -> None:  # noqa: F811
+async def test_a_powys_manager_s_desk_is_in_welsh(powys: TestServer) -> None:
     people = await ids(powys)
     priya, sam = people["Priya Shah"], people["Sam Taylor"]
     names = await names_of(powys)
@@ -117,7 +116,7 @@ async def test_a_powys_manager_s_desk_is_in_welsh(powys: TestServer) -> None:  #
 
 
 async def test_a_senior_manager_gives_a_reason_in_welsh_and_the_worker_is_told(
-    powys: TestServer,  # noqa: F811
+    powys: TestServer,
 ) -> None:
     people = await ids(powys)
     morgan, sam = people["Morgan Price"], people["Sam Taylor"]
@@ -141,7 +140,7 @@ async def test_a_senior_manager_gives_a_reason_in_welsh_and_the_worker_is_told(
     assert told["replies"][0]["text"].startswith("Darllenodd Morgan Price eich cofnod goruchwylio")
 
 
-async def test_powys_says_in_welsh_that_it_sets_no_asye(powys: TestServer) -> None:  # noqa: F811
+async def test_powys_says_in_welsh_that_it_sets_no_asye(powys: TestServer) -> None:
     # Powys sets no early-career programme (002:57-63): its own words, in its Welsh. The
     # document cited is named by its own title, as published (in English).
     people = await ids(powys)

@@ -11,7 +11,6 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from sqlmodel import col, select
 from test_web_api import API, form_values, get, ids, post, send
-from test_web_welsh import powys, powys_template  # noqa: F401  (the Powys playground fixtures)
 from web_helpers import DEMO_DAY
 from welsh_check import assert_welsh, texts
 
@@ -49,7 +48,7 @@ def _buttons(reply: dict[str, Any]) -> dict[str, str]:
     return {o["label"]: o["value"] for o in reply.get("actions", []) or reply.get("options", [])}
 
 
-async def test_absences_informal_supervision_and_undo_in_welsh(powys: TestServer) -> None:  # noqa: F811
+async def test_absences_informal_supervision_and_undo_in_welsh(powys: TestServer) -> None:
     people = await ids(powys)
     sam, priya = people["Sam Taylor"], people["Priya Shah"]
     welsh = _welsh(set(people))
@@ -95,7 +94,7 @@ async def test_absences_informal_supervision_and_undo_in_welsh(powys: TestServer
     welsh(await send(powys, sam, text="informal"))
 
 
-async def test_over_cap_elements_courses_and_allocation_in_welsh(powys: TestServer) -> None:  # noqa: F811
+async def test_over_cap_elements_courses_and_allocation_in_welsh(powys: TestServer) -> None:
     people = await ids(powys)
     sam, priya = people["Sam Taylor"], people["Priya Shah"]
     welsh = _welsh(set(people))
@@ -148,7 +147,7 @@ async def test_over_cap_elements_courses_and_allocation_in_welsh(powys: TestServ
     assert said["text"].startswith("Dim ond Priya a'u rheolwyr all weld eu sgôr")
 
 
-async def test_the_agenda_reflection_actions_and_reminders_in_welsh(powys: TestServer) -> None:  # noqa: F811
+async def test_the_agenda_reflection_actions_and_reminders_in_welsh(powys: TestServer) -> None:
     people = await ids(powys)
     sam, priya = people["Sam Taylor"], people["Priya Shah"]
     async with session_factory(powys.app[ENGINE])() as session:
@@ -201,7 +200,7 @@ async def test_the_agenda_reflection_actions_and_reminders_in_welsh(powys: TestS
     welsh(await send(powys, priya, choice="start:held"))
 
 
-async def test_a_handover_in_welsh(powys: TestServer) -> None:  # noqa: F811
+async def test_a_handover_in_welsh(powys: TestServer) -> None:
     people = await ids(powys)
     welsh = _welsh(set(people))
     grace, morgan, sam = people["Grace Lee"], people["Morgan Price"], people["Sam Taylor"]
@@ -233,7 +232,7 @@ async def test_a_handover_in_welsh(powys: TestServer) -> None:  # noqa: F811
     welsh([r for m in inbox["messages"] for r in m["replies"]])
 
 
-async def test_the_day_before_agenda_is_in_each_readers_language(powys: TestServer) -> None:  # noqa: F811
+async def test_the_day_before_agenda_is_in_each_readers_language(powys: TestServer) -> None:
     # Sam has chosen English; Priya has Powys's Welsh. The scheduler's agenda goes to each in
     # their own language, not the council's default for both.
     people = await ids(powys)

@@ -5,37 +5,11 @@ reminder or escalation in the language its recipient chose, not the council's de
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestServer
-from demo_data import build_demo
 from test_web_api import API, form_values, get, ids, post, send
-from web_helpers import DEMO_DAY, demo_clock, playground_settings, sqlite_url
 from welsh_check import assert_welsh
-
-from bot.app import create_app
-from storage.db import create_engine
-
-
-@pytest.fixture(scope="module")
-def powys_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("powys") / "demo.db", DEMO_DAY, pack_id="powys")
-
-
-@pytest.fixture
-async def powys(powys_template: Path, tmp_path: Path) -> AsyncIterator[TestServer]:
-    copy = tmp_path / "demo.db"
-    shutil.copy(powys_template, copy)
-    engine = create_engine(sqlite_url(copy))
-    app = create_app(playground_settings(copy), engine, demo_clock(), run_scheduler=False)
-    server = TestServer(app, host="127.0.0.1")
-    async with server:
-        yield server
-    await engine.dispose()
 
 
 async def _book(server: TestServer, booker: int, other: str, when: str) -> None:
