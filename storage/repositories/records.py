@@ -274,16 +274,28 @@ class SqlRecords:
             col(R.supervisor_signed_at),
             col(R.supervisee_signed_at),
         )
-        to_sign: Any = (
+        # Two parts rather than one OR across the two tables: with the OR, SQLite read every
+        # record in the database (219 ms an answer at 1x); each part finds its rows by an index
+        # (the supervisor's sessions; the sessions attended). The second leaves out what the
+        # first has, so a record is listed once, as with the OR.
+        unsigned_as_supervisor = and_(
+            col(S.supervisor_id) == staff_id, col(R.supervisor_signed_at).is_(None)
+        )
+        as_supervisor: Any = (
+            core_select(literal_column("0").label("part"), *dates)
+            .join(S, col(S.id) == R.session_id)
+            .where(unsigned_as_supervisor)
+        )
+        as_supervisee: Any = (
             core_select(literal_column("0").label("part"), *dates)
             .join(S, col(S.id) == R.session_id)
             .where(
-                or_(
-                    and_(col(S.supervisor_id) == staff_id, col(R.supervisor_signed_at).is_(None)),
-                    and_(col(R.session_id).in_(attending), col(R.supervisee_signed_at).is_(None)),
-                )
+                col(R.session_id).in_(attending),
+                col(R.supervisee_signed_at).is_(None),
+                ~unsigned_as_supervisor,
             )
         )
+        to_sign: Any = union_all(as_supervisor, as_supervisee)
         query: Any = to_sign
         if agreed:
             # The latest session's last written record, as last_for finds it.
@@ -295,7 +307,7 @@ class SqlRecords:
                 .limit(1)
                 .subquery()
             )
-            query = union_all(to_sign, core_select(last))
+            query = union_all(as_supervisor, as_supervisee, core_select(last))
         query = query.order_by(literal_column("part"), literal_column("written_at"))
         connection = await self._session.connection()
         rows = (await connection.execute(query)).all()
