@@ -82,3 +82,19 @@ def assert_welsh(replies: list[dict[str, Any]], names: set[str]) -> None:
             plain = plain.replace(name, " ")
         words = set(re.findall(r"[a-z]+", plain.lower()))
         assert not words & ENGLISH_WORDS, f"English in {text!r}"
+
+
+def replies_checker(names: set[str], pack_words: set[str]) -> Any:
+    """`check(body)`: the replies of a playground answer (or a list of them), asserted Welsh
+    (above) and free of the pack's own English words (those its `language.welsh` translates);
+    returns the replies."""
+
+    def check(body: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+        replies: list[dict[str, Any]] = body["replies"] if isinstance(body, dict) else body
+        assert_welsh(replies, names)
+        for text in texts(replies):
+            for word in pack_words:
+                assert word not in text, f"the pack's English {word!r} in {text!r}"
+        return replies
+
+    return check

@@ -5,14 +5,13 @@ loopback, and reads no English sentence (names and case references aside); "Engl
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
 from icalendar import Calendar
 from sqlmodel import select
 from test_web_api import API, form_values, get, ids, post, send
-from welsh_check import assert_welsh, texts
+from welsh_check import assert_welsh, replies_checker
 
 from bot.keys import ENGINE
 from policy.packs import builtin_pack
@@ -28,15 +27,7 @@ async def test_a_powys_worker_goes_through_the_conversations_in_welsh(powys: Tes
         written = set((await session.exec(select(RecordAction.description))).all())
     names = set(people) | written
     pack = builtin_pack("powys")
-    english_pack_words = set(pack.language.welsh)
-
-    def welsh(body: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
-        replies: list[dict[str, Any]] = body["replies"] if isinstance(body, dict) else body
-        assert_welsh(replies, names)
-        for text in texts(replies):
-            for word in english_pack_words:
-                assert word not in text, f"the pack's English {word!r} in {text!r}"
-        return replies
+    welsh = replies_checker(names, set(pack.language.welsh))
 
     # Powys offers Welsh: nobody has to ask for it.
     (help_reply,) = welsh(await send(powys, sam, text="help"))

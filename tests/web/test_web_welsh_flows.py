@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from sqlmodel import col, select
 from test_web_api import API, form_values, get, ids, post, send
 from web_helpers import DEMO_DAY
-from welsh_check import assert_welsh, texts
+from welsh_check import replies_checker
 
 from bot.keys import CLOCK, ENGINE
 from bot.web.timetravel import deliver
@@ -31,17 +31,7 @@ PACK = builtin_pack("powys")
 
 
 def _welsh(names: set[str]):  # type: ignore[no-untyped-def]
-    english_pack_words = set(PACK.language.welsh)
-
-    def check(body: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
-        replies: list[dict[str, Any]] = body["replies"] if isinstance(body, dict) else body
-        assert_welsh(replies, names)
-        for text in texts(replies):
-            for word in english_pack_words:
-                assert word not in text, f"the pack's English {word!r} in {text!r}"
-        return replies
-
-    return check
+    return replies_checker(names, set(PACK.language.welsh))
 
 
 def _buttons(reply: dict[str, Any]) -> dict[str, str]:
